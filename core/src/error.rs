@@ -1,0 +1,214 @@
+//! The one error type of waas, with a stable machine code per variant.
+
+use std::fmt;
+
+/// Result alias used across waas-core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable machine codes: bindings and hosts expose them unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// An argument is malformed or out of range.
+    InvalidArgument,
+    /// An amount is negative, over-precise, too large or not a number.
+    InvalidAmount,
+    /// An address is malformed or its checksum does not verify.
+    InvalidAddress,
+    /// A mnemonic has a bad word, length or checksum.
+    InvalidMnemonic,
+    /// An extended key is malformed or of the wrong kind.
+    InvalidKey,
+    /// A derivation index is hardened or out of range.
+    InvalidIndex,
+    /// Key derivation hit an invalid child (probability below 2^-127).
+    KeyDerivation,
+    /// The blockchain is not in the registry.
+    UnknownChain,
+    /// The token is not in the registry for that blockchain.
+    UnknownToken,
+    /// A price quote is older than the configured limit.
+    StalePrice,
+    /// Not enough funds for the movement.
+    InsufficientFunds,
+    /// A deposit is under the configured minimum.
+    BelowMinimumDeposit,
+    /// A holding-wallet withdrawal would break the minimum reserve ratio.
+    ReserveRatioViolation,
+    /// The wallet is deactivated.
+    WalletInactive,
+    /// The wallet is frozen after a reorg removed funds already spent.
+    WalletFrozen,
+    /// The client's contracted products do not allow more.
+    ContractLimitReached,
+    /// The same operation id was used with different contents.
+    DuplicateOperation,
+    /// An entity does not exist.
+    NotFound,
+    /// An entity already exists.
+    AlreadyExists,
+    /// A scenario or API command is malformed.
+    InvalidCommand,
+    /// A webhook envelope breaks a rule.
+    InvalidWebhook,
+    /// A webhook signature or key does not verify.
+    InvalidSignature,
+    /// A webhook timestamp is outside the tolerance.
+    TimestampOutOfTolerance,
+    /// No valid credentials were presented.
+    Unauthorized,
+    /// The credentials lack the needed permission.
+    Forbidden,
+    /// An automation rule is malformed.
+    InvalidRule,
+    /// Randomness could not be obtained from the platform.
+    Entropy,
+}
+
+impl ErrorCode {
+    /// The stable text form, e.g. `INSUFFICIENT_FUNDS`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidArgument => "INVALID_ARGUMENT",
+            Self::InvalidAmount => "INVALID_AMOUNT",
+            Self::InvalidAddress => "INVALID_ADDRESS",
+            Self::InvalidMnemonic => "INVALID_MNEMONIC",
+            Self::InvalidKey => "INVALID_KEY",
+            Self::InvalidIndex => "INVALID_INDEX",
+            Self::KeyDerivation => "KEY_DERIVATION",
+            Self::UnknownChain => "UNKNOWN_CHAIN",
+            Self::UnknownToken => "UNKNOWN_TOKEN",
+            Self::StalePrice => "STALE_PRICE",
+            Self::InsufficientFunds => "INSUFFICIENT_FUNDS",
+            Self::BelowMinimumDeposit => "BELOW_MINIMUM_DEPOSIT",
+            Self::ReserveRatioViolation => "RESERVE_RATIO_VIOLATION",
+            Self::WalletInactive => "WALLET_INACTIVE",
+            Self::WalletFrozen => "WALLET_FROZEN",
+            Self::ContractLimitReached => "CONTRACT_LIMIT_REACHED",
+            Self::DuplicateOperation => "DUPLICATE_OPERATION",
+            Self::NotFound => "NOT_FOUND",
+            Self::AlreadyExists => "ALREADY_EXISTS",
+            Self::InvalidCommand => "INVALID_COMMAND",
+            Self::InvalidWebhook => "INVALID_WEBHOOK",
+            Self::InvalidSignature => "INVALID_SIGNATURE",
+            Self::TimestampOutOfTolerance => "TIMESTAMP_OUT_OF_TOLERANCE",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::InvalidRule => "INVALID_RULE",
+            Self::Entropy => "ENTROPY",
+        }
+    }
+
+    /// The HTTP status a host answers with for this code.
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Self::Unauthorized | Self::InvalidSignature => 401,
+            Self::Forbidden => 403,
+            Self::NotFound | Self::UnknownChain | Self::UnknownToken => 404,
+            Self::AlreadyExists | Self::DuplicateOperation => 409,
+            Self::InsufficientFunds
+            | Self::BelowMinimumDeposit
+            | Self::ReserveRatioViolation
+            | Self::WalletInactive
+            | Self::WalletFrozen
+            | Self::ContractLimitReached
+            | Self::StalePrice => 422,
+            Self::KeyDerivation | Self::Entropy => 500,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A waas error: a stable code and a human message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Error {
+    /// Builds an error from a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human message (without the code).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Shorthand constructors, one per code, e.g. `err::invalid_amount("...")`.
+pub mod err {
+    use super::{Error, ErrorCode};
+
+    macro_rules! ctor {
+        ($($name:ident => $code:ident),* $(,)?) => {$(
+            #[doc = concat!("An error with code `", stringify!($code), "`.")]
+            pub fn $name(message: impl Into<String>) -> Error {
+                Error::new(ErrorCode::$code, message)
+            }
+        )*};
+    }
+
+    ctor! {
+        invalid_argument => InvalidArgument,
+        invalid_amount => InvalidAmount,
+        invalid_address => InvalidAddress,
+        invalid_mnemonic => InvalidMnemonic,
+        invalid_key => InvalidKey,
+        invalid_index => InvalidIndex,
+        key_derivation => KeyDerivation,
+        unknown_chain => UnknownChain,
+        unknown_token => UnknownToken,
+        stale_price => StalePrice,
+        insufficient_funds => InsufficientFunds,
+        below_minimum_deposit => BelowMinimumDeposit,
+        reserve_ratio_violation => ReserveRatioViolation,
+        wallet_inactive => WalletInactive,
+        wallet_frozen => WalletFrozen,
+        contract_limit_reached => ContractLimitReached,
+        duplicate_operation => DuplicateOperation,
+        not_found => NotFound,
+        already_exists => AlreadyExists,
+        invalid_command => InvalidCommand,
+        invalid_webhook => InvalidWebhook,
+        invalid_signature => InvalidSignature,
+        timestamp_out_of_tolerance => TimestampOutOfTolerance,
+        unauthorized => Unauthorized,
+        forbidden => Forbidden,
+        invalid_rule => InvalidRule,
+        entropy => Entropy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_screaming_snake_and_serde_agrees() {
+        let code = ErrorCode::ReserveRatioViolation;
+        assert_eq!(code.as_str(), "RESERVE_RATIO_VIOLATION");
+        let json = serde_json::to_string(&code).expect("serialize");
+        assert_eq!(json, "\"RESERVE_RATIO_VIOLATION\"");
+        let e = err::insufficient_funds("need 5 USDT");
+        assert_eq!(e.to_string(), "INSUFFICIENT_FUNDS: need 5 USDT");
+        assert_eq!(e.code().http_status(), 422);
+    }
+}

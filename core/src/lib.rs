@@ -1,0 +1,17 @@
+//! waas-core: the pure logic of a wallet-as-a-service platform.
+//!
+//! No I/O, no clock, no threads, no global state: time, prices and randomness come in as
+//! arguments (randomness only through [`random::fill`]). Builds for native targets and
+//! `wasm32-unknown-unknown`.
+
+pub mod address;
+pub mod amount;
+pub mod chain;
+pub mod error;
+pub mod keys;
+pub mod random;
+
+pub use address::Address;
+pub use amount::Amount;
+pub use chain::{Blockchain, ChainId, Family, Registry, Token};
+pub use error::{Error, ErrorCode, Result};

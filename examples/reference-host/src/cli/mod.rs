@@ -1,0 +1,115 @@
+//! Command-line parsing and dispatch; each subcommand translates to waas-core calls.
+
+mod keys;
+mod registry;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use waas_core::{Error, ErrorCode};
+
+/// waas: wallet-as-a-service operator tools.
+#[derive(Parser)]
+#[command(name = "waas", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// BIP-39 mnemonics.
+    #[command(subcommand)]
+    Mnemonic(keys::MnemonicCmd),
+    /// Print the xpub of a holding wallet (mnemonic from WAAS_MNEMONIC or standard input).
+    Xpub(keys::XpubArgs),
+    /// Derive deposit addresses from an xpub: prints `INDEX ADDRESS` lines.
+    Derive(keys::DeriveArgs),
+    /// Check an address and print its canonical form.
+    Address(keys::AddressArgs),
+    /// Convert between decimal amounts and integer base units.
+    Amount(registry::AmountArgs),
+    /// List the built-in blockchains.
+    Chains(registry::ChainsArgs),
+    /// List the built-in tokens.
+    Tokens(registry::TokensArgs),
+}
+
+/// Output of a command: lines for standard output, or an error.
+pub type Outcome = Result<String, Error>;
+
+/// Parses arguments, runs the command, prints, and returns the exit status.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    2
+                } else {
+                    0
+                };
+            }
+            return fail(&Error::new(ErrorCode::InvalidArgument, clap_message(&e)));
+        }
+    };
+    let outcome = match cli.command {
+        Command::Mnemonic(cmd) => keys::mnemonic(cmd),
+        Command::Xpub(args) => keys::xpub(args),
+        Command::Derive(args) => keys::derive(args),
+        Command::Address(args) => keys::address(args),
+        Command::Amount(args) => registry::amount(args),
+        Command::Chains(args) => registry::chains(args),
+        Command::Tokens(args) => registry::tokens(args),
+    };
+    match outcome {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return 1;
+            }
+            0
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// clap's message on one line, without its usage block.
+fn clap_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    parts.join(" ").trim_start_matches("error: ").to_owned()
+}
+
+/// Prints `error: CODE: message` on standard error and gives exit status 2.
+fn fail(e: &Error) -> i32 {
+    eprintln!("error: {}: {}", e.code(), e.message());
+    2
+}
+
+/// Reads all of standard input as text.
+pub fn read_stdin() -> Result<String, Error> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot read standard input: {e}"),
+        )
+    })?;
+    Ok(text)
+}

@@ -1,0 +1,299 @@
+//! End-to-end tests of the `waas` command line as a process.
+
+#![allow(clippy::unwrap_used)] // tests unwrap known-good values
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const ABANDON: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+fn waas(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waas"));
+    cmd.args(args)
+        .env_remove("WAAS_MNEMONIC")
+        .env_remove("WAAS_PASSPHRASE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn waas");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("wait")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = waas(args, None, &[]);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+/// Asserts exit status 2, one `error: CODE: message` line, and no panic.
+fn fails(args: &[&str], stdin: Option<&str>, code: &str) {
+    let out = waas(args, stdin, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: {code}: ")),
+        "{args:?}: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"));
+    assert!(out.stdout.is_empty());
+}
+
+fn xpub_of(chain: &str, account: &str) -> String {
+    let out = waas(
+        &["xpub", "--chain", chain, "--account", account],
+        Some(ABANDON),
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn xpub_from_stdin_and_env_agree_and_derive_known_addresses() {
+    let from_stdin = xpub_of("ethereum", "0");
+    let out = waas(
+        &["xpub", "--chain", "polygon"],
+        None,
+        &[("WAAS_MNEMONIC", ABANDON)],
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        from_stdin,
+        "every EVM chain uses coin 60"
+    );
+    let lines = ok(&[
+        "derive",
+        "--chain",
+        "ethereum",
+        "--xpub",
+        &from_stdin,
+        "--index",
+        "0",
+        "--count",
+        "2",
+    ]);
+    assert_eq!(
+        lines,
+        "0 0x9858EfFD232B4033E47d90003D41EC34EcaEda94\n1 0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0\n"
+    );
+    let tron = xpub_of("tron", "0");
+    assert_ne!(tron, from_stdin);
+    assert_eq!(
+        ok(&["derive", "--chain", "tron", "--xpub", &tron, "--index", "0"]),
+        "0 TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH\n"
+    );
+    let last = ok(&[
+        "derive",
+        "--chain",
+        "ethereum",
+        "--xpub",
+        &from_stdin,
+        "--index",
+        "2147483647",
+    ]);
+    assert!(last.starts_with("2147483647 0x"));
+}
+
+#[test]
+fn passphrase_changes_the_xpub() {
+    let plain = xpub_of("ethereum", "0");
+    let out = waas(
+        &["xpub", "--chain", "ethereum"],
+        Some(ABANDON),
+        &[("WAAS_PASSPHRASE", "TREZOR")],
+    );
+    assert_ne!(String::from_utf8(out.stdout).unwrap().trim(), plain);
+}
+
+#[test]
+fn mnemonic_new_has_the_asked_length_and_is_valid() {
+    for words in ["12", "24"] {
+        let phrase = ok(&["mnemonic", "new", "--words", words]);
+        assert_eq!(
+            phrase.split_whitespace().count(),
+            words.parse::<usize>().unwrap()
+        );
+        let out = waas(&["xpub", "--chain", "ethereum"], Some(&phrase), &[]);
+        assert!(out.status.success());
+    }
+    fails(
+        &["mnemonic", "new", "--words", "13"],
+        None,
+        "INVALID_ARGUMENT",
+    );
+}
+
+#[test]
+fn address_amount_and_registry() {
+    assert_eq!(
+        ok(&[
+            "address",
+            "--chain",
+            "ethereum",
+            "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+        ]),
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\n"
+    );
+    assert_eq!(
+        ok(&[
+            "address",
+            "--chain",
+            "tron",
+            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+        ]),
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t\n"
+    );
+    assert_eq!(
+        ok(&["amount", "--decimals", "6", "--to-base", "12.5"]),
+        "12500000\n"
+    );
+    assert_eq!(
+        ok(&["amount", "--decimals", "18", "--from-base", "1"]),
+        "0.000000000000000001\n"
+    );
+    assert_eq!(
+        ok(&["amount", "--decimals", "6", "--from-base", "12500000"]),
+        "12.5\n"
+    );
+    assert!(ok(&["chains"]).contains("tron-nile tron - TRX 6 19 testnet"));
+    let tokens = ok(&["tokens", "--chain", "bsc"]);
+    assert!(tokens.contains("bsc USDT 18 0x55d398326f99059fF775485246999027B3197955"));
+    let json: serde_json::Value = serde_json::from_str(&ok(&["tokens", "--json"])).unwrap();
+    assert!(json.as_array().unwrap().len() > 20);
+}
+
+#[test]
+fn bad_input_exits_2_with_a_code() {
+    let xpub = xpub_of("ethereum", "0");
+    fails(
+        &[
+            "derive",
+            "--chain",
+            "ethereum",
+            "--xpub",
+            &xpub,
+            "--index",
+            "2147483648",
+        ],
+        None,
+        "INVALID_INDEX",
+    );
+    fails(
+        &[
+            "derive",
+            "--chain",
+            "ethereum",
+            "--xpub",
+            &xpub,
+            "--index",
+            "2147483647",
+            "--count",
+            "2",
+        ],
+        None,
+        "INVALID_INDEX",
+    );
+    fails(
+        &[
+            "derive", "--chain", "ethereum", "--xpub", &xpub, "--index", "-1",
+        ],
+        None,
+        "INVALID_ARGUMENT",
+    );
+    fails(
+        &[
+            "derive", "--chain", "ethereum", "--xpub", "xpubjunk", "--index", "0",
+        ],
+        None,
+        "INVALID_KEY",
+    );
+    fails(
+        &[
+            "derive", "--chain", "dogecoin", "--xpub", &xpub, "--index", "0",
+        ],
+        None,
+        "UNKNOWN_CHAIN",
+    );
+    fails(&["derive", "--chain", "ethereum"], None, "INVALID_ARGUMENT");
+    fails(
+        &[
+            "address",
+            "--chain",
+            "ethereum",
+            "0x5aAeb6053f3E94C9b9A09f33669435E7Ef1BeAed",
+        ],
+        None,
+        "INVALID_ADDRESS",
+    );
+    fails(
+        &[
+            "address",
+            "--chain",
+            "tron",
+            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u",
+        ],
+        None,
+        "INVALID_ADDRESS",
+    );
+    fails(
+        &["amount", "--decimals", "6", "--to-base", "1.1234567"],
+        None,
+        "INVALID_AMOUNT",
+    );
+    fails(
+        &["amount", "--decimals", "6", "--to-base", "-1"],
+        None,
+        "INVALID_AMOUNT",
+    );
+    fails(
+        &["amount", "--decimals", "6", "--to-base", "abc"],
+        None,
+        "INVALID_AMOUNT",
+    );
+    fails(
+        &[
+            "amount",
+            "--decimals",
+            "6",
+            "--to-base",
+            "99999999999999999999999999999999",
+        ],
+        None,
+        "INVALID_AMOUNT",
+    );
+    fails(
+        &["amount", "--decimals", "99", "--from-base", "1"],
+        None,
+        "INVALID_AMOUNT",
+    );
+    fails(&["amount", "--decimals", "6"], None, "INVALID_ARGUMENT");
+    fails(
+        &["xpub", "--chain", "ethereum"],
+        Some("not a mnemonic"),
+        "INVALID_MNEMONIC",
+    );
+    fails(
+        &["xpub", "--chain", "ethereum"],
+        Some(""),
+        "INVALID_MNEMONIC",
+    );
+    fails(&["nonsense"], None, "INVALID_ARGUMENT");
+}

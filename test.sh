@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test of waas: format, lints, and all test suites of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")"
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked

@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod amount;
+pub mod automation;
 pub mod chain;
 pub mod error;
 pub mod keys;

@@ -668,7 +668,7 @@ pub fn evm_chain_id(chain: &Blockchain) -> Result<u64> {
     match (chain.family, chain.evm_chain_id) {
         (Family::Evm, Some(id)) => Ok(id),
         _ => Err(err::invalid_argument(format!(
-            "{} is a {} chain without an EVM chain id: EVM transactions cannot be signed for it",
+            "{} is not an EVM chain (family {}): it has no EIP-155 chain id to sign for",
             chain.id, chain.family
         ))),
     }

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod random;
 pub mod reserve;
 pub mod scenario;
+pub mod tx;
 
 pub use address::Address;
 pub use amount::Amount;

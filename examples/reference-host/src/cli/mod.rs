@@ -3,6 +3,7 @@
 mod keys;
 mod ledger;
 mod registry;
+mod tx;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -36,6 +37,12 @@ enum Command {
     /// The ledger: replay scenarios.
     #[command(subcommand)]
     Ledger(ledger::LedgerCmd),
+    /// EVM transactions: sign with the private key in WAAS_PRIVATE_KEY.
+    #[command(subcommand)]
+    Tx(tx::TxCmd),
+    /// ERC-20 call data.
+    #[command(subcommand)]
+    Erc20(tx::Erc20Cmd),
 }
 
 /// Output of a command: lines for standard output, or an error.
@@ -72,6 +79,8 @@ pub fn run() -> i32 {
         Command::Chains(args) => registry::chains(args),
         Command::Tokens(args) => registry::tokens(args),
         Command::Ledger(cmd) => ledger::ledger(cmd),
+        Command::Tx(cmd) => tx::sign(cmd),
+        Command::Erc20(cmd) => tx::erc20(cmd),
     };
     match outcome {
         Ok(out) => {

@@ -4,12 +4,14 @@
 //! arguments (randomness only through [`random::fill`]). Builds for native targets and
 //! `wasm32-unknown-unknown`.
 
+pub mod access;
 pub mod address;
 pub mod amount;
 pub mod chain;
 pub mod error;
 pub mod keys;
 pub mod random;
+pub mod webhook;
 
 pub use address::Address;
 pub use amount::Amount;

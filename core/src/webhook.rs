@@ -233,7 +233,46 @@ pub struct Envelope {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The operation-specific payload (a JSON object).
+    #[serde(serialize_with = "serialize_sorted")]
     pub data: Map<String, Value>,
+}
+
+/// Writes an object with its keys (and those of nested objects) sorted, whatever map type
+/// serde_json was built with (its `preserve_order` feature keeps insertion order).
+fn serialize_sorted<S: serde::Serializer>(
+    data: &Map<String, Value>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut entries: Vec<(&String, &Value)> = data.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let mut map = serializer.serialize_map(Some(entries.len()))?;
+    for (k, v) in entries {
+        map.serialize_entry(k, &Sorted(v))?;
+    }
+    map.end()
+}
+
+struct Sorted<'a>(&'a Value);
+
+impl serde::Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        match self.0 {
+            Value::Object(map) => serialize_sorted(map, serializer),
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Sorted(item))?;
+                }
+                seq.end()
+            }
+            other => serde::Serialize::serialize(other, serializer),
+        }
+    }
 }
 
 const ENVELOPE_FIELDS: [&str; 6] = [
@@ -363,11 +402,13 @@ impl Envelope {
                     )));
                 }
             }
-            (None, Mode::Strict) => return Err(err::invalid_webhook(format!(
+            (None, Mode::Strict) => {
+                return Err(err::invalid_webhook(format!(
                 "operation: unknown '{}'; allowed: {} (unknown operations only in lenient mode)",
                 clip(&self.operation),
                 operation_names()
-            ))),
+            )))
+            }
             (None, Mode::Lenient) => {
                 if self.operation.trim().is_empty() {
                     return Err(err::invalid_webhook(format!(

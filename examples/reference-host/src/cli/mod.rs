@@ -1,7 +1,9 @@
 //! Command-line parsing and dispatch; each subcommand translates to waas-core calls.
 
+mod apikey;
 mod keys;
 mod registry;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -32,6 +34,12 @@ enum Command {
     Chains(registry::ChainsArgs),
     /// List the built-in tokens.
     Tokens(registry::TokensArgs),
+    /// Standard Webhooks signatures and envelope validation.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
+    /// API keys.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCmd),
 }
 
 /// Output of a command: lines for standard output, or an error.
@@ -67,6 +75,8 @@ pub fn run() -> i32 {
         Command::Amount(args) => registry::amount(args),
         Command::Chains(args) => registry::chains(args),
         Command::Tokens(args) => registry::tokens(args),
+        Command::Webhook(cmd) => webhook::run(cmd),
+        Command::Apikey(cmd) => apikey::run(cmd),
     };
     match outcome {
         Ok(out) => {
@@ -112,4 +122,16 @@ pub fn read_stdin() -> Result<String, Error> {
         )
     })?;
     Ok(text)
+}
+
+/// Reads all of standard input as bytes, exactly as given (no trimming, any encoding).
+pub fn read_stdin_bytes() -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot read standard input: {e}"),
+        )
+    })?;
+    Ok(bytes)
 }

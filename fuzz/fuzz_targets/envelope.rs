@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
                 let again = Envelope::parse(normalized.as_bytes(), mode)
                     .expect("normalized form parses in the same mode");
                 assert_eq!(again, envelope, "normalization changes the envelope");
-                assert_eq!(again.to_json(), normalized, "normalization is not a fixed point");
+                assert_eq!(
+                    again.to_json(),
+                    normalized,
+                    "normalization is not a fixed point"
+                );
                 if mode == Mode::Strict {
                     // strict acceptance implies lenient acceptance, with the same result
                     let lenient = Envelope::parse(data, Mode::Lenient).expect("lenient accepts");

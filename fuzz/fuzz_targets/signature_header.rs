@@ -44,8 +44,7 @@ fuzz_target!(|data: &[u8]| {
                 parse_signature_header(sig)
                     .expect("accepted header parses")
                     .iter()
-                    .any(|e| e.version == "v1"
-                        && decode(e.value) == decode(expected_tag)),
+                    .any(|e| e.version == "v1" && decode(e.value) == decode(expected_tag)),
                 "accepted a signature that is not the expected one"
             );
         }

@@ -226,20 +226,25 @@ pub fn check_shape(rule: &Rule, decimals: u8) -> Result<()> {
     }
 }
 
-/// The webhook envelope an alert emits.
+/// The webhook envelope an alert emits (VIRTUAL_WALLET / ALERT, validated against the catalog).
 pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_json::Value {
-    serde_json::json!({
-        "operation": "VIRTUAL_WALLET",
-        "sub_operation": "ALERT",
-        "operation_id": movement_id(&rule.id, tx),
-        "status": "SUCCESS",
-        "data": {
-            "rule": rule.id,
-            "wallet": rule.wallet,
-            "trigger": on,
-            "deposit": {"tx": tx, "token": rule.token, "amount": amount.to_string()},
+    let mut data = serde_json::Map::new();
+    data.insert("rule".into(), rule.id.clone().into());
+    data.insert("wallet".into(), rule.wallet.clone().into());
+    data.insert("trigger".into(), serde_json::json!(on));
+    data.insert(
+        "deposit".into(),
+        serde_json::json!({"tx": tx, "token": rule.token, "amount": amount.to_string()}),
+    );
+    let id = movement_id(&rule.id, tx);
+    let status = crate::webhook::Status::Success;
+    match crate::webhook::Envelope::new("VIRTUAL_WALLET", "ALERT", &id, status, None, data) {
+        Ok(envelope) => serde_json::to_value(&envelope).unwrap_or_default(),
+        // Only an over-long id can fail: the outcome still names the alert.
+        Err(e) => {
+            serde_json::json!({"operation": "VIRTUAL_WALLET", "sub_operation": "ALERT", "operation_id": id, "error": e.message()})
         }
-    })
+    }
 }
 
 #[cfg(test)]

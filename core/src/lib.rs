@@ -4,6 +4,7 @@
 //! arguments (randomness only through [`random::fill`]). Builds for native targets and
 //! `wasm32-unknown-unknown`.
 
+pub mod access;
 pub mod address;
 pub mod amount;
 pub mod automation;
@@ -15,6 +16,7 @@ pub mod random;
 pub mod reserve;
 pub mod scenario;
 pub mod tx;
+pub mod webhook;
 
 pub use address::Address;
 pub use amount::Amount;

@@ -1,9 +1,11 @@
 //! Command-line parsing and dispatch; each subcommand translates to waas-core calls.
 
+mod apikey;
 mod keys;
 mod ledger;
 mod registry;
 mod tx;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -43,6 +45,12 @@ enum Command {
     /// ERC-20 call data.
     #[command(subcommand)]
     Erc20(tx::Erc20Cmd),
+    /// Standard Webhooks signatures and envelope validation.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
+    /// API keys.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCmd),
 }
 
 /// Output of a command: lines for standard output, or an error.
@@ -81,6 +89,8 @@ pub fn run() -> i32 {
         Command::Ledger(cmd) => ledger::ledger(cmd),
         Command::Tx(cmd) => tx::sign(cmd),
         Command::Erc20(cmd) => tx::erc20(cmd),
+        Command::Webhook(cmd) => webhook::run(cmd),
+        Command::Apikey(cmd) => apikey::run(cmd),
     };
     match outcome {
         Ok(out) => {
@@ -126,4 +136,16 @@ pub fn read_stdin() -> Result<String, Error> {
         )
     })?;
     Ok(text)
+}
+
+/// Reads all of standard input as bytes, exactly as given (no trimming, any encoding).
+pub fn read_stdin_bytes() -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot read standard input: {e}"),
+        )
+    })?;
+    Ok(bytes)
 }

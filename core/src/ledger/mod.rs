@@ -1174,13 +1174,11 @@ impl Ledger {
         let wallet = record.request.to.clone();
         let token = record.result.token.clone();
         let amount = record.request.amount;
-        let rules: Vec<Rule> = self
+        if !self
             .rules
             .iter()
-            .filter(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
-            .cloned()
-            .collect();
-        if rules.is_empty() {
+            .any(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
+        {
             return Vec::new();
         }
         let chain = self
@@ -1189,10 +1187,16 @@ impl Ledger {
             .and_then(|w| w.blockchain.clone())
             .unwrap_or_default();
         let decimals = self.token_of(&chain, &token).map_or(0, |t| t.1);
-        rules
+        // Movements never touch the rules, so they are lent out while the matching ones act
+        // (no copy of each rule per deposit).
+        let rules = std::mem::take(&mut self.rules);
+        let outcomes = rules
             .iter()
+            .filter(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
             .map(|rule| self.act(rule, tx, on, amount, decimals))
-            .collect()
+            .collect();
+        self.rules = rules;
+        outcomes
     }
 
     fn act(

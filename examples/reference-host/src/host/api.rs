@@ -101,6 +101,9 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/confirm", post(simulate_confirm))
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .fallback(not_found_route)
+        // A path served for other methods: the same JSON error as an unknown route (axum's
+        // default is a bare 405 without a body, which carries no error code).
+        .method_not_allowed_fallback(not_found_route)
         .with_state(state)
 }
 
@@ -153,6 +156,12 @@ pub async fn auth(
         environment,
     })
 }
+
+/// The body of a POST that takes no parameters: empty or `{}`; anything else is refused, so a
+/// malformed or misdirected request changes nothing.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoBody {}
 
 /// Parses a JSON body strictly: malformed JSON and unknown fields are INVALID_ARGUMENT.
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
@@ -848,10 +857,12 @@ async fn lifecycle(
     s: Shared,
     headers: HeaderMap,
     id: String,
+    bytes: Bytes,
     op: &str,
     activate: bool,
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
+    let NoBody {} = body(&bytes)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if activate {
@@ -887,24 +898,27 @@ async fn deactivate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    lifecycle(s, headers, id, "virtual_wallets.deactivate", false).await
+    lifecycle(s, headers, id, bytes, "virtual_wallets.deactivate", false).await
 }
 
 async fn activate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    lifecycle(s, headers, id, "virtual_wallets.activate", true).await
+    lifecycle(s, headers, id, bytes, "virtual_wallets.activate", true).await
 }
 
 async fn reactivate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    lifecycle(s, headers, id, "virtual_wallets.reactivate", true).await
+    lifecycle(s, headers, id, bytes, "virtual_wallets.reactivate", true).await
 }
 
 #[derive(Deserialize)]
@@ -1442,8 +1456,10 @@ async fn redeliver(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
+    let NoBody {} = body(&bytes)?;
     let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, next_attempt_at = $1 WHERE id = $2 AND client_id = $3")
         .bind(now_ms())
         .bind(&id)

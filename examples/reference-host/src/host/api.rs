@@ -1590,6 +1590,10 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
     let confirmations = registry.chain(&chain)?.confirmations;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.remember_deposit(&tx).await?;
+    // A deposit reported again: the core answers its first result (or DUPLICATE_OPERATION when
+    // the contents differ); the host writes nothing and emits nothing again, and reports the
+    // deposit's current status (it may have been confirmed or dropped since).
+    let known = w.ledger.deposit_record(&tx).map(|d| d.status);
     let r = w.ledger.deposit(DepositRequest {
         tx: tx.clone(),
         to: wallet.clone(),
@@ -1613,6 +1617,11 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
         "status": "pending", "flagged": r.flagged, "confirmations": confirmations,
         "automation": r.automation.iter().map(|o| json!({"rule": o.rule, "ok": o.ok(), "action": o.action.as_str(), "amount": o.amount.map(num), "code": o.code, "message": o.message})).collect::<Vec<_>>(),
     });
+    if let Some(status) = known {
+        let mut out = out;
+        out["status"] = serde_json::to_value(status).unwrap_or(Value::Null);
+        return Ok((StatusCode::CREATED, Json(out)).into_response());
+    }
     w.upsert_transaction(
         &tx,
         Some(&wallet),

@@ -111,12 +111,19 @@ impl<'a> Api<'a> {
 
     /// (confirmed, unconfirmed, total) of a token in a virtual wallet.
     fn balance(&self, wallet: &str, token: &str) -> (Decimal, Decimal, Decimal) {
-        let v = self.get(&format!("/v1/wallets/virtual/{wallet}")).ok(200).clone();
+        let v = self
+            .get(&format!("/v1/wallets/virtual/{wallet}"))
+            .ok(200)
+            .clone();
         let b = &v["balances"][token];
         if b.is_null() {
             return (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         }
-        (dec(&b["confirmed"]), dec(&b["unconfirmed"]), dec(&b["total"]))
+        (
+            dec(&b["confirmed"]),
+            dec(&b["unconfirmed"]),
+            dec(&b["total"]),
+        )
     }
 
     fn total(&self, wallet: &str) -> Decimal {
@@ -132,7 +139,11 @@ impl<'a> Api<'a> {
 }
 
 fn dec(v: &Value) -> Decimal {
-    Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"))).unwrap()
+    Decimal::from_str(
+        v.as_str()
+            .unwrap_or_else(|| panic!("not a decimal string: {v}")),
+    )
+    .unwrap()
 }
 
 fn d(s: &str) -> Decimal {
@@ -163,7 +174,10 @@ fn management(backend: Backend) {
     let Some((_db, s)) = setup(backend, "management", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     assert!(s.key().starts_with("waas_test_"));
 
     let ops = api.get("/v1/management/operations");
@@ -178,7 +192,10 @@ fn management(backend: Backend) {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&"ethereum") && ids.contains(&"tron"), "{ids:?}");
+    assert!(
+        ids.contains(&"ethereum") && ids.contains(&"tron"),
+        "{ids:?}"
+    );
 
     // Configurations: webhook endpoint, key and secret, payment addresses (canonicalized).
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -195,12 +212,21 @@ fn management(backend: Backend) {
     assert_eq!(c["webhook_secret_set"], true);
     assert_eq!(c["payment_addresses"]["ethereum"], EVM_OUT);
     assert_eq!(c["payment_addresses"]["tron"], TRON_OUT);
-    assert!(!c.to_string().contains("k-123"), "the webhook key leaks: {c}");
+    assert!(
+        !c.to_string().contains("k-123"),
+        "the webhook key leaks: {c}"
+    );
     assert!(!c.to_string().contains(secret), "the secret leaks: {c}");
-    api.put("/v1/management/configurations", json!({"webhook_secret": "whsec_!!!"}))
-        .err(400, "INVALID_SECRET");
-    api.put("/v1/management/configurations", json!({"webhook_url": "ftp://x"}))
-        .err(400, "INVALID_ARGUMENT");
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_secret": "whsec_!!!"}),
+    )
+    .err(400, "INVALID_SECRET");
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_url": "ftp://x"}),
+    )
+    .err(400, "INVALID_ARGUMENT");
 
     // Contracted products.
     let r = api.put(
@@ -208,7 +234,10 @@ fn management(backend: Backend) {
         json!({"max_virtual_wallets": 2, "max_cards": 1}),
     );
     assert_eq!(r.ok(200)["max_virtual_wallets"], 2);
-    let c = api.get("/v1/management/contracted-products").ok(200).clone();
+    let c = api
+        .get("/v1/management/contracted-products")
+        .ok(200)
+        .clone();
     assert_eq!(c["max_virtual_wallets"], 2);
     assert_eq!(c["max_cards"], 1);
 
@@ -223,12 +252,20 @@ fn management(backend: Backend) {
     assert!(reader.starts_with("waas_test_"));
     let keys = api.get("/v1/management/api-keys").ok(200).clone();
     assert_eq!(keys["api_keys"].as_array().unwrap().len(), 2);
-    assert!(!keys.to_string().contains(&reader), "a listed key shows its secret");
-    let ro = Api { s: &s, key: &reader };
+    assert!(
+        !keys.to_string().contains(&reader),
+        "a listed key shows its secret"
+    );
+    let ro = Api {
+        s: &s,
+        key: &reader,
+    };
     ro.get("/v1/wallets/virtual").ok(200);
-    ro.post("/v1/accounts", json!({"name": "x"})).err(403, "FORBIDDEN");
+    ro.post("/v1/accounts", json!({"name": "x"}))
+        .err(403, "FORBIDDEN");
     ro.get("/v1/management/api-keys").err(403, "FORBIDDEN");
-    api.delete(&format!("/v1/management/api-keys/{reader_id}")).ok(200);
+    api.delete(&format!("/v1/management/api-keys/{reader_id}"))
+        .ok(200);
     ro.get("/v1/wallets/virtual").err(401, "UNAUTHORIZED");
     api.post(
         "/v1/management/api-keys",
@@ -270,7 +307,10 @@ fn accounts_tokens_wallets(backend: Backend) {
     let Some((_db, s)) = setup(backend, "wallets", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
 
     // Accounts.
     let acc = api.account("alice");
@@ -354,7 +394,10 @@ fn accounts_tokens_wallets(backend: Backend) {
         .ok(200);
     let r = api.post(&format!("/v1/wallets/virtual/{e2}/activate"), json!({}));
     assert_eq!(r.ok(200)["status"], "active");
-    let c = api.get("/v1/management/contracted-products").ok(200).clone();
+    let c = api
+        .get("/v1/management/contracted-products")
+        .ok(200)
+        .clone();
     assert_eq!(c["usage"]["active_virtual_wallets"], 3);
     assert_eq!(c["usage"]["inactive_virtual_wallets"], 1);
 
@@ -468,7 +511,10 @@ fn accounts_tokens_wallets(backend: Backend) {
     let v = r.ok(200).clone();
     assert_eq!(v["status"], "dropped");
     assert_eq!(v["frozen"], e2);
-    let w = api.get(&format!("/v1/wallets/virtual/{e2}")).ok(200).clone();
+    let w = api
+        .get(&format!("/v1/wallets/virtual/{e2}"))
+        .ok(200)
+        .clone();
     assert_eq!(w["status"], "frozen");
     assert_eq!(dec(&w["balances"]["USDT"]["total"]), d("-30"));
     api.transfer(&e2, &e1id, "1").err(422, "WALLET_FROZEN");
@@ -476,7 +522,11 @@ fn accounts_tokens_wallets(backend: Backend) {
         .err(400, "INVALID_ARGUMENT");
     // A confirmed deposit cannot be dropped.
     let r = api.post("/v1/simulate/reorg", json!({"tx": "dep-e1"}));
-    assert!((400..500).contains(&r.status) && !r.code().is_empty(), "{}", r.text);
+    assert!(
+        (400..500).contains(&r.status) && !r.code().is_empty(),
+        "{}",
+        r.text
+    );
     api.post("/v1/simulate/reorg", json!({"tx": "nope"}))
         .err(404, "NOT_FOUND");
     // Balances by the other endpoint agree.
@@ -496,7 +546,10 @@ fn sim_chain(backend: Backend) {
     let Some((_db, s)) = setup(backend, "sim_chain", &opts) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     let acc = api.account("a");
     let (w, addr) = api.wallet(&acc, "ethereum");
     api.deposit(&addr, "USDT", "25", "auto-1");
@@ -520,7 +573,10 @@ fn transactions_rules_idempotency(backend: Backend) {
     let Some((_db, s)) = setup(backend, "transactions", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     let acc = api.account("a");
     let (w1, a1) = api.wallet(&acc, "ethereum");
     let (w2, _) = api.wallet(&acc, "ethereum");
@@ -541,12 +597,15 @@ fn transactions_rules_idempotency(backend: Backend) {
     assert_eq!(dep["automation"][0]["ok"], true, "{dep}");
     assert_eq!(api.total(&w1), d("5.000001"));
     assert_eq!(api.total(&w2), d("5")); // rounded toward zero at 6 decimals
-    // Replaying the deposit fires nothing again.
+                                        // Replaying the deposit fires nothing again.
     api.deposit(&a1, "USDT", "10.000001", "rule-dep-1");
     assert_eq!(api.total(&w2), d("5"));
     api.delete(&format!("{rules}/r1")).ok(200);
     api.delete(&format!("{rules}/r1")).err(404, "NOT_FOUND");
-    assert_eq!(api.get(&rules).ok(200)["rules"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        api.get(&rules).ok(200)["rules"].as_array().unwrap().len(),
+        0
+    );
     api.deposit(&a1, "USDT", "4", "rule-dep-2");
     assert_eq!(api.total(&w2), d("5"));
     assert_eq!(api.total(&w1), d("9.000001"));
@@ -568,7 +627,13 @@ fn transactions_rules_idempotency(backend: Backend) {
     assert_eq!(acc1.ok(201), acc2.ok(201));
     api.post_idem("/v1/accounts", "acc-1", &json!({"name": "c"}))
         .err(409, "DUPLICATE_OPERATION");
-    assert_eq!(api.get("/v1/accounts").ok(200)["accounts"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        api.get("/v1/accounts").ok(200)["accounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // A deposit replayed after its confirmation keeps its status and emits no new event.
     api.confirm("rule-dep-2");
@@ -631,7 +696,10 @@ fn transactions_rules_idempotency(backend: Backend) {
     // 7 transfers, the idempotent one, and the rule's forward.
     assert_eq!(list.len(), 9);
     assert!(list.iter().all(|t| t["type"] == "transfer"));
-    let forward = api.get("/v1/transactions/rule:r1:rule-dep-1").ok(200).clone();
+    let forward = api
+        .get("/v1/transactions/rule:r1:rule-dep-1")
+        .ok(200)
+        .clone();
     assert_eq!(forward["details"]["to_wallet_id"], w2.as_str());
     assert_eq!(forward["amount"], "5");
     let deposits = api
@@ -652,12 +720,16 @@ fn transactions_rules_idempotency(backend: Backend) {
         .ok(200)
         .clone();
     assert_eq!(wt["transactions"].as_array().unwrap().len(), 0);
-    api.get("/v1/transactions?limit=0").err(400, "INVALID_ARGUMENT");
+    api.get("/v1/transactions?limit=0")
+        .err(400, "INVALID_ARGUMENT");
     api.get("/v1/transactions?cursor=abc")
         .err(400, "INVALID_ARGUMENT");
     api.get("/v1/transactions?bogus=1")
         .err(400, "INVALID_ARGUMENT");
-    let one = api.get(&format!("/v1/transactions/{}", all_ids[0])).ok(200).clone();
+    let one = api
+        .get(&format!("/v1/transactions/{}", all_ids[0]))
+        .ok(200)
+        .clone();
     assert_eq!(one["id"], all_ids[0]);
     api.get("/v1/transactions/nope").err(404, "NOT_FOUND");
 }
@@ -687,7 +759,10 @@ fn auth_matrix(backend: Backend) {
     let Some((_db, s)) = setup(backend, "auth_matrix", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     // One key per permission: the right one; and for each permission, a key holding every
     // permission that does not grant it.
     let mut exact = BTreeMap::new();
@@ -835,7 +910,10 @@ fn bad_input(backend: Backend) {
     let Some((_db, s)) = setup(backend, "bad_input", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     let acc = api.account("a");
     let (w1, _) = api.funded(&acc, "ethereum", "100");
     let (w2, _) = api.wallet(&acc, "ethereum");
@@ -865,27 +943,70 @@ fn bad_input(backend: Backend) {
     let rule = json!({"rule": "r9", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": w2, "percent": "50"}});
     let deposit = json!({"address": EVM_OUT, "token": "USDT", "amount": "1"});
     let routes: Vec<(&str, String, Value)> = vec![
-        ("PUT", "/v1/management/configurations".into(), json!({"webhook_url": "http://127.0.0.1:9/x"})),
-        ("PUT", "/v1/management/contracted-products".into(), json!({"max_virtual_wallets": 10})),
-        ("POST", "/v1/management/api-keys".into(), json!({"permissions": ["WALLETS_READ"]})),
-        ("POST", "/v1/management/clients".into(), json!({"name": "c"})),
+        (
+            "PUT",
+            "/v1/management/configurations".into(),
+            json!({"webhook_url": "http://127.0.0.1:9/x"}),
+        ),
+        (
+            "PUT",
+            "/v1/management/contracted-products".into(),
+            json!({"max_virtual_wallets": 10}),
+        ),
+        (
+            "POST",
+            "/v1/management/api-keys".into(),
+            json!({"permissions": ["WALLETS_READ"]}),
+        ),
+        (
+            "POST",
+            "/v1/management/clients".into(),
+            json!({"name": "c"}),
+        ),
         ("POST", "/v1/accounts".into(), json!({"name": "n"})),
-        ("POST", "/v1/wallets/virtual".into(), json!({"account_id": acc, "blockchain": "ethereum"})),
+        (
+            "POST",
+            "/v1/wallets/virtual".into(),
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        ),
         ("POST", format!("{w1p}/deactivate"), json!({})),
         ("POST", format!("{w1p}/activate"), json!({})),
         ("POST", format!("{w1p}/reactivate"), json!({})),
         ("POST", format!("{w1p}/transfer"), transfer.clone()),
         ("POST", format!("{w1p}/withdraw"), withdraw.clone()),
         ("POST", format!("{w1p}/rules"), rule.clone()),
-        ("POST", "/v1/wallets/holding/ethereum/withdraw".into(), hwithdraw.clone()),
-        ("POST", "/v1/wallets/holding/ethereum/transfer".into(), htransfer.clone()),
-        ("POST", "/v1/webhooks/deliveries/evt_nope/redeliver".into(), json!({})),
+        (
+            "POST",
+            "/v1/wallets/holding/ethereum/withdraw".into(),
+            hwithdraw.clone(),
+        ),
+        (
+            "POST",
+            "/v1/wallets/holding/ethereum/transfer".into(),
+            htransfer.clone(),
+        ),
+        (
+            "POST",
+            "/v1/webhooks/deliveries/evt_nope/redeliver".into(),
+            json!({}),
+        ),
         ("POST", "/v1/simulate/deposit".into(), deposit.clone()),
-        ("POST", "/v1/simulate/confirm".into(), json!({"tx": "pending-1"})),
-        ("POST", "/v1/simulate/reorg".into(), json!({"tx": "pending-1"})),
+        (
+            "POST",
+            "/v1/simulate/confirm".into(),
+            json!({"tx": "pending-1"}),
+        ),
+        (
+            "POST",
+            "/v1/simulate/reorg".into(),
+            json!({"tx": "pending-1"}),
+        ),
     ];
     // Every served POST/PUT of the catalog is covered here.
-    for op in OPERATIONS.iter().filter(|o| matches!(o.method, "POST" | "PUT")) {
+    for op in OPERATIONS
+        .iter()
+        .filter(|o| matches!(o.method, "POST" | "PUT"))
+    {
         let path = concrete(op.path);
         let r = s
             .try_call(op.method, &path, Some(s.key()), Some("{}"), &[])
@@ -896,7 +1017,9 @@ fn bad_input(backend: Backend) {
         assert!(
             routes.iter().any(|(m, p, _)| *m == op.method
                 && p.split('/').count() == op.path.split('/').count()
-                && p.split('/').zip(op.path.split('/')).all(|(a, b)| a == b || b.starts_with('{'))),
+                && p.split('/')
+                    .zip(op.path.split('/'))
+                    .all(|(a, b)| a == b || b.starts_with('{'))),
             "bad-input test lacks {} {}",
             op.method,
             op.path
@@ -955,39 +1078,90 @@ fn bad_input(backend: Backend) {
         }
     }
     // Specific refusals with their codes.
-    api.post(&format!("{w1p}/transfer"), json!({"to_wallet_id": w2, "token": "USDT", "amount": "-1"}))
-        .err(400, "INVALID_AMOUNT");
-    api.post(&format!("{w1p}/transfer"), json!({"to_wallet_id": w2, "token": "USDT", "amount": "0.0000001"}))
-        .err(400, "INVALID_AMOUNT");
-    api.post(&format!("{w1p}/transfer"), json!({"to_wallet_id": w2, "token": "USDT", "amount": "0"}))
-        .err(400, "INVALID_AMOUNT");
-    api.post(&format!("{w1p}/withdraw"), json!({"to_address": "0x123", "token": "USDT", "amount": "1"}))
-        .err(400, "INVALID_ADDRESS");
-    api.post(&format!("{w1p}/withdraw"), json!({"to_address": TRON_OUT, "token": "USDT", "amount": "1"}))
-        .err(400, "INVALID_ADDRESS");
-    api.post(&format!("{w1p}/transfer"), json!({"to_wallet_id": w2, "token": "NOPE", "amount": "1"}))
-        .err(404, "UNKNOWN_TOKEN");
-    api.post(&format!("{w1p}/transfer"), json!({"to_wallet_id": t1, "token": "USDT", "amount": "1"}))
-        .ok_or_4xx();
-    api.post("/v1/wallets/virtual", json!({"account_id": acc, "blockchain": "nochain"}))
-        .err(404, "UNKNOWN_CHAIN");
-    api.post("/v1/simulate/deposit", json!({"address": "0x123", "token": "USDT", "amount": "1"}))
-        .err(400, "INVALID_ADDRESS");
-    api.post("/v1/simulate/deposit", json!({"address": EVM_OUT, "token": "USDT", "amount": "1"}))
-        .err(404, "NOT_FOUND");
-    api.post("/v1/wallets/holding/ethereum/withdraw", json!({"token": "USDT", "amount": "1", "to_address": "0x12"}))
-        .err(400, "INVALID_ADDRESS");
-    api.put("/v1/management/configurations", json!({"payment_addresses": {"ethereum": "0x12"}}))
-        .err(400, "INVALID_ADDRESS");
-    api.put("/v1/management/configurations", json!({"min_reserve_ratio": "-1"}))
-        .err(400, "INVALID_AMOUNT");
-    api.put("/v1/management/configurations", json!({"webhook_url": "http://ok.invalid/", "min_reserve_ratio": "x"}))
-        .err(400, "INVALID_AMOUNT");
-    api.put("/v1/management/contracted-products", json!({"max_virtual_wallets": -1}))
-        .err(400, "INVALID_ARGUMENT");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "USDT", "amount": "-1"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "USDT", "amount": "0.0000001"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "USDT", "amount": "0"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.post(
+        &format!("{w1p}/withdraw"),
+        json!({"to_address": "0x123", "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.post(
+        &format!("{w1p}/withdraw"),
+        json!({"to_address": TRON_OUT, "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "NOPE", "amount": "1"}),
+    )
+    .err(404, "UNKNOWN_TOKEN");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": t1, "token": "USDT", "amount": "1"}),
+    )
+    .ok_or_4xx();
+    api.post(
+        "/v1/wallets/virtual",
+        json!({"account_id": acc, "blockchain": "nochain"}),
+    )
+    .err(404, "UNKNOWN_CHAIN");
+    api.post(
+        "/v1/simulate/deposit",
+        json!({"address": "0x123", "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.post(
+        "/v1/simulate/deposit",
+        json!({"address": EVM_OUT, "token": "USDT", "amount": "1"}),
+    )
+    .err(404, "NOT_FOUND");
+    api.post(
+        "/v1/wallets/holding/ethereum/withdraw",
+        json!({"token": "USDT", "amount": "1", "to_address": "0x12"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.put(
+        "/v1/management/configurations",
+        json!({"payment_addresses": {"ethereum": "0x12"}}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.put(
+        "/v1/management/configurations",
+        json!({"min_reserve_ratio": "-1"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_url": "http://ok.invalid/", "min_reserve_ratio": "x"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.put(
+        "/v1/management/contracted-products",
+        json!({"max_virtual_wallets": -1}),
+    )
+    .err(400, "INVALID_ARGUMENT");
     // Bodies on routes that take none are refused when they are not empty JSON objects.
     let r = s
-        .try_call("POST", &format!("{w1p}/deactivate"), Some(s.key()), Some("junk"), &[])
+        .try_call(
+            "POST",
+            &format!("{w1p}/deactivate"),
+            Some(s.key()),
+            Some("junk"),
+            &[],
+        )
         .unwrap();
     assert!((400..500).contains(&r.status), "{}", r.text);
     // Idempotency keys: too long or reserved.
@@ -1024,7 +1198,10 @@ fn webhooks(backend: Backend) {
     let Some((_db, s)) = setup(backend, "webhooks", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     let receiver = Receiver::start(2);
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     api.put(
@@ -1070,7 +1247,9 @@ fn webhooks(backend: Backend) {
     )
     .unwrap();
     // Every attempt carries the same id; a tampered body does not verify.
-    assert!(tries.iter().all(|r| r.header("webhook-id") == Some(id.as_str())));
+    assert!(tries
+        .iter()
+        .all(|r| r.header("webhook-id") == Some(id.as_str())));
     let mut tampered = got.body.clone();
     tampered.push(b' ');
     assert!(waas_core::webhook::verify(
@@ -1106,8 +1285,11 @@ fn webhooks(backend: Backend) {
     assert_eq!(entry["log"][0]["error"], "HTTP 500");
     // Redelivery sends it once more.
     let n = receiver.received().len();
-    api.post(&format!("/v1/webhooks/deliveries/{id}/redeliver"), json!({}))
-        .ok(202);
+    api.post(
+        &format!("/v1/webhooks/deliveries/{id}/redeliver"),
+        json!({}),
+    )
+    .ok(202);
     wait_for(30, "the redelivery", || {
         receiver
             .received()
@@ -1150,8 +1332,11 @@ fn crash_restart(backend: Backend) {
     let key = s.key().to_owned();
     let (w1, w2, w3, a3) = {
         let api = Api { s: &s, key: &key };
-        api.put("/v1/management/configurations", json!({"webhook_url": receiver.url}))
-            .ok(200);
+        api.put(
+            "/v1/management/configurations",
+            json!({"webhook_url": receiver.url}),
+        )
+        .ok(200);
         let acc = api.account("a");
         let (w1, _) = api.funded(&acc, "ethereum", "100000");
         let (w2, _) = api.wallet(&acc, "ethereum");
@@ -1165,14 +1350,22 @@ fn crash_restart(backend: Backend) {
     let s_ref = &s;
     std::thread::scope(|scope| {
         for t in 0..4 {
-            let (acked, attempted, key, w1, w2) =
-                (acked.clone(), attempted.clone(), key.clone(), w1.clone(), w2.clone());
+            let (acked, attempted, key, w1, w2) = (
+                acked.clone(),
+                attempted.clone(),
+                key.clone(),
+                w1.clone(),
+                w2.clone(),
+            );
             scope.spawn(move || {
                 for i in 0..2000 {
                     let idem = format!("t{t}-{i}");
                     let path = format!("/v1/wallets/virtual/{w1}/transfer");
                     let body = json!({"to_wallet_id": w2, "token": "USDT", "amount": "1"});
-                    attempted.lock().unwrap().push((path.clone(), idem.clone(), body.clone()));
+                    attempted
+                        .lock()
+                        .unwrap()
+                        .push((path.clone(), idem.clone(), body.clone()));
                     let r = s_ref.try_call(
                         "POST",
                         &path,
@@ -1248,22 +1441,33 @@ fn crash_restart(backend: Backend) {
     assert_eq!(api.total(&w2), Decimal::from(transfers));
     assert_eq!(api.total(&w1), d("100000") - Decimal::from(transfers));
     assert_eq!(api.total(&w3), Decimal::from(deposits));
-    let tx = api.get("/v1/transactions?type=transfer&limit=500").ok(200).clone();
+    let tx = api
+        .get("/v1/transactions?type=transfer&limit=500")
+        .ok(200)
+        .clone();
     assert_eq!(tx["transactions"].as_array().unwrap().len(), transfers);
     // Every outbox event is delivered after the restart (events of the killed host included).
     let events = wait_for(120, "every event delivered", || {
         let d = api.get("/v1/webhooks/deliveries").ok(200).clone();
         let list = d["deliveries"].as_array().unwrap().clone();
-        list.iter().all(|e| !e["delivered_at"].is_null()).then_some(list)
+        list.iter()
+            .all(|e| !e["delivered_at"].is_null())
+            .then_some(list)
     });
-    assert!(events.len() < 200, "the delivery log is capped at 200 entries");
+    assert!(
+        events.len() < 200,
+        "the delivery log is capped at 200 entries"
+    );
     let received: BTreeSet<String> = receiver
         .received()
         .iter()
         .filter_map(|r| r.header("webhook-id").map(str::to_owned))
         .collect();
     for e in &events {
-        assert!(received.contains(e["id"].as_str().unwrap()), "never received: {e}");
+        assert!(
+            received.contains(e["id"].as_str().unwrap()),
+            "never received: {e}"
+        );
     }
 }
 
@@ -1275,7 +1479,10 @@ fn concurrency(backend: Backend) {
     let Some((_db, s)) = setup(backend, "concurrency", &Opts::default()) else {
         return;
     };
-    let api = Api { s: &s, key: s.key() };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
     let acc = api.account("a");
     let (a, _) = api.funded(&acc, "ethereum", "50");
     let (b, _) = api.funded(&acc, "ethereum", "50");
@@ -1323,7 +1530,10 @@ fn concurrency(backend: Backend) {
     assert_eq!(api.total(&a) + api.total(&b), d("100"));
     assert!(api.total(&a) >= Decimal::ZERO && api.total(&b) >= Decimal::ZERO);
     assert!(moved.load(Ordering::Relaxed) > 0);
-    let listed = api.get("/v1/transactions?type=transfer&limit=500").ok(200).clone();
+    let listed = api
+        .get("/v1/transactions?type=transfer&limit=500")
+        .ok(200)
+        .clone();
     assert_eq!(
         listed["transactions"].as_array().unwrap().len(),
         moved.load(Ordering::Relaxed)

@@ -266,7 +266,10 @@ impl Server {
         let key = if expect_key {
             match key_rx.recv_timeout(Duration::from_secs(30)) {
                 Ok(k) => Some(k),
-                Err(_) => panic!("no `api key:` line on stdout; log:\n{}", log.lock().unwrap()),
+                Err(_) => panic!(
+                    "no `api key:` line on stdout; log:\n{}",
+                    log.lock().unwrap()
+                ),
             }
         } else {
             None
@@ -344,13 +347,7 @@ impl Server {
     }
 
     /// One request that must get an answer.
-    pub fn call(
-        &self,
-        method: &str,
-        path: &str,
-        key: Option<&str>,
-        body: Option<&Value>,
-    ) -> Resp {
+    pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> Resp {
         let b = body.map(Value::to_string);
         self.try_call(method, path, key, b.as_deref(), &[])
             .unwrap_or_else(|e| panic!("{method} {path}: {e}\nhost log:\n{}", self.log()))

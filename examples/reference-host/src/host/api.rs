@@ -102,6 +102,9 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .merge(super::api_more::routes())
         .fallback(not_found_route)
+        // A path served for other methods: the same JSON error as an unknown route (axum's
+        // default is a bare 405 without a body, which carries no error code).
+        .method_not_allowed_fallback(not_found_route)
         .with_state(state)
 }
 
@@ -154,6 +157,12 @@ pub async fn auth(
         environment,
     })
 }
+
+/// The body of a POST that takes no parameters: empty or `{}`; anything else is refused, so a
+/// malformed or misdirected request changes nothing.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoBody {}
 
 /// Parses a JSON body strictly: malformed JSON and unknown fields are INVALID_ARGUMENT.
 pub(super) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
@@ -860,10 +869,12 @@ async fn lifecycle(
     s: Shared,
     headers: HeaderMap,
     id: String,
+    bytes: Bytes,
     op: &str,
     activate: bool,
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
+    let NoBody {} = body(&bytes)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if activate {
@@ -899,24 +910,27 @@ async fn deactivate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    lifecycle(s, headers, id, "virtual_wallets.deactivate", false).await
+    lifecycle(s, headers, id, bytes, "virtual_wallets.deactivate", false).await
 }
 
 async fn activate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    lifecycle(s, headers, id, "virtual_wallets.activate", true).await
+    lifecycle(s, headers, id, bytes, "virtual_wallets.activate", true).await
 }
 
 async fn reactivate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    lifecycle(s, headers, id, "virtual_wallets.reactivate", true).await
+    lifecycle(s, headers, id, bytes, "virtual_wallets.reactivate", true).await
 }
 
 #[derive(Deserialize)]
@@ -1447,8 +1461,10 @@ async fn redeliver(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
+    let NoBody {} = body(&bytes)?;
     let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, next_attempt_at = $1 WHERE id = $2 AND client_id = $3")
         .bind(now_ms())
         .bind(&id)
@@ -1579,6 +1595,10 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
     let confirmations = registry.chain(&chain)?.confirmations;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.remember_deposit(&tx).await?;
+    // A deposit reported again: the core answers its first result (or DUPLICATE_OPERATION when
+    // the contents differ); the host writes nothing and emits nothing again, and reports the
+    // deposit's current status (it may have been confirmed or dropped since).
+    let known = w.ledger.deposit_record(&tx).map(|d| d.status);
     let r = w.ledger.deposit(DepositRequest {
         tx: tx.clone(),
         to: wallet.clone(),
@@ -1602,6 +1622,11 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
         "status": "pending", "flagged": r.flagged, "confirmations": confirmations,
         "automation": r.automation.iter().map(|o| json!({"rule": o.rule, "ok": o.ok(), "action": o.action.as_str(), "amount": o.amount.map(num), "code": o.code, "message": o.message})).collect::<Vec<_>>(),
     });
+    if let Some(status) = known {
+        let mut out = out;
+        out["status"] = serde_json::to_value(status).unwrap_or(Value::Null);
+        return Ok((StatusCode::CREATED, Json(out)).into_response());
+    }
     w.upsert_transaction(
         &tx,
         Some(&wallet),

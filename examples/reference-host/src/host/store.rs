@@ -283,6 +283,51 @@ impl Work {
             sweeps,
             deposits,
         } = self.ledger.take_settled();
+        // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
+        // list them: record their transaction rows here, like the handlers do for theirs.
+        for (id, m) in movements.iter().filter(|(id, _)| id.starts_with("rule:")) {
+            let (wallet, kind, status, token, amount, body) = match m {
+                Movement::Transfer {
+                    from,
+                    to,
+                    token,
+                    amount,
+                } => (
+                    from,
+                    "transfer",
+                    "completed",
+                    token,
+                    amount,
+                    serde_json::json!({"id": id, "type": "transfer", "from_wallet_id": from, "to_wallet_id": to, "token": token, "amount": amount.to_string(), "status": "completed", "automation": true}),
+                ),
+                Movement::Withdraw {
+                    from,
+                    to_address,
+                    token,
+                    amount,
+                    fee,
+                } => (
+                    from,
+                    "withdrawal",
+                    "submitted",
+                    token,
+                    amount,
+                    serde_json::json!({"id": id, "type": "withdrawal", "wallet_id": from, "to_address": to_address, "token": token, "amount": amount.to_string(), "fee": fee.to_string(), "status": "submitted", "automation": true}),
+                ),
+                _ => continue,
+            };
+            let amount = amount.to_string();
+            self.upsert_transaction(
+                id,
+                Some(wallet),
+                kind,
+                status,
+                Some(token),
+                Some(&amount),
+                &body,
+            )
+            .await?;
+        }
         for (kind, key, body) in movements
             .iter()
             .map(|(id, m)| ("movement", id.clone(), serde_json::to_string(m)))

@@ -1,0 +1,1615 @@
+#![allow(clippy::unwrap_used)]
+//! End-to-end tests of the reference host over real HTTP: each test starts the built `waas`
+//! binary on a fresh database (a SQLite temp file, or a new PostgreSQL database created for the
+//! test and dropped after it) and drives it as a client would. Every test runs on both backends.
+//!
+//! PostgreSQL: 127.0.0.1:5432, user postgres, trust auth, database `test` (used only to create and
+//! drop the per-test databases). Unreachable, the PostgreSQL tests fail, unless
+//! WAAS_SKIP_POSTGRES=1 (then they print a SKIPPED line).
+
+mod support;
+
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use support::{wait_for, Backend, Db, Opts, Receiver, Resp, Server};
+use waas_core::access::{Permission, OPERATIONS};
+
+// ------------------------------------------------------------------------------------------
+// Helpers
+// ------------------------------------------------------------------------------------------
+
+/// A client of the API with one key.
+#[derive(Clone, Copy)]
+struct Api<'a> {
+    s: &'a Server,
+    key: &'a str,
+}
+
+impl<'a> Api<'a> {
+    fn get(&self, path: &str) -> Resp {
+        self.s.call("GET", path, Some(self.key), None)
+    }
+    fn post(&self, path: &str, body: Value) -> Resp {
+        self.s.call("POST", path, Some(self.key), Some(&body))
+    }
+    fn put(&self, path: &str, body: Value) -> Resp {
+        self.s.call("PUT", path, Some(self.key), Some(&body))
+    }
+    fn delete(&self, path: &str) -> Resp {
+        self.s.call("DELETE", path, Some(self.key), None)
+    }
+    /// A POST with an Idempotency-Key.
+    fn post_idem(&self, path: &str, idem: &str, body: &Value) -> Resp {
+        let b = body.to_string();
+        self.s
+            .try_call(
+                "POST",
+                path,
+                Some(self.key),
+                Some(&b),
+                &[("Idempotency-Key", idem)],
+            )
+            .unwrap()
+    }
+    /// A POST with a raw body.
+    fn post_raw(&self, path: &str, body: &str) -> Resp {
+        self.s
+            .try_call("POST", path, Some(self.key), Some(body), &[])
+            .unwrap()
+    }
+    fn put_raw(&self, path: &str, body: &str) -> Resp {
+        self.s
+            .try_call("PUT", path, Some(self.key), Some(body), &[])
+            .unwrap()
+    }
+
+    fn account(&self, name: &str) -> String {
+        let r = self.post("/v1/accounts", json!({"name": name}));
+        r.ok(201)["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a virtual wallet: (id, address).
+    fn wallet(&self, account: &str, chain: &str) -> (String, String) {
+        let r = self.post(
+            "/v1/wallets/virtual",
+            json!({"account_id": account, "blockchain": chain}),
+        );
+        let v = r.ok(201);
+        (
+            v["id"].as_str().unwrap().to_owned(),
+            v["address"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    fn deposit(&self, address: &str, token: &str, amount: &str, tx: &str) -> Value {
+        self.post(
+            "/v1/simulate/deposit",
+            json!({"address": address, "token": token, "amount": amount, "tx": tx}),
+        )
+        .ok(201)
+        .clone()
+    }
+
+    fn confirm(&self, tx: &str) -> Value {
+        self.post("/v1/simulate/confirm", json!({"tx": tx}))
+            .ok(200)
+            .clone()
+    }
+
+    /// A funded, confirmed (and swept) wallet.
+    fn funded(&self, account: &str, chain: &str, amount: &str) -> (String, String) {
+        let (id, addr) = self.wallet(account, chain);
+        let tx = format!("fund:{id}");
+        self.deposit(&addr, "USDT", amount, &tx);
+        self.confirm(&tx);
+        (id, addr)
+    }
+
+    /// (confirmed, unconfirmed, total) of a token in a virtual wallet.
+    fn balance(&self, wallet: &str, token: &str) -> (Decimal, Decimal, Decimal) {
+        let v = self
+            .get(&format!("/v1/wallets/virtual/{wallet}"))
+            .ok(200)
+            .clone();
+        let b = &v["balances"][token];
+        if b.is_null() {
+            return (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        }
+        (
+            dec(&b["confirmed"]),
+            dec(&b["unconfirmed"]),
+            dec(&b["total"]),
+        )
+    }
+
+    fn total(&self, wallet: &str) -> Decimal {
+        self.balance(wallet, "USDT").2
+    }
+
+    fn transfer(&self, from: &str, to: &str, amount: &str) -> Resp {
+        self.post(
+            &format!("/v1/wallets/virtual/{from}/transfer"),
+            json!({"to_wallet_id": to, "token": "USDT", "amount": amount}),
+        )
+    }
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(
+        v.as_str()
+            .unwrap_or_else(|| panic!("not a decimal string: {v}")),
+    )
+    .unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// A fresh database and a host on it (`None`: PostgreSQL skipped on request).
+fn setup(backend: Backend, test: &str, opts: &Opts) -> Option<(Db, Server)> {
+    let db = Db::fresh(backend, test)?;
+    let s = Server::start(&db, opts);
+    Some((db, s))
+}
+
+/// A key with exactly these permissions.
+fn key_with(api: Api<'_>, perms: &[&str]) -> String {
+    let r = api.post("/v1/management/api-keys", json!({"permissions": perms}));
+    r.ok(201)["key"].as_str().unwrap().to_owned()
+}
+
+const EVM_OUT: &str = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
+const TRON_OUT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+
+// ------------------------------------------------------------------------------------------
+// Each module end to end
+// ------------------------------------------------------------------------------------------
+
+fn management(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "management", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    assert!(s.key().starts_with("waas_test_"));
+
+    let ops = api.get("/v1/management/operations");
+    assert_eq!(
+        ops.ok(200)["operations"].as_array().unwrap().len(),
+        OPERATIONS.len()
+    );
+    let chains = api.get("/v1/management/blockchains").ok(200).clone();
+    let ids: Vec<&str> = chains["blockchains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"ethereum") && ids.contains(&"tron"),
+        "{ids:?}"
+    );
+
+    // Configurations: webhook endpoint, key and secret, payment addresses (canonicalized).
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let r = api.put(
+        "/v1/management/configurations",
+        json!({"webhook_url": "http://127.0.0.1:9/hook", "webhook_key": "k-123", "webhook_secret": secret,
+               "payment_addresses": {"ethereum": EVM_OUT.to_lowercase(), "tron": TRON_OUT},
+               "min_reserve_ratio": "1"}),
+    );
+    r.ok(200);
+    let c = api.get("/v1/management/configurations").ok(200).clone();
+    assert_eq!(c["webhook_url"], "http://127.0.0.1:9/hook");
+    assert_eq!(c["webhook_key_set"], true);
+    assert_eq!(c["webhook_secret_set"], true);
+    assert_eq!(c["payment_addresses"]["ethereum"], EVM_OUT);
+    assert_eq!(c["payment_addresses"]["tron"], TRON_OUT);
+    assert!(
+        !c.to_string().contains("k-123"),
+        "the webhook key leaks: {c}"
+    );
+    assert!(!c.to_string().contains(secret), "the secret leaks: {c}");
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_secret": "whsec_!!!"}),
+    )
+    .err(400, "INVALID_SECRET");
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_url": "ftp://x"}),
+    )
+    .err(400, "INVALID_ARGUMENT");
+
+    // Contracted products.
+    let r = api.put(
+        "/v1/management/contracted-products",
+        json!({"max_virtual_wallets": 2, "max_cards": 1}),
+    );
+    assert_eq!(r.ok(200)["max_virtual_wallets"], 2);
+    let c = api
+        .get("/v1/management/contracted-products")
+        .ok(200)
+        .clone();
+    assert_eq!(c["max_virtual_wallets"], 2);
+    assert_eq!(c["max_cards"], 1);
+
+    // API keys with permissions.
+    let r = api.post(
+        "/v1/management/api-keys",
+        json!({"permissions": ["WALLETS_READ"]}),
+    );
+    let v = r.ok(201).clone();
+    let reader = v["key"].as_str().unwrap().to_owned();
+    let reader_id = v["id"].as_str().unwrap().to_owned();
+    assert!(reader.starts_with("waas_test_"));
+    let keys = api.get("/v1/management/api-keys").ok(200).clone();
+    assert_eq!(keys["api_keys"].as_array().unwrap().len(), 2);
+    assert!(
+        !keys.to_string().contains(&reader),
+        "a listed key shows its secret"
+    );
+    let ro = Api {
+        s: &s,
+        key: &reader,
+    };
+    ro.get("/v1/wallets/virtual").ok(200);
+    ro.post("/v1/accounts", json!({"name": "x"}))
+        .err(403, "FORBIDDEN");
+    ro.get("/v1/management/api-keys").err(403, "FORBIDDEN");
+    api.delete(&format!("/v1/management/api-keys/{reader_id}"))
+        .ok(200);
+    ro.get("/v1/wallets/virtual").err(401, "UNAUTHORIZED");
+    api.post(
+        "/v1/management/api-keys",
+        json!({"permissions": ["WALLETS_READ", "ROOT"]}),
+    )
+    .err(400, "INVALID_ARGUMENT");
+    api.post("/v1/management/api-keys", json!({"permissions": []}))
+        .err(400, "INVALID_ARGUMENT");
+
+    // Clients: a second client sees nothing of the first.
+    let acc = api.account("first");
+    let r = api.post("/v1/management/clients", json!({"name": "second"}));
+    let other = r.ok(201)["api_key"].as_str().unwrap().to_owned();
+    let clients = api.get("/v1/management/clients").ok(200).clone();
+    assert_eq!(clients["clients"].as_array().unwrap().len(), 2);
+    let o = Api { s: &s, key: &other };
+    assert_eq!(
+        o.get("/v1/accounts").ok(200)["accounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    o.get(&format!("/v1/accounts/{acc}")).err(404, "NOT_FOUND");
+    o.post(
+        "/v1/wallets/virtual",
+        json!({"account_id": acc, "blockchain": "ethereum"}),
+    )
+    .err(404, "NOT_FOUND");
+
+    // Health and OpenAPI need no key; the document lists the catalog's paths.
+    let h = s.call("GET", "/healthz", None, None);
+    h.ok(200);
+    let doc = s.call("GET", "/openapi.json", None, None).ok(200).clone();
+    assert!(doc["paths"]["/v1/wallets/virtual/{id}/transfer"]["post"].is_object());
+}
+
+fn accounts_tokens_wallets(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "wallets", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+
+    // Accounts.
+    let acc = api.account("alice");
+    let a = api.get(&format!("/v1/accounts/{acc}")).ok(200).clone();
+    assert_eq!(a["name"], "alice");
+    assert_eq!(
+        api.get("/v1/accounts").ok(200)["accounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    api.get("/v1/accounts/acc_nope").err(404, "NOT_FOUND");
+
+    // Tokens per blockchain.
+    let t = api.get("/v1/tokens?blockchain=tron").ok(200).clone();
+    let tokens = t["tokens"].as_array().unwrap();
+    assert!(tokens.iter().all(|t| t["blockchain"] == "tron"));
+    assert!(tokens
+        .iter()
+        .any(|t| t["symbol"] == "USDT" && t["contract"] == TRON_OUT && t["decimals"] == 6));
+    api.get("/v1/tokens?blockchain=nochain")
+        .err(404, "UNKNOWN_CHAIN");
+
+    // Virtual wallets on two chains: derived addresses, consecutive indices per chain.
+    api.put(
+        "/v1/management/contracted-products",
+        json!({"max_virtual_wallets": 3}),
+    )
+    .ok(200);
+    let e1 = api
+        .post(
+            "/v1/wallets/virtual",
+            json!({"account_id": acc, "blockchain": "ethereum", "alias": "main"}),
+        )
+        .ok(201)
+        .clone();
+    let (e2, _e2addr) = api.wallet(&acc, "ethereum");
+    let t1 = api
+        .post(
+            "/v1/wallets/virtual",
+            json!({"account_id": acc, "blockchain": "tron"}),
+        )
+        .ok(201)
+        .clone();
+    let e1id = e1["id"].as_str().unwrap().to_owned();
+    let e1addr = e1["address"].as_str().unwrap().to_owned();
+    let t1id = t1["id"].as_str().unwrap().to_owned();
+    let t1addr = t1["address"].as_str().unwrap().to_owned();
+    assert_eq!(e1["index"], 0);
+    assert_eq!(t1["index"], 0);
+    assert!(e1addr.starts_with("0x") && e1addr.len() == 42);
+    assert!(t1addr.starts_with('T'));
+    assert_eq!(
+        api.get(&format!("/v1/wallets/virtual/{e2}")).ok(200)["index"],
+        1
+    );
+    assert_eq!(
+        api.get("/v1/wallets/virtual").ok(200)["wallets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // The contract caps active wallets; deactivation frees a slot, reactivation needs one.
+    let r = api.post(
+        "/v1/wallets/virtual",
+        json!({"account_id": acc, "blockchain": "ethereum"}),
+    );
+    r.err(422, "CONTRACT_LIMIT_REACHED");
+    let r = api.post(&format!("/v1/wallets/virtual/{e2}/deactivate"), json!({}));
+    assert_eq!(r.ok(200)["status"], "inactive");
+    let (e3, _) = api.wallet(&acc, "ethereum");
+    assert_eq!(
+        api.get(&format!("/v1/wallets/virtual/{e3}")).ok(200)["index"],
+        2
+    );
+    api.post(&format!("/v1/wallets/virtual/{e2}/activate"), json!({}))
+        .err(422, "CONTRACT_LIMIT_REACHED");
+    api.post(&format!("/v1/wallets/virtual/{e3}/deactivate"), json!({}))
+        .ok(200);
+    let r = api.post(&format!("/v1/wallets/virtual/{e2}/activate"), json!({}));
+    assert_eq!(r.ok(200)["status"], "active");
+    let c = api
+        .get("/v1/management/contracted-products")
+        .ok(200)
+        .clone();
+    assert_eq!(c["usage"]["active_virtual_wallets"], 3);
+    assert_eq!(c["usage"]["inactive_virtual_wallets"], 1);
+
+    // Deposits: above the minimum credited pending at once; below (1 USD) recorded, not credited.
+    let r = api.deposit(&e1addr, "USDT", "100", "dep-e1");
+    assert_eq!(r["below_minimum"], false);
+    assert_eq!(r["credited"], "100");
+    assert_eq!(api.balance(&e1id, "USDT"), (d("0"), d("100"), d("100")));
+    let r = api.deposit(&e1addr, "USDT", "0.99", "dep-small");
+    assert_eq!(r["below_minimum"], true);
+    assert_eq!(r["credited"], "0");
+    assert_eq!(api.total(&e1id), d("100"));
+    let r = api.deposit(&t1addr, "USDT", "50", "dep-t1");
+    assert_eq!(r["blockchain"], "tron");
+    // Unconfirmed funds cannot leave the platform, but may move inside it.
+    api.post(
+        &format!("/v1/wallets/virtual/{e1id}/withdraw"),
+        json!({"to_address": EVM_OUT, "token": "USDT", "amount": "1"}),
+    )
+    .err(422, "INSUFFICIENT_FUNDS");
+    // Confirm: posted, swept to the holding wallet.
+    let r = api.confirm("dep-e1");
+    assert_eq!(r["swept"], true);
+    assert_eq!(api.balance(&e1id, "USDT"), (d("100"), d("0"), d("100")));
+    api.confirm("dep-e1"); // idempotent
+    api.confirm("dep-small");
+    assert_eq!(api.total(&e1id), d("100"));
+    let h = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
+    assert!(h["id"].as_str().unwrap().starts_with("hld_"));
+    assert!(h["address"].as_str().unwrap().starts_with("0x"));
+    assert!(h["alias"].as_str().is_some());
+    assert_eq!(dec(&h["reserve"]["USDT"]["liabilities"]), d("100"));
+    let holding_after_sweep = dec(&h["reserve"]["USDT"]["holding"]);
+    assert!(holding_after_sweep >= d("100"), "{h}");
+
+    // Transfers: same chain only; deactivated wallets receive but do not send.
+    let r = api.transfer(&e1id, &e2, "30");
+    assert_eq!(r.ok(201)["status"], "completed");
+    assert_eq!(api.total(&e1id), d("70"));
+    assert_eq!(api.total(&e2), d("30"));
+    let r = api.transfer(&e1id, &t1id, "1");
+    assert!(
+        (400..500).contains(&r.status) && !r.code().is_empty(),
+        "{}",
+        r.text
+    );
+    api.transfer(&e1id, &e3, "5").ok(201);
+    api.transfer(&e3, &e1id, "1").err(422, "WALLET_INACTIVE");
+    api.transfer(&e1id, &e2, "1000")
+        .err(422, "INSUFFICIENT_FUNDS");
+
+    // Withdrawal from a virtual wallet (amount + fee from confirmed funds).
+    let r = api.post(
+        &format!("/v1/wallets/virtual/{e1id}/withdraw"),
+        json!({"to_address": EVM_OUT.to_lowercase(), "token": "USDT", "amount": "10", "fee": "1"}),
+    );
+    let v = r.ok(201).clone();
+    assert_eq!(v["to_address"], EVM_OUT);
+    assert_eq!(api.total(&e1id), d("54"));
+    // Holding: liabilities 54 + 30 + 5 = 89, holding 90 (+0.99 swept below-minimum funds).
+    let h = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
+    let res = &h["reserve"]["USDT"];
+    assert_eq!(dec(&res["liabilities"]), d("89"));
+    let withdrawable = dec(&res["withdrawable"]);
+    assert_eq!(withdrawable, dec(&res["holding"]) - d("89"));
+    assert!(withdrawable > Decimal::ZERO, "{h}");
+    // A partial withdrawal within the reserve is allowed; beyond it RESERVE_RATIO_VIOLATION.
+    let r = api.post(
+        "/v1/wallets/holding/ethereum/withdraw",
+        json!({"token": "USDT", "amount": withdrawable.to_string(), "to_address": EVM_OUT}),
+    );
+    r.ok(201);
+    api.post(
+        "/v1/wallets/holding/ethereum/withdraw",
+        json!({"token": "USDT", "amount": "0.01", "to_address": EVM_OUT}),
+    )
+    .err(422, "RESERVE_RATIO_VIOLATION");
+    // A transfer from the holding wallet credits beyond it: leverage.
+    api.post(
+        "/v1/wallets/holding/ethereum/transfer",
+        json!({"to_wallet_id": e2, "token": "USDT", "amount": "20"}),
+    )
+    .ok(201);
+    let res = api
+        .get("/v1/wallets/holding/ethereum/reserve")
+        .ok(200)
+        .clone();
+    assert_eq!(dec(&res["reserve"]["USDT"]["leverage"]), d("20"));
+    assert_eq!(dec(&res["reserve"]["USDT"]["withdrawable"]), d("0"));
+    api.post(
+        "/v1/wallets/holding/ethereum/transfer",
+        json!({"to_wallet_id": t1id, "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ARGUMENT");
+    let hs = api.get("/v1/wallets/holding").ok(200).clone();
+    assert_eq!(hs["holdings"].as_array().unwrap().len(), 2);
+    api.get("/v1/wallets/holding/polygon").err(404, "NOT_FOUND");
+
+    // A reorg drops a pending deposit; the wallet that spent it goes negative and frozen.
+    let (e2addr, _) = (
+        api.get(&format!("/v1/wallets/virtual/{e2}")).ok(200)["address"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        (),
+    );
+    api.deposit(&e2addr, "USDT", "40", "dep-reorg");
+    assert_eq!(api.total(&e2), d("90"));
+    api.transfer(&e2, &e1id, "80").ok(201);
+    let r = api.post("/v1/simulate/reorg", json!({"tx": "dep-reorg"}));
+    let v = r.ok(200).clone();
+    assert_eq!(v["status"], "dropped");
+    assert_eq!(v["frozen"], e2);
+    let w = api
+        .get(&format!("/v1/wallets/virtual/{e2}"))
+        .ok(200)
+        .clone();
+    assert_eq!(w["status"], "frozen");
+    assert_eq!(dec(&w["balances"]["USDT"]["total"]), d("-30"));
+    api.transfer(&e2, &e1id, "1").err(422, "WALLET_FROZEN");
+    api.post("/v1/simulate/confirm", json!({"tx": "dep-reorg"}))
+        .err(400, "INVALID_ARGUMENT");
+    // A confirmed deposit cannot be dropped.
+    let r = api.post("/v1/simulate/reorg", json!({"tx": "dep-e1"}));
+    assert!(
+        (400..500).contains(&r.status) && !r.code().is_empty(),
+        "{}",
+        r.text
+    );
+    api.post("/v1/simulate/reorg", json!({"tx": "nope"}))
+        .err(404, "NOT_FOUND");
+    // Balances by the other endpoint agree.
+    let b = api
+        .get(&format!("/v1/wallets/virtual/{e1id}/balance"))
+        .ok(200)
+        .clone();
+    assert_eq!(dec(&b["balances"]["USDT"]["total"]), api.total(&e1id));
+}
+
+/// The simulated chain on its own: deposits confirm after the confirmations and are swept.
+fn sim_chain(backend: Backend) {
+    let opts = Opts {
+        sim_block_ms: 5,
+        ..Opts::default()
+    };
+    let Some((_db, s)) = setup(backend, "sim_chain", &opts) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("a");
+    let (w, addr) = api.wallet(&acc, "ethereum");
+    api.deposit(&addr, "USDT", "25", "auto-1");
+    api.deposit(&addr, "USDT", "0.5", "auto-small");
+    wait_for(30, "the deposit to confirm", || {
+        (api.balance(&w, "USDT") == (d("25"), d("0"), d("25"))).then_some(())
+    });
+    wait_for(30, "the sweeps", || {
+        let t = api.get("/v1/transactions?type=sweep").ok(200).clone();
+        (t["transactions"].as_array().unwrap().len() == 2).then_some(())
+    });
+    let h = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
+    assert_eq!(dec(&h["reserve"]["USDT"]["holding"]), d("25.5"));
+    assert_eq!(dec(&h["reserve"]["USDT"]["liabilities"]), d("25"));
+    let t = api.get("/v1/transactions/auto-small").ok(200).clone();
+    assert_eq!(t["status"], "confirmed");
+    assert_eq!(t["details"]["below_minimum"], true);
+}
+
+fn transactions_rules_idempotency(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "transactions", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("a");
+    let (w1, a1) = api.wallet(&acc, "ethereum");
+    let (w2, _) = api.wallet(&acc, "ethereum");
+    let (w3, _) = api.wallet(&acc, "ethereum");
+
+    // Automation: forward half of each deposit to w2.
+    let rules = format!("/v1/wallets/virtual/{w1}/rules");
+    let rule = json!({"rule": "r1", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": w2, "percent": "50"}});
+    let r = api.post(&rules, rule.clone());
+    assert_eq!(r.ok(201)["rule"], "r1");
+    api.post(&rules, json!({"rule": "r2", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": w2, "percent": "150"}}))
+        .err(400, "INVALID_RULE");
+    api.post(&rules, json!({"rule": "r3", "on": "deposit", "token": "USDT", "action": {"type": "withdraw", "to_address": EVM_OUT, "percent": "10", "fee": "0"}}))
+        .err(400, "INVALID_RULE");
+    let listed = api.get(&rules).ok(200).clone();
+    assert_eq!(listed["rules"].as_array().unwrap().len(), 1);
+    let dep = api.deposit(&a1, "USDT", "10.000001", "rule-dep-1");
+    assert_eq!(dep["automation"][0]["ok"], true, "{dep}");
+    assert_eq!(api.total(&w1), d("5.000001"));
+    assert_eq!(api.total(&w2), d("5")); // rounded toward zero at 6 decimals
+                                        // Replaying the deposit fires nothing again.
+    api.deposit(&a1, "USDT", "10.000001", "rule-dep-1");
+    assert_eq!(api.total(&w2), d("5"));
+    api.delete(&format!("{rules}/r1")).ok(200);
+    api.delete(&format!("{rules}/r1")).err(404, "NOT_FOUND");
+    assert_eq!(
+        api.get(&rules).ok(200)["rules"].as_array().unwrap().len(),
+        0
+    );
+    api.deposit(&a1, "USDT", "4", "rule-dep-2");
+    assert_eq!(api.total(&w2), d("5"));
+    assert_eq!(api.total(&w1), d("9.000001"));
+
+    // Idempotency-Key: the same request answers the same, once; another body is refused.
+    let path = format!("/v1/wallets/virtual/{w1}/transfer");
+    let body = json!({"to_wallet_id": w3, "token": "USDT", "amount": "2"});
+    let first = api.post_idem(&path, "idem-1", &body);
+    first.ok(201);
+    let again = api.post_idem(&path, "idem-1", &body);
+    assert_eq!((again.status, &again.json), (201, &first.json));
+    assert_eq!(api.total(&w3), d("2"));
+    let other = json!({"to_wallet_id": w3, "token": "USDT", "amount": "3"});
+    api.post_idem(&path, "idem-1", &other)
+        .err(409, "DUPLICATE_OPERATION");
+    assert_eq!(api.total(&w3), d("2"));
+    let acc1 = api.post_idem("/v1/accounts", "acc-1", &json!({"name": "b"}));
+    let acc2 = api.post_idem("/v1/accounts", "acc-1", &json!({"name": "b"}));
+    assert_eq!(acc1.ok(201), acc2.ok(201));
+    api.post_idem("/v1/accounts", "acc-1", &json!({"name": "c"}))
+        .err(409, "DUPLICATE_OPERATION");
+    assert_eq!(
+        api.get("/v1/accounts").ok(200)["accounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // A deposit replayed after its confirmation keeps its status and emits no new event.
+    api.confirm("rule-dep-2");
+    let events_before = api.get("/v1/webhooks/deliveries").ok(200)["deliveries"]
+        .as_array()
+        .unwrap()
+        .len();
+    let replay = api.deposit(&a1, "USDT", "4", "rule-dep-2");
+    assert_eq!(replay["status"], "confirmed", "{replay}");
+    let t = api.get("/v1/transactions/rule-dep-2").ok(200).clone();
+    assert_eq!(t["status"], "confirmed");
+    let events_after = api.get("/v1/webhooks/deliveries").ok(200)["deliveries"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(events_before, events_after);
+    assert_eq!(api.total(&w1), d("7.000001"));
+    // Same tx, other contents.
+    api.post(
+        "/v1/simulate/deposit",
+        json!({"address": a1, "token": "USDT", "amount": "5", "tx": "rule-dep-2"}),
+    )
+    .err(409, "DUPLICATE_OPERATION");
+
+    // Transactions: filters and cursor pagination.
+    for i in 0..7 {
+        api.transfer(&w1, &w2, &format!("0.{}", i + 1)).ok(201);
+    }
+    let all = api.get("/v1/transactions?limit=500").ok(200).clone();
+    let all_ids: Vec<String> = all["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(all_ids.len(), 12, "{all_ids:?}");
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("/v1/transactions?limit=3&cursor={c}"),
+            None => "/v1/transactions?limit=3".to_owned(),
+        };
+        let page = api.get(&q).ok(200).clone();
+        let items = page["transactions"].as_array().unwrap();
+        assert!(items.len() <= 3);
+        paged.extend(items.iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+        assert!(paged.len() <= all_ids.len(), "pagination does not end");
+    }
+    assert_eq!(paged, all_ids);
+    let transfers = api
+        .get(&format!("/v1/transactions?type=transfer&wallet_id={w1}"))
+        .ok(200)
+        .clone();
+    let list = transfers["transactions"].as_array().unwrap();
+    // 7 transfers, the idempotent one, and the rule's forward.
+    assert_eq!(list.len(), 9);
+    assert!(list.iter().all(|t| t["type"] == "transfer"));
+    let forward = api
+        .get("/v1/transactions/rule:r1:rule-dep-1")
+        .ok(200)
+        .clone();
+    assert_eq!(forward["details"]["to_wallet_id"], w2.as_str());
+    assert_eq!(forward["amount"], "5");
+    let deposits = api
+        .get("/v1/transactions?type=deposit&status=pending")
+        .ok(200)
+        .clone();
+    let ids: BTreeSet<&str> = deposits["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, BTreeSet::from(["rule-dep-1"]));
+    let none = api.get("/v1/transactions?from=0&to=1").ok(200).clone();
+    assert_eq!(none["transactions"].as_array().unwrap().len(), 0);
+    let wt = api
+        .get(&format!("/v1/wallets/virtual/{w3}/transactions"))
+        .ok(200)
+        .clone();
+    assert_eq!(wt["transactions"].as_array().unwrap().len(), 0);
+    api.get("/v1/transactions?limit=0")
+        .err(400, "INVALID_ARGUMENT");
+    api.get("/v1/transactions?cursor=abc")
+        .err(400, "INVALID_ARGUMENT");
+    api.get("/v1/transactions?bogus=1")
+        .err(400, "INVALID_ARGUMENT");
+    let one = api
+        .get(&format!("/v1/transactions/{}", all_ids[0]))
+        .ok(200)
+        .clone();
+    assert_eq!(one["id"], all_ids[0]);
+    api.get("/v1/transactions/nope").err(404, "NOT_FOUND");
+}
+
+// ------------------------------------------------------------------------------------------
+// Authorization matrix
+// ------------------------------------------------------------------------------------------
+
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.starts_with('{') {
+                "x_unknown".to_owned()
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn body_for(method: &str) -> Option<&'static str> {
+    matches!(method, "POST" | "PUT" | "PATCH").then_some("{}")
+}
+
+fn auth_matrix(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "auth_matrix", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    // One key per permission: the right one; and for each permission, a key holding every
+    // permission that does not grant it.
+    let mut exact = BTreeMap::new();
+    let mut all_but = BTreeMap::new();
+    for p in Permission::ALL {
+        exact.insert(p, key_with(api, &[p.as_str()]));
+        let others: Vec<&str> = Permission::ALL
+            .iter()
+            .filter(|q| !q.grants(p))
+            .map(|q| q.as_str())
+            .collect();
+        all_but.insert(p, key_with(api, &others));
+    }
+    let mut served = Vec::new();
+    let mut missing = Vec::new();
+    for op in OPERATIONS {
+        let path = concrete(op.path);
+        let body = body_for(op.method);
+        let none = s.try_call(op.method, &path, None, body, &[]).unwrap();
+        if none.status == 404 && none.code() == "NOT_FOUND" {
+            // Not served: every key gets the same 404 with a code.
+            let r = s
+                .try_call(op.method, &path, Some(s.key()), body, &[])
+                .unwrap();
+            r.err(404, "NOT_FOUND");
+            missing.push(format!("{} {} ({})", op.method, op.path, op.id));
+            continue;
+        }
+        served.push(op.id);
+        none.err(401, "UNAUTHORIZED");
+        let bad = s
+            .try_call(op.method, &path, Some("waas_test_nope"), body, &[])
+            .unwrap();
+        assert_eq!(bad.status, 401, "{} with a junk key: {}", op.id, bad.text);
+        let wrong = s
+            .try_call(op.method, &path, Some(&all_but[&op.permission]), body, &[])
+            .unwrap();
+        assert_eq!(
+            (wrong.status, wrong.code()),
+            (403, "FORBIDDEN"),
+            "{} {} without {}: {}",
+            op.method,
+            op.path,
+            op.permission,
+            wrong.text
+        );
+        let right = s
+            .try_call(op.method, &path, Some(&exact[&op.permission]), body, &[])
+            .unwrap();
+        assert!(
+            right.status != 401 && right.status != 403,
+            "{} {} with {}: {}",
+            op.method,
+            op.path,
+            op.permission,
+            right.text
+        );
+        assert!(
+            right.status < 300 || !right.code().is_empty(),
+            "{} answered an error without a code: {} {}",
+            op.id,
+            right.status,
+            right.text
+        );
+    }
+    eprintln!(
+        "auth matrix: {} routes served; {} catalog routes not served (404 NOT_FOUND):\n  {}",
+        served.len(),
+        missing.len(),
+        missing.join("\n  ")
+    );
+    // The contract: these must be served.
+    for id in [
+        "management.operations.list",
+        "management.blockchains.list",
+        "management.configurations.update",
+        "management.contracted_products.update",
+        "management.api_keys.create",
+        "accounts.create",
+        "tokens.list",
+        "virtual_wallets.create",
+        "virtual_wallets.get",
+        "virtual_wallets.deactivate",
+        "virtual_wallets.activate",
+        "virtual_wallets.transfer",
+        "virtual_wallets.withdraw",
+        "virtual_wallets.rules.create",
+        "virtual_wallets.rules.list",
+        "virtual_wallets.rules.delete",
+        "holding_wallets.get",
+        "holding_wallets.withdraw",
+        "transactions.list",
+        "webhooks.deliveries.list",
+        "simulate.deposit",
+    ] {
+        assert!(served.contains(&id), "{id} is not served");
+    }
+    // A live key cannot touch a sandbox host (nor simulate).
+    let r = s.call(
+        "GET",
+        "/v1/wallets/virtual",
+        Some("waas_live_0000000000000000000000000000000000000000000000000000000000000000"),
+        None,
+    );
+    r.err(401, "UNAUTHORIZED");
+}
+
+// ------------------------------------------------------------------------------------------
+// Bad input on every POST/PUT endpoint
+// ------------------------------------------------------------------------------------------
+
+/// Everything a client can read, to compare before and after refused requests.
+fn snapshot(api: Api<'_>, wallets: &[&str]) -> Value {
+    let mut out = serde_json::Map::new();
+    for p in [
+        "/v1/accounts",
+        "/v1/wallets/virtual",
+        "/v1/wallets/holding",
+        "/v1/wallets/holding/ethereum",
+        "/v1/transactions?limit=500",
+        "/v1/management/configurations",
+        "/v1/management/contracted-products",
+        "/v1/management/api-keys",
+        "/v1/management/clients",
+    ] {
+        out.insert(p.to_owned(), api.get(p).ok(200).clone());
+    }
+    for w in wallets {
+        let p = format!("/v1/wallets/virtual/{w}/rules");
+        out.insert(p.clone(), api.get(&p).ok(200).clone());
+    }
+    let mut d = api.get("/v1/webhooks/deliveries").ok(200).clone();
+    // Delivery attempts go on in the background: compare the events only.
+    let ids: Vec<Value> = d["deliveries"]
+        .as_array_mut()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    out.insert("events".to_owned(), Value::Array(ids));
+    Value::Object(out)
+}
+
+fn bad_input(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "bad_input", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("a");
+    let (w1, _) = api.funded(&acc, "ethereum", "100");
+    let (w2, _) = api.wallet(&acc, "ethereum");
+    let (t1, _) = api.wallet(&acc, "tron");
+    api.post(
+        &format!("/v1/wallets/virtual/{w1}/rules"),
+        json!({"rule": "keep", "on": "deposit", "token": "USDT", "action": {"type": "alert"}}),
+    )
+    .ok(201);
+    let pending = api.deposit(
+        api.get(&format!("/v1/wallets/virtual/{w2}")).ok(200)["address"]
+            .as_str()
+            .unwrap(),
+        "USDT",
+        "5",
+        "pending-1",
+    );
+    assert_eq!(pending["status"], "pending");
+    let before = snapshot(api, &[&w1, &w2]);
+
+    // (method, path, a valid body) for every POST/PUT route; each gets junk variants.
+    let w1p = format!("/v1/wallets/virtual/{w1}");
+    let transfer = json!({"to_wallet_id": w2, "token": "USDT", "amount": "1"});
+    let withdraw = json!({"to_address": EVM_OUT, "token": "USDT", "amount": "1", "fee": "0"});
+    let hwithdraw = json!({"token": "USDT", "amount": "0", "to_address": EVM_OUT});
+    let htransfer = json!({"to_wallet_id": w2, "token": "USDT", "amount": "1"});
+    let rule = json!({"rule": "r9", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": w2, "percent": "50"}});
+    let deposit = json!({"address": EVM_OUT, "token": "USDT", "amount": "1"});
+    let routes: Vec<(&str, String, Value)> = vec![
+        (
+            "PUT",
+            "/v1/management/configurations".into(),
+            json!({"webhook_url": "http://127.0.0.1:9/x"}),
+        ),
+        (
+            "PUT",
+            "/v1/management/contracted-products".into(),
+            json!({"max_virtual_wallets": 10}),
+        ),
+        (
+            "POST",
+            "/v1/management/api-keys".into(),
+            json!({"permissions": ["WALLETS_READ"]}),
+        ),
+        (
+            "POST",
+            "/v1/management/clients".into(),
+            json!({"name": "c"}),
+        ),
+        ("POST", "/v1/accounts".into(), json!({"name": "n"})),
+        (
+            "POST",
+            "/v1/wallets/virtual".into(),
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        ),
+        ("POST", format!("{w1p}/deactivate"), json!({})),
+        ("POST", format!("{w1p}/activate"), json!({})),
+        ("POST", format!("{w1p}/reactivate"), json!({})),
+        ("POST", format!("{w1p}/transfer"), transfer.clone()),
+        ("POST", format!("{w1p}/withdraw"), withdraw.clone()),
+        ("POST", format!("{w1p}/rules"), rule.clone()),
+        (
+            "POST",
+            "/v1/wallets/holding/ethereum/withdraw".into(),
+            hwithdraw.clone(),
+        ),
+        (
+            "POST",
+            "/v1/wallets/holding/ethereum/transfer".into(),
+            htransfer.clone(),
+        ),
+        (
+            "POST",
+            "/v1/webhooks/deliveries/evt_nope/redeliver".into(),
+            json!({}),
+        ),
+        ("POST", "/v1/simulate/deposit".into(), deposit.clone()),
+        (
+            "POST",
+            "/v1/simulate/confirm".into(),
+            json!({"tx": "pending-1"}),
+        ),
+        (
+            "POST",
+            "/v1/simulate/reorg".into(),
+            json!({"tx": "pending-1"}),
+        ),
+    ];
+    // Every served POST/PUT of the catalog is covered here.
+    for op in OPERATIONS
+        .iter()
+        .filter(|o| matches!(o.method, "POST" | "PUT"))
+    {
+        let path = concrete(op.path);
+        let r = s
+            .try_call(op.method, &path, Some(s.key()), Some("{}"), &[])
+            .unwrap();
+        if r.status == 404 && r.text.contains("no such route") {
+            continue;
+        }
+        assert!(
+            routes.iter().any(|(m, p, _)| *m == op.method
+                && p.split('/').count() == op.path.split('/').count()
+                && p.split('/')
+                    .zip(op.path.split('/'))
+                    .all(|(a, b)| a == b || b.starts_with('{'))),
+            "bad-input test lacks {} {}",
+            op.method,
+            op.path
+        );
+    }
+    let mut checked = 0;
+    let expect_4xx = |what: &str, method: &str, path: &str, body: &str| {
+        let r = if method == "PUT" {
+            api.put_raw(path, body)
+        } else {
+            api.post_raw(path, body)
+        };
+        assert!(
+            (400..500).contains(&r.status) && !r.code().is_empty(),
+            "{what}: {method} {path} {body} answered {} {}",
+            r.status,
+            r.text
+        );
+    };
+    for (method, path, valid) in &routes {
+        expect_4xx("malformed JSON", method, path, "{\"a\":");
+        expect_4xx("not an object", method, path, "[1,2]");
+        let mut unknown = valid.clone();
+        unknown["surprise"] = json!(1);
+        expect_4xx("unknown field", method, path, &unknown.to_string());
+        checked += 3;
+        // Amount and address fields: bad values.
+        for field in ["amount", "fee"] {
+            if valid.get(field).is_some() {
+                for bad in ["-1", "1.0000001", "1e3", "", "abc", " 1", "0x10"] {
+                    let mut b = valid.clone();
+                    b[field] = json!(bad);
+                    expect_4xx("bad amount", method, path, &b.to_string());
+                    checked += 1;
+                }
+                let mut b = valid.clone();
+                b[field] = json!(1);
+                expect_4xx("amount as a number", method, path, &b.to_string());
+            }
+        }
+        for field in ["to_address", "address"] {
+            if valid.get(field).is_some() {
+                for bad in [
+                    "0x123",
+                    "0x9858EfFD232B4033E47d90003D41EC34EcaEda95",
+                    "0x9858eFFD232B4033E47d90003D41EC34EcaEda94",
+                    "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u",
+                    "",
+                ] {
+                    let mut b = valid.clone();
+                    b[field] = json!(bad);
+                    expect_4xx("bad address", method, path, &b.to_string());
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // Specific refusals with their codes.
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "USDT", "amount": "-1"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "USDT", "amount": "0.0000001"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "USDT", "amount": "0"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.post(
+        &format!("{w1p}/withdraw"),
+        json!({"to_address": "0x123", "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.post(
+        &format!("{w1p}/withdraw"),
+        json!({"to_address": TRON_OUT, "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": w2, "token": "NOPE", "amount": "1"}),
+    )
+    .err(404, "UNKNOWN_TOKEN");
+    api.post(
+        &format!("{w1p}/transfer"),
+        json!({"to_wallet_id": t1, "token": "USDT", "amount": "1"}),
+    )
+    .ok_or_4xx();
+    api.post(
+        "/v1/wallets/virtual",
+        json!({"account_id": acc, "blockchain": "nochain"}),
+    )
+    .err(404, "UNKNOWN_CHAIN");
+    api.post(
+        "/v1/simulate/deposit",
+        json!({"address": "0x123", "token": "USDT", "amount": "1"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.post(
+        "/v1/simulate/deposit",
+        json!({"address": EVM_OUT, "token": "USDT", "amount": "1"}),
+    )
+    .err(404, "NOT_FOUND");
+    api.post(
+        "/v1/wallets/holding/ethereum/withdraw",
+        json!({"token": "USDT", "amount": "1", "to_address": "0x12"}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.put(
+        "/v1/management/configurations",
+        json!({"payment_addresses": {"ethereum": "0x12"}}),
+    )
+    .err(400, "INVALID_ADDRESS");
+    api.put(
+        "/v1/management/configurations",
+        json!({"min_reserve_ratio": "-1"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_url": "http://ok.invalid/", "min_reserve_ratio": "x"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.put(
+        "/v1/management/contracted-products",
+        json!({"max_virtual_wallets": -1}),
+    )
+    .err(400, "INVALID_ARGUMENT");
+    // Bodies on routes that take none are refused when they are not empty JSON objects.
+    let r = s
+        .try_call(
+            "POST",
+            &format!("{w1p}/deactivate"),
+            Some(s.key()),
+            Some("junk"),
+            &[],
+        )
+        .unwrap();
+    assert!((400..500).contains(&r.status), "{}", r.text);
+    // Idempotency keys: too long or reserved.
+    let long = "k".repeat(200);
+    api.post_idem(&format!("{w1p}/transfer"), &long, &transfer)
+        .err(400, "INVALID_ARGUMENT");
+    api.post_idem(&format!("{w1p}/transfer"), "rule:x", &transfer)
+        .err(400, "INVALID_ARGUMENT");
+    let after = snapshot(api, &[&w1, &w2]);
+    assert_eq!(before, after, "a refused request changed the state");
+    assert!(checked > 100, "{checked}");
+}
+
+trait OkOr4xx {
+    fn ok_or_4xx(&self);
+}
+
+impl OkOr4xx for Resp {
+    #[track_caller]
+    fn ok_or_4xx(&self) {
+        assert!(
+            (400..500).contains(&self.status) && !self.code().is_empty(),
+            "{}",
+            self.text
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Webhooks: a receiver that fails first, then succeeds
+// ------------------------------------------------------------------------------------------
+
+fn webhooks(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "webhooks", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let receiver = Receiver::start(2);
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    api.put(
+        "/v1/management/configurations",
+        json!({"webhook_url": receiver.url, "webhook_key": "hook-key-1", "webhook_secret": secret}),
+    )
+    .ok(200);
+    let acc = api.account("hooked");
+    let got = wait_for(30, "the ACCOUNT CREATED event", || {
+        receiver
+            .received()
+            .into_iter()
+            .find(|r| r.answered == 200 && r.json()["data"]["account_id"] == acc.as_str())
+    });
+    let tries: Vec<_> = receiver
+        .received()
+        .into_iter()
+        .filter(|r| r.json()["data"]["account_id"] == acc.as_str())
+        .collect();
+    assert_eq!(
+        tries.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        vec![500, 500, 200]
+    );
+    assert_eq!(got.header("x-webhook-key"), Some("hook-key-1"));
+    let event = got.json();
+    assert_eq!(event["operation"], "ACCOUNT");
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    let wsecret = waas_core::webhook::WebhookSecret::parse(secret).unwrap();
+    let id = got.header("webhook-id").unwrap().to_owned();
+    waas_core::webhook::verify(
+        &wsecret,
+        &id,
+        got.header("webhook-timestamp").unwrap(),
+        got.header("webhook-signature").unwrap(),
+        &got.body,
+        now,
+    )
+    .unwrap();
+    // Every attempt carries the same id; a tampered body does not verify.
+    assert!(tries
+        .iter()
+        .all(|r| r.header("webhook-id") == Some(id.as_str())));
+    let mut tampered = got.body.clone();
+    tampered.push(b' ');
+    assert!(waas_core::webhook::verify(
+        &wsecret,
+        &id,
+        got.header("webhook-timestamp").unwrap(),
+        got.header("webhook-signature").unwrap(),
+        &tampered,
+        now,
+    )
+    .is_err());
+    // The event is a valid envelope for the core's strict checker.
+    waas_core::webhook::Envelope::parse(&got.body, waas_core::webhook::Mode::Strict).unwrap();
+    waas_core::webhook::check_webhook_key("hook-key-1", got.header("x-webhook-key")).unwrap();
+    // The delivery log shows the failed attempts, then the success.
+    let entry = wait_for(30, "the delivery log", || {
+        let d = api.get("/v1/webhooks/deliveries").ok(200).clone();
+        d["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id.as_str() && !e["delivered_at"].is_null())
+            .cloned()
+    });
+    assert_eq!(entry["attempts"], 3);
+    let codes: Vec<i64> = entry["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, vec![500, 500, 200]);
+    assert_eq!(entry["log"][0]["error"], "HTTP 500");
+    // Redelivery sends it once more.
+    let n = receiver.received().len();
+    api.post(
+        &format!("/v1/webhooks/deliveries/{id}/redeliver"),
+        json!({}),
+    )
+    .ok(202);
+    wait_for(30, "the redelivery", || {
+        receiver
+            .received()
+            .iter()
+            .skip(n)
+            .any(|r| r.header("webhook-id") == Some(id.as_str()))
+            .then_some(())
+    });
+    // A rule's alert goes out as an event too.
+    let (w, addr) = api.wallet(&acc, "ethereum");
+    api.post(
+        &format!("/v1/wallets/virtual/{w}/rules"),
+        json!({"rule": "a1", "on": "deposit", "token": "USDT", "action": {"type": "alert"}}),
+    )
+    .ok(201);
+    api.deposit(&addr, "USDT", "3", "alerted");
+    wait_for(30, "the alert", || {
+        receiver
+            .received()
+            .iter()
+            .any(|r| {
+                let e = r.json();
+                e["operation"] == "VIRTUAL_WALLET" && e["sub_operation"] == "ALERT"
+            })
+            .then_some(())
+    });
+}
+
+// ------------------------------------------------------------------------------------------
+// Crash safety: kill -9 under load, restart, nothing lost or doubled
+// ------------------------------------------------------------------------------------------
+
+fn crash_restart(backend: Backend) {
+    let opts = Opts::default();
+    let Some(db) = Db::fresh(backend, "crash_restart") else {
+        return;
+    };
+    let receiver = Receiver::start(0);
+    let mut s = Server::start(&db, &opts);
+    let key = s.key().to_owned();
+    let (w1, w2, w3, a3) = {
+        let api = Api { s: &s, key: &key };
+        api.put(
+            "/v1/management/configurations",
+            json!({"webhook_url": receiver.url}),
+        )
+        .ok(200);
+        let acc = api.account("a");
+        let (w1, _) = api.funded(&acc, "ethereum", "100000");
+        let (w2, _) = api.wallet(&acc, "ethereum");
+        let (w3, a3) = api.wallet(&acc, "ethereum");
+        (w1, w2, w3, a3)
+    };
+    // Load: transfer threads and a deposit thread, each request with its own key; the server
+    // is killed once enough requests were acknowledged.
+    let acked = Arc::new(AtomicUsize::new(0));
+    let attempted: Arc<Mutex<Vec<(String, String, Value)>>> = Arc::new(Mutex::new(Vec::new()));
+    let s_ref = &s;
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let (acked, attempted, key, w1, w2) = (
+                acked.clone(),
+                attempted.clone(),
+                key.clone(),
+                w1.clone(),
+                w2.clone(),
+            );
+            scope.spawn(move || {
+                for i in 0..2000 {
+                    let idem = format!("t{t}-{i}");
+                    let path = format!("/v1/wallets/virtual/{w1}/transfer");
+                    let body = json!({"to_wallet_id": w2, "token": "USDT", "amount": "1"});
+                    attempted
+                        .lock()
+                        .unwrap()
+                        .push((path.clone(), idem.clone(), body.clone()));
+                    let r = s_ref.try_call(
+                        "POST",
+                        &path,
+                        Some(&key),
+                        Some(&body.to_string()),
+                        &[("Idempotency-Key", &idem)],
+                    );
+                    match r {
+                        Ok(r) if r.status == 201 => {
+                            acked.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(r) => panic!("transfer refused: {}", r.text),
+                        Err(_) => break,
+                    }
+                }
+            });
+        }
+        {
+            let (acked, attempted, key, a3) =
+                (acked.clone(), attempted.clone(), key.clone(), a3.clone());
+            scope.spawn(move || {
+                for i in 0..2000 {
+                    let body = json!({"address": a3, "token": "USDT", "amount": "1", "tx": format!("crash-dep-{i}")});
+                    attempted.lock().unwrap().push((
+                        "/v1/simulate/deposit".to_owned(),
+                        String::new(),
+                        body.clone(),
+                    ));
+                    let r = s_ref.try_call("POST", "/v1/simulate/deposit", Some(&key), Some(&body.to_string()), &[]);
+                    match r {
+                        Ok(r) if r.status == 201 => {
+                            acked.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(r) => panic!("deposit refused: {}", r.text),
+                        Err(_) => break,
+                    }
+                }
+            });
+        }
+        wait_for(120, "acknowledged requests", || {
+            (acked.load(Ordering::SeqCst) >= 80).then_some(())
+        });
+        // kill -9 by pid: `s` is borrowed by the load threads.
+        let pid = s_ref.pid();
+        let status = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    });
+    s.kill();
+    let attempted = attempted.lock().unwrap().clone();
+    let n_acked = acked.load(Ordering::SeqCst);
+    assert!(attempted.len() >= n_acked && n_acked >= 80);
+    drop(s);
+
+    // Restart on the same database: retry every attempted request; each applies exactly once.
+    let s = Server::restart(&db, &opts);
+    let api = Api { s: &s, key: &key };
+    let mut transfers = 0;
+    let mut deposits = 0;
+    for (path, idem, body) in &attempted {
+        if idem.is_empty() {
+            api.post(path, body.clone()).ok(201);
+            deposits += 1;
+        } else {
+            let r = api.post_idem(path, idem, body);
+            assert_eq!(r.status, 201, "retry of {idem}: {}", r.text);
+            assert_eq!(r.json["id"], idem.as_str());
+            transfers += 1;
+        }
+    }
+    assert_eq!(api.total(&w2), Decimal::from(transfers));
+    assert_eq!(api.total(&w1), d("100000") - Decimal::from(transfers));
+    assert_eq!(api.total(&w3), Decimal::from(deposits));
+    let tx = api
+        .get("/v1/transactions?type=transfer&limit=500")
+        .ok(200)
+        .clone();
+    assert_eq!(tx["transactions"].as_array().unwrap().len(), transfers);
+    // Every outbox event is delivered after the restart (events of the killed host included).
+    let events = wait_for(120, "every event delivered", || {
+        let d = api.get("/v1/webhooks/deliveries").ok(200).clone();
+        let list = d["deliveries"].as_array().unwrap().clone();
+        list.iter()
+            .all(|e| !e["delivered_at"].is_null())
+            .then_some(list)
+    });
+    assert!(
+        events.len() < 200,
+        "the delivery log is capped at 200 entries"
+    );
+    let received: BTreeSet<String> = receiver
+        .received()
+        .iter()
+        .filter_map(|r| r.header("webhook-id").map(str::to_owned))
+        .collect();
+    for e in &events {
+        assert!(
+            received.contains(e["id"].as_str().unwrap()),
+            "never received: {e}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Concurrency: no balance lost, created or double-spent
+// ------------------------------------------------------------------------------------------
+
+fn concurrency(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "concurrency", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("a");
+    let (a, _) = api.funded(&acc, "ethereum", "50");
+    let (b, _) = api.funded(&acc, "ethereum", "50");
+    let (c, _) = api.funded(&acc, "ethereum", "10");
+    let negative = AtomicUsize::new(0);
+    let moved = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let (a, b, api, moved) = (&a, &b, api, &moved);
+            scope.spawn(move || {
+                for i in 0..25 {
+                    let (from, to) = if (t + i) % 2 == 0 { (a, b) } else { (b, a) };
+                    let amount = format!("{}", 3 + (t * 7 + i) % 9);
+                    let r = api.transfer(from, to, &amount);
+                    match r.status {
+                        201 => {
+                            moved.fetch_add(1, Ordering::Relaxed);
+                        }
+                        422 => assert_eq!(r.code(), "INSUFFICIENT_FUNDS", "{}", r.text),
+                        _ => panic!("transfer: {}", r.text),
+                    }
+                }
+            });
+        }
+        // A reader checks the invariants while the transfers run.
+        let (a, b, api, negative) = (&a, &b, api, &negative);
+        scope.spawn(move || {
+            for _ in 0..20 {
+                let list = api.get("/v1/wallets/virtual").ok(200).clone();
+                let mut sum = Decimal::ZERO;
+                for w in list["wallets"].as_array().unwrap() {
+                    if w["id"] == a.as_str() || w["id"] == b.as_str() {
+                        let t = dec(&w["balances"]["USDT"]["total"]);
+                        if t < Decimal::ZERO {
+                            negative.fetch_add(1, Ordering::Relaxed);
+                        }
+                        sum += t;
+                    }
+                }
+                assert_eq!(sum, d("100"), "the sum of the balances moved");
+            }
+        });
+    });
+    assert_eq!(negative.load(Ordering::Relaxed), 0);
+    assert_eq!(api.total(&a) + api.total(&b), d("100"));
+    assert!(api.total(&a) >= Decimal::ZERO && api.total(&b) >= Decimal::ZERO);
+    assert!(moved.load(Ordering::Relaxed) > 0);
+    let listed = api
+        .get("/v1/transactions?type=transfer&limit=500")
+        .ok(200)
+        .clone();
+    assert_eq!(
+        listed["transactions"].as_array().unwrap().len(),
+        moved.load(Ordering::Relaxed)
+    );
+
+    // Parallel withdrawals that together exceed the balance: exactly the affordable ones pass.
+    let ok = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..12 {
+            let (c, api, ok) = (&c, api, &ok);
+            scope.spawn(move || {
+                let r = api.post(
+                    &format!("/v1/wallets/virtual/{c}/withdraw"),
+                    json!({"to_address": EVM_OUT, "token": "USDT", "amount": "3"}),
+                );
+                match r.status {
+                    201 => {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    422 => assert_eq!(r.code(), "INSUFFICIENT_FUNDS", "{}", r.text),
+                    _ => panic!("withdraw: {}", r.text),
+                }
+            });
+        }
+    });
+    assert_eq!(ok.load(Ordering::Relaxed), 3);
+    assert_eq!(api.total(&c), d("1"));
+}
+
+// ------------------------------------------------------------------------------------------
+// The same suite on both backends
+// ------------------------------------------------------------------------------------------
+
+macro_rules! suite {
+    ($backend:ident, $variant:expr) => {
+        mod $backend {
+            use super::*;
+            #[test]
+            fn management() {
+                super::management($variant);
+            }
+            #[test]
+            fn accounts_tokens_wallets() {
+                super::accounts_tokens_wallets($variant);
+            }
+            #[test]
+            fn sim_chain() {
+                super::sim_chain($variant);
+            }
+            #[test]
+            fn transactions_rules_idempotency() {
+                super::transactions_rules_idempotency($variant);
+            }
+            #[test]
+            fn auth_matrix() {
+                super::auth_matrix($variant);
+            }
+            #[test]
+            fn bad_input() {
+                super::bad_input($variant);
+            }
+            #[test]
+            fn webhooks() {
+                super::webhooks($variant);
+            }
+            #[test]
+            fn crash_restart() {
+                super::crash_restart($variant);
+            }
+            #[test]
+            fn concurrency() {
+                super::concurrency($variant);
+            }
+        }
+    };
+}
+
+suite!(sqlite, Backend::Sqlite);
+suite!(postgres, Backend::Postgres);

@@ -1,0 +1,490 @@
+//! Shared by the HTTP end-to-end tests and the load bench: a real `waas serve` process on a
+//! fresh SQLite file or PostgreSQL database, and a small blocking HTTP client.
+//!
+//! The client is reqwest (async, already a dependency of the host for webhook delivery) driven by
+//! one shared tokio runtime, so the tests add no new crate to the build.
+
+#![allow(dead_code, clippy::unwrap_used, missing_docs)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The shared runtime that drives every HTTP call of the tests.
+pub fn rt() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+fn http() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap()
+    })
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A fresh database, removed when dropped.
+pub struct Db {
+    pub url: String,
+    backend: Backend,
+    file: Option<PathBuf>,
+    pg_name: Option<String>,
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}{}_{nanos:x}_{n}", std::process::id())
+}
+
+async fn pg_admin() -> Result<sqlx::PgConnection, sqlx::Error> {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(PG_ADMIN).await
+}
+
+impl Db {
+    /// A fresh database of the backend; `None` when PostgreSQL is unreachable and
+    /// WAAS_SKIP_POSTGRES=1 says to skip (a loud SKIPPED line is printed). Without that variable an
+    /// unreachable PostgreSQL fails the test.
+    pub fn fresh(backend: Backend, test: &str) -> Option<Db> {
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{}.db", unique("waas_t_")));
+                Some(Db {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    file: Some(path),
+                    pg_name: None,
+                })
+            }
+            Backend::Postgres => {
+                let name = unique("waas_t_").to_lowercase();
+                let created = rt().block_on(async {
+                    use sqlx::Executor;
+                    let mut c = pg_admin().await?;
+                    c.execute(format!("CREATE DATABASE {name}").as_str())
+                        .await
+                        .map(|_| ())
+                });
+                match created {
+                    Ok(()) => Some(Db {
+                        url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                        backend,
+                        file: None,
+                        pg_name: Some(name),
+                    }),
+                    Err(e) => {
+                        if std::env::var("WAAS_SKIP_POSTGRES").as_deref() == Ok("1") {
+                            eprintln!(
+                                "\n******** SKIPPED {test} on PostgreSQL (WAAS_SKIP_POSTGRES=1): {e} ********\n"
+                            );
+                            None
+                        } else {
+                            panic!(
+                                "PostgreSQL at 127.0.0.1:5432 (user postgres, database test) is not usable: {e}.\n\
+                                 Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) \
+                                 or set WAAS_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(f) = &self.file {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+            }
+        }
+        if let Some(name) = &self.pg_name {
+            let name = name.clone();
+            let _ = rt().block_on(async move {
+                use sqlx::Executor;
+                let mut c = pg_admin().await?;
+                c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .map(|_| ())
+            });
+        }
+    }
+}
+
+/// A running `waas serve` process; killed (SIGKILL) when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// The key printed on the first start (every permission); `None` after a restart.
+    pub key: Option<String>,
+    log: Arc<Mutex<String>>,
+}
+
+/// Options of `waas serve` the tests vary.
+#[derive(Clone)]
+pub struct Opts {
+    pub sim_block_ms: u64,
+    pub outbox_poll_ms: u64,
+    pub webhook_url: Option<String>,
+    pub release_bin: Option<PathBuf>,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        // Slow blocks: deposits stay pending until a test confirms them through the API.
+        Opts {
+            sim_block_ms: 1_000_000,
+            outbox_poll_ms: 20,
+            webhook_url: None,
+            release_bin: None,
+        }
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_waas"))
+}
+
+impl Server {
+    /// Starts the host on a fresh database (it prints the first key) and waits for /healthz.
+    pub fn start(db: &Db, opts: &Opts) -> Server {
+        Server::launch(db, opts, true)
+    }
+
+    /// Starts the host again on a database that has its client already (no key is printed).
+    pub fn restart(db: &Db, opts: &Opts) -> Server {
+        Server::launch(db, opts, false)
+    }
+
+    /// Starts the host on a free loopback port (`--listen 127.0.0.1:0`: the OS picks the port, the
+    /// host prints it, so parallel tests never race for one) and waits until /healthz answers.
+    fn launch(db: &Db, opts: &Opts, expect_key: bool) -> Server {
+        let exe = opts.release_bin.clone().unwrap_or_else(bin);
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            &db.url,
+            "--sim-block-ms",
+            &opts.sim_block_ms.to_string(),
+            "--outbox-poll-ms",
+            &opts.outbox_poll_ms.to_string(),
+        ]);
+        if let Some(u) = &opts.webhook_url {
+            cmd.args(["--webhook-url", u]);
+        }
+        for var in [
+            "DATABASE_URL",
+            "WAAS_MNEMONIC",
+            "WAAS_PASSPHRASE",
+            "WAAS_LISTEN",
+            "WAAS_MODE",
+            "WAAS_WEBHOOK_URL",
+            "WAAS_WEBHOOK_KEY",
+            "WAAS_SIM_BLOCK_MS",
+            "WAAS_OUTBOX_POLL_MS",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = mpsc::channel::<String>();
+        let stderr = child.stderr.take().unwrap();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(a) = line.strip_prefix("listening on ") {
+                    let _ = addr_tx.send(a.trim().to_owned());
+                }
+                let mut l = log2.lock().unwrap();
+                if l.len() < 1_000_000 {
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            }
+        });
+        let (key_tx, key_rx) = mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(k) = line.strip_prefix("api key: ") {
+                    let _ = key_tx.send(k.trim().to_owned());
+                }
+            }
+        });
+        let base = match addr_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(b) => b,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the host did not start within 60 s; its log:\n{}",
+                    log.lock().unwrap()
+                );
+            }
+        };
+        let key = if expect_key {
+            match key_rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(k) => Some(k),
+                Err(_) => panic!(
+                    "no `api key:` line on stdout; log:\n{}",
+                    log.lock().unwrap()
+                ),
+            }
+        } else {
+            None
+        };
+        let server = Server {
+            child,
+            base,
+            key,
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = server.try_call("GET", "/healthz", None, None, &[]) {
+                if r.status == 200 {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "/healthz never answered");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// The host's standard error so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The first key (panics after a restart).
+    pub fn key(&self) -> &str {
+        self.key.as_deref().expect("the first start prints a key")
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// kill -9.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// One request; transport errors are returned.
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Resp, String> {
+        let url = format!("{}{}", self.base, path);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = http().request(method, url);
+        if let Some(k) = key {
+            req = req.header("X-API-Key", k);
+        }
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_owned());
+        }
+        rt().block_on(async move {
+            let r = req.send().await.map_err(|e| e.to_string())?;
+            let status = r.status().as_u16();
+            let text = r.text().await.map_err(|e| e.to_string())?;
+            let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+            Ok(Resp { status, json, text })
+        })
+    }
+
+    /// One request that must get an answer.
+    pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> Resp {
+        let b = body.map(Value::to_string);
+        self.try_call(method, path, key, b.as_deref(), &[])
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nhost log:\n{}", self.log()))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub json: Value,
+    pub text: String,
+}
+
+impl Resp {
+    /// The error code of an error answer ("" when there is none).
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        &self.json
+    }
+
+    /// Asserts an error answer with this status and code.
+    #[track_caller]
+    pub fn err(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "unexpected answer: {}",
+            self.text
+        );
+    }
+}
+
+/// Polls `f` until it returns `Some`, or panics with `what` after `secs` seconds.
+#[track_caller]
+pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// A webhook receiver on a free loopback port: answers 500 to the first `fail_first` requests,
+/// then 200, and records every request (headers and body).
+pub struct Receiver {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Received>>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub answered: u16,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl Receiver {
+    pub fn start(fail_first: usize) -> Receiver {
+        use axum::body::Bytes;
+        use axum::http::HeaderMap;
+        let seen: Arc<Mutex<Vec<Received>>> = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        let listener = rt()
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+            let seen = seen2.clone();
+            async move {
+                let mut s = seen.lock().unwrap();
+                let status = if s.len() < fail_first { 500 } else { 200 };
+                s.push(Received {
+                    headers: headers
+                        .iter()
+                        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_owned()))
+                        .collect(),
+                    body: body.to_vec(),
+                    answered: status,
+                });
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        });
+        rt().spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            seen,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

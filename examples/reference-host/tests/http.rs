@@ -932,7 +932,36 @@ fn bad_input(backend: Backend) {
         "pending-1",
     );
     assert_eq!(pending["status"], "pending");
+    let tr = api
+        .post(
+            "/v1/treasury",
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        )
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let card = api
+        .post(
+            "/v1/cards",
+            json!({"account_id": acc, "number": "4242424242424242", "expiry": "12/39"}),
+        )
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let vcard = api
+        .post("/v1/virtual-cards", json!({"account_id": acc}))
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = snapshot(api, &[&w1, &w2]);
+    let cards_before = (
+        api.get("/v1/treasury").ok(200).clone(),
+        api.get("/v1/cards").ok(200).clone(),
+        api.get("/v1/virtual-cards").ok(200).clone(),
+    );
 
     // (method, path, a valid body) for every POST/PUT route; each gets junk variants.
     let w1p = format!("/v1/wallets/virtual/{w1}");
@@ -1000,6 +1029,56 @@ fn bad_input(backend: Backend) {
             "POST",
             "/v1/simulate/reorg".into(),
             json!({"tx": "pending-1"}),
+        ),
+        (
+            "POST",
+            "/v1/treasury".into(),
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        ),
+        (
+            "POST",
+            format!("/v1/treasury/{tr}/send"),
+            json!({"to_address": EVM_OUT, "token": "USDT", "amount": "1", "fee": "0"}),
+        ),
+        (
+            "POST",
+            "/v1/cards".into(),
+            json!({"account_id": acc, "number": "4242424242424242", "expiry": "12/39"}),
+        ),
+        (
+            "POST",
+            format!("/v1/cards/{card}/deposit"),
+            json!({"token": "USDT", "amount": "5"}),
+        ),
+        (
+            "POST",
+            "/v1/virtual-cards".into(),
+            json!({"account_id": acc}),
+        ),
+        (
+            "POST",
+            format!("/v1/virtual-cards/{vcard}/block"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/v1/virtual-cards/{vcard}/unblock"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/v1/virtual-cards/{vcard}/deposit"),
+            json!({"token": "USDT", "amount": "5"}),
+        ),
+        (
+            "PUT",
+            "/v1/webhooks/configuration".into(),
+            json!({"url": "http://127.0.0.1:9/x"}),
+        ),
+        (
+            "POST",
+            "/v1/simulate/card-transaction".into(),
+            json!({"card_id": card, "amount": "1"}),
         ),
     ];
     // Every served POST/PUT of the catalog is covered here.
@@ -1172,6 +1251,15 @@ fn bad_input(backend: Backend) {
         .err(400, "INVALID_ARGUMENT");
     let after = snapshot(api, &[&w1, &w2]);
     assert_eq!(before, after, "a refused request changed the state");
+    let cards_after = (
+        api.get("/v1/treasury").ok(200).clone(),
+        api.get("/v1/cards").ok(200).clone(),
+        api.get("/v1/virtual-cards").ok(200).clone(),
+    );
+    assert_eq!(
+        cards_before, cards_after,
+        "a refused request changed a treasury or card"
+    );
     assert!(checked > 100, "{checked}");
 }
 

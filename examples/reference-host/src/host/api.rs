@@ -162,7 +162,7 @@ pub async fn auth(
 /// malformed or misdirected request changes nothing.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoBody {}
+pub(super) struct NoBody {}
 
 /// Parses a JSON body strictly: malformed JSON and unknown fields are INVALID_ARGUMENT.
 pub(super) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {

@@ -2,7 +2,7 @@
 
 use super::api::{
     amount, auth, balances_json, body, finish, idem, load_settings, movement_id, num, replay,
-    token_of,
+    token_of, NoBody,
 };
 use super::error::ApiError;
 use super::store::{col, new_id, now_ms, opt_col};
@@ -504,10 +504,12 @@ async fn set_blocked(
     s: Shared,
     headers: HeaderMap,
     id: String,
+    bytes: Bytes,
     op: &str,
     blocked: bool,
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
+    let NoBody {} = body(&bytes)?;
     card_json(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.ledger.set_card_blocked(&id, blocked)?;
@@ -534,16 +536,18 @@ async fn block_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    set_blocked(s, headers, id, "virtual_cards.block", true).await
+    set_blocked(s, headers, id, bytes, "virtual_cards.block", true).await
 }
 
 async fn unblock_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    bytes: Bytes,
 ) -> ApiResult {
-    set_blocked(s, headers, id, "virtual_cards.unblock", false).await
+    set_blocked(s, headers, id, bytes, "virtual_cards.unblock", false).await
 }
 
 #[derive(Deserialize)]
@@ -707,6 +711,15 @@ async fn simulate_card_payment(
                 &s,
             )
             .await
+        }
+        Err(e)
+            if !matches!(
+                e.code(),
+                ErrorCode::InsufficientFunds | ErrorCode::WalletInactive | ErrorCode::WalletFrozen
+            ) =>
+        {
+            // Malformed input is not a payment attempt: nothing is recorded.
+            Err(e.into())
         }
         Err(e) => {
             // A declined payment changes no balance but is reported, as a card network would.

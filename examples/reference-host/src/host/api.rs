@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use waas_core::access::{self, Environment, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
-use waas_core::ledger::{Balance, Contract, DepositRequest, Ledger, Wallet, WalletKind};
+use waas_core::ledger::{Balance, Contract, Ledger, Wallet, WalletKind};
 use waas_core::webhook::Status;
-use waas_core::{Address, Amount, ErrorCode, Registry};
+use waas_core::{Address, Amount, ErrorCode};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -768,7 +768,20 @@ async fn create_virtual(State(s): State<Shared>, headers: HeaderMap, bytes: Byte
         None,
         out.clone(),
     )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    let client_id = w.client_id.clone();
+    let response = finish(w, &idem, StatusCode::CREATED, out, &s).await?;
+    // Committed: the chain adapter watches the new address from now on.
+    if let Some(evm) = s.evm.as_ref().filter(|e| e.chain_id() == chain.id.as_str()) {
+        evm.watch(
+            &address.to_string(),
+            super::evm::index::Watched {
+                client_id,
+                wallet_id: id,
+                kind: "virtual".to_owned(),
+            },
+        );
+    }
+    Ok(response)
 }
 
 async fn wallet_row(

@@ -275,8 +275,8 @@ pub async fn simulate_deposit(
 ) -> Result<(Work, Value), ApiError> {
     let mut w = state.store.begin(client).await?;
     let out = credit(&mut w, d).await?;
-    let confirm_at = now_ms()
-        + i64::from(d.confirmations) * i64::try_from(state.sim_block_ms).unwrap_or(1000);
+    let confirm_at =
+        now_ms() + i64::from(d.confirmations) * i64::try_from(state.sim_block_ms).unwrap_or(1000);
     sqlx::query("INSERT INTO sim_deposits (tx, client_id, wallet_id, blockchain, token, amount, confirm_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (tx) DO NOTHING")
         .bind(&d.tx)
         .bind(client)

@@ -127,7 +127,10 @@ fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&Value>)
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()
@@ -178,7 +181,8 @@ fn webhook_receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
                 }
             }
             let mut stream = reader.into_inner();
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }
     });
     (url, got)
@@ -209,7 +213,8 @@ impl Node {
     }
 
     fn send(&self, from: &str, to: &str, value: u128, data: Option<String>) -> String {
-        let mut tx = json!({"from": from, "to": to, "value": format!("0x{value:x}"), "gas": "0x30d40"});
+        let mut tx =
+            json!({"from": from, "to": to, "value": format!("0x{value:x}"), "gas": "0x30d40"});
         if let Some(d) = data {
             tx["data"] = json!(d);
         }
@@ -366,7 +371,10 @@ fn start_host(s: &HostSetup, failpoint: bool) -> (Host, Option<String>) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("waas serve exited at start: {status}");
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "waas serve did not listen");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "waas serve did not listen"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let key = rx.recv_timeout(Duration::from_millis(500)).ok();
@@ -386,7 +394,12 @@ struct Api<'a> {
 
 impl Api<'_> {
     fn get(&self, path: &str) -> Value {
-        let (status, v) = http("GET", &format!("{}{path}", self.base), &[("X-API-Key", self.key)], None);
+        let (status, v) = http(
+            "GET",
+            &format!("{}{path}", self.base),
+            &[("X-API-Key", self.key)],
+            None,
+        );
         assert_eq!(status, 200, "GET {path}: {v}");
         v
     }
@@ -398,7 +411,10 @@ impl Api<'_> {
             &[("X-API-Key", self.key)],
             Some(&body),
         );
-        assert!((200..300).contains(&status), "{method} {path}: {status} {v}");
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {v}"
+        );
         v
     }
 
@@ -412,7 +428,9 @@ impl Api<'_> {
     }
 
     fn deposits_of(&self, wallet: &str) -> Vec<Value> {
-        let v = self.get(&format!("/v1/transactions?wallet_id={wallet}&type=deposit&limit=500"));
+        let v = self.get(&format!(
+            "/v1/transactions?wallet_id={wallet}&type=deposit&limit=500"
+        ));
         v["transactions"].as_array().cloned().unwrap_or_default()
     }
 }
@@ -485,10 +503,24 @@ fn evm_adapter_against_a_local_node() {
         .as_str()
         .unwrap()
         .to_owned();
-    let w1 = api.send("POST", "/v1/wallets/virtual", json!({"account_id": account, "blockchain": "local"}));
-    let w2 = api.send("POST", "/v1/wallets/virtual", json!({"account_id": account, "blockchain": "local"}));
-    let (w1_id, w1_addr) = (w1["id"].as_str().unwrap().to_owned(), w1["address"].as_str().unwrap().to_owned());
-    let (w2_id, w2_addr) = (w2["id"].as_str().unwrap().to_owned(), w2["address"].as_str().unwrap().to_owned());
+    let w1 = api.send(
+        "POST",
+        "/v1/wallets/virtual",
+        json!({"account_id": account, "blockchain": "local"}),
+    );
+    let w2 = api.send(
+        "POST",
+        "/v1/wallets/virtual",
+        json!({"account_id": account, "blockchain": "local"}),
+    );
+    let (w1_id, w1_addr) = (
+        w1["id"].as_str().unwrap().to_owned(),
+        w1["address"].as_str().unwrap().to_owned(),
+    );
+    let (w2_id, w2_addr) = (
+        w2["id"].as_str().unwrap().to_owned(),
+        w2["address"].as_str().unwrap().to_owned(),
+    );
     let holding = api.get("/v1/wallets/holding/local")["address"]
         .as_str()
         .unwrap()
@@ -498,35 +530,53 @@ fn evm_adapter_against_a_local_node() {
 
     // 1. Native coin and tokens to a derived address: credited, confirmed, announced.
     let eth_tx = node.send(&funder, &w1_addr, 2 * ETHER, None);
-    let tt_tx = node.send(&funder, &token, 0, Some(transfer_data(&w1_addr, 100 * ETHER)));
+    let tt_tx = node.send(
+        &funder,
+        &token,
+        0,
+        Some(transfer_data(&w1_addr, 100 * ETHER)),
+    );
     until(&node, "pending credit of both deposits", false, || {
         (api.balance(&w1_id, "ETH").1 == "2" && api.balance(&w1_id, "TT").1 == "100").then_some(())
     });
     until(&node, "confirmation of both deposits", true, || {
         (api.balance(&w1_id, "ETH") == ("2".into(), "0".into())
             && api.balance(&w1_id, "TT") == ("100".into(), "0".into()))
-        .then_some(())
-    });
-    until(&node, "DEPOSIT and DEPOSIT_CONFIRMED webhooks", false, || {
-        (hooks_with(&hooks, "DEPOSIT", &eth_tx) >= 1
-            && hooks_with(&hooks, "DEPOSIT", &tt_tx) >= 1
-            && hooks_with(&hooks, "DEPOSIT_CONFIRMED", &eth_tx) >= 1
-            && hooks_with(&hooks, "DEPOSIT_CONFIRMED", &tt_tx) >= 1)
             .then_some(())
     });
+    until(
+        &node,
+        "DEPOSIT and DEPOSIT_CONFIRMED webhooks",
+        false,
+        || {
+            (hooks_with(&hooks, "DEPOSIT", &eth_tx) >= 1
+                && hooks_with(&hooks, "DEPOSIT", &tt_tx) >= 1
+                && hooks_with(&hooks, "DEPOSIT_CONFIRMED", &eth_tx) >= 1
+                && hooks_with(&hooks, "DEPOSIT_CONFIRMED", &tt_tx) >= 1)
+                .then_some(())
+        },
+    );
 
     // 2. Swept to the holding wallet: read back from the chain (token sweep after a gas top-up).
-    until(&node, "both sweeps on chain and in the ledger", true, || {
-        let on_chain = node.token_balance(&token, &holding) == 100 * ETHER
-            && node.token_balance(&token, &w1_addr) == 0
-            && node.balance(&w1_addr) < ETHER / 100;
-        let h = api.get("/v1/wallets/holding/local");
-        let ledger = h["balances"]["ETH"] == json!("2") && h["balances"]["TT"] == json!("100");
-        (on_chain && ledger && hooks_with(&hooks, "SWEEP", &w1_id) >= 2).then_some(())
-    });
+    until(
+        &node,
+        "both sweeps on chain and in the ledger",
+        true,
+        || {
+            let on_chain = node.token_balance(&token, &holding) == 100 * ETHER
+                && node.token_balance(&token, &w1_addr) == 0
+                && node.balance(&w1_addr) < ETHER / 100;
+            let h = api.get("/v1/wallets/holding/local");
+            let ledger = h["balances"]["ETH"] == json!("2") && h["balances"]["TT"] == json!("100");
+            (on_chain && ledger && hooks_with(&hooks, "SWEEP", &w1_id) >= 2).then_some(())
+        },
+    );
     // 5 ETH of float + 2 ETH swept (less its gas) - the token sweep's gas top-up.
     let holding_eth = node.balance(&holding);
-    assert!(holding_eth > 69 * ETHER / 10, "native sweep reached the holding wallet: {holding_eth}");
+    assert!(
+        holding_eth > 69 * ETHER / 10,
+        "native sweep reached the holding wallet: {holding_eth}"
+    );
 
     // 3. Withdrawals from the holding wallet to an outside address, confirmed on chain.
     let outside_eth = node.balance(&outside);
@@ -540,7 +590,10 @@ fn evm_adapter_against_a_local_node() {
         "/v1/wallets/holding/local/withdraw",
         json!({"token": "ETH", "amount": "0.5", "to_address": outside}),
     );
-    let (wd_tt, wd_eth) = (wd_tt["id"].as_str().unwrap().to_owned(), wd_eth["id"].as_str().unwrap().to_owned());
+    let (wd_tt, wd_eth) = (
+        wd_tt["id"].as_str().unwrap().to_owned(),
+        wd_eth["id"].as_str().unwrap().to_owned(),
+    );
     until(&node, "withdrawals confirmed", true, || {
         let t1 = api.get(&format!("/v1/transactions/{wd_tt}"));
         let t2 = api.get(&format!("/v1/transactions/{wd_eth}"));
@@ -561,15 +614,21 @@ fn evm_adapter_against_a_local_node() {
     }
     let snapshot = node.call("evm_snapshot", json!([]));
     let reorged_tx = node.send(&funder, &w2_addr, ETHER, None);
-    until(&node, "pending credit of the deposit that will be reorged", false, || {
-        (api.balance(&w2_id, "ETH").1 == "1").then_some(())
-    });
+    until(
+        &node,
+        "pending credit of the deposit that will be reorged",
+        false,
+        || (api.balance(&w2_id, "ETH").1 == "1").then_some(()),
+    );
     assert_eq!(node.call("evm_revert", json!([snapshot])), json!(true));
     node.mine();
     node.mine();
     until(&node, "the reorged deposit dropped", false, || {
         let d = api.deposits_of(&w2_id);
-        let dropped = d.iter().any(|t| t["id"].as_str().unwrap_or("").starts_with(&reorged_tx) && t["status"] == json!("dropped"));
+        let dropped = d.iter().any(|t| {
+            t["id"].as_str().unwrap_or("").starts_with(&reorged_tx)
+                && t["status"] == json!("dropped")
+        });
         (dropped && api.balance(&w2_id, "ETH") == ("0".into(), "0".into())).then_some(())
     });
     until(&node, "DEPOSIT_REVERSED webhook", false, || {
@@ -581,9 +640,12 @@ fn evm_adapter_against_a_local_node() {
     drop(host);
     let (mut dying, _) = start_host(&setup, true);
     let restart_tx = node.send(&funder, &w2_addr, 3 * ETHER, None);
-    let status = until(&node, "the failpoint host to exit after crediting", false, || {
-        dying.proc.0.try_wait().unwrap()
-    });
+    let status = until(
+        &node,
+        "the failpoint host to exit after crediting",
+        false,
+        || dying.proc.0.try_wait().unwrap(),
+    );
     assert_eq!(status.code(), Some(86), "exit of the failpoint");
     let down_tx = node.send(&funder, &token, 0, Some(transfer_data(&w2_addr, 4 * ETHER)));
     node.mine();
@@ -593,25 +655,45 @@ fn evm_adapter_against_a_local_node() {
         base: &host.base,
         key: &key,
     };
-    until(&node, "both deposits confirmed after the restart", true, || {
-        (api.balance(&w2_id, "ETH") == ("3".into(), "0".into())
-            && api.balance(&w2_id, "TT") == ("4".into(), "0".into()))
-        .then_some(())
-    });
+    until(
+        &node,
+        "both deposits confirmed after the restart",
+        true,
+        || {
+            (api.balance(&w2_id, "ETH") == ("3".into(), "0".into())
+                && api.balance(&w2_id, "TT") == ("4".into(), "0".into()))
+                .then_some(())
+        },
+    );
     for _ in 0..(CONFIRMATIONS + 2) {
         node.mine();
         std::thread::sleep(Duration::from_millis(250));
     }
-    assert_eq!(api.balance(&w2_id, "ETH"), ("3".into(), "0".into()), "credited once");
+    assert_eq!(
+        api.balance(&w2_id, "ETH"),
+        ("3".into(), "0".into()),
+        "credited once"
+    );
     let deposits = api.deposits_of(&w2_id);
-    let count = |tx: &str| deposits.iter().filter(|t| t["id"].as_str().unwrap_or("").starts_with(tx)).count();
+    let count = |tx: &str| {
+        deposits
+            .iter()
+            .filter(|t| t["id"].as_str().unwrap_or("").starts_with(tx))
+            .count()
+    };
     assert_eq!(count(&restart_tx), 1, "{deposits:?}");
     assert_eq!(count(&down_tx), 1, "{deposits:?}");
-    until(&node, "sweeps of the deposits after the restart", true, || {
-        (node.token_balance(&token, &holding) == 74 * ETHER).then_some(())
-    });
+    until(
+        &node,
+        "sweeps of the deposits after the restart",
+        true,
+        || (node.token_balance(&token, &holding) == 74 * ETHER).then_some(()),
+    );
     drop(dying);
     drop(host);
     let _ = std::fs::remove_dir_all(&work);
-    eprintln!("EVM adapter test took {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "EVM adapter test took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 }

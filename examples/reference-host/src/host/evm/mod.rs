@@ -1102,9 +1102,9 @@ impl EvmAdapter {
             let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
             let (fees, _) = self.fees().await?;
             let (call_to, value, data, gas) = match &token.contract {
-                None => (to.clone(), units, Vec::new(), NATIVE_GAS),
+                None => (to, units, Vec::new(), NATIVE_GAS),
                 Some(c) => (
-                    c.clone(),
+                    *c,
                     0,
                     erc20_transfer_data(&to, &U256::from(units))?,
                     self.setup.token_gas,
@@ -1283,7 +1283,7 @@ impl EvmAdapter {
                         self.set_sweep(state, &id, "dust").await?;
                         continue;
                     }
-                    (holding.clone(), units - fee, Vec::new(), NATIVE_GAS, fees)
+                    (holding, units - fee, Vec::new(), NATIVE_GAS, fees)
                 }
                 Some(contract) => {
                     let need = cap.saturating_mul(u128::from(self.setup.token_gas));
@@ -1321,7 +1321,7 @@ impl EvmAdapter {
                         f => f,
                     };
                     (
-                        contract.clone(),
+                        *contract,
                         0,
                         erc20_transfer_data(&holding, &U256::from(units))?,
                         self.setup.token_gas,
@@ -1402,5 +1402,78 @@ fn eip1559(cap: u128, tip: u128) -> Fees {
     Fees::Eip1559 {
         max_fee_per_gas: U256::from(cap),
         max_priority_fee_per_gas: U256::from(tip.min(cap)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index::*;
+
+    #[test]
+    fn parses_and_matches() {
+        let a = parse_addr("0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf").unwrap_or_default();
+        assert_eq!(a[0], 0x7e);
+        assert_eq!(a[19], 0xdf);
+        let w = parse_word("0x0de0b6b3a7640000").unwrap_or_default();
+        assert_eq!(&w[24..], &[0x0d, 0xe0, 0xb6, 0xb3, 0xa7, 0x64, 0x00, 0x00]);
+        assert_eq!(parse_word("0x0"), Some([0u8; 32]));
+        assert_eq!(parse_word("0x1").map(|w| w[31]), Some(1));
+        let t = topic_addr("0x0000000000000000000000007e5f4552091a69125d5dfcb7b8c2659029395bdf");
+        assert_eq!(t, Some(a));
+        assert_eq!(
+            topic_addr("0x0100000000000000000000007e5f4552091a69125d5dfcb7b8c2659029395bdf"),
+            None
+        );
+        let mut index = AddressIndex::with_capacity(4);
+        let who = Watched {
+            client_id: "c".into(),
+            wallet_id: "w".into(),
+            kind: "virtual".into(),
+        };
+        index.insert(a, who.clone());
+        assert_eq!(index.get(&a), Some(&who));
+        assert_eq!(index.len(), 1);
+        let token = [9u8; 20];
+        let txs = vec![
+            BlockTx {
+                hash: "0x1".into(),
+                from: [1; 20],
+                to: Some(a),
+                value: w,
+            },
+            BlockTx {
+                hash: "0x2".into(),
+                from: [1; 20],
+                to: Some(a),
+                value: [0; 32],
+            },
+            BlockTx {
+                hash: "0x3".into(),
+                from: [1; 20],
+                to: Some([2; 20]),
+                value: w,
+            },
+        ];
+        let logs = vec![
+            TransferLog {
+                contract: token,
+                to: a,
+                value: w,
+                tx_hash: "0x4".into(),
+                log_index: 0,
+                block_hash: "0xb".into(),
+            },
+            TransferLog {
+                contract: [8; 20],
+                to: a,
+                value: w,
+                tx_hash: "0x5".into(),
+                log_index: 1,
+                block_hash: "0xb".into(),
+            },
+        ];
+        let mut hits = Vec::new();
+        match_block(&index, &[token], &txs, &logs, &mut hits);
+        assert_eq!(hits, vec![Hit::Native(0), Hit::Token(0)]);
     }
 }

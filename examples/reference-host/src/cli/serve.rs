@@ -32,9 +32,55 @@ pub struct ServeArgs {
     /// Milliseconds between polls of the webhook outbox.
     #[arg(long, env = "WAAS_OUTBOX_POLL_MS", default_value_t = 500)]
     outbox_poll_ms: u64,
+    /// JSON-RPC URL of an EVM node: turns the EVM adapter on (deposit scan, sweeps, withdrawals).
+    #[arg(long, env = "WAAS_EVM_RPC")]
+    evm_rpc: Option<String>,
+    /// Registry id of the node's chain (ethereum, sepolia, polygon, ... or a new id with --evm-chain-id).
+    #[arg(long, env = "WAAS_EVM_CHAIN", default_value = "ethereum")]
+    evm_chain: String,
+    /// EIP-155 chain id of a chain the registry does not know: registers --evm-chain at start.
+    #[arg(long, env = "WAAS_EVM_CHAIN_ID")]
+    evm_chain_id: Option<u64>,
+    /// Confirmations of that new chain (default 12).
+    #[arg(long, env = "WAAS_EVM_CONFIRMATIONS")]
+    evm_confirmations: Option<u32>,
+    /// Native coin symbol of that new chain.
+    #[arg(long, env = "WAAS_EVM_NATIVE", default_value = "ETH")]
+    evm_native: String,
+    /// ERC-20 token to register and watch, SYMBOL:0xCONTRACT:DECIMALS (repeat, or comma-separate).
+    #[arg(long = "evm-token", env = "WAAS_EVM_TOKENS", value_delimiter = ',')]
+    evm_tokens: Vec<String>,
+    /// Milliseconds between scans when the scanner is idle.
+    #[arg(long, env = "WAAS_EVM_POLL_MS", default_value_t = 1000)]
+    evm_poll_ms: u64,
+    /// Blocks per scan step.
+    #[arg(long, env = "WAAS_EVM_BATCH", default_value_t = 50)]
+    evm_batch: u64,
+    /// First block to scan on a first start (default: the node's head at that time).
+    #[arg(long, env = "WAAS_EVM_START_BLOCK")]
+    evm_start_block: Option<u64>,
+    /// Gas limit of ERC-20 transfers the host signs (sweeps, withdrawals).
+    #[arg(long, env = "WAAS_EVM_TOKEN_GAS", default_value_t = 100_000)]
+    evm_token_gas: u64,
+    /// How long a host keeps the chain's scanner lease without renewing it, milliseconds.
+    #[arg(long, env = "WAAS_EVM_LEASE_MS", default_value_t = 15_000)]
+    evm_lease_ms: u64,
 }
 
 pub fn serve(args: ServeArgs) -> Outcome {
+    let args_evm = EvmArgs {
+        rpc: args.evm_rpc.clone(),
+        chain: args.evm_chain.clone(),
+        chain_id: args.evm_chain_id,
+        confirmations: args.evm_confirmations,
+        native: args.evm_native.clone(),
+        tokens: args.evm_tokens.clone(),
+        poll_ms: args.evm_poll_ms,
+        batch: args.evm_batch,
+        start_block: args.evm_start_block,
+        token_gas: args.evm_token_gas,
+        lease_ms: args.evm_lease_ms,
+    };
     let listen: SocketAddr = args
         .listen
         .as_deref()
@@ -59,6 +105,11 @@ pub fn serve(args: ServeArgs) -> Outcome {
         webhook_key: args.webhook_key,
         sim_block_ms: args.sim_block_ms.max(1),
         outbox_poll_ms: args.outbox_poll_ms.max(10),
+        evm: None,
+    };
+    let config = crate::host::HostConfig {
+        evm: evm_setup(&args_evm)?,
+        ..config
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WAAS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -86,4 +137,58 @@ fn code_of(code: &str) -> ErrorCode {
         "NOT_FOUND" => ErrorCode::NotFound,
         _ => ErrorCode::InvalidArgument,
     }
+}
+
+struct EvmArgs {
+    rpc: Option<String>,
+    chain: String,
+    chain_id: Option<u64>,
+    confirmations: Option<u32>,
+    native: String,
+    tokens: Vec<String>,
+    poll_ms: u64,
+    batch: u64,
+    start_block: Option<u64>,
+    token_gas: u64,
+    lease_ms: u64,
+}
+
+fn evm_setup(a: &EvmArgs) -> Result<Option<crate::host::evm::EvmSetup>, Error> {
+    let Some(rpc) = a.rpc.clone().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    if !(rpc.starts_with("http://") || rpc.starts_with("https://")) {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("--evm-rpc must be an http:// or https:// URL (got {rpc:?})"),
+        ));
+    }
+    let tokens = a
+        .tokens
+        .iter()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| crate::host::evm::TokenSpec::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("--evm-token: {e}")))?;
+    let host_id = std::env::var("WAAS_HOST_ID")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| crate::host::store::new_id("host"));
+    Ok(Some(crate::host::evm::EvmSetup {
+        rpc_url: rpc,
+        chain: a.chain.clone(),
+        custom_chain_id: a.chain_id,
+        custom_confirmations: a.confirmations,
+        custom_native: a.native.clone(),
+        tokens,
+        poll_ms: a.poll_ms.max(10),
+        batch: a.batch.clamp(1, 1000),
+        start_block: a.start_block,
+        token_gas: a.token_gas.max(21_000),
+        lease_ms: i64::try_from(a.lease_ms.max(1000)).unwrap_or(15_000),
+        host_id,
+        failpoint: std::env::var("WAAS_EVM_FAILPOINT")
+            .ok()
+            .filter(|f| !f.is_empty()),
+    }))
 }

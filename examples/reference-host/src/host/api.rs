@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use waas_core::access::{self, Environment, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
-use waas_core::ledger::{Balance, Contract, DepositRequest, Ledger, Wallet, WalletKind};
+use waas_core::ledger::{Balance, Contract, Ledger, Wallet, WalletKind};
 use waas_core::webhook::Status;
-use waas_core::{Address, Amount, ErrorCode, Registry};
+use waas_core::{Address, Amount, ErrorCode};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -294,7 +294,7 @@ async fn operations(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
 
 async fn blockchains(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     auth(&s, &headers, "management.blockchains.list").await?;
-    Ok(Json(json!({"blockchains": Registry::builtin().chains()})).into_response())
+    Ok(Json(json!({"blockchains": s.store.registry().chains()})).into_response())
 }
 
 pub(super) async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiError> {
@@ -356,7 +356,7 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
     let caller = auth(&s, &headers, "management.configurations.update").await?;
     let u: ConfigUpdate = body(&bytes)?;
     let mut st = load_settings(&s, &caller.client_id).await?;
-    let registry = Registry::builtin();
+    let registry = s.store.registry();
     if let Some(url) = u.webhook_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ApiError::bad_request(
@@ -598,7 +598,7 @@ async fn tokens(
     Query(q): Query<TokenQuery>,
 ) -> ApiResult {
     auth(&s, &headers, "tokens.list").await?;
-    let registry = Registry::builtin();
+    let registry = s.store.registry();
     let tokens = registry.tokens(q.blockchain.as_deref())?;
     Ok(Json(json!({"tokens": tokens})).into_response())
 }
@@ -725,7 +725,7 @@ pub(super) async fn ensure_holding(
     .try_get("value")?;
     let account =
         u32::try_from(n - 1).map_err(|_| ApiError::internal("account numbers exhausted"))?;
-    let family = Registry::builtin().chain(chain)?.family;
+    let family = s.store.registry().chain(chain)?.family;
     let address = s.keys.holding_address(family, account)?;
     let id = new_id("hld");
     sqlx::query("INSERT INTO holdings (client_id, blockchain, id, account_number, address, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -752,7 +752,7 @@ pub(super) async fn ensure_holding(
 async fn create_virtual(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.create").await?;
     let req: VirtualCreate = body(&bytes)?;
-    let chain = Registry::builtin().chain(&req.blockchain)?.clone();
+    let chain = s.store.registry().chain(&req.blockchain)?.clone();
     let idem = idem(&headers, "virtual_wallets.create", &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {
@@ -789,7 +789,20 @@ async fn create_virtual(State(s): State<Shared>, headers: HeaderMap, bytes: Byte
         None,
         out.clone(),
     )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    let client_id = w.client_id.clone();
+    let response = finish(w, &idem, StatusCode::CREATED, out, &s).await?;
+    // Committed: the chain adapter watches the new address from now on.
+    if let Some(evm) = s.evm.as_ref().filter(|e| e.chain_id() == chain.id.as_str()) {
+        evm.watch(
+            &address.to_string(),
+            super::evm::index::Watched {
+                client_id,
+                wallet_id: id,
+                kind: "virtual".to_owned(),
+            },
+        );
+    }
+    Ok(response)
 }
 
 pub(super) async fn wallet_row(
@@ -1140,7 +1153,7 @@ async fn holding_row(
     client_id: &str,
     chain: &str,
 ) -> Result<sqlx::any::AnyRow, ApiError> {
-    let chain = Registry::builtin().chain(chain)?.id.to_string();
+    let chain = s.store.registry().chain(chain)?.id.to_string();
     sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 AND blockchain = $2")
         .bind(client_id)
         .bind(&chain)
@@ -1543,7 +1556,7 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
     let caller = auth(&s, &headers, "simulate.deposit").await?;
     let req: SimDeposit = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
-    let registry = Registry::builtin();
+    let registry = s.store.registry();
     // Find the wallet by its (canonical) address.
     let mut candidates = Vec::new();
     for family in [waas_core::Family::Evm, waas_core::Family::Tron] {
@@ -1593,64 +1606,18 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
         .clone()
         .unwrap_or_else(|| format!("sim:{}:0", uuid::Uuid::new_v4().simple()));
     let confirmations = registry.chain(&chain)?.confirmations;
-    let mut w = s.store.begin(&caller.client_id).await?;
-    w.remember_deposit(&tx).await?;
-    // A deposit reported again: the core answers its first result (or DUPLICATE_OPERATION when
-    // the contents differ); the host writes nothing and emits nothing again, and reports the
-    // deposit's current status (it may have been confirmed or dropped since).
-    let known = w.ledger.deposit_record(&tx).map(|d| d.status);
-    let r = w.ledger.deposit(DepositRequest {
-        tx: tx.clone(),
-        to: wallet.clone(),
+    let incoming = super::chain::Incoming {
+        tx,
+        wallet,
+        chain,
+        kind,
         token: req.token.clone(),
         amount: amt,
         usd_price: price,
-    })?;
-    let sub_op = if r.below_minimum {
-        "BELOW_MINIMUM"
-    } else {
-        "DEPOSIT"
+        confirmations,
+        extra: Value::Null,
     };
-    let operation = if kind == "treasury" {
-        "TREASURY"
-    } else {
-        "VIRTUAL_WALLET"
-    };
-    let out = json!({
-        "tx": tx, "wallet_id": wallet, "blockchain": chain, "token": r.token, "amount": num(r.amount),
-        "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,
-        "status": "pending", "flagged": r.flagged, "confirmations": confirmations,
-        "automation": r.automation.iter().map(|o| json!({"rule": o.rule, "ok": o.ok(), "action": o.action.as_str(), "amount": o.amount.map(num), "code": o.code, "message": o.message})).collect::<Vec<_>>(),
-    });
-    if let Some(status) = known {
-        let mut out = out;
-        out["status"] = serde_json::to_value(status).unwrap_or(Value::Null);
-        return Ok((StatusCode::CREATED, Json(out)).into_response());
-    }
-    w.upsert_transaction(
-        &tx,
-        Some(&wallet),
-        "deposit",
-        "pending",
-        Some(&r.token),
-        Some(&num(r.amount)),
-        &out,
-    )
-    .await?;
-    w.event(operation, sub_op, &tx, Status::Success, None, out.clone())?;
-    rule_events(&mut w, &wallet, &r.automation, &tx)?;
-    let confirm_at =
-        now_ms() + i64::from(confirmations) * i64::try_from(s.sim_block_ms).unwrap_or(1000);
-    sqlx::query("INSERT INTO sim_deposits (tx, client_id, wallet_id, blockchain, token, amount, confirm_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (tx) DO NOTHING")
-        .bind(&tx)
-        .bind(&caller.client_id)
-        .bind(&wallet)
-        .bind(&chain)
-        .bind(&r.token)
-        .bind(num(r.amount))
-        .bind(confirm_at)
-        .execute(&mut *w.tx)
-        .await?;
+    let (w, out) = super::chain::simulate_deposit(&s, &caller.client_id, &incoming).await?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use waas_core::ledger::rules::{deposit_decision, DepositDecision};
 use waas_core::ledger::{DepositRequest, USD};
 use waas_core::webhook::Status;
-use waas_core::{card, Amount, ErrorCode, Registry};
+use waas_core::{card, Amount, ErrorCode};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -68,7 +68,7 @@ struct TreasuryCreate {
 async fn create_treasury(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "treasury.create").await?;
     let req: TreasuryCreate = body(&bytes)?;
-    let chain = Registry::builtin().chain(&req.blockchain)?.clone();
+    let chain = s.store.registry().chain(&req.blockchain)?.clone();
     let idem = idem(&headers, "treasury.create", &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {

@@ -1,17 +1,255 @@
-//! The simulated chain (sandbox): deposits confirm after the chain's confirmations at the
-//! simulated block time, are swept to the holding wallet, and can be dropped by a simulated reorg.
+//! The chain pipeline shared by every chain back-end, and the simulated chain (sandbox).
+//!
+//! A back-end only observes a chain; what an observation does to the books is here, once:
+//! [`credit`] reports a deposit to the core's ledger, [`settle_confirmed`] posts it after the
+//! chain's confirmations, [`record_sweep`] moves it to the holding wallet's position once the
+//! funds moved on chain, [`settle_dropped`] voids it after a reorg (the core's rule decides what
+//! happens to a credit that was spent). Each runs inside the caller's [`Work`], so a back-end adds
+//! its own rows (a scan cursor, a deposit row) in the same database transaction.
+//!
+//! Back-ends: the simulated chain below (the default; deposits come from `POST /v1/simulate/...`
+//! and confirm after the chain's confirmations at the simulated block time, swept at once), and
+//! the EVM JSON-RPC adapter in [`super::evm`] (blocks scanned from a real node, sweeps and
+//! withdrawals signed by the core and broadcast).
 
 use super::error::ApiError;
-use super::store::{col, now_ms};
+use super::store::{col, now_ms, Work};
 use super::AppState;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
-use waas_core::ledger::WalletKind;
+use waas_core::ledger::{DepositRequest, WalletKind};
 use waas_core::webhook::Status;
 use waas_core::Amount;
 
-/// Confirms due deposits forever.
+/// A deposit seen on a chain, about to be reported to the ledger.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The chain transaction id with its log index: the core's idempotency key.
+    pub tx: String,
+    /// The wallet whose address received it.
+    pub wallet: String,
+    /// The wallet's blockchain.
+    pub chain: String,
+    /// `virtual` or `treasury`.
+    pub kind: String,
+    /// Token symbol.
+    pub token: String,
+    /// Amount in token units.
+    pub amount: Amount,
+    /// USD per token (minimum-deposit rule).
+    pub usd_price: Decimal,
+    /// Confirmations the chain needs.
+    pub confirmations: u32,
+    /// What the back-end adds to the answer and the webhook (block, log index, ...).
+    pub extra: Value,
+}
+
+fn operation_of(kind: WalletKind) -> &'static str {
+    if kind == WalletKind::Treasury {
+        "TREASURY"
+    } else {
+        "VIRTUAL_WALLET"
+    }
+}
+
+/// Reports a deposit to the ledger (credited at once, pending), with its transaction row, webhook
+/// and rule events. Idempotent by `tx` (the core answers a repeat with the first answer).
+pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
+    w.remember_deposit(&d.tx).await?;
+    // A deposit reported again: the core answers its first result (or DUPLICATE_OPERATION when
+    // the contents differ); nothing is written or emitted again, and the answer carries the
+    // deposit's current status (it may have been confirmed or dropped since).
+    let known = w.ledger.deposit_record(&d.tx).map(|r| r.status);
+    let r = w.ledger.deposit(DepositRequest {
+        tx: d.tx.clone(),
+        to: d.wallet.clone(),
+        token: d.token.clone(),
+        amount: d.amount,
+        usd_price: d.usd_price,
+    })?;
+    let sub_op = if r.below_minimum {
+        "BELOW_MINIMUM"
+    } else {
+        "DEPOSIT"
+    };
+    let operation = if d.kind == "treasury" {
+        "TREASURY"
+    } else {
+        "VIRTUAL_WALLET"
+    };
+    let mut out = json!({
+        "tx": d.tx, "wallet_id": d.wallet, "blockchain": d.chain, "token": r.token, "amount": num(r.amount),
+        "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,
+        "status": "pending", "flagged": r.flagged, "confirmations": d.confirmations,
+        "automation": r.automation.iter().map(|o| json!({"rule": o.rule, "ok": o.ok(), "action": o.action.as_str(), "amount": o.amount.map(num), "code": o.code, "message": o.message})).collect::<Vec<_>>(),
+    });
+    merge(&mut out, &d.extra);
+    if let Some(status) = known {
+        out["status"] = serde_json::to_value(status).unwrap_or(Value::Null);
+        out["replayed"] = Value::Bool(true);
+        return Ok(out);
+    }
+    w.upsert_transaction(
+        &d.tx,
+        Some(&d.wallet),
+        "deposit",
+        "pending",
+        Some(&r.token),
+        Some(&num(r.amount)),
+        &out,
+    )
+    .await?;
+    w.event(operation, sub_op, &d.tx, Status::Success, None, out.clone())?;
+    super::api::rule_events(w, &d.wallet, &r.automation, &d.tx)?;
+    Ok(out)
+}
+
+/// Posts a deposit after its confirmations (transaction row, DEPOSIT_CONFIRMED, `confirm` rules).
+/// Returns the answer and the wallet's kind (a virtual wallet's funds are then swept).
+pub async fn settle_confirmed(
+    w: &mut Work,
+    tx: &str,
+    wallet: &str,
+    token: &str,
+    amount: &str,
+    extra: &Value,
+) -> Result<(Value, WalletKind), ApiError> {
+    w.remember_deposit(tx).await?;
+    let settled = w.ledger.confirm(tx)?;
+    let kind = w.ledger.wallet(wallet)?.kind;
+    let below = w
+        .ledger
+        .deposit_record(tx)
+        .is_some_and(|r| r.result.below_minimum);
+    let mut body = json!({"tx": tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "confirmed", "below_minimum": below});
+    merge(&mut body, extra);
+    w.upsert_transaction(
+        tx,
+        Some(wallet),
+        "deposit",
+        "confirmed",
+        Some(token),
+        Some(amount),
+        &body,
+    )
+    .await?;
+    w.event(
+        operation_of(kind),
+        "DEPOSIT_CONFIRMED",
+        &format!("{tx}:confirmed"),
+        Status::Success,
+        None,
+        body.clone(),
+    )?;
+    super::api::rule_events(w, wallet, &settled.automation, tx)?;
+    Ok((body, kind))
+}
+
+/// The funds of a deposit reached the holding wallet: the ledger's sweep (virtual balances do not
+/// change, the holding position grows), a `sweep` transaction row and a SWEEP webhook.
+pub async fn record_sweep(
+    w: &mut Work,
+    sweep_tx: &str,
+    wallet: &str,
+    token: &str,
+    amount: &str,
+    extra: &Value,
+) -> Result<Value, ApiError> {
+    let amt = Amount::parse(amount, waas_core::amount::MAX_DECIMALS)?;
+    w.remember_sweep(sweep_tx).await?;
+    w.ledger.sweep(sweep_tx, wallet, token, amt)?;
+    let mut body = json!({"tx": sweep_tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "confirmed"});
+    merge(&mut body, extra);
+    w.upsert_transaction(
+        sweep_tx,
+        Some(wallet),
+        "sweep",
+        "confirmed",
+        Some(token),
+        Some(amount),
+        &body,
+    )
+    .await?;
+    w.event(
+        "VIRTUAL_WALLET",
+        "SWEEP",
+        sweep_tx,
+        Status::Success,
+        None,
+        body.clone(),
+    )?;
+    Ok(body)
+}
+
+/// A reorg removed a pending deposit: the core voids its credit (and freezes a wallet that had
+/// spent it); transaction row, DEPOSIT_REVERSED and FROZEN webhooks.
+pub async fn settle_dropped(
+    w: &mut Work,
+    tx: &str,
+    wallet: &str,
+    token: &str,
+    amount: &str,
+    extra: &Value,
+) -> Result<Value, ApiError> {
+    w.remember_deposit(tx).await?;
+    let r = w.ledger.drop_deposit(tx)?;
+    let mut body = json!({"tx": tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "dropped", "frozen": r.frozen});
+    merge(&mut body, extra);
+    w.upsert_transaction(
+        tx,
+        Some(wallet),
+        "deposit",
+        "dropped",
+        Some(token),
+        Some(amount),
+        &body,
+    )
+    .await?;
+    let kind = w.ledger.wallet(wallet)?.kind;
+    w.event(
+        operation_of(kind),
+        "DEPOSIT_REVERSED",
+        &format!("{tx}:dropped"),
+        Status::Cancelled,
+        None,
+        body.clone(),
+    )?;
+    if let Some(frozen) = &r.frozen {
+        w.event(
+            "VIRTUAL_WALLET",
+            "FROZEN",
+            &format!("{tx}:frozen"),
+            Status::Success,
+            None,
+            json!({"wallet_id": frozen, "tx": tx}),
+        )?;
+    }
+    Ok(body)
+}
+
+/// Adds the fields of `extra` (an object) to `out`.
+pub fn merge(out: &mut Value, extra: &Value) {
+    if let (Some(o), Some(e)) = (out.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A decimal as the API writes it.
+pub fn num(d: Decimal) -> String {
+    if d.is_zero() {
+        "0".to_owned()
+    } else {
+        d.normalize().to_string()
+    }
+}
+
+// ---------- the simulated chain ----------
+
+/// Confirms due simulated deposits forever.
 pub async fn run(state: Arc<AppState>) {
     let tick = Duration::from_millis((state.sim_block_ms / 2).clamp(10, 1000));
     loop {
@@ -37,21 +275,49 @@ async fn confirm_due(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Confirms a simulated deposit now and sweeps it to the holding wallet (idempotent).
-pub async fn confirm(state: &AppState, client: &str, tx: &str) -> Result<Value, ApiError> {
+/// Records a simulated deposit (`POST /v1/simulate/deposit`): the shared [`credit`] plus a
+/// `sim_deposits` row that confirms after the chain's confirmations at the simulated block time.
+pub async fn simulate_deposit(
+    state: &AppState,
+    client: &str,
+    d: &Incoming,
+) -> Result<(Work, Value), ApiError> {
     let mut w = state.store.begin(client).await?;
+    let out = credit(&mut w, d).await?;
+    let confirm_at =
+        now_ms() + i64::from(d.confirmations) * i64::try_from(state.sim_block_ms).unwrap_or(1000);
+    sqlx::query("INSERT INTO sim_deposits (tx, client_id, wallet_id, blockchain, token, amount, confirm_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (tx) DO NOTHING")
+        .bind(&d.tx)
+        .bind(client)
+        .bind(&d.wallet)
+        .bind(&d.chain)
+        .bind(out["token"].as_str().unwrap_or(&d.token))
+        .bind(out["amount"].as_str().unwrap_or_default())
+        .bind(confirm_at)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok((w, out))
+}
+
+async fn sim_row(w: &mut Work, tx: &str) -> Result<(String, String, String, String), ApiError> {
     let row = sqlx::query("SELECT wallet_id, token, amount, status FROM sim_deposits WHERE tx = $1 AND client_id = $2")
         .bind(tx)
-        .bind(client)
+        .bind(&w.client_id)
         .fetch_optional(&mut *w.tx)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no simulated deposit {tx}")))?;
-    let (wallet, token, amount, status) = (
+    Ok((
         col(&row, "wallet_id")?,
         col(&row, "token")?,
         col(&row, "amount")?,
         col(&row, "status")?,
-    );
+    ))
+}
+
+/// Confirms a simulated deposit now and sweeps it to the holding wallet (idempotent).
+pub async fn confirm(state: &AppState, client: &str, tx: &str) -> Result<Value, ApiError> {
+    let mut w = state.store.begin(client).await?;
+    let (wallet, token, amount, status) = sim_row(&mut w, tx).await?;
     if status == "dropped" {
         return Err(ApiError::bad_request(format!(
             "deposit {tx} was dropped by a reorg"
@@ -60,62 +326,19 @@ pub async fn confirm(state: &AppState, client: &str, tx: &str) -> Result<Value, 
     if status == "confirmed" {
         return Ok(json!({"tx": tx, "status": "confirmed"}));
     }
-    w.remember_deposit(tx).await?;
-    let settled = w.ledger.confirm(tx)?;
-    let kind = w.ledger.wallet(&wallet)?.kind;
-    let record = w.ledger.deposit_record(tx).cloned();
+    let (_, kind) = settle_confirmed(&mut w, tx, &wallet, &token, &amount, &Value::Null).await?;
     let mut out = json!({"tx": tx, "status": "confirmed", "wallet_id": wallet});
-    let operation = if kind == WalletKind::Treasury {
-        "TREASURY"
-    } else {
-        "VIRTUAL_WALLET"
-    };
-    let below = record.as_ref().is_some_and(|r| r.result.below_minimum);
-    let body = json!({"tx": tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "confirmed", "below_minimum": below});
-    w.upsert_transaction(
-        tx,
-        Some(&wallet),
-        "deposit",
-        "confirmed",
-        Some(&token),
-        Some(&amount),
-        &body,
-    )
-    .await?;
-    w.event(
-        operation,
-        "DEPOSIT_CONFIRMED",
-        &format!("{tx}:confirmed"),
-        Status::Success,
-        None,
-        body,
-    )?;
-    super::api::rule_events(&mut w, &wallet, &settled.automation, tx)?;
     if kind == WalletKind::Virtual {
-        // The funds sit at the deposit address: sweep them to the holding wallet.
-        let sweep_tx = format!("sweep:{tx}");
-        let amt = Amount::parse(&amount, waas_core::amount::MAX_DECIMALS)?;
-        w.remember_sweep(&sweep_tx).await?;
-        w.ledger.sweep(&sweep_tx, &wallet, &token, amt)?;
-        let body = json!({"tx": sweep_tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "confirmed"});
-        w.upsert_transaction(
-            &sweep_tx,
-            Some(&wallet),
-            "sweep",
-            "confirmed",
-            Some(&token),
-            Some(&amount),
-            &body,
+        // The funds sit at the deposit address: the simulated chain sweeps them at once.
+        record_sweep(
+            &mut w,
+            &format!("sweep:{tx}"),
+            &wallet,
+            &token,
+            &amount,
+            &Value::Null,
         )
         .await?;
-        w.event(
-            "VIRTUAL_WALLET",
-            "SWEEP",
-            &sweep_tx,
-            Status::Success,
-            None,
-            body,
-        )?;
         out["swept"] = json!(true);
     }
     sqlx::query("UPDATE sim_deposits SET status = 'confirmed' WHERE tx = $1")
@@ -130,54 +353,8 @@ pub async fn confirm(state: &AppState, client: &str, tx: &str) -> Result<Value, 
 /// Drops a pending simulated deposit (a reorg); the core decides what happens to its credit.
 pub async fn reorg(state: &AppState, client: &str, tx: &str) -> Result<Value, ApiError> {
     let mut w = state.store.begin(client).await?;
-    let row = sqlx::query("SELECT wallet_id, token, amount, status FROM sim_deposits WHERE tx = $1 AND client_id = $2")
-        .bind(tx)
-        .bind(client)
-        .fetch_optional(&mut *w.tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no simulated deposit {tx}")))?;
-    let (wallet, token, amount) = (
-        col(&row, "wallet_id")?,
-        col(&row, "token")?,
-        col(&row, "amount")?,
-    );
-    w.remember_deposit(tx).await?;
-    let r = w.ledger.drop_deposit(tx)?;
-    let body = json!({"tx": tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "dropped", "frozen": r.frozen});
-    w.upsert_transaction(
-        tx,
-        Some(&wallet),
-        "deposit",
-        "dropped",
-        Some(&token),
-        Some(&amount),
-        &body,
-    )
-    .await?;
-    let kind = w.ledger.wallet(&wallet)?.kind;
-    let operation = if kind == WalletKind::Treasury {
-        "TREASURY"
-    } else {
-        "VIRTUAL_WALLET"
-    };
-    w.event(
-        operation,
-        "DEPOSIT_REVERSED",
-        &format!("{tx}:dropped"),
-        Status::Cancelled,
-        None,
-        body.clone(),
-    )?;
-    if let Some(frozen) = &r.frozen {
-        w.event(
-            "VIRTUAL_WALLET",
-            "FROZEN",
-            &format!("{tx}:frozen"),
-            Status::Success,
-            None,
-            json!({"wallet_id": frozen, "tx": tx}),
-        )?;
-    }
+    let (wallet, token, amount, _) = sim_row(&mut w, tx).await?;
+    let body = settle_dropped(&mut w, tx, &wallet, &token, &amount, &Value::Null).await?;
     sqlx::query("UPDATE sim_deposits SET status = 'dropped' WHERE tx = $1")
         .bind(tx)
         .execute(&mut *w.tx)

@@ -84,3 +84,25 @@ impl KeyRing {
         Ok(key.child_address(family, 0)?)
     }
 }
+
+impl KeyRing {
+    /// The private key of EVM virtual wallet `index` of a holding account (for sweeps only).
+    pub fn evm_deposit_key(
+        &self,
+        account: u32,
+        index: u32,
+    ) -> Result<k256::ecdsa::SigningKey, ApiError> {
+        Ok(self
+            .master
+            .account_key(Family::Evm, account)?
+            .child_secret(index)?)
+    }
+
+    /// The private key of an EVM holding wallet (m/44'/60'/account'/1/0).
+    pub fn evm_holding_key(&self, account: u32) -> Result<k256::ecdsa::SigningKey, ApiError> {
+        let key = self
+            .master
+            .derive_path(&format!("m/44'/{}'/{account}'/1", Family::Evm.coin_type()))?;
+        Ok(key.child_secret(0)?)
+    }
+}

@@ -8,6 +8,7 @@ pub mod api;
 pub mod api_more;
 pub mod chain;
 pub mod error;
+pub mod evm;
 pub mod keys;
 pub mod openapi;
 pub mod store;
@@ -39,6 +40,8 @@ pub struct HostConfig {
     pub sim_block_ms: u64,
     /// Milliseconds between polls of the webhook outbox.
     pub outbox_poll_ms: u64,
+    /// The EVM JSON-RPC adapter, when a node is configured (`--evm-rpc`).
+    pub evm: Option<evm::EvmSetup>,
 }
 
 /// What the API handlers share.
@@ -53,6 +56,8 @@ pub struct AppState {
     pub keys: keys::KeyRing,
     /// Wakes the webhook worker when events are queued.
     pub outbox_notify: tokio::sync::Notify,
+    /// The EVM chain adapter, if configured (the simulated chain needs no state here).
+    pub evm: Option<Arc<evm::EvmAdapter>>,
 }
 
 /// Per-client settings kept by the host (configuration endpoints).
@@ -78,19 +83,34 @@ pub struct Settings {
 
 /// Runs the host until interrupted.
 pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
-    let store = Store::open(&config.database_url).await?;
+    let mut store = Store::open(&config.database_url).await?;
+    if let Some(setup) = &config.evm {
+        // A custom chain and its tokens join the registry every ledger is restored over.
+        store = store.with_registry(evm::registry(setup)?);
+    }
     let keys = keys::KeyRing::load(&store).await?;
     bootstrap(&store, &config).await?;
+    let evm = match &config.evm {
+        Some(setup) => Some(Arc::new(
+            evm::EvmAdapter::connect(setup.clone(), &store).await?,
+        )),
+        None => None,
+    };
     let state = Arc::new(AppState {
         store,
         environment: config.environment,
         sim_block_ms: config.sim_block_ms,
         keys,
         outbox_notify: tokio::sync::Notify::new(),
+        evm,
     });
     tokio::spawn(webhooks::run(state.clone(), config.outbox_poll_ms));
     if config.environment == Environment::Sandbox {
+        // The simulated chain serves the simulate endpoints (also next to a real node).
         tokio::spawn(chain::run(state.clone()));
+    }
+    if let Some(adapter) = &state.evm {
+        tokio::spawn(adapter.clone().run(state.clone()));
     }
     let app = api::router(state.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -6,6 +6,7 @@ use super::error::ApiError;
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use waas_core::ledger::{Ledger, Movement, Settled};
 use waas_core::Registry;
@@ -24,6 +25,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The blockchains and tokens every ledger of this host is restored over (the built-in
+    /// registry plus what was registered at start, e.g. a local EVM chain and its tokens).
+    registry: Arc<Registry>,
 }
 
 /// Milliseconds since the Unix epoch (the host's clock; the core never reads one).
@@ -88,7 +92,22 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| ApiError::config(format!("migration failed: {e}")))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            registry: Arc::new(Registry::builtin()),
+        })
+    }
+
+    /// The same store over another registry (set once at start, before the host serves).
+    pub fn with_registry(mut self, registry: Registry) -> Store {
+        self.registry = Arc::new(registry);
+        self
+    }
+
+    /// The registry of blockchains and tokens of this host.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// The pool, for reads outside an operation.
@@ -118,7 +137,7 @@ impl Store {
         .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
         let state: String = row.try_get("state")?;
         let version: i64 = row.try_get("version")?;
-        let ledger = Ledger::restore(&state, Registry::builtin())?;
+        let ledger = Ledger::restore(&state, Registry::clone(&self.registry))?;
         Ok(Work {
             tx,
             client_id: client_id.to_owned(),
@@ -137,7 +156,7 @@ impl Store {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
         let state: String = row.try_get("state")?;
-        Ok(Ledger::restore(&state, Registry::builtin())?)
+        Ok(Ledger::restore(&state, Registry::clone(&self.registry))?)
     }
 }
 

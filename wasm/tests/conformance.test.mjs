@@ -1,0 +1,133 @@
+// Runs every file of tests/vectors/ against the nodejs wasm build (target/npm/node), with
+// Node's built-in runner: node --test wasm/tests/
+// A vector file that no runner below knows fails the suite.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const vectorsDir = path.join(root, 'tests/vectors');
+const pkg = process.env.WAAS_NPM_NODE ?? path.join(root, 'target/npm/node');
+const waas = createRequire(import.meta.url)(pkg);
+
+const load = (name) => JSON.parse(readFileSync(path.join(vectorsDir, name), 'utf8'));
+
+/** Asserts that fn throws a JS Error whose code is `code`. */
+function throwsCode(fn, code, what) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, `${what}: not an Error: ${e}`);
+    assert.equal(e.code, code, `${what}: ${e.message}`);
+    assert.ok(e.message.startsWith(code), `${what}: message ${e.message}`);
+    return true;
+  }, what);
+}
+
+const runners = {
+  'derivation.json'(file) {
+    for (const c of file.cases) {
+      test(`${c.chain} ${c.path} (${c.mnemonic.split(' ')[0]}...)`, () => {
+        assert.equal(waas.accountXpub(c.chain, c.mnemonic, c.passphrase, c.account), c.xpub);
+        for (const a of c.addresses) {
+          assert.equal(waas.deriveAddress(c.chain, c.xpub, a.index), a.address, `index ${a.index}`);
+        }
+        const batch = waas.deriveAddresses(c.chain, c.xpub, c.batch.start, c.batch.count);
+        assert.equal(batch.length, c.batch.count);
+        assert.equal(batch[0], c.batch.first);
+        assert.equal(batch.at(-1), c.batch.last);
+        batch.forEach((addr, i) =>
+          assert.equal(waas.deriveAddress(c.chain, c.xpub, c.batch.start + i), addr));
+      });
+    }
+    for (const e of file.errors) {
+      test(`refuses ${e.what}`, () => throwsCode(() => ('count' in e
+        ? waas.deriveAddresses(e.chain, e.xpub, e.start, e.count)
+        : waas.deriveAddress(e.chain, e.xpub, e.index)), e.code, e.what));
+    }
+  },
+  'addresses.json'(file) {
+    test(`${file.valid.length} valid addresses are canonicalized`, () => {
+      for (const v of file.valid) assert.equal(waas.canonicalAddress(v.chain, v.input), v.canonical);
+    });
+    test(`${file.invalid.length} invalid addresses are refused`, () => {
+      for (const v of file.invalid) throwsCode(() => waas.canonicalAddress(v.chain, v.input), v.code, v.input);
+    });
+  },
+  'amounts.json'(file) {
+    test(`${file.to_base_units.length} toBaseUnits`, () => {
+      for (const v of file.to_base_units) assert.equal(waas.toBaseUnits(v.amount, v.decimals), v.units, v.amount);
+    });
+    test(`${file.from_base_units.length} fromBaseUnits`, () => {
+      for (const v of file.from_base_units) assert.equal(waas.fromBaseUnits(v.units, v.decimals), v.amount, v.units);
+    });
+    test(`${file.errors.length} bad amounts are refused with their code`, () => {
+      for (const v of file.errors) throwsCode(() => waas[v.op](v.input, v.decimals), v.code, `${v.op}(${v.input})`);
+    });
+  },
+  // The binding surface takes xpubs, not seeds: every xpub of BIP-32 must be accepted and derive
+  // like its batch form; every xprv must be refused (a secret pasted where an xpub goes).
+  'bip32.json'(file) {
+    test('BIP-32 xpubs are accepted, xprvs refused', () => {
+      let n = 0;
+      for (const v of file.vectors) for (const c of v.chains) {
+        const single = waas.deriveAddress('ethereum', c.xpub, 0);
+        assert.deepEqual(waas.deriveAddresses('ethereum', c.xpub, 0, 1), [single]);
+        throwsCode(() => waas.deriveAddress('ethereum', c.xprv, 0), 'INVALID_KEY', c.path);
+        n++;
+      }
+      assert.equal(n, 14);
+    });
+  },
+  // Seeds are not part of the binding surface (checked by the Rust suite); every reference mnemonic
+  // must be accepted with its passphrase and give an account xpub.
+  'bip39.json'(file) {
+    test('BIP-39 reference mnemonics give account xpubs', () => {
+      for (const v of file.vectors) {
+        assert.match(waas.accountXpub('ethereum', v.mnemonic, file.passphrase, 0), /^xpub/);
+      }
+      throwsCode(() => waas.accountXpub('ethereum', 'abandon '.repeat(12).trim(), '', 0), 'INVALID_MNEMONIC', 'bad checksum');
+    });
+  },
+};
+const notVectors = new Set(['gen']); // generator scripts of the vector files
+
+const names = readdirSync(vectorsDir).filter((n) => !notVectors.has(n)).sort();
+for (const name of names) {
+  describe(`tests/vectors/${name}`, () => {
+    const run = runners[name];
+    if (!run) {
+      test('has a runner', () => assert.fail(`no runner knows tests/vectors/${name}: add one to every suite`));
+      return;
+    }
+    run(load(name));
+  });
+}
+
+describe('JavaScript translation', () => {
+  const xpub = load('derivation.json').cases[0].xpub;
+  test('numbers that are not whole u32 are refused, not truncated', () => {
+    for (const bad of [1.5, -1, 2 ** 32, NaN, Infinity]) {
+      throwsCode(() => waas.deriveAddress('ethereum', xpub, bad), 'INVALID_INDEX', String(bad));
+    }
+    throwsCode(() => waas.toBaseUnits('1', 2.5), 'INVALID_AMOUNT', 'decimals 2.5');
+    throwsCode(() => waas.fromBaseUnits('1', 300), 'INVALID_AMOUNT', 'decimals 300');
+  });
+  test('errors are Error objects named WaasError with code and message', () => {
+    try {
+      waas.canonicalAddress('ethereum', '0x123');
+      assert.fail('no error');
+    } catch (e) {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, 'WaasError');
+      assert.equal(e.code, 'INVALID_ADDRESS');
+      assert.match(e.message, /^INVALID_ADDRESS: /);
+    }
+  });
+  test('aliases resolve like the CLI', () => {
+    assert.equal(waas.deriveAddress('eth', xpub, 0), waas.deriveAddress('ethereum', xpub, 0));
+    throwsCode(() => waas.deriveAddress('bitcoin', xpub, 0), 'UNKNOWN_CHAIN', 'bitcoin');
+  });
+});

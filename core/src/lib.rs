@@ -9,7 +9,10 @@ pub mod amount;
 pub mod chain;
 pub mod error;
 pub mod keys;
+pub mod ledger;
 pub mod random;
+pub mod reserve;
+pub mod scenario;
 
 pub use address::Address;
 pub use amount::Amount;

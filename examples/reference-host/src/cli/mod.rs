@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch; each subcommand translates to waas-core calls.
 
 mod keys;
+mod ledger;
 mod registry;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ enum Command {
     Chains(registry::ChainsArgs),
     /// List the built-in tokens.
     Tokens(registry::TokensArgs),
+    /// The ledger: replay scenarios.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCmd),
 }
 
 /// Output of a command: lines for standard output, or an error.
@@ -67,6 +71,7 @@ pub fn run() -> i32 {
         Command::Amount(args) => registry::amount(args),
         Command::Chains(args) => registry::chains(args),
         Command::Tokens(args) => registry::tokens(args),
+        Command::Ledger(cmd) => ledger::ledger(cmd),
     };
     match outcome {
         Ok(out) => {

@@ -1,0 +1,1346 @@
+//! Double-entry ledger: wallets, holding wallets, two-phase deposits and idempotent movements.
+//!
+//! Every movement is a set of legs, each moving an amount from one account to another in one
+//! unit (a token on a blockchain, or USD for cards), so the sum over all accounts of every unit is
+//! always zero. Balances have a posted and a pending part: a deposit is credited pending at once,
+//! posted when the chain confirms it, voided if a reorg drops it. Every decision comes from
+//! [`rules`]; this type only keeps the books.
+
+pub mod rules;
+
+use crate::amount::Amount;
+use crate::chain::Registry;
+use crate::error::{err, ErrorCode, Result};
+use crate::reserve::{self, ReserveReport};
+use rules::{DepositDecision, MinimumDeposits, WalletStatus};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Longest id accepted for clients, accounts, wallets, transactions and operations.
+pub const MAX_ID_LEN: usize = 128;
+
+/// The unit of card balances.
+pub const USD: &str = "USD";
+
+/// Ledger configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Holding must keep at least this ratio of liabilities after a partial withdrawal.
+    pub min_reserve_ratio: Decimal,
+    /// Minimum deposits in USD.
+    pub min_deposit_usd: MinimumDeposits,
+    /// Confirmations per blockchain that override the registry's defaults.
+    pub confirmations: BTreeMap<String, u32>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            min_reserve_ratio: Decimal::ONE,
+            min_deposit_usd: MinimumDeposits::default(),
+            confirmations: BTreeMap::new(),
+        }
+    }
+}
+
+/// Contracted product limits of a client; `None` is unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    /// Active virtual wallets.
+    pub max_virtual_wallets: Option<u32>,
+    /// Cards and virtual cards.
+    pub max_cards: Option<u32>,
+    /// Treasury wallets.
+    pub max_treasury_wallets: Option<u32>,
+}
+
+/// A posted and a pending amount (credits minus debits).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balance {
+    /// Final part.
+    pub posted: Decimal,
+    /// Part that may still be posted or voided.
+    pub pending: Decimal,
+}
+
+impl Balance {
+    /// posted + pending.
+    pub fn total(&self) -> Decimal {
+        self.posted + self.pending
+    }
+
+    /// The part of the total still waiting for confirmations (spent first from confirmed funds).
+    pub fn unconfirmed(&self) -> Decimal {
+        self.pending
+            .max(Decimal::ZERO)
+            .min(self.total().max(Decimal::ZERO))
+    }
+
+    /// The part of the total that is final.
+    pub fn confirmed(&self) -> Decimal {
+        self.total() - self.unconfirmed()
+    }
+}
+
+/// The kinds of wallet the ledger keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WalletKind {
+    /// A deposit address with a virtual balance over the holding wallet.
+    Virtual,
+    /// A self-standing on-chain wallet of the client.
+    Treasury,
+    /// A card (USD balance).
+    Card,
+}
+
+/// A wallet and its balances per token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wallet {
+    /// Kind of wallet.
+    pub kind: WalletKind,
+    /// Owning client.
+    pub client: String,
+    /// Owning account.
+    pub account: String,
+    /// Blockchain (none for cards).
+    pub blockchain: Option<String>,
+    /// Derivation index of a virtual wallet.
+    pub index: Option<u32>,
+    /// Whether it may send.
+    pub status: WalletStatus,
+    /// Set while deactivated and frozen at once: the status to return to.
+    pub inactive: bool,
+    /// Notes an operator must look at (deposits while inactive, reorg after spending).
+    pub flags: Vec<String>,
+    /// Balance per token symbol (USD for cards).
+    pub balances: BTreeMap<String, Balance>,
+    /// Virtual wallets: funds at the deposit address on chain, not yet swept.
+    pub on_chain: BTreeMap<String, Balance>,
+}
+
+/// A holding wallet: one per client and blockchain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holding {
+    /// Next derivation index for a virtual wallet (never reused).
+    pub next_index: u32,
+    /// On-chain position per token.
+    pub position: BTreeMap<String, Balance>,
+    /// Cached sum of virtual balances per token.
+    pub liabilities: BTreeMap<String, Decimal>,
+    /// Cached sum of unswept funds at virtual addresses per token.
+    pub in_transit: BTreeMap<String, Decimal>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Client {
+    contract: Option<Contract>,
+    active_virtual_wallets: u32,
+    cards: u32,
+    treasuries: u32,
+}
+
+/// One side of a leg.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Book {
+    /// A wallet's balance of a token.
+    Wallet(String, String),
+    /// Funds at a virtual wallet's address on chain, per token.
+    OnChain(String, String),
+    /// A holding wallet's position: holding key, token.
+    Holding(String, String),
+    /// A system account, by key (`external/...`, `fees/...`, `issuance/...`, `suspense/...`).
+    System(String),
+}
+
+/// A movement of `amount` from `from` to `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leg {
+    /// Debited side.
+    pub from: Book,
+    /// Credited side.
+    pub to: Book,
+    /// Amount moved.
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Post,
+    Pending,
+    PostPending,
+    VoidPending,
+}
+
+/// Life cycle of an on-chain deposit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepositStatus {
+    /// Credited, waiting for confirmations.
+    Pending,
+    /// Final.
+    Confirmed,
+    /// Removed by a reorg; its credit is voided.
+    Dropped,
+}
+
+/// A deposit as first reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositRequest {
+    /// Chain transaction id (with log index), the idempotency key.
+    pub tx: String,
+    /// Destination wallet id.
+    pub to: String,
+    /// Token symbol.
+    pub token: String,
+    /// Amount in token units.
+    pub amount: Amount,
+    /// USD per token, for minimums and card credits.
+    pub usd_price: Decimal,
+}
+
+/// The answer to a deposit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositResult {
+    /// Transaction id.
+    pub tx: String,
+    /// Destination wallet.
+    pub to: String,
+    /// Token symbol.
+    pub token: String,
+    /// Amount received.
+    pub amount: Decimal,
+    /// USD value at the given price.
+    pub usd_value: Decimal,
+    /// Amount credited (in USD for cards; zero when below the minimum).
+    pub credited: Decimal,
+    /// True when under the minimum: recorded, refundable, not credited.
+    pub below_minimum: bool,
+    /// Set when the deposit needs an operator's look (e.g. `WALLET_INACTIVE`).
+    pub flagged: Option<String>,
+    /// Status at the time of the answer.
+    pub status: DepositStatus,
+}
+
+/// A deposit the ledger keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositRecord {
+    /// As reported.
+    pub request: DepositRequest,
+    /// First answer.
+    pub result: DepositResult,
+    /// Current status.
+    pub status: DepositStatus,
+    /// Its pending legs.
+    legs: Vec<Leg>,
+}
+
+/// The answer to a confirmation or a drop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettleResult {
+    /// Transaction id.
+    pub tx: String,
+    /// New status.
+    pub status: DepositStatus,
+    /// The wallet frozen by this drop, if any.
+    pub frozen: Option<String>,
+}
+
+/// What a movement asked for, kept to tell a retry from a conflicting reuse of its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Movement {
+    /// Virtual to virtual, off chain.
+    Transfer {
+        /// Source wallet.
+        from: String,
+        /// Destination wallet.
+        to: String,
+        /// Token.
+        token: String,
+        /// Amount.
+        amount: Amount,
+    },
+    /// Holding wallet to a virtual wallet (may create leverage).
+    HoldingCredit {
+        /// Destination wallet.
+        to: String,
+        /// Token.
+        token: String,
+        /// Amount.
+        amount: Amount,
+    },
+    /// Wallet to an outside address.
+    Withdraw {
+        /// Source wallet.
+        from: String,
+        /// Destination address.
+        to_address: String,
+        /// Token.
+        token: String,
+        /// Amount.
+        amount: Amount,
+        /// Fee charged to the wallet.
+        fee: Amount,
+    },
+    /// Holding wallet to an outside address.
+    HoldingWithdraw {
+        /// Client.
+        client: String,
+        /// Blockchain.
+        blockchain: String,
+        /// Token.
+        token: String,
+        /// Amount.
+        amount: Amount,
+        /// Destination address.
+        to_address: String,
+    },
+    /// Sweep from a virtual address to the holding wallet (keyed by chain tx).
+    Sweep {
+        /// Source wallet.
+        from: String,
+        /// Token.
+        token: String,
+        /// Amount.
+        amount: Amount,
+    },
+}
+
+/// Result of a virtual wallet's creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct VirtualWalletCreated {
+    /// Derivation index of its address.
+    pub index: u32,
+    /// True when this opened the client's holding wallet on the blockchain.
+    pub holding_created: bool,
+}
+
+/// The in-memory ledger.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ledger {
+    config: Config,
+    #[serde(skip, default = "Registry::builtin")]
+    registry: Registry,
+    clients: BTreeMap<String, Client>,
+    accounts: BTreeMap<String, String>,
+    wallets: HashMap<String, Wallet>,
+    holdings: BTreeMap<String, Holding>,
+    system: BTreeMap<String, Balance>,
+    deposits: HashMap<String, DepositRecord>,
+    below_minimum: Vec<String>,
+    movements: HashMap<String, Movement>,
+    sweeps: HashMap<String, Movement>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::new(Config::default())
+    }
+}
+
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config
+            && self.clients == other.clients
+            && self.accounts == other.accounts
+            && self.wallets == other.wallets
+            && self.holdings == other.holdings
+            && self.system == other.system
+            && self.deposits == other.deposits
+            && self.below_minimum == other.below_minimum
+            && self.movements == other.movements
+            && self.sweeps == other.sweeps
+    }
+}
+
+fn check_id(kind: &str, id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(err::invalid_argument(format!(
+            "{kind} id must be 1 to {MAX_ID_LEN} printable characters"
+        )));
+    }
+    if kind == "client" && id.contains('/') {
+        return Err(err::invalid_argument("a client id cannot contain '/'"));
+    }
+    Ok(())
+}
+
+fn holding_key(client: &str, chain: &str) -> String {
+    format!("{client}/{chain}")
+}
+
+impl Ledger {
+    /// An empty ledger over the built-in registry.
+    pub fn new(config: Config) -> Ledger {
+        Ledger::with_registry(config, Registry::builtin())
+    }
+
+    /// An empty ledger over a given registry.
+    pub fn with_registry(config: Config, registry: Registry) -> Ledger {
+        Ledger {
+            config,
+            registry,
+            clients: BTreeMap::new(),
+            accounts: BTreeMap::new(),
+            wallets: HashMap::new(),
+            holdings: BTreeMap::new(),
+            system: BTreeMap::new(),
+            deposits: HashMap::new(),
+            below_minimum: Vec::new(),
+            movements: HashMap::new(),
+            sweeps: HashMap::new(),
+        }
+    }
+
+    /// Restores a ledger from its serialized state, over a given registry.
+    pub fn restore(state: &str, registry: Registry) -> Result<Ledger> {
+        let mut ledger: Ledger = serde_json::from_str(state)
+            .map_err(|e| err::invalid_argument(format!("bad ledger state: {e}")))?;
+        ledger.registry = registry;
+        Ok(ledger)
+    }
+
+    /// The serialized state (JSON), restorable with [`Ledger::restore`].
+    pub fn save(&self) -> Result<String> {
+        serde_json::to_string(self)
+            .map_err(|e| err::invalid_argument(format!("cannot serialize: {e}")))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Replaces the configuration.
+    pub fn set_config(&mut self, config: Config) -> Result<()> {
+        if config.min_reserve_ratio.is_sign_negative() {
+            return Err(err::invalid_amount("min_reserve_ratio cannot be negative"));
+        }
+        self.config = config;
+        Ok(())
+    }
+
+    /// The registry of blockchains and tokens.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Sets a client's contracted limits (creating the client if new).
+    pub fn set_contract(&mut self, client: &str, contract: Contract) -> Result<()> {
+        check_id("client", client)?;
+        self.clients.entry(client.to_owned()).or_default().contract = Some(contract);
+        Ok(())
+    }
+
+    /// Creates an account of a client (creating the client if new).
+    pub fn create_account(&mut self, client: &str, account: &str) -> Result<()> {
+        check_id("client", client)?;
+        check_id("account", account)?;
+        if let Some(owner) = self.accounts.get(account) {
+            if owner == client {
+                return Ok(());
+            }
+            return Err(err::already_exists(format!(
+                "account {account} exists for another client"
+            )));
+        }
+        self.clients.entry(client.to_owned()).or_default();
+        self.accounts.insert(account.to_owned(), client.to_owned());
+        Ok(())
+    }
+
+    fn client_of(&self, account: &str) -> Result<String> {
+        self.accounts
+            .get(account)
+            .cloned()
+            .ok_or_else(|| err::not_found(format!("no account {account}")))
+    }
+
+    fn contract(&self, client: &str) -> Contract {
+        self.clients
+            .get(client)
+            .and_then(|c| c.contract)
+            .unwrap_or_default()
+    }
+
+    fn new_wallet(&mut self, wallet: &str, w: Wallet) -> Result<()> {
+        check_id("wallet", wallet)?;
+        if self.wallets.contains_key(wallet) {
+            return Err(err::already_exists(format!(
+                "wallet {wallet} already exists"
+            )));
+        }
+        self.wallets.insert(wallet.to_owned(), w);
+        Ok(())
+    }
+
+    fn blank_wallet(
+        kind: WalletKind,
+        client: String,
+        account: &str,
+        blockchain: Option<String>,
+    ) -> Wallet {
+        Wallet {
+            kind,
+            client,
+            account: account.to_owned(),
+            blockchain,
+            index: None,
+            status: WalletStatus::Active,
+            inactive: false,
+            flags: Vec::new(),
+            balances: BTreeMap::new(),
+            on_chain: BTreeMap::new(),
+        }
+    }
+
+    /// Creates a virtual wallet; the first on a blockchain opens the client's holding wallet there.
+    pub fn create_virtual_wallet(
+        &mut self,
+        account: &str,
+        wallet: &str,
+        blockchain: &str,
+    ) -> Result<VirtualWalletCreated> {
+        let client = self.client_of(account)?;
+        let chain = self.registry.chain(blockchain)?.id.as_str().to_owned();
+        check_id("wallet", wallet)?;
+        if self.wallets.contains_key(wallet) {
+            return Err(err::already_exists(format!(
+                "wallet {wallet} already exists"
+            )));
+        }
+        let active = self
+            .clients
+            .get(&client)
+            .map_or(0, |c| c.active_virtual_wallets);
+        rules::check_slot(
+            active,
+            self.contract(&client).max_virtual_wallets,
+            "active virtual wallets",
+        )?;
+        let key = holding_key(&client, &chain);
+        let holding_created = !self.holdings.contains_key(&key);
+        let holding = self.holdings.entry(key).or_default();
+        let index = holding.next_index;
+        if index >= crate::keys::HARDENED {
+            return Err(err::invalid_index(
+                "this holding wallet has used every non-hardened index",
+            ));
+        }
+        holding.next_index += 1;
+        let mut w = Self::blank_wallet(WalletKind::Virtual, client.clone(), account, Some(chain));
+        w.index = Some(index);
+        self.new_wallet(wallet, w)?;
+        self.clients
+            .entry(client)
+            .or_default()
+            .active_virtual_wallets += 1;
+        Ok(VirtualWalletCreated {
+            index,
+            holding_created,
+        })
+    }
+
+    /// Creates a treasury wallet on a blockchain.
+    pub fn create_treasury(&mut self, account: &str, wallet: &str, blockchain: &str) -> Result<()> {
+        let client = self.client_of(account)?;
+        let chain = self.registry.chain(blockchain)?.id.as_str().to_owned();
+        let used = self.clients.get(&client).map_or(0, |c| c.treasuries);
+        rules::check_slot(
+            used,
+            self.contract(&client).max_treasury_wallets,
+            "treasury wallets",
+        )?;
+        self.new_wallet(
+            wallet,
+            Self::blank_wallet(WalletKind::Treasury, client.clone(), account, Some(chain)),
+        )?;
+        self.clients.entry(client).or_default().treasuries += 1;
+        Ok(())
+    }
+
+    /// Creates a card with a USD balance.
+    pub fn create_card(&mut self, account: &str, card: &str) -> Result<()> {
+        let client = self.client_of(account)?;
+        let used = self.clients.get(&client).map_or(0, |c| c.cards);
+        rules::check_slot(used, self.contract(&client).max_cards, "cards")?;
+        self.new_wallet(
+            card,
+            Self::blank_wallet(WalletKind::Card, client.clone(), account, None),
+        )?;
+        self.clients.entry(client).or_default().cards += 1;
+        Ok(())
+    }
+
+    /// A wallet by id.
+    pub fn wallet(&self, wallet: &str) -> Result<&Wallet> {
+        self.wallets
+            .get(wallet)
+            .ok_or_else(|| err::not_found(format!("no wallet {wallet}")))
+    }
+
+    fn virtual_wallet(&self, wallet: &str) -> Result<&Wallet> {
+        let w = self.wallet(wallet)?;
+        if w.kind != WalletKind::Virtual {
+            return Err(err::invalid_argument(format!(
+                "wallet {wallet} is not a virtual wallet"
+            )));
+        }
+        Ok(w)
+    }
+
+    /// Deactivates a virtual wallet: it leaves the contracted pool and refuses outgoing movements.
+    pub fn deactivate(&mut self, wallet: &str) -> Result<()> {
+        let w = self.virtual_wallet(wallet)?;
+        if w.inactive || w.status == WalletStatus::Inactive {
+            return Ok(());
+        }
+        let client = w.client.clone();
+        if let Some(w) = self.wallets.get_mut(wallet) {
+            w.inactive = true;
+            if w.status == WalletStatus::Active {
+                w.status = WalletStatus::Inactive;
+            }
+        }
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.active_virtual_wallets = c.active_virtual_wallets.saturating_sub(1);
+        }
+        Ok(())
+    }
+
+    /// Reactivates a virtual wallet; needs a free slot in the contracted pool.
+    pub fn activate(&mut self, wallet: &str) -> Result<()> {
+        let w = self.virtual_wallet(wallet)?;
+        if !w.inactive {
+            return Ok(());
+        }
+        let client = w.client.clone();
+        let active = self
+            .clients
+            .get(&client)
+            .map_or(0, |c| c.active_virtual_wallets);
+        rules::check_slot(
+            active,
+            self.contract(&client).max_virtual_wallets,
+            "active virtual wallets",
+        )?;
+        if let Some(w) = self.wallets.get_mut(wallet) {
+            w.inactive = false;
+            if w.status == WalletStatus::Inactive {
+                w.status = WalletStatus::Active;
+            }
+        }
+        self.clients
+            .entry(client)
+            .or_default()
+            .active_virtual_wallets += 1;
+        Ok(())
+    }
+
+    /// Lifts a freeze once the wallet's balances are back at or above zero.
+    pub fn unfreeze(&mut self, wallet: &str) -> Result<()> {
+        let w = self.wallet(wallet)?;
+        if w.status != WalletStatus::Frozen {
+            return Ok(());
+        }
+        if w.balances.values().any(|b| b.total() < Decimal::ZERO) {
+            return Err(err::wallet_frozen(format!(
+                "wallet {wallet} still has a negative balance"
+            )));
+        }
+        if let Some(w) = self.wallets.get_mut(wallet) {
+            w.status = if w.inactive {
+                WalletStatus::Inactive
+            } else {
+                WalletStatus::Active
+            };
+        }
+        Ok(())
+    }
+
+    /// The token's canonical symbol and decimals on a wallet's blockchain.
+    fn token_of(&self, chain: &str, token: &str) -> Result<(String, u8)> {
+        let t = self.registry.token(chain, token)?;
+        Ok((t.symbol.clone(), t.decimals))
+    }
+
+    fn balance_mut(&mut self, book: &Book) -> Result<&mut Balance> {
+        Ok(match book {
+            Book::Wallet(w, t) => self
+                .wallets
+                .get_mut(w)
+                .ok_or_else(|| err::not_found(format!("no wallet {w}")))?
+                .balances
+                .entry(t.clone())
+                .or_default(),
+            Book::OnChain(w, t) => self
+                .wallets
+                .get_mut(w)
+                .ok_or_else(|| err::not_found(format!("no wallet {w}")))?
+                .on_chain
+                .entry(t.clone())
+                .or_default(),
+            Book::Holding(h, t) => self
+                .holdings
+                .entry(h.clone())
+                .or_default()
+                .position
+                .entry(t.clone())
+                .or_default(),
+            Book::System(k) => self.system.entry(k.clone()).or_default(),
+        })
+    }
+
+    fn balance_of(&self, book: &Book) -> Balance {
+        match book {
+            Book::Wallet(w, t) => self.wallets.get(w).and_then(|w| w.balances.get(t)).copied(),
+            Book::OnChain(w, t) => self.wallets.get(w).and_then(|w| w.on_chain.get(t)).copied(),
+            Book::Holding(h, t) => self
+                .holdings
+                .get(h)
+                .and_then(|h| h.position.get(t))
+                .copied(),
+            Book::System(k) => self.system.get(k).copied(),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Applies legs atomically: every new balance is computed (checked) before any is written.
+    fn apply(&mut self, legs: &[Leg], phase: Phase) -> Result<()> {
+        let overflow = || err::invalid_amount("balance overflow");
+        let mut changes: Vec<(Book, Balance)> = Vec::with_capacity(legs.len() * 2);
+        for leg in legs {
+            for (book, sign) in [(&leg.from, Decimal::NEGATIVE_ONE), (&leg.to, Decimal::ONE)] {
+                let delta = leg.amount * sign;
+                let current = match changes.iter().find(|(b, _)| b == book) {
+                    Some((_, bal)) => *bal,
+                    None => self.balance_of(book),
+                };
+                let (posted, pending) = match phase {
+                    Phase::Post => (current.posted.checked_add(delta), Some(current.pending)),
+                    Phase::Pending => (Some(current.posted), current.pending.checked_add(delta)),
+                    Phase::PostPending => (
+                        current.posted.checked_add(delta),
+                        current.pending.checked_sub(delta),
+                    ),
+                    Phase::VoidPending => {
+                        (Some(current.posted), current.pending.checked_sub(delta))
+                    }
+                };
+                let next = Balance {
+                    posted: posted.ok_or_else(overflow)?,
+                    pending: pending.ok_or_else(overflow)?,
+                };
+                match changes.iter_mut().find(|(b, _)| b == book) {
+                    Some(entry) => entry.1 = next,
+                    None => changes.push((book.clone(), next)),
+                }
+            }
+        }
+        for (book, next) in changes {
+            let before = self.balance_of(&book);
+            *self.balance_mut(&book)? = next;
+            self.update_caches(&book, next.total() - before.total());
+        }
+        Ok(())
+    }
+
+    /// Keeps the per-holding liabilities and in-transit sums in step with virtual balances.
+    fn update_caches(&mut self, book: &Book, delta_total: Decimal) {
+        if delta_total.is_zero() {
+            return;
+        }
+        let (wallet, token, liability) = match book {
+            Book::Wallet(w, t) => (w, t, true),
+            Book::OnChain(w, t) => (w, t, false),
+            _ => return,
+        };
+        let Some(w) = self.wallets.get(wallet) else {
+            return;
+        };
+        if w.kind != WalletKind::Virtual {
+            return;
+        }
+        let key = holding_key(&w.client, w.blockchain.as_deref().unwrap_or_default());
+        let holding = self.holdings.entry(key).or_default();
+        let map = if liability {
+            &mut holding.liabilities
+        } else {
+            &mut holding.in_transit
+        };
+        let entry = map.entry(token.clone()).or_default();
+        *entry = (*entry + delta_total).normalize();
+    }
+
+    /// Rule 1 and 2: an on-chain deposit to a virtual wallet, treasury wallet or card.
+    pub fn deposit(&mut self, req: DepositRequest) -> Result<DepositResult> {
+        check_id("transaction", &req.tx)?;
+        if let Some(existing) = self.deposits.get(&req.tx) {
+            if existing.request == req {
+                return Ok(existing.result.clone());
+            }
+            return Err(err::duplicate_operation(format!(
+                "transaction {} was already reported with other contents",
+                req.tx
+            )));
+        }
+        rules::check_positive(req.amount)?;
+        let w = self.wallet(&req.to)?.clone();
+        let (token, chain) = match &w.blockchain {
+            Some(chain) => {
+                let (symbol, decimals) = self.token_of(chain, &req.token)?;
+                req.amount.check_scale(decimals)?;
+                (symbol, chain.clone())
+            }
+            None => (req.token.to_ascii_uppercase(), "card".to_owned()),
+        };
+        let usd_value = rules::usd_value(req.amount, req.usd_price)?;
+        let minimum = match w.kind {
+            WalletKind::Virtual => self.config.min_deposit_usd.virtual_wallet,
+            WalletKind::Treasury => self.config.min_deposit_usd.treasury,
+            WalletKind::Card => self.config.min_deposit_usd.card,
+        };
+        let decision = rules::deposit_decision(usd_value, minimum);
+        let amount = req.amount.as_decimal();
+        let (credit_unit, credited) = match w.kind {
+            WalletKind::Card => (USD.to_owned(), usd_value),
+            _ => (token.clone(), amount),
+        };
+        let external = |unit: &str| match w.kind {
+            WalletKind::Card => Book::System(format!("external/{USD}")),
+            _ => Book::System(format!("external/{chain}/{unit}")),
+        };
+        let mut legs = Vec::with_capacity(2);
+        match decision {
+            DepositDecision::Credit => legs.push(Leg {
+                from: external(&credit_unit),
+                to: Book::Wallet(req.to.clone(), credit_unit.clone()),
+                amount: credited,
+            }),
+            DepositDecision::BelowMinimum => legs.push(Leg {
+                from: external(&credit_unit),
+                to: Book::System(format!("suspense/{}/{chain}/{credit_unit}", w.client)),
+                amount: credited,
+            }),
+        }
+        if w.kind == WalletKind::Virtual {
+            legs.push(Leg {
+                from: Book::System(format!("chain/{chain}/{token}")),
+                to: Book::OnChain(req.to.clone(), token.clone()),
+                amount,
+            });
+        }
+        let flagged = match (w.kind, w.status, w.inactive) {
+            (WalletKind::Virtual, _, true) => Some(ErrorCode::WalletInactive.as_str().to_owned()),
+            (_, WalletStatus::Frozen, _) => Some(ErrorCode::WalletFrozen.as_str().to_owned()),
+            _ => None,
+        };
+        self.apply(&legs, Phase::Pending)?;
+        let below_minimum = decision == DepositDecision::BelowMinimum;
+        if let Some(flag) = &flagged {
+            if let Some(wallet) = self.wallets.get_mut(&req.to) {
+                wallet.flags.push(format!("{flag}: deposit {}", req.tx));
+            }
+        }
+        if below_minimum {
+            self.below_minimum.push(req.tx.clone());
+        }
+        let result = DepositResult {
+            tx: req.tx.clone(),
+            to: req.to.clone(),
+            token,
+            amount: amount.normalize(),
+            usd_value,
+            credited: if below_minimum {
+                Decimal::ZERO
+            } else {
+                credited.normalize()
+            },
+            below_minimum,
+            flagged,
+            status: DepositStatus::Pending,
+        };
+        self.deposits.insert(
+            req.tx.clone(),
+            DepositRecord {
+                request: req,
+                result: result.clone(),
+                status: DepositStatus::Pending,
+                legs,
+            },
+        );
+        Ok(result)
+    }
+
+    /// The chain confirmed a deposit: its pending credit is posted.
+    pub fn confirm(&mut self, tx: &str) -> Result<SettleResult> {
+        let record = self
+            .deposits
+            .get(tx)
+            .ok_or_else(|| err::not_found(format!("no deposit {tx}")))?;
+        match record.status {
+            DepositStatus::Confirmed => {
+                return Ok(SettleResult {
+                    tx: tx.to_owned(),
+                    status: DepositStatus::Confirmed,
+                    frozen: None,
+                })
+            }
+            DepositStatus::Dropped => {
+                return Err(err::invalid_argument(format!(
+                    "deposit {tx} was dropped by a reorg"
+                )))
+            }
+            DepositStatus::Pending => {}
+        }
+        let legs = record.legs.clone();
+        self.apply(&legs, Phase::PostPending)?;
+        if let Some(r) = self.deposits.get_mut(tx) {
+            r.status = DepositStatus::Confirmed;
+        }
+        Ok(SettleResult {
+            tx: tx.to_owned(),
+            status: DepositStatus::Confirmed,
+            frozen: None,
+        })
+    }
+
+    /// A reorg removed a pending deposit: its credit is voided; a wallet that had spent it is
+    /// frozen and flagged, never silently negative.
+    pub fn drop_deposit(&mut self, tx: &str) -> Result<SettleResult> {
+        let record = self
+            .deposits
+            .get(tx)
+            .ok_or_else(|| err::not_found(format!("no deposit {tx}")))?;
+        match record.status {
+            DepositStatus::Dropped => {
+                return Ok(SettleResult { tx: tx.to_owned(), status: DepositStatus::Dropped, frozen: None })
+            }
+            DepositStatus::Confirmed => {
+                return Err(err::invalid_argument(format!(
+                    "deposit {tx} is already confirmed; a reorg deeper than the confirmations needs an operator"
+                )))
+            }
+            DepositStatus::Pending => {}
+        }
+        let legs = record.legs.clone();
+        let wallet = record.request.to.clone();
+        self.apply(&legs, Phase::VoidPending)?;
+        if let Some(r) = self.deposits.get_mut(tx) {
+            r.status = DepositStatus::Dropped;
+        }
+        let mut frozen = None;
+        if let Some(w) = self.wallets.get_mut(&wallet) {
+            let lowest = w
+                .balances
+                .values()
+                .map(Balance::total)
+                .min()
+                .unwrap_or_default();
+            let status = rules::status_after_reorg(w.status, lowest);
+            if status == WalletStatus::Frozen && w.status != WalletStatus::Frozen {
+                w.status = WalletStatus::Frozen;
+                w.flags.push(format!(
+                    "WALLET_FROZEN: deposit {tx} was dropped after its funds were spent"
+                ));
+                frozen = Some(wallet);
+            }
+        }
+        Ok(SettleResult {
+            tx: tx.to_owned(),
+            status: DepositStatus::Dropped,
+            frozen,
+        })
+    }
+
+    /// Looks up a movement id: `Some(())` when it is a retry of the same movement.
+    fn seen(map: &HashMap<String, Movement>, id: &str, movement: &Movement) -> Result<bool> {
+        match map.get(id) {
+            Some(previous) if previous == movement => Ok(true),
+            Some(_) => Err(err::duplicate_operation(format!(
+                "operation {id} was already used with other contents"
+            ))),
+            None => Ok(false),
+        }
+    }
+
+    /// Rule 3: a sweep moves funds from a virtual address to the holding wallet on chain;
+    /// virtual balances do not change. Only confirmed funds at the address can be swept.
+    pub fn sweep(&mut self, tx: &str, from: &str, token: &str, amount: Amount) -> Result<Movement> {
+        check_id("transaction", tx)?;
+        let w = self.virtual_wallet(from)?;
+        let chain = w.blockchain.clone().unwrap_or_default();
+        let (token, decimals) = self.token_of(&chain, token)?;
+        let movement = Movement::Sweep {
+            from: from.to_owned(),
+            token: token.clone(),
+            amount,
+        };
+        if Self::seen(&self.sweeps, tx, &movement)? {
+            return Ok(movement);
+        }
+        rules::check_positive(amount.check_scale(decimals)?)?;
+        let at_address = self
+            .balance_of(&Book::OnChain(from.to_owned(), token.clone()))
+            .posted;
+        if at_address < amount.as_decimal() {
+            return Err(err::insufficient_funds(format!(
+                "the address of {from} holds {} confirmed {token}, less than {amount}",
+                at_address.normalize()
+            )));
+        }
+        let client = self.virtual_wallet(from)?.client.clone();
+        let leg = Leg {
+            from: Book::OnChain(from.to_owned(), token.clone()),
+            to: Book::Holding(holding_key(&client, &chain), token),
+            amount: amount.as_decimal(),
+        };
+        self.apply(&[leg], Phase::Post)?;
+        self.sweeps.insert(tx.to_owned(), movement.clone());
+        Ok(movement)
+    }
+
+    /// Rule 8: an instant, off-chain transfer between two virtual wallets of one client and chain.
+    pub fn transfer(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+        token: &str,
+        amount: Amount,
+    ) -> Result<Movement> {
+        check_id("operation", id)?;
+        let src = self.virtual_wallet(from)?;
+        let dst = self.virtual_wallet(to)?;
+        let chain = src.blockchain.clone().unwrap_or_default();
+        let (token, decimals) = self.token_of(&chain, token)?;
+        let movement = Movement::Transfer {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            token: token.clone(),
+            amount,
+        };
+        if Self::seen(&self.movements, id, &movement)? {
+            return Ok(movement);
+        }
+        if src.client != dst.client || src.blockchain != dst.blockchain {
+            return Err(err::invalid_argument(
+                "virtual transfers stay within one client's holding wallet: same client and blockchain",
+            ));
+        }
+        if from == to {
+            return Err(err::invalid_argument(
+                "source and destination are the same wallet",
+            ));
+        }
+        rules::check_positive(amount.check_scale(decimals)?)?;
+        rules::check_can_send(src.status, from)?;
+        let total = src
+            .balances
+            .get(&token)
+            .map(Balance::total)
+            .unwrap_or_default();
+        rules::check_internal_transfer(total, amount)?;
+        let leg = Leg {
+            from: Book::Wallet(from.to_owned(), token.clone()),
+            to: Book::Wallet(to.to_owned(), token),
+            amount: amount.as_decimal(),
+        };
+        self.apply(&[leg], Phase::Post)?;
+        self.movements.insert(id.to_owned(), movement.clone());
+        Ok(movement)
+    }
+
+    /// Rule 7: the holding wallet credits a virtual wallet, even beyond what it holds (leverage).
+    pub fn holding_credit(
+        &mut self,
+        id: &str,
+        to: &str,
+        token: &str,
+        amount: Amount,
+    ) -> Result<Movement> {
+        check_id("operation", id)?;
+        let dst = self.virtual_wallet(to)?;
+        let chain = dst.blockchain.clone().unwrap_or_default();
+        let client = dst.client.clone();
+        let (token, decimals) = self.token_of(&chain, token)?;
+        let movement = Movement::HoldingCredit {
+            to: to.to_owned(),
+            token: token.clone(),
+            amount,
+        };
+        if Self::seen(&self.movements, id, &movement)? {
+            return Ok(movement);
+        }
+        rules::check_positive(amount.check_scale(decimals)?)?;
+        let leg = Leg {
+            from: Book::System(format!("issuance/{client}/{chain}/{token}")),
+            to: Book::Wallet(to.to_owned(), token),
+            amount: amount.as_decimal(),
+        };
+        self.apply(&[leg], Phase::Post)?;
+        self.movements.insert(id.to_owned(), movement.clone());
+        Ok(movement)
+    }
+
+    /// Rule 6: a withdrawal from a virtual or treasury wallet to an outside address.
+    pub fn withdraw(
+        &mut self,
+        id: &str,
+        from: &str,
+        to_address: &str,
+        token: &str,
+        amount: Amount,
+        fee: Amount,
+    ) -> Result<Movement> {
+        check_id("operation", id)?;
+        let src = self.wallet(from)?.clone();
+        let Some(chain) = src.blockchain.clone() else {
+            return Err(err::invalid_argument(format!(
+                "wallet {from} is a card; cards do not withdraw on chain"
+            )));
+        };
+        let (token, decimals) = self.token_of(&chain, token)?;
+        let family = self.registry.chain(&chain)?.family;
+        let address = crate::address::Address::parse(family, to_address)?;
+        let movement = Movement::Withdraw {
+            from: from.to_owned(),
+            to_address: address.to_string(),
+            token: token.clone(),
+            amount,
+            fee,
+        };
+        if Self::seen(&self.movements, id, &movement)? {
+            return Ok(movement);
+        }
+        rules::check_positive(amount.check_scale(decimals)?)?;
+        fee.check_scale(decimals)?;
+        rules::check_can_send(src.status, from)?;
+        let confirmed = src
+            .balances
+            .get(&token)
+            .map(Balance::confirmed)
+            .unwrap_or_default();
+        let hkey = holding_key(&src.client, &chain);
+        let mut legs = vec![Leg {
+            from: Book::Wallet(from.to_owned(), token.clone()),
+            to: Book::System(format!("external/{chain}/{token}")),
+            amount: amount.as_decimal(),
+        }];
+        if !fee.is_zero() {
+            legs.push(Leg {
+                from: Book::Wallet(from.to_owned(), token.clone()),
+                to: Book::System(format!("fees/{}/{chain}/{token}", src.client)),
+                amount: fee.as_decimal(),
+            });
+        }
+        let holding = if src.kind == WalletKind::Virtual {
+            legs.push(Leg {
+                from: Book::Holding(hkey.clone(), token.clone()),
+                to: Book::System(format!("chain/{chain}/{token}")),
+                amount: amount.as_decimal(),
+            });
+            Some(self.balance_of(&Book::Holding(hkey, token.clone())).posted)
+        } else {
+            None
+        };
+        rules::check_withdrawal(confirmed, amount, fee, holding)?;
+        self.apply(&legs, Phase::Post)?;
+        self.movements.insert(id.to_owned(), movement.clone());
+        Ok(movement)
+    }
+
+    /// Rule 5: a partial withdrawal from a holding wallet, kept above the minimum reserve ratio.
+    pub fn holding_withdraw(
+        &mut self,
+        id: &str,
+        client: &str,
+        blockchain: &str,
+        token: &str,
+        amount: Amount,
+        to_address: &str,
+    ) -> Result<Movement> {
+        check_id("operation", id)?;
+        let chain_info = self.registry.chain(blockchain)?;
+        let chain = chain_info.id.as_str().to_owned();
+        let address = crate::address::Address::parse(chain_info.family, to_address)?;
+        let (token, decimals) = self.token_of(&chain, token)?;
+        let movement = Movement::HoldingWithdraw {
+            client: client.to_owned(),
+            blockchain: chain.clone(),
+            token: token.clone(),
+            amount,
+            to_address: address.to_string(),
+        };
+        if Self::seen(&self.movements, id, &movement)? {
+            return Ok(movement);
+        }
+        let key = holding_key(client, &chain);
+        let holding = self.holdings.get(&key).ok_or_else(|| {
+            err::not_found(format!("client {client} has no holding wallet on {chain}"))
+        })?;
+        rules::check_positive(amount.check_scale(decimals)?)?;
+        let position = holding
+            .position
+            .get(&token)
+            .map(|b| b.posted)
+            .unwrap_or_default();
+        let liabilities = holding.liabilities.get(&token).copied().unwrap_or_default();
+        rules::check_holding_withdrawal(
+            position,
+            liabilities,
+            amount,
+            self.config.min_reserve_ratio,
+        )?;
+        let leg = Leg {
+            from: Book::Holding(key, token.clone()),
+            to: Book::System(format!("chain/{chain}/{token}")),
+            amount: amount.as_decimal(),
+        };
+        self.apply(&[leg], Phase::Post)?;
+        self.movements.insert(id.to_owned(), movement.clone());
+        Ok(movement)
+    }
+
+    /// Rule 4: the reserve report of a client's holding wallet for one token.
+    pub fn reserve(&self, client: &str, blockchain: &str, token: &str) -> Result<ReserveReport> {
+        let chain = self.registry.chain(blockchain)?.id.as_str().to_owned();
+        let (token, _) = self.token_of(&chain, token)?;
+        let holding = self
+            .holdings
+            .get(&holding_key(client, &chain))
+            .ok_or_else(|| {
+                err::not_found(format!("client {client} has no holding wallet on {chain}"))
+            })?;
+        self.reserve_of(holding, &token)
+    }
+
+    fn reserve_of(&self, holding: &Holding, token: &str) -> Result<ReserveReport> {
+        reserve::report(
+            holding
+                .position
+                .get(token)
+                .map(|b| b.posted)
+                .unwrap_or_default(),
+            holding.in_transit.get(token).copied().unwrap_or_default(),
+            holding.liabilities.get(token).copied().unwrap_or_default(),
+            self.config.min_reserve_ratio,
+        )
+    }
+
+    /// Every reserve report, keyed `client/blockchain/token`.
+    pub fn reserves(&self) -> Result<BTreeMap<String, ReserveReport>> {
+        let mut out = BTreeMap::new();
+        for (key, holding) in &self.holdings {
+            let tokens: std::collections::BTreeSet<&String> = holding
+                .position
+                .keys()
+                .chain(holding.liabilities.keys())
+                .chain(holding.in_transit.keys())
+                .collect();
+            for token in tokens {
+                out.insert(format!("{key}/{token}"), self.reserve_of(holding, token)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Wallets, sorted by id.
+    pub fn wallets(&self) -> BTreeMap<&String, &Wallet> {
+        self.wallets.iter().collect()
+    }
+
+    /// Deposits under the minimum, in the order they came.
+    pub fn below_minimum(&self) -> Vec<&DepositRecord> {
+        self.below_minimum
+            .iter()
+            .filter_map(|tx| self.deposits.get(tx))
+            .collect()
+    }
+
+    /// A deposit by transaction id.
+    pub fn deposit_record(&self, tx: &str) -> Option<&DepositRecord> {
+        self.deposits.get(tx)
+    }
+
+    /// Sum of posted and pending balances per unit over every account: always zero.
+    pub fn unit_sums(&self) -> BTreeMap<String, Balance> {
+        let mut sums: BTreeMap<String, Balance> = BTreeMap::new();
+        let mut add = |unit: String, b: &Balance| {
+            let s = sums.entry(unit).or_default();
+            s.posted += b.posted;
+            s.pending += b.pending;
+        };
+        for w in self.wallets.values() {
+            let chain = w.blockchain.as_deref().unwrap_or("card");
+            for (t, b) in &w.balances {
+                add(
+                    if w.kind == WalletKind::Card {
+                        USD.to_owned()
+                    } else {
+                        format!("{chain}/{t}")
+                    },
+                    b,
+                );
+            }
+            for (t, b) in &w.on_chain {
+                add(format!("{chain}/{t}"), b);
+            }
+        }
+        for (key, h) in &self.holdings {
+            let chain = key.rsplit('/').next().unwrap_or_default();
+            for (t, b) in &h.position {
+                add(format!("{chain}/{t}"), b);
+            }
+        }
+        for (key, b) in &self.system {
+            let parts: Vec<&str> = key.split('/').collect();
+            let unit = if parts.last() == Some(&USD)
+                && (parts.len() == 2 || parts.get(parts.len() - 2) == Some(&"card"))
+            {
+                USD.to_owned()
+            } else {
+                parts[parts.len().saturating_sub(2)..].join("/")
+            };
+            add(unit, b);
+        }
+        sums
+    }
+
+    /// Recomputes liabilities and in-transit from the wallets; equal to the caches when sound.
+    pub fn recomputed_caches(&self) -> BTreeMap<String, (Decimal, Decimal)> {
+        let mut out: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+        for w in self
+            .wallets
+            .values()
+            .filter(|w| w.kind == WalletKind::Virtual)
+        {
+            let key = holding_key(&w.client, w.blockchain.as_deref().unwrap_or_default());
+            for (t, b) in &w.balances {
+                out.entry(format!("{key}/{t}")).or_default().0 += b.total();
+            }
+            for (t, b) in &w.on_chain {
+                out.entry(format!("{key}/{t}")).or_default().1 += b.total();
+            }
+        }
+        out.into_iter()
+            .map(|(k, (l, i))| (k, (l.normalize(), i.normalize())))
+            .collect()
+    }
+
+    /// The cached liabilities and in-transit per `client/blockchain/token`.
+    pub fn cached_sums(&self) -> BTreeMap<String, (Decimal, Decimal)> {
+        let mut out: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+        for (key, h) in &self.holdings {
+            for (t, l) in &h.liabilities {
+                out.entry(format!("{key}/{t}")).or_default().0 = l.normalize();
+            }
+            for (t, i) in &h.in_transit {
+                out.entry(format!("{key}/{t}")).or_default().1 = i.normalize();
+            }
+        }
+        out
+    }
+}

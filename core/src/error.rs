@@ -55,6 +55,8 @@ pub enum ErrorCode {
     InvalidSignature,
     /// A webhook timestamp is outside the tolerance.
     TimestampOutOfTolerance,
+    /// A webhook signing secret or API key is malformed (bad prefix, encoding or length).
+    InvalidSecret,
     /// No valid credentials were presented.
     Unauthorized,
     /// The credentials lack the needed permission.
@@ -92,6 +94,7 @@ impl ErrorCode {
             Self::InvalidWebhook => "INVALID_WEBHOOK",
             Self::InvalidSignature => "INVALID_SIGNATURE",
             Self::TimestampOutOfTolerance => "TIMESTAMP_OUT_OF_TOLERANCE",
+            Self::InvalidSecret => "INVALID_SECRET",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::Forbidden => "FORBIDDEN",
             Self::InvalidRule => "INVALID_RULE",
@@ -102,7 +105,7 @@ impl ErrorCode {
     /// The HTTP status a host answers with for this code.
     pub const fn http_status(self) -> u16 {
         match self {
-            Self::Unauthorized | Self::InvalidSignature => 401,
+            Self::Unauthorized | Self::InvalidSignature | Self::TimestampOutOfTolerance => 401,
             Self::Forbidden => 403,
             Self::NotFound | Self::UnknownChain | Self::UnknownToken => 404,
             Self::AlreadyExists | Self::DuplicateOperation => 409,
@@ -190,6 +193,7 @@ pub mod err {
         invalid_webhook => InvalidWebhook,
         invalid_signature => InvalidSignature,
         timestamp_out_of_tolerance => TimestampOutOfTolerance,
+        invalid_secret => InvalidSecret,
         unauthorized => Unauthorized,
         forbidden => Forbidden,
         invalid_rule => InvalidRule,

@@ -4,6 +4,7 @@
 //! arguments (randomness only through [`random::fill`]). Builds for native targets and
 //! `wasm32-unknown-unknown`.
 
+pub mod access;
 pub mod address;
 pub mod amount;
 pub mod chain;
@@ -13,6 +14,7 @@ pub mod ledger;
 pub mod random;
 pub mod reserve;
 pub mod scenario;
+pub mod webhook;
 
 pub use address::Address;
 pub use amount::Amount;

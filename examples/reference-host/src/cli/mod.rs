@@ -1,8 +1,10 @@
 //! Command-line parsing and dispatch; each subcommand translates to waas-core calls.
 
+mod apikey;
 mod keys;
 mod ledger;
 mod registry;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -36,6 +38,12 @@ enum Command {
     /// The ledger: replay scenarios.
     #[command(subcommand)]
     Ledger(ledger::LedgerCmd),
+    /// Standard Webhooks signatures and envelope validation.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
+    /// API keys.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCmd),
 }
 
 /// Output of a command: lines for standard output, or an error.
@@ -72,6 +80,8 @@ pub fn run() -> i32 {
         Command::Chains(args) => registry::chains(args),
         Command::Tokens(args) => registry::tokens(args),
         Command::Ledger(cmd) => ledger::ledger(cmd),
+        Command::Webhook(cmd) => webhook::run(cmd),
+        Command::Apikey(cmd) => apikey::run(cmd),
     };
     match outcome {
         Ok(out) => {
@@ -117,4 +127,16 @@ pub fn read_stdin() -> Result<String, Error> {
         )
     })?;
     Ok(text)
+}
+
+/// Reads all of standard input as bytes, exactly as given (no trimming, any encoding).
+pub fn read_stdin_bytes() -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("cannot read standard input: {e}"),
+        )
+    })?;
+    Ok(bytes)
 }

@@ -1,0 +1,616 @@
+//! API keys, permissions, and the catalog of API operations with the permission each needs.
+//!
+//! A key looks like `waas_test_<64 hex>` (sandbox) or `waas_live_<64 hex>` (live): 32 random bytes
+//! from [`crate::random::fill`] behind a readable prefix, so a leaked key is recognisable (and a
+//! secret scanner can match it) and a sandbox key cannot be mistaken for a live one. The platform
+//! shows the key once and stores only its [`KeyHash`].
+//!
+//! The host looks a presented key up by its hash, then calls [`authorize`]: no or a bad key is
+//! `UNAUTHORIZED` (401); a good key without the operation's permission is `FORBIDDEN` (403).
+
+use crate::error::{err, Result};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::fmt;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// Random bytes in a key.
+pub const KEY_RANDOM_BYTES: usize = 32;
+/// Prefix of sandbox keys.
+pub const SANDBOX_PREFIX: &str = "waas_test_";
+/// Prefix of live keys.
+pub const LIVE_PREFIX: &str = "waas_live_";
+/// Characters of the key body kept in the [`StoredKey::hint`] shown in listings.
+pub const HINT_CHARS: usize = 8;
+
+/// Which platform a key works against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Test money, simulated chains; the simulator is available.
+    Sandbox,
+    /// Real money.
+    Live,
+}
+
+impl Environment {
+    /// `sandbox` or `live`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Live => "live",
+        }
+    }
+
+    /// The key prefix: `waas_test_` or `waas_live_`.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Self::Sandbox => SANDBOX_PREFIX,
+            Self::Live => LIVE_PREFIX,
+        }
+    }
+
+    /// Reads `sandbox` or `live`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "sandbox" => Ok(Self::Sandbox),
+            "live" => Ok(Self::Live),
+            other => Err(err::invalid_argument(format!(
+                "environment: '{}' is not allowed; allowed: sandbox, live",
+                other.escape_debug()
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The SHA-256 of a key's full text: what the platform stores instead of the key.
+///
+/// SHA-256 rather than a slow password hash (argon2, scrypt): a key carries 256 bits from the
+/// platform's CSPRNG, so there is nothing to brute-force and no dictionary to slow down; a fast,
+/// unsalted, deterministic hash lets the host find the key by an index on the hash and costs
+/// microseconds per request. A database leak reveals hashes that cannot be turned back into keys.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyHash([u8; 32]);
+
+impl KeyHash {
+    /// The hash of a key text, whatever its shape.
+    pub fn of(key: &str) -> Self {
+        Self(Sha256::digest(key.as_bytes()).into())
+    }
+
+    /// Reads the 64-hex-digit form.
+    pub fn parse_hex(text: &str) -> Result<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes)
+            .map_err(|_| err::invalid_argument("key hash: expected 64 hex digits"))?;
+        Ok(Self(bytes))
+    }
+
+    /// The 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether `key` hashes to this, compared in constant time.
+    pub fn matches(&self, key: &str) -> bool {
+        Self::of(key).0.ct_eq(&self.0).into()
+    }
+}
+
+impl fmt::Display for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyHash({})", self.to_hex())
+    }
+}
+
+/// A plaintext API key: shown once at creation, never stored. `Debug` hides it; wiped on drop.
+#[derive(Clone)]
+pub struct ApiKey {
+    text: Zeroizing<String>,
+    environment: Environment,
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKey({}<redacted>)", self.environment.prefix())
+    }
+}
+
+impl ApiKey {
+    /// A new key for `environment` from 32 random bytes.
+    pub fn generate(environment: Environment) -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; KEY_RANDOM_BYTES]);
+        crate::random::fill(bytes.as_mut())?;
+        let mut text = Zeroizing::new(String::with_capacity(
+            environment.prefix().len() + 2 * KEY_RANDOM_BYTES,
+        ));
+        text.push_str(environment.prefix());
+        text.push_str(&Zeroizing::new(hex::encode(bytes.as_ref())));
+        Ok(Self { text, environment })
+    }
+
+    /// Reads a presented key: a known prefix followed by 64 lowercase hex digits, else
+    /// `UNAUTHORIZED` (the message never echoes the key).
+    pub fn parse(text: &str) -> Result<Self> {
+        let (environment, body) = if let Some(body) = text.strip_prefix(SANDBOX_PREFIX) {
+            (Environment::Sandbox, body)
+        } else if let Some(body) = text.strip_prefix(LIVE_PREFIX) {
+            (Environment::Live, body)
+        } else {
+            return Err(err::unauthorized(format!(
+                "API key: not a waas key (expected {SANDBOX_PREFIX}... or {LIVE_PREFIX}...)"
+            )));
+        };
+        if body.len() != 2 * KEY_RANDOM_BYTES
+            || !body.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(err::unauthorized(format!(
+                "API key: malformed {} key",
+                environment.as_str()
+            )));
+        }
+        Ok(Self {
+            text: Zeroizing::new(text.to_owned()),
+            environment,
+        })
+    }
+
+    /// The full key text, to hand over once.
+    pub fn expose(&self) -> &str {
+        &self.text
+    }
+
+    /// Which environment the prefix says.
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// The hash to store.
+    pub fn hash(&self) -> KeyHash {
+        KeyHash::of(&self.text)
+    }
+
+    /// A non-secret hint for listings: the prefix and the first 8 characters, e.g. `waas_live_1a2b3c4d`.
+    pub fn hint(&self) -> String {
+        let prefix = self.environment.prefix();
+        let end = (prefix.len() + HINT_CHARS).min(self.text.len());
+        self.text[..end].to_owned()
+    }
+}
+
+/// A permission an API key can hold.
+///
+/// `MANAGEMENT` covers the management API only (it is not a super-user permission); each module
+/// has a read and a write permission, and a module's write permission also grants its read.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Permission {
+    /// Clients, users, access levels, API keys, operations, blockchains, configurations, contracted products.
+    Management,
+    /// Read virtual and holding wallets, balances, reserves.
+    WalletsRead,
+    /// Create, withdraw from, transfer between, deactivate wallets; automation rules.
+    WalletsWrite,
+    /// Read accounts.
+    AccountsRead,
+    /// Create, update, delete accounts.
+    AccountsWrite,
+    /// Read the token list.
+    TokensRead,
+    /// Read treasury wallets.
+    TreasuryRead,
+    /// Create treasury wallets, send from them.
+    TreasuryWrite,
+    /// Read cards.
+    CardsRead,
+    /// Create, update, fund, block cards.
+    CardsWrite,
+    /// Read virtual cards.
+    VirtualCardsRead,
+    /// Create, fund, block virtual cards.
+    VirtualCardsWrite,
+    /// Read transactions.
+    TransactionsRead,
+    /// Read the webhook configuration and delivery log.
+    WebhooksRead,
+    /// Configure webhooks, rotate the secret, redeliver.
+    WebhooksWrite,
+    /// Use the sandbox simulator.
+    Simulate,
+}
+
+impl Permission {
+    /// Every permission, in a fixed order.
+    pub const ALL: [Self; 16] = [
+        Self::Management,
+        Self::WalletsRead,
+        Self::WalletsWrite,
+        Self::AccountsRead,
+        Self::AccountsWrite,
+        Self::TokensRead,
+        Self::TreasuryRead,
+        Self::TreasuryWrite,
+        Self::CardsRead,
+        Self::CardsWrite,
+        Self::VirtualCardsRead,
+        Self::VirtualCardsWrite,
+        Self::TransactionsRead,
+        Self::WebhooksRead,
+        Self::WebhooksWrite,
+        Self::Simulate,
+    ];
+
+    /// The wire form, e.g. `WALLETS_READ`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Management => "MANAGEMENT",
+            Self::WalletsRead => "WALLETS_READ",
+            Self::WalletsWrite => "WALLETS_WRITE",
+            Self::AccountsRead => "ACCOUNTS_READ",
+            Self::AccountsWrite => "ACCOUNTS_WRITE",
+            Self::TokensRead => "TOKENS_READ",
+            Self::TreasuryRead => "TREASURY_READ",
+            Self::TreasuryWrite => "TREASURY_WRITE",
+            Self::CardsRead => "CARDS_READ",
+            Self::CardsWrite => "CARDS_WRITE",
+            Self::VirtualCardsRead => "VIRTUAL_CARDS_READ",
+            Self::VirtualCardsWrite => "VIRTUAL_CARDS_WRITE",
+            Self::TransactionsRead => "TRANSACTIONS_READ",
+            Self::WebhooksRead => "WEBHOOKS_READ",
+            Self::WebhooksWrite => "WEBHOOKS_WRITE",
+            Self::Simulate => "SIMULATE",
+        }
+    }
+
+    /// Reads the wire form.
+    pub fn parse(text: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text)
+            .ok_or_else(|| {
+                err::invalid_argument(format!(
+                    "permission: '{}' is not allowed; allowed: {}",
+                    text.escape_debug(),
+                    Self::ALL.map(Self::as_str).join(", ")
+                ))
+            })
+    }
+
+    /// Whether holding `self` grants `needed` (itself, or the read permission of the same module).
+    pub fn grants(self, needed: Self) -> bool {
+        self == needed
+            || matches!(
+                (self, needed),
+                (Self::WalletsWrite, Self::WalletsRead)
+                    | (Self::AccountsWrite, Self::AccountsRead)
+                    | (Self::TreasuryWrite, Self::TreasuryRead)
+                    | (Self::CardsWrite, Self::CardsRead)
+                    | (Self::VirtualCardsWrite, Self::VirtualCardsRead)
+                    | (Self::WebhooksWrite, Self::WebhooksRead)
+            )
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One API operation: its stable id, HTTP route, and the permission it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ApiOperation {
+    /// Stable id, e.g. `virtual_wallets.create`.
+    pub id: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Route under the API root, with `{placeholders}`.
+    pub path: &'static str,
+    /// The permission a key needs.
+    pub permission: Permission,
+    /// Only available with sandbox keys (the simulator).
+    pub sandbox_only: bool,
+    /// What it does.
+    pub description: &'static str,
+}
+
+macro_rules! ops {
+    ($($id:literal $method:literal $path:literal $perm:ident $sandbox:literal $desc:literal;)*) => {
+        &[$(ApiOperation {
+            id: $id,
+            method: $method,
+            path: $path,
+            permission: Permission::$perm,
+            sandbox_only: $sandbox,
+            description: $desc,
+        }),*]
+    };
+}
+
+/// The catalog of API operations (the seed's "Operations"), served at `GET /v1/management/operations`.
+pub const OPERATIONS: &[ApiOperation] = ops! {
+    "virtual_wallets.list" "GET" "/v1/wallets/virtual" WalletsRead false "List virtual wallets";
+    "virtual_wallets.create" "POST" "/v1/wallets/virtual" WalletsWrite false "Create a virtual wallet (and the chain's holding wallet if first)";
+    "virtual_wallets.get" "GET" "/v1/wallets/virtual/{id}" WalletsRead false "Get a virtual wallet";
+    "virtual_wallets.balance" "GET" "/v1/wallets/virtual/{id}/balance" WalletsRead false "Virtual balances of a wallet";
+    "virtual_wallets.transactions" "GET" "/v1/wallets/virtual/{id}/transactions" WalletsRead false "Movements of a virtual wallet";
+    "virtual_wallets.withdraw" "POST" "/v1/wallets/virtual/{id}/withdraw" WalletsWrite false "Withdraw to an outside address";
+    "virtual_wallets.transfer" "POST" "/v1/wallets/virtual/{id}/transfer" WalletsWrite false "Transfer to another virtual wallet (off chain)";
+    "virtual_wallets.deactivate" "POST" "/v1/wallets/virtual/{id}/deactivate" WalletsWrite false "Deactivate a virtual wallet";
+    "virtual_wallets.reactivate" "POST" "/v1/wallets/virtual/{id}/reactivate" WalletsWrite false "Reactivate a virtual wallet";
+    "virtual_wallets.rules.list" "GET" "/v1/wallets/virtual/{id}/rules" WalletsRead false "List automation rules of a wallet";
+    "virtual_wallets.rules.create" "POST" "/v1/wallets/virtual/{id}/rules" WalletsWrite false "Add an automation rule";
+    "virtual_wallets.rules.delete" "DELETE" "/v1/wallets/virtual/{id}/rules/{rule_id}" WalletsWrite false "Remove an automation rule";
+    "holding_wallets.list" "GET" "/v1/wallets/holding" WalletsRead false "List holding wallets";
+    "holding_wallets.get" "GET" "/v1/wallets/holding/{blockchain}" WalletsRead false "Holding wallet of a blockchain (alias, address, id)";
+    "holding_wallets.balance" "GET" "/v1/wallets/holding/{blockchain}/balance" WalletsRead false "Holding wallet balances";
+    "holding_wallets.reserve" "GET" "/v1/wallets/holding/{blockchain}/reserve" WalletsRead false "Reserve report: holding, liabilities, ratio, leverage";
+    "holding_wallets.withdraw" "POST" "/v1/wallets/holding/{blockchain}/withdraw" WalletsWrite false "Partial withdrawal within the reserve ratio";
+    "holding_wallets.transfer" "POST" "/v1/wallets/holding/{blockchain}/transfer" WalletsWrite false "Transfer from the holding wallet to a virtual wallet";
+    "wallets.configuration.get" "GET" "/v1/wallets/configuration" WalletsRead false "Wallet configuration";
+    "wallets.configuration.update" "PUT" "/v1/wallets/configuration" WalletsWrite false "Change the wallet configuration";
+    "accounts.list" "GET" "/v1/accounts" AccountsRead false "List accounts";
+    "accounts.create" "POST" "/v1/accounts" AccountsWrite false "Create an account";
+    "accounts.get" "GET" "/v1/accounts/{id}" AccountsRead false "Get an account";
+    "accounts.update" "PATCH" "/v1/accounts/{id}" AccountsWrite false "Update an account";
+    "accounts.delete" "DELETE" "/v1/accounts/{id}" AccountsWrite false "Delete an account";
+    "tokens.list" "GET" "/v1/tokens" TokensRead false "Tokens listed for a blockchain";
+    "tokens.get" "GET" "/v1/tokens/{blockchain}/{symbol}" TokensRead false "One token";
+    "treasury.list" "GET" "/v1/treasury" TreasuryRead false "List treasury wallets";
+    "treasury.create" "POST" "/v1/treasury" TreasuryWrite false "Create a treasury wallet";
+    "treasury.get" "GET" "/v1/treasury/{id}" TreasuryRead false "Get a treasury wallet";
+    "treasury.balance" "GET" "/v1/treasury/{id}/balance" TreasuryRead false "Treasury wallet balances";
+    "treasury.transactions" "GET" "/v1/treasury/{id}/transactions" TreasuryRead false "Movements of a treasury wallet";
+    "treasury.send" "POST" "/v1/treasury/{id}/send" TreasuryWrite false "Send from a treasury wallet";
+    "cards.list" "GET" "/v1/cards" CardsRead false "List cards";
+    "cards.create" "POST" "/v1/cards" CardsWrite false "Add a card";
+    "cards.get" "GET" "/v1/cards/{id}" CardsRead false "Card details";
+    "cards.update" "PATCH" "/v1/cards/{id}" CardsWrite false "Update a card";
+    "cards.delete" "DELETE" "/v1/cards/{id}" CardsWrite false "Remove a card";
+    "cards.deposit" "POST" "/v1/cards/{id}/deposit" CardsWrite false "Fund a card (at least 10 USD)";
+    "cards.transactions" "GET" "/v1/cards/{id}/transactions" CardsRead false "Card transactions";
+    "virtual_cards.list" "GET" "/v1/virtual-cards" VirtualCardsRead false "List virtual cards";
+    "virtual_cards.create" "POST" "/v1/virtual-cards" VirtualCardsWrite false "Issue a virtual card";
+    "virtual_cards.get" "GET" "/v1/virtual-cards/{id}" VirtualCardsRead false "Virtual card details";
+    "virtual_cards.block" "POST" "/v1/virtual-cards/{id}/block" VirtualCardsWrite false "Block a virtual card";
+    "virtual_cards.unblock" "POST" "/v1/virtual-cards/{id}/unblock" VirtualCardsWrite false "Unblock a virtual card";
+    "virtual_cards.delete" "DELETE" "/v1/virtual-cards/{id}" VirtualCardsWrite false "Cancel a virtual card";
+    "virtual_cards.deposit" "POST" "/v1/virtual-cards/{id}/deposit" VirtualCardsWrite false "Fund a virtual card (at least 10 USD)";
+    "virtual_cards.transactions" "GET" "/v1/virtual-cards/{id}/transactions" VirtualCardsRead false "Virtual card transactions";
+    "transactions.list" "GET" "/v1/transactions" TransactionsRead false "List transactions";
+    "transactions.get" "GET" "/v1/transactions/{id}" TransactionsRead false "Get a transaction";
+    "webhooks.configuration.get" "GET" "/v1/webhooks/configuration" WebhooksRead false "Webhook endpoint configuration";
+    "webhooks.configuration.update" "PUT" "/v1/webhooks/configuration" WebhooksWrite false "Set the endpoint URL and X-Webhook-Key";
+    "webhooks.secret.rotate" "POST" "/v1/webhooks/secret/rotate" WebhooksWrite false "Rotate the signing secret (old one kept for a while)";
+    "webhooks.deliveries.list" "GET" "/v1/webhooks/deliveries" WebhooksRead false "Delivery log";
+    "webhooks.deliveries.redeliver" "POST" "/v1/webhooks/deliveries/{id}/redeliver" WebhooksWrite false "Deliver an event again";
+    "simulate.deposit" "POST" "/v1/simulate/deposit" Simulate true "Simulate an on-chain deposit";
+    "simulate.confirm" "POST" "/v1/simulate/confirm" Simulate true "Advance confirmations on the simulated chain";
+    "simulate.reorg" "POST" "/v1/simulate/reorg" Simulate true "Drop a simulated deposit (reorg)";
+    "simulate.card_transaction" "POST" "/v1/simulate/card-transaction" Simulate true "Simulate a card transaction at a point of sale";
+    "management.clients.list" "GET" "/v1/management/clients" Management false "List clients";
+    "management.clients.create" "POST" "/v1/management/clients" Management false "Create a client";
+    "management.clients.get" "GET" "/v1/management/clients/{id}" Management false "Get a client";
+    "management.clients.update" "PATCH" "/v1/management/clients/{id}" Management false "Update a client";
+    "management.clients.delete" "DELETE" "/v1/management/clients/{id}" Management false "Delete a client";
+    "management.users.list" "GET" "/v1/management/users" Management false "List users";
+    "management.users.create" "POST" "/v1/management/users" Management false "Create a user";
+    "management.users.update" "PATCH" "/v1/management/users/{id}" Management false "Update a user";
+    "management.users.delete" "DELETE" "/v1/management/users/{id}" Management false "Delete a user";
+    "management.access_levels.list" "GET" "/v1/management/access-levels" Management false "List access levels";
+    "management.access_levels.create" "POST" "/v1/management/access-levels" Management false "Create an access level";
+    "management.access_levels.update" "PATCH" "/v1/management/access-levels/{id}" Management false "Update an access level";
+    "management.access_levels.delete" "DELETE" "/v1/management/access-levels/{id}" Management false "Delete an access level";
+    "management.api_keys.list" "GET" "/v1/management/api-keys" Management false "List API keys (hints only)";
+    "management.api_keys.create" "POST" "/v1/management/api-keys" Management false "Create an API key (shown once)";
+    "management.api_keys.revoke" "DELETE" "/v1/management/api-keys/{id}" Management false "Revoke an API key";
+    "management.operations.list" "GET" "/v1/management/operations" Management false "This catalog of operations";
+    "management.blockchains.list" "GET" "/v1/management/blockchains" Management false "Blockchains available";
+    "management.configurations.get" "GET" "/v1/management/configurations" Management false "Company configuration";
+    "management.configurations.update" "PUT" "/v1/management/configurations" Management false "Change the company configuration (e.g. payment addresses)";
+    "management.contracted_products.get" "GET" "/v1/management/contracted-products" Management false "Contracted products and their usage";
+};
+
+/// The catalog entry of an operation id.
+pub fn api_operation(id: &str) -> Option<&'static ApiOperation> {
+    OPERATIONS.iter().find(|op| op.id == id)
+}
+
+/// What the platform keeps about a key: its hash, environment, permissions and a hint; never the key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredKey {
+    /// SHA-256 of the key text, hex.
+    pub hash: String,
+    /// The environment of the key.
+    pub environment: Environment,
+    /// What the key may do.
+    pub permissions: BTreeSet<Permission>,
+    /// Prefix and first characters, for listings.
+    pub hint: String,
+    /// A revoked key no longer authenticates.
+    pub revoked: bool,
+}
+
+impl StoredKey {
+    /// The record to store for a freshly generated key.
+    pub fn for_key(key: &ApiKey, permissions: impl IntoIterator<Item = Permission>) -> Self {
+        Self {
+            hash: key.hash().to_hex(),
+            environment: key.environment(),
+            permissions: permissions.into_iter().collect(),
+            hint: key.hint(),
+            revoked: false,
+        }
+    }
+
+    /// Whether any held permission grants `needed`.
+    pub fn has(&self, needed: Permission) -> bool {
+        self.permissions.iter().any(|p| p.grants(needed))
+    }
+}
+
+/// Generates a key for `environment` and the record to store; the key is returned once.
+pub fn new_key(
+    environment: Environment,
+    permissions: impl IntoIterator<Item = Permission>,
+) -> Result<(ApiKey, StoredKey)> {
+    let key = ApiKey::generate(environment)?;
+    let stored = StoredKey::for_key(&key, permissions);
+    Ok((key, stored))
+}
+
+/// Decides whether a request may run `operation`.
+///
+/// `presented` is the key from the request (if any); `stored` is the record the host found by
+/// [`KeyHash::of`]`(presented)` (if any). `UNAUTHORIZED`: no key, a malformed key, no record, a
+/// record whose hash does not match (checked again here, in constant time), a revoked key, or a
+/// record whose environment differs from the key's prefix. `NOT_FOUND`: an operation id not in
+/// [`OPERATIONS`]. `FORBIDDEN`: a valid key without the needed permission, or a live key on a
+/// sandbox-only operation. On success, the operation's catalog entry.
+pub fn authorize(
+    presented: Option<&str>,
+    stored: Option<&StoredKey>,
+    operation: &str,
+) -> Result<&'static ApiOperation> {
+    let presented = presented
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| err::unauthorized("API key: missing"))?;
+    let key = ApiKey::parse(presented)?;
+    let stored = stored.ok_or_else(|| err::unauthorized("API key: unknown"))?;
+    let hash =
+        KeyHash::parse_hex(&stored.hash).map_err(|_| err::unauthorized("API key: unknown"))?;
+    if !hash.matches(key.expose()) {
+        return Err(err::unauthorized("API key: unknown"));
+    }
+    if stored.revoked {
+        return Err(err::unauthorized("API key: revoked"));
+    }
+    if stored.environment != key.environment() {
+        return Err(err::unauthorized("API key: environment mismatch"));
+    }
+    let op = api_operation(operation).ok_or_else(|| {
+        err::not_found(format!(
+            "operation: '{}' is unknown",
+            operation.escape_debug()
+        ))
+    })?;
+    if !stored.has(op.permission) {
+        return Err(err::forbidden(format!(
+            "{}: needs permission {}",
+            op.id, op.permission
+        )));
+    }
+    if op.sandbox_only && stored.environment != Environment::Sandbox {
+        return Err(err::forbidden(format!(
+            "{}: available with sandbox keys only",
+            op.id
+        )));
+    }
+    Ok(op)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    fn code<T: fmt::Debug>(r: Result<T>) -> ErrorCode {
+        r.expect_err("should fail").code()
+    }
+
+    #[test]
+    fn keys_have_prefix_fixed_length_and_differ() {
+        let (a, sa) = new_key(Environment::Sandbox, [Permission::WalletsRead]).expect("key");
+        let (b, sb) = new_key(Environment::Live, []).expect("key");
+        assert!(a.expose().starts_with("waas_test_"));
+        assert!(b.expose().starts_with("waas_live_"));
+        assert_eq!(a.expose().len(), 10 + 64);
+        assert_ne!(sa.hash, sb.hash);
+        assert_eq!(ApiKey::parse(a.expose()).expect("parse").hash(), a.hash());
+        assert!(!sa.hash.contains(&a.expose()[10..]));
+        assert_eq!(sa.hint.len(), 18);
+        assert!(!format!("{a:?}").contains(&a.expose()[10..]));
+    }
+
+    #[test]
+    fn authorize_distinguishes_unauthorized_and_forbidden() {
+        let (key, stored) = new_key(Environment::Sandbox, [Permission::WalletsWrite]).expect("key");
+        let k = Some(key.expose());
+        assert!(authorize(k, Some(&stored), "virtual_wallets.create").is_ok());
+        assert!(authorize(k, Some(&stored), "virtual_wallets.list").is_ok()); // write grants read
+        assert_eq!(
+            code(authorize(k, Some(&stored), "management.clients.list")),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            code(authorize(None, Some(&stored), "virtual_wallets.list")),
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            code(authorize(k, None, "virtual_wallets.list")),
+            ErrorCode::Unauthorized
+        );
+        let (other, _) = new_key(Environment::Sandbox, []).expect("key");
+        assert_eq!(
+            code(authorize(
+                Some(other.expose()),
+                Some(&stored),
+                "virtual_wallets.list"
+            )),
+            ErrorCode::Unauthorized
+        );
+        let mut revoked = stored.clone();
+        revoked.revoked = true;
+        assert_eq!(
+            code(authorize(k, Some(&revoked), "virtual_wallets.list")),
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            code(authorize(k, Some(&stored), "nope")),
+            ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn simulate_is_sandbox_only() {
+        let (s, ss) = new_key(Environment::Sandbox, [Permission::Simulate]).expect("key");
+        let (l, ls) = new_key(Environment::Live, [Permission::Simulate]).expect("key");
+        assert!(authorize(Some(s.expose()), Some(&ss), "simulate.deposit").is_ok());
+        assert_eq!(
+            code(authorize(Some(l.expose()), Some(&ls), "simulate.deposit")),
+            ErrorCode::Forbidden
+        );
+    }
+
+    #[test]
+    fn catalog_ids_are_unique_and_every_permission_is_used() {
+        let ids: BTreeSet<_> = OPERATIONS.iter().map(|o| o.id).collect();
+        assert_eq!(ids.len(), OPERATIONS.len());
+        for p in Permission::ALL {
+            assert!(OPERATIONS.iter().any(|o| o.permission == p), "{p}");
+            assert_eq!(Permission::parse(p.as_str()).expect("parse"), p);
+        }
+        let routes: BTreeSet<_> = OPERATIONS.iter().map(|o| (o.method, o.path)).collect();
+        assert_eq!(routes.len(), OPERATIONS.len(), "one operation per route");
+    }
+}

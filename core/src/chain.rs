@@ -451,6 +451,9 @@ impl Registry {
 
     /// Looks a blockchain up by id or alias (case-insensitive); `UNKNOWN_CHAIN` otherwise.
     pub fn chain(&self, id: &str) -> Result<&Blockchain> {
+        if let Some(chain) = self.chains.iter().find(|c| c.id.0 == id) {
+            return Ok(chain);
+        }
         let lower = id.to_ascii_lowercase();
         let key = ALIASES
             .iter()
@@ -483,9 +486,19 @@ impl Registry {
     /// Looks a token up by blockchain and symbol (case-insensitive); `UNKNOWN_TOKEN` otherwise.
     pub fn token(&self, chain: &str, symbol: &str) -> Result<&Token> {
         let chain = self.chain(chain)?;
+        let on_chain = |t: &&Token| t.blockchain == chain.id;
+        if let Some(token) = self
+            .tokens
+            .iter()
+            .filter(on_chain)
+            .find(|t| t.symbol == symbol)
+        {
+            return Ok(token);
+        }
         self.tokens
             .iter()
-            .find(|t| t.blockchain == chain.id && t.symbol.eq_ignore_ascii_case(symbol))
+            .filter(on_chain)
+            .find(|t| t.symbol.eq_ignore_ascii_case(symbol))
             .ok_or_else(|| err::unknown_token(format!("no token {symbol:?} on {}", chain.id)))
     }
 

@@ -106,6 +106,8 @@ pub struct Wallet {
     pub account: String,
     /// Blockchain (none for cards).
     pub blockchain: Option<String>,
+    /// Key of the holding wallet behind the wallet (`client/blockchain`).
+    pub holding: String,
     /// Derivation index of a virtual wallet.
     pub index: Option<u32>,
     /// Whether it may send.
@@ -367,6 +369,15 @@ fn check_id(kind: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// The value under `key`, inserted as default when missing (no key clone on the hot path).
+fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key)
+        .unwrap_or_else(|| unreachable!("inserted above"))
+}
+
 fn holding_key(client: &str, chain: &str) -> String {
     format!("{client}/{chain}")
 }
@@ -483,6 +494,7 @@ impl Ledger {
         blockchain: Option<String>,
     ) -> Wallet {
         Wallet {
+            holding: holding_key(&client, blockchain.as_deref().unwrap_or("card")),
             kind,
             client,
             account: account.to_owned(),
@@ -581,6 +593,12 @@ impl Ledger {
             .ok_or_else(|| err::not_found(format!("no wallet {wallet}")))
     }
 
+    fn wallet_mut(&mut self, wallet: &str) -> Result<&mut Wallet> {
+        self.wallets
+            .get_mut(wallet)
+            .ok_or_else(|| err::not_found(format!("no wallet {wallet}")))
+    }
+
     fn virtual_wallet(&self, wallet: &str) -> Result<&Wallet> {
         let w = self.wallet(wallet)?;
         if w.kind != WalletKind::Virtual {
@@ -668,20 +686,8 @@ impl Ledger {
 
     fn balance_mut(&mut self, book: &Book) -> Result<&mut Balance> {
         Ok(match book {
-            Book::Wallet(w, t) => self
-                .wallets
-                .get_mut(w)
-                .ok_or_else(|| err::not_found(format!("no wallet {w}")))?
-                .balances
-                .entry(t.clone())
-                .or_default(),
-            Book::OnChain(w, t) => self
-                .wallets
-                .get_mut(w)
-                .ok_or_else(|| err::not_found(format!("no wallet {w}")))?
-                .on_chain
-                .entry(t.clone())
-                .or_default(),
+            Book::Wallet(w, t) => entry(&mut self.wallet_mut(w)?.balances, t),
+            Book::OnChain(w, t) => entry(&mut self.wallet_mut(w)?.on_chain, t),
             Book::Holding(h, t) => self
                 .holdings
                 .entry(h.clone())
@@ -710,12 +716,14 @@ impl Ledger {
     /// Applies legs atomically: every new balance is computed (checked) before any is written.
     fn apply(&mut self, legs: &[Leg], phase: Phase) -> Result<()> {
         let overflow = || err::invalid_amount("balance overflow");
-        let mut changes: Vec<(Book, Balance)> = Vec::with_capacity(legs.len() * 2);
+        // (book, balance before, balance after); at most a handful of entries.
+        let mut changes: Vec<(&Book, Balance, Balance)> = Vec::with_capacity(legs.len() * 2);
         for leg in legs {
             for (book, sign) in [(&leg.from, Decimal::NEGATIVE_ONE), (&leg.to, Decimal::ONE)] {
                 let delta = leg.amount * sign;
-                let current = match changes.iter().find(|(b, _)| b == book) {
-                    Some((_, bal)) => *bal,
+                let slot = changes.iter().position(|(b, _, _)| *b == book);
+                let current = match slot {
+                    Some(i) => changes[i].2,
                     None => self.balance_of(book),
                 };
                 let (posted, pending) = match phase {
@@ -733,16 +741,15 @@ impl Ledger {
                     posted: posted.ok_or_else(overflow)?,
                     pending: pending.ok_or_else(overflow)?,
                 };
-                match changes.iter_mut().find(|(b, _)| b == book) {
-                    Some(entry) => entry.1 = next,
-                    None => changes.push((book.clone(), next)),
+                match slot {
+                    Some(i) => changes[i].2 = next,
+                    None => changes.push((book, current, next)),
                 }
             }
         }
-        for (book, next) in changes {
-            let before = self.balance_of(&book);
-            *self.balance_mut(&book)? = next;
-            self.update_caches(&book, next.total() - before.total());
+        for (book, before, next) in changes {
+            *self.balance_mut(book)? = next;
+            self.update_caches(book, next.total() - before.total());
         }
         Ok(())
     }
@@ -763,15 +770,17 @@ impl Ledger {
         if w.kind != WalletKind::Virtual {
             return;
         }
-        let key = holding_key(&w.client, w.blockchain.as_deref().unwrap_or_default());
-        let holding = self.holdings.entry(key).or_default();
+        let holding = match self.holdings.get_mut(&w.holding) {
+            Some(h) => h,
+            None => self.holdings.entry(w.holding.clone()).or_default(),
+        };
         let map = if liability {
             &mut holding.liabilities
         } else {
             &mut holding.in_transit
         };
-        let entry = map.entry(token.clone()).or_default();
-        *entry = (*entry + delta_total).normalize();
+        let sum = entry(map, token);
+        *sum = (*sum + delta_total).normalize();
     }
 
     /// Rule 1 and 2: an on-chain deposit to a virtual wallet, treasury wallet or card.

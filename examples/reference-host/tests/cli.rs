@@ -297,3 +297,27 @@ fn bad_input_exits_2_with_a_code() {
     );
     fails(&["nonsense"], None, "INVALID_ARGUMENT");
 }
+
+#[test]
+fn ledger_replay_from_file_and_stdin_agree() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/ledger");
+    let file = format!("{dir}/rule07_leverage.jsonl");
+    let from_file = ok(&["ledger", "replay", &file]);
+    let input = std::fs::read_to_string(&file).unwrap();
+    let out = waas(&["ledger", "replay"], Some(&input), &[]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), from_file);
+    let expected =
+        std::fs::read_to_string(format!("{dir}/rule07_leverage.expected.jsonl")).unwrap();
+    assert_eq!(from_file, expected);
+    let last: serde_json::Value = serde_json::from_str(from_file.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        last["state"]["reserves"]["c1/arbitrum/USDC"]["leverage"],
+        "100"
+    );
+    fails(
+        &["ledger", "replay", "/nonexistent/file.jsonl"],
+        None,
+        "INVALID_ARGUMENT",
+    );
+}

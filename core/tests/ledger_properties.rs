@@ -1,0 +1,161 @@
+//! Property tests over random command sequences: the books always balance, no wallet goes
+//! negative unless frozen, snapshots restore exactly, and retries change nothing.
+
+#![allow(clippy::unwrap_used)] // tests unwrap known-good values
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use waas_core::ledger::rules::WalletStatus;
+use waas_core::scenario::Scenario;
+
+const WALLETS: [&str; 4] = ["vw1", "vw2", "vw3", "tr1"];
+const ADDRESS: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
+fn setup() -> Vec<Value> {
+    vec![
+        json!({"op":"contract","client":"c1","max_virtual_wallets":2}),
+        json!({"op":"create_account","client":"c1","account":"a1"}),
+        json!({"op":"create_virtual_wallet","account":"a1","wallet":"vw1","blockchain":"ethereum"}),
+        json!({"op":"create_virtual_wallet","account":"a1","wallet":"vw2","blockchain":"ethereum"}),
+        json!({"op":"create_treasury","account":"a1","wallet":"tr1","blockchain":"ethereum"}),
+        json!({"op":"create_card","account":"a1","card":"card1"}),
+    ]
+}
+
+fn amount() -> impl Strategy<Value = String> {
+    (0u32..6000, 0u32..3).prop_map(|(n, scale)| Decimal::new(i64::from(n), scale).to_string())
+}
+
+fn wallet() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(&WALLETS[..])
+}
+
+fn command() -> impl Strategy<Value = Value> {
+    let tx = 0u8..12;
+    prop_oneof![
+        3 => (tx.clone(), wallet(), amount()).prop_map(|(t, w, a)| json!({"op":"deposit","tx":format!("0x{t}:0"),"to":w,"token":"USDT","amount":a})),
+        1 => (tx.clone(), amount()).prop_map(|(t, a)| json!({"op":"deposit","tx":format!("0xc{t}:0"),"to":"card1","token":"ETH","amount":a,"usd_price":"2.5"})),
+        2 => tx.clone().prop_map(|t| json!({"op":"confirm","tx":format!("0x{t}:0")})),
+        2 => tx.clone().prop_map(|t| json!({"op":"drop","tx":format!("0x{t}:0")})),
+        2 => (tx.clone(), wallet(), amount()).prop_map(|(t, w, a)| json!({"op":"sweep","tx":format!("0xs{t}"),"from":w,"token":"USDT","amount":a})),
+        3 => (0u8..10, wallet(), wallet(), amount()).prop_map(|(i, f, t, a)| json!({"op":"transfer","id":format!("t{i}"),"from":f,"to":t,"token":"USDT","amount":a})),
+        1 => (0u8..10, wallet(), amount()).prop_map(|(i, t, a)| json!({"op":"holding_credit","id":format!("h{i}"),"to":t,"token":"USDT","amount":a})),
+        2 => (0u8..10, wallet(), amount(), amount()).prop_map(|(i, f, a, fee)| json!({"op":"withdraw","id":format!("w{i}"),"from":f,"to_address":ADDRESS,"token":"USDT","amount":a,"fee":fee})),
+        1 => (0u8..10, amount()).prop_map(|(i, a)| json!({"op":"holding_withdraw","id":format!("hw{i}"),"client":"c1","blockchain":"ethereum","token":"USDT","amount":a,"to_address":ADDRESS})),
+        1 => wallet().prop_map(|w| json!({"op":"deactivate","wallet":w})),
+        1 => wallet().prop_map(|w| json!({"op":"activate","wallet":w})),
+        1 => Just(json!({"op":"create_virtual_wallet","account":"a1","wallet":"vw3","blockchain":"ethereum"})),
+        1 => amount().prop_map(|r| json!({"op":"config","min_reserve_ratio":r})),
+    ]
+}
+
+fn run(scenario: &mut Scenario, cmd: &Value) -> Value {
+    let line = scenario.apply_line(&cmd.to_string()).unwrap();
+    serde_json::from_str(&line).unwrap()
+}
+
+fn check_invariants(scenario: &Scenario) -> Result<(), TestCaseError> {
+    let ledger = scenario.ledger();
+    for (unit, sum) in ledger.unit_sums() {
+        prop_assert!(
+            sum.posted.is_zero() && sum.pending.is_zero(),
+            "unit {} sums to {:?}",
+            unit,
+            sum
+        );
+    }
+    for (id, w) in ledger.wallets() {
+        for (token, b) in &w.balances {
+            if w.status != WalletStatus::Frozen {
+                prop_assert!(
+                    b.total() >= Decimal::ZERO,
+                    "{} {} negative while {:?}",
+                    id,
+                    token,
+                    w.status
+                );
+                prop_assert!(b.confirmed() >= Decimal::ZERO && b.unconfirmed() >= Decimal::ZERO);
+            }
+        }
+        for b in w.on_chain.values() {
+            prop_assert!(
+                b.posted >= Decimal::ZERO && b.total() >= Decimal::ZERO,
+                "address of {} negative",
+                id
+            );
+        }
+    }
+    let cached: Vec<_> = ledger
+        .cached_sums()
+        .into_iter()
+        .filter(|(_, v)| !v.0.is_zero() || !v.1.is_zero())
+        .collect();
+    let fresh: Vec<_> = ledger
+        .recomputed_caches()
+        .into_iter()
+        .filter(|(_, v)| !v.0.is_zero() || !v.1.is_zero())
+        .collect();
+    prop_assert_eq!(cached, fresh);
+    for report in ledger.reserves().unwrap().values() {
+        prop_assert!(report.withdrawable <= report.holding.max(Decimal::ZERO));
+        prop_assert!(report.leverage >= Decimal::ZERO);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn books_balance_and_nothing_goes_negative_unless_frozen(cmds in prop::collection::vec(command(), 1..80)) {
+        let mut s = Scenario::new();
+        for c in setup() { run(&mut s, &c); }
+        for c in &cmds {
+            let before = s.ledger().save().unwrap();
+            let out = run(&mut s, c);
+            if out["ok"] == json!(false) {
+                // a refused command changes nothing
+                prop_assert_eq!(&before, &s.ledger().save().unwrap(), "refused {} changed the ledger", c);
+            }
+            check_invariants(&s)?;
+        }
+    }
+
+    #[test]
+    fn snapshot_restore_continues_identically(cmds in prop::collection::vec(command(), 1..60), cut in 0usize..60) {
+        let mut straight = Scenario::new();
+        let mut restored = Scenario::new();
+        for c in setup() { run(&mut straight, &c); run(&mut restored, &c); }
+        for (i, c) in cmds.iter().enumerate() {
+            if i == cut.min(cmds.len() - 1) {
+                let saved = restored.ledger().save().unwrap();
+                let ledger = waas_core::ledger::Ledger::restore(&saved, waas_core::Registry::builtin()).unwrap();
+                restored = Scenario::with_ledger(ledger);
+            }
+            prop_assert_eq!(run(&mut straight, c), run(&mut restored, c));
+        }
+        prop_assert_eq!(straight.state_line(), restored.state_line());
+        prop_assert!(straight.ledger() == restored.ledger());
+    }
+
+    #[test]
+    fn retrying_successful_commands_changes_nothing(cmds in prop::collection::vec(command(), 1..60)) {
+        let mut s = Scenario::new();
+        for c in setup() { run(&mut s, &c); }
+        let mut applied = Vec::new();
+        for c in &cmds {
+            let out = run(&mut s, c);
+            let idempotent = matches!(c["op"].as_str(), Some("deposit" | "sweep" | "transfer" | "holding_credit" | "withdraw" | "holding_withdraw"));
+            if out["ok"] == json!(true) && idempotent {
+                applied.push((c.clone(), out));
+            }
+        }
+        let before = s.ledger().save().unwrap();
+        for (c, first) in &applied {
+            let again = run(&mut s, c);
+            prop_assert_eq!(&again, first, "retry of {} answered differently", c);
+        }
+        prop_assert_eq!(before, s.ledger().save().unwrap());
+    }
+}

@@ -1,0 +1,59 @@
+//! Runs every scenario under tests/vectors/ledger/ and compares with its `.expected.jsonl`.
+
+#![allow(clippy::unwrap_used)] // tests unwrap known-good values
+
+use serde_json::Value;
+use std::path::PathBuf;
+use waas_core::scenario::replay;
+
+fn vector_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors")
+        .join(name)
+}
+
+/// Every `X.jsonl` with an `X.expected.jsonl` beside it in a folder of tests/vectors.
+pub fn scenario_pairs(name: &str) -> Vec<(PathBuf, PathBuf)> {
+    let mut pairs = Vec::new();
+    for entry in std::fs::read_dir(vector_dir(name)).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        if file.ends_with(".jsonl") && !file.ends_with(".expected.jsonl") {
+            let expected = path.with_file_name(file.replace(".jsonl", ".expected.jsonl"));
+            assert!(
+                expected.exists(),
+                "{} has no expected output",
+                path.display()
+            );
+            pairs.push((path, expected));
+        }
+    }
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn every_ledger_scenario_gives_its_expected_output() {
+    let pairs = scenario_pairs("ledger");
+    assert!(
+        pairs.len() >= 13,
+        "expected a scenario per rule, found {}",
+        pairs.len()
+    );
+    for (input, expected) in pairs {
+        let got = replay(&std::fs::read_to_string(&input).unwrap());
+        let want = std::fs::read_to_string(&expected).unwrap();
+        let got: Vec<Value> = got
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let want: Vec<Value> = want
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(got.len(), want.len(), "{}", input.display());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "{} line {}", input.display(), i + 1);
+        }
+    }
+}

@@ -27,7 +27,9 @@ measure('deriveAddress evm', 1, (i) => { sink += waas.deriveAddress('ethereum', 
 measure('deriveAddress tron', 1, (i) => { sink += waas.deriveAddress('tron', XPUB, i % 100000).length; });
 measure('deriveAddresses evm x1000', 1000, (i) => { sink += waas.deriveAddresses('ethereum', XPUB, (i % 1000) * 1000, 1000).length; });
 measure('canonicalAddress evm', 1, () => { sink += waas.canonicalAddress('ethereum', '0x9858effd232b4033e47d90003d41ec34ecaeda94').length; });
-if (typeof waas.verifyWebhook === 'function') {
-  // TODO(webhook branch): measure verifyWebhook with the same inputs as the native side.
-}
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const TS = 1700000000;
+const body = '{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{"amount":"12.5","token":"USDT","wallet_id":"vw_1"}}';
+const sig = waas.signWebhook(SECRET, 'msg_1', TS, body);
+measure('verifyWebhook', 1, () => { waas.verifyWebhook(SECRET, 'msg_1', TS, body, sig, TS + 1); sink++; });
 if (sink === 0) throw new Error('nothing computed');

@@ -47,11 +47,17 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js"'
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_ROOT/bin/wasm-bindgen-test-runner"
-# Size matters for a browser download: fat LTO and abort on panic, for this build only.
-export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_PANIC=abort
+# Size matters for a browser download: fat LTO, abort on panic and opt-level "z", except for the
+# elliptic-curve and hash crates that derivation and verification spend their time in (level 3).
+# For this build only: native builds keep the workspace profile.
+export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+SPEED=()
+for crate in k256 elliptic-curve primeorder sha2 sha3 keccak hmac bip32; do
+  SPEED+=(--config "profile.release.package.$crate.opt-level=3")
+done
 log "cargo build -p waas-wasm --target wasm32-unknown-unknown (Debian rustc-web, -Zbuild-std)"
 /usr/bin/cargo build --release --locked -p waas-wasm --target wasm32-unknown-unknown \
-  -Zbuild-std=std,panic_abort --target-dir "$TARGET_DIR"
+  -Zbuild-std=std,panic_abort --target-dir "$TARGET_DIR" "${SPEED[@]}"
 WASM="$TARGET_DIR/wasm32-unknown-unknown/release/waas_wasm.wasm"
 
 # 4. wasm-opt (binaryen) on cargo's output, before wasm-bindgen: Debian's binaryen 108 breaks the
@@ -60,7 +66,7 @@ VERSION="$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)"
 INPUT="$WASM"
 if command -v wasm-opt >/dev/null; then
   OPTIMIZED="$(dirname "$WASM")/waas_wasm.opt.wasm"
-  if wasm-opt -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  if wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
     "$WASM" -o "$OPTIMIZED"; then
     INPUT="$OPTIMIZED"

@@ -8,6 +8,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const XPUB: &str = "xpub6EF8jXqFeFEW5bwMU7RpQtHkzE4KJxcqJtvkCjJumzW8CPpacXkb92ek4WzLQXjL93HycJwTPUAcuNxCqFPKKU5m5Z2Vq4nCyh5CyPeBFFr";
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const TS: i64 = 1_700_000_000;
 const BUDGET: Duration = Duration::from_secs(2);
 
 /// Runs `f` (which does `per_call` operations) for about BUDGET and prints operations per second.
@@ -48,5 +50,17 @@ fn main() {
             .unwrap(),
         );
     });
-    // TODO(webhook branch): "verifyWebhook" once waas-ffi exposes verify_webhook.
+    let body = r#"{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{"amount":"12.5","token":"USDT","wallet_id":"vw_1"}}"#;
+    let sig = waas_ffi::sign_webhook(SECRET.into(), "msg_1".into(), TS, body.into()).unwrap();
+    measure("verifyWebhook", 1, |_| {
+        waas_ffi::verify_webhook(
+            SECRET.into(),
+            "msg_1".into(),
+            TS,
+            body.into(),
+            sig.clone(),
+            TS + 1,
+        )
+        .unwrap();
+    });
 }

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 use waas_core::keys::{ExtendedPublicKey, Mnemonic};
-use waas_core::{Address, Amount, Family, Registry};
+use waas_core::{access, webhook, Address, Amount, Family, Registry};
 
 uniffi::setup_scaffolding!("waas");
 
@@ -74,7 +74,7 @@ pub fn chain_family(chain: String) -> Result<ChainFamily> {
 /// The deposit address of virtual wallet `index` under an account xpub, in canonical form.
 #[uniffi::export]
 pub fn derive_address(chain: String, xpub: String, index: u32) -> Result<String> {
-    Ok(DepositKey::new(chain, xpub)?.derive_address(index)?)
+    DepositKey::new(chain, xpub)?.derive_address(index)
 }
 
 /// The deposit addresses of virtual wallets `start .. start + count`, in canonical form.
@@ -163,4 +163,122 @@ impl DepositKey {
             .map(ToString::to_string)
             .collect())
     }
+}
+
+/// The `webhook-signature` value (`v1,` + base64 HMAC-SHA256) of a delivery whose body is text.
+#[uniffi::export]
+pub fn sign_webhook(secret: String, id: String, timestamp: i64, body: String) -> Result<String> {
+    let secret = webhook::WebhookSecret::parse(&secret)?;
+    Ok(webhook::sign(&secret, &id, timestamp, body.as_bytes())?.signature)
+}
+
+/// Verifies a Standard Webhooks delivery whose body is text, with the default tolerance (300 s
+/// either side of `now_seconds`); fails with `INVALID_SIGNATURE`, `TIMESTAMP_OUT_OF_TOLERANCE` or
+/// `INVALID_SECRET`. [`WebhookVerifier`] takes raw bytes, several secrets and a tolerance.
+#[uniffi::export]
+pub fn verify_webhook(
+    secret: String,
+    id: String,
+    timestamp: i64,
+    body: String,
+    signature_header: String,
+    now_seconds: i64,
+) -> Result<()> {
+    let secret = webhook::WebhookSecret::parse(&secret)?;
+    Ok(webhook::verify(
+        &secret,
+        &id,
+        &timestamp.to_string(),
+        &signature_header,
+        body.as_bytes(),
+        now_seconds,
+    )?)
+}
+
+/// A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance.
+#[derive(Debug, uniffi::Object)]
+pub struct WebhookVerifier {
+    inner: webhook::Verifier,
+}
+
+#[uniffi::export]
+impl WebhookVerifier {
+    /// A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
+    #[uniffi::constructor]
+    pub fn new(secrets: Vec<String>, tolerance_seconds: u64) -> Result<Arc<WebhookVerifier>> {
+        let secrets = secrets
+            .iter()
+            .map(|s| webhook::WebhookSecret::parse(s))
+            .collect::<waas_core::Result<Vec<_>>>()?;
+        Ok(Arc::new(WebhookVerifier {
+            inner: webhook::Verifier::with_secrets(secrets)?.tolerance(tolerance_seconds),
+        }))
+    }
+
+    /// Verifies a delivery: the three header values exactly as received, the raw body bytes and
+    /// the current time in seconds.
+    pub fn verify(
+        &self,
+        id: String,
+        timestamp: String,
+        body: Vec<u8>,
+        signature_header: String,
+        now_seconds: i64,
+    ) -> Result<()> {
+        Ok(self
+            .inner
+            .verify(&id, &timestamp, &signature_header, &body, now_seconds)?)
+    }
+}
+
+/// Validates a webhook envelope (JSON text) and returns its normalized JSON; `lenient` also
+/// accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
+#[uniffi::export]
+pub fn check_envelope(json: String, lenient: bool) -> Result<String> {
+    let mode = if lenient {
+        webhook::Mode::Lenient
+    } else {
+        webhook::Mode::Strict
+    };
+    Ok(webhook::Envelope::parse(json.as_bytes(), mode)?.to_json())
+}
+
+/// Replays a ledger scenario (JSON Lines) and returns its output (JSON Lines, ending with the
+/// `{"state":...}` line that holds the reserve reports).
+#[uniffi::export]
+pub fn replay_ledger(jsonl: String) -> String {
+    waas_core::scenario::replay(&jsonl)
+}
+
+/// A newly generated API key: show `key` once, store only `hash`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewApiKey {
+    /// The key text (secret; shown once).
+    pub key: String,
+    /// SHA-256 of the key, 64 hex digits: what the platform stores.
+    pub hash: String,
+    /// A non-secret hint for listings (prefix and first characters).
+    pub hint: String,
+    /// `sandbox` or `live`.
+    pub environment: String,
+}
+
+/// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
+#[uniffi::export]
+pub fn new_api_key(environment: String) -> Result<NewApiKey> {
+    let environment = access::Environment::parse(&environment)?;
+    let key = access::ApiKey::generate(environment)?;
+    Ok(NewApiKey {
+        key: key.expose().to_owned(),
+        hash: key.hash().to_hex(),
+        hint: key.hint(),
+        environment: environment.as_str().to_owned(),
+    })
+}
+
+/// The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text
+/// is not a waas key.
+#[uniffi::export]
+pub fn hash_api_key(key: String) -> Result<String> {
+    Ok(access::ApiKey::parse(&key)?.hash().to_hex())
 }

@@ -94,20 +94,29 @@ async function main() {
   $('status').dataset.state = 'ready';
 }
 
-// The reserve report is part of the last {"state": ...} line of the replay output.
+// The reserve reports are in the last {"state": ...} line of the replay output, keyed
+// client/blockchain/token (see docs/LEDGER.md).
 function renderReserves(output) {
   const lines = output.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
   const state = [...lines].reverse().find((l) => l.state)?.state;
-  const reserves = state?.reserves ?? [];
+  const reserves = Object.entries(state?.reserves ?? {});
+  const cols = ['holding', 'in_transit', 'liabilities', 'ratio', 'leverage', 'withdrawable'];
   const table = $('reserve-result');
-  const cols = reserves.length ? Object.keys(reserves[0]) : [];
-  table.tHead.innerHTML = `<tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr>`;
+  table.tHead.innerHTML = `<tr><th>client/blockchain/token</th>${cols.map((c) => `<th>${c}</th>`).join('')}</tr>`;
   const body = table.tBodies[0];
   body.replaceChildren();
-  for (const r of reserves) {
+  for (const [key, r] of reserves) {
     const row = body.insertRow();
-    for (const c of cols) row.insertCell().textContent = typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c]);
+    row.dataset.key = key;
+    row.insertCell().textContent = key;
+    for (const c of cols) {
+      const cell = row.insertCell();
+      cell.dataset.col = c;
+      cell.textContent = r[c] === null || r[c] === undefined ? '—' : String(r[c]);
+    }
   }
+  const failed = lines.filter((l) => l.ok === false).length;
+  $('reserve-summary').textContent = `${lines.length - 1} commands replayed, ${failed} refused; ${reserves.length} reserve reports`;
   table.hidden = false;
 }
 

@@ -3,9 +3,14 @@
 //! This crate only translates: JavaScript values in, core calls, JavaScript values out. Every
 //! rule lives in `waas-core`. Errors are JavaScript `Error` objects whose `code` property is the
 //! core's stable code (e.g. `INVALID_ADDRESS`) and whose message is `CODE: human message`.
+//!
+//! Mnemonics are deliberately not part of this surface: a seed phrase does not belong in a web
+//! page, and leaving BIP-39 out keeps the download small. Pages work from account xpubs; the
+//! uniffi bindings (mobile wallets) do offer `account_xpub`.
 
 use std::sync::OnceLock;
 use waas_core::keys::ExtendedPublicKey;
+use waas_core::{access, webhook};
 use waas_core::{Address, Amount, Error, ErrorCode, Family, Registry};
 use wasm_bindgen::prelude::*;
 
@@ -125,18 +130,150 @@ pub fn from_base_units(units: &str, decimals_: f64) -> Result<String, JsValue> {
         .map(|a| a.to_string()))
 }
 
-/// The xpub of the holding-wallet key m/44'/coin'/account'/0 of a BIP-39 mnemonic.
-#[wasm_bindgen(js_name = accountXpub)]
-pub fn account_xpub(
-    chain: &str,
-    mnemonic: &str,
-    passphrase: &str,
-    account: f64,
+/// A JavaScript number of seconds as an `i64`, or `INVALID_ARGUMENT` when it is not whole.
+fn whole_seconds(value: f64, what: &str) -> waas_core::Result<i64> {
+    // 2^63 is exactly representable; every whole f64 in [-2^63, 2^63) converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if value.fract() == 0.0 && (-LIMIT..LIMIT).contains(&value) {
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(value as i64)
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{what} must be a whole number of seconds, not {value}"),
+        ))
+    }
+}
+
+/// A `webhook-timestamp` as the header text: a string is taken as received (the core checks
+/// it), a number is written in decimal.
+fn timestamp_header(value: &JsValue) -> waas_core::Result<String> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    match value.as_f64() {
+        Some(n) => Ok(whole_seconds(n, "timestamp")?.to_string()),
+        None => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "timestamp must be a number of seconds (or the header text)",
+        )),
+    }
+}
+
+/// A body as bytes: a string is encoded as UTF-8, a `Uint8Array` is taken as is.
+fn body_bytes(value: &JsValue) -> waas_core::Result<Vec<u8>> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    if value.is_instance_of::<js_sys::Uint8Array>() {
+        return Ok(js_sys::Uint8Array::new(value).to_vec());
+    }
+    Err(Error::new(
+        ErrorCode::InvalidArgument,
+        "body must be a string or a Uint8Array",
+    ))
+}
+
+/// The `webhook-signature` value (`v1,` + base64 HMAC-SHA256) of a delivery.
+///
+/// `secret` is `whsec_` + base64; `timestamp` is in seconds; `body` is the exact text or bytes sent.
+#[wasm_bindgen(js_name = signWebhook)]
+pub fn sign_webhook(
+    secret: &str,
+    id: &str,
+    timestamp: f64,
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
 ) -> Result<String, JsValue> {
     run((|| {
-        let family = family(chain)?;
-        let account = whole_u32(account, "account", ErrorCode::InvalidIndex)?;
-        let mnemonic = waas_core::keys::Mnemonic::parse(mnemonic)?;
-        Ok(waas_core::keys::account_xpub(&mnemonic, passphrase, family, account)?.to_string())
+        let secret = webhook::WebhookSecret::parse(secret)?;
+        let timestamp = whole_seconds(timestamp, "timestamp")?;
+        let body = body_bytes(&body)?;
+        Ok(webhook::sign(&secret, id, timestamp, &body)?.signature)
     })())
+}
+
+/// Verifies a Standard Webhooks delivery; returns nothing, throws `INVALID_SIGNATURE`,
+/// `TIMESTAMP_OUT_OF_TOLERANCE` or `INVALID_SECRET`.
+///
+/// `timestamp` is in seconds (or the `webhook-timestamp` header text as received), `body` the
+/// exact text or bytes received, `nowSeconds` the current time; `toleranceSeconds` defaults to the
+/// core's 300 s either side.
+#[wasm_bindgen(js_name = verifyWebhook)]
+pub fn verify_webhook(
+    secret: &str,
+    id: &str,
+    #[wasm_bindgen(unchecked_param_type = "number | string")] timestamp: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+    #[wasm_bindgen(js_name = signatureHeader)] signature_header: &str,
+    #[wasm_bindgen(js_name = nowSeconds)] now_seconds: f64,
+    #[wasm_bindgen(js_name = toleranceSeconds)] tolerance_seconds: Option<f64>,
+) -> Result<(), JsValue> {
+    run((|| {
+        let mut verifier = webhook::Verifier::new(webhook::WebhookSecret::parse(secret)?);
+        if let Some(t) = tolerance_seconds {
+            let t = whole_seconds(t, "toleranceSeconds")?;
+            let t = u64::try_from(t).map_err(|_| {
+                Error::new(ErrorCode::InvalidArgument, "toleranceSeconds is negative")
+            })?;
+            verifier = verifier.tolerance(t);
+        }
+        let timestamp = timestamp_header(&timestamp)?;
+        let body = body_bytes(&body)?;
+        let now = whole_seconds(now_seconds, "nowSeconds")?;
+        verifier.verify(id, &timestamp, signature_header, &body, now)
+    })())
+}
+
+/// Validates a webhook envelope (JSON text) and returns its normalized JSON; `lenient` also
+/// accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
+#[wasm_bindgen(js_name = checkEnvelope)]
+pub fn check_envelope(json: &str, lenient: bool) -> Result<String, JsValue> {
+    let mode = if lenient {
+        webhook::Mode::Lenient
+    } else {
+        webhook::Mode::Strict
+    };
+    run(webhook::Envelope::parse(json.as_bytes(), mode).map(|e| e.to_json()))
+}
+
+/// Replays a ledger scenario (JSON Lines) and returns its output (JSON Lines, ending with the
+/// `{"state":...}` line that holds the reserve reports).
+#[wasm_bindgen(js_name = replayLedger)]
+pub fn replay_ledger(jsonl: &str) -> String {
+    waas_core::scenario::replay(jsonl)
+}
+
+/// A newly generated API key: show `key` once, store only `hash`.
+#[wasm_bindgen(getter_with_clone)]
+pub struct NewApiKey {
+    /// The key text (secret; shown once).
+    pub key: String,
+    /// SHA-256 of the key, 64 hex digits: what the platform stores.
+    pub hash: String,
+    /// A non-secret hint for listings (prefix and first characters).
+    pub hint: String,
+    /// `sandbox` or `live`.
+    pub environment: String,
+}
+
+/// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
+#[wasm_bindgen(js_name = newApiKey)]
+pub fn new_api_key(environment: &str) -> Result<NewApiKey, JsValue> {
+    run((|| {
+        let environment = access::Environment::parse(environment)?;
+        let key = access::ApiKey::generate(environment)?;
+        Ok(NewApiKey {
+            key: key.expose().to_owned(),
+            hash: key.hash().to_hex(),
+            hint: key.hint(),
+            environment: environment.as_str().to_owned(),
+        })
+    })())
+}
+
+/// The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text
+/// is not a waas key.
+#[wasm_bindgen(js_name = hashApiKey)]
+pub fn hash_api_key(key: &str) -> Result<String, JsValue> {
+    run(access::ApiKey::parse(key).map(|k| k.hash().to_hex()))
 }

@@ -497,6 +497,62 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -537,6 +593,24 @@ fileprivate struct FfiConverterString: FfiConverter {
         let len = Int32(value.utf8.count)
         writeInt(&buf, len)
         writeBytes(&buf, value.utf8)
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
     }
 }
 
@@ -735,6 +809,243 @@ public func FfiConverterTypeDepositKey_lower(_ value: DepositKey) -> UInt64 {
 }
 
 
+
+
+
+
+/**
+ * A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance.
+ */
+public protocol WebhookVerifierProtocol: AnyObject, Sendable {
+    
+    /**
+     * Verifies a delivery: the three header values exactly as received, the raw body bytes and
+     * the current time in seconds.
+     */
+    func verify(id: String, timestamp: String, body: Data, signatureHeader: String, nowSeconds: Int64) throws 
+    
+}
+/**
+ * A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance.
+ */
+open class WebhookVerifier: WebhookVerifierProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_waas_ffi_fn_clone_webhookverifier(self.handle, $0) }
+    }
+    /**
+     * A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
+     */
+public convenience init(secrets: [String], toleranceSeconds: UInt64)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_constructor_webhookverifier_new(
+        FfiConverterSequenceString.lower(secrets),
+        FfiConverterUInt64.lower(toleranceSeconds),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_waas_ffi_fn_free_webhookverifier(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Verifies a delivery: the three header values exactly as received, the raw body bytes and
+     * the current time in seconds.
+     */
+open func verify(id: String, timestamp: String, body: Data, signatureHeader: String, nowSeconds: Int64)throws   {try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_method_webhookverifier_verify(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(timestamp),
+        FfiConverterData.lower(body),
+        FfiConverterString.lower(signatureHeader),
+        FfiConverterInt64.lower(nowSeconds),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookVerifier: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WebhookVerifier
+
+    public static func lift(_ handle: UInt64) throws -> WebhookVerifier {
+        return WebhookVerifier(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WebhookVerifier) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookVerifier {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WebhookVerifier, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookVerifier_lift(_ handle: UInt64) throws -> WebhookVerifier {
+    return try FfiConverterTypeWebhookVerifier.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookVerifier_lower(_ value: WebhookVerifier) -> UInt64 {
+    return FfiConverterTypeWebhookVerifier.lower(value)
+}
+
+
+
+
+/**
+ * A newly generated API key: show `key` once, store only `hash`.
+ */
+public struct NewApiKey: Equatable, Hashable {
+    /**
+     * The key text (secret; shown once).
+     */
+    public var key: String
+    /**
+     * SHA-256 of the key, 64 hex digits: what the platform stores.
+     */
+    public var hash: String
+    /**
+     * A non-secret hint for listings (prefix and first characters).
+     */
+    public var hint: String
+    /**
+     * `sandbox` or `live`.
+     */
+    public var environment: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The key text (secret; shown once).
+         */key: String, 
+        /**
+         * SHA-256 of the key, 64 hex digits: what the platform stores.
+         */hash: String, 
+        /**
+         * A non-secret hint for listings (prefix and first characters).
+         */hint: String, 
+        /**
+         * `sandbox` or `live`.
+         */environment: String) {
+        self.key = key
+        self.hash = hash
+        self.hint = hint
+        self.environment = environment
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewApiKey: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewApiKey: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewApiKey {
+        return
+            try NewApiKey(
+                key: FfiConverterString.read(from: &buf), 
+                hash: FfiConverterString.read(from: &buf), 
+                hint: FfiConverterString.read(from: &buf), 
+                environment: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewApiKey, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterString.write(value.hint, into: &buf)
+        FfiConverterString.write(value.environment, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewApiKey_lift(_ buf: RustBuffer) throws -> NewApiKey {
+    return try FfiConverterTypeNewApiKey.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewApiKey_lower(_ value: NewApiKey) -> RustBuffer {
+    return FfiConverterTypeNewApiKey.lower(value)
+}
 
 
 /**
@@ -962,6 +1273,19 @@ public func chainFamily(chain: String)throws  -> ChainFamily  {
 })
 }
 /**
+ * Validates a webhook envelope (JSON text) and returns its normalized JSON; `lenient` also
+ * accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
+ */
+public func checkEnvelope(json: String, lenient: Bool)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_check_envelope(
+        FfiConverterString.lower(json),
+        FfiConverterBool.lower(lenient),uniffiCallStatus
+    )
+})
+}
+/**
  * The deposit address of virtual wallet `index` under an account xpub, in canonical form.
  */
 public func deriveAddress(chain: String, xpub: String, index: UInt32)throws  -> String  {
@@ -1001,6 +1325,55 @@ public func fromBaseUnits(units: String, decimals: UInt8)throws  -> String  {
 })
 }
 /**
+ * The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text
+ * is not a waas key.
+ */
+public func hashApiKey(key: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_hash_api_key(
+        FfiConverterString.lower(key),uniffiCallStatus
+    )
+})
+}
+/**
+ * Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
+ */
+public func newApiKey(environment: String)throws  -> NewApiKey  {
+    return try  FfiConverterTypeNewApiKey_lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_new_api_key(
+        FfiConverterString.lower(environment),uniffiCallStatus
+    )
+})
+}
+/**
+ * Replays a ledger scenario (JSON Lines) and returns its output (JSON Lines, ending with the
+ * `{"state":...}` line that holds the reserve reports).
+ */
+public func replayLedger(jsonl: String) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_replay_ledger(
+        FfiConverterString.lower(jsonl),uniffiCallStatus
+    )
+})
+}
+/**
+ * The `webhook-signature` value (`v1,` + base64 HMAC-SHA256) of a delivery whose body is text.
+ */
+public func signWebhook(secret: String, id: String, timestamp: Int64, body: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_sign_webhook(
+        FfiConverterString.lower(secret),
+        FfiConverterString.lower(id),
+        FfiConverterInt64.lower(timestamp),
+        FfiConverterString.lower(body),uniffiCallStatus
+    )
+})
+}
+/**
  * A decimal amount ("12.5") in integer base units of a token, as a decimal string.
  */
 public func toBaseUnits(amount: String, decimals: UInt8)throws  -> String  {
@@ -1011,6 +1384,23 @@ public func toBaseUnits(amount: String, decimals: UInt8)throws  -> String  {
         FfiConverterUInt8.lower(decimals),uniffiCallStatus
     )
 })
+}
+/**
+ * Verifies a Standard Webhooks delivery whose body is text, with the default tolerance (300 s
+ * either side of `now_seconds`); fails with `INVALID_SIGNATURE`, `TIMESTAMP_OUT_OF_TOLERANCE` or
+ * `INVALID_SECRET`. [`WebhookVerifier`] takes raw bytes, several secrets and a tolerance.
+ */
+public func verifyWebhook(secret: String, id: String, timestamp: Int64, body: String, signatureHeader: String, nowSeconds: Int64)throws   {try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_verify_webhook(
+        FfiConverterString.lower(secret),
+        FfiConverterString.lower(id),
+        FfiConverterInt64.lower(timestamp),
+        FfiConverterString.lower(body),
+        FfiConverterString.lower(signatureHeader),
+        FfiConverterInt64.lower(nowSeconds),uniffiCallStatus
+    )
+}
 }
 
 private enum InitializationResult {
@@ -1037,6 +1427,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_func_chain_family() != 16013) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_waas_ffi_checksum_func_check_envelope() != 44728) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_waas_ffi_checksum_func_derive_address() != 44798) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1046,7 +1439,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_func_from_base_units() != 51407) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_waas_ffi_checksum_func_hash_api_key() != 35480) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_new_api_key() != 46960) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_replay_ledger() != 48348) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_sign_webhook() != 4462) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_waas_ffi_checksum_func_to_base_units() != 57868) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_verify_webhook() != 542) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_method_depositkey_derive_address() != 57437) {
@@ -1061,7 +1469,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_method_depositkey_xpub() != 58059) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_waas_ffi_checksum_method_webhookverifier_verify() != 14045) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_waas_ffi_checksum_constructor_depositkey_new() != 42147) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_constructor_webhookverifier_new() != 3629) {
         return InitializationResult.apiChecksumMismatch
     }
 

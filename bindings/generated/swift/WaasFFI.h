@@ -278,6 +278,26 @@ RustBuffer uniffi_waas_ffi_fn_method_depositkey_family(uint64_t ptr, RustCallSta
 RustBuffer uniffi_waas_ffi_fn_method_depositkey_xpub(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_CLONE_WEBHOOKVERIFIER
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_CLONE_WEBHOOKVERIFIER
+uint64_t uniffi_waas_ffi_fn_clone_webhookverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FREE_WEBHOOKVERIFIER
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FREE_WEBHOOKVERIFIER
+void uniffi_waas_ffi_fn_free_webhookverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_CONSTRUCTOR_WEBHOOKVERIFIER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_CONSTRUCTOR_WEBHOOKVERIFIER_NEW
+uint64_t uniffi_waas_ffi_fn_constructor_webhookverifier_new(RustBuffer secrets, uint64_t tolerance_seconds, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_WEBHOOKVERIFIER_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_WEBHOOKVERIFIER_VERIFY
+void uniffi_waas_ffi_fn_method_webhookverifier_verify(uint64_t ptr, RustBuffer id, RustBuffer timestamp, RustBuffer body, RustBuffer signature_header, int64_t now_seconds, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ACCOUNT_XPUB
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ACCOUNT_XPUB
 RustBuffer uniffi_waas_ffi_fn_func_account_xpub(RustBuffer chain, RustBuffer mnemonic, RustBuffer passphrase, uint32_t account, RustCallStatus *_Nonnull out_status
@@ -291,6 +311,11 @@ RustBuffer uniffi_waas_ffi_fn_func_canonical_address(RustBuffer chain, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_CHAIN_FAMILY
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_CHAIN_FAMILY
 RustBuffer uniffi_waas_ffi_fn_func_chain_family(RustBuffer chain, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_CHECK_ENVELOPE
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_CHECK_ENVELOPE
+RustBuffer uniffi_waas_ffi_fn_func_check_envelope(RustBuffer json, int8_t lenient, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_DERIVE_ADDRESS
@@ -308,9 +333,34 @@ RustBuffer uniffi_waas_ffi_fn_func_derive_addresses(RustBuffer chain, RustBuffer
 RustBuffer uniffi_waas_ffi_fn_func_from_base_units(RustBuffer units, uint8_t decimals, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_HASH_API_KEY
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_HASH_API_KEY
+RustBuffer uniffi_waas_ffi_fn_func_hash_api_key(RustBuffer key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_NEW_API_KEY
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_NEW_API_KEY
+RustBuffer uniffi_waas_ffi_fn_func_new_api_key(RustBuffer environment, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_REPLAY_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_REPLAY_LEDGER
+RustBuffer uniffi_waas_ffi_fn_func_replay_ledger(RustBuffer jsonl, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_WEBHOOK
+RustBuffer uniffi_waas_ffi_fn_func_sign_webhook(RustBuffer secret, RustBuffer id, int64_t timestamp, RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_TO_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_TO_BASE_UNITS
 RustBuffer uniffi_waas_ffi_fn_func_to_base_units(RustBuffer amount, uint8_t decimals, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_WEBHOOK
+void uniffi_waas_ffi_fn_func_verify_webhook(RustBuffer secret, RustBuffer id, int64_t timestamp, RustBuffer body, RustBuffer signature_header, int64_t now_seconds, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_WAAS_FFI_RUSTBUFFER_ALLOC
@@ -591,6 +641,12 @@ uint16_t uniffi_waas_ffi_checksum_func_chain_family(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_CHECK_ENVELOPE
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_CHECK_ENVELOPE
+uint16_t uniffi_waas_ffi_checksum_func_check_envelope(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_DERIVE_ADDRESS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_DERIVE_ADDRESS
 uint16_t uniffi_waas_ffi_checksum_func_derive_address(void
@@ -609,9 +665,39 @@ uint16_t uniffi_waas_ffi_checksum_func_from_base_units(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_HASH_API_KEY
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_HASH_API_KEY
+uint16_t uniffi_waas_ffi_checksum_func_hash_api_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_NEW_API_KEY
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_NEW_API_KEY
+uint16_t uniffi_waas_ffi_checksum_func_new_api_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_REPLAY_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_REPLAY_LEDGER
+uint16_t uniffi_waas_ffi_checksum_func_replay_ledger(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_SIGN_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_SIGN_WEBHOOK
+uint16_t uniffi_waas_ffi_checksum_func_sign_webhook(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_TO_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_TO_BASE_UNITS
 uint16_t uniffi_waas_ffi_checksum_func_to_base_units(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_VERIFY_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_VERIFY_WEBHOOK
+uint16_t uniffi_waas_ffi_checksum_func_verify_webhook(void
     
 );
 #endif
@@ -639,9 +725,21 @@ uint16_t uniffi_waas_ffi_checksum_method_depositkey_xpub(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_METHOD_WEBHOOKVERIFIER_VERIFY
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_METHOD_WEBHOOKVERIFIER_VERIFY
+uint16_t uniffi_waas_ffi_checksum_method_webhookverifier_verify(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_CONSTRUCTOR_DEPOSITKEY_NEW
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_CONSTRUCTOR_DEPOSITKEY_NEW
 uint16_t uniffi_waas_ffi_checksum_constructor_depositkey_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_CONSTRUCTOR_WEBHOOKVERIFIER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_CONSTRUCTOR_WEBHOOKVERIFIER_NEW
+uint16_t uniffi_waas_ffi_checksum_constructor_webhookverifier_new(void
     
 );
 #endif

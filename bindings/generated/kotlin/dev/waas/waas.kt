@@ -681,13 +681,25 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_waas_ffi_checksum_func_chain_family(
     ): Int
+    external fun uniffi_waas_ffi_checksum_func_check_envelope(
+    ): Int
     external fun uniffi_waas_ffi_checksum_func_derive_address(
     ): Int
     external fun uniffi_waas_ffi_checksum_func_derive_addresses(
     ): Int
     external fun uniffi_waas_ffi_checksum_func_from_base_units(
     ): Int
+    external fun uniffi_waas_ffi_checksum_func_hash_api_key(
+    ): Int
+    external fun uniffi_waas_ffi_checksum_func_new_api_key(
+    ): Int
+    external fun uniffi_waas_ffi_checksum_func_replay_ledger(
+    ): Int
+    external fun uniffi_waas_ffi_checksum_func_sign_webhook(
+    ): Int
     external fun uniffi_waas_ffi_checksum_func_to_base_units(
+    ): Int
+    external fun uniffi_waas_ffi_checksum_func_verify_webhook(
     ): Int
     external fun uniffi_waas_ffi_checksum_method_depositkey_derive_address(
     ): Int
@@ -697,7 +709,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_waas_ffi_checksum_method_depositkey_xpub(
     ): Int
+    external fun uniffi_waas_ffi_checksum_method_webhookverifier_verify(
+    ): Int
     external fun uniffi_waas_ffi_checksum_constructor_depositkey_new(
+    ): Int
+    external fun uniffi_waas_ffi_checksum_constructor_webhookverifier_new(
     ): Int
     external fun ffi_waas_ffi_uniffi_contract_version(
     ): Int
@@ -733,11 +749,21 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_method_depositkey_xpub(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_clone_webhookverifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_waas_ffi_fn_free_webhookverifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_waas_ffi_fn_constructor_webhookverifier_new(`secrets`: RustBuffer.ByValue,`toleranceSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_waas_ffi_fn_method_webhookverifier_verify(`ptr`: Long,`id`: RustBuffer.ByValue,`timestamp`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,`signatureHeader`: RustBuffer.ByValue,`nowSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_waas_ffi_fn_func_account_xpub(`chain`: RustBuffer.ByValue,`mnemonic`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,`account`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_canonical_address(`chain`: RustBuffer.ByValue,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_chain_family(`chain`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_check_envelope(`json`: RustBuffer.ByValue,`lenient`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_derive_address(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,`index`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -745,8 +771,18 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_from_base_units(`units`: RustBuffer.ByValue,`decimals`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_hash_api_key(`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_new_api_key(`environment`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_replay_ledger(`jsonl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_sign_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_to_base_units(`amount`: RustBuffer.ByValue,`decimals`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_verify_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,`signatureHeader`: RustBuffer.ByValue,`nowSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun ffi_waas_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_waas_ffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -875,6 +911,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_func_chain_family() and 0xFFFF) != 16013) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_waas_ffi_checksum_func_check_envelope() and 0xFFFF) != 44728) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_waas_ffi_checksum_func_derive_address() and 0xFFFF) != 44798) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -884,7 +923,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_func_from_base_units() and 0xFFFF) != 51407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_waas_ffi_checksum_func_hash_api_key() and 0xFFFF) != 35480) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_new_api_key() and 0xFFFF) != 46960) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_replay_ledger() and 0xFFFF) != 48348) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_sign_webhook() and 0xFFFF) != 4462) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_waas_ffi_checksum_func_to_base_units() and 0xFFFF) != 57868) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_verify_webhook() and 0xFFFF) != 542) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_method_depositkey_derive_address() and 0xFFFF) != 57437) {
@@ -899,7 +953,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_method_depositkey_xpub() and 0xFFFF) != 58059) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_waas_ffi_checksum_method_webhookverifier_verify() and 0xFFFF) != 14045) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_waas_ffi_checksum_constructor_depositkey_new() and 0xFFFF) != 42147) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_constructor_webhookverifier_new() and 0xFFFF) != 3629) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1112,6 +1172,75 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 /**
  * @suppress
  */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterLong: FfiConverter<Long, Long> {
+    override fun lift(value: Long): Long {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Long {
+        return buf.getLong()
+    }
+
+    override fun lower(value: Long): Long {
+        return value
+    }
+
+    override fun allocationSize(value: Long) = 8UL
+
+    override fun write(value: Long, buf: ByteBuffer) {
+        buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
+    override fun lift(value: Byte): Boolean {
+        return value.toInt() != 0
+    }
+
+    override fun read(buf: ByteBuffer): Boolean {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: Boolean): Byte {
+        return if (value) 1.toByte() else 0.toByte()
+    }
+
+    override fun allocationSize(value: Boolean) = 1UL
+
+    override fun write(value: Boolean, buf: ByteBuffer) {
+        buf.put(lower(value))
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     // Note: we don't inherit from FfiConverterRustBuffer, because we use a
     // special encoding when lowering/lifting.  We can use `RustBuffer.len` to
@@ -1163,6 +1292,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
     }
 }
 
@@ -1515,6 +1663,356 @@ public object FfiConverterTypeDepositKey: FfiConverter<DepositKey, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance.
+ */
+public interface WebhookVerifierInterface {
+    
+    /**
+     * Verifies a delivery: the three header values exactly as received, the raw body bytes and
+     * the current time in seconds.
+     */
+    fun `verify`(`id`: kotlin.String, `timestamp`: kotlin.String, `body`: kotlin.ByteArray, `signatureHeader`: kotlin.String, `nowSeconds`: kotlin.Long)
+    
+    companion object
+}
+
+/**
+ * A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance.
+ */
+open class WebhookVerifier: Disposable, AutoCloseable, WebhookVerifierInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
+     */
+    constructor(`secrets`: List<kotlin.String>, `toleranceSeconds`: kotlin.ULong) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_constructor_webhookverifier_new(
+    
+        
+        FfiConverterSequenceString.lower(`secrets`),
+        FfiConverterULong.lower(`toleranceSeconds`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_waas_ffi_fn_free_webhookverifier(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_waas_ffi_fn_clone_webhookverifier(handle, status)
+        }
+    }
+
+    
+    /**
+     * Verifies a delivery: the three header values exactly as received, the raw body bytes and
+     * the current time in seconds.
+     */
+    @Throws(WaasException::class)override fun `verify`(`id`: kotlin.String, `timestamp`: kotlin.String, `body`: kotlin.ByteArray, `signatureHeader`: kotlin.String, `nowSeconds`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_method_webhookverifier_verify(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`timestamp`),
+        FfiConverterByteArray.lower(`body`),
+        FfiConverterString.lower(`signatureHeader`),
+        FfiConverterLong.lower(`nowSeconds`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookVerifier: FfiConverter<WebhookVerifier, Long> {
+    override fun lower(value: WebhookVerifier): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): WebhookVerifier {
+        return WebhookVerifier(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): WebhookVerifier {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: WebhookVerifier) = 8UL
+
+    override fun write(value: WebhookVerifier, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * A newly generated API key: show `key` once, store only `hash`.
+ */
+data class NewApiKey (
+    /**
+     * The key text (secret; shown once).
+     */
+    var `key`: kotlin.String
+    , 
+    /**
+     * SHA-256 of the key, 64 hex digits: what the platform stores.
+     */
+    var `hash`: kotlin.String
+    , 
+    /**
+     * A non-secret hint for listings (prefix and first characters).
+     */
+    var `hint`: kotlin.String
+    , 
+    /**
+     * `sandbox` or `live`.
+     */
+    var `environment`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNewApiKey: FfiConverterRustBuffer<NewApiKey> {
+    override fun read(buf: ByteBuffer): NewApiKey {
+        return NewApiKey(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NewApiKey) = (
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterString.allocationSize(value.`hint`) +
+            FfiConverterString.allocationSize(value.`environment`)
+    )
+
+    override fun write(value: NewApiKey, buf: ByteBuffer) {
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterString.write(value.`hint`, buf)
+            FfiConverterString.write(value.`environment`, buf)
+    }
+}
+
+
 
 /**
  * The key and address family of a blockchain.
@@ -1713,6 +2211,23 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
     
 
         /**
+         * Validates a webhook envelope (JSON text) and returns its normalized JSON; `lenient` also
+         * accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
+         */
+    @Throws(WaasException::class) fun `checkEnvelope`(`json`: kotlin.String, `lenient`: kotlin.Boolean): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_check_envelope(
+    
+        
+        FfiConverterString.lower(`json`),
+        FfiConverterBoolean.lower(`lenient`),_status)
+}
+    )
+    }
+    
+
+        /**
          * The deposit address of virtual wallet `index` under an account xpub, in canonical form.
          */
     @Throws(WaasException::class) fun `deriveAddress`(`chain`: kotlin.String, `xpub`: kotlin.String, `index`: kotlin.UInt): kotlin.String {
@@ -1764,6 +2279,70 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
     
 
         /**
+         * The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text
+         * is not a waas key.
+         */
+    @Throws(WaasException::class) fun `hashApiKey`(`key`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_hash_api_key(
+    
+        
+        FfiConverterString.lower(`key`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
+         */
+    @Throws(WaasException::class) fun `newApiKey`(`environment`: kotlin.String): NewApiKey {
+            return FfiConverterTypeNewApiKey.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_new_api_key(
+    
+        
+        FfiConverterString.lower(`environment`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Replays a ledger scenario (JSON Lines) and returns its output (JSON Lines, ending with the
+         * `{"state":...}` line that holds the reserve reports).
+         */ fun `replayLedger`(`jsonl`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_replay_ledger(
+    
+        
+        FfiConverterString.lower(`jsonl`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The `webhook-signature` value (`v1,` + base64 HMAC-SHA256) of a delivery whose body is text.
+         */
+    @Throws(WaasException::class) fun `signWebhook`(`secret`: kotlin.String, `id`: kotlin.String, `timestamp`: kotlin.Long, `body`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_sign_webhook(
+    
+        
+        FfiConverterString.lower(`secret`),
+        FfiConverterString.lower(`id`),
+        FfiConverterLong.lower(`timestamp`),
+        FfiConverterString.lower(`body`),_status)
+}
+    )
+    }
+    
+
+        /**
          * A decimal amount ("12.5") in integer base units of a token, as a decimal string.
          */
     @Throws(WaasException::class) fun `toBaseUnits`(`amount`: kotlin.String, `decimals`: kotlin.UByte): kotlin.String {
@@ -1777,6 +2356,27 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 }
     )
     }
+    
+
+        /**
+         * Verifies a Standard Webhooks delivery whose body is text, with the default tolerance (300 s
+         * either side of `now_seconds`); fails with `INVALID_SIGNATURE`, `TIMESTAMP_OUT_OF_TOLERANCE` or
+         * `INVALID_SECRET`. [`WebhookVerifier`] takes raw bytes, several secrets and a tolerance.
+         */
+    @Throws(WaasException::class) fun `verifyWebhook`(`secret`: kotlin.String, `id`: kotlin.String, `timestamp`: kotlin.Long, `body`: kotlin.String, `signatureHeader`: kotlin.String, `nowSeconds`: kotlin.Long)
+        = 
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_verify_webhook(
+    
+        
+        FfiConverterString.lower(`secret`),
+        FfiConverterString.lower(`id`),
+        FfiConverterLong.lower(`timestamp`),
+        FfiConverterString.lower(`body`),
+        FfiConverterString.lower(`signatureHeader`),
+        FfiConverterLong.lower(`nowSeconds`),_status)
+}
+    
     
 
 

@@ -2,7 +2,7 @@
 """Writes tests/vectors/amounts.json: decimal amount <-> integer base units, good and bad, with the
 expected values computed here by plain integer arithmetic (independent of waas and of rust_decimal).
 
-    python3 tests/vectors/gen/amounts.py
+    python3 tests/vectors/tools/gen_amounts.py
 """
 import json
 import os
@@ -81,7 +81,7 @@ def main():
     bad += [{"op": "fromBaseUnits", "input": u, "decimals": d, "code": "INVALID_AMOUNT"} for u, d in BAD_FROM_BASE]
     out = {
         "format": "waas.amounts.v1",
-        "source": "tests/vectors/gen/amounts.py (integer arithmetic in Python, independent of waas); "
+        "source": "tests/vectors/tools/gen_amounts.py (integer arithmetic in Python, independent of waas); "
                   "rules: README 'Amounts' (no sign, exponent or blanks; at most the token's decimals; "
                   "28 significant digits; base units up to 2^128)",
         "to_base_units": good_to, "from_base_units": good_from, "errors": bad,

@@ -3,7 +3,7 @@
 waas: BIP-39 seeds (hashlib PBKDF2), BIP-32 (HMAC-SHA512 and secp256k1 arithmetic written here),
 Keccak-256 (pycryptodome), EIP-55 and Tron base58check (written here).
 
-    pip install pycryptodome && python3 tests/vectors/gen/derivation.py
+    pip install pycryptodome && python3 tests/vectors/tools/gen_derivation.py
 """
 import hashlib
 import hmac
@@ -170,7 +170,7 @@ def derivation():
     ]
     return {
         "format": "waas.derivation.v1",
-        "source": "tests/vectors/gen/derivation.py: BIP-39/BIP-32/secp256k1/EIP-55/base58check written "
+        "source": "tests/vectors/tools/gen_derivation.py: BIP-39/BIP-32/secp256k1/EIP-55/base58check written "
                   "independently of waas in Python (Keccak from pycryptodome); checked against the "
                   "published m/44'/60'/0'/0/0 address of the 'abandon ... about' mnemonic",
         "cases": cases, "errors": errors,
@@ -215,7 +215,7 @@ def addresses():
     ]
     return {
         "format": "waas.addresses.v1",
-        "source": "tests/vectors/gen/derivation.py (EIP-55 and base58check written independently of waas)",
+        "source": "tests/vectors/tools/gen_derivation.py (EIP-55 and base58check written independently of waas)",
         "valid": good, "invalid": bad,
     }
 

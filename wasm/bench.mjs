@@ -32,4 +32,8 @@ const TS = 1700000000;
 const body = '{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{"amount":"12.5","token":"USDT","wallet_id":"vw_1"}}';
 const sig = waas.signWebhook(SECRET, 'msg_1', TS, body);
 measure('verifyWebhook', 1, () => { waas.verifyWebhook(SECRET, 'msg_1', TS, body, sig, TS + 1); sink++; });
+const verifier = new waas.WebhookVerifier([SECRET]);
+measure('WebhookVerifier.verify', 1, () => { verifier.verify('msg_1', TS, body, sig, TS + 1); sink++; });
+const key = new waas.DepositKey('ethereum', XPUB);
+measure('DepositKey.deriveAddress evm', 1, (i) => { sink += key.deriveAddress(i % 100000).length; });
 if (sink === 0) throw new Error('nothing computed');

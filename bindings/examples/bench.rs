@@ -63,4 +63,20 @@ fn main() {
         )
         .unwrap();
     });
+    let verifier = waas_ffi::WebhookVerifier::new(vec![SECRET.into()], 300).unwrap();
+    measure("WebhookVerifier.verify", 1, |_| {
+        verifier
+            .verify(
+                "msg_1".into(),
+                TS.to_string(),
+                body.as_bytes().to_vec(),
+                sig.clone(),
+                TS + 1,
+            )
+            .unwrap();
+    });
+    let key = waas_ffi::DepositKey::new("ethereum".into(), XPUB.into()).unwrap();
+    measure("DepositKey.deriveAddress evm", 1, |i| {
+        black_box(key.derive_address(i % 100_000).unwrap());
+    });
 }

@@ -9,6 +9,11 @@ fun main() {
         println("tron addresses 0..2: " + key.deriveAddresses(0u, 3u).joinToString(" "))
     }
     println("12.5 USDT in base units: " + toBaseUnits("12.5", 6u.toUByte()))
+    val secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    val body = """{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{}}"""
+    val signature = signWebhook(secret, "msg_1", 1700000000L, body)
+    verifyWebhook(secret, "msg_1", 1700000000L, body, signature, 1700000005L) // throws if invalid
+    println("normalized envelope: " + checkEnvelope(body, false))
     try {
         canonicalAddress("ethereum", "0x123")
     } catch (e: WaasException.Failed) {

@@ -14,3 +14,18 @@ try {
 } catch (e) {
   console.log('refused:', e.code); // INVALID_AMOUNT
 }
+
+// Webhooks (Standard Webhooks): sign as the platform does, verify as a receiver must.
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const body = '{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{}}';
+const signature = waas.signWebhook(secret, 'msg_1', 1700000000, body);
+waas.verifyWebhook(secret, 'msg_1', 1700000000, body, signature, 1700000005); // throws if invalid
+console.log('webhook verified; envelope:', waas.checkEnvelope(body, false));
+
+// Ledger scenario replay: the last line holds the reserve reports.
+const out = waas.replayLedger([
+  '{"op":"create_account","client":"c1","account":"a1"}',
+  '{"op":"create_virtual_wallet","account":"a1","wallet":"vw1","blockchain":"ethereum"}',
+  '{"op":"deposit","tx":"0x1:0","to":"vw1","token":"USDT","amount":"25"}',
+].join('\n'));
+console.log('reserves:', JSON.stringify(JSON.parse(out.trim().split('\n').at(-1)).state.reserves));

@@ -16,3 +16,20 @@ try:
     waas.to_base_units("1.1234567", 6)
 except waas.WaasError as e:
     print("refused:", e.code)  # INVALID_AMOUNT
+
+# Webhooks (Standard Webhooks): sign as the platform does, verify as a receiver must.
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+BODY = '{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{}}'
+signature = waas.sign_webhook(SECRET, "msg_1", 1700000000, BODY)
+waas.verify_webhook(SECRET, "msg_1", 1700000000, BODY, signature, 1700000005)  # raises if invalid
+print("webhook verified; envelope:", waas.check_envelope(BODY, False))
+
+# Ledger scenario replay: the last line holds the reserve reports.
+import json
+
+out = waas.replay_ledger("\n".join([
+    '{"op":"create_account","client":"c1","account":"a1"}',
+    '{"op":"create_virtual_wallet","account":"a1","wallet":"vw1","blockchain":"ethereum"}',
+    '{"op":"deposit","tx":"0x1:0","to":"vw1","token":"USDT","amount":"25"}',
+]))
+print("reserves:", json.dumps(json.loads(out.strip().split("\n")[-1])["state"]["reserves"]))

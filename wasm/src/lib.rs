@@ -211,11 +211,7 @@ pub fn verify_webhook(
     run((|| {
         let mut verifier = webhook::Verifier::new(webhook::WebhookSecret::parse(secret)?);
         if let Some(t) = tolerance_seconds {
-            let t = whole_seconds(t, "toleranceSeconds")?;
-            let t = u64::try_from(t).map_err(|_| {
-                Error::new(ErrorCode::InvalidArgument, "toleranceSeconds is negative")
-            })?;
-            verifier = verifier.tolerance(t);
+            verifier = verifier.tolerance(tolerance(t)?);
         }
         let timestamp = timestamp_header(&timestamp)?;
         let body = body_bytes(&body)?;
@@ -276,4 +272,108 @@ pub fn new_api_key(environment: &str) -> Result<NewApiKey, JsValue> {
 #[wasm_bindgen(js_name = hashApiKey)]
 pub fn hash_api_key(key: &str) -> Result<String, JsValue> {
     run(access::ApiKey::parse(key).map(|k| k.hash().to_hex()))
+}
+
+/// An account xpub bound to a blockchain: parse once, derive many deposit addresses.
+#[wasm_bindgen]
+pub struct DepositKey {
+    family: Family,
+    key: ExtendedPublicKey,
+}
+
+#[wasm_bindgen]
+impl DepositKey {
+    /// Parses `xpub` for the blockchain `chain` (id or alias).
+    #[wasm_bindgen(constructor)]
+    pub fn new(chain: &str, xpub: &str) -> Result<DepositKey, JsValue> {
+        run((|| {
+            Ok(DepositKey {
+                family: family(chain)?,
+                key: ExtendedPublicKey::parse(xpub)?,
+            })
+        })())
+    }
+
+    /// The canonical xpub text.
+    #[wasm_bindgen(getter)]
+    pub fn xpub(&self) -> String {
+        self.key.to_string()
+    }
+
+    /// The deposit address of virtual wallet `index`.
+    #[wasm_bindgen(js_name = deriveAddress)]
+    pub fn derive_address(&self, index: f64) -> Result<String, JsValue> {
+        run((|| {
+            let index = whole_u32(index, "index", ErrorCode::InvalidIndex)?;
+            Ok(self.key.derive_address(self.family, index)?.to_string())
+        })())
+    }
+
+    /// The deposit addresses of virtual wallets `start .. start + count`.
+    #[wasm_bindgen(js_name = deriveAddresses)]
+    pub fn derive_addresses(&self, start: f64, count: f64) -> Result<Vec<String>, JsValue> {
+        run((|| {
+            let start = whole_u32(start, "start", ErrorCode::InvalidIndex)?;
+            let count = whole_u32(count, "count", ErrorCode::InvalidArgument)?;
+            Ok(self
+                .key
+                .derive_addresses(self.family, start, count)?
+                .iter()
+                .map(ToString::to_string)
+                .collect())
+        })())
+    }
+}
+
+/// A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance,
+/// parsed once.
+#[wasm_bindgen]
+pub struct WebhookVerifier {
+    inner: webhook::Verifier,
+}
+
+#[wasm_bindgen]
+impl WebhookVerifier {
+    /// A verifier for these secrets (`whsec_` + base64 each); `toleranceSeconds` defaults to 300.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        secrets: Vec<String>,
+        #[wasm_bindgen(js_name = toleranceSeconds)] tolerance_seconds: Option<f64>,
+    ) -> Result<WebhookVerifier, JsValue> {
+        run((|| {
+            let secrets = secrets
+                .iter()
+                .map(|s| webhook::WebhookSecret::parse(s))
+                .collect::<waas_core::Result<Vec<_>>>()?;
+            let mut inner = webhook::Verifier::with_secrets(secrets)?;
+            if let Some(t) = tolerance_seconds {
+                inner = inner.tolerance(tolerance(t)?);
+            }
+            Ok(WebhookVerifier { inner })
+        })())
+    }
+
+    /// Verifies a delivery, like `verifyWebhook`; returns nothing, throws on failure.
+    pub fn verify(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_param_type = "number | string")] timestamp: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+        #[wasm_bindgen(js_name = signatureHeader)] signature_header: &str,
+        #[wasm_bindgen(js_name = nowSeconds)] now_seconds: f64,
+    ) -> Result<(), JsValue> {
+        run((|| {
+            let timestamp = timestamp_header(&timestamp)?;
+            let body = body_bytes(&body)?;
+            let now = whole_seconds(now_seconds, "nowSeconds")?;
+            self.inner
+                .verify(id, &timestamp, signature_header, &body, now)
+        })())
+    }
+}
+
+/// A tolerance in whole, non-negative seconds.
+fn tolerance(value: f64) -> waas_core::Result<u64> {
+    u64::try_from(whole_seconds(value, "toleranceSeconds")?)
+        .map_err(|_| Error::new(ErrorCode::InvalidArgument, "toleranceSeconds is negative"))
 }

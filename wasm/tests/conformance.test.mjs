@@ -40,6 +40,11 @@ const runners = {
         assert.equal(batch.at(-1), c.batch.last);
         batch.forEach((addr, i) =>
           assert.equal(waas.deriveAddress(c.chain, c.xpub, c.batch.start + i), addr));
+        const key = new waas.DepositKey(c.chain, c.xpub); // the object form
+        assert.equal(key.xpub, c.xpub);
+        assert.deepEqual(key.deriveAddresses(c.batch.start, c.batch.count), batch);
+        for (const a of c.addresses) assert.equal(key.deriveAddress(a.index), a.address);
+        key.free();
       });
     }
     for (const e of file.errors) {
@@ -76,9 +81,14 @@ const runners = {
         // the header text as received, and (when it is a plain number) the number form
         const forms = [c.timestamp, ...(canonicalTs(c.timestamp) ? [Number(c.timestamp)] : [])];
         for (const ts of forms) {
-          const call = () => waas.verifyWebhook(c.secret, c.id, ts, bodyOf(c), c.signature, c.now, tol);
-          if (c.expected.result === 'valid') assert.equal(call(), undefined);
-          else throwsCode(call, c.expected.code, c.name);
+          const calls = [
+            () => waas.verifyWebhook(c.secret, c.id, ts, bodyOf(c), c.signature, c.now, tol),
+            () => new waas.WebhookVerifier([c.secret], tol).verify(c.id, ts, bodyOf(c), c.signature, c.now),
+          ];
+          for (const call of calls) {
+            if (c.expected.result === 'valid') assert.equal(call(), undefined);
+            else throwsCode(call, c.expected.code, c.name);
+          }
         }
       });
     }
@@ -191,6 +201,11 @@ describe('JavaScript translation', () => {
     throwsCode(() => waas.verifyWebhook(secret, 'msg_1', 1614265330, 42, sig, 1614265330), 'INVALID_ARGUMENT', 'body 42');
     throwsCode(() => waas.verifyWebhook(secret, 'msg_1', 1614265330, 'hi', sig, 1614265330 + 301), 'TIMESTAMP_OUT_OF_TOLERANCE', 'late');
     waas.verifyWebhook(secret, 'msg_1', 1614265330, 'hi', sig, 1614265330 + 301, 400);
+    // rotation: a verifier with the new and the old secret accepts the old signature
+    const other = 'whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
+    new waas.WebhookVerifier([other, secret]).verify('msg_1', '1614265330', 'hi', sig, 1614265330);
+    throwsCode(() => new waas.WebhookVerifier([other]).verify('msg_1', 1614265330, 'hi', sig, 1614265330), 'INVALID_SIGNATURE', 'rotated out');
+    throwsCode(() => new waas.WebhookVerifier([]), 'INVALID_SECRET', 'no secret');
   });
   test('aliases resolve like the CLI', () => {
     assert.equal(waas.deriveAddress('eth', xpub, 0), waas.deriveAddress('ethereum', xpub, 0));

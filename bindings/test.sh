@@ -3,7 +3,8 @@
 #   1. wasm/build.sh            -> target/npm/{node,web}      (apt toolchain, wasm-bindgen-cli)
 #   2. bindings/build.sh --check -> target/bindings/{python,kotlin,swift}; Kotlin/Swift freshness
 #   3. Node suite (node --test wasm/tests/) against target/npm/node: every tests/vectors file
-#   4. Python suite (pytest bindings/tests) against target/bindings/python: every vector file
+#   4. Python suite (pytest bindings/tests) against target/bindings/python: every vector file, and
+#      random inputs compared with the native `waas` CLI
 #   5. examples/node and examples/python, run as a new user would
 #   6. the dashboard in headless chromium (examples/dashboard/e2e), screenshot target/dashboard.png
 # Exits non-zero when any step fails. Honors CARGO_TARGET_DIR for the cargo builds.
@@ -37,8 +38,10 @@ bindings/build.sh --check
 log "Node suite: node --test wasm/tests/"
 node --test wasm/tests/
 
-log "Python suite: pytest bindings/tests"
-PYTHONPATH="$ROOT/target/bindings/python" python3 -m pytest -q -p no:cacheprovider bindings/tests
+log "Python suite: pytest bindings/tests (vectors, and parity with the native waas CLI)"
+cargo build --release --locked -q -p waas-host --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
+WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/release/waas" PYTHONPATH="$ROOT/target/bindings/python" \
+  python3 -m pytest -q -p no:cacheprovider bindings/tests
 
 log "examples/python"
 PYTHONPATH="$ROOT/target/bindings/python" python3 examples/python/example.py

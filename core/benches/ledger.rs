@@ -6,6 +6,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::fmt::Write;
 use std::hint::black_box;
+use waas_core::automation::{Action, Rule, Share, Trigger};
 use waas_core::ledger::{Config, DepositRequest, Ledger};
 use waas_core::scenario::replay;
 use waas_core::Amount;
@@ -79,9 +80,88 @@ fn transfers(c: &mut Criterion) {
     group.finish();
 }
 
+const DEPOSITS: usize = 20_000;
+
+fn deposit(l: &mut Ledger, tx: &str) {
+    l.deposit(DepositRequest {
+        tx: tx.into(),
+        to: "vw1".into(),
+        token: "USDT".into(),
+        amount: Amount::parse("100", 6).unwrap(),
+        usd_price: rust_decimal::Decimal::ONE,
+    })
+    .unwrap();
+}
+
+fn with_rules(n: usize) -> Ledger {
+    let mut l = funded_ledger();
+    for i in 0..n {
+        l.add_rule(Rule {
+            id: format!("r{i}"),
+            wallet: "vw1".into(),
+            on: Trigger::Deposit,
+            token: "USDT".into(),
+            min_amount: None,
+            action: Action::Forward {
+                to: "vw2".into(),
+                share: Share::Percent(rust_decimal::Decimal::ONE),
+            },
+        })
+        .unwrap();
+    }
+    l
+}
+
+/// Deposits applied per second with 0, 1 and 16 forwarding rules, and, as the yardstick, a deposit
+/// followed by the same forward made by hand.
+fn automation(c: &mut Criterion) {
+    let txs: Vec<String> = (0..DEPOSITS).map(|i| format!("0xd{i}:0")).collect();
+    let mut group = c.benchmark_group("automation");
+    group.throughput(Throughput::Elements(DEPOSITS as u64));
+    for rules in [0usize, 1, 16] {
+        group.bench_function(format!("deposits_with_{rules}_rules"), |b| {
+            b.iter_batched(
+                || with_rules(rules),
+                |mut l| {
+                    for tx in &txs {
+                        deposit(&mut l, tx);
+                    }
+                    black_box(l)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    // The yardstick does by hand what a rule does: derive the movement's id from the deposit and
+    // compute 1% of it, then transfer.
+    let percent = rust_decimal::Decimal::ONE;
+    for forwards in [1usize, 16] {
+        group.bench_function(format!("deposits_then_{forwards}_manual_forwards"), |b| {
+            b.iter_batched(
+                funded_ledger,
+                |mut l| {
+                    for tx in &txs {
+                        deposit(&mut l, tx);
+                        for f in 0..forwards {
+                            let id = format!("manual:{f}:{tx}");
+                            let share = Amount::parse("100", 6).unwrap().as_decimal() * percent
+                                / rust_decimal::Decimal::ONE_HUNDRED;
+                            let amount = Amount::from_decimal(share).unwrap();
+                            l.transfer(&id, "vw1", "vw2", "USDT", amount).unwrap();
+                        }
+                    }
+                    black_box(l)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
-    targets = transfers
+    targets = transfers, automation
 }
 criterion_main!(benches);

@@ -65,6 +65,10 @@ pub enum ErrorCode {
     InvalidRule,
     /// Randomness could not be obtained from the platform.
     Entropy,
+    /// A transaction is malformed, inconsistent or cannot be signed.
+    InvalidTransaction,
+    /// A required private key was not supplied.
+    MissingKey,
 }
 
 impl ErrorCode {
@@ -99,6 +103,8 @@ impl ErrorCode {
             Self::Forbidden => "FORBIDDEN",
             Self::InvalidRule => "INVALID_RULE",
             Self::Entropy => "ENTROPY",
+            Self::InvalidTransaction => "INVALID_TRANSACTION",
+            Self::MissingKey => "MISSING_KEY",
         }
     }
 
@@ -198,6 +204,8 @@ pub mod err {
         forbidden => Forbidden,
         invalid_rule => InvalidRule,
         entropy => Entropy,
+        invalid_transaction => InvalidTransaction,
+        missing_key => MissingKey,
     }
 }
 

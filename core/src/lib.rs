@@ -7,6 +7,7 @@
 pub mod access;
 pub mod address;
 pub mod amount;
+pub mod automation;
 pub mod chain;
 pub mod error;
 pub mod keys;
@@ -14,6 +15,7 @@ pub mod ledger;
 pub mod random;
 pub mod reserve;
 pub mod scenario;
+pub mod tx;
 pub mod webhook;
 
 pub use address::Address;

@@ -6,6 +6,7 @@
 //! Unknown fields are refused (INVALID_COMMAND) so that a typo never passes silently.
 
 use crate::amount::{parse_decimal, Amount, MAX_DECIMALS};
+use crate::automation::{Action, ActionKind, Rule, RuleOutcome, Share, Trigger};
 use crate::error::{err, Error, Result};
 use crate::ledger::rules::WalletStatus;
 use crate::ledger::{Balance, Config, Contract, DepositRequest, Ledger, Movement, WalletKind};
@@ -185,8 +186,154 @@ struct ReserveCmd {
     token: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleCmd {
+    rule: String,
+    wallet: String,
+    on: String,
+    token: String,
+    min_amount: Option<String>,
+    action: RawAction,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    #[serde(rename = "type")]
+    kind: String,
+    to: Option<String>,
+    percent: Option<String>,
+    amount: Option<String>,
+    keep: Option<String>,
+    to_address: Option<String>,
+    fee: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleRef {
+    rule: String,
+}
+
+/// Builds a rule from its scenario form; every defect is INVALID_RULE.
+fn parse_rule(args: Value) -> Result<Rule> {
+    let bad = |m: String| err::invalid_rule(m);
+    let c: RuleCmd = serde_json::from_value(args).map_err(|e| bad(e.to_string()))?;
+    let on = match c.on.as_str() {
+        "deposit" => Trigger::Deposit,
+        "confirm" => Trigger::Confirm,
+        other => {
+            return Err(bad(format!(
+                "unknown trigger {other:?}; allowed: deposit, confirm"
+            )))
+        }
+    };
+    let amt = |field: &str, text: &str| {
+        amount(text).map_err(|e| bad(format!("{field}: {}", e.message())))
+    };
+    let a = c.action;
+    let allowed = |fields: &[(&str, bool)]| -> Result<()> {
+        for (name, present) in fields {
+            if *present {
+                return Err(bad(format!("action {} does not take `{name}`", a.kind)));
+            }
+        }
+        Ok(())
+    };
+    let share = || -> Result<Share> {
+        match (&a.percent, &a.amount) {
+            (Some(p), None) => Ok(Share::Percent(
+                parse_decimal(p).map_err(|e| bad(format!("percent: {}", e.message())))?,
+            )),
+            (None, Some(x)) => Ok(Share::Amount(amt("amount", x)?)),
+            _ => Err(bad(format!(
+                "action {} needs exactly one of `percent` and `amount`",
+                a.kind
+            ))),
+        }
+    };
+    let target = || {
+        a.to.clone()
+            .ok_or_else(|| bad(format!("action {} needs `to`", a.kind)))
+    };
+    let action = match a.kind.as_str() {
+        "forward" => {
+            allowed(&[
+                ("keep", a.keep.is_some()),
+                ("to_address", a.to_address.is_some()),
+                ("fee", a.fee.is_some()),
+            ])?;
+            Action::Forward {
+                to: target()?,
+                share: share()?,
+            }
+        }
+        "forward_excess" => {
+            allowed(&[
+                ("percent", a.percent.is_some()),
+                ("amount", a.amount.is_some()),
+                ("to_address", a.to_address.is_some()),
+                ("fee", a.fee.is_some()),
+            ])?;
+            let keep = a
+                .keep
+                .as_deref()
+                .ok_or_else(|| bad("action forward_excess needs `keep`".into()))?;
+            Action::ForwardExcess {
+                to: target()?,
+                keep: amt("keep", keep)?,
+            }
+        }
+        "withdraw" => {
+            allowed(&[("to", a.to.is_some()), ("keep", a.keep.is_some())])?;
+            let to_address = a
+                .to_address
+                .clone()
+                .ok_or_else(|| bad("action withdraw needs `to_address`".into()))?;
+            let fee = match &a.fee {
+                Some(f) => amt("fee", f)?,
+                None => Amount::ZERO,
+            };
+            Action::Withdraw {
+                to_address,
+                share: share()?,
+                fee,
+            }
+        }
+        "alert" => {
+            allowed(&[
+                ("to", a.to.is_some()),
+                ("percent", a.percent.is_some()),
+                ("amount", a.amount.is_some()),
+                ("keep", a.keep.is_some()),
+                ("to_address", a.to_address.is_some()),
+                ("fee", a.fee.is_some()),
+            ])?;
+            Action::Alert
+        }
+        other => {
+            return Err(bad(format!(
+                "unknown action {other:?}; allowed: forward, forward_excess, withdraw, alert"
+            )))
+        }
+    };
+    let min_amount = match &c.min_amount {
+        Some(m) => Some(amt("min_amount", m)?),
+        None => None,
+    };
+    Ok(Rule {
+        id: c.rule,
+        wallet: c.wallet,
+        on,
+        token: c.token,
+        min_amount,
+        action,
+    })
+}
+
 /// The `op` values a scenario understands.
-pub const OPS: [&str; 20] = [
+pub const OPS: [&str; 22] = [
     "config",
     "contract",
     "create_account",
@@ -207,6 +354,8 @@ pub const OPS: [&str; 20] = [
     "reserve",
     "state",
     "snapshot_restore",
+    "add_rule",
+    "remove_rule",
 ];
 
 impl Scenario {
@@ -363,6 +512,7 @@ impl Scenario {
                 if let Some(flag) = r.flagged {
                     out["flagged"] = Value::String(flag);
                 }
+                out["automation"] = automation_json(&r.tx, &r.automation);
                 Ok(out)
             }
             "confirm" | "drop" => {
@@ -375,6 +525,9 @@ impl Scenario {
                 let mut out = json!({"tx": r.tx, "status": r.status});
                 if let Some(w) = r.frozen {
                     out["frozen"] = Value::String(w);
+                }
+                if op == "confirm" {
+                    out["automation"] = automation_json(&r.tx, &r.automation);
                 }
                 Ok(out)
             }
@@ -438,6 +591,15 @@ impl Scenario {
                 *l = Ledger::restore(&saved, registry)?;
                 Ok(json!({"bytes": saved.len()}))
             }
+            "add_rule" => {
+                let rule = l.add_rule(parse_rule(args)?)?;
+                Ok(json!({"rule": rule.id, "wallet": rule.wallet}))
+            }
+            "remove_rule" => {
+                let c: RuleRef = fields(args)?;
+                let rule = l.remove_rule(&c.rule)?;
+                Ok(json!({"rule": rule.id, "wallet": rule.wallet}))
+            }
             other => Err(err::invalid_command(format!(
                 "unknown op {other:?}; known: {}",
                 OPS.join(", ")
@@ -454,6 +616,65 @@ impl Scenario {
     pub fn state(&self) -> Value {
         state_json(&self.ledger)
     }
+}
+
+fn automation_json(tx: &str, outcomes: &[RuleOutcome]) -> Value {
+    Value::Array(
+        outcomes
+            .iter()
+            .map(|o| {
+                let mut v = json!({"rule": o.rule, "ok": o.ok(), "action": o.action.as_str()});
+                if o.action != ActionKind::Alert {
+                    v["id"] = Value::String(crate::automation::movement_id(&o.rule, tx));
+                }
+                if let Some(a) = o.amount {
+                    v["amount"] = Value::String(num(a));
+                }
+                if let (Some(code), Some(message)) = (&o.code, &o.message) {
+                    v["code"] = Value::String(code.clone());
+                    v["message"] = Value::String(message.clone());
+                }
+                if let Some(event) = &o.event {
+                    v["event"] = event.clone();
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// A rule in the scenario's own form.
+pub fn rule_json(rule: &Rule) -> Value {
+    let share = |share: &Share, v: &mut Value| match share {
+        Share::Percent(p) => v["percent"] = Value::String(num(*p)),
+        Share::Amount(a) => v["amount"] = Value::String(a.to_string()),
+    };
+    let action = match &rule.action {
+        Action::Forward { to, share: s } => {
+            let mut v = json!({"type": "forward", "to": to});
+            share(s, &mut v);
+            v
+        }
+        Action::ForwardExcess { to, keep } => {
+            json!({"type": "forward_excess", "to": to, "keep": keep.to_string()})
+        }
+        Action::Withdraw {
+            to_address,
+            share: s,
+            fee,
+        } => {
+            let mut v =
+                json!({"type": "withdraw", "to_address": to_address, "fee": fee.to_string()});
+            share(s, &mut v);
+            v
+        }
+        Action::Alert => json!({"type": "alert"}),
+    };
+    let mut v = json!({"rule": rule.id, "wallet": rule.wallet, "on": rule.on, "token": rule.token, "action": action});
+    if let Some(m) = rule.min_amount {
+        v["min_amount"] = Value::String(m.to_string());
+    }
+    v
 }
 
 fn error_json(e: &Error) -> Value {
@@ -573,7 +794,8 @@ pub fn state_json(ledger: &Ledger) -> Value {
             })
         })
         .collect();
-    json!({"wallets": wallets, "reserves": reserves, "below_minimum": below})
+    let rules: Vec<Value> = ledger.rules().iter().map(rule_json).collect();
+    json!({"wallets": wallets, "reserves": reserves, "below_minimum": below, "rules": rules})
 }
 
 /// The default configuration, as a scenario `config` line would state it.

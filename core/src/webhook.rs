@@ -847,52 +847,72 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<()> {
-        check_id(id)?;
-        let ts = parse_timestamp(timestamp)?;
-        let age = i128::from(now) - i128::from(ts);
-        let tolerance = i128::from(self.tolerance_secs);
-        if age > tolerance {
-            return Err(err::timestamp_out_of_tolerance(format!(
-                "{HEADER_TIMESTAMP}: {ts} is {age} s before now ({now}); tolerance is {tolerance} s"
-            )));
+        verify_with(
+            &self.secrets,
+            self.tolerance_secs,
+            id,
+            timestamp,
+            signature,
+            body,
+            now,
+        )
+    }
+}
+
+fn verify_with(
+    secrets: &[WebhookSecret],
+    tolerance_secs: u64,
+    id: &str,
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<()> {
+    check_id(id)?;
+    let ts = parse_timestamp(timestamp)?;
+    let age = i128::from(now) - i128::from(ts);
+    let tolerance = i128::from(tolerance_secs);
+    if age > tolerance {
+        return Err(err::timestamp_out_of_tolerance(format!(
+            "{HEADER_TIMESTAMP}: {ts} is {age} s before now ({now}); tolerance is {tolerance} s"
+        )));
+    }
+    if -age > tolerance {
+        return Err(err::timestamp_out_of_tolerance(format!(
+            "{HEADER_TIMESTAMP}: {ts} is {} s after now ({now}); tolerance is {tolerance} s",
+            -age
+        )));
+    }
+    let entries = parse_signature_header(signature)?;
+    let mut candidates: Vec<[u8; 32]> = Vec::with_capacity(entries.len());
+    let mut saw_v1 = false;
+    for entry in entries.iter().filter(|e| e.version == SIGNATURE_VERSION) {
+        saw_v1 = true;
+        let mut buf = [0u8; 48];
+        if let Ok(32) = B64.decode_slice(entry.value, &mut buf) {
+            let mut tag = [0u8; 32];
+            tag.copy_from_slice(&buf[..32]);
+            candidates.push(tag);
         }
-        if -age > tolerance {
-            return Err(err::timestamp_out_of_tolerance(format!(
-                "{HEADER_TIMESTAMP}: {ts} is {} s after now ({now}); tolerance is {tolerance} s",
-                -age
-            )));
+    }
+    if !saw_v1 {
+        return Err(err::invalid_signature(format!(
+            "{HEADER_SIGNATURE}: no {SIGNATURE_VERSION} signature"
+        )));
+    }
+    let mut matched = Choice::from(0u8);
+    for secret in secrets {
+        let expected = secret.tag(id, ts, body);
+        for candidate in &candidates {
+            matched |= expected.ct_eq(candidate);
         }
-        let entries = parse_signature_header(signature)?;
-        let mut candidates: Vec<[u8; 32]> = Vec::with_capacity(entries.len());
-        let mut saw_v1 = false;
-        for entry in entries.iter().filter(|e| e.version == SIGNATURE_VERSION) {
-            saw_v1 = true;
-            let mut buf = [0u8; 48];
-            if let Ok(32) = B64.decode_slice(entry.value, &mut buf) {
-                let mut tag = [0u8; 32];
-                tag.copy_from_slice(&buf[..32]);
-                candidates.push(tag);
-            }
-        }
-        if !saw_v1 {
-            return Err(err::invalid_signature(format!(
-                "{HEADER_SIGNATURE}: no {SIGNATURE_VERSION} signature"
-            )));
-        }
-        let mut matched = Choice::from(0u8);
-        for secret in &self.secrets {
-            let expected = secret.tag(id, ts, body);
-            for candidate in &candidates {
-                matched |= expected.ct_eq(candidate);
-            }
-        }
-        if bool::from(matched) {
-            Ok(())
-        } else {
-            Err(err::invalid_signature(format!(
-                "{HEADER_SIGNATURE}: no signature matches"
-            )))
-        }
+    }
+    if bool::from(matched) {
+        Ok(())
+    } else {
+        Err(err::invalid_signature(format!(
+            "{HEADER_SIGNATURE}: no signature matches"
+        )))
     }
 }
 
@@ -905,7 +925,15 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<()> {
-    Verifier::new(secret.clone()).verify(id, timestamp, signature, body, now)
+    verify_with(
+        std::slice::from_ref(secret),
+        DEFAULT_TOLERANCE_SECS,
+        id,
+        timestamp,
+        signature,
+        body,
+        now,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,7 +47,29 @@ fn command() -> impl Strategy<Value = Value> {
         1 => wallet().prop_map(|w| json!({"op":"activate","wallet":w})),
         1 => Just(json!({"op":"create_virtual_wallet","account":"a1","wallet":"vw3","blockchain":"ethereum"})),
         1 => amount().prop_map(|r| json!({"op":"config","min_reserve_ratio":r})),
+        2 => rule(),
+        1 => (0u8..6).prop_map(|i| json!({"op":"remove_rule","rule":format!("r{i}")})),
     ]
+}
+
+fn rule() -> impl Strategy<Value = Value> {
+    let action = prop_oneof![
+        (wallet(), 1u32..=100)
+            .prop_map(|(to, p)| json!({"type":"forward","to":to,"percent":p.to_string()})),
+        (wallet(), amount()).prop_map(|(to, a)| json!({"type":"forward","to":to,"amount":a})),
+        (wallet(), amount()).prop_map(|(to, k)| json!({"type":"forward_excess","to":to,"keep":k})),
+        (1u32..=100, amount()).prop_map(
+            |(p, f)| json!({"type":"withdraw","to_address":ADDRESS,"percent":p.to_string(),"fee":f})
+        ),
+        Just(json!({"type":"alert"})),
+    ];
+    (0u8..6, wallet(), any::<bool>(), prop::option::of(amount()), action).prop_map(|(i, w, confirm, min, action)| {
+        let mut v = json!({"op":"add_rule","rule":format!("r{i}"),"wallet":w,"on":if confirm {"confirm"} else {"deposit"},"token":"USDT","action":action});
+        if let Some(m) = min {
+            v["min_amount"] = json!(m);
+        }
+        v
+    })
 }
 
 fn run(scenario: &mut Scenario, cmd: &Value) -> Value {
@@ -137,6 +159,22 @@ proptest! {
         }
         prop_assert_eq!(straight.state_line(), restored.state_line());
         prop_assert!(straight.ledger() == restored.ledger());
+    }
+
+    #[test]
+    fn every_deposit_sent_twice_ends_in_the_same_state(cmds in prop::collection::vec(command(), 1..60)) {
+        let mut once = Scenario::new();
+        let mut twice = Scenario::new();
+        for c in setup() { run(&mut once, &c); run(&mut twice, &c); }
+        for c in &cmds {
+            let first = run(&mut once, c);
+            prop_assert_eq!(&run(&mut twice, c), &first);
+            if c["op"] == "deposit" {
+                prop_assert_eq!(&run(&mut twice, c), &first, "second delivery of {} answered differently", c);
+            }
+            check_invariants(&twice)?;
+        }
+        prop_assert_eq!(once.state_line(), twice.state_line());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Runs every scenario under tests/vectors/ledger/ and compares with its `.expected.jsonl`.
+//! Runs every scenario under tests/vectors/{ledger,automation}/ and compares it with its
+//! `.expected.jsonl`.
 
 #![allow(clippy::unwrap_used)] // tests unwrap known-good values
 
@@ -13,7 +14,7 @@ fn vector_dir(name: &str) -> PathBuf {
 }
 
 /// Every `X.jsonl` with an `X.expected.jsonl` beside it in a folder of tests/vectors.
-pub fn scenario_pairs(name: &str) -> Vec<(PathBuf, PathBuf)> {
+fn scenario_pairs(name: &str) -> Vec<(PathBuf, PathBuf)> {
     let mut pairs = Vec::new();
     for entry in std::fs::read_dir(vector_dir(name)).unwrap() {
         let path = entry.unwrap().path();
@@ -32,12 +33,11 @@ pub fn scenario_pairs(name: &str) -> Vec<(PathBuf, PathBuf)> {
     pairs
 }
 
-#[test]
-fn every_ledger_scenario_gives_its_expected_output() {
-    let pairs = scenario_pairs("ledger");
+fn run_folder(name: &str, at_least: usize) {
+    let pairs = scenario_pairs(name);
     assert!(
-        pairs.len() >= 13,
-        "expected a scenario per rule, found {}",
+        pairs.len() >= at_least,
+        "expected {at_least}+ scenarios in {name}, found {}",
         pairs.len()
     );
     for (input, expected) in pairs {
@@ -56,4 +56,14 @@ fn every_ledger_scenario_gives_its_expected_output() {
             assert_eq!(g, w, "{} line {}", input.display(), i + 1);
         }
     }
+}
+
+#[test]
+fn every_ledger_scenario_gives_its_expected_output() {
+    run_folder("ledger", 13);
+}
+
+#[test]
+fn every_automation_scenario_gives_its_expected_output() {
+    run_folder("automation", 8);
 }

@@ -56,7 +56,7 @@ fn whole_u32(value: f64, what: &str, code: ErrorCode) -> waas_core::Result<u32> 
 }
 
 /// A JavaScript number as token decimals (`u8`, as in the core); the core checks its own limit.
-fn decimals(value: f64) -> waas_core::Result<u8> {
+fn token_decimals(value: f64) -> waas_core::Result<u8> {
     let whole = whole_u32(value, "decimals", ErrorCode::InvalidAmount)?;
     u8::try_from(whole).map_err(|_| {
         Error::new(
@@ -113,9 +113,9 @@ pub fn canonical_address(chain: &str, address: &str) -> Result<String, JsValue> 
 
 /// A decimal amount ("12.5") in integer base units of a token, as a decimal string.
 #[wasm_bindgen(js_name = toBaseUnits)]
-pub fn to_base_units(amount: &str, decimals_: f64) -> Result<String, JsValue> {
+pub fn to_base_units(amount: &str, decimals: f64) -> Result<String, JsValue> {
     run((|| {
-        let decimals = decimals(decimals_)?;
+        let decimals = token_decimals(decimals)?;
         Ok(Amount::parse(amount, decimals)?
             .to_base_units(decimals)?
             .to_string())
@@ -124,8 +124,8 @@ pub fn to_base_units(amount: &str, decimals_: f64) -> Result<String, JsValue> {
 
 /// Integer base units ("12500000") as the normalized decimal amount ("12.5").
 #[wasm_bindgen(js_name = fromBaseUnits)]
-pub fn from_base_units(units: &str, decimals_: f64) -> Result<String, JsValue> {
-    run(decimals(decimals_)
+pub fn from_base_units(units: &str, decimals: f64) -> Result<String, JsValue> {
+    run(token_decimals(decimals)
         .and_then(|d| Amount::from_base_units(units, d))
         .map(|a| a.to_string()))
 }

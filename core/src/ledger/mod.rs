@@ -9,6 +9,7 @@
 pub mod rules;
 
 use crate::amount::Amount;
+use crate::automation::{self, Action, Rule, RuleOutcome, Trigger};
 use crate::chain::Registry;
 use crate::error::{err, ErrorCode, Result};
 use crate::reserve::{self, ReserveReport};
@@ -223,6 +224,8 @@ pub struct DepositResult {
     pub flagged: Option<String>,
     /// Status at the time of the answer.
     pub status: DepositStatus,
+    /// One entry per rule that fired, in the order the rules were added.
+    pub automation: Vec<RuleOutcome>,
 }
 
 /// A deposit the ledger keeps.
@@ -236,10 +239,12 @@ pub struct DepositRecord {
     pub status: DepositStatus,
     /// Its pending legs.
     legs: Vec<Leg>,
+    /// The answer to its confirmation, returned again on retries.
+    confirm_result: Option<SettleResult>,
 }
 
 /// The answer to a confirmation or a drop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettleResult {
     /// Transaction id.
     pub tx: String,
@@ -247,6 +252,8 @@ pub struct SettleResult {
     pub status: DepositStatus,
     /// The wallet frozen by this drop, if any.
     pub frozen: Option<String>,
+    /// One entry per `confirm` rule that fired.
+    pub automation: Vec<RuleOutcome>,
 }
 
 /// What a movement asked for, kept to tell a retry from a conflicting reuse of its id.
@@ -334,6 +341,7 @@ pub struct Ledger {
     below_minimum: Vec<String>,
     movements: HashMap<String, Movement>,
     sweeps: HashMap<String, Movement>,
+    rules: Vec<Rule>,
 }
 
 impl Default for Ledger {
@@ -354,6 +362,7 @@ impl PartialEq for Ledger {
             && self.below_minimum == other.below_minimum
             && self.movements == other.movements
             && self.sweeps == other.sweeps
+            && self.rules == other.rules
     }
 }
 
@@ -402,6 +411,7 @@ impl Ledger {
             below_minimum: Vec::new(),
             movements: HashMap::new(),
             sweeps: HashMap::new(),
+            rules: Vec::new(),
         }
     }
 
@@ -870,6 +880,7 @@ impl Ledger {
             below_minimum,
             flagged,
             status: DepositStatus::Pending,
+            automation: Vec::new(),
         };
         self.deposits.insert(
             req.tx.clone(),
@@ -878,8 +889,15 @@ impl Ledger {
                 result: result.clone(),
                 status: DepositStatus::Pending,
                 legs,
+                confirm_result: None,
             },
         );
+        let automation = self.fire(&result.tx, Trigger::Deposit);
+        let mut result = result;
+        result.automation = automation;
+        if let Some(r) = self.deposits.get_mut(&result.tx) {
+            r.result = result.clone();
+        }
         Ok(result)
     }
 
@@ -891,11 +909,12 @@ impl Ledger {
             .ok_or_else(|| err::not_found(format!("no deposit {tx}")))?;
         match record.status {
             DepositStatus::Confirmed => {
-                return Ok(SettleResult {
+                return Ok(record.confirm_result.clone().unwrap_or(SettleResult {
                     tx: tx.to_owned(),
                     status: DepositStatus::Confirmed,
                     frozen: None,
-                })
+                    automation: Vec::new(),
+                }))
             }
             DepositStatus::Dropped => {
                 return Err(err::invalid_argument(format!(
@@ -909,11 +928,16 @@ impl Ledger {
         if let Some(r) = self.deposits.get_mut(tx) {
             r.status = DepositStatus::Confirmed;
         }
-        Ok(SettleResult {
+        let result = SettleResult {
             tx: tx.to_owned(),
             status: DepositStatus::Confirmed,
             frozen: None,
-        })
+            automation: self.fire(tx, Trigger::Confirm),
+        };
+        if let Some(r) = self.deposits.get_mut(tx) {
+            r.confirm_result = Some(result.clone());
+        }
+        Ok(result)
     }
 
     /// A reorg removed a pending deposit: its credit is voided; a wallet that had spent it is
@@ -925,7 +949,12 @@ impl Ledger {
             .ok_or_else(|| err::not_found(format!("no deposit {tx}")))?;
         match record.status {
             DepositStatus::Dropped => {
-                return Ok(SettleResult { tx: tx.to_owned(), status: DepositStatus::Dropped, frozen: None })
+                return Ok(SettleResult {
+                    tx: tx.to_owned(),
+                    status: DepositStatus::Dropped,
+                    frozen: None,
+                    automation: Vec::new(),
+                })
             }
             DepositStatus::Confirmed => {
                 return Err(err::invalid_argument(format!(
@@ -961,7 +990,194 @@ impl Ledger {
             tx: tx.to_owned(),
             status: DepositStatus::Dropped,
             frozen,
+            automation: Vec::new(),
         })
+    }
+
+    /// Adds a rule to a virtual wallet (the same rule again changes nothing).
+    pub fn add_rule(&mut self, rule: Rule) -> Result<Rule> {
+        let bad = |m: String| err::invalid_rule(m);
+        check_id("rule", &rule.id).map_err(|e| bad(e.message().to_owned()))?;
+        if let Some(existing) = self.rules.iter().find(|r| r.id == rule.id) {
+            if *existing == rule {
+                return Ok(rule);
+            }
+            return Err(bad(format!(
+                "rule id {} is already used with other contents",
+                rule.id
+            )));
+        }
+        let w = self.wallet(&rule.wallet)?;
+        if w.kind != WalletKind::Virtual {
+            return Err(bad(format!(
+                "rules belong to virtual wallets; {} is not one",
+                rule.wallet
+            )));
+        }
+        let chain = w.blockchain.clone().unwrap_or_default();
+        let client = w.client.clone();
+        let (token, decimals) = self
+            .token_of(&chain, &rule.token)
+            .map_err(|e| bad(e.message().to_owned()))?;
+        let mut rule = rule;
+        rule.token = token;
+        automation::check_shape(&rule, decimals)?;
+        match &mut rule.action {
+            Action::Forward { to, .. } | Action::ForwardExcess { to, .. } => {
+                let target = self
+                    .wallet(to)
+                    .map_err(|_| bad(format!("target wallet {to} does not exist")))?;
+                if target.kind != WalletKind::Virtual
+                    || target.blockchain.as_deref() != Some(chain.as_str())
+                    || target.client != client
+                {
+                    return Err(bad(format!(
+                        "target {to} must be a virtual wallet of the same client on {chain}"
+                    )));
+                }
+                if *to == rule.wallet {
+                    return Err(bad("a rule cannot forward to its own wallet".into()));
+                }
+            }
+            Action::Withdraw { to_address, .. } => {
+                let family = self.registry.chain(&chain)?.family;
+                let address = crate::address::Address::parse(family, to_address)
+                    .map_err(|e| bad(e.message().to_owned()))?;
+                *to_address = address.to_string();
+            }
+            Action::Alert => {}
+        }
+        let count = self
+            .rules
+            .iter()
+            .filter(|r| r.wallet == rule.wallet)
+            .count();
+        if count >= automation::MAX_RULES_PER_WALLET {
+            return Err(bad(format!(
+                "wallet {} already holds {} rules, the most allowed",
+                rule.wallet,
+                automation::MAX_RULES_PER_WALLET
+            )));
+        }
+        self.rules.push(rule.clone());
+        Ok(rule)
+    }
+
+    /// Removes a rule; NOT_FOUND when unknown.
+    pub fn remove_rule(&mut self, id: &str) -> Result<Rule> {
+        let at = self
+            .rules
+            .iter()
+            .position(|r| r.id == id)
+            .ok_or_else(|| err::not_found(format!("no rule {id}")))?;
+        Ok(self.rules.remove(at))
+    }
+
+    /// Rules in the order they were added.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Fires the rules of a deposit's wallet for a trigger; failures are reported, not raised.
+    fn fire(&mut self, tx: &str, on: Trigger) -> Vec<RuleOutcome> {
+        let Some(record) = self.deposits.get(tx) else {
+            return Vec::new();
+        };
+        if record.result.below_minimum {
+            return Vec::new();
+        }
+        let wallet = record.request.to.clone();
+        let token = record.result.token.clone();
+        let amount = record.request.amount;
+        let rules: Vec<Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
+            .cloned()
+            .collect();
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        let chain = self
+            .wallets
+            .get(&wallet)
+            .and_then(|w| w.blockchain.clone())
+            .unwrap_or_default();
+        let decimals = self.token_of(&chain, &token).map_or(0, |t| t.1);
+        rules
+            .iter()
+            .map(|rule| self.act(rule, tx, on, amount, decimals))
+            .collect()
+    }
+
+    fn act(
+        &mut self,
+        rule: &Rule,
+        tx: &str,
+        on: Trigger,
+        deposit: Amount,
+        decimals: u8,
+    ) -> RuleOutcome {
+        let id = automation::movement_id(&rule.id, tx);
+        let mut outcome = RuleOutcome {
+            rule: rule.id.clone(),
+            action: rule.action.kind(),
+            amount: None,
+            code: None,
+            message: None,
+            event: None,
+        };
+        let wallet = rule.wallet.as_str();
+        let token = rule.token.as_str();
+        let result = match &rule.action {
+            Action::Forward { to, share } => automation::share_of(*share, deposit, decimals)
+                .and_then(|a| {
+                    self.move_if_any(&mut outcome, a, |l| l.transfer(&id, wallet, to, token, a))
+                }),
+            Action::ForwardExcess { to, keep } => {
+                let total = self
+                    .wallets
+                    .get(wallet)
+                    .and_then(|w| w.balances.get(token))
+                    .map(Balance::total)
+                    .unwrap_or_default();
+                automation::excess(total, *keep).and_then(|a| {
+                    self.move_if_any(&mut outcome, a, |l| l.transfer(&id, wallet, to, token, a))
+                })
+            }
+            Action::Withdraw {
+                to_address,
+                share,
+                fee,
+            } => automation::share_of(*share, deposit, decimals).and_then(|a| {
+                self.move_if_any(&mut outcome, a, |l| {
+                    l.withdraw(&id, wallet, to_address, token, a, *fee)
+                })
+            }),
+            Action::Alert => {
+                outcome.event = Some(automation::alert_event(rule, tx, deposit, on));
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            outcome.code = Some(e.code().as_str().to_owned());
+            outcome.message = Some(e.message().to_owned());
+        }
+        outcome
+    }
+
+    /// Runs a movement unless the amount is zero (then nothing moves and the outcome says 0).
+    fn move_if_any(
+        &mut self,
+        outcome: &mut RuleOutcome,
+        amount: Amount,
+        movement: impl FnOnce(&mut Ledger) -> Result<Movement>,
+    ) -> Result<()> {
+        outcome.amount = Some(amount.as_decimal());
+        if amount.is_zero() {
+            return Ok(());
+        }
+        movement(self).map(|_| ())
     }
 
     /// Looks up a movement id: `Some(())` when it is a retry of the same movement.

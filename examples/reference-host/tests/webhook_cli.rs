@@ -22,7 +22,10 @@ fn waas(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn waas");
     let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin).expect("write stdin");
+    // A command that fails before reading its input closes the pipe: a broken pipe here is fine.
+    if let Err(e) = input.write_all(stdin) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     drop(input);
     child.wait_with_output().expect("wait")
 }

@@ -4,6 +4,7 @@ mod apikey;
 mod keys;
 mod ledger;
 mod registry;
+mod tx;
 mod webhook;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,12 @@ enum Command {
     /// The ledger: replay scenarios.
     #[command(subcommand)]
     Ledger(ledger::LedgerCmd),
+    /// EVM transactions: sign with the private key in WAAS_PRIVATE_KEY.
+    #[command(subcommand)]
+    Tx(tx::TxCmd),
+    /// ERC-20 call data.
+    #[command(subcommand)]
+    Erc20(tx::Erc20Cmd),
     /// Standard Webhooks signatures and envelope validation.
     #[command(subcommand)]
     Webhook(webhook::WebhookCmd),
@@ -80,6 +87,8 @@ pub fn run() -> i32 {
         Command::Chains(args) => registry::chains(args),
         Command::Tokens(args) => registry::tokens(args),
         Command::Ledger(cmd) => ledger::ledger(cmd),
+        Command::Tx(cmd) => tx::sign(cmd),
+        Command::Erc20(cmd) => tx::erc20(cmd),
         Command::Webhook(cmd) => webhook::run(cmd),
         Command::Apikey(cmd) => apikey::run(cmd),
     };

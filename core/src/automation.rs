@@ -1,0 +1,274 @@
+//! User-flow automation: rules on virtual wallets that act when a deposit is credited or confirmed.
+//!
+//! A rule belongs to one virtual wallet and has an id, a trigger (`deposit` or `confirm`), a token,
+//! an optional `min_amount` and one action: `forward` (a percentage of the deposit or a fixed
+//! amount) to another virtual wallet of the same client and blockchain, `forward_excess` (whatever
+//! the balance holds above `keep`), `withdraw` to an outside address (only on `confirm`, since
+//! unconfirmed funds cannot leave the platform), or `alert` (a webhook event VIRTUAL_WALLET/ALERT).
+//!
+//! Only on-chain deposits trigger rules; movements made by rules never do, so no chain of rules can
+//! loop. A rule's action is an ordinary ledger movement with the deterministic id
+//! `rule:RULE:TX`, checked like any other movement; a failed action does not undo the deposit.
+
+use crate::amount::Amount;
+use crate::error::{err, Result};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// The most rules one wallet may hold.
+pub const MAX_RULES_PER_WALLET: usize = 16;
+
+/// When a rule acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// An on-chain deposit was credited (pending).
+    Deposit,
+    /// That deposit reached its confirmations.
+    Confirm,
+}
+
+/// How much of a deposit an action moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Share {
+    /// This percentage (0 < p <= 100) of the deposit, rounded toward zero at the token's decimals.
+    Percent(Decimal),
+    /// This fixed amount.
+    Amount(Amount),
+}
+
+/// What a rule does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Move part of the deposit to another virtual wallet.
+    Forward {
+        /// Destination wallet.
+        to: String,
+        /// How much.
+        share: Share,
+    },
+    /// Move whatever the balance holds above `keep` to another virtual wallet.
+    ForwardExcess {
+        /// Destination wallet.
+        to: String,
+        /// Amount to leave in the wallet.
+        keep: Amount,
+    },
+    /// Pay out to an outside address (trigger `confirm` only).
+    Withdraw {
+        /// Destination address (canonical form).
+        to_address: String,
+        /// How much.
+        share: Share,
+        /// Fee charged to the wallet.
+        fee: Amount,
+    },
+    /// Emit a webhook event VIRTUAL_WALLET / ALERT.
+    Alert,
+}
+
+/// The type of an action, without its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// [`Action::Forward`].
+    Forward,
+    /// [`Action::ForwardExcess`].
+    ForwardExcess,
+    /// [`Action::Withdraw`].
+    Withdraw,
+    /// [`Action::Alert`].
+    Alert,
+}
+
+impl ActionKind {
+    /// The type name used in scenarios and events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Forward => "forward",
+            ActionKind::ForwardExcess => "forward_excess",
+            ActionKind::Withdraw => "withdraw",
+            ActionKind::Alert => "alert",
+        }
+    }
+}
+
+impl Action {
+    /// The action's type.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Forward { .. } => ActionKind::Forward,
+            Action::ForwardExcess { .. } => ActionKind::ForwardExcess,
+            Action::Withdraw { .. } => ActionKind::Withdraw,
+            Action::Alert => ActionKind::Alert,
+        }
+    }
+}
+
+/// A rule on a virtual wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Rule id (unique in the ledger).
+    pub id: String,
+    /// The wallet it watches.
+    pub wallet: String,
+    /// When it acts.
+    pub on: Trigger,
+    /// The token whose deposits it watches (canonical symbol).
+    pub token: String,
+    /// Deposits under this amount do not trigger it.
+    pub min_amount: Option<Amount>,
+    /// What it does.
+    pub action: Action,
+}
+
+/// What happened when a rule fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleOutcome {
+    /// Rule id.
+    pub rule: String,
+    /// Action type.
+    pub action: ActionKind,
+    /// Amount moved (absent for alerts).
+    pub amount: Option<Decimal>,
+    /// Error code when the action was refused.
+    pub code: Option<String>,
+    /// Error message when the action was refused.
+    pub message: Option<String>,
+    /// The webhook envelope an alert emits.
+    pub event: Option<serde_json::Value>,
+}
+
+impl RuleOutcome {
+    /// True when the action went through.
+    pub fn ok(&self) -> bool {
+        self.code.is_none()
+    }
+}
+
+/// The deterministic id of the movement a rule makes for a deposit.
+pub fn movement_id(rule: &str, tx: &str) -> String {
+    format!("rule:{rule}:{tx}")
+}
+
+/// Whether a rule fires for a deposit of `amount` of `token` on trigger `on`.
+pub fn fires(rule: &Rule, on: Trigger, token: &str, amount: Amount) -> bool {
+    rule.on == on && rule.token == token && rule.min_amount.is_none_or(|min| amount >= min)
+}
+
+/// The amount a share of a deposit is, rounded toward zero at the token's decimals.
+pub fn share_of(share: Share, deposit: Amount, decimals: u8) -> Result<Amount> {
+    match share {
+        Share::Amount(a) => Ok(a),
+        Share::Percent(p) => {
+            let raw = deposit
+                .as_decimal()
+                .checked_mul(p)
+                .and_then(|v| v.checked_mul(Decimal::new(1, 2)))
+                .ok_or_else(|| err::invalid_amount("percentage overflows"))?;
+            Amount::from_decimal(
+                raw.round_dp_with_strategy(u32::from(decimals), RoundingStrategy::ToZero),
+            )
+        }
+    }
+}
+
+/// What `forward_excess` moves: the total above `keep`, or zero.
+pub fn excess(total: Decimal, keep: Amount) -> Result<Amount> {
+    Amount::from_decimal((total - keep.as_decimal()).max(Decimal::ZERO))
+}
+
+/// Checks a rule's own shape: percent range, amounts, withdraw only on confirm.
+pub fn check_shape(rule: &Rule, decimals: u8) -> Result<()> {
+    let bad = |m: String| Err(err::invalid_rule(m));
+    if let Some(min) = rule.min_amount {
+        if min.check_scale(decimals).is_err() {
+            return bad(format!(
+                "min_amount {min} has more than {decimals} decimals"
+            ));
+        }
+    }
+    let check_share = |share: &Share| -> Result<()> {
+        match share {
+            Share::Percent(p) if *p <= Decimal::ZERO || *p > Decimal::ONE_HUNDRED => Err(
+                err::invalid_rule(format!("percent must be above 0 and at most 100, not {p}")),
+            ),
+            Share::Amount(a) if a.is_zero() => Err(err::invalid_rule("amount must be above zero")),
+            Share::Amount(a) if a.check_scale(decimals).is_err() => Err(err::invalid_rule(
+                format!("amount {a} has more than {decimals} decimals"),
+            )),
+            _ => Ok(()),
+        }
+    };
+    match &rule.action {
+        Action::Forward { share, .. } => check_share(share),
+        Action::ForwardExcess { keep, .. } => {
+            if keep.check_scale(decimals).is_err() {
+                return bad(format!("keep {keep} has more than {decimals} decimals"));
+            }
+            Ok(())
+        }
+        Action::Withdraw { share, fee, .. } => {
+            if rule.on != Trigger::Confirm {
+                return bad(
+                    "withdraw acts only on `confirm`: unconfirmed funds cannot leave the platform"
+                        .into(),
+                );
+            }
+            if fee.check_scale(decimals).is_err() {
+                return bad(format!("fee {fee} has more than {decimals} decimals"));
+            }
+            check_share(share)
+        }
+        Action::Alert => Ok(()),
+    }
+}
+
+/// The webhook envelope an alert emits (VIRTUAL_WALLET / ALERT, validated against the catalog).
+pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_json::Value {
+    let mut data = serde_json::Map::new();
+    data.insert("rule".into(), rule.id.clone().into());
+    data.insert("wallet".into(), rule.wallet.clone().into());
+    data.insert("trigger".into(), serde_json::json!(on));
+    data.insert(
+        "deposit".into(),
+        serde_json::json!({"tx": tx, "token": rule.token, "amount": amount.to_string()}),
+    );
+    let id = movement_id(&rule.id, tx);
+    let status = crate::webhook::Status::Success;
+    match crate::webhook::Envelope::new("VIRTUAL_WALLET", "ALERT", &id, status, None, data) {
+        Ok(envelope) => serde_json::to_value(&envelope).unwrap_or_default(),
+        // Only an over-long id can fail: the outcome still names the alert.
+        Err(e) => {
+            serde_json::json!({"operation": "VIRTUAL_WALLET", "sub_operation": "ALERT", "operation_id": id, "error": e.message()})
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_rounds_toward_zero_at_decimals() {
+        let d = Amount::parse("10.000001", 6).unwrap();
+        let half = share_of(Share::Percent(Decimal::new(50, 0)), d, 6).unwrap();
+        assert_eq!(half.to_string(), "5");
+        let third = share_of(
+            Share::Percent(Decimal::new(3333, 2)),
+            Amount::parse("1", 6).unwrap(),
+            6,
+        )
+        .unwrap();
+        assert_eq!(third.to_string(), "0.3333");
+        let tiny = share_of(
+            Share::Percent(Decimal::new(1, 0)),
+            Amount::parse("0.000099", 6).unwrap(),
+            6,
+        )
+        .unwrap();
+        assert!(tiny.is_zero());
+    }
+}

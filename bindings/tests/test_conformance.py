@@ -12,7 +12,9 @@ import waas
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VECTORS = os.path.join(ROOT, "tests", "vectors")
-NOT_VECTORS = {"tools"}  # generator scripts of the vector files
+def is_vector(name):
+    """Generator scripts of the vector files (tools/ and *.py) are not vectors."""
+    return name != "tools" and not name.endswith(".py")
 
 
 def load(name):
@@ -129,10 +131,11 @@ class Runners(Base):
                     self.assertTrue(ctx.exception.detail.startswith(c["expected"]["field"]), ctx.exception.detail)
         return len(f["verify"]) + len(f["sign"]) + len(f["envelopes"])
 
-    def run_ledger(self, _):
-        folder = os.path.join(VECTORS, "ledger")
+    def run_scenarios(self, folder_name):
+        """tests/vectors/{ledger,automation}/X.jsonl: replay_ledger gives X.expected.jsonl (as JSON)."""
+        folder = os.path.join(VECTORS, folder_name)
         names = sorted(n for n in os.listdir(folder) if n.endswith(".jsonl") and not n.endswith(".expected.jsonl"))
-        self.assertTrue(names, "no scenario in tests/vectors/ledger")
+        self.assertTrue(names, f"no scenario in tests/vectors/{folder_name}")
 
         def lines(text):
             return [json.loads(line) for line in text.split("\n") if line != ""]
@@ -146,9 +149,18 @@ class Runners(Base):
                 self.assertEqual(got, want)
         return len(names)
 
+    def run_transactions(self, f):
+        # EVM transaction signing is not in the binding surface yet: the core's tx module needs one
+        # entry point that takes a whole request (fee mode included) so that bindings only translate.
+        self.assertFalse(hasattr(waas, "sign_transaction"))
+        raise unittest.SkipTest(f"{len(f['transactions'])} transactions: signing not exposed by waas-ffi yet "
+                                "(run by the Rust suite)")
+
     DISPATCH = {
         "webhooks.json": run_webhooks,
-        "ledger": run_ledger,
+        "ledger": run_scenarios,
+        "automation": run_scenarios,
+        "transactions.json": run_transactions,
         "derivation.json": run_derivation,
         "addresses.json": run_addresses,
         "amounts.json": run_amounts,
@@ -162,13 +174,13 @@ def make_test(name):
         runner = Runners.DISPATCH.get(name)
         if runner is None:
             self.fail(f"no runner knows tests/vectors/{name}: add one to every suite")
-        checks = runner(self, None if os.path.isdir(os.path.join(VECTORS, name)) else load(name))
+        checks = runner(self, name if os.path.isdir(os.path.join(VECTORS, name)) else load(name))
         self.assertGreater(checks, 0, f"{name}: no case ran")
     return test
 
 
 for _name in sorted(os.listdir(VECTORS)):
-    if _name not in NOT_VECTORS:
+    if is_vector(_name):
         setattr(Runners, "test_" + _name.replace(".", "_").replace("-", "_"), make_test(_name))
 
 

@@ -153,11 +153,13 @@ fn every_vector_file_is_run() {
             "derivation.json" => run_derivation(&load(&path)),
             "addresses.json" => run_addresses(&load(&path)),
             "amounts.json" => run_amounts(&load(&path)),
-            // Run with their own expectations by core/tests/bip_vectors.rs, webhook.rs and
-            // ledger_vectors.rs.
-            "bip32.json" | "bip39.json" | "webhooks.json" | "ledger" => continue,
+            // Run with their own expectations by core/tests/bip_vectors.rs, webhook.rs,
+            // ledger_vectors.rs (ledger/ and automation/) and tx_vectors.rs.
+            "bip32.json" | "bip39.json" | "webhooks.json" | "ledger" | "automation"
+            | "transactions.json" => continue,
             // Generator scripts of the vector files (not vectors).
             "tools" => continue,
+            script if script.ends_with(".py") => continue,
             other => {
                 panic!("tests/vectors/{other}: no runner knows this file; add one to every suite")
             }

@@ -358,6 +358,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_wallets.transfer" "POST" "/v1/wallets/virtual/{id}/transfer" WalletsWrite false "Transfer to another virtual wallet (off chain)";
     "virtual_wallets.deactivate" "POST" "/v1/wallets/virtual/{id}/deactivate" WalletsWrite false "Deactivate a virtual wallet";
     "virtual_wallets.reactivate" "POST" "/v1/wallets/virtual/{id}/reactivate" WalletsWrite false "Reactivate a virtual wallet";
+    "virtual_wallets.activate" "POST" "/v1/wallets/virtual/{id}/activate" WalletsWrite false "Reactivate a virtual wallet (needs a free slot)";
     "virtual_wallets.rules.list" "GET" "/v1/wallets/virtual/{id}/rules" WalletsRead false "List automation rules of a wallet";
     "virtual_wallets.rules.create" "POST" "/v1/wallets/virtual/{id}/rules" WalletsWrite false "Add an automation rule";
     "virtual_wallets.rules.delete" "DELETE" "/v1/wallets/virtual/{id}/rules/{rule_id}" WalletsWrite false "Remove an automation rule";
@@ -429,6 +430,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "management.configurations.get" "GET" "/v1/management/configurations" Management false "Company configuration";
     "management.configurations.update" "PUT" "/v1/management/configurations" Management false "Change the company configuration (e.g. payment addresses)";
     "management.contracted_products.get" "GET" "/v1/management/contracted-products" Management false "Contracted products and their usage";
+    "management.contracted_products.update" "PUT" "/v1/management/contracted-products" Management false "Set the contracted limits (virtual wallets, cards, treasury wallets)";
 };
 
 /// The catalog entry of an operation id.

@@ -217,7 +217,7 @@ struct RuleRef {
 }
 
 /// Builds a rule from its scenario form; every defect is INVALID_RULE.
-fn parse_rule(args: Value) -> Result<Rule> {
+pub fn parse_rule(args: Value) -> Result<Rule> {
     let bad = |m: String| err::invalid_rule(m);
     let c: RuleCmd = serde_json::from_value(args).map_err(|e| bad(e.to_string()))?;
     let on = match c.on.as_str() {

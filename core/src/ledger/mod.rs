@@ -317,6 +317,17 @@ pub enum Movement {
     },
 }
 
+/// Settled records taken out of a ledger for storage elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settled {
+    /// Movement records by id.
+    pub movements: Vec<(String, Movement)>,
+    /// Sweep records by chain transaction.
+    pub sweeps: Vec<(String, Movement)>,
+    /// Deposits that are confirmed or dropped.
+    pub deposits: Vec<DepositRecord>,
+}
+
 /// Result of a virtual wallet's creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct VirtualWalletCreated {
@@ -477,6 +488,11 @@ impl Ledger {
             .get(account)
             .cloned()
             .ok_or_else(|| err::not_found(format!("no account {account}")))
+    }
+
+    /// The contracted limits of a client (unlimited without a contract).
+    pub fn contract_of(&self, client: &str) -> Contract {
+        self.contract(client)
     }
 
     fn contract(&self, client: &str) -> Contract {
@@ -1427,6 +1443,47 @@ impl Ledger {
         self.apply(&[leg], Phase::Post)?;
         self.movements.insert(id.to_owned(), movement.clone());
         Ok(movement)
+    }
+
+    /// Removes and returns what is settled: movement and sweep records and deposits that are no
+    /// longer pending. A host that keeps those in its database calls this after each operation
+    /// so the ledger state stays the size of the live books, and gives records back with the
+    /// `remember_*` calls before a retry, so the core still tells a retry from a conflict.
+    pub fn take_settled(&mut self) -> Settled {
+        let movements = self.movements.drain().collect();
+        let sweeps = self.sweeps.drain().collect();
+        let settled: Vec<String> = self
+            .deposits
+            .iter()
+            .filter(|(_, d)| d.status != DepositStatus::Pending)
+            .map(|(tx, _)| tx.clone())
+            .collect();
+        let deposits = settled
+            .iter()
+            .filter_map(|tx| self.deposits.remove(tx))
+            .collect();
+        self.below_minimum
+            .retain(|tx| self.deposits.contains_key(tx));
+        Settled {
+            movements,
+            sweeps,
+            deposits,
+        }
+    }
+
+    /// Gives back a movement record taken by [`Ledger::take_settled`].
+    pub fn remember_movement(&mut self, id: String, movement: Movement) {
+        self.movements.insert(id, movement);
+    }
+
+    /// Gives back a sweep record taken by [`Ledger::take_settled`].
+    pub fn remember_sweep(&mut self, tx: String, movement: Movement) {
+        self.sweeps.insert(tx, movement);
+    }
+
+    /// Gives back a deposit record taken by [`Ledger::take_settled`].
+    pub fn remember_deposit(&mut self, record: DepositRecord) {
+        self.deposits.insert(record.request.tx.clone(), record);
     }
 
     /// Rule 4: the reserve report of a client's holding wallet for one token.

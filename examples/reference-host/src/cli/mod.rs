@@ -4,6 +4,7 @@ mod apikey;
 mod keys;
 mod ledger;
 mod registry;
+mod serve;
 mod tx;
 mod webhook;
 
@@ -16,11 +17,13 @@ use waas_core::{Error, ErrorCode};
 #[command(name = "waas", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the reference host (HTTP API); the default with no arguments.
+    Serve(serve::ServeArgs),
     /// BIP-39 mnemonics.
     #[command(subcommand)]
     Mnemonic(keys::MnemonicCmd),
@@ -78,7 +81,14 @@ pub fn run() -> i32 {
             return fail(&Error::new(ErrorCode::InvalidArgument, clap_message(&e)));
         }
     };
-    let outcome = match cli.command {
+    let Some(command) = cli.command else {
+        return match serve::serve(serve::ServeArgs::default()) {
+            Ok(_) => 0,
+            Err(e) => fail(&e),
+        };
+    };
+    let outcome = match command {
+        Command::Serve(args) => serve::serve(args),
         Command::Mnemonic(cmd) => keys::mnemonic(cmd),
         Command::Xpub(args) => keys::xpub(args),
         Command::Derive(args) => keys::derive(args),

@@ -1,0 +1,1645 @@
+//! HTTP routes: authorize with the core's catalog, run the operation in one database transaction
+//! around the core's ledger, answer JSON. No business rule lives here.
+
+use super::error::ApiError;
+use super::store::{col, new_id, now_ms, opt_col, Work};
+use super::{AppState, Settings};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use waas_core::access::{self, Environment, KeyHash, Permission, StoredKey};
+use waas_core::automation::RuleOutcome;
+use waas_core::ledger::{Balance, Contract, DepositRequest, Ledger, Wallet, WalletKind};
+use waas_core::webhook::Status;
+use waas_core::{Address, Amount, ErrorCode, Registry};
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// Who is calling: the client the key belongs to.
+pub struct Caller {
+    /// The key's client.
+    pub client_id: String,
+    /// The key's environment.
+    pub environment: Environment,
+}
+
+/// All routes of the API.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/management/operations", get(operations))
+        .route("/v1/management/blockchains", get(blockchains))
+        .route(
+            "/v1/management/configurations",
+            get(get_config).put(put_config),
+        )
+        .route(
+            "/v1/management/contracted-products",
+            get(get_contract).put(put_contract),
+        )
+        .route("/v1/management/api-keys", get(list_keys).post(create_key))
+        .route("/v1/management/api-keys/{id}", delete(revoke_key))
+        .route(
+            "/v1/management/clients",
+            get(list_clients).post(create_client),
+        )
+        .route("/v1/tokens", get(tokens))
+        .route("/v1/accounts", get(list_accounts).post(create_account))
+        .route("/v1/accounts/{id}", get(get_account))
+        .route(
+            "/v1/wallets/virtual",
+            get(list_virtual).post(create_virtual),
+        )
+        .route("/v1/wallets/virtual/{id}", get(get_virtual))
+        .route("/v1/wallets/virtual/{id}/balance", get(get_virtual_balance))
+        .route("/v1/wallets/virtual/{id}/deactivate", post(deactivate))
+        .route("/v1/wallets/virtual/{id}/activate", post(activate))
+        .route("/v1/wallets/virtual/{id}/reactivate", post(reactivate))
+        .route("/v1/wallets/virtual/{id}/transfer", post(transfer))
+        .route("/v1/wallets/virtual/{id}/withdraw", post(withdraw))
+        .route(
+            "/v1/wallets/virtual/{id}/transactions",
+            get(wallet_transactions),
+        )
+        .route(
+            "/v1/wallets/virtual/{id}/rules",
+            get(list_rules).post(add_rule),
+        )
+        .route(
+            "/v1/wallets/virtual/{id}/rules/{rule_id}",
+            delete(remove_rule),
+        )
+        .route("/v1/wallets/holding", get(list_holdings))
+        .route("/v1/wallets/holding/{blockchain}", get(get_holding))
+        .route("/v1/wallets/holding/{blockchain}/balance", get(get_holding))
+        .route("/v1/wallets/holding/{blockchain}/reserve", get(get_reserve))
+        .route(
+            "/v1/wallets/holding/{blockchain}/withdraw",
+            post(holding_withdraw),
+        )
+        .route(
+            "/v1/wallets/holding/{blockchain}/transfer",
+            post(holding_transfer),
+        )
+        .route("/v1/transactions", get(list_transactions))
+        .route("/v1/transactions/{id}", get(get_transaction))
+        .route("/v1/webhooks/deliveries", get(list_deliveries))
+        .route("/v1/webhooks/deliveries/{id}/redeliver", post(redeliver))
+        .route("/v1/simulate/deposit", post(simulate_deposit))
+        .route("/v1/simulate/confirm", post(simulate_confirm))
+        .route("/v1/simulate/reorg", post(simulate_reorg))
+        .fallback(not_found_route)
+        .with_state(state)
+}
+
+async fn not_found_route() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(super::openapi::document())
+}
+
+/// Authorizes the request's X-API-Key for an operation of the core's catalog.
+pub async fn auth(
+    state: &AppState,
+    headers: &HeaderMap,
+    operation: &str,
+) -> Result<Caller, ApiError> {
+    let presented = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let mut stored: Option<StoredKey> = None;
+    let mut client_id = String::new();
+    if let Some(text) = presented.filter(|t| !t.is_empty()) {
+        let hash = KeyHash::of(text).to_hex();
+        if let Some(row) = sqlx::query("SELECT client_id, record FROM api_keys WHERE hash = $1")
+            .bind(&hash)
+            .fetch_optional(state.store.pool())
+            .await?
+        {
+            client_id = col(&row, "client_id")?;
+            stored = serde_json::from_str(&col(&row, "record")?).ok();
+        }
+    }
+    access::authorize(presented, stored.as_ref(), operation)?;
+    let environment = stored.as_ref().map_or(state.environment, |s| s.environment);
+    if environment != state.environment {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "a {environment:?} key cannot touch {:?} data",
+                state.environment
+            )
+            .to_lowercase(),
+        ));
+    }
+    Ok(Caller {
+        client_id,
+        environment,
+    })
+}
+
+/// Parses a JSON body strictly: malformed JSON and unknown fields are INVALID_ARGUMENT.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    if bytes.is_empty() {
+        return serde_json::from_slice(b"{}")
+            .map_err(|e| ApiError::bad_request(format!("body: {e}")));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("body: {e}")))
+}
+
+fn amount(field: &str, text: &str) -> Result<Amount, ApiError> {
+    Amount::parse(text, waas_core::amount::MAX_DECIMALS).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidAmount,
+            format!("{field}: {}", e.message()),
+        )
+    })
+}
+
+/// The Idempotency-Key of a POST, with a hash of what it was sent with.
+struct Idem {
+    key: String,
+    hash: String,
+}
+
+fn idem(headers: &HeaderMap, route: &str, bytes: &Bytes) -> Result<Option<Idem>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+        .ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be 1 to 128 visible characters")
+        })?;
+    let mut h = Sha256::new();
+    h.update(route.as_bytes());
+    h.update([0]);
+    h.update(bytes);
+    Ok(Some(Idem {
+        key: key.to_owned(),
+        hash: hex::encode(h.finalize()),
+    }))
+}
+
+/// A stored answer for this Idempotency-Key, or DUPLICATE_OPERATION when it came with other contents.
+async fn replay(w: &mut Work, idem: &Option<Idem>) -> Result<Option<Response>, ApiError> {
+    let Some(i) = idem else { return Ok(None) };
+    let row = sqlx::query(
+        "SELECT request_hash, status, response FROM idempotency WHERE client_id = $1 AND key = $2",
+    )
+    .bind(&w.client_id)
+    .bind(&i.key)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if col(&row, "request_hash")? != i.hash {
+        return Err(ApiError::new(
+            ErrorCode::DuplicateOperation,
+            "Idempotency-Key was already used with another request",
+        ));
+    }
+    let status: i64 = row.try_get("status")?;
+    let body: Value = serde_json::from_str(&col(&row, "response")?).unwrap_or(Value::Null);
+    let status =
+        StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
+    Ok(Some((status, Json(body)).into_response()))
+}
+
+/// Commits the operation, storing its answer under the Idempotency-Key.
+async fn finish(
+    mut w: Work,
+    idem: &Option<Idem>,
+    status: StatusCode,
+    body: Value,
+    state: &AppState,
+) -> ApiResult {
+    if let Some(i) = idem {
+        sqlx::query("INSERT INTO idempotency (client_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&w.client_id)
+            .bind(&i.key)
+            .bind(&i.hash)
+            .bind(i64::from(status.as_u16()))
+            .bind(body.to_string())
+            .bind(now_ms())
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    w.commit().await?;
+    state.outbox_notify.notify_one();
+    Ok((status, Json(body)).into_response())
+}
+
+fn num(d: rust_decimal::Decimal) -> String {
+    if d.is_zero() {
+        "0".to_owned()
+    } else {
+        d.normalize().to_string()
+    }
+}
+
+fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
+    balances
+        .iter()
+        .map(|(t, b)| {
+            (
+                t.clone(),
+                json!({"confirmed": num(b.confirmed()), "unconfirmed": num(b.unconfirmed()), "total": num(b.total())}),
+            )
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+// ---------- management ----------
+
+async fn operations(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    auth(&s, &headers, "management.operations.list").await?;
+    Ok(Json(json!({"operations": access::OPERATIONS})).into_response())
+}
+
+async fn blockchains(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    auth(&s, &headers, "management.blockchains.list").await?;
+    Ok(Json(json!({"blockchains": Registry::builtin().chains()})).into_response())
+}
+
+async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiError> {
+    let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
+        .bind(client_id)
+        .fetch_optional(s.store.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
+        None => Settings::default(),
+    })
+}
+
+fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
+    let c = ledger.config();
+    json!({
+        "webhook_url": st.webhook_url,
+        "webhook_key_set": st.webhook_key.is_some(),
+        "webhook_secret_set": st.webhook_secret.is_some(),
+        "payment_addresses": st.payment_addresses,
+        "usd_prices": st.usd_prices,
+        "min_reserve_ratio": num(c.min_reserve_ratio),
+        "min_deposit_usd": {
+            "virtual_wallet": num(c.min_deposit_usd.virtual_wallet),
+            "treasury": num(c.min_deposit_usd.treasury),
+            "card": num(c.min_deposit_usd.card),
+        },
+    })
+}
+
+async fn get_config(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "management.configurations.get").await?;
+    let st = load_settings(&s, &caller.client_id).await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    Ok(Json(settings_json(&st, &ledger)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinDeposits {
+    virtual_wallet: Option<String>,
+    treasury: Option<String>,
+    card: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigUpdate {
+    webhook_url: Option<String>,
+    webhook_key: Option<String>,
+    webhook_secret: Option<String>,
+    payment_addresses: Option<BTreeMap<String, String>>,
+    usd_prices: Option<BTreeMap<String, String>>,
+    min_reserve_ratio: Option<String>,
+    min_deposit_usd: Option<MinDeposits>,
+}
+
+async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "management.configurations.update").await?;
+    let u: ConfigUpdate = body(&bytes)?;
+    let mut st = load_settings(&s, &caller.client_id).await?;
+    let registry = Registry::builtin();
+    if let Some(url) = u.webhook_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ApiError::bad_request(
+                "webhook_url must be an http:// or https:// URL",
+            ));
+        }
+        st.webhook_url = Some(url);
+    }
+    if let Some(key) = u.webhook_key {
+        if key.is_empty() {
+            return Err(ApiError::bad_request("webhook_key cannot be empty"));
+        }
+        st.webhook_key = Some(key);
+    }
+    if let Some(secret) = u.webhook_secret {
+        waas_core::webhook::WebhookSecret::parse(&secret)?;
+        st.webhook_secret = Some(secret);
+    }
+    if let Some(addresses) = u.payment_addresses {
+        for (chain, address) in addresses {
+            let c = registry.chain(&chain)?;
+            let a = Address::parse(c.family, &address)?;
+            st.payment_addresses.insert(c.id.to_string(), a.to_string());
+        }
+    }
+    if let Some(prices) = u.usd_prices {
+        for (token, price) in prices {
+            let p = amount("usd_prices", &price)?;
+            st.usd_prices
+                .insert(token.to_ascii_uppercase(), p.to_string());
+        }
+    }
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let mut config = w.ledger.config().clone();
+    if let Some(r) = u.min_reserve_ratio {
+        config.min_reserve_ratio = amount("min_reserve_ratio", &r)?.as_decimal();
+    }
+    if let Some(m) = u.min_deposit_usd {
+        if let Some(v) = m.virtual_wallet {
+            config.min_deposit_usd.virtual_wallet =
+                amount("min_deposit_usd.virtual_wallet", &v)?.as_decimal();
+        }
+        if let Some(v) = m.treasury {
+            config.min_deposit_usd.treasury = amount("min_deposit_usd.treasury", &v)?.as_decimal();
+        }
+        if let Some(v) = m.card {
+            config.min_deposit_usd.card = amount("min_deposit_usd.card", &v)?.as_decimal();
+        }
+    }
+    w.ledger.set_config(config)?;
+    sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
+        .bind(serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(&caller.client_id)
+        .execute(&mut *w.tx)
+        .await?;
+    let out = settings_json(&st, &w.ledger);
+    finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContractUpdate {
+    max_virtual_wallets: Option<u32>,
+    max_cards: Option<u32>,
+    max_treasury_wallets: Option<u32>,
+}
+
+fn contract_json(ledger: &Ledger, client: &str) -> Value {
+    let c = ledger.contract_of(client);
+    let wallets = ledger.wallets();
+    let active = wallets
+        .values()
+        .filter(|w| w.kind == WalletKind::Virtual && !w.inactive)
+        .count();
+    let inactive = wallets
+        .values()
+        .filter(|w| w.kind == WalletKind::Virtual && w.inactive)
+        .count();
+    let cards = wallets
+        .values()
+        .filter(|w| w.kind == WalletKind::Card)
+        .count();
+    let treasury = wallets
+        .values()
+        .filter(|w| w.kind == WalletKind::Treasury)
+        .count();
+    json!({
+        "max_virtual_wallets": c.max_virtual_wallets,
+        "max_cards": c.max_cards,
+        "max_treasury_wallets": c.max_treasury_wallets,
+        "usage": {"active_virtual_wallets": active, "inactive_virtual_wallets": inactive, "cards": cards, "treasury_wallets": treasury},
+    })
+}
+
+async fn get_contract(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "management.contracted_products.get").await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    Ok(Json(contract_json(&ledger, &caller.client_id)).into_response())
+}
+
+async fn put_contract(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "management.contracted_products.update").await?;
+    let u: ContractUpdate = body(&bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let contract = Contract {
+        max_virtual_wallets: u.max_virtual_wallets,
+        max_cards: u.max_cards,
+        max_treasury_wallets: u.max_treasury_wallets,
+    };
+    w.ledger.set_contract(&caller.client_id, contract)?;
+    let out = contract_json(&w.ledger, &caller.client_id);
+    finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyCreate {
+    permissions: Vec<String>,
+}
+
+async fn create_key(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "management.api_keys.create").await?;
+    let req: KeyCreate = body(&bytes)?;
+    if req.permissions.is_empty() {
+        return Err(ApiError::bad_request("permissions: give at least one"));
+    }
+    let perms = req
+        .permissions
+        .iter()
+        .map(|p| Permission::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (key, record) = access::new_key(caller.environment, perms)?;
+    let mut tx = s.store.pool().begin().await?;
+    let id = super::insert_key(&mut tx, &caller.client_id, &record).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "key": key.expose(), "permissions": record.permissions, "hint": record.hint})),
+    )
+        .into_response())
+}
+
+async fn list_keys(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "management.api_keys.list").await?;
+    let rows =
+        sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1 ORDER BY created_at")
+            .bind(&caller.client_id)
+            .fetch_all(s.store.pool())
+            .await?;
+    let mut keys = Vec::new();
+    for r in rows {
+        let rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        keys.push(json!({"id": col(&r, "id")?, "hint": rec.hint, "permissions": rec.permissions, "environment": rec.environment, "revoked": rec.revoked}));
+    }
+    Ok(Json(json!({"api_keys": keys})).into_response())
+}
+
+async fn revoke_key(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.api_keys.revoke").await?;
+    let row = sqlx::query("SELECT record FROM api_keys WHERE id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_optional(s.store.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no API key {id}")))?;
+    let mut rec: StoredKey = serde_json::from_str(&col(&row, "record")?)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    rec.revoked = true;
+    sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(json!({"id": id, "revoked": true})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientCreate {
+    name: String,
+    permissions: Option<Vec<String>>,
+}
+
+async fn create_client(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.create").await?;
+    let req: ClientCreate = body(&bytes)?;
+    if req.name.trim().is_empty() || req.name.len() > 200 {
+        return Err(ApiError::bad_request("name must be 1 to 200 characters"));
+    }
+    let perms = match req.permissions {
+        Some(p) => p
+            .iter()
+            .map(|p| Permission::parse(p))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Permission::ALL.to_vec(),
+    };
+    let (id, key) = super::create_client(
+        &s.store,
+        &req.name,
+        caller.environment,
+        perms,
+        Settings::default(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "name": req.name, "api_key": key.expose()})),
+    )
+        .into_response())
+}
+
+async fn list_clients(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    auth(&s, &headers, "management.clients.list").await?;
+    let rows = sqlx::query("SELECT id, name, created_at FROM clients ORDER BY created_at")
+        .fetch_all(s.store.pool())
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?, "created_at": r.try_get::<i64, _>("created_at")?}));
+    }
+    Ok(Json(json!({"clients": out})).into_response())
+}
+
+// ---------- tokens and accounts ----------
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    blockchain: Option<String>,
+}
+
+async fn tokens(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult {
+    auth(&s, &headers, "tokens.list").await?;
+    let registry = Registry::builtin();
+    let tokens = registry.tokens(q.blockchain.as_deref())?;
+    Ok(Json(json!({"tokens": tokens})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountCreate {
+    name: String,
+}
+
+async fn create_account(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "accounts.create").await?;
+    let req: AccountCreate = body(&bytes)?;
+    if req.name.trim().is_empty() || req.name.len() > 200 {
+        return Err(ApiError::bad_request("name must be 1 to 200 characters"));
+    }
+    let idem = idem(&headers, "accounts.create", &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let id = new_id("acc");
+    w.ledger.create_account(&caller.client_id, &id)?;
+    sqlx::query("INSERT INTO accounts (id, client_id, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .bind(&req.name)
+        .bind(now_ms())
+        .execute(&mut *w.tx)
+        .await?;
+    w.event(
+        "ACCOUNT",
+        "CREATED",
+        &id,
+        Status::Success,
+        None,
+        json!({"account_id": id, "name": req.name}),
+    )?;
+    finish(
+        w,
+        &idem,
+        StatusCode::CREATED,
+        json!({"id": id, "name": req.name}),
+        &s,
+    )
+    .await
+}
+
+async fn list_accounts(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "accounts.list").await?;
+    let rows = sqlx::query(
+        "SELECT id, name, created_at FROM accounts WHERE client_id = $1 ORDER BY created_at",
+    )
+    .bind(&caller.client_id)
+    .fetch_all(s.store.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?}));
+    }
+    Ok(Json(json!({"accounts": out})).into_response())
+}
+
+async fn get_account(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "accounts.get").await?;
+    let row = sqlx::query("SELECT id, name FROM accounts WHERE id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_optional(s.store.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no account {id}")))?;
+    let wallets = sqlx::query("SELECT id, kind, blockchain, address FROM wallets WHERE account_id = $1 ORDER BY created_at")
+        .bind(&id)
+        .fetch_all(s.store.pool())
+        .await?;
+    let mut ws = Vec::new();
+    for r in wallets {
+        ws.push(json!({"id": col(&r, "id")?, "kind": col(&r, "kind")?, "blockchain": opt_col(&r, "blockchain")?, "address": opt_col(&r, "address")?}));
+    }
+    Ok(
+        Json(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "wallets": ws}))
+            .into_response(),
+    )
+}
+
+// ---------- virtual wallets ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VirtualCreate {
+    account_id: String,
+    blockchain: String,
+    alias: Option<String>,
+}
+
+/// The holding wallet of a client on a chain, created on first use: (account number, created).
+async fn ensure_holding(s: &AppState, w: &mut Work, chain: &str) -> Result<(u32, bool), ApiError> {
+    let row =
+        sqlx::query("SELECT account_number FROM holdings WHERE client_id = $1 AND blockchain = $2")
+            .bind(&w.client_id)
+            .bind(chain)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+    if let Some(r) = row {
+        let n: i64 = r.try_get("account_number")?;
+        return Ok((
+            u32::try_from(n).map_err(|_| ApiError::internal("account number"))?,
+            false,
+        ));
+    }
+    let n: i64 = sqlx::query(
+        "UPDATE counters SET value = value + 1 WHERE name = 'account_number' RETURNING value",
+    )
+    .fetch_one(&mut *w.tx)
+    .await?
+    .try_get("value")?;
+    let account =
+        u32::try_from(n - 1).map_err(|_| ApiError::internal("account numbers exhausted"))?;
+    let family = Registry::builtin().chain(chain)?.family;
+    let address = s.keys.holding_address(family, account)?;
+    let id = new_id("hld");
+    sqlx::query("INSERT INTO holdings (client_id, blockchain, id, account_number, address, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&w.client_id)
+        .bind(chain)
+        .bind(&id)
+        .bind(n - 1)
+        .bind(address.to_string())
+        .bind(format!("{chain} holding wallet"))
+        .bind(now_ms())
+        .execute(&mut *w.tx)
+        .await?;
+    w.event(
+        "HOLDING_WALLET",
+        "CREATED",
+        &id,
+        Status::Success,
+        None,
+        json!({"id": id, "blockchain": chain, "address": address.to_string()}),
+    )?;
+    Ok((account, true))
+}
+
+async fn create_virtual(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.create").await?;
+    let req: VirtualCreate = body(&bytes)?;
+    let chain = Registry::builtin().chain(&req.blockchain)?.clone();
+    let idem = idem(&headers, "virtual_wallets.create", &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let id = new_id("vw");
+    let created = w
+        .ledger
+        .create_virtual_wallet(&req.account_id, &id, chain.id.as_str())?;
+    let (account, _) = ensure_holding(&s, &mut w, chain.id.as_str()).await?;
+    let address = s
+        .keys
+        .deposit_address(chain.family, account, created.index)?;
+    sqlx::query("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, alias, created_at) VALUES ($1, $2, $3, 'virtual', $4, $5, $6, $7, $8)")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .bind(&req.account_id)
+        .bind(chain.id.as_str())
+        .bind(address.to_string())
+        .bind(i64::from(created.index))
+        .bind(&req.alias)
+        .bind(now_ms())
+        .execute(&mut *w.tx)
+        .await?;
+    let out = json!({
+        "id": id, "address": address.to_string(), "index": created.index, "blockchain": chain.id.as_str(),
+        "account_id": req.account_id, "alias": req.alias, "status": "active", "holding_created": created.holding_created,
+    });
+    w.event(
+        "VIRTUAL_WALLET",
+        "CREATED",
+        &id,
+        Status::Success,
+        None,
+        out.clone(),
+    )?;
+    finish(w, &idem, StatusCode::CREATED, out, &s).await
+}
+
+async fn wallet_row(
+    s: &AppState,
+    client_id: &str,
+    id: &str,
+    kind: &str,
+) -> Result<sqlx::any::AnyRow, ApiError> {
+    sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias FROM wallets WHERE id = $1 AND client_id = $2 AND kind = $3")
+        .bind(id)
+        .bind(client_id)
+        .bind(kind)
+        .fetch_optional(s.store.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no {kind} wallet {id}")))
+}
+
+fn wallet_json(row: &sqlx::any::AnyRow, w: Option<&Wallet>) -> Result<Value, ApiError> {
+    let empty = BTreeMap::new();
+    Ok(json!({
+        "id": col(row, "id")?,
+        "account_id": opt_col(row, "account_id")?,
+        "blockchain": opt_col(row, "blockchain")?,
+        "address": opt_col(row, "address")?,
+        "index": row.try_get::<Option<i64>, _>("derivation_index")?,
+        "alias": opt_col(row, "alias")?,
+        "status": w.map_or("active", |w| w.status.as_str()),
+        "flags": w.map(|w| w.flags.clone()).unwrap_or_default(),
+        "balances": balances_json(w.map_or(&empty, |w| &w.balances)),
+    }))
+}
+
+async fn get_virtual(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.get").await?;
+    let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    Ok(Json(wallet_json(&row, ledger.wallet(&id).ok())?).into_response())
+}
+
+async fn get_virtual_balance(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.balance").await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    let w = ledger.wallet(&id)?;
+    Ok(
+        Json(
+            json!({"id": id, "status": w.status.as_str(), "balances": balances_json(&w.balances)}),
+        )
+        .into_response(),
+    )
+}
+
+async fn list_virtual(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.list").await?;
+    let rows = sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias FROM wallets WHERE client_id = $1 AND kind = 'virtual' ORDER BY created_at")
+        .bind(&caller.client_id)
+        .fetch_all(s.store.pool())
+        .await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id = col(&r, "id")?;
+        out.push(wallet_json(&r, ledger.wallet(&id).ok())?);
+    }
+    Ok(Json(json!({"wallets": out})).into_response())
+}
+
+async fn lifecycle(
+    s: Shared,
+    headers: HeaderMap,
+    id: String,
+    op: &str,
+    activate: bool,
+) -> ApiResult {
+    let caller = auth(&s, &headers, op).await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if activate {
+        w.ledger.activate(&id)?;
+    } else {
+        w.ledger.deactivate(&id)?;
+    }
+    let status = w.ledger.wallet(&id)?.status.as_str();
+    let sub = if activate {
+        "REACTIVATED"
+    } else {
+        "DEACTIVATED"
+    };
+    w.event(
+        "VIRTUAL_WALLET",
+        sub,
+        &new_id("op"),
+        Status::Success,
+        None,
+        json!({"wallet_id": id, "status": status}),
+    )?;
+    finish(
+        w,
+        &None,
+        StatusCode::OK,
+        json!({"id": id, "status": status}),
+        &s,
+    )
+    .await
+}
+
+async fn deactivate(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    lifecycle(s, headers, id, "virtual_wallets.deactivate", false).await
+}
+
+async fn activate(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    lifecycle(s, headers, id, "virtual_wallets.activate", true).await
+}
+
+async fn reactivate(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    lifecycle(s, headers, id, "virtual_wallets.reactivate", true).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferReq {
+    to_wallet_id: String,
+    token: String,
+    amount: String,
+}
+
+/// The movement id: the Idempotency-Key when given (reserved `rule:` prefix refused), else new.
+fn movement_id(idem: &Option<Idem>) -> Result<String, ApiError> {
+    match idem {
+        Some(i) if i.key.starts_with("rule:") => Err(ApiError::bad_request(
+            "Idempotency-Key may not start with 'rule:' (reserved for automation)",
+        )),
+        Some(i) => Ok(i.key.clone()),
+        None => Ok(new_id("mv")),
+    }
+}
+
+async fn transfer(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.transfer").await?;
+    let req: TransferReq = body(&bytes)?;
+    let amt = amount("amount", &req.amount)?;
+    let idem = idem(&headers, &format!("transfer:{id}"), &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let mid = movement_id(&idem)?;
+    w.remember_movement(&mid).await?;
+    let m = w
+        .ledger
+        .transfer(&mid, &id, &req.to_wallet_id, &req.token, amt)?;
+    let out = json!({"id": mid, "type": "transfer", "from_wallet_id": id, "to_wallet_id": req.to_wallet_id, "token": token_of(&m), "amount": amt.to_string(), "status": "completed"});
+    w.upsert_transaction(
+        &mid,
+        Some(&id),
+        "transfer",
+        "completed",
+        Some(&token_of(&m)),
+        Some(&amt.to_string()),
+        &out,
+    )
+    .await?;
+    w.event(
+        "VIRTUAL_WALLET",
+        "TRANSFER",
+        &mid,
+        Status::Success,
+        None,
+        out.clone(),
+    )?;
+    finish(w, &idem, StatusCode::CREATED, out, &s).await
+}
+
+fn token_of(m: &waas_core::ledger::Movement) -> String {
+    use waas_core::ledger::Movement::*;
+    match m {
+        Transfer { token, .. }
+        | HoldingCredit { token, .. }
+        | Withdraw { token, .. }
+        | HoldingWithdraw { token, .. }
+        | Sweep { token, .. } => token.clone(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawReq {
+    to_address: String,
+    token: String,
+    amount: String,
+    fee: Option<String>,
+}
+
+async fn withdraw(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.withdraw").await?;
+    let req: WithdrawReq = body(&bytes)?;
+    let amt = amount("amount", &req.amount)?;
+    let fee = match &req.fee {
+        Some(f) => amount("fee", f)?,
+        None => Amount::ZERO,
+    };
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let idem = idem(&headers, &format!("withdraw:{id}"), &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let mid = movement_id(&idem)?;
+    w.remember_movement(&mid).await?;
+    let m = w
+        .ledger
+        .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;
+    let to = match &m {
+        waas_core::ledger::Movement::Withdraw { to_address, .. } => to_address.clone(),
+        _ => req.to_address.clone(),
+    };
+    let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "submitted"});
+    w.upsert_transaction(
+        &mid,
+        Some(&id),
+        "withdrawal",
+        "submitted",
+        Some(&token_of(&m)),
+        Some(&amt.to_string()),
+        &out,
+    )
+    .await?;
+    w.event(
+        "VIRTUAL_WALLET",
+        "WITHDRAWAL",
+        &mid,
+        Status::Success,
+        None,
+        out.clone(),
+    )?;
+    finish(w, &idem, StatusCode::CREATED, out, &s).await
+}
+
+// ---------- automation rules ----------
+
+async fn list_rules(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.rules.list").await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    let rules: Vec<Value> = ledger
+        .rules()
+        .iter()
+        .filter(|r| r.wallet == id)
+        .map(waas_core::scenario::rule_json)
+        .collect();
+    Ok(Json(json!({"rules": rules})).into_response())
+}
+
+async fn add_rule(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.rules.create").await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut v: Value = body(&bytes)?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("body: a rule is a JSON object"))?;
+    if obj.contains_key("wallet") {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRule,
+            "the wallet is the one in the path",
+        ));
+    }
+    if !obj.contains_key("rule") {
+        obj.insert("rule".into(), Value::String(new_id("rule")));
+    }
+    obj.insert("wallet".into(), Value::String(id.clone()));
+    let rule = waas_core::scenario::parse_rule(v)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let rule = w.ledger.add_rule(rule)?;
+    let out = waas_core::scenario::rule_json(&rule);
+    finish(w, &None, StatusCode::CREATED, out, &s).await
+}
+
+async fn remove_rule(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((id, rule_id)): Path<(String, String)>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.rules.delete").await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if !w
+        .ledger
+        .rules()
+        .iter()
+        .any(|r| r.id == rule_id && r.wallet == id)
+    {
+        return Err(ApiError::not_found(format!(
+            "no rule {rule_id} on wallet {id}"
+        )));
+    }
+    let rule = w.ledger.remove_rule(&rule_id)?;
+    finish(
+        w,
+        &None,
+        StatusCode::OK,
+        json!({"removed": waas_core::scenario::rule_json(&rule)}),
+        &s,
+    )
+    .await
+}
+
+// ---------- holding wallets ----------
+
+async fn holding_row(
+    s: &AppState,
+    client_id: &str,
+    chain: &str,
+) -> Result<sqlx::any::AnyRow, ApiError> {
+    let chain = Registry::builtin().chain(chain)?.id.to_string();
+    sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 AND blockchain = $2")
+        .bind(client_id)
+        .bind(&chain)
+        .fetch_optional(s.store.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no holding wallet on {chain} yet: it opens with the first virtual wallet")))
+}
+
+fn reserve_json(r: &waas_core::reserve::ReserveReport) -> Value {
+    json!({
+        "holding": num(r.holding), "in_transit": num(r.in_transit), "liabilities": num(r.liabilities),
+        "ratio": r.ratio.map(num), "leverage": num(r.leverage), "withdrawable": num(r.withdrawable),
+    })
+}
+
+fn holding_reports(ledger: &Ledger, client: &str, chain: &str) -> Result<(Value, Value), ApiError> {
+    let prefix = format!("{client}/{chain}/");
+    let mut balances = serde_json::Map::new();
+    let mut reserve = serde_json::Map::new();
+    for (key, r) in ledger.reserves()? {
+        if let Some(token) = key.strip_prefix(&prefix) {
+            balances.insert(token.to_owned(), Value::String(num(r.holding)));
+            reserve.insert(token.to_owned(), reserve_json(&r));
+        }
+    }
+    Ok((balances.into(), reserve.into()))
+}
+
+async fn get_holding(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "holding_wallets.get").await?;
+    let row = holding_row(&s, &caller.client_id, &chain).await?;
+    let chain = col(&row, "blockchain")?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    let (balances, reserve) = holding_reports(&ledger, &caller.client_id, &chain)?;
+    Ok(Json(json!({
+        "id": col(&row, "id")?, "alias": col(&row, "alias")?, "address": col(&row, "address")?,
+        "blockchain": chain, "balances": balances, "reserve": reserve,
+    }))
+    .into_response())
+}
+
+async fn get_reserve(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "holding_wallets.reserve").await?;
+    let row = holding_row(&s, &caller.client_id, &chain).await?;
+    let chain = col(&row, "blockchain")?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    let (_, reserve) = holding_reports(&ledger, &caller.client_id, &chain)?;
+    Ok(Json(json!({"blockchain": chain, "reserve": reserve})).into_response())
+}
+
+async fn list_holdings(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "holding_wallets.list").await?;
+    let rows = sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 ORDER BY created_at")
+        .bind(&caller.client_id)
+        .fetch_all(s.store.pool())
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(json!({"id": col(&r, "id")?, "blockchain": col(&r, "blockchain")?, "address": col(&r, "address")?, "alias": col(&r, "alias")?}));
+    }
+    Ok(Json(json!({"holdings": out})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldingWithdrawReq {
+    token: String,
+    amount: String,
+    to_address: String,
+}
+
+async fn holding_withdraw(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "holding_wallets.withdraw").await?;
+    let req: HoldingWithdrawReq = body(&bytes)?;
+    let amt = amount("amount", &req.amount)?;
+    let row = holding_row(&s, &caller.client_id, &chain).await?;
+    let chain = col(&row, "blockchain")?;
+    let holding_id = col(&row, "id")?;
+    let idem = idem(&headers, &format!("holding_withdraw:{chain}"), &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let mid = movement_id(&idem)?;
+    w.remember_movement(&mid).await?;
+    let client = w.client_id.clone();
+    let m = w
+        .ledger
+        .holding_withdraw(&mid, &client, &chain, &req.token, amt, &req.to_address)?;
+    let to = match &m {
+        waas_core::ledger::Movement::HoldingWithdraw { to_address, .. } => to_address.clone(),
+        _ => req.to_address.clone(),
+    };
+    let out = json!({"id": mid, "type": "holding_withdrawal", "holding_id": holding_id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "status": "submitted"});
+    w.upsert_transaction(
+        &mid,
+        Some(&holding_id),
+        "holding_withdrawal",
+        "submitted",
+        Some(&token_of(&m)),
+        Some(&amt.to_string()),
+        &out,
+    )
+    .await?;
+    w.event(
+        "HOLDING_WALLET",
+        "WITHDRAWAL",
+        &mid,
+        Status::Success,
+        None,
+        out.clone(),
+    )?;
+    finish(w, &idem, StatusCode::CREATED, out, &s).await
+}
+
+async fn holding_transfer(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "holding_wallets.transfer").await?;
+    let req: TransferReq = body(&bytes)?;
+    let amt = amount("amount", &req.amount)?;
+    let row = holding_row(&s, &caller.client_id, &chain).await?;
+    let chain = col(&row, "blockchain")?;
+    let target = wallet_row(&s, &caller.client_id, &req.to_wallet_id, "virtual").await?;
+    if opt_col(&target, "blockchain")?.as_deref() != Some(chain.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "wallet {} is not on {chain}",
+            req.to_wallet_id
+        )));
+    }
+    let idem = idem(&headers, &format!("holding_transfer:{chain}"), &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let mid = movement_id(&idem)?;
+    w.remember_movement(&mid).await?;
+    let m = w
+        .ledger
+        .holding_credit(&mid, &req.to_wallet_id, &req.token, amt)?;
+    let out = json!({"id": mid, "type": "holding_transfer", "blockchain": chain, "to_wallet_id": req.to_wallet_id, "token": token_of(&m), "amount": amt.to_string(), "status": "completed"});
+    w.upsert_transaction(
+        &mid,
+        Some(&req.to_wallet_id),
+        "holding_transfer",
+        "completed",
+        Some(&token_of(&m)),
+        Some(&amt.to_string()),
+        &out,
+    )
+    .await?;
+    w.event(
+        "HOLDING_WALLET",
+        "TRANSFER",
+        &mid,
+        Status::Success,
+        None,
+        out.clone(),
+    )?;
+    finish(w, &idem, StatusCode::CREATED, out, &s).await
+}
+
+// ---------- transactions ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TxQuery {
+    wallet_id: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    status: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Value, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be 1 to 500"));
+    }
+    let before = match &q.cursor {
+        Some(c) => c
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request("cursor is not valid"))?,
+        None => i64::MAX,
+    };
+    let rows = sqlx::query(
+        "SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions \
+         WHERE client_id = $1 AND seq < $2 AND ($3 = '' OR wallet_id = $4) AND ($5 = '' OR type = $6) \
+         AND ($7 = '' OR status = $8) AND created_at >= $9 AND created_at <= $10 ORDER BY seq DESC LIMIT $11",
+    )
+    .bind(client)
+    .bind(before)
+    .bind(q.wallet_id.clone().unwrap_or_default())
+    .bind(q.wallet_id.clone().unwrap_or_default())
+    .bind(q.kind.clone().unwrap_or_default())
+    .bind(q.kind.clone().unwrap_or_default())
+    .bind(q.status.clone().unwrap_or_default())
+    .bind(q.status.clone().unwrap_or_default())
+    .bind(q.from.unwrap_or(0))
+    .bind(q.to.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(s.store.pool())
+    .await?;
+    let mut out = Vec::new();
+    let mut last = None;
+    for r in &rows {
+        last = Some(r.try_get::<i64, _>("seq")?);
+        out.push(tx_json(r)?);
+    }
+    let next = if i64::try_from(rows.len()).unwrap_or(0) == limit {
+        last.map(|l| l.to_string())
+    } else {
+        None
+    };
+    Ok(json!({"transactions": out, "next_cursor": next}))
+}
+
+fn tx_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
+    Ok(json!({
+        "id": col(r, "id")?, "wallet_id": opt_col(r, "wallet_id")?, "type": col(r, "type")?, "status": col(r, "status")?,
+        "token": opt_col(r, "token")?, "amount": opt_col(r, "amount")?,
+        "created_at": r.try_get::<i64, _>("created_at")?, "updated_at": r.try_get::<i64, _>("updated_at")?,
+        "details": serde_json::from_str::<Value>(&col(r, "body")?).unwrap_or(Value::Null),
+    }))
+}
+
+async fn list_transactions(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "transactions.list").await?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+    Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
+}
+
+async fn wallet_transactions(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.transactions").await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+    q.wallet_id = Some(id);
+    Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
+}
+
+async fn get_transaction(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "transactions.get").await?;
+    let row = sqlx::query("SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions WHERE id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_optional(s.store.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no transaction {id}")))?;
+    Ok(Json(tx_json(&row)?).into_response())
+}
+
+// ---------- webhooks ----------
+
+async fn list_deliveries(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "webhooks.deliveries.list").await?;
+    let rows = sqlx::query("SELECT id, event, created_at, attempts, delivered_at, last_error FROM outbox WHERE client_id = $1 ORDER BY seq DESC LIMIT 200")
+        .bind(&caller.client_id)
+        .fetch_all(s.store.pool())
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id = col(&r, "id")?;
+        let attempts = sqlx::query("SELECT attempt, at, status_code, error, duration_ms FROM deliveries WHERE outbox_id = $1 ORDER BY attempt")
+            .bind(&id)
+            .fetch_all(s.store.pool())
+            .await?;
+        let mut log = Vec::new();
+        for a in attempts {
+            log.push(json!({
+                "attempt": a.try_get::<i64, _>("attempt")?, "at": a.try_get::<i64, _>("at")?,
+                "status_code": a.try_get::<Option<i64>, _>("status_code")?, "error": opt_col(&a, "error")?,
+                "duration_ms": a.try_get::<i64, _>("duration_ms")?,
+            }));
+        }
+        out.push(json!({
+            "id": id, "event": serde_json::from_str::<Value>(&col(&r, "event")?).unwrap_or(Value::Null),
+            "created_at": r.try_get::<i64, _>("created_at")?, "attempts": r.try_get::<i64, _>("attempts")?,
+            "delivered_at": r.try_get::<Option<i64>, _>("delivered_at")?, "last_error": opt_col(&r, "last_error")?,
+            "log": log,
+        }));
+    }
+    Ok(Json(json!({"deliveries": out})).into_response())
+}
+
+async fn redeliver(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
+    let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, next_attempt_at = $1 WHERE id = $2 AND client_id = $3")
+        .bind(now_ms())
+        .bind(&id)
+        .bind(&caller.client_id)
+        .execute(s.store.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found(format!("no event {id}")));
+    }
+    s.outbox_notify.notify_one();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"id": id, "status": "queued"})),
+    )
+        .into_response())
+}
+
+// ---------- simulate (sandbox) ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimDeposit {
+    address: String,
+    token: String,
+    amount: String,
+    blockchain: Option<String>,
+    usd_price: Option<String>,
+    tx: Option<String>,
+}
+
+/// Webhook events for the outcomes of automation rules (alerts, and each movement's result).
+pub fn rule_events(
+    w: &mut Work,
+    wallet: &str,
+    outcomes: &[RuleOutcome],
+    tx: &str,
+) -> Result<(), ApiError> {
+    for o in outcomes {
+        if let Some(event) = &o.event {
+            let data = event.get("data").cloned().unwrap_or(Value::Null);
+            w.event(
+                "VIRTUAL_WALLET",
+                "ALERT",
+                &waas_core::automation::movement_id(&o.rule, tx),
+                Status::Success,
+                None,
+                data,
+            )?;
+            continue;
+        }
+        let sub = if o.action.as_str() == "withdraw" {
+            "WITHDRAWAL"
+        } else {
+            "TRANSFER"
+        };
+        let id = waas_core::automation::movement_id(&o.rule, tx);
+        let data = json!({"wallet_id": wallet, "rule": o.rule, "action": o.action.as_str(), "deposit_tx": tx, "amount": o.amount.map(num), "code": o.code});
+        let status = if o.ok() {
+            Status::Success
+        } else {
+            Status::Failed
+        };
+        w.event(
+            "VIRTUAL_WALLET",
+            sub,
+            &id,
+            status,
+            o.message.as_deref(),
+            data,
+        )?;
+    }
+    Ok(())
+}
+
+async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "simulate.deposit").await?;
+    let req: SimDeposit = body(&bytes)?;
+    let amt = amount("amount", &req.amount)?;
+    let registry = Registry::builtin();
+    // Find the wallet by its (canonical) address.
+    let mut candidates = Vec::new();
+    for family in [waas_core::Family::Evm, waas_core::Family::Tron] {
+        if let Ok(a) = Address::parse(family, &req.address) {
+            candidates.push(a.to_string());
+        }
+    }
+    if candidates.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidAddress,
+            format!(
+                "address: {:?} is neither an EVM nor a Tron address",
+                req.address
+            ),
+        ));
+    }
+    let mut found = None;
+    for a in &candidates {
+        let rows = sqlx::query(
+            "SELECT id, blockchain, kind FROM wallets WHERE address = $1 AND client_id = $2",
+        )
+        .bind(a)
+        .bind(&caller.client_id)
+        .fetch_all(s.store.pool())
+        .await?;
+        for r in rows {
+            let chain = opt_col(&r, "blockchain")?.unwrap_or_default();
+            if req.blockchain.as_deref().is_none_or(|b| {
+                registry.chain(b).map(|c| c.id.to_string()).ok().as_deref() == Some(chain.as_str())
+            }) {
+                found = Some((col(&r, "id")?, chain, col(&r, "kind")?));
+            }
+        }
+    }
+    let (wallet, chain, kind) = found.ok_or_else(|| {
+        ApiError::not_found(format!("no wallet of yours has address {}", req.address))
+    })?;
+    let settings = load_settings(&s, &caller.client_id).await?;
+    let symbol = req.token.to_ascii_uppercase();
+    let price = match (&req.usd_price, settings.usd_prices.get(&symbol)) {
+        (Some(p), _) | (None, Some(p)) => amount("usd_price", p)?.as_decimal(),
+        (None, None) if waas_core::scenario::USD_STABLECOINS.contains(&symbol.as_str()) => rust_decimal::Decimal::ONE,
+        _ => return Err(ApiError::bad_request(format!("usd_price: no USD price for {symbol}; give usd_price or set usd_prices in the configuration"))),
+    };
+    let tx = req
+        .tx
+        .clone()
+        .unwrap_or_else(|| format!("sim:{}:0", uuid::Uuid::new_v4().simple()));
+    let confirmations = registry.chain(&chain)?.confirmations;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    w.remember_deposit(&tx).await?;
+    let r = w.ledger.deposit(DepositRequest {
+        tx: tx.clone(),
+        to: wallet.clone(),
+        token: req.token.clone(),
+        amount: amt,
+        usd_price: price,
+    })?;
+    let sub_op = if r.below_minimum {
+        "BELOW_MINIMUM"
+    } else {
+        "DEPOSIT"
+    };
+    let operation = if kind == "treasury" {
+        "TREASURY"
+    } else {
+        "VIRTUAL_WALLET"
+    };
+    let out = json!({
+        "tx": tx, "wallet_id": wallet, "blockchain": chain, "token": r.token, "amount": num(r.amount),
+        "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,
+        "status": "pending", "flagged": r.flagged, "confirmations": confirmations,
+        "automation": r.automation.iter().map(|o| json!({"rule": o.rule, "ok": o.ok(), "action": o.action.as_str(), "amount": o.amount.map(num), "code": o.code, "message": o.message})).collect::<Vec<_>>(),
+    });
+    w.upsert_transaction(
+        &tx,
+        Some(&wallet),
+        "deposit",
+        "pending",
+        Some(&r.token),
+        Some(&num(r.amount)),
+        &out,
+    )
+    .await?;
+    w.event(operation, sub_op, &tx, Status::Success, None, out.clone())?;
+    rule_events(&mut w, &wallet, &r.automation, &tx)?;
+    let confirm_at =
+        now_ms() + i64::from(confirmations) * i64::try_from(s.sim_block_ms).unwrap_or(1000);
+    sqlx::query("INSERT INTO sim_deposits (tx, client_id, wallet_id, blockchain, token, amount, confirm_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (tx) DO NOTHING")
+        .bind(&tx)
+        .bind(&caller.client_id)
+        .bind(&wallet)
+        .bind(&chain)
+        .bind(&r.token)
+        .bind(num(r.amount))
+        .bind(confirm_at)
+        .execute(&mut *w.tx)
+        .await?;
+    finish(w, &None, StatusCode::CREATED, out, &s).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimTx {
+    tx: String,
+}
+
+async fn simulate_confirm(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "simulate.confirm").await?;
+    let req: SimTx = body(&bytes)?;
+    let out = super::chain::confirm(&s, &caller.client_id, &req.tx).await?;
+    Ok(Json(out).into_response())
+}
+
+async fn simulate_reorg(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "simulate.reorg").await?;
+    let req: SimTx = body(&bytes)?;
+    let out = super::chain::reorg(&s, &caller.client_id, &req.tx).await?;
+    Ok(Json(out).into_response())
+}

@@ -1,0 +1,86 @@
+//! Deposit addresses for the host: one master mnemonic per deployment, one BIP-44 account per
+//! holding wallet (client and blockchain), virtual wallet i = child i of that account's key.
+//!
+//! The mnemonic comes from WAAS_MNEMONIC or, when unset, is generated on first start and kept in
+//! the database's keystore table. That suits a sandbox; a production deployment keeps it in a
+//! KMS or HSM and gives the host only what it needs.
+
+use super::error::ApiError;
+use super::store::Store;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use waas_core::keys::{ExtendedPrivateKey, ExtendedPublicKey, Mnemonic};
+use waas_core::{Address, Family};
+
+/// The deployment's master key and a cache of account xpubs.
+pub struct KeyRing {
+    master: ExtendedPrivateKey,
+    xpubs: Mutex<HashMap<(Family, u32), ExtendedPublicKey>>,
+}
+
+impl KeyRing {
+    /// Loads the master key (environment, else keystore, else a new one stored in the keystore).
+    pub async fn load(store: &Store) -> Result<KeyRing, ApiError> {
+        let phrase = match std::env::var("WAAS_MNEMONIC") {
+            Ok(p) if !p.trim().is_empty() => zeroize::Zeroizing::new(p),
+            _ => {
+                let row = sqlx::query("SELECT secret FROM keystore WHERE id = 'master'")
+                    .fetch_optional(store.pool())
+                    .await?;
+                match row {
+                    Some(r) => zeroize::Zeroizing::new(r.try_get::<String, _>("secret")?),
+                    None => {
+                        let m = Mnemonic::generate(24)?;
+                        let phrase = m.phrase();
+                        sqlx::query("INSERT INTO keystore (id, secret) VALUES ('master', $1)")
+                            .bind(phrase.as_str())
+                            .execute(store.pool())
+                            .await?;
+                        zeroize::Zeroizing::new(phrase.to_string())
+                    }
+                }
+            }
+        };
+        let passphrase =
+            zeroize::Zeroizing::new(std::env::var("WAAS_PASSPHRASE").unwrap_or_default());
+        let mnemonic = Mnemonic::parse(&phrase)?;
+        Ok(KeyRing {
+            master: ExtendedPrivateKey::from_mnemonic(&mnemonic, &passphrase)?,
+            xpubs: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The account xpub of a holding wallet.
+    pub fn xpub(&self, family: Family, account: u32) -> Result<ExtendedPublicKey, ApiError> {
+        if let Ok(cache) = self.xpubs.lock() {
+            if let Some(x) = cache.get(&(family, account)) {
+                return Ok(x.clone());
+            }
+        }
+        let xpub = self.master.account_key(family, account)?.xpub();
+        if let Ok(mut cache) = self.xpubs.lock() {
+            cache.insert((family, account), xpub.clone());
+        }
+        Ok(xpub)
+    }
+
+    /// The deposit address of virtual wallet `index` of a holding account.
+    pub fn deposit_address(
+        &self,
+        family: Family,
+        account: u32,
+        index: u32,
+    ) -> Result<Address, ApiError> {
+        Ok(self.xpub(family, account)?.derive_address(family, index)?)
+    }
+
+    /// The holding wallet's own address: m/44'/coin'/account'/1/0 (the change branch, apart from
+    /// the deposit addresses).
+    pub fn holding_address(&self, family: Family, account: u32) -> Result<Address, ApiError> {
+        let key = self
+            .master
+            .derive_path(&format!("m/44'/{}'/{account}'/1", family.coin_type()))?;
+        Ok(key.child_address(family, 0)?)
+    }
+}

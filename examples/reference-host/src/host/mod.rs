@@ -1,0 +1,188 @@
+//! The reference host: the platform's HTTP API over SQLite or PostgreSQL, wired to waas-core.
+//!
+//! The host holds no business rule: each request is authorized by the core's catalog, runs as one
+//! database transaction around the core's ledger, and queues its webhook events in an outbox that
+//! a worker delivers at least once.
+
+pub mod api;
+pub mod chain;
+pub mod error;
+pub mod keys;
+pub mod openapi;
+pub mod store;
+pub mod webhooks;
+
+use error::ApiError;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::{new_id, now_ms, Store};
+use waas_core::access::{self, Environment, Permission};
+use waas_core::ledger::{Config, Ledger};
+
+/// How the host is started.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// Sandbox (simulated chain, simulate endpoints) or live.
+    pub environment: Environment,
+    /// Webhook endpoint of the first client, if given at start.
+    pub webhook_url: Option<String>,
+    /// X-Webhook-Key of the first client, if given at start.
+    pub webhook_key: Option<String>,
+    /// Milliseconds per block of the simulated chain.
+    pub sim_block_ms: u64,
+    /// Milliseconds between polls of the webhook outbox.
+    pub outbox_poll_ms: u64,
+}
+
+/// What the API handlers share.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Sandbox or live.
+    pub environment: Environment,
+    /// Simulated chain block time.
+    pub sim_block_ms: u64,
+    /// Deposit-address derivation.
+    pub keys: keys::KeyRing,
+    /// Wakes the webhook worker when events are queued.
+    pub outbox_notify: tokio::sync::Notify,
+}
+
+/// Per-client settings kept by the host (configuration endpoints).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where webhooks go.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Sent as X-Webhook-Key.
+    #[serde(default)]
+    pub webhook_key: Option<String>,
+    /// Standard Webhooks secret (`whsec_...`).
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    /// Payment destination address per blockchain.
+    #[serde(default)]
+    pub payment_addresses: std::collections::BTreeMap<String, String>,
+    /// USD prices per token symbol for minimum-deposit checks of non-stablecoins.
+    #[serde(default)]
+    pub usd_prices: std::collections::BTreeMap<String, String>,
+}
+
+/// Runs the host until interrupted.
+pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
+    let store = Store::open(&config.database_url).await?;
+    let keys = keys::KeyRing::load(&store).await?;
+    bootstrap(&store, &config).await?;
+    let state = Arc::new(AppState {
+        store,
+        environment: config.environment,
+        sim_block_ms: config.sim_block_ms,
+        keys,
+        outbox_notify: tokio::sync::Notify::new(),
+    });
+    tokio::spawn(webhooks::run(state.clone(), config.outbox_poll_ms));
+    if config.environment == Environment::Sandbox {
+        tokio::spawn(chain::run(state.clone()));
+    }
+    let app = api::router(state.clone());
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ApiError::config(format!("cannot listen on {}: {e}", config.listen)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ApiError::config(e.to_string()))?;
+    tracing::info!(%local, backend = ?state.store.backend(), "waas host listening");
+    eprintln!("listening on http://{local}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(())
+}
+
+/// On an empty database: creates the first client and prints its key (every permission) once.
+async fn bootstrap(store: &Store, config: &HostConfig) -> Result<(), ApiError> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM clients")
+        .fetch_one(store.pool())
+        .await?
+        .try_get("n")?;
+    if count > 0 {
+        return Ok(());
+    }
+    let settings = Settings {
+        webhook_url: config.webhook_url.clone(),
+        webhook_key: config.webhook_key.clone(),
+        ..Settings::default()
+    };
+    let (client_id, key) = create_client(
+        store,
+        "default",
+        config.environment,
+        Permission::ALL.iter().copied(),
+        settings,
+    )
+    .await?;
+    tracing::info!(%client_id, "created the first client");
+    println!("api key: {}", key.expose());
+    Ok(())
+}
+
+/// Creates a client with an empty ledger and one API key; the key is returned once.
+pub async fn create_client(
+    store: &Store,
+    name: &str,
+    environment: Environment,
+    permissions: impl IntoIterator<Item = Permission>,
+    settings: Settings,
+) -> Result<(String, access::ApiKey), ApiError> {
+    let client_id = new_id("cli");
+    let (key, record) = access::new_key(environment, permissions)?;
+    let ledger = Ledger::new(Config::default());
+    let mut tx = store.pool().begin().await?;
+    sqlx::query("INSERT INTO clients (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&client_id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO ledgers (client_id, state, version) VALUES ($1, $2, 0)")
+        .bind(&client_id)
+        .bind(ledger.save()?)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO settings (client_id, body) VALUES ($1, $2)")
+        .bind(&client_id)
+        .bind(serde_json::to_string(&settings).map_err(|e| ApiError::internal(e.to_string()))?)
+        .execute(&mut *tx)
+        .await?;
+    insert_key(&mut tx, &client_id, &record).await?;
+    tx.commit().await?;
+    Ok((client_id, key))
+}
+
+/// Stores a key record (hash only).
+pub async fn insert_key(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    client_id: &str,
+    record: &access::StoredKey,
+) -> Result<String, ApiError> {
+    let id = new_id("key");
+    sqlx::query("INSERT INTO api_keys (id, hash, client_id, record, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(&record.hash)
+        .bind(client_id)
+        .bind(serde_json::to_string(record).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}

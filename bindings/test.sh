@@ -39,8 +39,9 @@ log "Node suite: node --test wasm/tests/"
 node --test wasm/tests/
 
 log "Python suite: pytest bindings/tests (vectors, and parity with the native waas CLI)"
-cargo build --release --locked -q -p waas-host --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
-WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/release/waas" PYTHONPATH="$ROOT/target/bindings/python" \
+# The debug build: the workspace's `cargo test` has usually built it already.
+cargo build --locked -q -p waas-host --bin waas --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
+WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/waas" PYTHONPATH="$ROOT/target/bindings/python" \
   python3 -m pytest -q -p no:cacheprovider bindings/tests
 
 log "examples/python"

@@ -1,6 +1,6 @@
 """Differential test: the Python binding answers exactly as the native `waas` CLI, on random inputs
-(fixed seed) beyond the vector files. Needs the CLI: $WAAS_CLI, or target/release/waas
-(`cargo build --release -p waas-host`; bindings/test.sh builds it)."""
+(fixed seed) beyond the vector files. Needs the CLI: $WAAS_CLI, or target/debug/waas
+(`cargo build -p waas-host --bin waas`; bindings/test.sh builds it)."""
 import json
 import os
 import random
@@ -10,7 +10,7 @@ import unittest
 import waas
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CLI = os.environ.get("WAAS_CLI") or os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "waas")
+CLI = os.environ.get("WAAS_CLI") or os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "waas")
 VECTORS = os.path.join(ROOT, "tests", "vectors")
 CHAINS = ["ethereum", "polygon", "bsc", "base", "tron", "tron-nile", "trx", "eth", "dogecoin"]
 

@@ -8,6 +8,7 @@ pub mod access;
 pub mod address;
 pub mod amount;
 pub mod automation;
+pub mod card;
 pub mod chain;
 pub mod error;
 pub mod keys;

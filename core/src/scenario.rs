@@ -180,6 +180,20 @@ struct HoldingWithdrawCmd {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct CardPaymentCmd {
+    id: String,
+    card: String,
+    amount: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardRef {
+    card: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ReserveCmd {
     client: String,
     blockchain: String,
@@ -333,7 +347,7 @@ pub fn parse_rule(args: Value) -> Result<Rule> {
 }
 
 /// The `op` values a scenario understands.
-pub const OPS: [&str; 22] = [
+pub const OPS: [&str; 25] = [
     "config",
     "contract",
     "create_account",
@@ -356,6 +370,9 @@ pub const OPS: [&str; 22] = [
     "snapshot_restore",
     "add_rule",
     "remove_rule",
+    "card_payment",
+    "block_card",
+    "unblock_card",
 ];
 
 impl Scenario {
@@ -574,6 +591,17 @@ impl Scenario {
                 )?;
                 Ok(movement_json("id", &c.id, &m))
             }
+            "card_payment" => {
+                let c: CardPaymentCmd = fields(args)?;
+                let m = l.card_payment(&c.id, &c.card, amount(&c.amount)?)?;
+                Ok(movement_json("id", &c.id, &m))
+            }
+            "block_card" | "unblock_card" => {
+                let c: CardRef = fields(args)?;
+                l.set_card_blocked(&c.card, op == "block_card")?;
+                let status = l.wallet(&c.card)?.status;
+                Ok(json!({"card": c.card, "status": status.as_str()}))
+            }
             "reserve" => {
                 let c: ReserveCmd = fields(args)?;
                 let r = l.reserve(&c.client, &c.blockchain, &c.token)?;
@@ -714,6 +742,9 @@ fn movement_json(key: &str, id: &str, m: &Movement) -> Value {
             "op": "holding_withdraw", "client": client, "blockchain": blockchain, "token": token,
             "amount": amount.to_string(), "to_address": to_address
         }),
+        Movement::CardPayment { card, amount } => {
+            json!({"op": "card_payment", "card": card, "amount": amount.to_string()})
+        }
         Movement::Sweep {
             from,
             token,

@@ -306,6 +306,13 @@ pub enum Movement {
         /// Destination address.
         to_address: String,
     },
+    /// A card payment in USD at a point of sale.
+    CardPayment {
+        /// The card.
+        card: String,
+        /// USD amount.
+        amount: Amount,
+    },
     /// Sweep from a virtual address to the holding wallet (keyed by chain tx).
     Sweep {
         /// Source wallet.
@@ -326,6 +333,20 @@ pub struct Settled {
     pub sweeps: Vec<(String, Movement)>,
     /// Deposits that are confirmed or dropped.
     pub deposits: Vec<DepositRecord>,
+}
+
+impl Movement {
+    /// The token moved (`USD` for card payments).
+    pub fn token(&self) -> &str {
+        match self {
+            Movement::Transfer { token, .. }
+            | Movement::HoldingCredit { token, .. }
+            | Movement::Withdraw { token, .. }
+            | Movement::HoldingWithdraw { token, .. }
+            | Movement::Sweep { token, .. } => token,
+            Movement::CardPayment { .. } => USD,
+        }
+    }
 }
 
 /// Result of a virtual wallet's creation.
@@ -681,6 +702,54 @@ impl Ledger {
             .or_default()
             .active_virtual_wallets += 1;
         Ok(())
+    }
+
+    /// Blocks or unblocks a card: a blocked card keeps its balance, still receives deposits
+    /// (flagged) and refuses payments (WALLET_INACTIVE).
+    pub fn set_card_blocked(&mut self, card: &str, blocked: bool) -> Result<()> {
+        let w = self.wallet(card)?;
+        if w.kind != WalletKind::Card {
+            return Err(err::invalid_argument(format!("{card} is not a card")));
+        }
+        if let Some(w) = self.wallets.get_mut(card) {
+            w.inactive = blocked;
+            if w.status != WalletStatus::Frozen {
+                w.status = if blocked {
+                    WalletStatus::Inactive
+                } else {
+                    WalletStatus::Active
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// A card payment (point of sale) of `amount` USD: needs an active card and the balance.
+    pub fn card_payment(&mut self, id: &str, card: &str, amount: Amount) -> Result<Movement> {
+        check_id("operation", id)?;
+        let w = self.wallet(card)?;
+        if w.kind != WalletKind::Card {
+            return Err(err::invalid_argument(format!("{card} is not a card")));
+        }
+        let movement = Movement::CardPayment {
+            card: card.to_owned(),
+            amount,
+        };
+        if Self::seen(&self.movements, id, &movement)? {
+            return Ok(movement);
+        }
+        rules::check_positive(amount.check_scale(2)?)?;
+        rules::check_can_send(w.status, card)?;
+        let total = w.balances.get(USD).map(Balance::total).unwrap_or_default();
+        rules::check_internal_transfer(total, amount)?;
+        let leg = Leg {
+            from: Book::Wallet(card.to_owned(), USD.to_owned()),
+            to: Book::System(format!("external/{USD}")),
+            amount: amount.as_decimal(),
+        };
+        self.apply(&[leg], Phase::Post)?;
+        self.movements.insert(id.to_owned(), movement.clone());
+        Ok(movement)
     }
 
     /// Lifts a freeze once the wallet's balances are back at or above zero.
@@ -1105,13 +1174,11 @@ impl Ledger {
         let wallet = record.request.to.clone();
         let token = record.result.token.clone();
         let amount = record.request.amount;
-        let rules: Vec<Rule> = self
+        if !self
             .rules
             .iter()
-            .filter(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
-            .cloned()
-            .collect();
-        if rules.is_empty() {
+            .any(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
+        {
             return Vec::new();
         }
         let chain = self
@@ -1120,10 +1187,16 @@ impl Ledger {
             .and_then(|w| w.blockchain.clone())
             .unwrap_or_default();
         let decimals = self.token_of(&chain, &token).map_or(0, |t| t.1);
-        rules
+        // Movements never touch the rules, so they are lent out while the matching ones act
+        // (no copy of each rule per deposit).
+        let rules = std::mem::take(&mut self.rules);
+        let outcomes = rules
             .iter()
+            .filter(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
             .map(|rule| self.act(rule, tx, on, amount, decimals))
-            .collect()
+            .collect();
+        self.rules = rules;
+        outcomes
     }
 
     fn act(

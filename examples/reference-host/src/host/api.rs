@@ -100,6 +100,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/deposit", post(simulate_deposit))
         .route("/v1/simulate/confirm", post(simulate_confirm))
         .route("/v1/simulate/reorg", post(simulate_reorg))
+        .merge(super::api_more::routes())
         .fallback(not_found_route)
         .with_state(state)
 }
@@ -155,7 +156,7 @@ pub async fn auth(
 }
 
 /// Parses a JSON body strictly: malformed JSON and unknown fields are INVALID_ARGUMENT.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     if bytes.is_empty() {
         return serde_json::from_slice(b"{}")
             .map_err(|e| ApiError::bad_request(format!("body: {e}")));
@@ -163,7 +164,7 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("body: {e}")))
 }
 
-fn amount(field: &str, text: &str) -> Result<Amount, ApiError> {
+pub(super) fn amount(field: &str, text: &str) -> Result<Amount, ApiError> {
     Amount::parse(text, waas_core::amount::MAX_DECIMALS).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidAmount,
@@ -173,12 +174,16 @@ fn amount(field: &str, text: &str) -> Result<Amount, ApiError> {
 }
 
 /// The Idempotency-Key of a POST, with a hash of what it was sent with.
-struct Idem {
+pub(super) struct Idem {
     key: String,
     hash: String,
 }
 
-fn idem(headers: &HeaderMap, route: &str, bytes: &Bytes) -> Result<Option<Idem>, ApiError> {
+pub(super) fn idem(
+    headers: &HeaderMap,
+    route: &str,
+    bytes: &Bytes,
+) -> Result<Option<Idem>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -200,7 +205,10 @@ fn idem(headers: &HeaderMap, route: &str, bytes: &Bytes) -> Result<Option<Idem>,
 }
 
 /// A stored answer for this Idempotency-Key, or DUPLICATE_OPERATION when it came with other contents.
-async fn replay(w: &mut Work, idem: &Option<Idem>) -> Result<Option<Response>, ApiError> {
+pub(super) async fn replay(
+    w: &mut Work,
+    idem: &Option<Idem>,
+) -> Result<Option<Response>, ApiError> {
     let Some(i) = idem else { return Ok(None) };
     let row = sqlx::query(
         "SELECT request_hash, status, response FROM idempotency WHERE client_id = $1 AND key = $2",
@@ -224,7 +232,7 @@ async fn replay(w: &mut Work, idem: &Option<Idem>) -> Result<Option<Response>, A
 }
 
 /// Commits the operation, storing its answer under the Idempotency-Key.
-async fn finish(
+pub(super) async fn finish(
     mut w: Work,
     idem: &Option<Idem>,
     status: StatusCode,
@@ -247,7 +255,7 @@ async fn finish(
     Ok((status, Json(body)).into_response())
 }
 
-fn num(d: rust_decimal::Decimal) -> String {
+pub(super) fn num(d: rust_decimal::Decimal) -> String {
     if d.is_zero() {
         "0".to_owned()
     } else {
@@ -255,7 +263,7 @@ fn num(d: rust_decimal::Decimal) -> String {
     }
 }
 
-fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
+pub(super) fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
     balances
         .iter()
         .map(|(t, b)| {
@@ -280,7 +288,7 @@ async fn blockchains(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     Ok(Json(json!({"blockchains": Registry::builtin().chains()})).into_response())
 }
 
-async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiError> {
+pub(super) async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiError> {
     let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
         .bind(client_id)
         .fetch_optional(s.store.pool())
@@ -291,7 +299,7 @@ async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiErr
     })
 }
 
-fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
+pub(super) fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
     let c = ledger.config();
     json!({
         "webhook_url": st.webhook_url,
@@ -682,7 +690,11 @@ struct VirtualCreate {
 }
 
 /// The holding wallet of a client on a chain, created on first use: (account number, created).
-async fn ensure_holding(s: &AppState, w: &mut Work, chain: &str) -> Result<(u32, bool), ApiError> {
+pub(super) async fn ensure_holding(
+    s: &AppState,
+    w: &mut Work,
+    chain: &str,
+) -> Result<(u32, bool), ApiError> {
     let row =
         sqlx::query("SELECT account_number FROM holdings WHERE client_id = $1 AND blockchain = $2")
             .bind(&w.client_id)
@@ -771,7 +783,7 @@ async fn create_virtual(State(s): State<Shared>, headers: HeaderMap, bytes: Byte
     finish(w, &idem, StatusCode::CREATED, out, &s).await
 }
 
-async fn wallet_row(
+pub(super) async fn wallet_row(
     s: &AppState,
     client_id: &str,
     id: &str,
@@ -916,7 +928,7 @@ struct TransferReq {
 }
 
 /// The movement id: the Idempotency-Key when given (reserved `rule:` prefix refused), else new.
-fn movement_id(idem: &Option<Idem>) -> Result<String, ApiError> {
+pub(super) fn movement_id(idem: &Option<Idem>) -> Result<String, ApiError> {
     match idem {
         Some(i) if i.key.starts_with("rule:") => Err(ApiError::bad_request(
             "Idempotency-Key may not start with 'rule:' (reserved for automation)",
@@ -967,15 +979,8 @@ async fn transfer(
     finish(w, &idem, StatusCode::CREATED, out, &s).await
 }
 
-fn token_of(m: &waas_core::ledger::Movement) -> String {
-    use waas_core::ledger::Movement::*;
-    match m {
-        Transfer { token, .. }
-        | HoldingCredit { token, .. }
-        | Withdraw { token, .. }
-        | HoldingWithdraw { token, .. }
-        | Sweep { token, .. } => token.clone(),
-    }
+pub(super) fn token_of(m: &waas_core::ledger::Movement) -> String {
+    m.token().to_owned()
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@
 //! a worker delivers at least once.
 
 pub mod api;
+pub mod api_more;
 pub mod chain;
 pub mod error;
 pub mod keys;

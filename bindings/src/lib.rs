@@ -1,0 +1,284 @@
+//! waas-ffi: the waas core for Swift, Kotlin and Python, through uniffi (proc-macros, library mode).
+//!
+//! This crate only translates: every rule lives in `waas-core`. Free functions mirror the
+//! JavaScript names of `waas-wasm` in snake_case (`derive_address`, `to_base_units`, ...);
+//! [`DepositKey`] is the object form for apps that derive many addresses from one xpub.
+//! Every failure is a [`WaasError`] carrying the core's stable code (e.g. `INVALID_ADDRESS`).
+
+use std::sync::{Arc, OnceLock};
+use waas_core::keys::{ExtendedPublicKey, Mnemonic};
+use waas_core::{access, webhook, Address, Amount, Family, Registry};
+
+uniffi::setup_scaffolding!("waas");
+
+/// The error of every waas call: the core's stable code and its human message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum WaasError {
+    /// A call was refused; `code` is the core's machine code, `detail` the human message.
+    #[error("{code}: {detail}")]
+    Failed {
+        /// The stable machine code, e.g. `INVALID_ADDRESS`.
+        code: String,
+        /// The human message.
+        detail: String,
+    },
+}
+
+impl From<waas_core::Error> for WaasError {
+    fn from(e: waas_core::Error) -> Self {
+        WaasError::Failed {
+            code: e.code().as_str().to_owned(),
+            detail: e.message().to_owned(),
+        }
+    }
+}
+
+/// Result of every exported call.
+pub type Result<T, E = WaasError> = std::result::Result<T, E>;
+
+/// The key and address family of a blockchain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ChainFamily {
+    /// Ethereum and EVM-compatible chains (EIP-55 addresses).
+    Evm,
+    /// Tron (base58check `T...` addresses).
+    Tron,
+}
+
+impl From<Family> for ChainFamily {
+    fn from(f: Family) -> Self {
+        match f {
+            Family::Evm => ChainFamily::Evm,
+            Family::Tron => ChainFamily::Tron,
+        }
+    }
+}
+
+/// The built-in registry, built once per process.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::builtin)
+}
+
+/// The key family of a blockchain id or alias.
+fn family(chain: &str) -> waas_core::Result<Family> {
+    Ok(registry().chain(chain)?.family)
+}
+
+/// The family of a blockchain id or alias (`ethereum`, `tron`, `polygon`, ...).
+#[uniffi::export]
+pub fn chain_family(chain: String) -> Result<ChainFamily> {
+    Ok(family(&chain)?.into())
+}
+
+/// The deposit address of virtual wallet `index` under an account xpub, in canonical form.
+#[uniffi::export]
+pub fn derive_address(chain: String, xpub: String, index: u32) -> Result<String> {
+    DepositKey::new(chain, xpub)?.derive_address(index)
+}
+
+/// The deposit addresses of virtual wallets `start .. start + count`, in canonical form.
+#[uniffi::export]
+pub fn derive_addresses(
+    chain: String,
+    xpub: String,
+    start: u32,
+    count: u32,
+) -> Result<Vec<String>> {
+    DepositKey::new(chain, xpub)?.derive_addresses(start, count)
+}
+
+/// Checks an address of a blockchain (checksum included) and returns its canonical form.
+#[uniffi::export]
+pub fn canonical_address(chain: String, address: String) -> Result<String> {
+    Ok(Address::parse(family(&chain)?, &address)?.to_string())
+}
+
+/// A decimal amount ("12.5") in integer base units of a token, as a decimal string.
+#[uniffi::export]
+pub fn to_base_units(amount: String, decimals: u8) -> Result<String> {
+    Ok(Amount::parse(&amount, decimals)?
+        .to_base_units(decimals)?
+        .to_string())
+}
+
+/// Integer base units ("12500000") as the normalized decimal amount ("12.5").
+#[uniffi::export]
+pub fn from_base_units(units: String, decimals: u8) -> Result<String> {
+    Ok(Amount::from_base_units(&units, decimals)?.to_string())
+}
+
+/// The xpub of the holding-wallet key m/44'/coin'/account'/0 of a BIP-39 mnemonic.
+#[uniffi::export]
+pub fn account_xpub(
+    chain: String,
+    mnemonic: String,
+    passphrase: String,
+    account: u32,
+) -> Result<String> {
+    let mnemonic = Mnemonic::parse(&mnemonic)?;
+    let key = waas_core::keys::account_xpub(&mnemonic, &passphrase, family(&chain)?, account)?;
+    Ok(key.to_string())
+}
+
+/// An account xpub bound to a blockchain: derives its deposit addresses without private keys.
+#[derive(Debug, uniffi::Object)]
+pub struct DepositKey {
+    family: Family,
+    key: ExtendedPublicKey,
+}
+
+#[uniffi::export]
+impl DepositKey {
+    /// Parses `xpub` for the blockchain `chain` (id or alias).
+    #[uniffi::constructor]
+    pub fn new(chain: String, xpub: String) -> Result<Arc<DepositKey>> {
+        Ok(Arc::new(DepositKey {
+            family: family(&chain)?,
+            key: ExtendedPublicKey::parse(&xpub)?,
+        }))
+    }
+
+    /// The family of the bound blockchain.
+    pub fn family(&self) -> ChainFamily {
+        self.family.into()
+    }
+
+    /// The canonical xpub text.
+    pub fn xpub(&self) -> String {
+        self.key.to_string()
+    }
+
+    /// The deposit address of virtual wallet `index`.
+    pub fn derive_address(&self, index: u32) -> Result<String> {
+        Ok(self.key.derive_address(self.family, index)?.to_string())
+    }
+
+    /// The deposit addresses of virtual wallets `start .. start + count`.
+    pub fn derive_addresses(&self, start: u32, count: u32) -> Result<Vec<String>> {
+        Ok(self
+            .key
+            .derive_addresses(self.family, start, count)?
+            .iter()
+            .map(ToString::to_string)
+            .collect())
+    }
+}
+
+/// The `webhook-signature` value (`v1,` + base64 HMAC-SHA256) of a delivery whose body is text.
+#[uniffi::export]
+pub fn sign_webhook(secret: String, id: String, timestamp: i64, body: String) -> Result<String> {
+    let secret = webhook::WebhookSecret::parse(&secret)?;
+    Ok(webhook::sign(&secret, &id, timestamp, body.as_bytes())?.signature)
+}
+
+/// Verifies a Standard Webhooks delivery whose body is text, with the default tolerance (300 s
+/// either side of `now_seconds`); fails with `INVALID_SIGNATURE`, `TIMESTAMP_OUT_OF_TOLERANCE` or
+/// `INVALID_SECRET`. [`WebhookVerifier`] takes raw bytes, several secrets and a tolerance.
+#[uniffi::export]
+pub fn verify_webhook(
+    secret: String,
+    id: String,
+    timestamp: i64,
+    body: String,
+    signature_header: String,
+    now_seconds: i64,
+) -> Result<()> {
+    let secret = webhook::WebhookSecret::parse(&secret)?;
+    Ok(webhook::verify(
+        &secret,
+        &id,
+        &timestamp.to_string(),
+        &signature_header,
+        body.as_bytes(),
+        now_seconds,
+    )?)
+}
+
+/// A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance.
+#[derive(Debug, uniffi::Object)]
+pub struct WebhookVerifier {
+    inner: webhook::Verifier,
+}
+
+#[uniffi::export]
+impl WebhookVerifier {
+    /// A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
+    #[uniffi::constructor]
+    pub fn new(secrets: Vec<String>, tolerance_seconds: u64) -> Result<Arc<WebhookVerifier>> {
+        let secrets = secrets
+            .iter()
+            .map(|s| webhook::WebhookSecret::parse(s))
+            .collect::<waas_core::Result<Vec<_>>>()?;
+        Ok(Arc::new(WebhookVerifier {
+            inner: webhook::Verifier::with_secrets(secrets)?.tolerance(tolerance_seconds),
+        }))
+    }
+
+    /// Verifies a delivery: the three header values exactly as received, the raw body bytes and
+    /// the current time in seconds.
+    pub fn verify(
+        &self,
+        id: String,
+        timestamp: String,
+        body: Vec<u8>,
+        signature_header: String,
+        now_seconds: i64,
+    ) -> Result<()> {
+        Ok(self
+            .inner
+            .verify(&id, &timestamp, &signature_header, &body, now_seconds)?)
+    }
+}
+
+/// Validates a webhook envelope (JSON text) and returns its normalized JSON; `lenient` also
+/// accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
+#[uniffi::export]
+pub fn check_envelope(json: String, lenient: bool) -> Result<String> {
+    let mode = if lenient {
+        webhook::Mode::Lenient
+    } else {
+        webhook::Mode::Strict
+    };
+    Ok(webhook::Envelope::parse(json.as_bytes(), mode)?.to_json())
+}
+
+/// Replays a ledger scenario (JSON Lines) and returns its output (JSON Lines, ending with the
+/// `{"state":...}` line that holds the reserve reports).
+#[uniffi::export]
+pub fn replay_ledger(jsonl: String) -> String {
+    waas_core::scenario::replay(&jsonl)
+}
+
+/// A newly generated API key: show `key` once, store only `hash`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewApiKey {
+    /// The key text (secret; shown once).
+    pub key: String,
+    /// SHA-256 of the key, 64 hex digits: what the platform stores.
+    pub hash: String,
+    /// A non-secret hint for listings (prefix and first characters).
+    pub hint: String,
+    /// `sandbox` or `live`.
+    pub environment: String,
+}
+
+/// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
+#[uniffi::export]
+pub fn new_api_key(environment: String) -> Result<NewApiKey> {
+    let environment = access::Environment::parse(&environment)?;
+    let key = access::ApiKey::generate(environment)?;
+    Ok(NewApiKey {
+        key: key.expose().to_owned(),
+        hash: key.hash().to_hex(),
+        hint: key.hint(),
+        environment: environment.as_str().to_owned(),
+    })
+}
+
+/// The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text
+/// is not a waas key.
+#[uniffi::export]
+pub fn hash_api_key(key: String) -> Result<String> {
+    Ok(access::ApiKey::parse(&key)?.hash().to_hex())
+}

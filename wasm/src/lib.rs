@@ -1,0 +1,379 @@
+//! waas-wasm: the waas core for JavaScript (browsers and Node), through wasm-bindgen.
+//!
+//! This crate only translates: JavaScript values in, core calls, JavaScript values out. Every
+//! rule lives in `waas-core`. Errors are JavaScript `Error` objects whose `code` property is the
+//! core's stable code (e.g. `INVALID_ADDRESS`) and whose message is `CODE: human message`.
+//!
+//! Mnemonics are deliberately not part of this surface: a seed phrase does not belong in a web
+//! page, and leaving BIP-39 out keeps the download small. Pages work from account xpubs; the
+//! uniffi bindings (mobile wallets) do offer `account_xpub`.
+
+use std::sync::OnceLock;
+use waas_core::keys::ExtendedPublicKey;
+use waas_core::{access, webhook};
+use waas_core::{Address, Amount, Error, ErrorCode, Family, Registry};
+use wasm_bindgen::prelude::*;
+
+/// The built-in registry, built once per module instance.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::builtin)
+}
+
+/// Turns a core error into a JavaScript `Error` with a `code` property.
+fn js_error(error: &Error) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    js.set_name("WaasError");
+    // Reflect::set only fails on frozen or non-object targets; a fresh Error is neither.
+    let _ = js_sys::Reflect::set(
+        &js,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(error.code().as_str()),
+    );
+    js.into()
+}
+
+/// Runs a core call and converts its error.
+fn run<T>(result: waas_core::Result<T>) -> Result<T, JsValue> {
+    result.map_err(|e| js_error(&e))
+}
+
+/// A JavaScript number as an exact `u32`, or `code` when it is not an integer in range.
+fn whole_u32(value: f64, what: &str, code: ErrorCode) -> waas_core::Result<u32> {
+    if value.fract() == 0.0 && value >= 0.0 && value <= f64::from(u32::MAX) {
+        // Checked above: a whole number within u32, so the cast is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(value as u32)
+    } else {
+        Err(Error::new(
+            code,
+            format!(
+                "{what} must be a whole number from 0 to {}, not {value}",
+                u32::MAX
+            ),
+        ))
+    }
+}
+
+/// A JavaScript number as token decimals (`u8`, as in the core); the core checks its own limit.
+fn token_decimals(value: f64) -> waas_core::Result<u8> {
+    let whole = whole_u32(value, "decimals", ErrorCode::InvalidAmount)?;
+    u8::try_from(whole).map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidAmount,
+            format!("decimals must be a whole number from 0 to 255, not {value}"),
+        )
+    })
+}
+
+/// The key family of a blockchain id or alias.
+fn family(chain: &str) -> waas_core::Result<Family> {
+    Ok(registry().chain(chain)?.family)
+}
+
+/// The deposit address of virtual wallet `index` under an account xpub, in canonical form.
+#[wasm_bindgen(js_name = deriveAddress)]
+pub fn derive_address(chain: &str, xpub: &str, index: f64) -> Result<String, JsValue> {
+    run((|| {
+        let family = family(chain)?;
+        let index = whole_u32(index, "index", ErrorCode::InvalidIndex)?;
+        let key = ExtendedPublicKey::parse(xpub)?;
+        Ok(key.derive_address(family, index)?.to_string())
+    })())
+}
+
+/// The deposit addresses of virtual wallets `start .. start + count`, in canonical form.
+#[wasm_bindgen(js_name = deriveAddresses)]
+pub fn derive_addresses(
+    chain: &str,
+    xpub: &str,
+    start: f64,
+    count: f64,
+) -> Result<Vec<String>, JsValue> {
+    run((|| {
+        let family = family(chain)?;
+        let start = whole_u32(start, "start", ErrorCode::InvalidIndex)?;
+        let count = whole_u32(count, "count", ErrorCode::InvalidArgument)?;
+        let key = ExtendedPublicKey::parse(xpub)?;
+        Ok(key
+            .derive_addresses(family, start, count)?
+            .iter()
+            .map(ToString::to_string)
+            .collect())
+    })())
+}
+
+/// Checks an address of a blockchain (checksum included) and returns its canonical form.
+#[wasm_bindgen(js_name = canonicalAddress)]
+pub fn canonical_address(chain: &str, address: &str) -> Result<String, JsValue> {
+    run(family(chain)
+        .and_then(|family| Address::parse(family, address))
+        .map(|a| a.to_string()))
+}
+
+/// A decimal amount ("12.5") in integer base units of a token, as a decimal string.
+#[wasm_bindgen(js_name = toBaseUnits)]
+pub fn to_base_units(amount: &str, decimals: f64) -> Result<String, JsValue> {
+    run((|| {
+        let decimals = token_decimals(decimals)?;
+        Ok(Amount::parse(amount, decimals)?
+            .to_base_units(decimals)?
+            .to_string())
+    })())
+}
+
+/// Integer base units ("12500000") as the normalized decimal amount ("12.5").
+#[wasm_bindgen(js_name = fromBaseUnits)]
+pub fn from_base_units(units: &str, decimals: f64) -> Result<String, JsValue> {
+    run(token_decimals(decimals)
+        .and_then(|d| Amount::from_base_units(units, d))
+        .map(|a| a.to_string()))
+}
+
+/// A JavaScript number of seconds as an `i64`, or `INVALID_ARGUMENT` when it is not whole.
+fn whole_seconds(value: f64, what: &str) -> waas_core::Result<i64> {
+    // 2^63 is exactly representable; every whole f64 in [-2^63, 2^63) converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if value.fract() == 0.0 && (-LIMIT..LIMIT).contains(&value) {
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(value as i64)
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{what} must be a whole number of seconds, not {value}"),
+        ))
+    }
+}
+
+/// A `webhook-timestamp` as the header text: a string is taken as received (the core checks
+/// it), a number is written in decimal.
+fn timestamp_header(value: &JsValue) -> waas_core::Result<String> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    match value.as_f64() {
+        Some(n) => Ok(whole_seconds(n, "timestamp")?.to_string()),
+        None => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "timestamp must be a number of seconds (or the header text)",
+        )),
+    }
+}
+
+/// A body as bytes: a string is encoded as UTF-8, a `Uint8Array` is taken as is.
+fn body_bytes(value: &JsValue) -> waas_core::Result<Vec<u8>> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    if value.is_instance_of::<js_sys::Uint8Array>() {
+        return Ok(js_sys::Uint8Array::new(value).to_vec());
+    }
+    Err(Error::new(
+        ErrorCode::InvalidArgument,
+        "body must be a string or a Uint8Array",
+    ))
+}
+
+/// The `webhook-signature` value (`v1,` + base64 HMAC-SHA256) of a delivery.
+///
+/// `secret` is `whsec_` + base64; `timestamp` is in seconds; `body` is the exact text or bytes sent.
+#[wasm_bindgen(js_name = signWebhook)]
+pub fn sign_webhook(
+    secret: &str,
+    id: &str,
+    timestamp: f64,
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+) -> Result<String, JsValue> {
+    run((|| {
+        let secret = webhook::WebhookSecret::parse(secret)?;
+        let timestamp = whole_seconds(timestamp, "timestamp")?;
+        let body = body_bytes(&body)?;
+        Ok(webhook::sign(&secret, id, timestamp, &body)?.signature)
+    })())
+}
+
+/// Verifies a Standard Webhooks delivery; returns nothing, throws `INVALID_SIGNATURE`,
+/// `TIMESTAMP_OUT_OF_TOLERANCE` or `INVALID_SECRET`.
+///
+/// `timestamp` is in seconds (or the `webhook-timestamp` header text as received), `body` the
+/// exact text or bytes received, `nowSeconds` the current time; `toleranceSeconds` defaults to the
+/// core's 300 s either side.
+#[wasm_bindgen(js_name = verifyWebhook)]
+pub fn verify_webhook(
+    secret: &str,
+    id: &str,
+    #[wasm_bindgen(unchecked_param_type = "number | string")] timestamp: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+    #[wasm_bindgen(js_name = signatureHeader)] signature_header: &str,
+    #[wasm_bindgen(js_name = nowSeconds)] now_seconds: f64,
+    #[wasm_bindgen(js_name = toleranceSeconds)] tolerance_seconds: Option<f64>,
+) -> Result<(), JsValue> {
+    run((|| {
+        let mut verifier = webhook::Verifier::new(webhook::WebhookSecret::parse(secret)?);
+        if let Some(t) = tolerance_seconds {
+            verifier = verifier.tolerance(tolerance(t)?);
+        }
+        let timestamp = timestamp_header(&timestamp)?;
+        let body = body_bytes(&body)?;
+        let now = whole_seconds(now_seconds, "nowSeconds")?;
+        verifier.verify(id, &timestamp, signature_header, &body, now)
+    })())
+}
+
+/// Validates a webhook envelope (JSON text) and returns its normalized JSON; `lenient` also
+/// accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
+#[wasm_bindgen(js_name = checkEnvelope)]
+pub fn check_envelope(json: &str, lenient: bool) -> Result<String, JsValue> {
+    let mode = if lenient {
+        webhook::Mode::Lenient
+    } else {
+        webhook::Mode::Strict
+    };
+    run(webhook::Envelope::parse(json.as_bytes(), mode).map(|e| e.to_json()))
+}
+
+/// Replays a ledger scenario (JSON Lines) and returns its output (JSON Lines, ending with the
+/// `{"state":...}` line that holds the reserve reports).
+#[wasm_bindgen(js_name = replayLedger)]
+pub fn replay_ledger(jsonl: &str) -> String {
+    waas_core::scenario::replay(jsonl)
+}
+
+/// A newly generated API key: show `key` once, store only `hash`.
+#[wasm_bindgen(getter_with_clone)]
+pub struct NewApiKey {
+    /// The key text (secret; shown once).
+    pub key: String,
+    /// SHA-256 of the key, 64 hex digits: what the platform stores.
+    pub hash: String,
+    /// A non-secret hint for listings (prefix and first characters).
+    pub hint: String,
+    /// `sandbox` or `live`.
+    pub environment: String,
+}
+
+/// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
+#[wasm_bindgen(js_name = newApiKey)]
+pub fn new_api_key(environment: &str) -> Result<NewApiKey, JsValue> {
+    run((|| {
+        let environment = access::Environment::parse(environment)?;
+        let key = access::ApiKey::generate(environment)?;
+        Ok(NewApiKey {
+            key: key.expose().to_owned(),
+            hash: key.hash().to_hex(),
+            hint: key.hint(),
+            environment: environment.as_str().to_owned(),
+        })
+    })())
+}
+
+/// The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text
+/// is not a waas key.
+#[wasm_bindgen(js_name = hashApiKey)]
+pub fn hash_api_key(key: &str) -> Result<String, JsValue> {
+    run(access::ApiKey::parse(key).map(|k| k.hash().to_hex()))
+}
+
+/// An account xpub bound to a blockchain: parse once, derive many deposit addresses.
+#[wasm_bindgen]
+pub struct DepositKey {
+    family: Family,
+    key: ExtendedPublicKey,
+}
+
+#[wasm_bindgen]
+impl DepositKey {
+    /// Parses `xpub` for the blockchain `chain` (id or alias).
+    #[wasm_bindgen(constructor)]
+    pub fn new(chain: &str, xpub: &str) -> Result<DepositKey, JsValue> {
+        run((|| {
+            Ok(DepositKey {
+                family: family(chain)?,
+                key: ExtendedPublicKey::parse(xpub)?,
+            })
+        })())
+    }
+
+    /// The canonical xpub text.
+    #[wasm_bindgen(getter)]
+    pub fn xpub(&self) -> String {
+        self.key.to_string()
+    }
+
+    /// The deposit address of virtual wallet `index`.
+    #[wasm_bindgen(js_name = deriveAddress)]
+    pub fn derive_address(&self, index: f64) -> Result<String, JsValue> {
+        run((|| {
+            let index = whole_u32(index, "index", ErrorCode::InvalidIndex)?;
+            Ok(self.key.derive_address(self.family, index)?.to_string())
+        })())
+    }
+
+    /// The deposit addresses of virtual wallets `start .. start + count`.
+    #[wasm_bindgen(js_name = deriveAddresses)]
+    pub fn derive_addresses(&self, start: f64, count: f64) -> Result<Vec<String>, JsValue> {
+        run((|| {
+            let start = whole_u32(start, "start", ErrorCode::InvalidIndex)?;
+            let count = whole_u32(count, "count", ErrorCode::InvalidArgument)?;
+            Ok(self
+                .key
+                .derive_addresses(self.family, start, count)?
+                .iter()
+                .map(ToString::to_string)
+                .collect())
+        })())
+    }
+}
+
+/// A webhook receiver's verifier: one or more secrets (during a rotation) and a tolerance,
+/// parsed once.
+#[wasm_bindgen]
+pub struct WebhookVerifier {
+    inner: webhook::Verifier,
+}
+
+#[wasm_bindgen]
+impl WebhookVerifier {
+    /// A verifier for these secrets (`whsec_` + base64 each); `toleranceSeconds` defaults to 300.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        secrets: Vec<String>,
+        #[wasm_bindgen(js_name = toleranceSeconds)] tolerance_seconds: Option<f64>,
+    ) -> Result<WebhookVerifier, JsValue> {
+        run((|| {
+            let secrets = secrets
+                .iter()
+                .map(|s| webhook::WebhookSecret::parse(s))
+                .collect::<waas_core::Result<Vec<_>>>()?;
+            let mut inner = webhook::Verifier::with_secrets(secrets)?;
+            if let Some(t) = tolerance_seconds {
+                inner = inner.tolerance(tolerance(t)?);
+            }
+            Ok(WebhookVerifier { inner })
+        })())
+    }
+
+    /// Verifies a delivery, like `verifyWebhook`; returns nothing, throws on failure.
+    pub fn verify(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_param_type = "number | string")] timestamp: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+        #[wasm_bindgen(js_name = signatureHeader)] signature_header: &str,
+        #[wasm_bindgen(js_name = nowSeconds)] now_seconds: f64,
+    ) -> Result<(), JsValue> {
+        run((|| {
+            let timestamp = timestamp_header(&timestamp)?;
+            let body = body_bytes(&body)?;
+            let now = whole_seconds(now_seconds, "nowSeconds")?;
+            self.inner
+                .verify(id, &timestamp, signature_header, &body, now)
+        })())
+    }
+}
+
+/// A tolerance in whole, non-negative seconds.
+fn tolerance(value: f64) -> waas_core::Result<u64> {
+    u64::try_from(whole_seconds(value, "toleranceSeconds")?)
+        .map_err(|_| Error::new(ErrorCode::InvalidArgument, "toleranceSeconds is negative"))
+}

@@ -1,0 +1,226 @@
+// Runs every file of tests/vectors/ against the nodejs wasm build (target/npm/node), with
+// Node's built-in runner: node --test wasm/tests/
+// A vector file that no runner below knows fails the suite.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const vectorsDir = path.join(root, 'tests/vectors');
+const pkg = process.env.WAAS_NPM_NODE ?? path.join(root, 'target/npm/node');
+const waas = createRequire(import.meta.url)(pkg);
+
+const load = (name) => JSON.parse(readFileSync(path.join(vectorsDir, name), 'utf8'));
+
+/** Asserts that fn throws a JS Error whose code is `code`. */
+function throwsCode(fn, code, what) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, `${what}: not an Error: ${e}`);
+    assert.equal(e.code, code, `${what}: ${e.message}`);
+    assert.ok(e.message.startsWith(code), `${what}: message ${e.message}`);
+    return true;
+  }, what);
+}
+
+// tests/vectors/{ledger,automation}/X.jsonl: replayLedger's output equals X.expected.jsonl line by
+// line (as JSON).
+function scenarios(dir) {
+  const files = readdirSync(path.join(vectorsDir, dir)).filter((f) => f.endsWith('.jsonl') && !f.endsWith('.expected.jsonl')).sort();
+  assert.ok(files.length > 0, `no scenario in tests/vectors/${dir}`);
+  for (const f of files) {
+    test(f, () => {
+      const input = readFileSync(path.join(vectorsDir, dir, f), 'utf8');
+      const want = readFileSync(path.join(vectorsDir, dir, f.replace(/\.jsonl$/, '.expected.jsonl')), 'utf8');
+      const parse = (t) => t.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+      const got = parse(waas.replayLedger(input));
+      assert.deepEqual(got, parse(want));
+    });
+  }
+}
+
+const runners = {
+  'derivation.json'(file) {
+    for (const c of file.cases) {
+      test(`${c.chain} ${c.path} (${c.mnemonic.split(' ')[0]}...)`, () => {
+        // mnemonic -> xpub is checked by the Rust and Python suites (no mnemonics in the browser build)
+        for (const a of c.addresses) {
+          assert.equal(waas.deriveAddress(c.chain, c.xpub, a.index), a.address, `index ${a.index}`);
+        }
+        const batch = waas.deriveAddresses(c.chain, c.xpub, c.batch.start, c.batch.count);
+        assert.equal(batch.length, c.batch.count);
+        assert.equal(batch[0], c.batch.first);
+        assert.equal(batch.at(-1), c.batch.last);
+        batch.forEach((addr, i) =>
+          assert.equal(waas.deriveAddress(c.chain, c.xpub, c.batch.start + i), addr));
+        const key = new waas.DepositKey(c.chain, c.xpub); // the object form
+        assert.equal(key.xpub, c.xpub);
+        assert.deepEqual(key.deriveAddresses(c.batch.start, c.batch.count), batch);
+        for (const a of c.addresses) assert.equal(key.deriveAddress(a.index), a.address);
+        key.free();
+      });
+    }
+    for (const e of file.errors) {
+      test(`refuses ${e.what}`, () => throwsCode(() => ('count' in e
+        ? waas.deriveAddresses(e.chain, e.xpub, e.start, e.count)
+        : waas.deriveAddress(e.chain, e.xpub, e.index)), e.code, e.what));
+    }
+  },
+  'addresses.json'(file) {
+    test(`${file.valid.length} valid addresses are canonicalized`, () => {
+      for (const v of file.valid) assert.equal(waas.canonicalAddress(v.chain, v.input), v.canonical);
+    });
+    test(`${file.invalid.length} invalid addresses are refused`, () => {
+      for (const v of file.invalid) throwsCode(() => waas.canonicalAddress(v.chain, v.input), v.code, v.input);
+    });
+  },
+  'amounts.json'(file) {
+    test(`${file.to_base_units.length} toBaseUnits`, () => {
+      for (const v of file.to_base_units) assert.equal(waas.toBaseUnits(v.amount, v.decimals), v.units, v.amount);
+    });
+    test(`${file.from_base_units.length} fromBaseUnits`, () => {
+      for (const v of file.from_base_units) assert.equal(waas.fromBaseUnits(v.units, v.decimals), v.amount, v.units);
+    });
+    test(`${file.errors.length} bad amounts are refused with their code`, () => {
+      for (const v of file.errors) throwsCode(() => waas[v.op](v.input, v.decimals), v.code, `${v.op}(${v.input})`);
+    });
+  },
+  'webhooks.json'(file) {
+    const bodyOf = (c) => ('body_hex' in c ? Uint8Array.from(Buffer.from(c.body_hex, 'hex')) : c.body);
+    const canonicalTs = (t) => /^(0|[1-9][0-9]{0,15})$/.test(t);
+    for (const c of file.verify) {
+      test(`verify: ${c.name}`, () => {
+        const tol = c.tolerance;
+        // the header text as received, and (when it is a plain number) the number form
+        const forms = [c.timestamp, ...(canonicalTs(c.timestamp) ? [Number(c.timestamp)] : [])];
+        for (const ts of forms) {
+          const calls = [
+            () => waas.verifyWebhook(c.secret, c.id, ts, bodyOf(c), c.signature, c.now, tol),
+            () => new waas.WebhookVerifier([c.secret], tol).verify(c.id, ts, bodyOf(c), c.signature, c.now),
+          ];
+          for (const call of calls) {
+            if (c.expected.result === 'valid') assert.equal(call(), undefined);
+            else throwsCode(call, c.expected.code, c.name);
+          }
+        }
+      });
+    }
+    test(`${file.sign.length} sign cases`, () => {
+      for (const c of file.sign) {
+        assert.equal(waas.signWebhook(c.secret, c.id, Number(c.timestamp), c.body), c.expected_signature);
+      }
+    });
+    for (const c of file.envelopes) {
+      test(`envelope: ${c.name}`, () => {
+        const text = 'input_text' in c ? c.input_text : JSON.stringify(c.input);
+        const call = () => waas.checkEnvelope(text, c.mode === 'lenient');
+        if (c.expected.result === 'valid') {
+          assert.equal(call(), c.expected.normalized);
+        } else {
+          throwsCode(call, c.expected.code, c.name);
+          try { call(); } catch (e) {
+            assert.ok(e.message.startsWith(`${c.expected.code}: ${c.expected.field}`), `${c.name}: ${e.message}`);
+          }
+        }
+      });
+    }
+  },
+  ledger: scenarios,
+  automation: scenarios,
+  // EVM transaction signing is not in the binding surface yet: the core's tx module needs one
+  // entry point that takes a whole request (fee mode included) so that bindings only translate.
+  'transactions.json'(file) {
+    test(`${file.transactions.length} transactions, ${file.erc20_transfers.length} ERC-20 call data`, {
+      todo: 'EVM transaction signing is not exposed by waas-wasm yet (run by the Rust suite)',
+    }, () => assert.equal(waas.signTransaction, undefined));
+  },
+  // The binding surface takes xpubs, not seeds: every xpub of BIP-32 must be accepted and derive
+  // like its batch form; every xprv must be refused (a secret pasted where an xpub goes).
+  'bip32.json'(file) {
+    test('BIP-32 xpubs are accepted, xprvs refused', () => {
+      let n = 0;
+      for (const v of file.vectors) for (const c of v.chains) {
+        const single = waas.deriveAddress('ethereum', c.xpub, 0);
+        assert.deepEqual(waas.deriveAddresses('ethereum', c.xpub, 0, 1), [single]);
+        throwsCode(() => waas.deriveAddress('ethereum', c.xprv, 0), 'INVALID_KEY', c.path);
+        n++;
+      }
+      assert.equal(n, 14);
+    });
+  },
+  // Mnemonics and seeds are not part of the browser build (a seed phrase does not belong in a web
+  // page): this file is run by the Rust suite (seeds) and the Python suite (account xpubs).
+  'bip39.json'(file) {
+    test('not applicable to the wasm surface', { skip: 'no mnemonic functions in waas-wasm by design' }, () => {});
+    test('and indeed not exposed', () => assert.equal(waas.accountXpub, undefined));
+  },
+};
+// Generator scripts of the vector files: the tools/ folder and *.py files.
+const isVector = (n) => n !== 'tools' && !n.endsWith('.py');
+
+const names = readdirSync(vectorsDir).filter(isVector).sort();
+for (const name of names) {
+  describe(`tests/vectors/${name}`, () => {
+    const run = runners[name];
+    if (!run) {
+      test('has a runner', () => assert.fail(`no runner knows tests/vectors/${name}: add one to every suite`));
+      return;
+    }
+    run(statSync(path.join(vectorsDir, name)).isDirectory() ? name : load(name));
+  });
+}
+
+describe('JavaScript translation', () => {
+  const xpub = load('derivation.json').cases[0].xpub;
+  test('numbers that are not whole u32 are refused, not truncated', () => {
+    for (const bad of [1.5, -1, 2 ** 32, NaN, Infinity]) {
+      throwsCode(() => waas.deriveAddress('ethereum', xpub, bad), 'INVALID_INDEX', String(bad));
+    }
+    throwsCode(() => waas.toBaseUnits('1', 2.5), 'INVALID_AMOUNT', 'decimals 2.5');
+    throwsCode(() => waas.fromBaseUnits('1', 300), 'INVALID_AMOUNT', 'decimals 300');
+  });
+  test('errors are Error objects named WaasError with code and message', () => {
+    try {
+      waas.canonicalAddress('ethereum', '0x123');
+      assert.fail('no error');
+    } catch (e) {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, 'WaasError');
+      assert.equal(e.code, 'INVALID_ADDRESS');
+      assert.match(e.message, /^INVALID_ADDRESS: /);
+    }
+  });
+  test('API keys: generated keys hash like hashApiKey; bad keys are UNAUTHORIZED', () => {
+    const k = waas.newApiKey('sandbox');
+    assert.match(k.key, /^waas_test_[0-9a-f]{64}$/);
+    assert.equal(waas.hashApiKey(k.key), k.hash);
+    assert.ok(k.key.startsWith(k.hint));
+    assert.equal(k.environment, 'sandbox');
+    assert.notEqual(waas.newApiKey('live').key, waas.newApiKey('live').key);
+    throwsCode(() => waas.hashApiKey('sk_nope'), 'UNAUTHORIZED', 'foreign key');
+    throwsCode(() => waas.newApiKey('prod'), 'INVALID_ARGUMENT', 'bad environment');
+  });
+  test('webhook arguments: numbers must be whole, bodies text or bytes', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const sig = waas.signWebhook(secret, 'msg_1', 1614265330, 'hi');
+    assert.equal(waas.signWebhook(secret, 'msg_1', 1614265330, new TextEncoder().encode('hi')), sig);
+    waas.verifyWebhook(secret, 'msg_1', 1614265330, 'hi', sig, 1614265330);
+    throwsCode(() => waas.signWebhook(secret, 'msg_1', 1.5, 'hi'), 'INVALID_ARGUMENT', 'ts 1.5');
+    throwsCode(() => waas.verifyWebhook(secret, 'msg_1', 1614265330, 'hi', sig, 0.5), 'INVALID_ARGUMENT', 'now 0.5');
+    throwsCode(() => waas.verifyWebhook(secret, 'msg_1', 1614265330, 42, sig, 1614265330), 'INVALID_ARGUMENT', 'body 42');
+    throwsCode(() => waas.verifyWebhook(secret, 'msg_1', 1614265330, 'hi', sig, 1614265330 + 301), 'TIMESTAMP_OUT_OF_TOLERANCE', 'late');
+    waas.verifyWebhook(secret, 'msg_1', 1614265330, 'hi', sig, 1614265330 + 301, 400);
+    // rotation: a verifier with the new and the old secret accepts the old signature
+    const other = 'whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
+    new waas.WebhookVerifier([other, secret]).verify('msg_1', '1614265330', 'hi', sig, 1614265330);
+    throwsCode(() => new waas.WebhookVerifier([other]).verify('msg_1', 1614265330, 'hi', sig, 1614265330), 'INVALID_SIGNATURE', 'rotated out');
+    throwsCode(() => new waas.WebhookVerifier([]), 'INVALID_SECRET', 'no secret');
+  });
+  test('aliases resolve like the CLI', () => {
+    assert.equal(waas.deriveAddress('eth', xpub, 0), waas.deriveAddress('ethereum', xpub, 0));
+    throwsCode(() => waas.deriveAddress('bitcoin', xpub, 0), 'UNKNOWN_CHAIN', 'bitcoin');
+  });
+});

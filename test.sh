@@ -8,3 +8,5 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== bindings: wasm (Node, headless Chromium) and uniffi (Python)"
+bindings/test.sh

@@ -282,3 +282,56 @@ pub fn new_api_key(environment: String) -> Result<NewApiKey> {
 pub fn hash_api_key(key: String) -> Result<String> {
     Ok(access::ApiKey::parse(&key)?.hash().to_hex())
 }
+
+/// A signed EVM transaction: the raw bytes (for `eth_sendRawTransaction`) and its hash, `0x` hex.
+#[derive(uniffi::Record)]
+pub struct SignedTx {
+    /// The signed transaction, `0x` hex.
+    pub raw: String,
+    /// keccak-256 of the raw bytes, `0x` hex.
+    pub hash: String,
+}
+
+/// Signs an EVM transaction locally: legacy with `gas_price`, EIP-1559 with `max_fee_per_gas` and
+/// `max_priority_fee_per_gas`; numbers are decimal strings (wei), the key is 64 hex digits.
+#[uniffi::export]
+#[allow(clippy::too_many_arguments)]
+pub fn sign_transaction(
+    chain: String,
+    private_key: String,
+    nonce: String,
+    to: String,
+    gas_limit: String,
+    value: Option<String>,
+    data: Option<String>,
+    gas_price: Option<String>,
+    max_fee_per_gas: Option<String>,
+    max_priority_fee_per_gas: Option<String>,
+) -> Result<SignedTx> {
+    let private_key = zeroize::Zeroizing::new(private_key);
+    let chain = registry().chain(&chain)?;
+    let fields = waas_core::tx::TxFields {
+        nonce: &nonce,
+        to: &to,
+        gas_limit: &gas_limit,
+        value: value.as_deref(),
+        data: data.as_deref(),
+        gas_price: gas_price.as_deref(),
+        max_fee_per_gas: max_fee_per_gas.as_deref(),
+        max_priority_fee_per_gas: max_priority_fee_per_gas.as_deref(),
+    };
+    let signed = waas_core::tx::sign_fields(chain, &private_key, &fields)?;
+    Ok(SignedTx {
+        raw: signed.raw_hex(),
+        hash: signed.hash_hex(),
+    })
+}
+
+/// The call data of an ERC-20 `transfer(to, amount)`, `0x` hex; `amount` in base units (decimal).
+#[uniffi::export]
+pub fn erc20_transfer_data(to: String, amount: String) -> Result<String> {
+    let to = Address::parse(Family::Evm, to.trim())?;
+    let amount = waas_core::tx::U256::parse_decimal(amount.trim())?;
+    let data = waas_core::tx::erc20_transfer_data(&to, &amount)?;
+    Ok(format!("0x{}", hex::encode(data)))
+}

@@ -23,7 +23,7 @@ pub mod rlp;
 
 use crate::address::Address;
 use crate::chain::{Blockchain, Family};
-use crate::error::{err, Result};
+use crate::error::{err, Error, Result};
 use k256::ecdsa::{RecoveryId, Signature as EcdsaSignature, SigningKey, VerifyingKey};
 use rlp::Item;
 use sha3::{Digest, Keccak256};
@@ -651,6 +651,96 @@ pub fn parse_hex_data(text: &str) -> Result<Vec<u8>> {
         )));
     }
     hex::decode(body).map_err(|e| err::invalid_argument(format!("hex data: {e}")))
+}
+
+/// The fields of a transaction as a CLI or a binding receives them: decimal strings for numbers,
+/// hex for data, and exactly one fee mode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TxFields<'a> {
+    /// Sender's nonce (decimal, up to 2^64 - 1).
+    pub nonce: &'a str,
+    /// Recipient address (checksummed or all one case).
+    pub to: &'a str,
+    /// Gas limit (decimal, up to 2^64 - 1).
+    pub gas_limit: &'a str,
+    /// Value in wei (decimal); zero when absent.
+    pub value: Option<&'a str>,
+    /// Call data (hex, `0x` optional); empty when absent.
+    pub data: Option<&'a str>,
+    /// Legacy (EIP-155) gas price in wei.
+    pub gas_price: Option<&'a str>,
+    /// EIP-1559 fee cap in wei.
+    pub max_fee_per_gas: Option<&'a str>,
+    /// EIP-1559 priority fee in wei.
+    pub max_priority_fee_per_gas: Option<&'a str>,
+}
+
+impl Fees {
+    /// The fee mode from the given fields: legacy with a gas price alone, EIP-1559 with both
+    /// the fee cap and the priority fee; anything else is INVALID_ARGUMENT.
+    pub fn choose(
+        gas_price: Option<&str>,
+        max_fee: Option<&str>,
+        tip: Option<&str>,
+    ) -> Result<Fees> {
+        let wei = |field: &str, text: &str| {
+            U256::parse_decimal(text.trim())
+                .map_err(|e| Error::new(e.code(), format!("{field}: {}", e.message())))
+        };
+        match (gas_price, max_fee, tip) {
+            (Some(price), None, None) => Ok(Fees::Legacy { gas_price: wei("gas price", price)? }),
+            (None, Some(cap), Some(tip)) => Ok(Fees::Eip1559 {
+                max_fee_per_gas: wei("max fee per gas", cap)?,
+                max_priority_fee_per_gas: wei("max priority fee per gas", tip)?,
+            }),
+            (Some(_), _, _) => Err(err::invalid_argument(
+                "give either a gas price (legacy) or a max fee per gas with a max priority fee per \
+                 gas (EIP-1559), not both",
+            )),
+            (None, None, None) => Err(err::invalid_argument(
+                "give a gas price (legacy) or a max fee per gas and a max priority fee per gas (EIP-1559)",
+            )),
+            (None, _, _) => Err(err::invalid_argument(
+                "the max fee per gas and the max priority fee per gas go together",
+            )),
+        }
+    }
+}
+
+/// A 64-bit count such as a nonce or a gas limit, from decimal text.
+pub fn parse_u64(field: &str, text: &str) -> Result<u64> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 40 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err::invalid_argument(format!(
+            "{field}: not a non-negative integer"
+        )));
+    }
+    text.parse()
+        .map_err(|_| err::invalid_argument(format!("{field}: larger than 2^64 - 1")))
+}
+
+/// Builds, checks and signs a transaction on `chain` from text fields with a hex private key.
+pub fn sign_fields(
+    chain: &Blockchain,
+    private_key_hex: &str,
+    f: &TxFields<'_>,
+) -> Result<SignedTransaction> {
+    let tx = Transaction {
+        chain_id: evm_chain_id(chain)?,
+        nonce: parse_u64("nonce", f.nonce)?,
+        to: Some(Address::parse(chain.family, f.to.trim())?),
+        value: match f.value {
+            Some(v) => U256::parse_decimal(v.trim())
+                .map_err(|e| Error::new(e.code(), format!("value: {}", e.message())))?,
+            None => U256::ZERO,
+        },
+        gas_limit: parse_u64("gas limit", f.gas_limit)?,
+        data: parse_hex_data(f.data.unwrap_or("").trim())?,
+        fees: Fees::choose(f.gas_price, f.max_fee_per_gas, f.max_priority_fee_per_gas)?,
+    };
+    tx.validate()?;
+    let key = signing_key_from_hex(private_key_hex)?;
+    tx.sign(&key)
 }
 
 /// The EIP-155 chain id of a registry blockchain; a chain without one (Tron) is refused.

@@ -377,3 +377,64 @@ fn tolerance(value: f64) -> waas_core::Result<u64> {
     u64::try_from(whole_seconds(value, "toleranceSeconds")?)
         .map_err(|_| Error::new(ErrorCode::InvalidArgument, "toleranceSeconds is negative"))
 }
+
+/// A signed EVM transaction: the raw bytes (for `eth_sendRawTransaction`) and its hash, `0x` hex.
+#[wasm_bindgen(getter_with_clone)]
+pub struct SignedTx {
+    /// The signed transaction, `0x` hex.
+    pub raw: String,
+    /// keccak-256 of the raw bytes, `0x` hex.
+    pub hash: String,
+}
+
+/// Signs an EVM transaction locally: legacy with `gasPrice`, EIP-1559 with `maxFeePerGas` and
+/// `maxPriorityFeePerGas`; numbers are decimal strings (wei), the key is 64 hex digits.
+#[wasm_bindgen(js_name = signTransaction)]
+#[allow(clippy::too_many_arguments)]
+pub fn sign_transaction(
+    chain: &str,
+    #[wasm_bindgen(js_name = privateKey)] private_key: &str,
+    nonce: &str,
+    to: &str,
+    #[wasm_bindgen(js_name = gasLimit)] gas_limit: &str,
+    value: Option<String>,
+    data: Option<String>,
+    #[wasm_bindgen(js_name = gasPrice)] gas_price: Option<String>,
+    #[wasm_bindgen(js_name = maxFeePerGas)] max_fee_per_gas: Option<String>,
+    #[wasm_bindgen(js_name = maxPriorityFeePerGas)] max_priority_fee_per_gas: Option<String>,
+) -> Result<SignedTx, JsValue> {
+    let chain = run(registry().chain(chain))?;
+    let fields = waas_core::tx::TxFields {
+        nonce,
+        to,
+        gas_limit,
+        value: value.as_deref(),
+        data: data.as_deref(),
+        gas_price: gas_price.as_deref(),
+        max_fee_per_gas: max_fee_per_gas.as_deref(),
+        max_priority_fee_per_gas: max_priority_fee_per_gas.as_deref(),
+    };
+    let signed = run(waas_core::tx::sign_fields(chain, private_key, &fields))?;
+    Ok(SignedTx {
+        raw: signed.raw_hex(),
+        hash: signed.hash_hex(),
+    })
+}
+
+/// The call data of an ERC-20 `transfer(to, amount)`, `0x` hex; `amount` in base units (decimal).
+#[wasm_bindgen(js_name = erc20TransferData)]
+pub fn erc20_transfer_data(to: &str, amount: &str) -> Result<String, JsValue> {
+    let to = run(Address::parse(Family::Evm, to.trim()))?;
+    let amount = run(waas_core::tx::U256::parse_decimal(amount.trim()))?;
+    let data = run(waas_core::tx::erc20_transfer_data(&to, &amount))?;
+    Ok(format!("0x{}", hex_lower(&data)))
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}

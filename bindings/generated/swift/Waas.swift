@@ -1049,6 +1049,75 @@ public func FfiConverterTypeNewApiKey_lower(_ value: NewApiKey) -> RustBuffer {
 
 
 /**
+ * A signed EVM transaction: the raw bytes (for `eth_sendRawTransaction`) and its hash, `0x` hex.
+ */
+public struct SignedTx: Equatable, Hashable {
+    /**
+     * The signed transaction, `0x` hex.
+     */
+    public var raw: String
+    /**
+     * keccak-256 of the raw bytes, `0x` hex.
+     */
+    public var hash: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The signed transaction, `0x` hex.
+         */raw: String, 
+        /**
+         * keccak-256 of the raw bytes, `0x` hex.
+         */hash: String) {
+        self.raw = raw
+        self.hash = hash
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SignedTx: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignedTx: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignedTx {
+        return
+            try SignedTx(
+                raw: FfiConverterString.read(from: &buf), 
+                hash: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SignedTx, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.raw, into: &buf)
+        FfiConverterString.write(value.hash, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignedTx_lift(_ buf: RustBuffer) throws -> SignedTx {
+    return try FfiConverterTypeSignedTx.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignedTx_lower(_ value: SignedTx) -> RustBuffer {
+    return FfiConverterTypeSignedTx.lower(value)
+}
+
+
+/**
  * The key and address family of a blockchain.
  */
 
@@ -1214,6 +1283,30 @@ public func FfiConverterTypeWaasError_lower(_ value: WaasError) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -1313,6 +1406,18 @@ public func deriveAddresses(chain: String, xpub: String, start: UInt32, count: U
 })
 }
 /**
+ * The call data of an ERC-20 `transfer(to, amount)`, `0x` hex; `amount` in base units (decimal).
+ */
+public func erc20TransferData(to: String, amount: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_erc20_transfer_data(
+        FfiConverterString.lower(to),
+        FfiConverterString.lower(amount),uniffiCallStatus
+    )
+})
+}
+/**
  * Integer base units ("12500000") as the normalized decimal amount ("12.5").
  */
 public func fromBaseUnits(units: String, decimals: UInt8)throws  -> String  {
@@ -1356,6 +1461,27 @@ public func replayLedger(jsonl: String) -> String  {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_func_replay_ledger(
         FfiConverterString.lower(jsonl),uniffiCallStatus
+    )
+})
+}
+/**
+ * Signs an EVM transaction locally: legacy with `gas_price`, EIP-1559 with `max_fee_per_gas` and
+ * `max_priority_fee_per_gas`; numbers are decimal strings (wei), the key is 64 hex digits.
+ */
+public func signTransaction(chain: String, privateKey: String, nonce: String, to: String, gasLimit: String, value: String?, data: String?, gasPrice: String?, maxFeePerGas: String?, maxPriorityFeePerGas: String?)throws  -> SignedTx  {
+    return try  FfiConverterTypeSignedTx_lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_sign_transaction(
+        FfiConverterString.lower(chain),
+        FfiConverterString.lower(privateKey),
+        FfiConverterString.lower(nonce),
+        FfiConverterString.lower(to),
+        FfiConverterString.lower(gasLimit),
+        FfiConverterOptionString.lower(value),
+        FfiConverterOptionString.lower(data),
+        FfiConverterOptionString.lower(gasPrice),
+        FfiConverterOptionString.lower(maxFeePerGas),
+        FfiConverterOptionString.lower(maxPriorityFeePerGas),uniffiCallStatus
     )
 })
 }
@@ -1436,6 +1562,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_func_derive_addresses() != 4915) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_waas_ffi_checksum_func_erc20_transfer_data() != 28459) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_waas_ffi_checksum_func_from_base_units() != 51407) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1446,6 +1575,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_replay_ledger() != 48348) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_sign_transaction() != 55621) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_sign_webhook() != 4462) {

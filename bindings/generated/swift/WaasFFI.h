@@ -328,6 +328,11 @@ RustBuffer uniffi_waas_ffi_fn_func_derive_address(RustBuffer chain, RustBuffer x
 RustBuffer uniffi_waas_ffi_fn_func_derive_addresses(RustBuffer chain, RustBuffer xpub, uint32_t start, uint32_t count, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ERC20_TRANSFER_DATA
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ERC20_TRANSFER_DATA
+RustBuffer uniffi_waas_ffi_fn_func_erc20_transfer_data(RustBuffer to, RustBuffer amount, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_FROM_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_FROM_BASE_UNITS
 RustBuffer uniffi_waas_ffi_fn_func_from_base_units(RustBuffer units, uint8_t decimals, RustCallStatus *_Nonnull out_status
@@ -346,6 +351,11 @@ RustBuffer uniffi_waas_ffi_fn_func_new_api_key(RustBuffer environment, RustCallS
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_REPLAY_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_REPLAY_LEDGER
 RustBuffer uniffi_waas_ffi_fn_func_replay_ledger(RustBuffer jsonl, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_TRANSACTION
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_TRANSACTION
+RustBuffer uniffi_waas_ffi_fn_func_sign_transaction(RustBuffer chain, RustBuffer private_key, RustBuffer nonce, RustBuffer to, RustBuffer gas_limit, RustBuffer value, RustBuffer data, RustBuffer gas_price, RustBuffer max_fee_per_gas, RustBuffer max_priority_fee_per_gas, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_WEBHOOK
@@ -659,6 +669,12 @@ uint16_t uniffi_waas_ffi_checksum_func_derive_addresses(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_ERC20_TRANSFER_DATA
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_ERC20_TRANSFER_DATA
+uint16_t uniffi_waas_ffi_checksum_func_erc20_transfer_data(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_FROM_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_FROM_BASE_UNITS
 uint16_t uniffi_waas_ffi_checksum_func_from_base_units(void
@@ -680,6 +696,12 @@ uint16_t uniffi_waas_ffi_checksum_func_new_api_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_REPLAY_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_REPLAY_LEDGER
 uint16_t uniffi_waas_ffi_checksum_func_replay_ledger(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_SIGN_TRANSACTION
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_SIGN_TRANSACTION
+uint16_t uniffi_waas_ffi_checksum_func_sign_transaction(void
     
 );
 #endif

@@ -3,10 +3,7 @@
 use super::Outcome;
 use clap::{Args, Subcommand};
 use waas_core::error::err;
-use waas_core::tx::{
-    erc20_transfer_data, evm_chain_id, parse_hex_data, signing_key_from_hex, Fees, Transaction,
-    U256,
-};
+use waas_core::tx::{erc20_transfer_data, sign_fields, TxFields, U256};
 use waas_core::{Address, Family, Registry};
 use zeroize::Zeroizing;
 
@@ -67,24 +64,18 @@ pub fn sign(cmd: TxCmd) -> Outcome {
     let TxCmd::Sign(args) = cmd;
     let registry = Registry::builtin();
     let chain = registry.chain(&args.chain)?;
-    let chain_id = evm_chain_id(chain)?;
-    let fees = fees(
-        args.gas_price.as_deref(),
-        args.max_fee_per_gas.as_deref(),
-        args.max_priority_fee_per_gas.as_deref(),
-    )?;
-    let tx = Transaction {
-        chain_id,
-        nonce: integer("--nonce", &args.nonce)?,
-        to: Some(Address::parse(chain.family, args.to.trim())?),
-        value: wei("--value", &args.value)?,
-        gas_limit: integer("--gas-limit", &args.gas_limit)?,
-        data: parse_hex_data(args.data.trim())?,
-        fees,
+    let key = private_key_from_env()?;
+    let fields = TxFields {
+        nonce: &args.nonce,
+        to: &args.to,
+        gas_limit: &args.gas_limit,
+        value: Some(args.value.as_str()),
+        data: Some(args.data.as_str()),
+        gas_price: args.gas_price.as_deref(),
+        max_fee_per_gas: args.max_fee_per_gas.as_deref(),
+        max_priority_fee_per_gas: args.max_priority_fee_per_gas.as_deref(),
     };
-    tx.validate()?;
-    let key = signing_key_from_hex(&private_key_from_env()?)?;
-    let signed = tx.sign(&key)?;
+    let signed = sign_fields(chain, &key, &fields)?;
     Ok(format!(
         "raw {}\nhash {}\n",
         signed.raw_hex(),
@@ -102,51 +93,10 @@ pub fn erc20(cmd: Erc20Cmd) -> Outcome {
     }
 }
 
-/// Legacy with --gas-price, or EIP-1559 with both other fee flags; anything else is refused.
-fn fees(
-    gas_price: Option<&str>,
-    max_fee: Option<&str>,
-    tip: Option<&str>,
-) -> Result<Fees, waas_core::Error> {
-    match (gas_price, max_fee, tip) {
-        (Some(price), None, None) => Ok(Fees::Legacy {
-            gas_price: wei("--gas-price", price)?,
-        }),
-        (None, Some(cap), Some(tip)) => Ok(Fees::Eip1559 {
-            max_fee_per_gas: wei("--max-fee-per-gas", cap)?,
-            max_priority_fee_per_gas: wei("--max-priority-fee-per-gas", tip)?,
-        }),
-        (Some(_), _, _) => Err(err::invalid_argument(
-            "give either --gas-price (legacy) or --max-fee-per-gas with \
-             --max-priority-fee-per-gas (EIP-1559), not both",
-        )),
-        (None, None, None) => Err(err::invalid_argument(
-            "give --gas-price (legacy) or --max-fee-per-gas and --max-priority-fee-per-gas (EIP-1559)",
-        )),
-        (None, _, _) => Err(err::invalid_argument(
-            "--max-fee-per-gas and --max-priority-fee-per-gas go together",
-        )),
-    }
-}
-
 /// A wei amount: a decimal integer up to 2^256 - 1 (INVALID_AMOUNT otherwise).
 fn wei(flag: &str, text: &str) -> Result<U256, waas_core::Error> {
     U256::parse_decimal(text.trim())
         .map_err(|e| waas_core::Error::new(e.code(), format!("{flag}: {}", e.message())))
-}
-
-/// A 64-bit count (nonce, gas limit).
-fn integer(flag: &str, text: &str) -> Result<u64, waas_core::Error> {
-    let text = text.trim();
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err::invalid_argument(format!(
-            "{flag}: {:?} is not a non-negative integer",
-            shorten(text)
-        )));
-    }
-    text.parse().map_err(|_| {
-        err::invalid_argument(format!("{flag}: {} is larger than 2^64 - 1", shorten(text)))
-    })
 }
 
 /// The private key from WAAS_PRIVATE_KEY, held in memory that is zeroized on drop.
@@ -169,12 +119,4 @@ fn hex_of(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
     }
     out
-}
-
-fn shorten(text: &str) -> String {
-    if text.chars().count() <= 40 {
-        text.to_owned()
-    } else {
-        format!("{}...", text.chars().take(37).collect::<String>())
-    }
 }

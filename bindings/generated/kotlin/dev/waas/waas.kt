@@ -687,6 +687,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_waas_ffi_checksum_func_derive_addresses(
     ): Int
+    external fun uniffi_waas_ffi_checksum_func_erc20_transfer_data(
+    ): Int
     external fun uniffi_waas_ffi_checksum_func_from_base_units(
     ): Int
     external fun uniffi_waas_ffi_checksum_func_hash_api_key(
@@ -694,6 +696,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_waas_ffi_checksum_func_new_api_key(
     ): Int
     external fun uniffi_waas_ffi_checksum_func_replay_ledger(
+    ): Int
+    external fun uniffi_waas_ffi_checksum_func_sign_transaction(
     ): Int
     external fun uniffi_waas_ffi_checksum_func_sign_webhook(
     ): Int
@@ -769,6 +773,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_derive_addresses(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,`start`: Int,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_erc20_transfer_data(`to`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_from_base_units(`units`: RustBuffer.ByValue,`decimals`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_hash_api_key(`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -776,6 +782,8 @@ internal object UniffiLib {
     external fun uniffi_waas_ffi_fn_func_new_api_key(`environment`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_replay_ledger(`jsonl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_sign_transaction(`chain`: RustBuffer.ByValue,`privateKey`: RustBuffer.ByValue,`nonce`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`gasLimit`: RustBuffer.ByValue,`value`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`gasPrice`: RustBuffer.ByValue,`maxFeePerGas`: RustBuffer.ByValue,`maxPriorityFeePerGas`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_sign_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -920,6 +928,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_func_derive_addresses() and 0xFFFF) != 4915) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_waas_ffi_checksum_func_erc20_transfer_data() and 0xFFFF) != 28459) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_waas_ffi_checksum_func_from_base_units() and 0xFFFF) != 51407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -930,6 +941,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_replay_ledger() and 0xFFFF) != 48348) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_sign_transaction() and 0xFFFF) != 55621) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_sign_webhook() and 0xFFFF) != 4462) {
@@ -2015,6 +2029,53 @@ public object FfiConverterTypeNewApiKey: FfiConverterRustBuffer<NewApiKey> {
 
 
 /**
+ * A signed EVM transaction: the raw bytes (for `eth_sendRawTransaction`) and its hash, `0x` hex.
+ */
+data class SignedTx (
+    /**
+     * The signed transaction, `0x` hex.
+     */
+    var `raw`: kotlin.String
+    , 
+    /**
+     * keccak-256 of the raw bytes, `0x` hex.
+     */
+    var `hash`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSignedTx: FfiConverterRustBuffer<SignedTx> {
+    override fun read(buf: ByteBuffer): SignedTx {
+        return SignedTx(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SignedTx) = (
+            FfiConverterString.allocationSize(value.`raw`) +
+            FfiConverterString.allocationSize(value.`hash`)
+    )
+
+    override fun write(value: SignedTx, buf: ByteBuffer) {
+            FfiConverterString.write(value.`raw`, buf)
+            FfiConverterString.write(value.`hash`, buf)
+    }
+}
+
+
+
+/**
  * The key and address family of a blockchain.
  */
 
@@ -2132,6 +2193,38 @@ public object FfiConverterTypeWaasError : FfiConverterRustBuffer<WaasException> 
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
 }
 
 
@@ -2263,6 +2356,22 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
     
 
         /**
+         * The call data of an ERC-20 `transfer(to, amount)`, `0x` hex; `amount` in base units (decimal).
+         */
+    @Throws(WaasException::class) fun `erc20TransferData`(`to`: kotlin.String, `amount`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_erc20_transfer_data(
+    
+        
+        FfiConverterString.lower(`to`),
+        FfiConverterString.lower(`amount`),_status)
+}
+    )
+    }
+    
+
+        /**
          * Integer base units ("12500000") as the normalized decimal amount ("12.5").
          */
     @Throws(WaasException::class) fun `fromBaseUnits`(`units`: kotlin.String, `decimals`: kotlin.UByte): kotlin.String {
@@ -2319,6 +2428,31 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
     
         
         FfiConverterString.lower(`jsonl`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Signs an EVM transaction locally: legacy with `gas_price`, EIP-1559 with `max_fee_per_gas` and
+         * `max_priority_fee_per_gas`; numbers are decimal strings (wei), the key is 64 hex digits.
+         */
+    @Throws(WaasException::class) fun `signTransaction`(`chain`: kotlin.String, `privateKey`: kotlin.String, `nonce`: kotlin.String, `to`: kotlin.String, `gasLimit`: kotlin.String, `value`: kotlin.String?, `data`: kotlin.String?, `gasPrice`: kotlin.String?, `maxFeePerGas`: kotlin.String?, `maxPriorityFeePerGas`: kotlin.String?): SignedTx {
+            return FfiConverterTypeSignedTx.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_sign_transaction(
+    
+        
+        FfiConverterString.lower(`chain`),
+        FfiConverterString.lower(`privateKey`),
+        FfiConverterString.lower(`nonce`),
+        FfiConverterString.lower(`to`),
+        FfiConverterString.lower(`gasLimit`),
+        FfiConverterOptionalString.lower(`value`),
+        FfiConverterOptionalString.lower(`data`),
+        FfiConverterOptionalString.lower(`gasPrice`),
+        FfiConverterOptionalString.lower(`maxFeePerGas`),
+        FfiConverterOptionalString.lower(`maxPriorityFeePerGas`),_status)
 }
     )
     }

@@ -1080,6 +1080,22 @@ fn bad_input(backend: Backend) {
             "/v1/simulate/card-transaction".into(),
             json!({"card_id": card, "amount": "1"}),
         ),
+        (
+            "POST",
+            "/v1/management/users".into(),
+            json!({"email": "new@example.com", "name": "N"}),
+        ),
+        (
+            "POST",
+            "/v1/management/access-levels".into(),
+            json!({"name": "ops", "permissions": ["WALLETS_READ"]}),
+        ),
+        ("POST", "/v1/webhooks/secret/rotate".into(), json!({})),
+        (
+            "PUT",
+            "/v1/wallets/configuration".into(),
+            json!({"min_reserve_ratio": "1"}),
+        ),
     ];
     // Every served POST/PUT of the catalog is covered here.
     for op in OPERATIONS
@@ -1088,7 +1104,8 @@ fn bad_input(backend: Backend) {
     {
         let path = concrete(op.path);
         let r = s
-            .try_call(op.method, &path, Some(s.key()), Some("{}"), &[])
+            // an invalid body: the probe only asks whether the route exists, and changes nothing
+            .try_call(op.method, &path, Some(s.key()), Some("null"), &[])
             .unwrap();
         if r.status == 404 && r.text.contains("no such route") {
             continue;

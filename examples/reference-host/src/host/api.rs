@@ -101,6 +101,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/confirm", post(simulate_confirm))
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .merge(super::api_more::routes())
+        .merge(super::api_mgmt::routes())
         .fallback(not_found_route)
         // A path served for other methods: the same JSON error as an unknown route (axum's
         // default is a bare 405 without a body, which carries no error code).

@@ -5,6 +5,7 @@
 //! a worker delivers at least once.
 
 pub mod api;
+pub mod api_mgmt;
 pub mod api_more;
 pub mod chain;
 pub mod error;
@@ -73,6 +74,12 @@ pub struct Settings {
     /// Standard Webhooks secret (`whsec_...`).
     #[serde(default)]
     pub webhook_secret: Option<String>,
+    /// The secret before the last rotation, still signing until `previous_secret_until` (ms).
+    #[serde(default)]
+    pub previous_webhook_secret: Option<String>,
+    /// When the previous secret stops signing (unix ms).
+    #[serde(default)]
+    pub previous_secret_until: Option<i64>,
     /// Payment destination address per blockchain.
     #[serde(default)]
     pub payment_addresses: std::collections::BTreeMap<String, String>,

@@ -156,9 +156,22 @@ async fn send(
         request = request.header("X-Webhook-Key", key);
     }
     if let Some(secret) = &settings.webhook_secret {
-        let secret = waas_core::webhook::WebhookSecret::parse(secret).map_err(|e| e.to_string())?;
+        // During a rotation the previous secret signs too, so receivers can switch at leisure.
+        let mut secrets =
+            vec![waas_core::webhook::WebhookSecret::parse(secret).map_err(|e| e.to_string())?];
+        if let (Some(previous), Some(until)) = (
+            &settings.previous_webhook_secret,
+            settings.previous_secret_until,
+        ) {
+            if now_ms() < until {
+                secrets.push(
+                    waas_core::webhook::WebhookSecret::parse(previous)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+        }
         let timestamp = now_ms() / 1000;
-        let signed = waas_core::webhook::sign(&secret, id, timestamp, event.as_bytes())
+        let signed = waas_core::webhook::sign_with_all(&secrets, id, timestamp, event.as_bytes())
             .map_err(|e| e.to_string())?;
         for (name, value) in signed.pairs() {
             request = request.header(name, value);

@@ -1,0 +1,548 @@
+//! Management beyond keys: clients by id, users and access levels, account updates, one token,
+//! webhook secret rotation, and the wallet configuration.
+
+use super::api::{auth, body, load_settings, settings_json};
+use super::error::ApiError;
+use super::store::{col, new_id, now_ms, opt_col};
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::sync::Arc;
+use waas_core::access::Permission;
+use waas_core::ErrorCode;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// How long the previous webhook secret keeps signing after a rotation.
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v1/management/clients/{id}",
+            get(get_client).patch(update_client).delete(delete_client),
+        )
+        .route("/v1/management/users", get(list_users).post(create_user))
+        .route(
+            "/v1/management/users/{id}",
+            patch(update_user).delete(delete_user),
+        )
+        .route(
+            "/v1/management/access-levels",
+            get(list_levels).post(create_level),
+        )
+        .route(
+            "/v1/management/access-levels/{id}",
+            patch(update_level).delete(delete_level),
+        )
+        .route(
+            "/v1/accounts/{id}",
+            patch(update_account).delete(delete_account),
+        )
+        .route("/v1/tokens/{blockchain}/{symbol}", get(get_token))
+        .route("/v1/webhooks/secret/rotate", post(rotate_secret))
+        .route(
+            "/v1/wallets/configuration",
+            get(get_wallet_config).put(put_wallet_config),
+        )
+}
+
+fn name_ok(field: &str, name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be 1 to 200 characters"
+        )));
+    }
+    Ok(())
+}
+
+fn permissions(list: &[String]) -> Result<Vec<Permission>, ApiError> {
+    if list.is_empty() {
+        return Err(ApiError::bad_request("permissions: give at least one"));
+    }
+    Ok(list
+        .iter()
+        .map(|p| Permission::parse(p))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+// ---------- clients ----------
+
+async fn client_json(s: &AppState, id: &str) -> Result<Value, ApiError> {
+    let row = sqlx::query("SELECT id, name, created_at FROM clients WHERE id = $1")
+        .bind(id)
+        .fetch_optional(s.store.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
+    Ok(
+        json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "created_at": row.try_get::<i64, _>("created_at")?}),
+    )
+}
+
+async fn get_client(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    auth(&s, &headers, "management.clients.get").await?;
+    Ok(Json(client_json(&s, &id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameUpdate {
+    name: String,
+}
+
+async fn update_client(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    auth(&s, &headers, "management.clients.update").await?;
+    let req: NameUpdate = body(&bytes)?;
+    name_ok("name", &req.name)?;
+    client_json(&s, &id).await?;
+    sqlx::query("UPDATE clients SET name = $1 WHERE id = $2")
+        .bind(&req.name)
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(client_json(&s, &id).await?).into_response())
+}
+
+/// Retires a client: its keys are revoked; its books stay for audit. A client may not retire
+/// itself, and one whose wallets still hold funds is refused.
+async fn delete_client(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.delete").await?;
+    if caller.client_id == id {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "a client cannot retire itself",
+        ));
+    }
+    client_json(&s, &id).await?;
+    let ledger = s.store.read_ledger(&id).await?;
+    if ledger
+        .wallets()
+        .values()
+        .any(|w| w.balances.values().any(|b| !b.total().is_zero()))
+    {
+        return Err(ApiError::bad_request(format!(
+            "client {id} still holds funds"
+        )));
+    }
+    let rows = sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1")
+        .bind(&id)
+        .fetch_all(s.store.pool())
+        .await?;
+    for r in rows {
+        let mut rec: waas_core::access::StoredKey = serde_json::from_str(&col(&r, "record")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        rec.revoked = true;
+        sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
+            .bind(col(&r, "id")?)
+            .execute(s.store.pool())
+            .await?;
+    }
+    Ok(Json(json!({"id": id, "retired": true})).into_response())
+}
+
+// ---------- access levels ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelReq {
+    name: Option<String>,
+    permissions: Option<Vec<String>>,
+}
+
+async fn level_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+    let row = sqlx::query(
+        "SELECT id, name, permissions FROM access_levels WHERE id = $1 AND client_id = $2",
+    )
+    .bind(id)
+    .bind(client)
+    .fetch_optional(s.store.pool())
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no access level {id}")))?;
+    let perms: Value = serde_json::from_str(&col(&row, "permissions")?).unwrap_or(Value::Null);
+    Ok(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "permissions": perms}))
+}
+
+async fn create_level(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.create").await?;
+    let req: LevelReq = body(&bytes)?;
+    let name = req
+        .name
+        .ok_or_else(|| ApiError::bad_request("name is required"))?;
+    name_ok("name", &name)?;
+    let perms = permissions(
+        &req.permissions
+            .ok_or_else(|| ApiError::bad_request("permissions are required"))?,
+    )?;
+    let id = new_id("lvl");
+    sqlx::query("INSERT INTO access_levels (id, client_id, name, permissions, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .bind(&name)
+        .bind(json!(perms).to_string())
+        .bind(now_ms())
+        .execute(s.store.pool())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(level_json(&s, &caller.client_id, &id).await?),
+    )
+        .into_response())
+}
+
+async fn list_levels(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.list").await?;
+    let rows = sqlx::query("SELECT id FROM access_levels WHERE client_id = $1 ORDER BY created_at")
+        .bind(&caller.client_id)
+        .fetch_all(s.store.pool())
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(level_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+    }
+    Ok(Json(json!({"access_levels": out})).into_response())
+}
+
+async fn update_level(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.update").await?;
+    let req: LevelReq = body(&bytes)?;
+    level_json(&s, &caller.client_id, &id).await?;
+    if let Some(name) = &req.name {
+        name_ok("name", name)?;
+    }
+    let perms = req.permissions.as_deref().map(permissions).transpose()?;
+    if let Some(name) = &req.name {
+        sqlx::query("UPDATE access_levels SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    if let Some(p) = perms {
+        sqlx::query("UPDATE access_levels SET permissions = $1 WHERE id = $2")
+            .bind(json!(p).to_string())
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    Ok(Json(level_json(&s, &caller.client_id, &id).await?).into_response())
+}
+
+async fn delete_level(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.delete").await?;
+    level_json(&s, &caller.client_id, &id).await?;
+    let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE access_level_id = $1")
+        .bind(&id)
+        .fetch_one(s.store.pool())
+        .await?
+        .try_get("n")?;
+    if used > 0 {
+        return Err(ApiError::bad_request(format!(
+            "access level {id} is held by {used} user(s)"
+        )));
+    }
+    sqlx::query("DELETE FROM access_levels WHERE id = $1")
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+}
+
+// ---------- users ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserReq {
+    email: Option<String>,
+    name: Option<String>,
+    access_level_id: Option<String>,
+}
+
+fn email_ok(email: &str) -> Result<(), ApiError> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if !ok {
+        return Err(ApiError::bad_request(format!(
+            "email: {email:?} is not an e-mail address"
+        )));
+    }
+    Ok(())
+}
+
+async fn user_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+    let row = sqlx::query(
+        "SELECT id, email, name, access_level_id FROM users WHERE id = $1 AND client_id = $2",
+    )
+    .bind(id)
+    .bind(client)
+    .fetch_optional(s.store.pool())
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    Ok(
+        json!({"id": col(&row, "id")?, "email": col(&row, "email")?, "name": col(&row, "name")?, "access_level_id": opt_col(&row, "access_level_id")?}),
+    )
+}
+
+async fn create_user(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.create").await?;
+    let req: UserReq = body(&bytes)?;
+    let email = req
+        .email
+        .ok_or_else(|| ApiError::bad_request("email is required"))?
+        .to_ascii_lowercase();
+    email_ok(&email)?;
+    let name = req.name.unwrap_or_else(|| email.clone());
+    name_ok("name", &name)?;
+    if let Some(level) = &req.access_level_id {
+        level_json(&s, &caller.client_id, level).await?;
+    }
+    let taken = sqlx::query("SELECT id FROM users WHERE client_id = $1 AND email = $2")
+        .bind(&caller.client_id)
+        .bind(&email)
+        .fetch_optional(s.store.pool())
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::AlreadyExists,
+            format!("a user with e-mail {email} exists"),
+        ));
+    }
+    let id = new_id("usr");
+    sqlx::query("INSERT INTO users (id, client_id, email, name, access_level_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .bind(&email)
+        .bind(&name)
+        .bind(&req.access_level_id)
+        .bind(now_ms())
+        .execute(s.store.pool())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(user_json(&s, &caller.client_id, &id).await?),
+    )
+        .into_response())
+}
+
+async fn list_users(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.list").await?;
+    let rows = sqlx::query("SELECT id FROM users WHERE client_id = $1 ORDER BY created_at")
+        .bind(&caller.client_id)
+        .fetch_all(s.store.pool())
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(user_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+    }
+    Ok(Json(json!({"users": out})).into_response())
+}
+
+async fn update_user(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.update").await?;
+    let req: UserReq = body(&bytes)?;
+    user_json(&s, &caller.client_id, &id).await?;
+    if req.email.is_some() {
+        return Err(ApiError::bad_request(
+            "email cannot be changed; create a new user",
+        ));
+    }
+    if let Some(name) = &req.name {
+        name_ok("name", name)?;
+    }
+    if let Some(level) = &req.access_level_id {
+        level_json(&s, &caller.client_id, level).await?;
+    }
+    if let Some(name) = &req.name {
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    if let Some(level) = &req.access_level_id {
+        sqlx::query("UPDATE users SET access_level_id = $1 WHERE id = $2")
+            .bind(level)
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    Ok(Json(user_json(&s, &caller.client_id, &id).await?).into_response())
+}
+
+async fn delete_user(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.delete").await?;
+    user_json(&s, &caller.client_id, &id).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+}
+
+// ---------- accounts ----------
+
+async fn update_account(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "accounts.update").await?;
+    let req: NameUpdate = body(&bytes)?;
+    name_ok("name", &req.name)?;
+    let done = sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2 AND client_id = $3")
+        .bind(&req.name)
+        .bind(&id)
+        .bind(&caller.client_id)
+        .execute(s.store.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found(format!("no account {id}")));
+    }
+    Ok(Json(json!({"id": id, "name": req.name})).into_response())
+}
+
+/// Deletes an account that has no wallet (wallets keep their history, so an account with wallets stays).
+async fn delete_account(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "accounts.delete").await?;
+    let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_optional(s.store.pool())
+        .await?;
+    if exists.is_none() {
+        return Err(ApiError::not_found(format!("no account {id}")));
+    }
+    let wallets: i64 = sqlx::query("SELECT COUNT(*) AS n FROM wallets WHERE account_id = $1")
+        .bind(&id)
+        .fetch_one(s.store.pool())
+        .await?
+        .try_get("n")?;
+    let cards: i64 = sqlx::query("SELECT COUNT(*) AS n FROM cards WHERE account_id = $1")
+        .bind(&id)
+        .fetch_one(s.store.pool())
+        .await?
+        .try_get("n")?;
+    if wallets + cards > 0 {
+        return Err(ApiError::bad_request(format!(
+            "account {id} has wallets or cards; deactivate them instead"
+        )));
+    }
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+}
+
+// ---------- tokens, webhook secret, wallet configuration ----------
+
+async fn get_token(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((chain, symbol)): Path<(String, String)>,
+) -> ApiResult {
+    auth(&s, &headers, "tokens.get").await?;
+    let token = s.store.registry().token(&chain, &symbol)?;
+    Ok(Json(json!(token)).into_response())
+}
+
+async fn rotate_secret(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "webhooks.secret.rotate").await?;
+    let super::api::NoBody {} = body(&bytes)?;
+    let mut st = load_settings(&s, &caller.client_id).await?;
+    let new = waas_core::webhook::WebhookSecret::generate()?;
+    let text = new.expose().to_string();
+    st.previous_webhook_secret = st.webhook_secret.take();
+    st.previous_secret_until = st
+        .previous_webhook_secret
+        .as_ref()
+        .map(|_| now_ms() + ROTATION_OVERLAP_MS);
+    st.webhook_secret = Some(text.clone());
+    sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
+        .bind(serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(&caller.client_id)
+        .execute(s.store.pool())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"secret": text, "previous_signs_until": st.previous_secret_until})),
+    )
+        .into_response())
+}
+
+async fn get_wallet_config(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+    let caller = auth(&s, &headers, "wallets.configuration.get").await?;
+    let st = load_settings(&s, &caller.client_id).await?;
+    let ledger = s.store.read_ledger(&caller.client_id).await?;
+    Ok(Json(settings_json(&st, &ledger)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WalletConfig {
+    min_reserve_ratio: Option<String>,
+}
+
+async fn put_wallet_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "wallets.configuration.update").await?;
+    let req: WalletConfig = body(&bytes)?;
+    // Read before the operation: on SQLite the operation holds the only connection.
+    let st = load_settings(&s, &caller.client_id).await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let mut config = w.ledger.config().clone();
+    if let Some(r) = req.min_reserve_ratio {
+        config.min_reserve_ratio = super::api::amount("min_reserve_ratio", &r)?.as_decimal();
+    }
+    w.ledger.set_config(config)?;
+    let out = settings_json(&st, &w.ledger);
+    w.commit().await?;
+    Ok(Json(out).into_response())
+}

@@ -715,11 +715,13 @@ fn transactions_rules_idempotency(backend: Backend) {
     assert_eq!(ids, BTreeSet::from(["rule-dep-1"]));
     let none = api.get("/v1/transactions?from=0&to=1").ok(200).clone();
     assert_eq!(none["transactions"].as_array().unwrap().len(), 0);
+    // w3 only received the one transfer (the retry applied once): it lists under w3 too.
     let wt = api
         .get(&format!("/v1/wallets/virtual/{w3}/transactions"))
         .ok(200)
         .clone();
-    assert_eq!(wt["transactions"].as_array().unwrap().len(), 0);
+    assert_eq!(wt["transactions"].as_array().unwrap().len(), 1);
+    assert_eq!(wt["transactions"][0]["type"], "transfer");
     api.get("/v1/transactions?limit=0")
         .err(400, "INVALID_ARGUMENT");
     api.get("/v1/transactions?cursor=abc")
@@ -1580,6 +1582,59 @@ fn crash_restart(backend: Backend) {
 // Concurrency: no balance lost, created or double-spent
 // ------------------------------------------------------------------------------------------
 
+/// A transfer lists under the sender and the receiver; settings updates of different fields
+/// both land.
+fn listings_and_settings(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "listings", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("a");
+    let (a, _) = api.funded(&acc, "ethereum", "20");
+    let (b, _) = api.wallet(&acc, "ethereum");
+    let t = api
+        .post(
+            &format!("/v1/wallets/virtual/{a}/transfer"),
+            json!({"to_wallet_id": b, "token": "USDT", "amount": "3"}),
+        )
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for w in [&a, &b] {
+        let list = api
+            .get(&format!("/v1/wallets/virtual/{w}/transactions"))
+            .ok(200)
+            .clone();
+        let ids: Vec<&str> = list["transactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["id"].as_str())
+            .collect();
+        assert!(
+            ids.contains(&t.as_str()),
+            "transfer {t} missing under {w}: {ids:?}"
+        );
+    }
+    api.put(
+        "/v1/webhooks/configuration",
+        json!({"url": "http://127.0.0.1:9/a"}),
+    )
+    .ok(200);
+    api.put(
+        "/v1/management/configurations",
+        json!({"usd_prices": {"ETH": "3000"}}),
+    )
+    .ok(200);
+    let cfg = api.get("/v1/management/configurations").ok(200).clone();
+    assert_eq!(cfg["webhook_url"], "http://127.0.0.1:9/a");
+    assert_eq!(cfg["usd_prices"]["ETH"], "3000");
+}
+
 fn concurrency(backend: Backend) {
     let Some((_db, s)) = setup(backend, "concurrency", &Opts::default()) else {
         return;
@@ -1711,6 +1766,10 @@ macro_rules! suite {
             #[test]
             fn concurrency() {
                 super::concurrency($variant);
+            }
+            #[test]
+            fn listings_and_settings() {
+                super::listings_and_settings($variant);
             }
         }
     };

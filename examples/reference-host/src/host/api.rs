@@ -298,6 +298,28 @@ async fn blockchains(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     Ok(Json(json!({"blockchains": s.store.registry().chains()})).into_response())
 }
 
+/// The client's settings, read inside an operation (under the client's lock).
+pub(super) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
+    let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
+        .bind(&w.client_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    Ok(match row {
+        Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
+        None => Settings::default(),
+    })
+}
+
+/// Writes the client's settings inside an operation.
+pub(super) async fn save_settings_in(w: &mut Work, st: &Settings) -> Result<(), ApiError> {
+    sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
+        .bind(serde_json::to_string(st).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(&w.client_id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
 pub(super) async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiError> {
     let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
         .bind(client_id)
@@ -356,7 +378,10 @@ struct ConfigUpdate {
 async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "management.configurations.update").await?;
     let u: ConfigUpdate = body(&bytes)?;
-    let mut st = load_settings(&s, &caller.client_id).await?;
+    // Read, change and write the settings under the client's lock: concurrent updates of
+    // different fields both land.
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let mut st = settings_in(&mut w).await?;
     let registry = s.store.registry();
     if let Some(url) = u.webhook_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -390,7 +415,6 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
                 .insert(token.to_ascii_uppercase(), p.to_string());
         }
     }
-    let mut w = s.store.begin(&caller.client_id).await?;
     let mut config = w.ledger.config().clone();
     if let Some(r) = u.min_reserve_ratio {
         config.min_reserve_ratio = amount("min_reserve_ratio", &r)?.as_decimal();
@@ -996,6 +1020,7 @@ async fn transfer(
         &out,
     )
     .await?;
+    w.set_counterparty(&mid, &req.to_wallet_id).await?;
     w.event(
         "VIRTUAL_WALLET",
         "TRANSFER",
@@ -1361,11 +1386,13 @@ async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Va
     };
     let rows = sqlx::query(
         "SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions \
-         WHERE client_id = $1 AND seq < $2 AND ($3 = '' OR wallet_id = $4) AND ($5 = '' OR type = $6) \
-         AND ($7 = '' OR status = $8) AND created_at >= $9 AND created_at <= $10 ORDER BY seq DESC LIMIT $11",
+         WHERE client_id = $1 AND seq < $2 AND ($3 = '' OR wallet_id = $4 OR counterparty_id = $5) \
+         AND ($6 = '' OR type = $7) AND ($8 = '' OR status = $9) AND created_at >= $10 AND created_at <= $11 \
+         ORDER BY seq DESC LIMIT $12",
     )
     .bind(client)
     .bind(before)
+    .bind(q.wallet_id.clone().unwrap_or_default())
     .bind(q.wallet_id.clone().unwrap_or_default())
     .bind(q.wallet_id.clone().unwrap_or_default())
     .bind(q.kind.clone().unwrap_or_default())

@@ -497,7 +497,8 @@ async fn get_token(
 async fn rotate_secret(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.secret.rotate").await?;
     let super::api::NoBody {} = body(&bytes)?;
-    let mut st = load_settings(&s, &caller.client_id).await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let mut st = super::api::settings_in(&mut w).await?;
     let new = waas_core::webhook::WebhookSecret::generate()?;
     let text = new.expose().to_string();
     st.previous_webhook_secret = st.webhook_secret.take();
@@ -506,11 +507,8 @@ async fn rotate_secret(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes
         .as_ref()
         .map(|_| now_ms() + ROTATION_OVERLAP_MS);
     st.webhook_secret = Some(text.clone());
-    sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
-        .bind(serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))?)
-        .bind(&caller.client_id)
-        .execute(s.store.pool())
-        .await?;
+    super::api::save_settings_in(&mut w, &st).await?;
+    w.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"secret": text, "previous_signs_until": st.previous_secret_until})),

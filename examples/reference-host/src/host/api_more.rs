@@ -761,7 +761,8 @@ struct WebhookConfig {
 async fn put_webhooks(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.configuration.update").await?;
     let req: WebhookConfig = body(&bytes)?;
-    let mut st = load_settings(&s, &caller.client_id).await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let mut st = super::api::settings_in(&mut w).await?;
     if let Some(url) = req.url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ApiError::bad_request(
@@ -780,10 +781,7 @@ async fn put_webhooks(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes)
         waas_core::webhook::WebhookSecret::parse(&secret)?;
         st.webhook_secret = Some(secret);
     }
-    sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
-        .bind(serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))?)
-        .bind(&caller.client_id)
-        .execute(s.store.pool())
-        .await?;
+    super::api::save_settings_in(&mut w, &st).await?;
+    w.commit().await?;
     Ok(Json(json!({"url": st.webhook_url, "key_set": st.webhook_key.is_some(), "secret_set": st.webhook_secret.is_some()})).into_response())
 }

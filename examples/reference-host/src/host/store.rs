@@ -295,6 +295,19 @@ impl Work {
         Ok(())
     }
 
+    /// Records the receiving wallet of a transaction, so that it lists under both wallets.
+    pub async fn set_counterparty(&mut self, id: &str, wallet: &str) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE transactions SET counterparty_id = $1 WHERE id = $2 AND client_id = $3",
+        )
+        .bind(wallet)
+        .bind(id)
+        .bind(&self.client_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// Writes the ledger, settled records and events, then commits.
     pub async fn commit(mut self) -> Result<(), ApiError> {
         let Settled {
@@ -346,6 +359,9 @@ impl Work {
                 &body,
             )
             .await?;
+            if let Movement::Transfer { to, .. } = m {
+                self.set_counterparty(id, to).await?;
+            }
         }
         for (kind, key, body) in movements
             .iter()

@@ -176,6 +176,15 @@ enum Phase {
     VoidPending,
 }
 
+/// Which idempotency records a movement goes to.
+#[derive(Debug, Clone, Copy)]
+enum Records {
+    /// Movements keyed by operation id.
+    Movements,
+    /// Sweeps keyed by chain transaction.
+    Sweeps,
+}
+
 /// Life cycle of an on-chain deposit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -747,9 +756,7 @@ impl Ledger {
             to: Book::System(format!("external/{USD}")),
             amount: amount.as_decimal(),
         };
-        self.apply(&[leg], Phase::Post)?;
-        self.movements.insert(id.to_owned(), movement.clone());
-        Ok(movement)
+        self.post_movement(&[leg], Records::Movements, id, movement)
     }
 
     /// Lifts a freeze once the wallet's balances are back at or above zero.
@@ -1269,6 +1276,23 @@ impl Ledger {
         movement(self).map(|_| ())
     }
 
+    /// Posts a movement's legs and records it under its id, so a retry answers it again.
+    fn post_movement(
+        &mut self,
+        legs: &[Leg],
+        records: Records,
+        id: &str,
+        movement: Movement,
+    ) -> Result<Movement> {
+        self.apply(legs, Phase::Post)?;
+        let map = match records {
+            Records::Movements => &mut self.movements,
+            Records::Sweeps => &mut self.sweeps,
+        };
+        map.insert(id.to_owned(), movement.clone());
+        Ok(movement)
+    }
+
     /// Looks up a movement id: `Some(())` when it is a retry of the same movement.
     fn seen(map: &HashMap<String, Movement>, id: &str, movement: &Movement) -> Result<bool> {
         match map.get(id) {
@@ -1311,9 +1335,7 @@ impl Ledger {
             to: Book::Holding(holding_key(&client, &chain), token),
             amount: amount.as_decimal(),
         };
-        self.apply(&[leg], Phase::Post)?;
-        self.sweeps.insert(tx.to_owned(), movement.clone());
-        Ok(movement)
+        self.post_movement(&[leg], Records::Sweeps, tx, movement)
     }
 
     /// Rule 8: an instant, off-chain transfer between two virtual wallets of one client and chain.
@@ -1362,9 +1384,7 @@ impl Ledger {
             to: Book::Wallet(to.to_owned(), token),
             amount: amount.as_decimal(),
         };
-        self.apply(&[leg], Phase::Post)?;
-        self.movements.insert(id.to_owned(), movement.clone());
-        Ok(movement)
+        self.post_movement(&[leg], Records::Movements, id, movement)
     }
 
     /// Rule 7: the holding wallet credits a virtual wallet, even beyond what it holds (leverage).
@@ -1394,9 +1414,7 @@ impl Ledger {
             to: Book::Wallet(to.to_owned(), token),
             amount: amount.as_decimal(),
         };
-        self.apply(&[leg], Phase::Post)?;
-        self.movements.insert(id.to_owned(), movement.clone());
-        Ok(movement)
+        self.post_movement(&[leg], Records::Movements, id, movement)
     }
 
     /// Rule 6: a withdrawal from a virtual or treasury wallet to an outside address.
@@ -1461,9 +1479,7 @@ impl Ledger {
             None
         };
         rules::check_withdrawal(confirmed, amount, fee, holding)?;
-        self.apply(&legs, Phase::Post)?;
-        self.movements.insert(id.to_owned(), movement.clone());
-        Ok(movement)
+        self.post_movement(&legs, Records::Movements, id, movement)
     }
 
     /// Rule 5: a partial withdrawal from a holding wallet, kept above the minimum reserve ratio.
@@ -1513,9 +1529,7 @@ impl Ledger {
             to: Book::System(format!("chain/{chain}/{token}")),
             amount: amount.as_decimal(),
         };
-        self.apply(&[leg], Phase::Post)?;
-        self.movements.insert(id.to_owned(), movement.clone());
-        Ok(movement)
+        self.post_movement(&[leg], Records::Movements, id, movement)
     }
 
     /// Removes and returns what is settled: movement and sweep records and deposits that are no

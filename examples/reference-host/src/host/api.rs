@@ -1010,26 +1010,68 @@ async fn transfer(
         .ledger
         .transfer(&mid, &id, &req.to_wallet_id, &req.token, amt)?;
     let out = json!({"id": mid, "type": "transfer", "from_wallet_id": id, "to_wallet_id": req.to_wallet_id, "token": token_of(&m), "amount": amt.to_string(), "status": "completed"});
+    let row = MovementRow {
+        wallet: &id,
+        counterparty: Some(&req.to_wallet_id),
+        kind: "transfer",
+        status: "completed",
+        operation: "VIRTUAL_WALLET",
+        sub_operation: "TRANSFER",
+    };
+    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
+}
+
+/// Where a money movement is listed and announced.
+pub(super) struct MovementRow<'a> {
+    /// The wallet the transaction row belongs to.
+    pub wallet: &'a str,
+    /// The receiving wallet, listed too.
+    pub counterparty: Option<&'a str>,
+    /// Transaction type.
+    pub kind: &'a str,
+    /// Transaction status.
+    pub status: &'a str,
+    /// Webhook operation.
+    pub operation: &'a str,
+    /// Webhook sub-operation.
+    pub sub_operation: &'a str,
+}
+
+/// Records a movement's transaction row and webhook event, then commits with the answer.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn settle_movement(
+    s: &AppState,
+    mut w: Work,
+    idem: &Option<Idem>,
+    mid: &str,
+    m: &waas_core::ledger::Movement,
+    amt: Amount,
+    row: MovementRow<'_>,
+    out: Value,
+) -> ApiResult {
+    let token = token_of(m);
     w.upsert_transaction(
-        &mid,
-        Some(&id),
-        "transfer",
-        "completed",
-        Some(&token_of(&m)),
+        mid,
+        Some(row.wallet),
+        row.kind,
+        row.status,
+        Some(&token),
         Some(&amt.to_string()),
         &out,
     )
     .await?;
-    w.set_counterparty(&mid, &req.to_wallet_id).await?;
+    if let Some(to) = row.counterparty {
+        w.set_counterparty(mid, to).await?;
+    }
     w.event(
-        "VIRTUAL_WALLET",
-        "TRANSFER",
-        &mid,
+        row.operation,
+        row.sub_operation,
+        mid,
         Status::Success,
         None,
         out.clone(),
     )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    finish(w, idem, StatusCode::CREATED, out, s).await
 }
 
 pub(super) fn token_of(m: &waas_core::ledger::Movement) -> String {
@@ -1074,25 +1116,15 @@ async fn withdraw(
         _ => req.to_address.clone(),
     };
     let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "submitted"});
-    w.upsert_transaction(
-        &mid,
-        Some(&id),
-        "withdrawal",
-        "submitted",
-        Some(&token_of(&m)),
-        Some(&amt.to_string()),
-        &out,
-    )
-    .await?;
-    w.event(
-        "VIRTUAL_WALLET",
-        "WITHDRAWAL",
-        &mid,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    let row = MovementRow {
+        wallet: &id,
+        counterparty: None,
+        kind: "withdrawal",
+        status: "submitted",
+        operation: "VIRTUAL_WALLET",
+        sub_operation: "WITHDRAWAL",
+    };
+    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
 
 // ---------- automation rules ----------
@@ -1287,25 +1319,15 @@ async fn holding_withdraw(
         _ => req.to_address.clone(),
     };
     let out = json!({"id": mid, "type": "holding_withdrawal", "holding_id": holding_id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "status": "submitted"});
-    w.upsert_transaction(
-        &mid,
-        Some(&holding_id),
-        "holding_withdrawal",
-        "submitted",
-        Some(&token_of(&m)),
-        Some(&amt.to_string()),
-        &out,
-    )
-    .await?;
-    w.event(
-        "HOLDING_WALLET",
-        "WITHDRAWAL",
-        &mid,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    let row = MovementRow {
+        wallet: &holding_id,
+        counterparty: None,
+        kind: "holding_withdrawal",
+        status: "submitted",
+        operation: "HOLDING_WALLET",
+        sub_operation: "WITHDRAWAL",
+    };
+    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
 
 async fn holding_transfer(
@@ -1337,25 +1359,15 @@ async fn holding_transfer(
         .ledger
         .holding_credit(&mid, &req.to_wallet_id, &req.token, amt)?;
     let out = json!({"id": mid, "type": "holding_transfer", "blockchain": chain, "to_wallet_id": req.to_wallet_id, "token": token_of(&m), "amount": amt.to_string(), "status": "completed"});
-    w.upsert_transaction(
-        &mid,
-        Some(&req.to_wallet_id),
-        "holding_transfer",
-        "completed",
-        Some(&token_of(&m)),
-        Some(&amt.to_string()),
-        &out,
-    )
-    .await?;
-    w.event(
-        "HOLDING_WALLET",
-        "TRANSFER",
-        &mid,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    let row = MovementRow {
+        wallet: &req.to_wallet_id,
+        counterparty: None,
+        kind: "holding_transfer",
+        status: "completed",
+        operation: "HOLDING_WALLET",
+        sub_operation: "TRANSFER",
+    };
+    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
 
 // ---------- transactions ----------

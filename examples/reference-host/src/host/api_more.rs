@@ -2,7 +2,7 @@
 
 use super::api::{
     amount, auth, balances_json, body, finish, idem, load_settings, movement_id, num, replay,
-    token_of, NoBody,
+    settle_movement, token_of, MovementRow, NoBody,
 };
 use super::error::ApiError;
 use super::store::{col, new_id, now_ms, opt_col};
@@ -190,25 +190,15 @@ async fn treasury_send(
         _ => req.to_address.clone(),
     };
     let out = json!({"id": mid, "type": "treasury_send", "wallet_id": id, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "submitted"});
-    w.upsert_transaction(
-        &mid,
-        Some(&id),
-        "treasury_send",
-        "submitted",
-        Some(&token_of(&m)),
-        Some(&amt.to_string()),
-        &out,
-    )
-    .await?;
-    w.event(
-        "TREASURY",
-        "WITHDRAWAL",
-        &mid,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
-    finish(w, &idem, StatusCode::CREATED, out, &s).await
+    let row = MovementRow {
+        wallet: &id,
+        counterparty: None,
+        kind: "treasury_send",
+        status: "submitted",
+        operation: "TREASURY",
+        sub_operation: "WITHDRAWAL",
+    };
+    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
 
 // ---------- cards and virtual cards ----------

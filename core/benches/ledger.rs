@@ -97,7 +97,7 @@ fn with_rules(n: usize) -> Ledger {
     let mut l = funded_ledger();
     for i in 0..n {
         l.add_rule(Rule {
-            id: format!("r{i}"),
+            id: format!("r{i}").into(),
             wallet: "vw1".into(),
             on: Trigger::Deposit,
             token: "USDT".into(),

@@ -14,6 +14,7 @@ use crate::amount::Amount;
 use crate::error::{err, Result};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The most rules one wallet may hold.
 pub const MAX_RULES_PER_WALLET: usize = 16;
@@ -110,8 +111,8 @@ impl Action {
 /// A rule on a virtual wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
-    /// Rule id (unique in the ledger).
-    pub id: String,
+    /// Rule id (unique in the ledger; shared with the outcomes it records, not copied).
+    pub id: Arc<str>,
     /// The wallet it watches.
     pub wallet: String,
     /// When it acts.
@@ -128,7 +129,7 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleOutcome {
     /// Rule id.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// Action type.
     pub action: ActionKind,
     /// Amount moved (absent for alerts).
@@ -169,7 +170,8 @@ pub fn share_of(share: Share, deposit: Amount, decimals: u8) -> Result<Amount> {
                 .and_then(|v| v.checked_mul(Decimal::new(1, 2)))
                 .ok_or_else(|| err::invalid_amount("percentage overflows"))?;
             Amount::from_decimal(
-                raw.round_dp_with_strategy(u32::from(decimals), RoundingStrategy::ToZero),
+                raw.round_dp_with_strategy(u32::from(decimals), RoundingStrategy::ToZero)
+                    .normalize(),
             )
         }
     }
@@ -229,7 +231,7 @@ pub fn check_shape(rule: &Rule, decimals: u8) -> Result<()> {
 /// The webhook envelope an alert emits (VIRTUAL_WALLET / ALERT, validated against the catalog).
 pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_json::Value {
     let mut data = serde_json::Map::new();
-    data.insert("rule".into(), rule.id.clone().into());
+    data.insert("rule".into(), rule.id.as_ref().into());
     data.insert("wallet".into(), rule.wallet.clone().into());
     data.insert("trigger".into(), serde_json::json!(on));
     data.insert(

@@ -337,7 +337,7 @@ pub fn parse_rule(args: Value) -> Result<Rule> {
         None => None,
     };
     Ok(Rule {
-        id: c.rule,
+        id: c.rule.into(),
         wallet: c.wallet,
         on,
         token: c.token,

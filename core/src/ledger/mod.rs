@@ -237,6 +237,15 @@ pub struct DepositResult {
     pub automation: Vec<RuleOutcome>,
 }
 
+/// The deposit a trigger fires rules for.
+struct Deposited<'a> {
+    tx: &'a str,
+    wallet: &'a str,
+    token: &'a str,
+    amount: Amount,
+    decimals: u8,
+}
+
 /// A deposit the ledger keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepositRecord {
@@ -899,13 +908,13 @@ impl Ledger {
         }
         rules::check_positive(req.amount)?;
         let w = self.wallet(&req.to)?.clone();
-        let (token, chain) = match &w.blockchain {
+        let (token, chain, decimals) = match &w.blockchain {
             Some(chain) => {
                 let (symbol, decimals) = self.token_of(chain, &req.token)?;
                 req.amount.check_scale(decimals)?;
-                (symbol, chain.clone())
+                (symbol, chain.clone(), decimals)
             }
-            None => (req.token.to_ascii_uppercase(), "card".to_owned()),
+            None => (req.token.to_ascii_uppercase(), "card".to_owned(), 0),
         };
         let usd_value = rules::usd_value(req.amount, req.usd_price)?;
         let minimum = match w.kind {
@@ -974,6 +983,21 @@ impl Ledger {
             status: DepositStatus::Pending,
             automation: Vec::new(),
         };
+        // Rules act before the record is kept (movements never read deposit records), so the
+        // answer is built once and copied once.
+        let mut result = result;
+        if !below_minimum {
+            result.automation = self.fire(
+                Trigger::Deposit,
+                &Deposited {
+                    tx: &req.tx,
+                    wallet: &req.to,
+                    token: &result.token,
+                    amount: req.amount,
+                    decimals,
+                },
+            );
+        }
         self.deposits.insert(
             req.tx.clone(),
             DepositRecord {
@@ -984,12 +1008,6 @@ impl Ledger {
                 confirm_result: None,
             },
         );
-        let automation = self.fire(&result.tx, Trigger::Deposit);
-        let mut result = result;
-        result.automation = automation;
-        if let Some(r) = self.deposits.get_mut(&result.tx) {
-            r.result = result.clone();
-        }
         Ok(result)
     }
 
@@ -1016,15 +1034,41 @@ impl Ledger {
             DepositStatus::Pending => {}
         }
         let legs = record.legs.clone();
+        let fires = !record.result.below_minimum;
+        let (wallet, token, amount) = (
+            record.request.to.clone(),
+            record.result.token.clone(),
+            record.request.amount,
+        );
         self.apply(&legs, Phase::PostPending)?;
         if let Some(r) = self.deposits.get_mut(tx) {
             r.status = DepositStatus::Confirmed;
         }
+        let automation = if fires {
+            let decimals = self
+                .wallets
+                .get(&wallet)
+                .and_then(|w| w.blockchain.as_deref())
+                .and_then(|chain| self.registry.token(chain, &token).ok())
+                .map_or(0, |t| t.decimals);
+            self.fire(
+                Trigger::Confirm,
+                &Deposited {
+                    tx,
+                    wallet: &wallet,
+                    token: &token,
+                    amount,
+                    decimals,
+                },
+            )
+        } else {
+            Vec::new()
+        };
         let result = SettleResult {
             tx: tx.to_owned(),
             status: DepositStatus::Confirmed,
             frozen: None,
-            automation: self.fire(tx, Trigger::Confirm),
+            automation,
         };
         if let Some(r) = self.deposits.get_mut(tx) {
             r.confirm_result = Some(result.clone());
@@ -1160,7 +1204,7 @@ impl Ledger {
         let at = self
             .rules
             .iter()
-            .position(|r| r.id == id)
+            .position(|r| &*r.id == id)
             .ok_or_else(|| err::not_found(format!("no rule {id}")))?;
         Ok(self.rules.remove(at))
     }
@@ -1171,37 +1215,34 @@ impl Ledger {
     }
 
     /// Fires the rules of a deposit's wallet for a trigger; failures are reported, not raised.
-    fn fire(&mut self, tx: &str, on: Trigger) -> Vec<RuleOutcome> {
-        let Some(record) = self.deposits.get(tx) else {
-            return Vec::new();
-        };
-        if record.result.below_minimum {
+    fn fire(&mut self, on: Trigger, deposit: &Deposited<'_>) -> Vec<RuleOutcome> {
+        // The rules that fire, by position; `add_rule` keeps a wallet at MAX_RULES_PER_WALLET,
+        // so a fixed array holds them and nothing is allocated when no rule matches.
+        let mut matching = [0usize; automation::MAX_RULES_PER_WALLET];
+        let mut count = 0;
+        for (at, rule) in self.rules.iter().enumerate() {
+            if rule.wallet == deposit.wallet
+                && automation::fires(rule, on, deposit.token, deposit.amount)
+            {
+                debug_assert!(count < matching.len(), "a wallet holds too many rules");
+                if let Some(slot) = matching.get_mut(count) {
+                    *slot = at;
+                    count += 1;
+                }
+            }
+        }
+        if count == 0 {
             return Vec::new();
         }
-        let wallet = record.request.to.clone();
-        let token = record.result.token.clone();
-        let amount = record.request.amount;
-        if !self
-            .rules
-            .iter()
-            .any(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
-        {
-            return Vec::new();
-        }
-        let chain = self
-            .wallets
-            .get(&wallet)
-            .and_then(|w| w.blockchain.clone())
-            .unwrap_or_default();
-        let decimals = self.token_of(&chain, &token).map_or(0, |t| t.1);
         // Movements never touch the rules, so they are lent out while the matching ones act
         // (no copy of each rule per deposit).
         let rules = std::mem::take(&mut self.rules);
-        let outcomes = rules
-            .iter()
-            .filter(|r| r.wallet == wallet && automation::fires(r, on, &token, amount))
-            .map(|rule| self.act(rule, tx, on, amount, decimals))
-            .collect();
+        let mut outcomes = Vec::with_capacity(count);
+        for &at in &matching[..count] {
+            if let Some(rule) = rules.get(at) {
+                outcomes.push(self.act(rule, deposit.tx, on, deposit.amount, deposit.decimals));
+            }
+        }
         self.rules = rules;
         outcomes
     }

@@ -1187,7 +1187,7 @@ async fn remove_rule(
         .ledger
         .rules()
         .iter()
-        .any(|r| r.id == rule_id && r.wallet == id)
+        .any(|r| *r.id == *rule_id && r.wallet == id)
     {
         return Err(ApiError::not_found(format!(
             "no rule {rule_id} on wallet {id}"

@@ -134,7 +134,7 @@ pub async fn auth(
         let hash = KeyHash::of(text).to_hex();
         if let Some(row) = sqlx::query("SELECT client_id, record FROM api_keys WHERE hash = $1")
             .bind(&hash)
-            .fetch_optional(state.store.pool())
+            .fetch_optional(state.store.reader())
             .await?
         {
             client_id = col(&row, "client_id")?;
@@ -323,7 +323,7 @@ pub(super) async fn save_settings_in(w: &mut Work, st: &Settings) -> Result<(), 
 pub(super) async fn load_settings(s: &AppState, client_id: &str) -> Result<Settings, ApiError> {
     let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
         .bind(client_id)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?;
     Ok(match row {
         Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
@@ -529,7 +529,7 @@ async fn list_keys(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let rows =
         sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1 ORDER BY created_at")
             .bind(&caller.client_id)
-            .fetch_all(s.store.pool())
+            .fetch_all(s.store.reader())
             .await?;
     let mut keys = Vec::new();
     for r in rows {
@@ -549,7 +549,7 @@ async fn revoke_key(
     let row = sqlx::query("SELECT record FROM api_keys WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no API key {id}")))?;
     let mut rec: StoredKey = serde_json::from_str(&col(&row, "record")?)
@@ -601,7 +601,7 @@ async fn create_client(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes
 async fn list_clients(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     auth(&s, &headers, "management.clients.list").await?;
     let rows = sqlx::query("SELECT id, name, created_at FROM clients ORDER BY created_at")
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -678,7 +678,7 @@ async fn list_accounts(State(s): State<Shared>, headers: HeaderMap) -> ApiResult
         "SELECT id, name, created_at FROM accounts WHERE client_id = $1 ORDER BY created_at",
     )
     .bind(&caller.client_id)
-    .fetch_all(s.store.pool())
+    .fetch_all(s.store.reader())
     .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -696,12 +696,12 @@ async fn get_account(
     let row = sqlx::query("SELECT id, name FROM accounts WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no account {id}")))?;
     let wallets = sqlx::query("SELECT id, kind, blockchain, address FROM wallets WHERE account_id = $1 ORDER BY created_at")
         .bind(&id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut ws = Vec::new();
     for r in wallets {
@@ -840,7 +840,7 @@ pub(super) async fn wallet_row(
         .bind(id)
         .bind(client_id)
         .bind(kind)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no {kind} wallet {id}")))
 }
@@ -892,7 +892,7 @@ async fn list_virtual(State(s): State<Shared>, headers: HeaderMap) -> ApiResult 
     let caller = auth(&s, &headers, "virtual_wallets.list").await?;
     let rows = sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias FROM wallets WHERE client_id = $1 AND kind = 'virtual' ORDER BY created_at")
         .bind(&caller.client_id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let mut out = Vec::new();
@@ -1050,9 +1050,10 @@ pub(super) async fn settle_movement(
     out: Value,
 ) -> ApiResult {
     let token = token_of(m);
-    w.upsert_transaction(
+    w.upsert_transaction_to(
         mid,
         Some(row.wallet),
+        row.counterparty,
         row.kind,
         row.status,
         Some(&token),
@@ -1060,9 +1061,6 @@ pub(super) async fn settle_movement(
         &out,
     )
     .await?;
-    if let Some(to) = row.counterparty {
-        w.set_counterparty(mid, to).await?;
-    }
     w.event(
         row.operation,
         row.sub_operation,
@@ -1215,7 +1213,7 @@ async fn holding_row(
     sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 AND blockchain = $2")
         .bind(client_id)
         .bind(&chain)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no holding wallet on {chain} yet: it opens with the first virtual wallet")))
 }
@@ -1274,7 +1272,7 @@ async fn list_holdings(State(s): State<Shared>, headers: HeaderMap) -> ApiResult
     let caller = auth(&s, &headers, "holding_wallets.list").await?;
     let rows = sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 ORDER BY created_at")
         .bind(&caller.client_id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -1414,7 +1412,7 @@ async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Va
     .bind(q.from.unwrap_or(0))
     .bind(q.to.unwrap_or(i64::MAX))
     .bind(limit)
-    .fetch_all(s.store.pool())
+    .fetch_all(s.store.reader())
     .await?;
     let mut out = Vec::new();
     let mut last = None;
@@ -1471,7 +1469,7 @@ async fn get_transaction(
     let row = sqlx::query("SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no transaction {id}")))?;
     Ok(Json(tx_json(&row)?).into_response())
@@ -1483,14 +1481,14 @@ async fn list_deliveries(State(s): State<Shared>, headers: HeaderMap) -> ApiResu
     let caller = auth(&s, &headers, "webhooks.deliveries.list").await?;
     let rows = sqlx::query("SELECT id, event, created_at, attempts, delivered_at, last_error FROM outbox WHERE client_id = $1 ORDER BY seq DESC LIMIT 200")
         .bind(&caller.client_id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut out = Vec::new();
     for r in rows {
         let id = col(&r, "id")?;
         let attempts = sqlx::query("SELECT attempt, at, status_code, error, duration_ms FROM deliveries WHERE outbox_id = $1 ORDER BY attempt")
             .bind(&id)
-            .fetch_all(s.store.pool())
+            .fetch_all(s.store.reader())
             .await?;
         let mut log = Vec::new();
         for a in attempts {
@@ -1620,7 +1618,7 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
         )
         .bind(a)
         .bind(&caller.client_id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
         for r in rows {
             let chain = opt_col(&r, "blockchain")?.unwrap_or_default();

@@ -80,7 +80,7 @@ fn permissions(list: &[String]) -> Result<Vec<Permission>, ApiError> {
 async fn client_json(s: &AppState, id: &str) -> Result<Value, ApiError> {
     let row = sqlx::query("SELECT id, name, created_at FROM clients WHERE id = $1")
         .bind(id)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
     Ok(
@@ -148,7 +148,7 @@ async fn delete_client(
     }
     let rows = sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1")
         .bind(&id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     for r in rows {
         let mut rec: waas_core::access::StoredKey = serde_json::from_str(&col(&r, "record")?)
@@ -178,7 +178,7 @@ async fn level_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiEr
     )
     .bind(id)
     .bind(client)
-    .fetch_optional(s.store.pool())
+    .fetch_optional(s.store.reader())
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no access level {id}")))?;
     let perms: Value = serde_json::from_str(&col(&row, "permissions")?).unwrap_or(Value::Null);
@@ -216,7 +216,7 @@ async fn list_levels(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let caller = auth(&s, &headers, "management.access_levels.list").await?;
     let rows = sqlx::query("SELECT id FROM access_levels WHERE client_id = $1 ORDER BY created_at")
         .bind(&caller.client_id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -264,7 +264,7 @@ async fn delete_level(
     level_json(&s, &caller.client_id, &id).await?;
     let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE access_level_id = $1")
         .bind(&id)
-        .fetch_one(s.store.pool())
+        .fetch_one(s.store.reader())
         .await?
         .try_get("n")?;
     if used > 0 {
@@ -309,7 +309,7 @@ async fn user_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiErr
     )
     .bind(id)
     .bind(client)
-    .fetch_optional(s.store.pool())
+    .fetch_optional(s.store.reader())
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
     Ok(
@@ -333,7 +333,7 @@ async fn create_user(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) 
     let taken = sqlx::query("SELECT id FROM users WHERE client_id = $1 AND email = $2")
         .bind(&caller.client_id)
         .bind(&email)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?;
     if taken.is_some() {
         return Err(ApiError::new(
@@ -362,7 +362,7 @@ async fn list_users(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.list").await?;
     let rows = sqlx::query("SELECT id FROM users WHERE client_id = $1 ORDER BY created_at")
         .bind(&caller.client_id)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -455,19 +455,19 @@ async fn delete_account(
     let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?;
     if exists.is_none() {
         return Err(ApiError::not_found(format!("no account {id}")));
     }
     let wallets: i64 = sqlx::query("SELECT COUNT(*) AS n FROM wallets WHERE account_id = $1")
         .bind(&id)
-        .fetch_one(s.store.pool())
+        .fetch_one(s.store.reader())
         .await?
         .try_get("n")?;
     let cards: i64 = sqlx::query("SELECT COUNT(*) AS n FROM cards WHERE account_id = $1")
         .bind(&id)
-        .fetch_one(s.store.pool())
+        .fetch_one(s.store.reader())
         .await?
         .try_get("n")?;
     if wallets + cards > 0 {

@@ -116,7 +116,7 @@ async fn treasury_json(s: &AppState, client: &str, id: &str) -> Result<Value, Ap
     let row = sqlx::query("SELECT id, account_id, blockchain, address, alias FROM wallets WHERE id = $1 AND client_id = $2 AND kind = 'treasury'")
         .bind(id)
         .bind(client)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no treasury wallet {id}")))?;
     let ledger = s.store.read_ledger(client).await?;
@@ -143,7 +143,7 @@ async fn list_treasury(State(s): State<Shared>, headers: HeaderMap) -> ApiResult
         "SELECT id FROM wallets WHERE client_id = $1 AND kind = 'treasury' ORDER BY created_at",
     )
     .bind(&caller.client_id)
-    .fetch_all(s.store.pool())
+    .fetch_all(s.store.reader())
     .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -216,7 +216,7 @@ async fn card_json(s: &AppState, client: &str, id: &str, kind: &str) -> Result<V
         .bind(id)
         .bind(client)
         .bind(kind)
-        .fetch_optional(s.store.pool())
+        .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no {} {id}", kind_label(kind).1)))?;
     let ledger = s.store.read_ledger(client).await?;
@@ -235,7 +235,7 @@ async fn list_of(s: &AppState, client: &str, kind: &str) -> Result<Vec<Value>, A
     let rows = sqlx::query("SELECT id FROM cards WHERE client_id = $1 AND kind = $2 AND deleted = 0 ORDER BY created_at")
         .bind(client)
         .bind(kind)
-        .fetch_all(s.store.pool())
+        .fetch_all(s.store.reader())
         .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -670,7 +670,7 @@ async fn simulate_card_payment(
         sqlx::query("SELECT kind FROM cards WHERE id = $1 AND client_id = $2 AND deleted = 0")
             .bind(&req.card_id)
             .bind(&caller.client_id)
-            .fetch_optional(s.store.pool())
+            .fetch_optional(s.store.reader())
             .await?
             .map(|r| col(&r, "kind"))
             .transpose()?

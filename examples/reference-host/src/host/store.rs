@@ -1,13 +1,23 @@
-//! Storage: the database is the source of truth. Each operation is one database transaction that
-//! locks the client's ledger row, restores the core ledger, asks the core, and writes the new
-//! state, transaction rows, settled records and outbox events before it commits.
+//! Storage: the database is the source of truth. Each operation locks the client's ledger row,
+//! restores the core ledger, asks the core, and writes the new state, transaction rows, settled
+//! records and outbox events in one database transaction.
+//!
+//! Group commit: operations that queue behind the same lock share that transaction. Each runs in
+//! its own savepoint (a failed or abandoned operation rolls back to it and nothing else), and the
+//! transaction commits when no operation is waiting any more, or after [`MAX_BATCH`] operations.
+//! No operation is answered before the commit that holds it: a batch that fails to commit fails
+//! every operation in it, and none of them is answered as done. One commit (one fsync on SQLite,
+//! one round trip on PostgreSQL) then serves the whole queue.
 
 use super::error::ApiError;
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 use waas_core::ledger::{Ledger, Movement, Settled};
 use waas_core::Registry;
 
@@ -20,11 +30,22 @@ pub enum Backend {
     Postgres,
 }
 
+/// Operations one database transaction holds at most before it commits.
+pub const MAX_BATCH: usize = 64;
+
+/// Read connections of the SQLite reader pool (WAL lets them read while the writer writes).
+const SQLITE_READERS: u32 = 4;
+
 /// The connection pool and its backend.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Reads of committed state outside an operation (SQLite: read-only connections beside the
+    /// single writer; PostgreSQL: the same pool).
+    reader: AnyPool,
     backend: Backend,
+    /// One lane per lock domain (SQLite: the whole file; PostgreSQL: a client's ledger row).
+    lanes: Arc<StdMutex<HashMap<String, Lane>>>,
     /// The blockchains and tokens every ledger of this host is restored over (the built-in
     /// registry plus what was registered at start, e.g. a local EVM chain and its tokens).
     registry: Arc<Registry>,
@@ -92,9 +113,29 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| ApiError::config(format!("migration failed: {e}")))?;
+        let reader = if backend == Backend::Sqlite {
+            AnyPoolOptions::new()
+                .max_connections(SQLITE_READERS)
+                .acquire_timeout(std::time::Duration::from_secs(30))
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA query_only = ON"] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await
+                .map_err(|e| ApiError::config(format!("cannot open database: {e}")))?
+        } else {
+            pool.clone()
+        };
         Ok(Store {
             pool,
+            reader,
             backend,
+            lanes: Arc::default(),
             registry: Arc::new(Registry::builtin()),
         })
     }
@@ -110,9 +151,15 @@ impl Store {
         &self.registry
     }
 
-    /// The pool, for reads outside an operation.
+    /// The pool, for writes and reads outside an operation. On SQLite it has one connection,
+    /// which an open operation holds: never use it while holding a [`Work`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A pool for reads of committed state (API keys, lists), which never waits for writers.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
     }
 
     /// Which backend this is.
@@ -120,9 +167,44 @@ impl Store {
         self.backend
     }
 
+    /// The lane of a client's operations.
+    fn lane(&self, client_id: &str) -> Lane {
+        let key = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => client_id,
+        };
+        let mut lanes = self
+            .lanes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        lanes.entry(key.to_owned()).or_default().clone()
+    }
+
     /// Starts an operation on a client's books: locks and restores its ledger.
     pub async fn begin(&self, client_id: &str) -> Result<Work, ApiError> {
-        let mut tx = self.pool.begin().await?;
+        let lane = self.lane(client_id);
+        let queued = Queued::new(&lane.waiting);
+        let mut guard = lane.slot.clone().lock_owned().await;
+        drop(queued);
+        let tx = match guard.tx.take() {
+            Some(tx) => tx,
+            None => self.pool.begin().await?,
+        };
+        let mut work = Work {
+            tx: Tx(Some(tx)),
+            turn: Some(Turn {
+                guard,
+                waiting: lane.waiting,
+            }),
+            client_id: client_id.to_owned(),
+            ledger: Ledger::new(waas_core::ledger::Config::default()),
+            version: 0,
+            events: Vec::new(),
+            seq: 0,
+        };
+        sqlx::query("SAVEPOINT operation")
+            .execute(&mut *work.tx)
+            .await?;
         let lock = if self.backend == Backend::Postgres {
             " FOR UPDATE"
         } else {
@@ -132,20 +214,13 @@ impl Store {
             "SELECT state, version FROM ledgers WHERE client_id = $1{lock}"
         ))
         .bind(client_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *work.tx)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
         let state: String = row.try_get("state")?;
-        let version: i64 = row.try_get("version")?;
-        let ledger = Ledger::restore(&state, Registry::clone(&self.registry))?;
-        Ok(Work {
-            tx,
-            client_id: client_id.to_owned(),
-            ledger,
-            version,
-            events: Vec::new(),
-            seq: 0,
-        })
+        work.version = row.try_get("version")?;
+        work.ledger = Ledger::restore(&state, Registry::clone(&self.registry))?;
+        Ok(work)
     }
 
     /// Reads a client's ledger without locking (for reports).
@@ -160,10 +235,103 @@ impl Store {
     }
 }
 
-/// One operation in progress: a database transaction holding the client's ledger.
+/// The operations queued behind one lock, and the transaction they share.
+#[derive(Clone, Default)]
+struct Lane {
+    slot: Arc<Mutex<Parked>>,
+    waiting: Arc<AtomicUsize>,
+}
+
+/// A batch between two operations: its open transaction and the operations waiting for its commit.
+#[derive(Default)]
+struct Parked {
+    tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
+    members: Vec<oneshot::Sender<Result<(), String>>>,
+}
+
+/// Counts an operation as waiting for its lane until it gets its turn (or is cancelled).
+struct Queued(Arc<AtomicUsize>);
+
+impl Queued {
+    fn new(waiting: &Arc<AtomicUsize>) -> Queued {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Queued(Arc::clone(waiting))
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An operation's turn on its lane.
+struct Turn {
+    guard: OwnedMutexGuard<Parked>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl Turn {
+    /// Ends the turn with the batch's transaction: commits it when nobody waits (or the batch is
+    /// full), otherwise parks it for the next operation. Runs to the end even if the caller is
+    /// cancelled, so one dropped request never abandons the others' commit.
+    async fn pass(mut self, tx: sqlx::Transaction<'static, sqlx::Any>) {
+        if self.guard.members.is_empty() {
+            // Nothing of anyone's is in it (the operation rolled back): no commit needed.
+            if self.waiting.load(Ordering::SeqCst) == 0 {
+                drop(tx);
+            } else {
+                self.guard.tx = Some(tx);
+            }
+            return;
+        }
+        if self.waiting.load(Ordering::SeqCst) > 0 && self.guard.members.len() < MAX_BATCH {
+            self.guard.tx = Some(tx);
+            return;
+        }
+        let members = std::mem::take(&mut self.guard.members);
+        let result = tx.commit().await.map_err(|e| e.to_string());
+        for member in members {
+            let _ = member.send(result.clone());
+        }
+    }
+
+    /// Ends the turn after a failure that may have broken the transaction: every operation in the
+    /// batch fails, and the transaction rolls back.
+    fn fail(mut self, tx: sqlx::Transaction<'static, sqlx::Any>, why: &str) {
+        for member in std::mem::take(&mut self.guard.members) {
+            let _ = member.send(Err(why.to_owned()));
+        }
+        drop(tx);
+    }
+}
+
+/// The shared transaction, as an operation sees it while it holds its turn.
+pub struct Tx(Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        // Taken only by `Work::commit` and `Drop for Work`, which consume the operation.
+        self.0
+            .as_deref()
+            .expect("the transaction is held until the operation ends")
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        self.0
+            .as_deref_mut()
+            .expect("the transaction is held until the operation ends")
+    }
+}
+
+/// One operation in progress: a savepoint in the lane's transaction, holding the client's ledger.
 pub struct Work {
-    /// The open database transaction.
-    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// The open database transaction (`&mut *w.tx` runs a statement in it).
+    pub tx: Tx,
+    turn: Option<Turn>,
     /// The client whose books are locked.
     pub client_id: String,
     /// The client's ledger, as of the lock.
@@ -266,45 +434,47 @@ impl Work {
         amount: Option<&str>,
         body: &Value,
     ) -> Result<(), ApiError> {
-        let now = now_ms();
-        let updated = sqlx::query("UPDATE transactions SET status = $1, updated_at = $2, body = $3 WHERE id = $4 AND client_id = $5")
-            .bind(status)
-            .bind(now)
-            .bind(body.to_string())
-            .bind(id)
-            .bind(&self.client_id)
-            .execute(&mut *self.tx)
-            .await?;
-        if updated.rows_affected() == 0 {
-            let seq = self.next_seq();
-            sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                .bind(id)
-                .bind(&self.client_id)
-                .bind(seq)
-                .bind(wallet_id)
-                .bind(kind)
-                .bind(status)
-                .bind(token)
-                .bind(amount)
-                .bind(now)
-                .bind(now)
-                .bind(body.to_string())
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        Ok(())
+        self.upsert_transaction_to(id, wallet_id, None, kind, status, token, amount, body)
+            .await
     }
 
-    /// Records the receiving wallet of a transaction, so that it lists under both wallets.
-    pub async fn set_counterparty(&mut self, id: &str, wallet: &str) -> Result<(), ApiError> {
-        sqlx::query(
-            "UPDATE transactions SET counterparty_id = $1 WHERE id = $2 AND client_id = $3",
-        )
-        .bind(wallet)
-        .bind(id)
-        .bind(&self.client_id)
-        .execute(&mut *self.tx)
-        .await?;
+    /// The same, with the receiving wallet, so that the row lists under both wallets: one
+    /// statement whether the row is new or not.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upsert_transaction_to(
+        &mut self,
+        id: &str,
+        wallet_id: Option<&str>,
+        counterparty: Option<&str>,
+        kind: &str,
+        status: &str,
+        token: Option<&str>,
+        amount: Option<&str>,
+        body: &Value,
+    ) -> Result<(), ApiError> {
+        let now = now_ms();
+        let seq = self.next_seq();
+        let written = sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.client_id = excluded.client_id")
+            .bind(id)
+            .bind(&self.client_id)
+            .bind(seq)
+            .bind(wallet_id)
+            .bind(counterparty)
+            .bind(kind)
+            .bind(status)
+            .bind(token)
+            .bind(amount)
+            .bind(now)
+            .bind(now)
+            .bind(body.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        if written.rows_affected() == 0 {
+            return Err(ApiError::new(
+                waas_core::ErrorCode::DuplicateOperation,
+                format!("transaction id {id} is taken; use another Idempotency-Key"),
+            ));
+        }
         Ok(())
     }
 
@@ -349,9 +519,14 @@ impl Work {
                 _ => continue,
             };
             let amount = amount.to_string();
-            self.upsert_transaction(
+            let counterparty = match m {
+                Movement::Transfer { to, .. } => Some(to.as_str()),
+                _ => None,
+            };
+            self.upsert_transaction_to(
                 id,
                 Some(wallet),
+                counterparty,
                 kind,
                 status,
                 Some(token),
@@ -359,9 +534,6 @@ impl Work {
                 &body,
             )
             .await?;
-            if let Movement::Transfer { to, .. } = m {
-                self.set_counterparty(id, to).await?;
-            }
         }
         for (kind, key, body) in movements
             .iter()
@@ -378,13 +550,7 @@ impl Work {
             )
         {
             let body = body.map_err(|e| ApiError::internal(e.to_string()))?;
-            sqlx::query("DELETE FROM records WHERE client_id = $1 AND kind = $2 AND key = $3")
-                .bind(&self.client_id)
-                .bind(kind)
-                .bind(&key)
-                .execute(&mut *self.tx)
-                .await?;
-            sqlx::query("INSERT INTO records (client_id, kind, key, body) VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO records (client_id, kind, key, body) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body")
                 .bind(&self.client_id)
                 .bind(kind)
                 .bind(&key)
@@ -413,8 +579,44 @@ impl Work {
             .bind(&self.client_id)
             .execute(&mut *self.tx)
             .await?;
-        self.tx.commit().await?;
-        Ok(())
+        // The savepoint stays until the batch commits (savepoints of one name stack, and a
+        // rollback goes to the newest): one statement fewer per operation.
+        let (Some(tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
+            return Err(ApiError::internal("the operation has already ended"));
+        };
+        let (member, committed) = oneshot::channel();
+        turn.guard.members.push(member);
+        tokio::spawn(turn.pass(tx));
+        match committed.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ApiError::internal(format!("commit failed: {e}"))),
+            Err(_) => Err(ApiError::internal(
+                "the batch holding this operation was abandoned",
+            )),
+        }
+    }
+}
+
+impl Drop for Work {
+    /// An operation that ends without `commit` (an error, an early answer, a cancelled request)
+    /// rolls back to its savepoint; the batch it was part of goes on.
+    fn drop(&mut self) {
+        let (Some(mut tx), Some(turn)) = (self.tx.0.take(), self.turn.take()) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            turn.fail(tx, "the runtime stopped");
+            return;
+        };
+        runtime.spawn(async move {
+            let undone = sqlx::query("ROLLBACK TO SAVEPOINT operation")
+                .execute(&mut *tx)
+                .await;
+            match undone {
+                Ok(_) => turn.pass(tx).await,
+                Err(e) => turn.fail(tx, &format!("rollback to savepoint failed: {e}")),
+            }
+        });
     }
 }
 

@@ -783,7 +783,7 @@ impl EvmAdapter {
         };
         self.insert_deposit(
             state,
-            Some(&mut w.tx),
+            Some(&mut *w.tx),
             &id,
             &who,
             &token.symbol,
@@ -803,7 +803,7 @@ impl EvmAdapter {
     async fn insert_deposit(
         &self,
         state: &AppState,
-        tx: Option<&mut sqlx::Transaction<'static, sqlx::Any>>,
+        tx: Option<&mut sqlx::AnyConnection>,
         id: &str,
         who: &Watched,
         token: &str,
@@ -829,7 +829,7 @@ impl EvmAdapter {
             .bind(now_ms())
             .bind(now_ms());
         match tx {
-            Some(tx) => q.execute(&mut **tx).await?,
+            Some(tx) => q.execute(tx).await?,
             None => q.execute(state.store.pool()).await?,
         };
         Ok(())
@@ -941,7 +941,7 @@ impl EvmAdapter {
     #[allow(clippy::too_many_arguments)]
     async fn prepare(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         key: &k256::ecdsa::SigningKey,
         pending_nonce: u64,
         to: Address,
@@ -954,7 +954,7 @@ impl EvmAdapter {
         let row = sqlx::query("SELECT MAX(nonce) AS n FROM chain_txs WHERE chain = $1 AND from_address = $2 AND status IN ('signed', 'sent')")
             .bind(self.chain_id())
             .bind(&from)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await?;
         let in_flight: Option<i64> = row.try_get("n")?;
         let nonce = in_flight.map_or(pending_nonce, |n| pending_nonce.max(to_u64(n) + 1));
@@ -979,7 +979,7 @@ impl EvmAdapter {
 
     async fn record_tx(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         p: &Prepared,
         purpose: &str,
         reference: &str,
@@ -997,7 +997,7 @@ impl EvmAdapter {
             .bind(&p.hash)
             .bind(now_ms())
             .bind(now_ms())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         Ok(())
     }

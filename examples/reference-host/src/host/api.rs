@@ -980,13 +980,13 @@ struct TransferReq {
 }
 
 /// The movement id: the Idempotency-Key when given (reserved `rule:` prefix refused), else new.
-pub(super) fn movement_id(idem: &Option<Idem>) -> Result<String, ApiError> {
+pub(super) fn movement_id(w: &mut Work, idem: &Option<Idem>) -> Result<String, ApiError> {
     match idem {
         Some(i) if i.key.starts_with("rule:") => Err(ApiError::bad_request(
             "Idempotency-Key may not start with 'rule:' (reserved for automation)",
         )),
         Some(i) => Ok(i.key.clone()),
-        None => Ok(new_id("mv")),
+        None => Ok(w.fresh_movement_id()),
     }
 }
 
@@ -1004,7 +1004,7 @@ async fn transfer(
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
     }
-    let mid = movement_id(&idem)?;
+    let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     let m = w
         .ledger
@@ -1104,7 +1104,7 @@ async fn withdraw(
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
     }
-    let mid = movement_id(&idem)?;
+    let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     let m = w
         .ledger
@@ -1306,7 +1306,7 @@ async fn holding_withdraw(
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
     }
-    let mid = movement_id(&idem)?;
+    let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     let client = w.client_id.clone();
     let m = w
@@ -1351,7 +1351,7 @@ async fn holding_transfer(
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
     }
-    let mid = movement_id(&idem)?;
+    let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     let m = w
         .ledger

@@ -180,7 +180,7 @@ async fn treasury_send(
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
     }
-    let mid = movement_id(&idem)?;
+    let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     let m = w
         .ledger
@@ -592,7 +592,7 @@ async fn fund(
             ),
         ));
     }
-    let tx = movement_id(&idem)?;
+    let tx = movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
     let r = w.ledger.deposit(DepositRequest {
         tx: tx.clone(),

@@ -190,6 +190,8 @@ impl Store {
             Some(tx) => tx,
             None => self.pool.begin().await?,
         };
+        // The ledger as the last operation of this client in the batch left it, if one did.
+        let cached = guard.ledgers.remove(client_id);
         let mut work = Work {
             tx: Tx(Some(tx)),
             turn: Some(Turn {
@@ -197,14 +199,21 @@ impl Store {
                 waiting: lane.waiting,
             }),
             client_id: client_id.to_owned(),
-            ledger: Ledger::new(waas_core::ledger::Config::default()),
+            ledger: Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty()),
             version: 0,
             events: Vec::new(),
             seq: 0,
+            fresh: Vec::new(),
         };
         sqlx::query("SAVEPOINT operation")
             .execute(&mut *work.tx)
             .await?;
+        if let Some((ledger, version)) = cached {
+            // The batch's transaction holds the row (and its lock) since that operation.
+            work.ledger = ledger;
+            work.version = version;
+            return Ok(work);
+        }
         let lock = if self.backend == Backend::Postgres {
             " FOR UPDATE"
         } else {
@@ -247,6 +256,10 @@ struct Lane {
 struct Parked {
     tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
     members: Vec<oneshot::Sender<Result<(), String>>>,
+    /// Each client's ledger as the last successful operation of the client in this batch wrote
+    /// it, with the row's version: the client's next operation in the batch starts from it
+    /// instead of reading and restoring the row. An operation that fails puts nothing back.
+    ledgers: HashMap<String, (Ledger, i64)>,
 }
 
 /// Counts an operation as waiting for its lane until it gets its turn (or is cancelled).
@@ -277,6 +290,7 @@ impl Turn {
     /// cancelled, so one dropped request never abandons the others' commit.
     async fn pass(mut self, tx: sqlx::Transaction<'static, sqlx::Any>) {
         if self.guard.members.is_empty() {
+            self.guard.ledgers.clear();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
             if self.waiting.load(Ordering::SeqCst) == 0 {
                 drop(tx);
@@ -290,6 +304,7 @@ impl Turn {
             return;
         }
         let members = std::mem::take(&mut self.guard.members);
+        self.guard.ledgers.clear();
         let result = tx.commit().await.map_err(|e| e.to_string());
         for member in members {
             let _ = member.send(result.clone());
@@ -299,6 +314,7 @@ impl Turn {
     /// Ends the turn after a failure that may have broken the transaction: every operation in the
     /// batch fails, and the transaction rolls back.
     fn fail(mut self, tx: sqlx::Transaction<'static, sqlx::Any>, why: &str) {
+        self.guard.ledgers.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
         }
@@ -339,6 +355,9 @@ pub struct Work {
     version: i64,
     events: Vec<Value>,
     seq: i64,
+    /// Movement ids this operation made up itself: no earlier record can carry them and no
+    /// retry can name them, so they are neither looked up nor kept as records.
+    fresh: Vec<String>,
 }
 
 impl Work {
@@ -379,8 +398,22 @@ impl Work {
         Ok(())
     }
 
+    /// A new movement id for an operation that got no Idempotency-Key.
+    pub fn fresh_movement_id(&mut self) -> String {
+        let id = new_id("mv");
+        self.fresh.push(id.clone());
+        id
+    }
+
+    fn is_fresh(&self, id: &str) -> bool {
+        self.fresh.iter().any(|f| f == id)
+    }
+
     /// Gives a settled movement back to the core before a retry of `id` (if the id is known).
     pub async fn remember_movement(&mut self, id: &str) -> Result<(), ApiError> {
+        if self.is_fresh(id) {
+            return Ok(());
+        }
         if let Some(body) = self.record("movement", id).await? {
             let m: Movement =
                 serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -401,6 +434,9 @@ impl Work {
 
     /// Gives a settled deposit back to the core before a retry or a late confirm/drop.
     pub async fn remember_deposit(&mut self, tx: &str) -> Result<(), ApiError> {
+        if self.is_fresh(tx) {
+            return Ok(());
+        }
         if let Some(body) = self.record("deposit", tx).await? {
             let d = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
             self.ledger.remember_deposit(d);
@@ -535,8 +571,10 @@ impl Work {
             )
             .await?;
         }
+        let fresh = std::mem::take(&mut self.fresh);
         for (kind, key, body) in movements
             .iter()
+            .filter(|(id, _)| !fresh.iter().any(|f| f == id))
             .map(|(id, m)| ("movement", id.clone(), serde_json::to_string(m)))
             .chain(
                 sweeps
@@ -584,6 +622,13 @@ impl Work {
         let (Some(tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
             return Err(ApiError::internal("the operation has already ended"));
         };
+        let ledger = std::mem::replace(
+            &mut self.ledger,
+            Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty()),
+        );
+        turn.guard
+            .ledgers
+            .insert(self.client_id.clone(), (ledger, self.version + 1));
         let (member, committed) = oneshot::channel();
         turn.guard.members.push(member);
         tokio::spawn(turn.pass(tx));

@@ -260,6 +260,55 @@ struct Parked {
     /// it, with the row's version: the client's next operation in the batch starts from it
     /// instead of reading and restoring the row. An operation that fails puts nothing back.
     ledgers: HashMap<String, (Ledger, i64)>,
+    /// The webhook events of the batch's operations, written just before it commits.
+    outbox: Vec<OutboxRow>,
+}
+
+/// One webhook event for the outbox table.
+struct OutboxRow {
+    id: String,
+    client_id: String,
+    seq: i64,
+    event: String,
+    created_at: i64,
+}
+
+/// Rows of the outbox written per statement.
+const OUTBOX_ROWS_PER_INSERT: usize = 64;
+
+/// Writes a batch's events, several rows per statement.
+async fn insert_outbox(conn: &mut sqlx::AnyConnection, rows: &[OutboxRow]) -> sqlx::Result<()> {
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = i * 5;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, 0, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 5
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.client_id)
+                .bind(r.seq)
+                .bind(&r.event)
+                .bind(r.created_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Counts an operation as waiting for its lane until it gets its turn (or is cancelled).
@@ -291,6 +340,7 @@ impl Turn {
     async fn pass(mut self, tx: sqlx::Transaction<'static, sqlx::Any>) {
         if self.guard.members.is_empty() {
             self.guard.ledgers.clear();
+            self.guard.outbox.clear();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
             if self.waiting.load(Ordering::SeqCst) == 0 {
                 drop(tx);
@@ -305,7 +355,13 @@ impl Turn {
         }
         let members = std::mem::take(&mut self.guard.members);
         self.guard.ledgers.clear();
-        let result = tx.commit().await.map_err(|e| e.to_string());
+        let outbox = std::mem::take(&mut self.guard.outbox);
+        let mut tx = tx;
+        let result = match insert_outbox(&mut tx, &outbox).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        }
+        .map_err(|e| e.to_string());
         for member in members {
             let _ = member.send(result.clone());
         }
@@ -315,6 +371,7 @@ impl Turn {
     /// batch fails, and the transaction rolls back.
     fn fail(mut self, tx: sqlx::Transaction<'static, sqlx::Any>, why: &str) {
         self.guard.ledgers.clear();
+        self.guard.outbox.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
         }
@@ -598,17 +655,15 @@ impl Work {
         }
         let now = now_ms();
         let events = std::mem::take(&mut self.events);
+        let mut outbox = Vec::with_capacity(events.len());
         for event in events {
-            let seq = self.next_seq();
-            sqlx::query("INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $6)")
-                .bind(new_id("evt"))
-                .bind(&self.client_id)
-                .bind(seq)
-                .bind(event.to_string())
-                .bind(now)
-                .bind(now)
-                .execute(&mut *self.tx)
-                .await?;
+            outbox.push(OutboxRow {
+                id: new_id("evt"),
+                client_id: self.client_id.clone(),
+                seq: self.next_seq(),
+                event: event.to_string(),
+                created_at: now,
+            });
         }
         let state = self.ledger.save()?;
         sqlx::query("UPDATE ledgers SET state = $1, version = $2 WHERE client_id = $3")
@@ -629,6 +684,7 @@ impl Work {
         turn.guard
             .ledgers
             .insert(self.client_id.clone(), (ledger, self.version + 1));
+        turn.guard.outbox.append(&mut outbox);
         let (member, committed) = oneshot::channel();
         turn.guard.members.push(member);
         tokio::spawn(turn.pass(tx));

@@ -1647,6 +1647,30 @@ fn concurrency(backend: Backend) {
     let (a, _) = api.funded(&acc, "ethereum", "50");
     let (b, _) = api.funded(&acc, "ethereum", "50");
     let (c, _) = api.funded(&acc, "ethereum", "10");
+    // Another client takes the transaction id "shared-key" first. When this client's transfer
+    // with that Idempotency-Key runs amid the load, the core has already moved the funds when
+    // the row is refused: the operation must roll back alone, the rest of its batch commits.
+    let other_key = api
+        .post("/v1/management/clients", json!({"name": "other"}))
+        .ok(201)["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = Api {
+        s: &s,
+        key: &other_key,
+    };
+    let other_acc = other.account("o");
+    let (o1, _) = other.funded(&other_acc, "ethereum", "5");
+    let (o2, _) = other.wallet(&other_acc, "ethereum");
+    let shared = |api: &Api, from: &str, to: &str| {
+        api.post_idem(
+            &format!("/v1/wallets/virtual/{from}/transfer"),
+            "shared-key",
+            &json!({"to_wallet_id": to, "token": "USDT", "amount": "1"}),
+        )
+    };
+    shared(&other, &o1, &o2).ok(201);
     let negative = AtomicUsize::new(0);
     let moved = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -1654,6 +1678,9 @@ fn concurrency(backend: Backend) {
             let (a, b, api, moved) = (&a, &b, api, &moved);
             scope.spawn(move || {
                 for i in 0..25 {
+                    if t < 4 && i % 6 == 3 {
+                        shared(&api, a, b).err(409, "DUPLICATE_OPERATION");
+                    }
                     let (from, to) = if (t + i) % 2 == 0 { (a, b) } else { (b, a) };
                     let amount = format!("{}", 3 + (t * 7 + i) % 9);
                     let r = api.transfer(from, to, &amount);
@@ -1698,6 +1725,21 @@ fn concurrency(backend: Backend) {
         listed["transactions"].as_array().unwrap().len(),
         moved.load(Ordering::Relaxed)
     );
+    // The balances are what the listed transfers make of the funding, and nothing else.
+    let mut expected_a = d("50");
+    for t in listed["transactions"].as_array().unwrap() {
+        let body = &t["details"];
+        let amount = dec(&t["amount"]);
+        if body["from_wallet_id"] == a.as_str() {
+            expected_a -= amount;
+        }
+        if body["to_wallet_id"] == a.as_str() {
+            expected_a += amount;
+        }
+    }
+    assert_eq!(api.total(&a), expected_a, "{listed}");
+    assert_eq!(other.total(&o1), d("4"));
+    assert_eq!(other.total(&o2), d("1"));
 
     // Parallel withdrawals that together exceed the balance: exactly the affordable ones pass.
     let ok = AtomicUsize::new(0);

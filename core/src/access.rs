@@ -531,6 +531,14 @@ pub fn authorize(
     Ok(op)
 }
 
+/// Whether a client may retire another: never itself (it would lock itself out).
+pub fn check_retire_client(caller: &str, target: &str) -> Result<()> {
+    if caller == target {
+        return Err(err::forbidden("a client cannot retire itself"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

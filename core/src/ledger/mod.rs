@@ -722,6 +722,48 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether this client's books may be retired: refused while any wallet holds funds.
+    pub fn check_retire(&self) -> Result<()> {
+        let holding = self
+            .wallets
+            .values()
+            .filter(|w| w.balances.values().any(|b| !b.total().is_zero()))
+            .count();
+        if holding > 0 {
+            return Err(err::invalid_argument(format!(
+                "the client still holds funds in {holding} wallet(s); move or withdraw them first"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether an account may be deleted: only while no wallet or card belongs to it.
+    pub fn check_delete_account(&self, account: &str) -> Result<()> {
+        if self.wallets.values().any(|w| w.account == account) {
+            return Err(err::invalid_argument(format!(
+                "account {account} has wallets or cards; deactivate them instead"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Removes a card for good: refused while it holds a balance; a removed card is blocked.
+    pub fn remove_card(&mut self, card: &str) -> Result<()> {
+        let balance = self
+            .wallet(card)?
+            .balances
+            .get(USD)
+            .map(Balance::total)
+            .unwrap_or_default();
+        if !balance.is_zero() {
+            return Err(err::invalid_argument(format!(
+                "{card} still holds {} USD; spend or refund it first",
+                balance.normalize()
+            )));
+        }
+        self.set_card_blocked(card, true)
+    }
+
     /// Blocks or unblocks a card: a blocked card keeps its balance, still receives deposits
     /// (flagged) and refuses payments (WALLET_INACTIVE).
     pub fn set_card_blocked(&mut self, card: &str, blocked: bool) -> Result<()> {

@@ -129,23 +129,9 @@ async fn delete_client(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.clients.delete").await?;
-    if caller.client_id == id {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "a client cannot retire itself",
-        ));
-    }
+    waas_core::access::check_retire_client(&caller.client_id, &id)?;
     client_json(&s, &id).await?;
-    let ledger = s.store.read_ledger(&id).await?;
-    if ledger
-        .wallets()
-        .values()
-        .any(|w| w.balances.values().any(|b| !b.total().is_zero()))
-    {
-        return Err(ApiError::bad_request(format!(
-            "client {id} still holds funds"
-        )));
-    }
+    s.store.read_ledger(&id).await?.check_retire()?;
     let rows = sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1")
         .bind(&id)
         .fetch_all(s.store.reader())
@@ -460,21 +446,10 @@ async fn delete_account(
     if exists.is_none() {
         return Err(ApiError::not_found(format!("no account {id}")));
     }
-    let wallets: i64 = sqlx::query("SELECT COUNT(*) AS n FROM wallets WHERE account_id = $1")
-        .bind(&id)
-        .fetch_one(s.store.reader())
+    s.store
+        .read_ledger(&caller.client_id)
         .await?
-        .try_get("n")?;
-    let cards: i64 = sqlx::query("SELECT COUNT(*) AS n FROM cards WHERE account_id = $1")
-        .bind(&id)
-        .fetch_one(s.store.reader())
-        .await?
-        .try_get("n")?;
-    if wallets + cards > 0 {
-        return Err(ApiError::bad_request(format!(
-            "account {id} has wallets or cards; deactivate them instead"
-        )));
-    }
+        .check_delete_account(&id)?;
     sqlx::query("DELETE FROM accounts WHERE id = $1")
         .bind(&id)
         .execute(s.store.pool())

@@ -432,23 +432,7 @@ async fn update_card(
 async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> ApiResult {
     card_json(s, client, id, kind).await?;
     let mut w = s.store.begin(client).await?;
-    let balance = w
-        .ledger
-        .wallet(id)?
-        .balances
-        .get(USD)
-        .map(|b| b.total())
-        .unwrap_or_default();
-    if !balance.is_zero() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidArgument,
-            format!(
-                "{id} still holds {} USD; spend or refund it first",
-                num(balance)
-            ),
-        ));
-    }
-    w.ledger.set_card_blocked(id, true)?;
+    w.ledger.remove_card(id)?;
     sqlx::query("UPDATE cards SET deleted = 1 WHERE id = $1")
         .bind(id)
         .execute(&mut *w.tx)

@@ -17,6 +17,7 @@ use rules::{DepositDecision, MinimumDeposits, WalletStatus};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Longest id accepted for clients, accounts, wallets, transactions and operations.
 pub const MAX_ID_LEN: usize = 128;
@@ -376,12 +377,18 @@ pub struct VirtualWalletCreated {
     pub holding_created: bool,
 }
 
+/// The registry a deserialized ledger holds until `restore` gives it the real one.
+fn empty_registry() -> Arc<Registry> {
+    Arc::new(Registry::empty())
+}
+
 /// The in-memory ledger.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ledger {
     config: Config,
-    #[serde(skip, default = "Registry::builtin")]
-    registry: Registry,
+    /// Shared, so that a copy of the ledger (a snapshot) does not copy the registry.
+    #[serde(skip, default = "empty_registry")]
+    registry: Arc<Registry>,
     clients: BTreeMap<String, Client>,
     accounts: BTreeMap<String, String>,
     wallets: HashMap<String, Wallet>,
@@ -448,10 +455,10 @@ impl Ledger {
     }
 
     /// An empty ledger over a given registry.
-    pub fn with_registry(config: Config, registry: Registry) -> Ledger {
+    pub fn with_registry(config: Config, registry: impl Into<Arc<Registry>>) -> Ledger {
         Ledger {
             config,
-            registry,
+            registry: registry.into(),
             clients: BTreeMap::new(),
             accounts: BTreeMap::new(),
             wallets: HashMap::new(),
@@ -466,10 +473,10 @@ impl Ledger {
     }
 
     /// Restores a ledger from its serialized state, over a given registry.
-    pub fn restore(state: &str, registry: Registry) -> Result<Ledger> {
+    pub fn restore(state: &str, registry: impl Into<Arc<Registry>>) -> Result<Ledger> {
         let mut ledger: Ledger = serde_json::from_str(state)
             .map_err(|e| err::invalid_argument(format!("bad ledger state: {e}")))?;
-        ledger.registry = registry;
+        ledger.registry = registry.into();
         Ok(ledger)
     }
 

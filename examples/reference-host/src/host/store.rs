@@ -192,6 +192,7 @@ impl Store {
         };
         // The ledger as the last operation of this client in the batch left it, if one did.
         let cached = guard.ledgers.remove(client_id);
+        guard.operations += 1;
         let mut work = Work {
             tx: Tx(Some(tx)),
             turn: Some(Turn {
@@ -204,12 +205,15 @@ impl Store {
             events: Vec::new(),
             seq: 0,
             fresh: Vec::new(),
+            snapshot: None,
         };
         sqlx::query("SAVEPOINT operation")
             .execute(&mut *work.tx)
             .await?;
         if let Some((ledger, version)) = cached {
-            // The batch's transaction holds the row (and its lock) since that operation.
+            // The batch's transaction holds the row (and its lock) since that operation. A copy
+            // goes back to the batch if this operation fails (the registry is shared, not copied).
+            work.snapshot = Some((ledger.clone(), version));
             work.ledger = ledger;
             work.version = version;
             return Ok(work);
@@ -228,7 +232,7 @@ impl Store {
         .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
         let state: String = row.try_get("state")?;
         work.version = row.try_get("version")?;
-        work.ledger = Ledger::restore(&state, Registry::clone(&self.registry))?;
+        work.ledger = Ledger::restore(&state, Arc::clone(&self.registry))?;
         Ok(work)
     }
 
@@ -240,7 +244,7 @@ impl Store {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
         let state: String = row.try_get("state")?;
-        Ok(Ledger::restore(&state, Registry::clone(&self.registry))?)
+        Ok(Ledger::restore(&state, Arc::clone(&self.registry))?)
     }
 }
 
@@ -256,12 +260,15 @@ struct Lane {
 struct Parked {
     tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
     members: Vec<oneshot::Sender<Result<(), String>>>,
-    /// Each client's ledger as the last successful operation of the client in this batch wrote
-    /// it, with the row's version: the client's next operation in the batch starts from it
-    /// instead of reading and restoring the row. An operation that fails puts nothing back.
+    /// Each client's ledger as the last successful operation of the client in this batch left
+    /// it, with its version: the client's next operation in the batch starts from it instead of
+    /// reading and restoring the row, and the row is written once, just before the commit.
     ledgers: HashMap<String, (Ledger, i64)>,
     /// The webhook events of the batch's operations, written just before it commits.
     outbox: Vec<OutboxRow>,
+    /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
+    /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
+    operations: usize,
 }
 
 /// One webhook event for the outbox table.
@@ -275,6 +282,25 @@ struct OutboxRow {
 
 /// Rows of the outbox written per statement.
 const OUTBOX_ROWS_PER_INSERT: usize = 64;
+
+/// Writes what a batch kept for its end: each client's ledger row, then the events.
+async fn flush(
+    conn: &mut sqlx::AnyConnection,
+    ledgers: &HashMap<String, (Ledger, i64)>,
+    outbox: &[OutboxRow],
+) -> Result<(), String> {
+    for (client_id, (ledger, version)) in ledgers {
+        let state = ledger.save().map_err(|e| e.to_string())?;
+        sqlx::query("UPDATE ledgers SET state = $1, version = $2 WHERE client_id = $3")
+            .bind(state)
+            .bind(version)
+            .bind(client_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    insert_outbox(conn, outbox).await.map_err(|e| e.to_string())
+}
 
 /// Writes a batch's events, several rows per statement.
 async fn insert_outbox(conn: &mut sqlx::AnyConnection, rows: &[OutboxRow]) -> sqlx::Result<()> {
@@ -342,26 +368,27 @@ impl Turn {
             self.guard.ledgers.clear();
             self.guard.outbox.clear();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
-            if self.waiting.load(Ordering::SeqCst) == 0 {
+            if self.waiting.load(Ordering::SeqCst) == 0 || self.guard.operations >= MAX_BATCH {
+                self.guard.operations = 0;
                 drop(tx);
             } else {
                 self.guard.tx = Some(tx);
             }
             return;
         }
-        if self.waiting.load(Ordering::SeqCst) > 0 && self.guard.members.len() < MAX_BATCH {
+        if self.waiting.load(Ordering::SeqCst) > 0 && self.guard.operations < MAX_BATCH {
             self.guard.tx = Some(tx);
             return;
         }
         let members = std::mem::take(&mut self.guard.members);
-        self.guard.ledgers.clear();
+        self.guard.operations = 0;
+        let ledgers = std::mem::take(&mut self.guard.ledgers);
         let outbox = std::mem::take(&mut self.guard.outbox);
         let mut tx = tx;
-        let result = match insert_outbox(&mut tx, &outbox).await {
-            Ok(()) => tx.commit().await,
+        let result = match flush(&mut tx, &ledgers, &outbox).await {
+            Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
-        }
-        .map_err(|e| e.to_string());
+        };
         for member in members {
             let _ = member.send(result.clone());
         }
@@ -371,6 +398,7 @@ impl Turn {
     /// batch fails, and the transaction rolls back.
     fn fail(mut self, tx: sqlx::Transaction<'static, sqlx::Any>, why: &str) {
         self.guard.ledgers.clear();
+        self.guard.operations = 0;
         self.guard.outbox.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
@@ -415,6 +443,8 @@ pub struct Work {
     /// Movement ids this operation made up itself: no earlier record can carry them and no
     /// retry can name them, so they are neither looked up nor kept as records.
     fresh: Vec<String>,
+    /// The ledger as the batch held it before this operation, restored there if it fails.
+    snapshot: Option<(Ledger, i64)>,
 }
 
 impl Work {
@@ -665,13 +695,7 @@ impl Work {
                 created_at: now,
             });
         }
-        let state = self.ledger.save()?;
-        sqlx::query("UPDATE ledgers SET state = $1, version = $2 WHERE client_id = $3")
-            .bind(state)
-            .bind(self.version + 1)
-            .bind(&self.client_id)
-            .execute(&mut *self.tx)
-            .await?;
+        // The ledger row is written once per batch, just before the commit (see `flush`).
         // The savepoint stays until the batch commits (savepoints of one name stack, and a
         // rollback goes to the newest): one statement fewer per operation.
         let (Some(tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
@@ -702,9 +726,12 @@ impl Drop for Work {
     /// An operation that ends without `commit` (an error, an early answer, a cancelled request)
     /// rolls back to its savepoint; the batch it was part of goes on.
     fn drop(&mut self) {
-        let (Some(mut tx), Some(turn)) = (self.tx.0.take(), self.turn.take()) else {
+        let (Some(mut tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
             return;
         };
+        if let Some(before) = self.snapshot.take() {
+            turn.guard.ledgers.insert(self.client_id.clone(), before);
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             turn.fail(tx, "the runtime stopped");
             return;

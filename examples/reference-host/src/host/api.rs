@@ -132,13 +132,23 @@ pub async fn auth(
     let mut client_id = String::new();
     if let Some(text) = presented.filter(|t| !t.is_empty()) {
         let hash = KeyHash::of(text).to_hex();
-        if let Some(row) = sqlx::query("SELECT client_id, record FROM api_keys WHERE hash = $1")
-            .bind(&hash)
-            .fetch_optional(state.store.reader())
-            .await?
+        let now = std::time::Instant::now();
+        if let Some((client, key)) = state.key_cache.get(&hash, now) {
+            client_id = client;
+            stored = Some(key);
+        } else if let Some(row) =
+            sqlx::query("SELECT client_id, record FROM api_keys WHERE hash = $1")
+                .bind(&hash)
+                .fetch_optional(state.store.reader())
+                .await?
         {
             client_id = col(&row, "client_id")?;
             stored = serde_json::from_str(&col(&row, "record")?).ok();
+            if let Some(key) = &stored {
+                state
+                    .key_cache
+                    .put(hash, client_id.clone(), key.clone(), now);
+            }
         }
     }
     access::authorize(presented, stored.as_ref(), operation)?;
@@ -560,6 +570,7 @@ async fn revoke_key(
         .bind(&id)
         .execute(s.store.pool())
         .await?;
+    s.key_cache.clear();
     Ok(Json(json!({"id": id, "revoked": true})).into_response())
 }
 

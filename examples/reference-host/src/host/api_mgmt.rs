@@ -146,6 +146,7 @@ async fn delete_client(
             .execute(s.store.pool())
             .await?;
     }
+    s.key_cache.clear();
     Ok(Json(json!({"id": id, "retired": true})).into_response())
 }
 

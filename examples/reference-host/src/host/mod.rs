@@ -10,6 +10,7 @@ pub mod api_more;
 pub mod chain;
 pub mod error;
 pub mod evm;
+pub mod keycache;
 pub mod keys;
 pub mod openapi;
 pub mod store;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub outbox_notify: tokio::sync::Notify,
     /// The EVM chain adapter, if configured (the simulated chain needs no state here).
     pub evm: Option<Arc<evm::EvmAdapter>>,
+    /// API keys recently read.
+    pub key_cache: keycache::KeyCache,
 }
 
 /// Per-client settings kept by the host (configuration endpoints).
@@ -110,6 +113,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         keys,
         outbox_notify: tokio::sync::Notify::new(),
         evm,
+        key_cache: keycache::KeyCache::default(),
     });
     tokio::spawn(webhooks::run(state.clone(), config.outbox_poll_ms));
     if config.environment == Environment::Sandbox {

@@ -47,13 +47,22 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js"'
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_ROOT/bin/wasm-bindgen-test-runner"
-# Size matters for a browser download: fat LTO, abort on panic and opt-level "z", except for the
-# elliptic-curve and hash crates that derivation and verification spend their time in (level 3).
-# For this build only: native builds keep the workspace profile.
-export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+# Size matters for a browser download: fat LTO, abort on panic and opt-level "z" for most crates.
+# Speed matters where the time goes: level 3 for the elliptic-curve and hash crates (derivation and
+# verification), the wasm-bindgen glue, std's allocator and collections, and this crate; level "s"
+# for waas-core (level 3 there would be ~40 KiB more gzipped, over the 300 KiB budget). The
+# variables WAAS_WASM_OPT_LEVEL, WAAS_WASM_SPEED_EXTRA ("crate ...", level 3) and WAAS_WASM_PKG_OPTS
+# ("crate=level ...") override this for experiments. For this build only: native builds keep the
+# workspace profile.
+export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_PANIC=abort
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${WAAS_WASM_OPT_LEVEL:-z}"
 SPEED=()
-for crate in k256 elliptic-curve primeorder sha2 sha3 keccak hmac bip32; do
+for crate in k256 elliptic-curve primeorder sha2 sha3 keccak hmac bip32 \
+  ${WAAS_WASM_SPEED_EXTRA:-waas-wasm core alloc std dlmalloc base64 subtle hex wasm-bindgen js-sys}; do
   SPEED+=(--config "profile.release.package.$crate.opt-level=3")
+done
+for pair in ${WAAS_WASM_PKG_OPTS:-waas-core=s}; do
+  SPEED+=(--config "profile.release.package.${pair%%=*}.opt-level=\"${pair#*=}\"")
 done
 log "cargo build -p waas-wasm --target wasm32-unknown-unknown (Debian rustc-web, -Zbuild-std)"
 /usr/bin/cargo build --release --locked -p waas-wasm --target wasm32-unknown-unknown \
@@ -66,7 +75,7 @@ VERSION="$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)"
 INPUT="$WASM"
 if command -v wasm-opt >/dev/null; then
   OPTIMIZED="$(dirname "$WASM")/waas_wasm.opt.wasm"
-  if wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  if wasm-opt "${WAAS_WASM_OPT_FLAG:--O3}" --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
     "$WASM" -o "$OPTIMIZED"; then
     INPUT="$OPTIMIZED"

@@ -1647,9 +1647,8 @@ fn concurrency(backend: Backend) {
     let (a, _) = api.funded(&acc, "ethereum", "50");
     let (b, _) = api.funded(&acc, "ethereum", "50");
     let (c, _) = api.funded(&acc, "ethereum", "10");
-    // Another client takes the transaction id "shared-key" first. When this client's transfer
-    // with that Idempotency-Key runs amid the load, the core has already moved the funds when
-    // the row is refused: the operation must roll back alone, the rest of its batch commits.
+    // Idempotency-Keys (transaction ids) belong to a client: another client's use of one does not
+    // stop this client from using it.
     let other_key = api
         .post("/v1/management/clients", json!({"name": "other"}))
         .ok(201)["api_key"]
@@ -1663,23 +1662,42 @@ fn concurrency(backend: Backend) {
     let other_acc = other.account("o");
     let (o1, _) = other.funded(&other_acc, "ethereum", "5");
     let (o2, _) = other.wallet(&other_acc, "ethereum");
-    let shared = |api: &Api, from: &str, to: &str| {
+    let keyed = |api: &Api, key: &str, from: &str, to: &str| {
         api.post_idem(
             &format!("/v1/wallets/virtual/{from}/transfer"),
-            "shared-key",
+            key,
             &json!({"to_wallet_id": to, "token": "USDT", "amount": "1"}),
         )
     };
-    shared(&other, &o1, &o2).ok(201);
+    keyed(&other, "shared-key", &o1, &o2).ok(201);
+    keyed(&api, "shared-key", &a, &b).ok(201);
+    // A card deposit takes the transaction id "card-key". When a transfer with that key runs amid
+    // the load, the core has already moved the funds when its transaction row is refused: the
+    // operation must roll back alone while the rest of its batch commits.
+    let card = api
+        .post(
+            "/v1/cards",
+            json!({"account_id": acc, "number": "4242424242424242", "expiry": "12/39"}),
+        )
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.post_idem(
+        &format!("/v1/cards/{card}/deposit"),
+        "card-key",
+        &json!({"token": "USDT", "amount": "20"}),
+    )
+    .ok(201);
     let negative = AtomicUsize::new(0);
-    let moved = AtomicUsize::new(0);
+    let moved = AtomicUsize::new(1);
     std::thread::scope(|scope| {
         for t in 0..8 {
             let (a, b, api, moved) = (&a, &b, api, &moved);
             scope.spawn(move || {
                 for i in 0..25 {
                     if t < 4 && i % 6 == 3 {
-                        shared(&api, a, b).err(409, "DUPLICATE_OPERATION");
+                        keyed(&api, "card-key", a, b).err(409, "DUPLICATE_OPERATION");
                     }
                     let (from, to) = if (t + i) % 2 == 0 { (a, b) } else { (b, a) };
                     let amount = format!("{}", 3 + (t * 7 + i) % 9);

@@ -577,7 +577,7 @@ impl Work {
     ) -> Result<(), ApiError> {
         let now = now_ms();
         let seq = self.next_seq();
-        let written = sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.client_id = excluded.client_id")
+        let written = sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type")
             .bind(id)
             .bind(&self.client_id)
             .bind(seq)
@@ -595,7 +595,9 @@ impl Work {
         if written.rows_affected() == 0 {
             return Err(ApiError::new(
                 waas_core::ErrorCode::DuplicateOperation,
-                format!("transaction id {id} is taken; use another Idempotency-Key"),
+                format!(
+                    "transaction id {id} already names a transaction of another type; use another Idempotency-Key"
+                ),
             ));
         }
         Ok(())

@@ -25,7 +25,7 @@
 //! Nonces: the larger of `eth_getTransactionCount(address, "pending")` and one past the highest
 //! nonce of our signed-but-unconfirmed transactions in `chain_txs`; every transaction is written
 //! to the database before it is broadcast, so a restart rebroadcasts the same bytes instead of
-//! signing a second transaction for the same purpose (`chain_txs` is unique by purpose + ref).
+//! signing a second transaction for the same purpose (`chain_txs` is unique by chain, purpose, client and ref).
 //!
 //! Limits (see docs/SCALING.md): gas spent by sweeps and top-ups is not in the core's ledger (the
 //! holding wallet's on-chain native balance is its ledger position plus the operator's gas float
@@ -1112,10 +1112,11 @@ impl EvmAdapter {
             };
             let mut w = state.store.begin(&client).await?;
             let exists = sqlx::query(
-                "SELECT id FROM chain_txs WHERE chain = $1 AND purpose = 'withdrawal' AND ref = $2",
+                "SELECT id FROM chain_txs WHERE chain = $1 AND purpose = 'withdrawal' AND ref = $2 AND client_id = $3",
             )
             .bind(self.chain_id())
             .bind(&id)
+            .bind(&client)
             .fetch_optional(&mut *w.tx)
             .await?;
             if exists.is_some() {
@@ -1208,10 +1209,13 @@ impl EvmAdapter {
                     }
                 }
                 _ => {
-                    let t = sqlx::query("SELECT type, body FROM transactions WHERE id = $1")
-                        .bind(&reference)
-                        .fetch_one(&mut *w.tx)
-                        .await?;
+                    let t = sqlx::query(
+                        "SELECT type, body FROM transactions WHERE id = $1 AND client_id = $2",
+                    )
+                    .bind(&reference)
+                    .bind(&w.client_id)
+                    .fetch_one(&mut *w.tx)
+                    .await?;
                     let kind = col(&t, "type")?;
                     let mut body: Value =
                         serde_json::from_str(&col(&t, "body")?).unwrap_or(Value::Null);

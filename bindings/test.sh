@@ -5,8 +5,9 @@
 #   3. Node suite (node --test wasm/tests/) against target/npm/node: every tests/vectors file
 #   4. Python suite (pytest bindings/tests) against target/bindings/python: every vector file, and
 #      random inputs compared with the native `waas` CLI
-#   5. examples/node and examples/python, run as a new user would
-#   6. the dashboard in headless chromium (examples/dashboard/e2e), screenshot target/dashboard.png
+#   5. Kotlin suite (bindings/kotlin-test.sh) against target/bindings/kotlin on the JVM: every vector file
+#   6. examples/node and examples/python, run as a new user would
+#   7. the dashboard in headless chromium (examples/dashboard/e2e), screenshot target/dashboard.png
 # Exits non-zero when any step fails. Honors CARGO_TARGET_DIR for the cargo builds.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,6 +44,9 @@ log "Python suite: pytest bindings/tests (vectors, and parity with the native wa
 cargo build --locked -q -p waas-host --bin waas --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
 WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/waas" PYTHONPATH="$ROOT/target/bindings/python" \
   python3 -m pytest -q -p no:cacheprovider bindings/tests
+
+log "Kotlin suite: bindings/kotlin-test.sh"
+bindings/kotlin-test.sh
 
 log "examples/python"
 PYTHONPATH="$ROOT/target/bindings/python" python3 examples/python/example.py

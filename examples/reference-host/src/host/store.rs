@@ -200,7 +200,7 @@ impl Store {
                 waiting: lane.waiting,
             }),
             client_id: client_id.to_owned(),
-            ledger: Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty()),
+            ledger: placeholder(),
             version: 0,
             events: Vec::new(),
             seq: 0,
@@ -428,6 +428,16 @@ impl std::ops::DerefMut for Tx {
     }
 }
 
+/// Whether `id` is one of the movement ids an operation made up itself.
+fn made_up(fresh: &[String], id: &str) -> bool {
+    fresh.iter().any(|f| f == id)
+}
+
+/// An empty ledger that holds the place of one taken out or not yet restored (no registry copy).
+fn placeholder() -> Ledger {
+    Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty())
+}
+
 /// One operation in progress: a savepoint in the lane's transaction, holding the client's ledger.
 pub struct Work {
     /// The open database transaction (`&mut *w.tx` runs a statement in it).
@@ -493,7 +503,7 @@ impl Work {
     }
 
     fn is_fresh(&self, id: &str) -> bool {
-        self.fresh.iter().any(|f| f == id)
+        made_up(&self.fresh, id)
     }
 
     /// Gives a settled movement back to the core before a retry of `id` (if the id is known).
@@ -663,7 +673,7 @@ impl Work {
         let fresh = std::mem::take(&mut self.fresh);
         for (kind, key, body) in movements
             .iter()
-            .filter(|(id, _)| !fresh.iter().any(|f| f == id))
+            .filter(|(id, _)| !made_up(&fresh, id))
             .map(|(id, m)| ("movement", id.clone(), serde_json::to_string(m)))
             .chain(
                 sweeps
@@ -703,10 +713,7 @@ impl Work {
         let (Some(tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
             return Err(ApiError::internal("the operation has already ended"));
         };
-        let ledger = std::mem::replace(
-            &mut self.ledger,
-            Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty()),
-        );
+        let ledger = std::mem::replace(&mut self.ledger, placeholder());
         turn.guard
             .ledgers
             .insert(self.client_id.clone(), (ledger, self.version + 1));

@@ -83,20 +83,26 @@ impl serde::Serialize for Address {
 
 /// EIP-55 mixed-case checksum encoding of 20 bytes, with `0x`.
 pub fn eip55(bytes: &[u8; 20]) -> String {
-    let lower = hex::encode(bytes);
-    let hash = Keccak256::digest(lower.as_bytes());
-    let mut out = String::with_capacity(42);
-    out.push_str("0x");
-    for (i, c) in lower.chars().enumerate() {
-        let nibble = (hash[i / 2] >> (if i % 2 == 0 { 4 } else { 0 })) & 0x0f;
-        if c.is_ascii_alphabetic() && nibble >= 8 {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            out.push(c);
+    // One fixed buffer: `0x`, then the lowercase hex, whose Keccak-256 decides each letter's case.
+    let mut text = [0u8; 42];
+    text[..2].copy_from_slice(b"0x");
+    for (pair, byte) in text[2..].chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_LOWER[usize::from(byte >> 4)];
+        pair[1] = HEX_LOWER[usize::from(byte & 0x0f)];
+    }
+    let hash = Keccak256::digest(&text[2..]);
+    for (i, c) in text[2..].iter_mut().enumerate() {
+        let nibble = (hash[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0x0f;
+        if nibble >= 8 {
+            c.make_ascii_uppercase(); // digits are left as they are
         }
     }
-    out
+    // ASCII throughout, so the conversion borrows and copies once.
+    String::from_utf8_lossy(&text).into_owned()
 }
+
+/// Lowercase hexadecimal digits by value.
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 fn parse_evm(text: &str) -> Result<Address> {
     let body = text
@@ -179,6 +185,25 @@ mod tests {
             let upper = format!("0x{}", &text[2..].to_ascii_uppercase());
             assert_eq!(Address::parse(Family::Evm, &lower).unwrap(), a);
             assert_eq!(Address::parse(Family::Evm, &upper).unwrap(), a);
+        }
+    }
+
+    proptest::proptest! {
+        /// The encoder agrees with EIP-55 as the EIP words it: hex of the bytes, each letter
+        /// upper-case when the matching nibble of Keccak-256(hex) is 8 or more.
+        #[test]
+        fn eip55_matches_the_rule_as_written(bytes in proptest::prelude::any::<[u8; 20]>()) {
+            let lower = hex::encode(bytes);
+            let hash = Keccak256::digest(lower.as_bytes());
+            let expected: String = lower
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    let nibble = if i % 2 == 0 { hash[i / 2] >> 4 } else { hash[i / 2] & 0x0f };
+                    if nibble >= 8 { c.to_ascii_uppercase() } else { c }
+                })
+                .collect();
+            proptest::prop_assert_eq!(eip55(&bytes), format!("0x{expected}"));
         }
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Kotlin suite: compiles the generated binding (target/bindings/kotlin, from bindings/build.sh)
 # with bindings/tests/kotlin/Conformance.kt and runs every tests/vectors file through it on the JVM,
-# the native library loaded by JNA.
+# the native library loaded by JNA; then compiles and runs examples/kotlin against the same binding.
 #
 # The Kotlin compiler: Debian's kotlin (1.3) cannot read uniffi 0.32's output and Maven Central is
 # out of reach here, so the compiler (2.x, the embeddable one inside the kotlin-jupyter-kernel wheel
@@ -46,3 +46,8 @@ java -cp "$COMPILER_CP" org.jetbrains.kotlin.cli.jvm.K2JVMCompiler -nowarn -no-s
   -cp "$CP" "$BINDING/dev/waas/waas.kt" bindings/tests/kotlin/Conformance.kt -d "$OUT"
 log "Kotlin suite: every tests/vectors file"
 java -Djna.library.path="$BINDING" -cp "$OUT:$CP" ConformanceKt "$ROOT"
+
+log "examples/kotlin: compiled against the same binding and run"
+java -cp "$COMPILER_CP" org.jetbrains.kotlin.cli.jvm.K2JVMCompiler -nowarn -no-stdlib -no-reflect \
+  -cp "$OUT:$CP" examples/kotlin/Example.kt -d "$OUT/example"
+java -Djna.library.path="$BINDING" -cp "$OUT/example:$OUT:$CP" ExampleKt

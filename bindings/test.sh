@@ -5,7 +5,8 @@
 #   3. Node suite (node --test wasm/tests/) against target/npm/node: every tests/vectors file
 #   4. Python suite (pytest bindings/tests) against target/bindings/python: every vector file, and
 #      random inputs compared with the native `waas` CLI
-#   5. Kotlin suite (bindings/kotlin-test.sh) against target/bindings/kotlin on the JVM: every vector file
+#   5. Kotlin suite (bindings/kotlin-test.sh) against target/bindings/kotlin on the JVM: every vector
+#      file, then examples/kotlin compiled and run
 #   6. examples/node and examples/python, run as a new user would
 #   7. the dashboard in headless chromium (examples/dashboard/e2e), screenshot target/dashboard.png
 # Exits non-zero when any step fails. Honors CARGO_TARGET_DIR for the cargo builds.

@@ -93,6 +93,27 @@ for kind in node web; do
   mkdir -p "$out"
   case $kind in node) t=nodejs ;; web) t=web ;; esac
   "$WASM_BINDGEN" --target "$t" --out-dir "$out" --out-name waas_wasm "$INPUT"
+  # wasm-bindgen's glue copies a string argument into wasm memory without checking that it is a
+  # string: a number, object or BigInt there traps inside the allocator ("memory access out of
+  # bounds") and null throws a bare TypeError. One check at the top of that copy turns every such
+  # call into the package's own error (code INVALID_ARGUMENT) before wasm is entered.
+  python3 - "$out/waas_wasm.js" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+anchor = "function passStringToWasm0(arg, malloc, realloc) {\n"
+check = (
+    "    if (typeof arg !== 'string') {\n"
+    "        const error = new Error(`INVALID_ARGUMENT: expected a string, found ${arg === null ? 'null' : typeof arg}`);\n"
+    "        error.name = 'WaasError';\n"
+    "        error.code = 'INVALID_ARGUMENT';\n"
+    "        throw error;\n"
+    "    }\n"
+)
+if text.count(anchor) != 1:
+    sys.exit(f"{path}: passStringToWasm0 is not there exactly once; the string check was not added")
+open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + check))
+PY
   if [ $kind = node ]; then
     cat >"$out/package.json" <<JSON
 {

@@ -13,6 +13,7 @@ use waas_core::keys::ExtendedPublicKey;
 use waas_core::{access, webhook};
 use waas_core::{Address, Amount, Error, ErrorCode, Family, Registry};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The built-in registry, built once per module instance.
 fn registry() -> &'static Registry {
@@ -122,12 +123,39 @@ pub fn to_base_units(amount: &str, decimals: f64) -> Result<String, JsValue> {
     })())
 }
 
-/// Integer base units ("12500000") as the normalized decimal amount ("12.5").
+/// Integer base units ("12500000" or 12500000n) as the normalized decimal amount ("12.5").
 #[wasm_bindgen(js_name = fromBaseUnits)]
-pub fn from_base_units(units: &str, decimals: f64) -> Result<String, JsValue> {
-    run(token_decimals(decimals)
-        .and_then(|d| Amount::from_base_units(units, d))
-        .map(|a| a.to_string()))
+pub fn from_base_units(
+    #[wasm_bindgen(unchecked_param_type = "string | bigint")] units: JsValue,
+    decimals: f64,
+) -> Result<String, JsValue> {
+    run((|| {
+        let decimals = token_decimals(decimals)?;
+        let units = base_units_text(&units)?;
+        Ok(Amount::from_base_units(&units, decimals)?.to_string())
+    })())
+}
+
+/// Base units as decimal text: a string as given (the core checks it), a BigInt written in base 10.
+fn base_units_text(value: &JsValue) -> waas_core::Result<String> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    if value.is_bigint() {
+        return js_sys::BigInt::unchecked_from_js_ref(value)
+            .to_string(10)
+            .map(String::from)
+            .map_err(|_| {
+                Error::new(
+                    ErrorCode::InvalidAmount,
+                    "units: a BigInt without decimal form",
+                )
+            });
+    }
+    Err(Error::new(
+        ErrorCode::InvalidAmount,
+        "units must be a string of base units or a BigInt",
+    ))
 }
 
 /// A JavaScript number of seconds as an `i64`, or `INVALID_ARGUMENT` when it is not whole.

@@ -230,6 +230,32 @@ describe('JavaScript translation', () => {
     throwsCode(() => new waas.WebhookVerifier([other]).verify('msg_1', 1614265330, 'hi', sig, 1614265330), 'INVALID_SIGNATURE', 'rotated out');
     throwsCode(() => new waas.WebhookVerifier([]), 'INVALID_SECRET', 'no secret');
   });
+  test('a non-string where a string belongs is INVALID_ARGUMENT, and nothing breaks after it', () => {
+    const key = new waas.DepositKey('ethereum', xpub);
+    const before = key.deriveAddress(7);
+    const addr = waas.deriveAddress('ethereum', xpub, 0);
+    for (const bad of [123, 12n, null, undefined, {}, [], true, Symbol('s'), new String('0x')]) {
+      const what = typeof bad === 'symbol' ? 'symbol' : `${typeof bad} ${String(bad)}`;
+      throwsCode(() => waas.canonicalAddress('ethereum', bad), 'INVALID_ARGUMENT', `address ${what}`);
+      throwsCode(() => waas.deriveAddress(bad, xpub, 0), 'INVALID_ARGUMENT', `chain ${what}`);
+      throwsCode(() => waas.toBaseUnits(bad, 6), 'INVALID_ARGUMENT', `amount ${what}`);
+      throwsCode(() => waas.checkEnvelope(bad, false), 'INVALID_ARGUMENT', `envelope ${what}`);
+      throwsCode(() => waas.replayLedger(bad), 'INVALID_ARGUMENT', `scenario ${what}`);
+      throwsCode(() => waas.hashApiKey(bad), 'INVALID_ARGUMENT', `api key ${what}`);
+      throwsCode(() => new waas.DepositKey('ethereum', bad), 'INVALID_ARGUMENT', `xpub ${what}`);
+    }
+    // the module's memory is intact: the same answers as before the bad calls
+    assert.equal(key.deriveAddress(7), before);
+    assert.equal(waas.canonicalAddress('ethereum', addr.toLowerCase()), addr);
+  });
+  test('fromBaseUnits takes base units as a string or a BigInt', () => {
+    assert.equal(waas.fromBaseUnits(12500000n, 6), '12.5');
+    assert.equal(waas.fromBaseUnits(10n ** 27n + 5n, 18), '1000000000.000000000000000005');
+    throwsCode(() => waas.fromBaseUnits(-1n, 6), 'INVALID_AMOUNT', 'negative BigInt');
+    for (const bad of [12500000, null, undefined, {}, true]) {
+      throwsCode(() => waas.fromBaseUnits(bad, 6), 'INVALID_AMOUNT', `units ${String(bad)}`);
+    }
+  });
   test('aliases resolve like the CLI', () => {
     assert.equal(waas.deriveAddress('eth', xpub, 0), waas.deriveAddress('ethereum', xpub, 0));
     throwsCode(() => waas.deriveAddress('bitcoin', xpub, 0), 'UNKNOWN_CHAIN', 'bitcoin');

@@ -30,15 +30,25 @@ fn measure(op: &str, per_call: u32, mut f: impl FnMut(u32)) {
 
 fn main() {
     measure("deriveAddress evm", 1, |i| {
-        black_box(waas_ffi::derive_address("ethereum".into(), XPUB.into(), i % 100_000).unwrap());
+        black_box(
+            waas_ffi::derive_address("ethereum".into(), XPUB.into(), i64::from(i % 100_000))
+                .unwrap(),
+        );
     });
     measure("deriveAddress tron", 1, |i| {
-        black_box(waas_ffi::derive_address("tron".into(), XPUB.into(), i % 100_000).unwrap());
+        black_box(
+            waas_ffi::derive_address("tron".into(), XPUB.into(), i64::from(i % 100_000)).unwrap(),
+        );
     });
     measure("deriveAddresses evm x1000", 1000, |i| {
         black_box(
-            waas_ffi::derive_addresses("ethereum".into(), XPUB.into(), (i % 1000) * 1000, 1000)
-                .unwrap(),
+            waas_ffi::derive_addresses(
+                "ethereum".into(),
+                XPUB.into(),
+                i64::from((i % 1000) * 1000),
+                1000,
+            )
+            .unwrap(),
         );
     });
     measure("canonicalAddress evm", 1, |_| {
@@ -77,6 +87,6 @@ fn main() {
     });
     let key = waas_ffi::DepositKey::new("ethereum".into(), XPUB.into()).unwrap();
     measure("DepositKey.deriveAddress evm", 1, |i| {
-        black_box(key.derive_address(i % 100_000).unwrap());
+        black_box(key.derive_address(i64::from(i % 100_000)).unwrap());
     });
 }

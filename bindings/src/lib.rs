@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 use waas_core::keys::{ExtendedPublicKey, Mnemonic};
-use waas_core::{access, webhook, Address, Amount, Family, Registry};
+use waas_core::{access, webhook, Address, Amount, Error, ErrorCode, Family, Registry};
 
 uniffi::setup_scaffolding!("waas");
 
@@ -35,6 +35,32 @@ impl From<waas_core::Error> for WaasError {
 
 /// Result of every exported call.
 pub type Result<T, E = WaasError> = std::result::Result<T, E>;
+
+/// A binding integer as a `u32`, or `code` when it is out of range.
+///
+/// Integers cross the boundary as signed 64-bit (Kotlin `Long`, Swift `Int64`, Python `int`), so
+/// that an out-of-range value gets the same coded error as in JavaScript, not a foreign one.
+fn to_u32(value: i64, what: &str, code: ErrorCode) -> waas_core::Result<u32> {
+    u32::try_from(value).map_err(|_| {
+        Error::new(
+            code,
+            format!(
+                "{what} must be a whole number from 0 to {}, not {value}",
+                u32::MAX
+            ),
+        )
+    })
+}
+
+/// A binding integer as token decimals (`u8`, as in the core); the core checks its own limit.
+fn token_decimals(value: i64) -> waas_core::Result<u8> {
+    u8::try_from(value).map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidAmount,
+            format!("decimals must be a whole number from 0 to 255, not {value}"),
+        )
+    })
+}
 
 /// The key and address family of a blockchain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -73,7 +99,7 @@ pub fn chain_family(chain: String) -> Result<ChainFamily> {
 
 /// The deposit address of virtual wallet `index` under an account xpub, in canonical form.
 #[uniffi::export]
-pub fn derive_address(chain: String, xpub: String, index: u32) -> Result<String> {
+pub fn derive_address(chain: String, xpub: String, index: i64) -> Result<String> {
     DepositKey::new(chain, xpub)?.derive_address(index)
 }
 
@@ -82,8 +108,8 @@ pub fn derive_address(chain: String, xpub: String, index: u32) -> Result<String>
 pub fn derive_addresses(
     chain: String,
     xpub: String,
-    start: u32,
-    count: u32,
+    start: i64,
+    count: i64,
 ) -> Result<Vec<String>> {
     DepositKey::new(chain, xpub)?.derive_addresses(start, count)
 }
@@ -96,7 +122,8 @@ pub fn canonical_address(chain: String, address: String) -> Result<String> {
 
 /// A decimal amount ("12.5") in integer base units of a token, as a decimal string.
 #[uniffi::export]
-pub fn to_base_units(amount: String, decimals: u8) -> Result<String> {
+pub fn to_base_units(amount: String, decimals: i64) -> Result<String> {
+    let decimals = token_decimals(decimals)?;
     Ok(Amount::parse(&amount, decimals)?
         .to_base_units(decimals)?
         .to_string())
@@ -104,8 +131,8 @@ pub fn to_base_units(amount: String, decimals: u8) -> Result<String> {
 
 /// Integer base units ("12500000") as the normalized decimal amount ("12.5").
 #[uniffi::export]
-pub fn from_base_units(units: String, decimals: u8) -> Result<String> {
-    Ok(Amount::from_base_units(&units, decimals)?.to_string())
+pub fn from_base_units(units: String, decimals: i64) -> Result<String> {
+    Ok(Amount::from_base_units(&units, token_decimals(decimals)?)?.to_string())
 }
 
 /// The xpub of the holding-wallet key m/44'/coin'/account'/0 of a BIP-39 mnemonic.
@@ -114,8 +141,9 @@ pub fn account_xpub(
     chain: String,
     mnemonic: String,
     passphrase: String,
-    account: u32,
+    account: i64,
 ) -> Result<String> {
+    let account = to_u32(account, "account", ErrorCode::InvalidIndex)?;
     let mnemonic = Mnemonic::parse(&mnemonic)?;
     let key = waas_core::keys::account_xpub(&mnemonic, &passphrase, family(&chain)?, account)?;
     Ok(key.to_string())
@@ -150,12 +178,15 @@ impl DepositKey {
     }
 
     /// The deposit address of virtual wallet `index`.
-    pub fn derive_address(&self, index: u32) -> Result<String> {
+    pub fn derive_address(&self, index: i64) -> Result<String> {
+        let index = to_u32(index, "index", ErrorCode::InvalidIndex)?;
         Ok(self.key.derive_address(self.family, index)?.to_string())
     }
 
     /// The deposit addresses of virtual wallets `start .. start + count`.
-    pub fn derive_addresses(&self, start: u32, count: u32) -> Result<Vec<String>> {
+    pub fn derive_addresses(&self, start: i64, count: i64) -> Result<Vec<String>> {
+        let start = to_u32(start, "start", ErrorCode::InvalidIndex)?;
+        let count = to_u32(count, "count", ErrorCode::InvalidArgument)?;
         Ok(self
             .key
             .derive_addresses(self.family, start, count)?
@@ -205,7 +236,13 @@ pub struct WebhookVerifier {
 impl WebhookVerifier {
     /// A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
     #[uniffi::constructor]
-    pub fn new(secrets: Vec<String>, tolerance_seconds: u64) -> Result<Arc<WebhookVerifier>> {
+    pub fn new(secrets: Vec<String>, tolerance_seconds: i64) -> Result<Arc<WebhookVerifier>> {
+        let tolerance_seconds = u64::try_from(tolerance_seconds).map_err(|_| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("tolerance_seconds must not be negative, not {tolerance_seconds}"),
+            )
+        })?;
         let secrets = secrets
             .iter()
             .map(|s| webhook::WebhookSecret::parse(s))

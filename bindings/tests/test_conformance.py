@@ -231,9 +231,20 @@ class Translation(Base):
             waas.WebhookVerifier([new], 300).verify("msg_1", "1700000000", b"body", sig, 1700000000)
         self.assertEqual(ctx.exception.code, "INVALID_SIGNATURE")
 
-    def test_out_of_range_integers_are_refused_by_python_types(self):
-        with self.assertRaises((ValueError, TypeError, OverflowError)):
-            waas.derive_address("ethereum", self.XPUB, -1)
+    def test_out_of_range_integers_get_the_coded_errors_of_javascript(self):
+        for index in (-1, 2**32, 2**31):
+            self.assert_code("INVALID_INDEX", waas.derive_address, "ethereum", self.XPUB, index)
+            self.assert_code("INVALID_INDEX", waas.DepositKey("tron", self.XPUB).derive_address, index)
+        self.assert_code("INVALID_INDEX", waas.derive_addresses, "ethereum", self.XPUB, -5, 1)
+        self.assert_code("INVALID_ARGUMENT", waas.derive_addresses, "ethereum", self.XPUB, 0, -1)
+        for decimals in (-1, 256):
+            self.assert_code("INVALID_AMOUNT", waas.to_base_units, "1", decimals)
+            self.assert_code("INVALID_AMOUNT", waas.from_base_units, "1", decimals)
+        self.assert_code("INVALID_ARGUMENT", waas.WebhookVerifier, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], -1)
+        self.assert_code("INVALID_INDEX", waas.account_xpub, "ethereum", "abandon " * 11 + "about", "", -1)
+        # beyond 64 bits Python's own conversion refuses the value before the call
+        with self.assertRaises((ValueError, OverflowError)):
+            waas.derive_address("ethereum", self.XPUB, 2**64)
 
 
 if __name__ == "__main__":

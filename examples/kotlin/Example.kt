@@ -4,11 +4,11 @@ import dev.waas.*
 
 fun main() {
     val xpub = "xpub6EF8jXqFeFEW5bwMU7RpQtHkzE4KJxcqJtvkCjJumzW8CPpacXkb92ek4WzLQXjL93HycJwTPUAcuNxCqFPKKU5m5Z2Vq4nCyh5CyPeBFFr"
-    println("deposit address 0: " + deriveAddress("ethereum", xpub, 0u))
+    println("deposit address 0: " + deriveAddress("ethereum", xpub, 0))
     DepositKey("tron", xpub).use { key ->
-        println("tron addresses 0..2: " + key.deriveAddresses(0u, 3u).joinToString(" "))
+        println("tron addresses 0..2: " + key.deriveAddresses(0, 3).joinToString(" "))
     }
-    println("12.5 USDT in base units: " + toBaseUnits("12.5", 6u.toUByte()))
+    println("12.5 USDT in base units: " + toBaseUnits("12.5", 6))
     val secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     val body = """{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{}}"""
     val signature = signWebhook(secret, "msg_1", 1700000000L, body)

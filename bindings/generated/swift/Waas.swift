@@ -465,54 +465,6 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -625,12 +577,12 @@ public protocol DepositKeyProtocol: AnyObject, Sendable {
     /**
      * The deposit address of virtual wallet `index`.
      */
-    func deriveAddress(index: UInt32) throws  -> String
+    func deriveAddress(index: Int64) throws  -> String
     
     /**
      * The deposit addresses of virtual wallets `start .. start + count`.
      */
-    func deriveAddresses(start: UInt32, count: UInt32) throws  -> [String]
+    func deriveAddresses(start: Int64, count: Int64) throws  -> [String]
     
     /**
      * The family of the bound blockchain.
@@ -715,12 +667,12 @@ public convenience init(chain: String, xpub: String)throws  {
     /**
      * The deposit address of virtual wallet `index`.
      */
-open func deriveAddress(index: UInt32)throws  -> String  {
+open func deriveAddress(index: Int64)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_method_depositkey_derive_address(
             self.uniffiCloneHandle(),
-        FfiConverterUInt32.lower(index),uniffiCallStatus
+        FfiConverterInt64.lower(index),uniffiCallStatus
     )
 })
 }
@@ -728,13 +680,13 @@ open func deriveAddress(index: UInt32)throws  -> String  {
     /**
      * The deposit addresses of virtual wallets `start .. start + count`.
      */
-open func deriveAddresses(start: UInt32, count: UInt32)throws  -> [String]  {
+open func deriveAddresses(start: Int64, count: Int64)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_method_depositkey_derive_addresses(
             self.uniffiCloneHandle(),
-        FfiConverterUInt32.lower(start),
-        FfiConverterUInt32.lower(count),uniffiCallStatus
+        FfiConverterInt64.lower(start),
+        FfiConverterInt64.lower(count),uniffiCallStatus
     )
 })
 }
@@ -870,13 +822,13 @@ open class WebhookVerifier: WebhookVerifierProtocol, @unchecked Sendable {
     /**
      * A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
      */
-public convenience init(secrets: [String], toleranceSeconds: UInt64)throws  {
+public convenience init(secrets: [String], toleranceSeconds: Int64)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_constructor_webhookverifier_new(
         FfiConverterSequenceString.lower(secrets),
-        FfiConverterUInt64.lower(toleranceSeconds),uniffiCallStatus
+        FfiConverterInt64.lower(toleranceSeconds),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1331,14 +1283,14 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 /**
  * The xpub of the holding-wallet key m/44'/coin'/account'/0 of a BIP-39 mnemonic.
  */
-public func accountXpub(chain: String, mnemonic: String, passphrase: String, account: UInt32)throws  -> String  {
+public func accountXpub(chain: String, mnemonic: String, passphrase: String, account: Int64)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_func_account_xpub(
         FfiConverterString.lower(chain),
         FfiConverterString.lower(mnemonic),
         FfiConverterString.lower(passphrase),
-        FfiConverterUInt32.lower(account),uniffiCallStatus
+        FfiConverterInt64.lower(account),uniffiCallStatus
     )
 })
 }
@@ -1381,27 +1333,27 @@ public func checkEnvelope(json: String, lenient: Bool)throws  -> String  {
 /**
  * The deposit address of virtual wallet `index` under an account xpub, in canonical form.
  */
-public func deriveAddress(chain: String, xpub: String, index: UInt32)throws  -> String  {
+public func deriveAddress(chain: String, xpub: String, index: Int64)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_func_derive_address(
         FfiConverterString.lower(chain),
         FfiConverterString.lower(xpub),
-        FfiConverterUInt32.lower(index),uniffiCallStatus
+        FfiConverterInt64.lower(index),uniffiCallStatus
     )
 })
 }
 /**
  * The deposit addresses of virtual wallets `start .. start + count`, in canonical form.
  */
-public func deriveAddresses(chain: String, xpub: String, start: UInt32, count: UInt32)throws  -> [String]  {
+public func deriveAddresses(chain: String, xpub: String, start: Int64, count: Int64)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_func_derive_addresses(
         FfiConverterString.lower(chain),
         FfiConverterString.lower(xpub),
-        FfiConverterUInt32.lower(start),
-        FfiConverterUInt32.lower(count),uniffiCallStatus
+        FfiConverterInt64.lower(start),
+        FfiConverterInt64.lower(count),uniffiCallStatus
     )
 })
 }
@@ -1420,12 +1372,12 @@ public func erc20TransferData(to: String, amount: String)throws  -> String  {
 /**
  * Integer base units ("12500000") as the normalized decimal amount ("12.5").
  */
-public func fromBaseUnits(units: String, decimals: UInt8)throws  -> String  {
+public func fromBaseUnits(units: String, decimals: Int64)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_func_from_base_units(
         FfiConverterString.lower(units),
-        FfiConverterUInt8.lower(decimals),uniffiCallStatus
+        FfiConverterInt64.lower(decimals),uniffiCallStatus
     )
 })
 }
@@ -1502,12 +1454,12 @@ public func signWebhook(secret: String, id: String, timestamp: Int64, body: Stri
 /**
  * A decimal amount ("12.5") in integer base units of a token, as a decimal string.
  */
-public func toBaseUnits(amount: String, decimals: UInt8)throws  -> String  {
+public func toBaseUnits(amount: String, decimals: Int64)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
         uniffiCallStatus in
     uniffi_waas_ffi_fn_func_to_base_units(
         FfiConverterString.lower(amount),
-        FfiConverterUInt8.lower(decimals),uniffiCallStatus
+        FfiConverterInt64.lower(decimals),uniffiCallStatus
     )
 })
 }
@@ -1544,7 +1496,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_waas_ffi_checksum_func_account_xpub() != 34156) {
+    if (uniffi_waas_ffi_checksum_func_account_xpub() != 22843) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_canonical_address() != 55198) {
@@ -1556,16 +1508,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_func_check_envelope() != 44728) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_func_derive_address() != 44798) {
+    if (uniffi_waas_ffi_checksum_func_derive_address() != 30622) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_func_derive_addresses() != 4915) {
+    if (uniffi_waas_ffi_checksum_func_derive_addresses() != 51912) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_erc20_transfer_data() != 28459) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_func_from_base_units() != 51407) {
+    if (uniffi_waas_ffi_checksum_func_from_base_units() != 21060) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_hash_api_key() != 35480) {
@@ -1583,16 +1535,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_func_sign_webhook() != 4462) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_func_to_base_units() != 57868) {
+    if (uniffi_waas_ffi_checksum_func_to_base_units() != 7319) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_verify_webhook() != 542) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_method_depositkey_derive_address() != 57437) {
+    if (uniffi_waas_ffi_checksum_method_depositkey_derive_address() != 44030) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_method_depositkey_derive_addresses() != 14163) {
+    if (uniffi_waas_ffi_checksum_method_depositkey_derive_addresses() != 20177) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_method_depositkey_family() != 17656) {
@@ -1607,7 +1559,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_waas_ffi_checksum_constructor_depositkey_new() != 42147) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_waas_ffi_checksum_constructor_webhookverifier_new() != 3629) {
+    if (uniffi_waas_ffi_checksum_constructor_webhookverifier_new() != 65183) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -260,12 +260,12 @@ uint64_t uniffi_waas_ffi_fn_constructor_depositkey_new(RustBuffer chain, RustBuf
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_DEPOSITKEY_DERIVE_ADDRESS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_DEPOSITKEY_DERIVE_ADDRESS
-RustBuffer uniffi_waas_ffi_fn_method_depositkey_derive_address(uint64_t ptr, uint32_t index, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_method_depositkey_derive_address(uint64_t ptr, int64_t index, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_DEPOSITKEY_DERIVE_ADDRESSES
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_DEPOSITKEY_DERIVE_ADDRESSES
-RustBuffer uniffi_waas_ffi_fn_method_depositkey_derive_addresses(uint64_t ptr, uint32_t start, uint32_t count, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_method_depositkey_derive_addresses(uint64_t ptr, int64_t start, int64_t count, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_DEPOSITKEY_FAMILY
@@ -290,7 +290,7 @@ void uniffi_waas_ffi_fn_free_webhookverifier(uint64_t handle, RustCallStatus *_N
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_CONSTRUCTOR_WEBHOOKVERIFIER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_CONSTRUCTOR_WEBHOOKVERIFIER_NEW
-uint64_t uniffi_waas_ffi_fn_constructor_webhookverifier_new(RustBuffer secrets, uint64_t tolerance_seconds, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_waas_ffi_fn_constructor_webhookverifier_new(RustBuffer secrets, int64_t tolerance_seconds, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_WEBHOOKVERIFIER_VERIFY
@@ -300,7 +300,7 @@ void uniffi_waas_ffi_fn_method_webhookverifier_verify(uint64_t ptr, RustBuffer i
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ACCOUNT_XPUB
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ACCOUNT_XPUB
-RustBuffer uniffi_waas_ffi_fn_func_account_xpub(RustBuffer chain, RustBuffer mnemonic, RustBuffer passphrase, uint32_t account, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_func_account_xpub(RustBuffer chain, RustBuffer mnemonic, RustBuffer passphrase, int64_t account, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_CANONICAL_ADDRESS
@@ -320,12 +320,12 @@ RustBuffer uniffi_waas_ffi_fn_func_check_envelope(RustBuffer json, int8_t lenien
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_DERIVE_ADDRESS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_DERIVE_ADDRESS
-RustBuffer uniffi_waas_ffi_fn_func_derive_address(RustBuffer chain, RustBuffer xpub, uint32_t index, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_func_derive_address(RustBuffer chain, RustBuffer xpub, int64_t index, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_DERIVE_ADDRESSES
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_DERIVE_ADDRESSES
-RustBuffer uniffi_waas_ffi_fn_func_derive_addresses(RustBuffer chain, RustBuffer xpub, uint32_t start, uint32_t count, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_func_derive_addresses(RustBuffer chain, RustBuffer xpub, int64_t start, int64_t count, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ERC20_TRANSFER_DATA
@@ -335,7 +335,7 @@ RustBuffer uniffi_waas_ffi_fn_func_erc20_transfer_data(RustBuffer to, RustBuffer
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_FROM_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_FROM_BASE_UNITS
-RustBuffer uniffi_waas_ffi_fn_func_from_base_units(RustBuffer units, uint8_t decimals, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_func_from_base_units(RustBuffer units, int64_t decimals, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_HASH_API_KEY
@@ -365,7 +365,7 @@ RustBuffer uniffi_waas_ffi_fn_func_sign_webhook(RustBuffer secret, RustBuffer id
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_TO_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_TO_BASE_UNITS
-RustBuffer uniffi_waas_ffi_fn_func_to_base_units(RustBuffer amount, uint8_t decimals, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_waas_ffi_fn_func_to_base_units(RustBuffer amount, int64_t decimals, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_WEBHOOK

@@ -36,14 +36,14 @@ fun runDerivation(f: JsonObject): Int {
         val c = ce.jsonObject
         val chain = c["chain"]!!.s
         val xpub = c["xpub"]!!.s
-        check(accountXpub(chain, c["mnemonic"]!!.s, c["passphrase"]!!.s, c["account"]!!.i.toUInt()) == xpub) { "account xpub $chain" }
+        check(accountXpub(chain, c["mnemonic"]!!.s, c["passphrase"]!!.s, c["account"]!!.i) == xpub) { "account xpub $chain" }
         for (a in c["addresses"]!!.jsonArray) {
-            val got = deriveAddress(chain, xpub, a.jsonObject["index"]!!.i.toUInt())
+            val got = deriveAddress(chain, xpub, a.jsonObject["index"]!!.i)
             check(got == a.jsonObject["address"]!!.s) { "deriveAddress $chain: $got" }
         }
         val b = c["batch"]!!.jsonObject
-        val start = b["start"]!!.i.toUInt()
-        val count = b["count"]!!.i.toUInt()
+        val start = b["start"]!!.i
+        val count = b["count"]!!.i
         val batch = deriveAddresses(chain, xpub, start, count)
         check(batch.size.toLong() == b["count"]!!.i && batch.first() == b["first"]!!.s && batch.last() == b["last"]!!.s) { "deriveAddresses $chain" }
         val key = DepositKey(chain, xpub)
@@ -55,16 +55,11 @@ fun runDerivation(f: JsonObject): Int {
         val e = ee.jsonObject
         val what = e["what"]!!.s
         val idx = e["index"] ?: e["start"]
-        val n = idx?.jsonPrimitive?.longOrNull
-        if (n == null || n < 0 || n > UInt.MAX_VALUE.toLong()) {
-            continue // out of the unsigned 32-bit range: Kotlin's types refuse it before the call
-        }
+        val n = idx!!.jsonPrimitive.long
         if (e.containsKey("count")) {
-            val cnt = e["count"]!!.i
-            if (cnt < 0 || cnt > UInt.MAX_VALUE.toLong()) continue
-            expectCode(e["code"]!!.s, what) { deriveAddresses(e["chain"]!!.s, e["xpub"]!!.s, n.toUInt(), cnt.toUInt()) }
+            expectCode(e["code"]!!.s, what) { deriveAddresses(e["chain"]!!.s, e["xpub"]!!.s, n, e["count"]!!.i) }
         } else {
-            expectCode(e["code"]!!.s, what) { deriveAddress(e["chain"]!!.s, e["xpub"]!!.s, n.toUInt()) }
+            expectCode(e["code"]!!.s, what) { deriveAddress(e["chain"]!!.s, e["xpub"]!!.s, n) }
         }
     }
     return cases.size + errors.size
@@ -83,19 +78,18 @@ fun runAddresses(f: JsonObject): Int {
 
 fun runAmounts(f: JsonObject): Int {
     for (v in f["to_base_units"]!!.jsonArray.map { it.jsonObject }) {
-        check(toBaseUnits(v["amount"]!!.s, v["decimals"]!!.i.toUByte()) == v["units"]!!.s) { "toBaseUnits $v" }
+        check(toBaseUnits(v["amount"]!!.s, v["decimals"]!!.i) == v["units"]!!.s) { "toBaseUnits $v" }
     }
     for (v in f["from_base_units"]!!.jsonArray.map { it.jsonObject }) {
-        check(fromBaseUnits(v["units"]!!.s, v["decimals"]!!.i.toUByte()) == v["amount"]!!.s) { "fromBaseUnits $v" }
+        check(fromBaseUnits(v["units"]!!.s, v["decimals"]!!.i) == v["amount"]!!.s) { "fromBaseUnits $v" }
     }
     var n = f["to_base_units"]!!.jsonArray.size + f["from_base_units"]!!.jsonArray.size
     for (v in f["errors"]!!.jsonArray.map { it.jsonObject }) {
         val d = v["decimals"]!!.i
-        if (d < 0 || d > 255) continue // not a UByte: refused by Kotlin's types
         val input = v["input"]!!.s
         when (v["op"]!!.s) {
-            "toBaseUnits" -> expectCode(v["code"]!!.s, "toBaseUnits $v") { toBaseUnits(input, d.toUByte()) }
-            else -> expectCode(v["code"]!!.s, "fromBaseUnits $v") { fromBaseUnits(input, d.toUByte()) }
+            "toBaseUnits" -> expectCode(v["code"]!!.s, "toBaseUnits $v") { toBaseUnits(input, d) }
+            else -> expectCode(v["code"]!!.s, "fromBaseUnits $v") { fromBaseUnits(input, d) }
         }
         n++
     }
@@ -106,9 +100,9 @@ fun runBip32(f: JsonObject): Int {
     var n = 0
     for (v in f["vectors"]!!.jsonArray) {
         for (c in v.jsonObject["chains"]!!.jsonArray.map { it.jsonObject }) {
-            val single = deriveAddress("ethereum", c["xpub"]!!.s, 0u)
-            check(deriveAddresses("ethereum", c["xpub"]!!.s, 0u, 1u) == listOf(single)) { "bip32 batch" }
-            expectCode("INVALID_KEY", "xprv refused") { deriveAddress("ethereum", c["xprv"]!!.s, 0u) }
+            val single = deriveAddress("ethereum", c["xpub"]!!.s, 0)
+            check(deriveAddresses("ethereum", c["xpub"]!!.s, 0, 1) == listOf(single)) { "bip32 batch" }
+            expectCode("INVALID_KEY", "xprv refused") { deriveAddress("ethereum", c["xprv"]!!.s, 0) }
             n++
         }
     }
@@ -119,9 +113,9 @@ fun runBip32(f: JsonObject): Int {
 fun runBip39(f: JsonObject): Int {
     val vectors = f["vectors"]!!.jsonArray
     for (v in vectors) {
-        check(accountXpub("ethereum", v.jsonObject["mnemonic"]!!.s, f["passphrase"]!!.s, 0u).startsWith("xpub")) { "bip39" }
+        check(accountXpub("ethereum", v.jsonObject["mnemonic"]!!.s, f["passphrase"]!!.s, 0).startsWith("xpub")) { "bip39" }
     }
-    expectCode("INVALID_MNEMONIC", "bad checksum") { accountXpub("ethereum", List(12) { "abandon" }.joinToString(" "), "", 0u) }
+    expectCode("INVALID_MNEMONIC", "bad checksum") { accountXpub("ethereum", List(12) { "abandon" }.joinToString(" "), "", 0) }
     return vectors.size
 }
 
@@ -136,7 +130,7 @@ fun runWebhooks(f: JsonObject): Int {
         val body = c.str("body_hex")?.let { hex(it) } ?: c["body"]!!.s.toByteArray()
         val tolerance = c["tolerance"]?.i ?: 300L
         val calls = mutableListOf<() -> Unit>({
-            WebhookVerifier(listOf(c["secret"]!!.s), tolerance.toULong())
+            WebhookVerifier(listOf(c["secret"]!!.s), tolerance)
                 .verify(c["id"]!!.s, c["timestamp"]!!.s, body, c["signature"]!!.s, c["now"]!!.i)
         })
         if (plain(c["timestamp"]!!.s) && c.containsKey("body") && !c.containsKey("tolerance")) {
@@ -247,6 +241,15 @@ fun main(args: Array<String>) {
     } catch (e: WaasException.Failed) {
         check(e.code == "INVALID_ADDRESS" && e.detail.contains("40 hex digits")) { "error translation: $e" }
     }
+    // Integers cross as Long: out of range, the same coded errors as in JavaScript and Python.
+    val xpub = "xpub6EF8jXqFeFEW5bwMU7RpQtHkzE4KJxcqJtvkCjJumzW8CPpacXkb92ek4WzLQXjL93HycJwTPUAcuNxCqFPKKU5m5Z2Vq4nCyh5CyPeBFFr"
+    for (index in listOf(-1L, 1L shl 32, 1L shl 31)) {
+        expectCode("INVALID_INDEX", "index $index") { deriveAddress("ethereum", xpub, index) }
+    }
+    expectCode("INVALID_ARGUMENT", "count -1") { deriveAddresses("ethereum", xpub, 0, -1) }
+    expectCode("INVALID_AMOUNT", "decimals 256") { toBaseUnits("1", 256) }
+    expectCode("INVALID_AMOUNT", "decimals -1") { fromBaseUnits("1", -1) }
+    expectCode("INVALID_ARGUMENT", "tolerance -1") { WebhookVerifier(listOf("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), -1) }
     val k = newApiKey("live")
     check(k.key.startsWith("waas_live_") && hashApiKey(k.key) == k.hash) { "newApiKey/hashApiKey" }
     println("kotlin conformance: $checks checks, $failures failed")

@@ -745,9 +745,9 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_waas_ffi_fn_constructor_depositkey_new(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_waas_ffi_fn_method_depositkey_derive_address(`ptr`: Long,`index`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_method_depositkey_derive_address(`ptr`: Long,`index`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_waas_ffi_fn_method_depositkey_derive_addresses(`ptr`: Long,`start`: Int,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_method_depositkey_derive_addresses(`ptr`: Long,`start`: Long,`count`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_method_depositkey_family(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -761,7 +761,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_waas_ffi_fn_method_webhookverifier_verify(`ptr`: Long,`id`: RustBuffer.ByValue,`timestamp`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,`signatureHeader`: RustBuffer.ByValue,`nowSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_waas_ffi_fn_func_account_xpub(`chain`: RustBuffer.ByValue,`mnemonic`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,`account`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_func_account_xpub(`chain`: RustBuffer.ByValue,`mnemonic`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,`account`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_canonical_address(`chain`: RustBuffer.ByValue,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -769,13 +769,13 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_check_envelope(`json`: RustBuffer.ByValue,`lenient`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_waas_ffi_fn_func_derive_address(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,`index`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_func_derive_address(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,`index`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_waas_ffi_fn_func_derive_addresses(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,`start`: Int,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_func_derive_addresses(`chain`: RustBuffer.ByValue,`xpub`: RustBuffer.ByValue,`start`: Long,`count`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_erc20_transfer_data(`to`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_waas_ffi_fn_func_from_base_units(`units`: RustBuffer.ByValue,`decimals`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_func_from_base_units(`units`: RustBuffer.ByValue,`decimals`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_hash_api_key(`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -787,7 +787,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_sign_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_waas_ffi_fn_func_to_base_units(`amount`: RustBuffer.ByValue,`decimals`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_waas_ffi_fn_func_to_base_units(`amount`: RustBuffer.ByValue,`decimals`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_verify_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,`signatureHeader`: RustBuffer.ByValue,`nowSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -910,7 +910,7 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_waas_ffi_checksum_func_account_xpub() and 0xFFFF) != 34156) {
+    if ((lib.uniffi_waas_ffi_checksum_func_account_xpub() and 0xFFFF) != 22843) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_canonical_address() and 0xFFFF) != 55198) {
@@ -922,16 +922,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_func_check_envelope() and 0xFFFF) != 44728) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_func_derive_address() and 0xFFFF) != 44798) {
+    if ((lib.uniffi_waas_ffi_checksum_func_derive_address() and 0xFFFF) != 30622) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_func_derive_addresses() and 0xFFFF) != 4915) {
+    if ((lib.uniffi_waas_ffi_checksum_func_derive_addresses() and 0xFFFF) != 51912) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_erc20_transfer_data() and 0xFFFF) != 28459) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_func_from_base_units() and 0xFFFF) != 51407) {
+    if ((lib.uniffi_waas_ffi_checksum_func_from_base_units() and 0xFFFF) != 21060) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_hash_api_key() and 0xFFFF) != 35480) {
@@ -949,16 +949,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_func_sign_webhook() and 0xFFFF) != 4462) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_func_to_base_units() and 0xFFFF) != 57868) {
+    if ((lib.uniffi_waas_ffi_checksum_func_to_base_units() and 0xFFFF) != 7319) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_verify_webhook() and 0xFFFF) != 542) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_method_depositkey_derive_address() and 0xFFFF) != 57437) {
+    if ((lib.uniffi_waas_ffi_checksum_method_depositkey_derive_address() and 0xFFFF) != 44030) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_method_depositkey_derive_addresses() and 0xFFFF) != 14163) {
+    if ((lib.uniffi_waas_ffi_checksum_method_depositkey_derive_addresses() and 0xFFFF) != 20177) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_method_depositkey_family() and 0xFFFF) != 17656) {
@@ -973,7 +973,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_waas_ffi_checksum_constructor_depositkey_new() and 0xFFFF) != 42147) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_waas_ffi_checksum_constructor_webhookverifier_new() and 0xFFFF) != 3629) {
+    if ((lib.uniffi_waas_ffi_checksum_constructor_webhookverifier_new() and 0xFFFF) != 65183) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1131,79 +1131,6 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUByte: FfiConverter<UByte, Byte> {
-    override fun lift(value: Byte): UByte {
-        return value.toUByte()
-    }
-
-    fun lift(value: Int): UByte {
-        return value.toUByte()
-    }
-
-    override fun read(buf: ByteBuffer): UByte {
-        return lift(buf.get())
-    }
-
-    override fun lower(value: UByte): Byte {
-        return value.toByte()
-    }
-
-    override fun allocationSize(value: UByte) = 1UL
-
-    override fun write(value: UByte, buf: ByteBuffer) {
-        buf.put(value.toByte())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
-    }
-
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
-    }
-
-    override fun lower(value: UInt): Int {
-        return value.toInt()
-    }
-
-    override fun allocationSize(value: UInt) = 4UL
-
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterULong: FfiConverter<ULong, Long> {
-    override fun lift(value: Long): ULong {
-        return value.toULong()
-    }
-
-    override fun read(buf: ByteBuffer): ULong {
-        return lift(buf.getLong())
-    }
-
-    override fun lower(value: ULong): Long {
-        return value.toLong()
-    }
-
-    override fun allocationSize(value: ULong) = 8UL
-
-    override fun write(value: ULong, buf: ByteBuffer) {
-        buf.putLong(value.toLong())
-    }
 }
 
 /**
@@ -1432,12 +1359,12 @@ public interface DepositKeyInterface {
     /**
      * The deposit address of virtual wallet `index`.
      */
-    fun `deriveAddress`(`index`: kotlin.UInt): kotlin.String
+    fun `deriveAddress`(`index`: kotlin.Long): kotlin.String
     
     /**
      * The deposit addresses of virtual wallets `start .. start + count`.
      */
-    fun `deriveAddresses`(`start`: kotlin.UInt, `count`: kotlin.UInt): List<kotlin.String>
+    fun `deriveAddresses`(`start`: kotlin.Long, `count`: kotlin.Long): List<kotlin.String>
     
     /**
      * The family of the bound blockchain.
@@ -1573,14 +1500,14 @@ open class DepositKey: Disposable, AutoCloseable, DepositKeyInterface
     /**
      * The deposit address of virtual wallet `index`.
      */
-    @Throws(WaasException::class)override fun `deriveAddress`(`index`: kotlin.UInt): kotlin.String {
+    @Throws(WaasException::class)override fun `deriveAddress`(`index`: kotlin.Long): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_method_depositkey_derive_address(
         it,
         
-        FfiConverterUInt.lower(`index`),_status)
+        FfiConverterLong.lower(`index`),_status)
 }
     }
     )
@@ -1591,15 +1518,15 @@ open class DepositKey: Disposable, AutoCloseable, DepositKeyInterface
     /**
      * The deposit addresses of virtual wallets `start .. start + count`.
      */
-    @Throws(WaasException::class)override fun `deriveAddresses`(`start`: kotlin.UInt, `count`: kotlin.UInt): List<kotlin.String> {
+    @Throws(WaasException::class)override fun `deriveAddresses`(`start`: kotlin.Long, `count`: kotlin.Long): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_method_depositkey_derive_addresses(
         it,
         
-        FfiConverterUInt.lower(`start`),
-        FfiConverterUInt.lower(`count`),_status)
+        FfiConverterLong.lower(`start`),
+        FfiConverterLong.lower(`count`),_status)
 }
     }
     )
@@ -1816,14 +1743,14 @@ open class WebhookVerifier: Disposable, AutoCloseable, WebhookVerifierInterface
     /**
      * A verifier for these secrets (`whsec_` + base64 each) and a tolerance in seconds.
      */
-    constructor(`secrets`: List<kotlin.String>, `toleranceSeconds`: kotlin.ULong) :
+    constructor(`secrets`: List<kotlin.String>, `toleranceSeconds`: kotlin.Long) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_constructor_webhookverifier_new(
     
         
         FfiConverterSequenceString.lower(`secrets`),
-        FfiConverterULong.lower(`toleranceSeconds`),_status)
+        FfiConverterLong.lower(`toleranceSeconds`),_status)
 }
     )
 
@@ -2257,7 +2184,7 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         /**
          * The xpub of the holding-wallet key m/44'/coin'/account'/0 of a BIP-39 mnemonic.
          */
-    @Throws(WaasException::class) fun `accountXpub`(`chain`: kotlin.String, `mnemonic`: kotlin.String, `passphrase`: kotlin.String, `account`: kotlin.UInt): kotlin.String {
+    @Throws(WaasException::class) fun `accountXpub`(`chain`: kotlin.String, `mnemonic`: kotlin.String, `passphrase`: kotlin.String, `account`: kotlin.Long): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_func_account_xpub(
@@ -2266,7 +2193,7 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         FfiConverterString.lower(`chain`),
         FfiConverterString.lower(`mnemonic`),
         FfiConverterString.lower(`passphrase`),
-        FfiConverterUInt.lower(`account`),_status)
+        FfiConverterLong.lower(`account`),_status)
 }
     )
     }
@@ -2323,7 +2250,7 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         /**
          * The deposit address of virtual wallet `index` under an account xpub, in canonical form.
          */
-    @Throws(WaasException::class) fun `deriveAddress`(`chain`: kotlin.String, `xpub`: kotlin.String, `index`: kotlin.UInt): kotlin.String {
+    @Throws(WaasException::class) fun `deriveAddress`(`chain`: kotlin.String, `xpub`: kotlin.String, `index`: kotlin.Long): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_func_derive_address(
@@ -2331,7 +2258,7 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         
         FfiConverterString.lower(`chain`),
         FfiConverterString.lower(`xpub`),
-        FfiConverterUInt.lower(`index`),_status)
+        FfiConverterLong.lower(`index`),_status)
 }
     )
     }
@@ -2340,7 +2267,7 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         /**
          * The deposit addresses of virtual wallets `start .. start + count`, in canonical form.
          */
-    @Throws(WaasException::class) fun `deriveAddresses`(`chain`: kotlin.String, `xpub`: kotlin.String, `start`: kotlin.UInt, `count`: kotlin.UInt): List<kotlin.String> {
+    @Throws(WaasException::class) fun `deriveAddresses`(`chain`: kotlin.String, `xpub`: kotlin.String, `start`: kotlin.Long, `count`: kotlin.Long): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_func_derive_addresses(
@@ -2348,8 +2275,8 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         
         FfiConverterString.lower(`chain`),
         FfiConverterString.lower(`xpub`),
-        FfiConverterUInt.lower(`start`),
-        FfiConverterUInt.lower(`count`),_status)
+        FfiConverterLong.lower(`start`),
+        FfiConverterLong.lower(`count`),_status)
 }
     )
     }
@@ -2374,14 +2301,14 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         /**
          * Integer base units ("12500000") as the normalized decimal amount ("12.5").
          */
-    @Throws(WaasException::class) fun `fromBaseUnits`(`units`: kotlin.String, `decimals`: kotlin.UByte): kotlin.String {
+    @Throws(WaasException::class) fun `fromBaseUnits`(`units`: kotlin.String, `decimals`: kotlin.Long): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_func_from_base_units(
     
         
         FfiConverterString.lower(`units`),
-        FfiConverterUByte.lower(`decimals`),_status)
+        FfiConverterLong.lower(`decimals`),_status)
 }
     )
     }
@@ -2479,14 +2406,14 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         /**
          * A decimal amount ("12.5") in integer base units of a token, as a decimal string.
          */
-    @Throws(WaasException::class) fun `toBaseUnits`(`amount`: kotlin.String, `decimals`: kotlin.UByte): kotlin.String {
+    @Throws(WaasException::class) fun `toBaseUnits`(`amount`: kotlin.String, `decimals`: kotlin.Long): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCallWithError(WaasException) { _status ->
     UniffiLib.uniffi_waas_ffi_fn_func_to_base_units(
     
         
         FfiConverterString.lower(`amount`),
-        FfiConverterUByte.lower(`decimals`),_status)
+        FfiConverterLong.lower(`decimals`),_status)
 }
     )
     }

@@ -2,7 +2,8 @@
 # Builds both bindings and runs their suites; installs what a fresh machine lacks.
 #   1. wasm/build.sh            -> target/npm/{node,web}      (apt toolchain, wasm-bindgen-cli)
 #   2. bindings/build.sh --check -> target/bindings/{python,kotlin,swift}; Kotlin/Swift freshness
-#   3. Node suite (node --test wasm/tests/) against target/npm/node: every tests/vectors file
+#   3. Node suite (node --test wasm/tests/) against target/npm/node: every tests/vectors file, and
+#      random inputs compared with the native `waas` CLI
 #   4. Python suite (pytest bindings/tests) against target/bindings/python: every vector file, and
 #      random inputs compared with the native `waas` CLI
 #   5. Kotlin suite (bindings/kotlin-test.sh) against target/bindings/kotlin on the JVM: every vector
@@ -37,14 +38,16 @@ wasm/build.sh
 log "bindings/build.sh --check"
 bindings/build.sh --check
 
-log "Node suite: node --test wasm/tests/"
+# The native CLI that both suites compare with (the debug build: the workspace's `cargo test` has
+# usually built it already). With WAAS_CLI set, a missing CLI fails the suites instead of skipping.
+cargo build --locked -q -p waas-host --bin waas --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
+export WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/waas"
+
+log "Node suite: node --test wasm/tests/ (vectors, and parity with the native waas CLI)"
 node --test wasm/tests/
 
 log "Python suite: pytest bindings/tests (vectors, and parity with the native waas CLI)"
-# The debug build: the workspace's `cargo test` has usually built it already.
-cargo build --locked -q -p waas-host --bin waas --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
-WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/waas" PYTHONPATH="$ROOT/target/bindings/python" \
-  python3 -m pytest -q -p no:cacheprovider bindings/tests
+PYTHONPATH="$ROOT/target/bindings/python" python3 -m pytest -q -p no:cacheprovider bindings/tests
 
 log "Kotlin suite: bindings/kotlin-test.sh"
 bindings/kotlin-test.sh

@@ -287,6 +287,14 @@ pub fn replay_ledger(jsonl: String) -> String {
     waas_core::scenario::replay(&jsonl)
 }
 
+/// Replays a ledger scenario (JSON Lines) and returns the reserve reports it leaves: a JSON object
+/// keyed `client/blockchain/token`, each with holding, in_transit, liabilities, ratio, leverage
+/// and withdrawable. Refused lines change nothing (`replay_ledger` names them).
+#[uniffi::export]
+pub fn reserve_report(jsonl: String) -> Result<String> {
+    Ok(waas_core::scenario::reserve_report(&jsonl)?)
+}
+
 /// A newly generated API key: show `key` once, store only `hash`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NewApiKey {

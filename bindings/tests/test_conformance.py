@@ -143,10 +143,13 @@ class Runners(Base):
         for name in names:
             with self.subTest(scenario=name):
                 with open(os.path.join(folder, name), encoding="utf-8") as fh:
-                    got = lines(waas.replay_ledger(fh.read()))
+                    text = fh.read()
+                got = lines(waas.replay_ledger(text))
                 with open(os.path.join(folder, name[: -len(".jsonl")] + ".expected.jsonl"), encoding="utf-8") as fh:
                     want = lines(fh.read())
                 self.assertEqual(got, want)
+                # reserve_report is the state line's reserves alone
+                self.assertEqual(json.loads(waas.reserve_report(text)), want[-1]["state"]["reserves"])
         return len(names)
 
     def run_transactions(self, f):

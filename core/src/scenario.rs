@@ -37,6 +37,25 @@ pub fn replay(input: &str) -> String {
     out
 }
 
+/// Runs a whole scenario and returns the reserve reports of the ledger it leaves, as a JSON
+/// object keyed `client/blockchain/token` (the `reserves` of [`replay`]'s state line).
+///
+/// Refused lines change nothing, as in [`replay`], whose output names them.
+pub fn reserve_report(input: &str) -> Result<String> {
+    let mut scenario = Scenario::new();
+    for line in input.lines() {
+        // The per-line answers are what `replay` prints; the report needs only the ledger.
+        let _answer = scenario.apply_line(line);
+    }
+    let reports: Map<String, Value> = scenario
+        .ledger()
+        .reserves()?
+        .iter()
+        .map(|(key, report)| (key.clone(), reserve_json(report)))
+        .collect();
+    Ok(Value::Object(reports).to_string())
+}
+
 /// A ledger driven line by line.
 #[derive(Debug, Default)]
 pub struct Scenario {

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
-use waas_core::scenario::replay;
+use waas_core::scenario::{replay, reserve_report};
 
 fn vector_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -55,6 +55,15 @@ fn run_folder(name: &str, at_least: usize) {
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             assert_eq!(g, w, "{} line {}", input.display(), i + 1);
         }
+        // reserve_report is the state line's reserves alone.
+        let report = reserve_report(&std::fs::read_to_string(&input).unwrap()).unwrap();
+        let report: Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(
+            report,
+            want.last().unwrap()["state"]["reserves"],
+            "{}",
+            input.display()
+        );
     }
 }
 

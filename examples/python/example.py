@@ -24,12 +24,11 @@ signature = waas.sign_webhook(SECRET, "msg_1", 1700000000, BODY)
 waas.verify_webhook(SECRET, "msg_1", 1700000000, BODY, signature, 1700000005)  # raises if invalid
 print("webhook verified; envelope:", waas.check_envelope(BODY, False))
 
-# Ledger scenario replay: the last line holds the reserve reports.
-import json
-
-out = waas.replay_ledger("\n".join([
+# Ledger scenario replay: one answer per line, then the state; reserve_report gives the reserves alone.
+scenario = "\n".join([
     '{"op":"create_account","client":"c1","account":"a1"}',
     '{"op":"create_virtual_wallet","account":"a1","wallet":"vw1","blockchain":"ethereum"}',
     '{"op":"deposit","tx":"0x1:0","to":"vw1","token":"USDT","amount":"25"}',
-]))
-print("reserves:", json.dumps(json.loads(out.strip().split("\n")[-1])["state"]["reserves"]))
+])
+print("replay:", len(waas.replay_ledger(scenario).strip().split("\n")), "lines")
+print("reserves:", waas.reserve_report(scenario))

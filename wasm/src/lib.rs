@@ -268,6 +268,14 @@ pub fn replay_ledger(jsonl: &str) -> String {
     waas_core::scenario::replay(jsonl)
 }
 
+/// Replays a ledger scenario (JSON Lines) and returns the reserve reports it leaves: a JSON object
+/// keyed `client/blockchain/token`, each with holding, in_transit, liabilities, ratio, leverage
+/// and withdrawable. Refused lines change nothing (`replayLedger` names them).
+#[wasm_bindgen(js_name = reserveReport)]
+pub fn reserve_report(jsonl: &str) -> Result<String, JsValue> {
+    run(waas_core::scenario::reserve_report(jsonl))
+}
+
 /// A newly generated API key: show `key` once, store only `hash`.
 #[wasm_bindgen(getter_with_clone)]
 pub struct NewApiKey {

@@ -38,6 +38,8 @@ function scenarios(dir) {
       const parse = (t) => t.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
       const got = parse(waas.replayLedger(input));
       assert.deepEqual(got, parse(want));
+      // reserveReport is the state line's reserves alone
+      assert.deepEqual(JSON.parse(waas.reserveReport(input)), parse(want).at(-1).state.reserves);
     });
   }
 }

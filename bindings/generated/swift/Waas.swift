@@ -1417,6 +1417,19 @@ public func replayLedger(jsonl: String) -> String  {
 })
 }
 /**
+ * Replays a ledger scenario (JSON Lines) and returns the reserve reports it leaves: a JSON object
+ * keyed `client/blockchain/token`, each with holding, in_transit, liabilities, ratio, leverage
+ * and withdrawable. Refused lines change nothing (`replay_ledger` names them).
+ */
+public func reserveReport(jsonl: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_reserve_report(
+        FfiConverterString.lower(jsonl),uniffiCallStatus
+    )
+})
+}
+/**
  * Signs an EVM transaction locally: legacy with `gas_price`, EIP-1559 with `max_fee_per_gas` and
  * `max_priority_fee_per_gas`; numbers are decimal strings (wei), the key is 64 hex digits.
  */
@@ -1527,6 +1540,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_replay_ledger() != 48348) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_reserve_report() != 51492) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_sign_transaction() != 55621) {

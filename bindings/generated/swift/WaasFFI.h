@@ -353,6 +353,11 @@ RustBuffer uniffi_waas_ffi_fn_func_new_api_key(RustBuffer environment, RustCallS
 RustBuffer uniffi_waas_ffi_fn_func_replay_ledger(RustBuffer jsonl, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_RESERVE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_RESERVE_REPORT
+RustBuffer uniffi_waas_ffi_fn_func_reserve_report(RustBuffer jsonl, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_TRANSACTION
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_SIGN_TRANSACTION
 RustBuffer uniffi_waas_ffi_fn_func_sign_transaction(RustBuffer chain, RustBuffer private_key, RustBuffer nonce, RustBuffer to, RustBuffer gas_limit, RustBuffer value, RustBuffer data, RustBuffer gas_price, RustBuffer max_fee_per_gas, RustBuffer max_priority_fee_per_gas, RustCallStatus *_Nonnull out_status
@@ -696,6 +701,12 @@ uint16_t uniffi_waas_ffi_checksum_func_new_api_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_REPLAY_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_REPLAY_LEDGER
 uint16_t uniffi_waas_ffi_checksum_func_replay_ledger(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_RESERVE_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_RESERVE_REPORT
+uint16_t uniffi_waas_ffi_checksum_func_reserve_report(void
     
 );
 #endif

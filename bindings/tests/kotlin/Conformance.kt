@@ -180,9 +180,13 @@ fun runScenarios(folder: File): Int {
     val names = folder.list()!!.filter { it.endsWith(".jsonl") && !it.endsWith(".expected.jsonl") }.sorted()
     check(names.isNotEmpty()) { "no scenario in $folder" }
     for (name in names) {
-        val got = lines(replayLedger(File(folder, name).readText()))
+        val text = File(folder, name).readText()
+        val got = lines(replayLedger(text))
         val want = lines(File(folder, name.removeSuffix(".jsonl") + ".expected.jsonl").readText())
         check(got == want) { "scenario $name differs" }
+        // reserveReport is the state line's reserves alone
+        val reserves = want.last().jsonObject["state"]!!.jsonObject["reserves"]
+        check(Json.parseToJsonElement(reserveReport(text)) == reserves) { "reserveReport $name differs" }
     }
     return names.size
 }

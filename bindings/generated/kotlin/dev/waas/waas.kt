@@ -697,6 +697,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_waas_ffi_checksum_func_replay_ledger(
     ): Int
+    external fun uniffi_waas_ffi_checksum_func_reserve_report(
+    ): Int
     external fun uniffi_waas_ffi_checksum_func_sign_transaction(
     ): Int
     external fun uniffi_waas_ffi_checksum_func_sign_webhook(
@@ -782,6 +784,8 @@ internal object UniffiLib {
     external fun uniffi_waas_ffi_fn_func_new_api_key(`environment`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_replay_ledger(`jsonl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_reserve_report(`jsonl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_sign_transaction(`chain`: RustBuffer.ByValue,`privateKey`: RustBuffer.ByValue,`nonce`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`gasLimit`: RustBuffer.ByValue,`value`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`gasPrice`: RustBuffer.ByValue,`maxFeePerGas`: RustBuffer.ByValue,`maxPriorityFeePerGas`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -941,6 +945,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_replay_ledger() and 0xFFFF) != 48348) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_reserve_report() and 0xFFFF) != 51492) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_sign_transaction() and 0xFFFF) != 55621) {
@@ -2352,6 +2359,23 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
             return FfiConverterString.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_waas_ffi_fn_func_replay_ledger(
+    
+        
+        FfiConverterString.lower(`jsonl`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Replays a ledger scenario (JSON Lines) and returns the reserve reports it leaves: a JSON object
+         * keyed `client/blockchain/token`, each with holding, in_transit, liabilities, ratio, leverage
+         * and withdrawable. Refused lines change nothing (`replay_ledger` names them).
+         */
+    @Throws(WaasException::class) fun `reserveReport`(`jsonl`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_reserve_report(
     
         
         FfiConverterString.lower(`jsonl`),_status)

@@ -72,7 +72,7 @@ async function main() {
     }
   });
 
-  if (typeof waas.replayLedger !== 'function') {
+  if (typeof waas.replayLedger !== 'function' || typeof waas.reserveReport !== 'function') {
     $('reserve-unavailable').hidden = false;
     $('reserve-form').querySelector('button').disabled = true;
   }
@@ -81,9 +81,10 @@ async function main() {
     $('reserve-error').hidden = true;
     $('reserve-result').hidden = true;
     try {
-      const output = waas.replayLedger($('reserve-scenario').value);
+      const scenario = $('reserve-scenario').value;
+      const output = waas.replayLedger(scenario);
       $('reserve-output').textContent = output;
-      renderReserves(output);
+      renderReserves(output, JSON.parse(waas.reserveReport(scenario)));
     } catch (e) {
       $('reserve-error').hidden = false;
       show($('reserve-error'), false, describe(e), e.code);
@@ -94,12 +95,11 @@ async function main() {
   $('status').dataset.state = 'ready';
 }
 
-// The reserve reports are in the last {"state": ...} line of the replay output, keyed
-// client/blockchain/token (see docs/LEDGER.md).
-function renderReserves(output) {
+// The reserve reports (reserveReport, keyed client/blockchain/token; see docs/LEDGER.md) in a
+// table, with a summary of the replay output.
+function renderReserves(output, report) {
   const lines = output.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
-  const state = [...lines].reverse().find((l) => l.state)?.state;
-  const reserves = Object.entries(state?.reserves ?? {});
+  const reserves = Object.entries(report);
   const cols = ['holding', 'in_transit', 'liabilities', 'ratio', 'leverage', 'withdrawable'];
   const table = $('reserve-result');
   table.tHead.innerHTML = `<tr><th>client/blockchain/token</th>${cols.map((c) => `<th>${c}</th>`).join('')}</tr>`;

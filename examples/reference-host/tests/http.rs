@@ -72,6 +72,13 @@ impl<'a> Api<'a> {
         r.ok(201)["id"].as_str().unwrap().to_owned()
     }
 
+    /// Registers the test card number under an account; its id.
+    fn card(&self, account: &str) -> String {
+        let body = json!({"account_id": account, "number": "4242424242424242", "expiry": "12/39"});
+        let r = self.post("/v1/cards", body);
+        r.ok(201)["id"].as_str().unwrap().to_owned()
+    }
+
     /// Creates a virtual wallet: (id, address).
     fn wallet(&self, account: &str, chain: &str) -> (String, String) {
         let r = self.post(
@@ -943,15 +950,7 @@ fn bad_input(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let card = api
-        .post(
-            "/v1/cards",
-            json!({"account_id": acc, "number": "4242424242424242", "expiry": "12/39"}),
-        )
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let card = api.card(&acc);
     let vcard = api
         .post("/v1/virtual-cards", json!({"account_id": acc}))
         .ok(201)["id"]
@@ -1674,15 +1673,7 @@ fn concurrency(backend: Backend) {
     // A card deposit takes the transaction id "card-key". When a transfer with that key runs amid
     // the load, the core has already moved the funds when its transaction row is refused: the
     // operation must roll back alone while the rest of its batch commits.
-    let card = api
-        .post(
-            "/v1/cards",
-            json!({"account_id": acc, "number": "4242424242424242", "expiry": "12/39"}),
-        )
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let card = api.card(&acc);
     api.post_idem(
         &format!("/v1/cards/{card}/deposit"),
         "card-key",

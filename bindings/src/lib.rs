@@ -295,6 +295,14 @@ pub fn reserve_report(jsonl: String) -> Result<String> {
     Ok(waas_core::scenario::reserve_report(&jsonl)?)
 }
 
+/// Verifies a journal export (JSON Lines from `GET /v1/journal/export`): its hash chain, every
+/// running balance, and that each movement sums to zero. Returns `ok N entries`; fails with
+/// `JOURNAL_MISMATCH` naming the line of the first entry that does not match.
+#[uniffi::export]
+pub fn verify_journal(jsonl: String) -> Result<String> {
+    Ok(waas_core::ledger::journal::verify_report(&jsonl)?)
+}
+
 /// A newly generated API key: show `key` once, store only `hash`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NewApiKey {

@@ -71,6 +71,18 @@ class Runners(Base):
             self.assert_code(v["code"], ops[v["op"]], v["input"], v["decimals"])
         return len(f["to_base_units"]) + len(f["from_base_units"]) + len(f["errors"])
 
+    def run_journal(self, f):
+        for c in f["cases"]:
+            want = c["expected"]
+            if "ok" in want:
+                self.assertEqual(waas.verify_journal(c["jsonl"]), want["ok"], c["name"])
+            else:
+                with self.assertRaises(waas.WaasError) as ctx:
+                    waas.verify_journal(c["jsonl"])
+                self.assertEqual(ctx.exception.code, want["error"], c["name"])
+                self.assertTrue(ctx.exception.detail.startswith(f"line {want['line']}:"), ctx.exception.detail)
+        return len(f["cases"])
+
     def run_bip32(self, f):
         # The binding takes xpubs, not seeds: each BIP-32 xpub is accepted, each xprv refused.
         n = 0
@@ -181,6 +193,7 @@ class Runners(Base):
         "derivation.json": run_derivation,
         "addresses.json": run_addresses,
         "amounts.json": run_amounts,
+        "journal.json": run_journal,
         "bip32.json": run_bip32,
         "bip39.json": run_bip39,
     }

@@ -354,6 +354,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_wallets.get" "GET" "/v1/wallets/virtual/{id}" WalletsRead false "Get a virtual wallet";
     "virtual_wallets.balance" "GET" "/v1/wallets/virtual/{id}/balance" WalletsRead false "Virtual balances of a wallet";
     "virtual_wallets.transactions" "GET" "/v1/wallets/virtual/{id}/transactions" WalletsRead false "Movements of a virtual wallet";
+    "virtual_wallets.statement" "GET" "/v1/wallets/virtual/{id}/statement" WalletsRead false "Journal entries of a virtual wallet with the running balance, newest first";
     "virtual_wallets.withdraw" "POST" "/v1/wallets/virtual/{id}/withdraw" WalletsWrite false "Withdraw to an outside address";
     "virtual_wallets.transfer" "POST" "/v1/wallets/virtual/{id}/transfer" WalletsWrite false "Transfer to another virtual wallet (off chain)";
     "virtual_wallets.deactivate" "POST" "/v1/wallets/virtual/{id}/deactivate" WalletsWrite false "Deactivate a virtual wallet";
@@ -366,6 +367,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "holding_wallets.get" "GET" "/v1/wallets/holding/{blockchain}" WalletsRead false "Holding wallet of a blockchain (alias, address, id)";
     "holding_wallets.balance" "GET" "/v1/wallets/holding/{blockchain}/balance" WalletsRead false "Holding wallet balances";
     "holding_wallets.reserve" "GET" "/v1/wallets/holding/{blockchain}/reserve" WalletsRead false "Reserve report: holding, liabilities, ratio, leverage";
+    "holding_wallets.statement" "GET" "/v1/wallets/holding/{blockchain}/statement" WalletsRead false "Journal entries of the holding wallet's position with the running balance";
     "holding_wallets.withdraw" "POST" "/v1/wallets/holding/{blockchain}/withdraw" WalletsWrite false "Partial withdrawal within the reserve ratio";
     "holding_wallets.transfer" "POST" "/v1/wallets/holding/{blockchain}/transfer" WalletsWrite false "Transfer from the holding wallet to a virtual wallet";
     "wallets.configuration.get" "GET" "/v1/wallets/configuration" WalletsRead false "Wallet configuration";
@@ -382,6 +384,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "treasury.get" "GET" "/v1/treasury/{id}" TreasuryRead false "Get a treasury wallet";
     "treasury.balance" "GET" "/v1/treasury/{id}/balance" TreasuryRead false "Treasury wallet balances";
     "treasury.transactions" "GET" "/v1/treasury/{id}/transactions" TreasuryRead false "Movements of a treasury wallet";
+    "treasury.statement" "GET" "/v1/treasury/{id}/statement" TreasuryRead false "Journal entries of a treasury wallet with the running balance";
     "treasury.send" "POST" "/v1/treasury/{id}/send" TreasuryWrite false "Send from a treasury wallet";
     "cards.list" "GET" "/v1/cards" CardsRead false "List cards";
     "cards.create" "POST" "/v1/cards" CardsWrite false "Add a card";
@@ -400,6 +403,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_cards.transactions" "GET" "/v1/virtual-cards/{id}/transactions" VirtualCardsRead false "Virtual card transactions";
     "transactions.list" "GET" "/v1/transactions" TransactionsRead false "List transactions";
     "transactions.get" "GET" "/v1/transactions/{id}" TransactionsRead false "Get a transaction";
+    "journal.export" "GET" "/v1/journal/export" TransactionsRead false "The client's hash-chained journal as JSON Lines (from/to: RFC 3339)";
     "webhooks.configuration.get" "GET" "/v1/webhooks/configuration" WebhooksRead false "Webhook endpoint configuration";
     "webhooks.configuration.update" "PUT" "/v1/webhooks/configuration" WebhooksWrite false "Set the endpoint URL and X-Webhook-Key";
     "webhooks.secret.rotate" "POST" "/v1/webhooks/secret/rotate" WebhooksWrite false "Rotate the signing secret (old one kept for a while)";

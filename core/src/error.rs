@@ -69,6 +69,8 @@ pub enum ErrorCode {
     InvalidTransaction,
     /// A required private key was not supplied.
     MissingKey,
+    /// A journal's hash chain or a running balance in it does not verify.
+    JournalMismatch,
 }
 
 impl ErrorCode {
@@ -105,6 +107,7 @@ impl ErrorCode {
             Self::Entropy => "ENTROPY",
             Self::InvalidTransaction => "INVALID_TRANSACTION",
             Self::MissingKey => "MISSING_KEY",
+            Self::JournalMismatch => "JOURNAL_MISMATCH",
         }
     }
 
@@ -206,6 +209,7 @@ pub mod err {
         entropy => Entropy,
         invalid_transaction => InvalidTransaction,
         missing_key => MissingKey,
+        journal_mismatch => JournalMismatch,
     }
 }
 

@@ -410,6 +410,11 @@ impl Scenario {
         &self.ledger
     }
 
+    /// The ledger, to change outside the scenario (e.g. to take its journal).
+    pub fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+
     /// Answers one input line (`None` for a blank line).
     pub fn apply_line(&mut self, line: &str) -> Option<String> {
         if line.trim().is_empty() {

@@ -139,6 +139,26 @@ fn run_amounts(file: &Value) -> usize {
     checks
 }
 
+/// tests/vectors/journal.json: verifying each export gives `ok N entries` or the error and line.
+fn run_journal(file: &Value) -> usize {
+    let mut checks = 0;
+    for c in file["cases"].as_array().unwrap() {
+        let got = waas_core::ledger::journal::verify_report(s(&c["jsonl"]));
+        let want = &c["expected"];
+        match (got, want["ok"].as_str()) {
+            (Ok(report), Some(ok)) => assert_eq!(report, ok, "{}", c["name"]),
+            (Err(e), None) => {
+                assert_eq!(e.code().as_str(), s(&want["error"]), "{}", c["name"]);
+                let line = format!("line {}:", want["line"]);
+                assert!(e.message().starts_with(&line), "{}: {}", c["name"], e);
+            }
+            (got, _) => panic!("{}: got {got:?}, want {want}", c["name"]),
+        }
+        checks += 1;
+    }
+    checks
+}
+
 #[test]
 fn every_vector_file_is_run() {
     let mut names: Vec<String> = std::fs::read_dir(vectors_dir())
@@ -153,6 +173,7 @@ fn every_vector_file_is_run() {
             "derivation.json" => run_derivation(&load(&path)),
             "addresses.json" => run_addresses(&load(&path)),
             "amounts.json" => run_amounts(&load(&path)),
+            "journal.json" => run_journal(&load(&path)),
             // Run with their own expectations by core/tests/bip_vectors.rs, webhook.rs,
             // ledger_vectors.rs (ledger/ and automation/) and tx_vectors.rs.
             "bip32.json" | "bip39.json" | "webhooks.json" | "ledger" | "automation"

@@ -276,6 +276,14 @@ pub fn reserve_report(jsonl: &str) -> Result<String, JsValue> {
     run(waas_core::scenario::reserve_report(jsonl))
 }
 
+/// Verifies a journal export (JSON Lines from `GET /v1/journal/export`): its hash chain, every
+/// running balance, and that each movement sums to zero. Returns `ok N entries`; throws
+/// `JOURNAL_MISMATCH` naming the line of the first entry that does not match.
+#[wasm_bindgen(js_name = verifyJournal)]
+pub fn verify_journal(jsonl: &str) -> Result<String, JsValue> {
+    run(waas_core::ledger::journal::verify_report(jsonl))
+}
+
 /// A newly generated API key: show `key` once, store only `hash`.
 #[wasm_bindgen(getter_with_clone)]
 pub struct NewApiKey {

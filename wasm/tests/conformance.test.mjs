@@ -90,6 +90,18 @@ const runners = {
       for (const v of file.errors) throwsCode(() => waas[v.op](v.input, v.decimals), v.code, `${v.op}(${v.input})`);
     });
   },
+  'journal.json'(file) {
+    for (const c of file.cases) {
+      test(`journal: ${c.name}`, () => {
+        if (c.expected.ok !== undefined) {
+          assert.equal(waas.verifyJournal(c.jsonl), c.expected.ok);
+        } else {
+          throwsCode(() => waas.verifyJournal(c.jsonl), c.expected.error, c.name);
+          assert.throws(() => waas.verifyJournal(c.jsonl), (e) => e.message.includes(`line ${c.expected.line}:`), c.name);
+        }
+      });
+    }
+  },
   'webhooks.json'(file) {
     const bodyOf = (c) => ('body_hex' in c ? Uint8Array.from(Buffer.from(c.body_hex, 'hex')) : c.body);
     const canonicalTs = (t) => /^(0|[1-9][0-9]{0,15})$/.test(t);

@@ -1477,6 +1477,19 @@ public func toBaseUnits(amount: String, decimals: Int64)throws  -> String  {
 })
 }
 /**
+ * Verifies a journal export (JSON Lines from `GET /v1/journal/export`): its hash chain, every
+ * running balance, and that each movement sums to zero. Returns `ok N entries`; fails with
+ * `JOURNAL_MISMATCH` naming the line of the first entry that does not match.
+ */
+public func verifyJournal(jsonl: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeWaasError_lift) {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_func_verify_journal(
+        FfiConverterString.lower(jsonl),uniffiCallStatus
+    )
+})
+}
+/**
  * Verifies a Standard Webhooks delivery whose body is text, with the default tolerance (300 s
  * either side of `now_seconds`); fails with `INVALID_SIGNATURE`, `TIMESTAMP_OUT_OF_TOLERANCE` or
  * `INVALID_SECRET`. [`WebhookVerifier`] takes raw bytes, several secrets and a tolerance.
@@ -1552,6 +1565,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_to_base_units() != 7319) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_waas_ffi_checksum_func_verify_journal() != 64779) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_waas_ffi_checksum_func_verify_webhook() != 542) {

@@ -373,6 +373,11 @@ RustBuffer uniffi_waas_ffi_fn_func_sign_webhook(RustBuffer secret, RustBuffer id
 RustBuffer uniffi_waas_ffi_fn_func_to_base_units(RustBuffer amount, int64_t decimals, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_JOURNAL
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_JOURNAL
+RustBuffer uniffi_waas_ffi_fn_func_verify_journal(RustBuffer jsonl, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_WEBHOOK
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_VERIFY_WEBHOOK
 void uniffi_waas_ffi_fn_func_verify_webhook(RustBuffer secret, RustBuffer id, int64_t timestamp, RustBuffer body, RustBuffer signature_header, int64_t now_seconds, RustCallStatus *_Nonnull out_status
@@ -725,6 +730,12 @@ uint16_t uniffi_waas_ffi_checksum_func_sign_webhook(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_TO_BASE_UNITS
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_TO_BASE_UNITS
 uint16_t uniffi_waas_ffi_checksum_func_to_base_units(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_VERIFY_JOURNAL
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_CHECKSUM_FUNC_VERIFY_JOURNAL
+uint16_t uniffi_waas_ffi_checksum_func_verify_journal(void
     
 );
 #endif

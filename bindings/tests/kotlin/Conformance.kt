@@ -96,6 +96,27 @@ fun runAmounts(f: JsonObject): Int {
     return n
 }
 
+fun runJournal(f: JsonObject): Int {
+    val cases = f["cases"]!!.jsonArray.map { it.jsonObject }
+    for (c in cases) {
+        val want = c["expected"]!!.jsonObject
+        val name = c["name"]!!.s
+        val ok = want.str("ok")
+        if (ok != null) {
+            check(verifyJournal(c["jsonl"]!!.s) == ok) { "journal $name" }
+        } else {
+            try {
+                verifyJournal(c["jsonl"]!!.s)
+                check(false) { "journal $name: no error" }
+            } catch (e: WaasException.Failed) {
+                check(e.code == want["error"]!!.s) { "journal $name: ${e.code}" }
+                check(e.detail.startsWith("line ${want["line"]!!.s}:")) { "journal $name: ${e.detail}" }
+            }
+        }
+    }
+    return cases.size
+}
+
 fun runBip32(f: JsonObject): Int {
     var n = 0
     for (v in f["vectors"]!!.jsonArray) {
@@ -224,6 +245,7 @@ fun main(args: Array<String>) {
                 "derivation.json" -> runDerivation(json())
                 "addresses.json" -> runAddresses(json())
                 "amounts.json" -> runAmounts(json())
+                "journal.json" -> runJournal(json())
                 "bip32.json" -> runBip32(json())
                 "bip39.json" -> runBip39(json())
                 "webhooks.json" -> runWebhooks(json())

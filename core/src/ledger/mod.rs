@@ -6,6 +6,7 @@
 //! posted when the chain confirms it, voided if a reorg drops it. Every decision comes from
 //! [`rules`]; this type only keeps the books.
 
+pub mod journal;
 pub mod rules;
 
 use crate::amount::Amount;
@@ -399,6 +400,9 @@ pub struct Ledger {
     movements: HashMap<String, Movement>,
     sweeps: HashMap<String, Movement>,
     rules: Vec<Rule>,
+    /// The postings applied since the host last took them, when the journal is recorded.
+    #[serde(skip)]
+    journal: Option<Vec<journal::Posting>>,
 }
 
 impl Default for Ledger {
@@ -469,7 +473,21 @@ impl Ledger {
             movements: HashMap::new(),
             sweeps: HashMap::new(),
             rules: Vec::new(),
+            journal: None,
         }
+    }
+
+    /// Starts (or stops) recording a [`journal::Posting`] for every balance a movement changes.
+    pub fn record_journal(&mut self, on: bool) {
+        self.journal = if on { Some(Vec::new()) } else { None };
+    }
+
+    /// The postings recorded since the last call, in the order they were applied.
+    pub fn take_journal(&mut self) -> Vec<journal::Posting> {
+        self.journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Restores a ledger from its serialized state, over a given registry.
@@ -874,7 +892,7 @@ impl Ledger {
     }
 
     /// Applies legs atomically: every new balance is computed (checked) before any is written.
-    fn apply(&mut self, legs: &[Leg], phase: Phase) -> Result<()> {
+    fn apply(&mut self, legs: &[Leg], phase: Phase, movement_id: &str) -> Result<()> {
         let overflow = || err::invalid_amount("balance overflow");
         // (book, balance before, balance after); at most a handful of entries.
         let mut changes: Vec<(&Book, Balance, Balance)> = Vec::with_capacity(legs.len() * 2);
@@ -910,6 +928,16 @@ impl Ledger {
         for (book, before, next) in changes {
             *self.balance_mut(book)? = next;
             self.update_caches(book, next.total() - before.total());
+            if let Some(postings) = self.journal.as_mut() {
+                postings.push(journal::Posting {
+                    movement_id: movement_id.to_owned(),
+                    account: journal::account_of(book),
+                    token: journal::unit_of(book).to_owned(),
+                    posted: next.posted - before.posted,
+                    pending: next.pending - before.pending,
+                    after: next,
+                });
+            }
         }
         Ok(())
     }
@@ -1006,7 +1034,7 @@ impl Ledger {
             (_, WalletStatus::Frozen, _) => Some(ErrorCode::WalletFrozen.as_str().to_owned()),
             _ => None,
         };
-        self.apply(&legs, Phase::Pending)?;
+        self.apply(&legs, Phase::Pending, &req.tx)?;
         let below_minimum = decision == DepositDecision::BelowMinimum;
         if let Some(flag) = &flagged {
             if let Some(wallet) = self.wallets.get_mut(&req.to) {
@@ -1089,7 +1117,7 @@ impl Ledger {
             record.result.token.clone(),
             record.request.amount,
         );
-        self.apply(&legs, Phase::PostPending)?;
+        self.apply(&legs, Phase::PostPending, tx)?;
         if let Some(r) = self.deposits.get_mut(tx) {
             r.status = DepositStatus::Confirmed;
         }
@@ -1150,7 +1178,7 @@ impl Ledger {
         }
         let legs = record.legs.clone();
         let wallet = record.request.to.clone();
-        self.apply(&legs, Phase::VoidPending)?;
+        self.apply(&legs, Phase::VoidPending, tx)?;
         if let Some(r) = self.deposits.get_mut(tx) {
             r.status = DepositStatus::Dropped;
         }
@@ -1374,7 +1402,7 @@ impl Ledger {
         id: &str,
         movement: Movement,
     ) -> Result<Movement> {
-        self.apply(legs, Phase::Post)?;
+        self.apply(legs, Phase::Post, id)?;
         let map = match records {
             Records::Movements => &mut self.movements,
             Records::Sweeps => &mut self.sweeps,

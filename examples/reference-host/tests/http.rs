@@ -12,157 +12,15 @@ mod support;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use support::api::{d, dec, setup, Api};
 use support::{wait_for, Backend, Db, Opts, Receiver, Resp, Server};
 use waas_core::access::{Permission, OPERATIONS};
 
 // ------------------------------------------------------------------------------------------
 // Helpers
 // ------------------------------------------------------------------------------------------
-
-/// A client of the API with one key.
-#[derive(Clone, Copy)]
-struct Api<'a> {
-    s: &'a Server,
-    key: &'a str,
-}
-
-impl<'a> Api<'a> {
-    fn get(&self, path: &str) -> Resp {
-        self.s.call("GET", path, Some(self.key), None)
-    }
-    fn post(&self, path: &str, body: Value) -> Resp {
-        self.s.call("POST", path, Some(self.key), Some(&body))
-    }
-    fn put(&self, path: &str, body: Value) -> Resp {
-        self.s.call("PUT", path, Some(self.key), Some(&body))
-    }
-    fn delete(&self, path: &str) -> Resp {
-        self.s.call("DELETE", path, Some(self.key), None)
-    }
-    /// A POST with an Idempotency-Key.
-    fn post_idem(&self, path: &str, idem: &str, body: &Value) -> Resp {
-        let b = body.to_string();
-        self.s
-            .try_call(
-                "POST",
-                path,
-                Some(self.key),
-                Some(&b),
-                &[("Idempotency-Key", idem)],
-            )
-            .unwrap()
-    }
-    /// A POST with a raw body.
-    fn post_raw(&self, path: &str, body: &str) -> Resp {
-        self.s
-            .try_call("POST", path, Some(self.key), Some(body), &[])
-            .unwrap()
-    }
-    fn put_raw(&self, path: &str, body: &str) -> Resp {
-        self.s
-            .try_call("PUT", path, Some(self.key), Some(body), &[])
-            .unwrap()
-    }
-
-    fn account(&self, name: &str) -> String {
-        let r = self.post("/v1/accounts", json!({"name": name}));
-        r.ok(201)["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Registers the test card number under an account; its id.
-    fn card(&self, account: &str) -> String {
-        let body = json!({"account_id": account, "number": "4242424242424242", "expiry": "12/39"});
-        let r = self.post("/v1/cards", body);
-        r.ok(201)["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Creates a virtual wallet: (id, address).
-    fn wallet(&self, account: &str, chain: &str) -> (String, String) {
-        let r = self.post(
-            "/v1/wallets/virtual",
-            json!({"account_id": account, "blockchain": chain}),
-        );
-        let v = r.ok(201);
-        (
-            v["id"].as_str().unwrap().to_owned(),
-            v["address"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    fn deposit(&self, address: &str, token: &str, amount: &str, tx: &str) -> Value {
-        self.post(
-            "/v1/simulate/deposit",
-            json!({"address": address, "token": token, "amount": amount, "tx": tx}),
-        )
-        .ok(201)
-        .clone()
-    }
-
-    fn confirm(&self, tx: &str) -> Value {
-        self.post("/v1/simulate/confirm", json!({"tx": tx}))
-            .ok(200)
-            .clone()
-    }
-
-    /// A funded, confirmed (and swept) wallet.
-    fn funded(&self, account: &str, chain: &str, amount: &str) -> (String, String) {
-        let (id, addr) = self.wallet(account, chain);
-        let tx = format!("fund:{id}");
-        self.deposit(&addr, "USDT", amount, &tx);
-        self.confirm(&tx);
-        (id, addr)
-    }
-
-    /// (confirmed, unconfirmed, total) of a token in a virtual wallet.
-    fn balance(&self, wallet: &str, token: &str) -> (Decimal, Decimal, Decimal) {
-        let v = self
-            .get(&format!("/v1/wallets/virtual/{wallet}"))
-            .ok(200)
-            .clone();
-        let b = &v["balances"][token];
-        if b.is_null() {
-            return (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-        }
-        (
-            dec(&b["confirmed"]),
-            dec(&b["unconfirmed"]),
-            dec(&b["total"]),
-        )
-    }
-
-    fn total(&self, wallet: &str) -> Decimal {
-        self.balance(wallet, "USDT").2
-    }
-
-    fn transfer(&self, from: &str, to: &str, amount: &str) -> Resp {
-        self.post(
-            &format!("/v1/wallets/virtual/{from}/transfer"),
-            json!({"to_wallet_id": to, "token": "USDT", "amount": amount}),
-        )
-    }
-}
-
-fn dec(v: &Value) -> Decimal {
-    Decimal::from_str(
-        v.as_str()
-            .unwrap_or_else(|| panic!("not a decimal string: {v}")),
-    )
-    .unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
-/// A fresh database and a host on it (`None`: PostgreSQL skipped on request).
-fn setup(backend: Backend, test: &str, opts: &Opts) -> Option<(Db, Server)> {
-    let db = Db::fresh(backend, test)?;
-    let s = Server::start(&db, opts);
-    Some((db, s))
-}
 
 /// A key with exactly these permissions.
 fn key_with(api: Api<'_>, perms: &[&str]) -> String {

@@ -1,4 +1,5 @@
 //! `waas ledger replay`: runs a scenario (JSON Lines) through the core's ledger.
+//! `waas ledger verify`: checks a journal export (hash chain, running balances) offline.
 
 use super::Outcome;
 use clap::Subcommand;
@@ -12,21 +13,33 @@ pub enum LedgerCmd {
         /// Scenario file in JSON Lines.
         file: Option<PathBuf>,
     },
+    /// Verify a journal export (`GET /v1/journal/export`, JSON Lines; standard input when no
+    /// file): prints `ok N entries`, or the first entry that does not match and exits 2.
+    Verify {
+        /// Journal export in JSON Lines.
+        file: Option<PathBuf>,
+    },
 }
 
 pub fn ledger(cmd: LedgerCmd) -> Outcome {
     match cmd {
-        LedgerCmd::Replay { file } => {
-            let input = match file {
-                Some(path) => std::fs::read_to_string(&path).map_err(|e| {
-                    Error::new(
-                        ErrorCode::InvalidArgument,
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                })?,
-                None => super::read_stdin()?,
-            };
-            Ok(waas_core::scenario::replay(&input))
+        LedgerCmd::Replay { file } => Ok(waas_core::scenario::replay(&read(file)?)),
+        LedgerCmd::Verify { file } => {
+            let report = waas_core::ledger::journal::verify_report(&read(file)?)?;
+            Ok(format!("{report}\n"))
         }
+    }
+}
+
+/// A file's text, or standard input's when no file is named.
+fn read(file: Option<PathBuf>) -> Result<String, Error> {
+    match file {
+        Some(path) => std::fs::read_to_string(&path).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        }),
+        None => super::read_stdin(),
     }
 }

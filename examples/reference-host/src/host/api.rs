@@ -101,6 +101,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/confirm", post(simulate_confirm))
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .merge(super::api_more::routes())
+        .merge(super::journal::routes())
         .merge(super::api_mgmt::routes())
         .fallback(not_found_route)
         // A path served for other methods: the same JSON error as an unknown route (axum's
@@ -886,9 +887,17 @@ async fn get_virtual_balance(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    q: Result<Query<super::journal::AtQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.balance").await?;
+    let at = super::journal::at_query(q)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    if let Some(at) = at {
+        let account = format!("wallet:{id}");
+        let balances = super::journal::balances_at(&s, &caller.client_id, &account, at).await?;
+        let at = super::journal::rfc3339(at);
+        return Ok(Json(json!({"id": id, "at": at, "balances": balances})).into_response());
+    }
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let w = ledger.wallet(&id)?;
     Ok(

@@ -10,6 +10,7 @@ pub mod api_more;
 pub mod chain;
 pub mod error;
 pub mod evm;
+pub mod journal;
 pub mod keycache;
 pub mod keys;
 pub mod openapi;

@@ -10,6 +10,7 @@
 //! one round trip on PostgreSQL) then serves the whole queue.
 
 use super::error::ApiError;
+use super::journal::{self, Head};
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -202,6 +203,8 @@ impl Store {
             client_id: client_id.to_owned(),
             ledger: placeholder(),
             version: 0,
+            head: Head::default(),
+            opening: Vec::new(),
             events: Vec::new(),
             seq: 0,
             fresh: Vec::new(),
@@ -210,12 +213,16 @@ impl Store {
         sqlx::query("SAVEPOINT operation")
             .execute(&mut *work.tx)
             .await?;
-        if let Some((ledger, version)) = cached {
+        if let Some(books) = cached {
             // The batch's transaction holds the row (and its lock) since that operation. A copy
             // goes back to the batch if this operation fails (the registry is shared, not copied).
-            work.snapshot = Some((ledger.clone(), version));
-            work.ledger = ledger;
-            work.version = version;
+            work.snapshot = Some(books.clone());
+            work.ledger = books.ledger;
+            work.version = books.version;
+            work.head = books.head;
+            if work.head.seq == 0 {
+                work.opening = work.ledger.opening_journal();
+            }
             return Ok(work);
         }
         let lock = if self.backend == Backend::Postgres {
@@ -224,7 +231,7 @@ impl Store {
             ""
         };
         let row = sqlx::query(&format!(
-            "SELECT state, version FROM ledgers WHERE client_id = $1{lock}"
+            "SELECT state, version, journal_seq, journal_hash FROM ledgers WHERE client_id = $1{lock}"
         ))
         .bind(client_id)
         .fetch_optional(&mut *work.tx)
@@ -232,7 +239,16 @@ impl Store {
         .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
         let state: String = row.try_get("state")?;
         work.version = row.try_get("version")?;
+        work.head = Head {
+            seq: row.try_get("journal_seq")?,
+            hash: row.try_get("journal_hash")?,
+        };
         work.ledger = Ledger::restore(&state, Arc::clone(&self.registry))?;
+        work.ledger.record_journal(true);
+        if work.head.seq == 0 {
+            // Books kept before the journal existed open it with their balances.
+            work.opening = work.ledger.opening_journal();
+        }
         Ok(work)
     }
 
@@ -263,12 +279,22 @@ struct Parked {
     /// Each client's ledger as the last successful operation of the client in this batch left
     /// it, with its version: the client's next operation in the batch starts from it instead of
     /// reading and restoring the row, and the row is written once, just before the commit.
-    ledgers: HashMap<String, (Ledger, i64)>,
+    ledgers: HashMap<String, Books>,
     /// The webhook events of the batch's operations, written just before it commits.
     outbox: Vec<OutboxRow>,
+    /// The journal entries of the batch's operations, written just before it commits.
+    journal: Vec<journal::Row>,
     /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
     /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
     operations: usize,
+}
+
+/// A client's books as an operation holds them: the ledger, its row version and journal head.
+#[derive(Clone)]
+struct Books {
+    ledger: Ledger,
+    version: i64,
+    head: Head,
 }
 
 /// One webhook event for the outbox table.
@@ -283,22 +309,29 @@ struct OutboxRow {
 /// Rows of the outbox written per statement.
 const OUTBOX_ROWS_PER_INSERT: usize = 64;
 
-/// Writes what a batch kept for its end: each client's ledger row, then the events.
+/// Writes what a batch kept for its end: each client's ledger row (with its journal head), the
+/// journal entries, then the events.
 async fn flush(
     conn: &mut sqlx::AnyConnection,
-    ledgers: &HashMap<String, (Ledger, i64)>,
+    ledgers: &HashMap<String, Books>,
+    entries: &[journal::Row],
     outbox: &[OutboxRow],
 ) -> Result<(), String> {
-    for (client_id, (ledger, version)) in ledgers {
-        let state = ledger.save().map_err(|e| e.to_string())?;
-        sqlx::query("UPDATE ledgers SET state = $1, version = $2 WHERE client_id = $3")
+    for (client_id, books) in ledgers {
+        let state = books.ledger.save().map_err(|e| e.to_string())?;
+        sqlx::query("UPDATE ledgers SET state = $1, version = $2, journal_seq = $3, journal_hash = $4 WHERE client_id = $5")
             .bind(state)
-            .bind(version)
+            .bind(books.version)
+            .bind(books.head.seq)
+            .bind(&books.head.hash)
             .bind(client_id)
             .execute(&mut *conn)
             .await
             .map_err(|e| e.to_string())?;
     }
+    journal::insert(conn, entries)
+        .await
+        .map_err(|e| e.to_string())?;
     insert_outbox(conn, outbox).await.map_err(|e| e.to_string())
 }
 
@@ -367,6 +400,7 @@ impl Turn {
         if self.guard.members.is_empty() {
             self.guard.ledgers.clear();
             self.guard.outbox.clear();
+            self.guard.journal.clear();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
             if self.waiting.load(Ordering::SeqCst) == 0 || self.guard.operations >= MAX_BATCH {
                 self.guard.operations = 0;
@@ -384,8 +418,9 @@ impl Turn {
         self.guard.operations = 0;
         let ledgers = std::mem::take(&mut self.guard.ledgers);
         let outbox = std::mem::take(&mut self.guard.outbox);
+        let entries = std::mem::take(&mut self.guard.journal);
         let mut tx = tx;
-        let result = match flush(&mut tx, &ledgers, &outbox).await {
+        let result = match flush(&mut tx, &ledgers, &entries, &outbox).await {
             Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
@@ -400,6 +435,7 @@ impl Turn {
         self.guard.ledgers.clear();
         self.guard.operations = 0;
         self.guard.outbox.clear();
+        self.guard.journal.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
         }
@@ -448,13 +484,17 @@ pub struct Work {
     /// The client's ledger, as of the lock.
     pub ledger: Ledger,
     version: i64,
+    /// The head of the client's journal before this operation's entries.
+    head: Head,
+    /// Entries that open the journal over books kept before it (the first operation only).
+    opening: Vec<waas_core::ledger::journal::Posting>,
     events: Vec<Value>,
     seq: i64,
     /// Movement ids this operation made up itself: no earlier record can carry them and no
     /// retry can name them, so they are neither looked up nor kept as records.
     fresh: Vec<String>,
     /// The ledger as the batch held it before this operation, restored there if it fails.
-    snapshot: Option<(Ledger, i64)>,
+    snapshot: Option<Books>,
 }
 
 impl Work {
@@ -713,11 +753,21 @@ impl Work {
         let (Some(tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
             return Err(ApiError::internal("the operation has already ended"));
         };
+        let mut postings = std::mem::take(&mut self.opening);
+        postings.append(&mut self.ledger.take_journal());
+        let mut head = std::mem::take(&mut self.head);
+        let mut entries = journal::chain(&self.client_id, &mut head, now, &postings);
         let ledger = std::mem::replace(&mut self.ledger, placeholder());
-        turn.guard
-            .ledgers
-            .insert(self.client_id.clone(), (ledger, self.version + 1));
+        turn.guard.ledgers.insert(
+            self.client_id.clone(),
+            Books {
+                ledger,
+                version: self.version + 1,
+                head,
+            },
+        );
         turn.guard.outbox.append(&mut outbox);
+        turn.guard.journal.append(&mut entries);
         let (member, committed) = oneshot::channel();
         turn.guard.members.push(member);
         tokio::spawn(turn.pass(tx));

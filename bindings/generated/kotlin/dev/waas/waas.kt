@@ -705,6 +705,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_waas_ffi_checksum_func_to_base_units(
     ): Int
+    external fun uniffi_waas_ffi_checksum_func_verify_journal(
+    ): Int
     external fun uniffi_waas_ffi_checksum_func_verify_webhook(
     ): Int
     external fun uniffi_waas_ffi_checksum_method_depositkey_derive_address(
@@ -792,6 +794,8 @@ internal object UniffiLib {
     external fun uniffi_waas_ffi_fn_func_sign_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_to_base_units(`amount`: RustBuffer.ByValue,`decimals`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_waas_ffi_fn_func_verify_journal(`jsonl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_verify_webhook(`secret`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,`signatureHeader`: RustBuffer.ByValue,`nowSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -957,6 +961,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_to_base_units() and 0xFFFF) != 7319) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_waas_ffi_checksum_func_verify_journal() and 0xFFFF) != 64779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_waas_ffi_checksum_func_verify_webhook() and 0xFFFF) != 542) {
@@ -2438,6 +2445,23 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         
         FfiConverterString.lower(`amount`),
         FfiConverterLong.lower(`decimals`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Verifies a journal export (JSON Lines from `GET /v1/journal/export`): its hash chain, every
+         * running balance, and that each movement sums to zero. Returns `ok N entries`; fails with
+         * `JOURNAL_MISMATCH` naming the line of the first entry that does not match.
+         */
+    @Throws(WaasException::class) fun `verifyJournal`(`jsonl`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(WaasException) { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_func_verify_journal(
+    
+        
+        FfiConverterString.lower(`jsonl`),_status)
 }
     )
     }

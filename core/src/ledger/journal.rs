@@ -1,0 +1,467 @@
+//! The journal: one entry per account and movement, carrying the account's balance after it, each
+//! entry chained to the previous one of its client by SHA-256, so a copy can be checked offline.
+//!
+//! The ledger records [`Posting`]s as it applies legs (when asked to, see
+//! [`super::Ledger::record_journal`]); a host numbers them, stamps them with its clock and
+//! chains them into [`Entry`]s with [`Entry::chain`]; anyone holding an export checks it with
+//! [`verify`]. The hash rule is written out in `docs/LEDGER.md`.
+
+use super::{Balance, Book};
+use crate::error::{err, Result};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The `prev_hash` of a client's first entry: 64 zeros.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Domain tag hashed before every entry, so a journal hash can never pass for another hash.
+const HASH_TAG: &str = "waas-journal-v1";
+
+/// One account's change in one movement, as the ledger applied it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    /// The movement (operation id, chain transaction, rule movement id) that made the change.
+    pub movement_id: String,
+    /// The account: `wallet:ID`, `onchain:ID`, `holding:CLIENT/CHAIN` or `system:KEY`.
+    pub account: String,
+    /// The unit: a token symbol, or `USD` for cards.
+    pub token: String,
+    /// Change of the posted (confirmed) part.
+    pub posted: Decimal,
+    /// Change of the pending part.
+    pub pending: Decimal,
+    /// The account's balance after the change.
+    pub after: Balance,
+}
+
+/// The journal's name of a ledger account.
+pub fn account_of(book: &Book) -> String {
+    match book {
+        Book::Wallet(w, _) => format!("wallet:{w}"),
+        Book::OnChain(w, _) => format!("onchain:{w}"),
+        Book::Holding(h, _) => format!("holding:{h}"),
+        Book::System(k) => format!("system:{k}"),
+    }
+}
+
+/// The unit an account of the ledger counts in.
+pub fn unit_of(book: &Book) -> &str {
+    match book {
+        Book::Wallet(_, t) | Book::OnChain(_, t) | Book::Holding(_, t) => t,
+        Book::System(k) => k.rsplit('/').next().unwrap_or(k),
+    }
+}
+
+/// A journal entry as a host stores and exports it (one JSON object per line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Position in the client's chain, from 1, without gaps.
+    pub seq: u64,
+    /// The entry's id (its sequence number as text).
+    pub id: String,
+    /// The client whose books these are.
+    pub client_id: String,
+    /// The movement that made the change.
+    pub movement_id: String,
+    /// The account changed.
+    pub account: String,
+    /// The unit.
+    pub token: String,
+    /// The signed change of the balance (posted + pending).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// The signed change of the posted part.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub posted: Decimal,
+    /// The signed change of the pending part.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub pending: Decimal,
+    /// The balance after the change (posted + pending).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance_after: Decimal,
+    /// The posted part after the change.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub posted_after: Decimal,
+    /// The pending part after the change.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub pending_after: Decimal,
+    /// When the host recorded it (RFC 3339, UTC), as hashed.
+    pub created_at: String,
+    /// Hash of the client's previous entry ([`GENESIS_HASH`] for the first).
+    pub prev_hash: String,
+    /// SHA-256 (hex) over this entry's fields and `prev_hash`.
+    pub hash: String,
+}
+
+impl Entry {
+    /// Numbers a posting, stamps it and chains it after `prev_hash`.
+    pub fn chain(
+        client_id: &str,
+        seq: u64,
+        created_at: &str,
+        prev_hash: &str,
+        posting: &Posting,
+    ) -> Entry {
+        let mut entry = Entry {
+            seq,
+            id: seq.to_string(),
+            client_id: client_id.to_owned(),
+            movement_id: posting.movement_id.clone(),
+            account: posting.account.clone(),
+            token: posting.token.clone(),
+            amount: (posting.posted + posting.pending).normalize(),
+            posted: posting.posted.normalize(),
+            pending: posting.pending.normalize(),
+            balance_after: posting.after.total().normalize(),
+            posted_after: posting.after.posted.normalize(),
+            pending_after: posting.after.pending.normalize(),
+            created_at: created_at.to_owned(),
+            prev_hash: prev_hash.to_owned(),
+            hash: String::new(),
+        };
+        entry.hash = entry.computed_hash();
+        entry
+    }
+
+    /// The hash this entry's contents give (see `docs/LEDGER.md` for the exact rule).
+    pub fn computed_hash(&self) -> String {
+        let numbers = [
+            self.seq.to_string(),
+            self.posted.normalize().to_string(),
+            self.pending.normalize().to_string(),
+            self.posted_after.normalize().to_string(),
+            self.pending_after.normalize().to_string(),
+        ];
+        let fields: [&str; 12] = [
+            HASH_TAG,
+            &self.client_id,
+            &numbers[0],
+            &self.movement_id,
+            &self.account,
+            &self.token,
+            &numbers[1],
+            &numbers[2],
+            &numbers[3],
+            &numbers[4],
+            &self.created_at,
+            &self.prev_hash,
+        ];
+        let mut h = Sha256::new();
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                h.update(b"\n");
+            }
+            h.update(field.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// What a journal that verifies adds up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    /// Entries checked.
+    pub entries: usize,
+    /// Hash of the last entry (the chain's head), when there was one.
+    pub last_hash: Option<String>,
+    /// True when the export starts at the client's first entry, so every opening balance is zero.
+    pub complete: bool,
+    /// Each account's balance after its last entry, by account and unit.
+    pub balances: BTreeMap<String, BTreeMap<String, Balance>>,
+}
+
+/// The first entry of a journal that does not verify, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// Line of the export (from 1).
+    pub line: usize,
+    /// The entry's sequence number, when the line could be read.
+    pub seq: Option<u64>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.seq {
+            Some(seq) => write!(f, "line {}: entry {seq}: {}", self.line, self.reason),
+            None => write!(f, "line {}: {}", self.line, self.reason),
+        }
+    }
+}
+
+/// Checks a journal export (JSON Lines, one [`Entry`] a line, in order): every hash, the chain,
+/// the sequence, every running balance, and that each movement's changes sum to zero per unit.
+///
+/// An export that starts at entry 1 must start from [`GENESIS_HASH`] and zero balances; one that
+/// starts later (a period) takes each account's opening balance from its first entry.
+pub fn verify(jsonl: &str) -> std::result::Result<Verified, Mismatch> {
+    let mut balances: BTreeMap<String, BTreeMap<String, Balance>> = BTreeMap::new();
+    let mut prev: Option<Entry> = None;
+    let mut complete = false;
+    let mut count = 0usize;
+    // The changes of the current run of one movement, per unit: (posted, pending).
+    let mut run: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    let mut run_start = (0usize, 0u64);
+    let check_run = |run: &BTreeMap<String, (Decimal, Decimal)>, at: (usize, u64)| match run
+        .iter()
+        .find(|(_, (p, q))| !p.is_zero() || !q.is_zero())
+    {
+        None => Ok(()),
+        Some((unit, (p, q))) => Err(Mismatch {
+            line: at.0,
+            seq: Some(at.1),
+            reason: format!(
+                "the movement's changes in {unit} do not sum to zero (posted {p}, pending {q})"
+            ),
+        }),
+    };
+    for (i, text) in jsonl.lines().enumerate() {
+        let line = i + 1;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let bad = |seq: Option<u64>, reason: String| Mismatch { line, seq, reason };
+        let entry: Entry = serde_json::from_str(text)
+            .map_err(|e| bad(None, format!("not a journal entry: {e}")))?;
+        let seq = Some(entry.seq);
+        if entry.hash != entry.computed_hash() {
+            return Err(bad(seq, "hash does not match the entry's contents".into()));
+        }
+        if entry.id != entry.seq.to_string() {
+            return Err(bad(seq, "id is not the entry's sequence number".into()));
+        }
+        if entry.amount != entry.posted + entry.pending {
+            return Err(bad(seq, "amount is not posted + pending".into()));
+        }
+        if entry.balance_after != entry.posted_after + entry.pending_after {
+            return Err(bad(
+                seq,
+                "balance_after is not posted_after + pending_after".into(),
+            ));
+        }
+        match &prev {
+            None => {
+                complete = entry.seq == 1;
+                if complete && entry.prev_hash != GENESIS_HASH {
+                    return Err(bad(seq, "the first entry does not start the chain".into()));
+                }
+            }
+            Some(p) => {
+                if entry.client_id != p.client_id {
+                    return Err(bad(seq, "entry of another client".into()));
+                }
+                if entry.seq != p.seq + 1 {
+                    return Err(bad(seq, format!("expected entry {}", p.seq + 1)));
+                }
+                if entry.prev_hash != p.hash {
+                    return Err(bad(
+                        seq,
+                        "prev_hash is not the previous entry's hash".into(),
+                    ));
+                }
+                if entry.movement_id != p.movement_id {
+                    check_run(&run, run_start)?;
+                    run.clear();
+                }
+            }
+        }
+        if run.is_empty() {
+            run_start = (line, entry.seq);
+        }
+        let sums = run.entry(entry.token.clone()).or_default();
+        sums.0 += entry.posted;
+        sums.1 += entry.pending;
+        let slot = balances
+            .entry(entry.account.clone())
+            .or_default()
+            .entry(entry.token.clone());
+        let before = match slot {
+            std::collections::btree_map::Entry::Occupied(o) => *o.get(),
+            std::collections::btree_map::Entry::Vacant(_) if complete => Balance::default(),
+            std::collections::btree_map::Entry::Vacant(_) => Balance {
+                posted: entry.posted_after - entry.posted,
+                pending: entry.pending_after - entry.pending,
+            },
+        };
+        if before.posted + entry.posted != entry.posted_after
+            || before.pending + entry.pending != entry.pending_after
+        {
+            return Err(bad(
+                seq,
+                format!(
+                    "balance after does not follow: {} {} was {} and changed by {}",
+                    entry.account,
+                    entry.token,
+                    before.total().normalize(),
+                    entry.amount
+                ),
+            ));
+        }
+        balances.entry(entry.account.clone()).or_default().insert(
+            entry.token.clone(),
+            Balance {
+                posted: entry.posted_after,
+                pending: entry.pending_after,
+            },
+        );
+        count += 1;
+        prev = Some(entry);
+    }
+    check_run(&run, run_start)?;
+    Ok(Verified {
+        entries: count,
+        last_hash: prev.map(|p| p.hash),
+        complete,
+        balances,
+    })
+}
+
+/// [`verify`] as the bindings and the CLI use it: `ok N entries`, or an error naming the first
+/// entry that does not match.
+pub fn verify_report(jsonl: &str) -> Result<String> {
+    match verify(jsonl) {
+        Ok(v) => Ok(format!("ok {} entries", v.entries)),
+        Err(m) => Err(err::journal_mismatch(m.to_string())),
+    }
+}
+
+/// The movement id of the entries that open a journal over books kept before it.
+pub const OPENING: &str = "opening";
+
+impl super::Ledger {
+    /// Postings that open a journal over books that already hold balances (each non-zero balance
+    /// as one change from zero, under the movement id [`OPENING`]), in a stable order; they sum
+    /// to zero per unit like the books do.
+    pub fn opening_journal(&self) -> Vec<Posting> {
+        let mut books: Vec<(Book, Balance)> = Vec::new();
+        for (id, w) in &self.wallets {
+            for (token, b) in &w.balances {
+                books.push((Book::Wallet(id.clone(), token.clone()), *b));
+            }
+            for (token, b) in &w.on_chain {
+                books.push((Book::OnChain(id.clone(), token.clone()), *b));
+            }
+        }
+        for (key, h) in &self.holdings {
+            for (token, b) in &h.position {
+                books.push((Book::Holding(key.clone(), token.clone()), *b));
+            }
+        }
+        for (key, b) in &self.system {
+            books.push((Book::System(key.clone()), *b));
+        }
+        let mut postings: Vec<Posting> = books
+            .into_iter()
+            .filter(|(_, b)| !b.posted.is_zero() || !b.pending.is_zero())
+            .map(|(book, b)| Posting {
+                movement_id: OPENING.to_owned(),
+                account: account_of(&book),
+                token: unit_of(&book).to_owned(),
+                posted: b.posted,
+                pending: b.pending,
+                after: b,
+            })
+            .collect();
+        postings.sort_by(|a, b| (&a.account, &a.token).cmp(&(&b.account, &b.token)));
+        postings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posting(account: &str, posted: i64) -> Posting {
+        Posting {
+            movement_id: "m1".into(),
+            account: account.into(),
+            token: "USDT".into(),
+            posted: Decimal::new(posted, 0),
+            pending: Decimal::ZERO,
+            after: Balance {
+                posted: Decimal::new(posted, 0),
+                pending: Decimal::ZERO,
+            },
+        }
+    }
+
+    fn chained(postings: &[Posting]) -> Vec<String> {
+        let mut prev = GENESIS_HASH.to_owned();
+        postings
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let e = Entry::chain("c1", i as u64 + 1, "2026-12-01T10:00:00.000Z", &prev, p);
+                prev = e.hash.clone();
+                serde_json::to_string(&e).expect("json")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_hash_is_the_documented_rule() {
+        let e = Entry::chain(
+            "c1",
+            1,
+            "2026-12-01T10:00:00.000Z",
+            GENESIS_HASH,
+            &posting("wallet:vw1", 5),
+        );
+        let text = format!(
+            "waas-journal-v1\nc1\n1\nm1\nwallet:vw1\nUSDT\n5\n0\n5\n0\n2026-12-01T10:00:00.000Z\n{GENESIS_HASH}"
+        );
+        assert_eq!(e.hash, hex::encode(Sha256::digest(text.as_bytes())));
+    }
+
+    #[test]
+    fn a_balanced_chain_verifies_and_breaks_are_named() {
+        let lines = chained(&[posting("system:x/USDT", -5), posting("wallet:vw1", 5)]);
+        let v = verify(&lines.join("\n")).expect("verifies");
+        assert_eq!((v.entries, v.complete), (2, true));
+        assert_eq!(
+            verify_report(&lines.join("\n")).expect("ok"),
+            "ok 2 entries"
+        );
+        // reordered: the chain breaks at line 1 (not the first entry)
+        let swapped = format!("{}\n{}", lines[1], lines[0]);
+        assert!(verify(&swapped).is_err());
+        // one entry dropped: the sequence breaks
+        let lines3 = chained(&[
+            posting("system:x/USDT", -5),
+            posting("wallet:vw1", 5),
+            posting("wallet:vw2", 0),
+        ]);
+        let gap = format!("{}\n{}", lines3[0], lines3[2]);
+        let m = verify(&gap).expect_err("gap");
+        assert_eq!((m.line, m.seq), (2, Some(3)));
+        // an unbalanced movement
+        let lone = chained(&[posting("wallet:vw1", 5)]);
+        let m = verify(&lone.join("\n")).expect_err("unbalanced");
+        assert!(m.reason.contains("sum to zero"), "{m}");
+        // junk
+        let m = verify("{\"seq\":1}").expect_err("junk");
+        assert_eq!(m.seq, None);
+        let e = verify_report("nope").expect_err("junk");
+        assert_eq!(e.code(), crate::ErrorCode::JournalMismatch);
+    }
+
+    #[test]
+    fn a_changed_digit_is_caught_even_with_a_recomputed_hash() {
+        let lines = chained(&[posting("system:x/USDT", -5), posting("wallet:vw1", 5)]);
+        let mut e: Entry = serde_json::from_str(&lines[1]).expect("entry");
+        e.posted_after = Decimal::new(6, 0);
+        e.balance_after = Decimal::new(6, 0);
+        e.hash = e.computed_hash();
+        let m = verify(&format!(
+            "{}\n{}",
+            lines[0],
+            serde_json::to_string(&e).expect("json")
+        ))
+        .expect_err("balance");
+        assert_eq!(m.seq, Some(2));
+    }
+}

@@ -1,0 +1,453 @@
+//! The journal in rows: writing the entries an operation made (chained after the client's head),
+//! and the routes that read them: statements, balances at a past time, the JSON Lines export.
+
+use super::api::{auth, balances_json, wallet_row};
+use super::error::ApiError;
+use super::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use waas_core::ledger::journal::{Entry, Posting, GENESIS_HASH};
+use waas_core::ledger::Balance;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// Entries a statement page holds by default, and at most.
+const PAGE_DEFAULT: i64 = 50;
+const PAGE_MAX: i64 = 500;
+/// Entries read per round trip while exporting.
+const EXPORT_PAGE: i64 = 1000;
+/// Rows of the journal written per statement.
+const ROWS_PER_INSERT: usize = 64;
+
+/// The head of a client's chain: its last entry's number and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// Number of the last entry (0 before the first).
+    pub seq: i64,
+    /// Hash of the last entry ([`GENESIS_HASH`] before the first).
+    pub hash: String,
+}
+
+impl Default for Head {
+    fn default() -> Self {
+        Head {
+            seq: 0,
+            hash: GENESIS_HASH.to_owned(),
+        }
+    }
+}
+
+/// One entry to write, with its time in milliseconds.
+pub struct Row {
+    entry: Entry,
+    at_ms: i64,
+}
+
+/// Chains an operation's postings after `head` (which moves to the last of them).
+pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting]) -> Vec<Row> {
+    let created_at = rfc3339(at_ms);
+    postings
+        .iter()
+        .map(|p| {
+            head.seq += 1;
+            let seq = u64::try_from(head.seq).unwrap_or_default();
+            let entry = Entry::chain(client_id, seq, &created_at, &head.hash, p);
+            head.hash.clone_from(&entry.hash);
+            Row { entry, at_ms }
+        })
+        .collect()
+}
+
+/// Writes entries, several rows per statement.
+pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash) VALUES ");
+        for i in 0..chunk.len() {
+            let n = i * 12;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for k in 1..=12 {
+                if k > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", n + k));
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let e = &r.entry;
+            q = q
+                .bind(&e.client_id)
+                .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+                .bind(&e.movement_id)
+                .bind(&e.account)
+                .bind(&e.token)
+                .bind(e.posted.to_string())
+                .bind(e.pending.to_string())
+                .bind(e.posted_after.to_string())
+                .bind(e.pending_after.to_string())
+                .bind(r.at_ms)
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A time in milliseconds as the journal writes it: RFC 3339, UTC, milliseconds, `Z`.
+pub fn rfc3339(ms: i64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        ),
+        Err(_) => "1970-01-01T00:00:00.000Z".to_owned(),
+    }
+}
+
+/// Reads an RFC 3339 time given in a query (e.g. `2026-12-01T10:00:00Z`) as milliseconds.
+pub fn parse_time(name: &str, text: &str) -> Result<i64, ApiError> {
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| {
+            ApiError::bad_request(format!("{name} must be an RFC 3339 time ({text:?}: {e})"))
+        })?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+        .map_err(|_| ApiError::bad_request(format!("{name} is out of range")))
+}
+
+fn decimal(row: &AnyRow, name: &str) -> Result<Decimal, ApiError> {
+    let text: String = row.try_get(name)?;
+    Decimal::from_str(&text)
+        .map_err(|e| ApiError::internal(format!("journal column {name} holds {text:?}: {e}")))
+}
+
+/// An entry as its row stores it.
+fn entry_of(row: &AnyRow) -> Result<Entry, ApiError> {
+    let seq: i64 = row.try_get("seq")?;
+    let posted = decimal(row, "posted")?;
+    let pending = decimal(row, "pending")?;
+    let posted_after = decimal(row, "posted_after")?;
+    let pending_after = decimal(row, "pending_after")?;
+    Ok(Entry {
+        seq: u64::try_from(seq).unwrap_or_default(),
+        id: seq.to_string(),
+        client_id: row.try_get("client_id")?,
+        movement_id: row.try_get("movement_id")?,
+        account: row.try_get("account")?,
+        token: row.try_get("token")?,
+        amount: posted + pending,
+        posted,
+        pending,
+        balance_after: posted_after + pending_after,
+        posted_after,
+        pending_after,
+        created_at: rfc3339(row.try_get("created_at")?),
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str = "client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash";
+
+/// The journal's routes.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/journal/export", get(export))
+        .route("/v1/wallets/virtual/{id}/statement", get(virtual_statement))
+        .route(
+            "/v1/wallets/holding/{blockchain}/statement",
+            get(holding_statement),
+        )
+        .route("/v1/treasury/{id}/statement", get(treasury_statement))
+}
+
+/// `?from=&to=` of an export.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Period {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+
+fn query<T>(q: QueryResult<T>) -> Result<T, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::bad_request(format!("query: {e}")))
+}
+
+/// Bounds of a period in milliseconds (`to` exclusive); both optional.
+fn bounds(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), ApiError> {
+    let from = from.map(|t| parse_time("from", t)).transpose()?;
+    let to = to.map(|t| parse_time("to", t)).transpose()?;
+    Ok((from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX)))
+}
+
+/// `GET /v1/journal/export`: the client's entries in order, one JSON object a line, streamed.
+async fn export(State(s): State<Shared>, headers: HeaderMap, q: QueryResult<Period>) -> ApiResult {
+    let caller = auth(&s, &headers, "journal.export").await?;
+    let q = query(q)?;
+    let (from, to) = bounds(q.from.as_deref(), q.to.as_deref())?;
+    let pool = s.store.reader().clone();
+    let client = caller.client_id;
+    // The first entry of the period, found by time; then pages by number.
+    let start: Option<i64> =
+        sqlx::query("SELECT MIN(seq) AS s FROM journal WHERE client_id = $1 AND created_at >= $2")
+            .bind(&client)
+            .bind(from)
+            .fetch_one(&pool)
+            .await?
+            .try_get("s")?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let Some(mut after) = start.map(|s| s - 1) else {
+            return;
+        };
+        loop {
+            let page = sqlx::query(&format!("SELECT {COLUMNS} FROM journal WHERE client_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"))
+                .bind(&client)
+                .bind(after)
+                .bind(EXPORT_PAGE)
+                .fetch_all(&pool)
+                .await;
+            let rows = match page {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+            let mut chunk = String::new();
+            let mut done = rows.len() < usize::try_from(EXPORT_PAGE).unwrap_or(usize::MAX);
+            for row in &rows {
+                let at: i64 = row.try_get("created_at").unwrap_or(i64::MAX);
+                if at >= to {
+                    done = true;
+                    break;
+                }
+                match entry_of(row) {
+                    Ok(e) => {
+                        after = i64::try_from(e.seq).unwrap_or(i64::MAX);
+                        chunk.push_str(&serde_json::to_string(&e).unwrap_or_default());
+                        chunk.push('\n');
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                        return;
+                    }
+                }
+            }
+            if !chunk.is_empty() && tx.send(Ok(chunk)).await.is_err() {
+                return;
+            }
+            if done {
+                return;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// `?token=&from=&to=&limit=&cursor=` of a statement.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatementQuery {
+    token: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// One page of an account's entries, newest first, with the running balance after each.
+async fn statement(s: &AppState, client: &str, account: &str, q: StatementQuery) -> ApiResult {
+    let (from, to) = bounds(q.from.as_deref(), q.to.as_deref())?;
+    let limit = q.limit.unwrap_or(PAGE_DEFAULT);
+    if !(1..=PAGE_MAX).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1 to {PAGE_MAX}"
+        )));
+    }
+    let before = match q.cursor.as_deref() {
+        None | Some("") => i64::MAX,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or_else(|| ApiError::bad_request("cursor is not one this API gave"))?,
+    };
+    let token = q.token.map(|t| t.to_ascii_uppercase());
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM journal WHERE client_id = $1 AND account = $2 AND seq < $3 AND created_at >= $4 AND created_at < $5 AND ($6 = '' OR token = $6) ORDER BY seq DESC LIMIT $7"
+    ))
+    .bind(client)
+    .bind(account)
+    .bind(before)
+    .bind(from)
+    .bind(to)
+    .bind(token.clone().unwrap_or_default())
+    .bind(limit + 1)
+    .fetch_all(s.store.reader())
+    .await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut data = Vec::new();
+    let mut last = None;
+    for row in rows
+        .iter()
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+    {
+        let e = entry_of(row)?;
+        last = Some(e.seq);
+        data.push(json!({
+            "id": e.id, "seq": e.seq, "token": e.token, "amount": e.amount.to_string(),
+            "balance_after": e.balance_after.to_string(),
+            "confirmed_after": e.posted_after.to_string(), "pending_after": e.pending_after.to_string(),
+            "movement_id": e.movement_id, "created_at": e.created_at, "hash": e.hash,
+        }));
+    }
+    let next = if more {
+        last.map(|s| s.to_string())
+    } else {
+        None
+    };
+    Ok(Json(json!({"account": account, "data": data, "next_cursor": next})).into_response())
+}
+
+async fn virtual_statement(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: QueryResult<StatementQuery>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.statement").await?;
+    let q = query(q)?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
+}
+
+async fn treasury_statement(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: QueryResult<StatementQuery>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "treasury.statement").await?;
+    let q = query(q)?;
+    wallet_row(&s, &caller.client_id, &id, "treasury").await?;
+    statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
+}
+
+async fn holding_statement(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+    q: QueryResult<StatementQuery>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "holding_wallets.statement").await?;
+    let q = query(q)?;
+    let chain = s.store.registry().chain(&chain)?.id.to_string();
+    let held: Option<AnyRow> =
+        sqlx::query("SELECT id FROM holdings WHERE client_id = $1 AND blockchain = $2")
+            .bind(&caller.client_id)
+            .bind(&chain)
+            .fetch_optional(s.store.reader())
+            .await?;
+    if held.is_none() {
+        return Err(ApiError::not_found(format!(
+            "no holding wallet on {chain} yet"
+        )));
+    }
+    let account = format!("holding:{}/{chain}", caller.client_id);
+    statement(&s, &caller.client_id, &account, q).await
+}
+
+/// An account's balances per token as they stood at `at_ms` (after every entry made by then).
+pub async fn balances_at(
+    s: &AppState,
+    client: &str,
+    account: &str,
+    at_ms: i64,
+) -> Result<Value, ApiError> {
+    // The last entry of the client by then; an account's balance then is its last entry up to it.
+    let upto: Option<i64> =
+        sqlx::query("SELECT MAX(seq) AS s FROM journal WHERE client_id = $1 AND created_at <= $2")
+            .bind(client)
+            .bind(at_ms)
+            .fetch_one(s.store.reader())
+            .await?
+            .try_get("s")?;
+    let mut balances: BTreeMap<String, Balance> = BTreeMap::new();
+    if let Some(upto) = upto {
+        let tokens = sqlx::query(
+            "SELECT DISTINCT token FROM journal WHERE client_id = $1 AND account = $2 AND seq <= $3",
+        )
+        .bind(client)
+        .bind(account)
+        .bind(upto)
+        .fetch_all(s.store.reader())
+        .await?;
+        for t in tokens {
+            let token: String = t.try_get("token")?;
+            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM journal WHERE client_id = $1 AND account = $2 AND token = $3 AND seq <= $4 ORDER BY seq DESC LIMIT 1"))
+                .bind(client)
+                .bind(account)
+                .bind(&token)
+                .bind(upto)
+                .fetch_one(s.store.reader())
+                .await?;
+            let e = entry_of(&row)?;
+            balances.insert(
+                token,
+                Balance {
+                    posted: e.posted_after,
+                    pending: e.pending_after,
+                },
+            );
+        }
+    }
+    Ok(balances_json(&balances))
+}
+
+/// `?at=RFC3339` of a balance.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtQuery {
+    /// The time the balances are asked for (absent: now).
+    pub at: Option<String>,
+}
+
+/// Reads an `at` query.
+pub fn at_query(q: QueryResult<AtQuery>) -> Result<Option<i64>, ApiError> {
+    query(q)?.at.map(|t| parse_time("at", &t)).transpose()
+}

@@ -351,6 +351,7 @@ macro_rules! ops {
 pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_wallets.list" "GET" "/v1/wallets/virtual" WalletsRead false "List virtual wallets";
     "virtual_wallets.create" "POST" "/v1/wallets/virtual" WalletsWrite false "Create a virtual wallet (and the chain's holding wallet if first)";
+    "virtual_wallets.batch_create" "POST" "/v1/wallets/virtual/batch" WalletsWrite false "Create up to 10,000 virtual wallets of one account and chain (all or none)";
     "virtual_wallets.get" "GET" "/v1/wallets/virtual/{id}" WalletsRead false "Get a virtual wallet";
     "virtual_wallets.balance" "GET" "/v1/wallets/virtual/{id}/balance" WalletsRead false "Virtual balances of a wallet";
     "virtual_wallets.transactions" "GET" "/v1/wallets/virtual/{id}/transactions" WalletsRead false "Movements of a virtual wallet";

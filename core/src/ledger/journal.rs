@@ -337,6 +337,22 @@ impl super::Ledger {
     /// as one change from zero, under the movement id [`OPENING`]), in a stable order; they sum
     /// to zero per unit like the books do.
     pub fn opening_journal(&self) -> Vec<Posting> {
+        self.account_balances()
+            .into_iter()
+            .filter(|(_, _, b)| !b.posted.is_zero() || !b.pending.is_zero())
+            .map(|(account, token, b)| Posting {
+                movement_id: OPENING.to_owned(),
+                account,
+                token,
+                posted: b.posted,
+                pending: b.pending,
+                after: b,
+            })
+            .collect()
+    }
+
+    /// Every balance of the books by journal account and unit (zero ones included), sorted.
+    pub fn account_balances(&self) -> Vec<(String, String, Balance)> {
         let mut books: Vec<(Book, Balance)> = Vec::new();
         for (id, w) in &self.wallets {
             for (token, b) in &w.balances {
@@ -354,20 +370,12 @@ impl super::Ledger {
         for (key, b) in &self.system {
             books.push((Book::System(key.clone()), *b));
         }
-        let mut postings: Vec<Posting> = books
+        let mut out: Vec<(String, String, Balance)> = books
             .into_iter()
-            .filter(|(_, b)| !b.posted.is_zero() || !b.pending.is_zero())
-            .map(|(book, b)| Posting {
-                movement_id: OPENING.to_owned(),
-                account: account_of(&book),
-                token: unit_of(&book).to_owned(),
-                posted: b.posted,
-                pending: b.pending,
-                after: b,
-            })
+            .map(|(book, b)| (account_of(&book), unit_of(&book).to_owned(), b))
             .collect();
-        postings.sort_by(|a, b| (&a.account, &a.token).cmp(&(&b.account, &b.token)));
-        postings
+        out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        out
     }
 }
 

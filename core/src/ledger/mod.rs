@@ -403,6 +403,10 @@ pub struct Ledger {
     /// The postings applied since the host last took them, when the journal is recorded.
     #[serde(skip)]
     journal: Option<Vec<journal::Posting>>,
+    /// Wallets whose status or flags changed (or that were created) since the host last took
+    /// them, when the journal is recorded.
+    #[serde(skip)]
+    touched: Option<Vec<String>>,
 }
 
 impl Default for Ledger {
@@ -474,12 +478,33 @@ impl Ledger {
             sweeps: HashMap::new(),
             rules: Vec::new(),
             journal: None,
+            touched: None,
         }
     }
 
     /// Starts (or stops) recording a [`journal::Posting`] for every balance a movement changes.
     pub fn record_journal(&mut self, on: bool) {
         self.journal = if on { Some(Vec::new()) } else { None };
+        self.touched = if on { Some(Vec::new()) } else { None };
+    }
+
+    /// The wallets created, or whose status or flags changed, since the last call (each once).
+    pub fn take_touched_wallets(&mut self) -> Vec<String> {
+        let mut ids = self
+            .touched
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Notes a wallet whose row outside the ledger (status, flags) must follow.
+    fn touch(&mut self, wallet: &str) {
+        if let Some(t) = self.touched.as_mut() {
+            t.push(wallet.to_owned());
+        }
     }
 
     /// The postings recorded since the last call, in the order they were applied.
@@ -574,6 +599,7 @@ impl Ledger {
             )));
         }
         self.wallets.insert(wallet.to_owned(), w);
+        self.touch(wallet);
         Ok(())
     }
 
@@ -712,6 +738,7 @@ impl Ledger {
                 w.status = WalletStatus::Inactive;
             }
         }
+        self.touch(wallet);
         if let Some(c) = self.clients.get_mut(&client) {
             c.active_virtual_wallets = c.active_virtual_wallets.saturating_sub(1);
         }
@@ -740,6 +767,7 @@ impl Ledger {
                 w.status = WalletStatus::Active;
             }
         }
+        self.touch(wallet);
         self.clients
             .entry(client)
             .or_default()
@@ -806,6 +834,7 @@ impl Ledger {
                 };
             }
         }
+        self.touch(card);
         Ok(())
     }
 
@@ -853,6 +882,7 @@ impl Ledger {
                 WalletStatus::Active
             };
         }
+        self.touch(wallet);
         Ok(())
     }
 
@@ -1040,6 +1070,7 @@ impl Ledger {
             if let Some(wallet) = self.wallets.get_mut(&req.to) {
                 wallet.flags.push(format!("{flag}: deposit {}", req.tx));
             }
+            self.touch(&req.to);
         }
         if below_minimum {
             self.below_minimum.push(req.tx.clone());
@@ -1198,6 +1229,10 @@ impl Ledger {
                 ));
                 frozen = Some(wallet);
             }
+        }
+        if let Some(w) = &frozen {
+            let w = w.clone();
+            self.touch(&w);
         }
         Ok(SettleResult {
             tx: tx.to_owned(),

@@ -8,6 +8,10 @@
 //!
 //! `--clients K` spreads the connections over K clients (each with its own ledger row); the
 //! default, one client, is the worst case: every transfer serializes on that client's books.
+//! `--wallets N` gives each client N virtual wallets (made through the batch endpoint, 10,000 a
+//! request) and sends each transfer from one of the first min(N, 200) wallets (funded) to a
+//! random wallet of the N, so the books touched spread over the whole client; at the end the
+//! wallets of each client still add up to what they were funded with.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -21,6 +25,7 @@ struct Args {
     secs: u64,
     conns: usize,
     clients: usize,
+    wallets: usize,
     backends: Vec<Backend>,
 }
 
@@ -29,6 +34,7 @@ fn args() -> Args {
         secs: 10,
         conns: 50,
         clients: 1,
+        wallets: 2,
         backends: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -37,6 +43,7 @@ fn args() -> Args {
             "--secs" => a.secs = it.next().unwrap().parse().unwrap(),
             "--conns" => a.conns = it.next().unwrap().parse().unwrap(),
             "--clients" => a.clients = it.next().unwrap().parse().unwrap(),
+            "--wallets" => a.wallets = it.next().unwrap().parse::<usize>().unwrap().max(2),
             "sqlite" => a.backends.push(Backend::Sqlite),
             "postgres" => a.backends.push(Backend::Postgres),
             _ => {} // cargo bench passes --bench
@@ -54,8 +61,18 @@ fn post(s: &Server, key: &str, path: &str, body: Value) -> Value {
     r.json
 }
 
-/// One client's two funded wallets: (key, wallet a, wallet b).
-fn prepare(s: &Server, admin: &str, n: usize) -> (String, String, String) {
+/// Funding of each funded wallet.
+const FUNDING: u64 = 1_000_000_000;
+
+/// One client's wallets: its key, the funded wallets (the senders) and all its wallets.
+struct Books {
+    key: String,
+    funded: Vec<String>,
+    all: Vec<String>,
+}
+
+/// One client with `wallets` virtual wallets, the first min(wallets, 200) funded.
+fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
     let key = if n == 0 {
         admin.to_owned()
     } else {
@@ -69,29 +86,64 @@ fn prepare(s: &Server, admin: &str, n: usize) -> (String, String, String) {
             .unwrap()
             .to_owned()
     };
+    post(
+        s,
+        &key,
+        "/v1/management/contracted-products",
+        json!({"max_virtual_wallets": wallets + 10}),
+    );
     let acc = post(s, &key, "/v1/accounts", json!({"name": "bench"}))["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let mut ids = Vec::new();
-    for i in 0..2 {
-        let w = post(
+    let mut all: Vec<(String, String)> = Vec::new();
+    let started = Instant::now();
+    while all.len() < wallets {
+        let count = (wallets - all.len()).min(10_000);
+        let made = post(
             s,
             &key,
-            "/v1/wallets/virtual",
-            json!({"account_id": acc, "blockchain": "ethereum"}),
+            "/v1/wallets/virtual/batch",
+            json!({"account_id": acc, "blockchain": "ethereum", "count": count}),
         );
+        for w in made["data"].as_array().unwrap() {
+            all.push((
+                w["id"].as_str().unwrap().to_owned(),
+                w["address"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    if wallets > 2 {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "client {n}: {wallets} wallets made in {secs:.1} s ({:.0} wallets/s)",
+            wallets as f64 / secs
+        );
+    }
+    let funded = all.len().min(200);
+    for (i, (_, address)) in all.iter().take(funded).enumerate() {
         let tx = format!("bench-fund-{n}-{i}");
         post(
             s,
             &key,
             "/v1/simulate/deposit",
-            json!({"address": w["address"], "token": "USDT", "amount": "1000000000", "tx": tx}),
+            json!({"address": address, "token": "USDT", "amount": FUNDING.to_string(), "tx": tx}),
         );
         post(s, &key, "/v1/simulate/confirm", json!({"tx": tx}));
-        ids.push(w["id"].as_str().unwrap().to_owned());
     }
-    (key, ids[0].clone(), ids[1].clone())
+    Books {
+        key,
+        funded: all.iter().take(funded).map(|(id, _)| id.clone()).collect(),
+        all: all.into_iter().map(|(id, _)| id).collect(),
+    }
+}
+
+/// A small deterministic generator (xorshift64*), so each run draws the same pairs.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
 }
 
 fn run(backend: Backend, a: &Args) {
@@ -104,7 +156,9 @@ fn run(backend: Backend, a: &Args) {
     };
     let s = Server::start(&db, &opts);
     let admin = s.key().to_owned();
-    let clients: Vec<_> = (0..a.clients).map(|n| prepare(&s, &admin, n)).collect();
+    let clients: Vec<_> = (0..a.clients)
+        .map(|n| prepare(&s, &admin, n, a.wallets))
+        .collect();
     let base = s.base.clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.conns * 2)
@@ -120,17 +174,21 @@ fn run(backend: Backend, a: &Args) {
             .map(|c| {
                 let (http, base, clients) = (http.clone(), base.clone(), clients.clone());
                 rt().spawn(async move {
-                    let (key, wa, wb) = &clients[c % clients.len()];
+                    let books = &clients[c % clients.len()];
+                    let key = &books.key;
                     let mut lat = Vec::new();
                     let mut errors = 0u64;
-                    let mut i = 0u64;
+                    let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (c as u64 + 1);
                     while Instant::now() < deadline {
-                        let (from, to) = if (i + c as u64) % 2 == 0 {
-                            (wa, wb)
-                        } else {
-                            (wb, wa)
-                        };
-                        i += 1;
+                        let pick = |r: u64, n: usize| (r % n as u64) as usize;
+                        // Funded wallets are the first of `all`: a receiver equal to its sender
+                        // becomes the next wallet.
+                        let f = pick(next(&mut seed), books.funded.len());
+                        let mut t = pick(next(&mut seed), books.all.len());
+                        if t == f {
+                            t = (t + 1) % books.all.len();
+                        }
+                        let (from, to) = (&books.funded[f], &books.all[t]);
                         let t0 = Instant::now();
                         let r = http
                             .post(format!("{base}/v1/wallets/virtual/{from}/transfer"))
@@ -177,7 +235,7 @@ fn run(backend: Backend, a: &Args) {
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
         };
         println!(
-            "{backend:?}: {} transfers in {elapsed:.1} s = {:.0} transfers/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {errors} errors; {} connections, {} client(s)",
+            "{backend:?}: {} transfers in {elapsed:.1} s = {:.0} transfers/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {errors} errors; {} connections, {} client(s), {} wallets each",
             lat.len(),
             lat.len() as f64 / elapsed,
             pct(0.50),
@@ -185,20 +243,32 @@ fn run(backend: Backend, a: &Args) {
             pct(1.0),
             a.conns,
             a.clients,
+            a.wallets,
         );
     }
-    // The books still balance: the two wallets of each client hold what they were funded with.
-    for (key, wa, wb) in clients.iter() {
-        let total = |w: &str| {
-            let v = s.call("GET", &format!("/v1/wallets/virtual/{w}"), Some(key), None);
-            rust_decimal::Decimal::from_str_exact(
-                v.json["balances"]["USDT"]["total"].as_str().unwrap(),
-            )
-            .unwrap()
-        };
+    // The books still balance: the wallets of each client hold what they were funded with.
+    for books in clients.iter() {
+        let mut sum = rust_decimal::Decimal::ZERO;
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/wallets/virtual?limit=500&cursor={c}"),
+                None => "/v1/wallets/virtual?limit=500".to_owned(),
+            };
+            let v = s.call("GET", &path, Some(&books.key), None).json;
+            for w in v["data"].as_array().unwrap() {
+                if let Some(t) = w["balances"]["USDT"]["total"].as_str() {
+                    sum += rust_decimal::Decimal::from_str_exact(t).unwrap();
+                }
+            }
+            match v["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
         assert_eq!(
-            total(wa) + total(wb),
-            rust_decimal::Decimal::from(2_000_000_000u64)
+            sum,
+            rust_decimal::Decimal::from(FUNDING) * rust_decimal::Decimal::from(books.funded.len())
         );
     }
 }

@@ -434,7 +434,7 @@ impl Api<'_> {
         let v = self.get(&format!(
             "/v1/transactions?wallet_id={wallet}&type=deposit&limit=500"
         ));
-        v["transactions"].as_array().cloned().unwrap_or_default()
+        v["data"].as_array().cloned().unwrap_or_default()
     }
 }
 

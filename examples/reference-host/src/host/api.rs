@@ -2,6 +2,7 @@
 //! around the core's ledger, answer JSON. No business rule lives here.
 
 use super::error::ApiError;
+use super::page::{self, Page, PageQuery};
 use super::store::{col, new_id, now_ms, opt_col, Work};
 use super::{AppState, Settings};
 use axum::body::Bytes;
@@ -19,12 +20,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use waas_core::access::{self, Environment, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
-use waas_core::ledger::{Balance, Contract, Ledger, Wallet, WalletKind};
+use waas_core::ledger::{Balance, Contract, Ledger, WalletKind};
 use waas_core::webhook::Status;
 use waas_core::{Address, Amount, ErrorCode};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
+/// The query of a list without filters.
+type PageQ = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
 
 /// Who is calling: the client the key belongs to.
 pub struct Caller {
@@ -102,6 +105,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .merge(super::api_more::routes())
         .merge(super::journal::routes())
+        .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
         .fallback(not_found_route)
         // A path served for other methods: the same JSON error as an unknown route (axum's
@@ -200,6 +204,18 @@ pub(super) struct Idem {
     hash: String,
 }
 
+impl Idem {
+    /// The Idempotency-Key.
+    pub(super) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The hash of the request it came with.
+    pub(super) fn hash(&self) -> &str {
+        &self.hash
+    }
+}
+
 pub(super) fn idem(
     headers: &HeaderMap,
     route: &str,
@@ -225,11 +241,12 @@ pub(super) fn idem(
     }))
 }
 
-/// A stored answer for this Idempotency-Key, or DUPLICATE_OPERATION when it came with other contents.
-pub(super) async fn replay(
+/// The stored status and body for this Idempotency-Key, or DUPLICATE_OPERATION when it came with
+/// other contents.
+pub(super) async fn stored(
     w: &mut Work,
     idem: &Option<Idem>,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<Option<(StatusCode, Value)>, ApiError> {
     let Some(i) = idem else { return Ok(None) };
     let row = sqlx::query(
         "SELECT request_hash, status, response FROM idempotency WHERE client_id = $1 AND key = $2",
@@ -249,7 +266,17 @@ pub(super) async fn replay(
     let body: Value = serde_json::from_str(&col(&row, "response")?).unwrap_or(Value::Null);
     let status =
         StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
-    Ok(Some((status, Json(body)).into_response()))
+    Ok(Some((status, body)))
+}
+
+/// A stored answer for this Idempotency-Key, or DUPLICATE_OPERATION when it came with other contents.
+pub(super) async fn replay(
+    w: &mut Work,
+    idem: &Option<Idem>,
+) -> Result<Option<Response>, ApiError> {
+    Ok(stored(w, idem)
+        .await?
+        .map(|(status, body)| (status, Json(body)).into_response()))
 }
 
 /// Commits the operation, storing its answer under the Idempotency-Key.
@@ -535,20 +562,23 @@ async fn create_key(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
         .into_response())
 }
 
-async fn list_keys(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_keys(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "management.api_keys.list").await?;
-    let rows =
-        sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1 ORDER BY created_at")
-            .bind(&caller.client_id)
-            .fetch_all(s.store.reader())
-            .await?;
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, record, created_at FROM api_keys WHERE client_id = $1",
+            &[&caller.client_id],
+        )
+        .await?;
     let mut keys = Vec::new();
     for r in rows {
         let rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
             .map_err(|e| ApiError::internal(e.to_string()))?;
         keys.push(json!({"id": col(&r, "id")?, "hint": rec.hint, "permissions": rec.permissions, "environment": rec.environment, "revoked": rec.revoked}));
     }
-    Ok(Json(json!({"api_keys": keys})).into_response())
+    Ok(Json(page::answer(keys, next)).into_response())
 }
 
 async fn revoke_key(
@@ -610,16 +640,21 @@ async fn create_client(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes
         .into_response())
 }
 
-async fn list_clients(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_clients(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     auth(&s, &headers, "management.clients.list").await?;
-    let rows = sqlx::query("SELECT id, name, created_at FROM clients ORDER BY created_at")
-        .fetch_all(s.store.reader())
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, name, created_at FROM clients WHERE 1 = 1",
+            &[],
+        )
         .await?;
     let mut out = Vec::new();
     for r in rows {
         out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?, "created_at": r.try_get::<i64, _>("created_at")?}));
     }
-    Ok(Json(json!({"clients": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 // ---------- tokens and accounts ----------
@@ -684,19 +719,21 @@ async fn create_account(State(s): State<Shared>, headers: HeaderMap, bytes: Byte
     .await
 }
 
-async fn list_accounts(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_accounts(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "accounts.list").await?;
-    let rows = sqlx::query(
-        "SELECT id, name, created_at FROM accounts WHERE client_id = $1 ORDER BY created_at",
-    )
-    .bind(&caller.client_id)
-    .fetch_all(s.store.reader())
-    .await?;
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, name, created_at FROM accounts WHERE client_id = $1",
+            &[&caller.client_id],
+        )
+        .await?;
     let mut out = Vec::new();
     for r in rows {
         out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?}));
     }
-    Ok(Json(json!({"accounts": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 async fn get_account(
@@ -848,7 +885,7 @@ pub(super) async fn wallet_row(
     id: &str,
     kind: &str,
 ) -> Result<sqlx::any::AnyRow, ApiError> {
-    sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias FROM wallets WHERE id = $1 AND client_id = $2 AND kind = $3")
+    sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags FROM wallets WHERE id = $1 AND client_id = $2 AND kind = $3")
         .bind(id)
         .bind(client_id)
         .bind(kind)
@@ -857,8 +894,13 @@ pub(super) async fn wallet_row(
         .ok_or_else(|| ApiError::not_found(format!("no {kind} wallet {id}")))
 }
 
-fn wallet_json(row: &sqlx::any::AnyRow, w: Option<&Wallet>) -> Result<Value, ApiError> {
+/// A wallet as its row and balance rows hold it.
+fn wallet_json(
+    row: &sqlx::any::AnyRow,
+    balances: Option<&BTreeMap<String, Balance>>,
+) -> Result<Value, ApiError> {
     let empty = BTreeMap::new();
+    let flags: Value = serde_json::from_str(&col(row, "flags")?).unwrap_or(Value::Null);
     Ok(json!({
         "id": col(row, "id")?,
         "account_id": opt_col(row, "account_id")?,
@@ -866,10 +908,27 @@ fn wallet_json(row: &sqlx::any::AnyRow, w: Option<&Wallet>) -> Result<Value, Api
         "address": opt_col(row, "address")?,
         "index": row.try_get::<Option<i64>, _>("derivation_index")?,
         "alias": opt_col(row, "alias")?,
-        "status": w.map_or("active", |w| w.status.as_str()),
-        "flags": w.map(|w| w.flags.clone()).unwrap_or_default(),
-        "balances": balances_json(w.map_or(&empty, |w| &w.balances)),
+        "status": col(row, "status")?,
+        "flags": flags,
+        "balances": balances_json(balances.unwrap_or(&empty)),
     }))
+}
+
+/// The balances (token -> balance) of wallets, from their balance rows.
+pub(super) async fn wallet_balances(
+    s: &AppState,
+    client: &str,
+    ids: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, Balance>>, ApiError> {
+    let accounts: Vec<String> = ids.iter().map(|id| format!("wallet:{id}")).collect();
+    let mut rows = super::journal::balances_of(s.store.reader(), client, &accounts).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            rows.remove(&format!("wallet:{id}"))
+                .map(|b| (id.clone(), b))
+        })
+        .collect())
 }
 
 async fn get_virtual(
@@ -879,8 +938,8 @@ async fn get_virtual(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.get").await?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    let ledger = s.store.read_ledger(&caller.client_id).await?;
-    Ok(Json(wallet_json(&row, ledger.wallet(&id).ok())?).into_response())
+    let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
+    Ok(Json(wallet_json(&row, balances.get(&id))?).into_response())
 }
 
 async fn get_virtual_balance(
@@ -891,36 +950,70 @@ async fn get_virtual_balance(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.balance").await?;
     let at = super::journal::at_query(q)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     if let Some(at) = at {
         let account = format!("wallet:{id}");
         let balances = super::journal::balances_at(&s, &caller.client_id, &account, at).await?;
         let at = super::journal::rfc3339(at);
         return Ok(Json(json!({"id": id, "at": at, "balances": balances})).into_response());
     }
-    let ledger = s.store.read_ledger(&caller.client_id).await?;
-    let w = ledger.wallet(&id)?;
-    Ok(
-        Json(
-            json!({"id": id, "status": w.status.as_str(), "balances": balances_json(&w.balances)}),
-        )
-        .into_response(),
-    )
+    let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
+    let empty = BTreeMap::new();
+    Ok(Json(json!({
+        "id": id, "status": col(&row, "status")?,
+        "balances": balances_json(balances.get(&id).unwrap_or(&empty)),
+    }))
+    .into_response())
 }
 
-async fn list_virtual(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+/// `GET /v1/wallets/virtual` query: a page, and the filters of virtual wallets.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VirtualListQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    blockchain: Option<String>,
+    status: Option<String>,
+    account_id: Option<String>,
+}
+
+async fn list_virtual(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<VirtualListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.list").await?;
-    let rows = sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias FROM wallets WHERE client_id = $1 AND kind = 'virtual' ORDER BY created_at")
-        .bind(&caller.client_id)
-        .fetch_all(s.store.reader())
-        .await?;
-    let ledger = s.store.read_ledger(&caller.client_id).await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id = col(&r, "id")?;
-        out.push(wallet_json(&r, ledger.wallet(&id).ok())?);
+    let q = page::query(q)?;
+    let page = Page::new(q.limit, q.cursor.as_deref())?;
+    let chain = match &q.blockchain {
+        Some(c) => s.store.registry().chain(c)?.id.to_string(),
+        None => String::new(),
+    };
+    let status = q.status.clone().unwrap_or_default();
+    if !matches!(status.as_str(), "" | "active" | "inactive" | "frozen") {
+        return Err(ApiError::bad_request(
+            "status must be active, inactive or frozen",
+        ));
     }
-    Ok(Json(json!({"wallets": out})).into_response())
+    let account = q.account_id.clone().unwrap_or_default();
+    let (rows, next) = page
+        .fetch(
+            s.store.reader(),
+            "SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags, created_at FROM wallets \
+             WHERE client_id = $1 AND kind = 'virtual' AND ($2 = '' OR blockchain = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR account_id = $4)",
+            &[&caller.client_id, &chain, &status, &account],
+        )
+        .await?;
+    let ids = rows
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let balances = wallet_balances(&s, &caller.client_id, &ids).await?;
+    let mut out = Vec::new();
+    for (r, id) in rows.iter().zip(&ids) {
+        out.push(wallet_json(r, balances.get(id))?);
+    }
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 async fn lifecycle(
@@ -1288,17 +1381,21 @@ async fn get_reserve(
     Ok(Json(json!({"blockchain": chain, "reserve": reserve})).into_response())
 }
 
-async fn list_holdings(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_holdings(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "holding_wallets.list").await?;
-    let rows = sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 ORDER BY created_at")
-        .bind(&caller.client_id)
-        .fetch_all(s.store.reader())
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, blockchain, address, alias, created_at FROM holdings WHERE client_id = $1",
+            &[&caller.client_id],
+        )
         .await?;
     let mut out = Vec::new();
     for r in rows {
         out.push(json!({"id": col(&r, "id")?, "blockchain": col(&r, "blockchain")?, "address": col(&r, "address")?, "alias": col(&r, "alias")?}));
     }
-    Ok(Json(json!({"holdings": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1401,6 +1498,9 @@ struct TxQuery {
     to: Option<i64>,
     limit: Option<i64>,
     cursor: Option<String>,
+    blockchain: Option<String>,
+    account_id: Option<String>,
+    token: Option<String>,
 }
 
 async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Value, ApiError> {
@@ -1414,10 +1514,17 @@ async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Va
             .map_err(|_| ApiError::bad_request("cursor is not valid"))?,
         None => i64::MAX,
     };
+    let chain = match &q.blockchain {
+        Some(c) => s.store.registry().chain(c)?.id.to_string(),
+        None => String::new(),
+    };
     let rows = sqlx::query(
         "SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions \
          WHERE client_id = $1 AND seq < $2 AND ($3 = '' OR wallet_id = $4 OR counterparty_id = $5) \
          AND ($6 = '' OR type = $7) AND ($8 = '' OR status = $9) AND created_at >= $10 AND created_at <= $11 \
+         AND ($13 = '' OR token = $13) \
+         AND ($14 = '' OR wallet_id IN (SELECT id FROM wallets WHERE client_id = $1 AND blockchain = $14)) \
+         AND ($15 = '' OR wallet_id IN (SELECT id FROM wallets WHERE client_id = $1 AND account_id = $15)) \
          ORDER BY seq DESC LIMIT $12",
     )
     .bind(client)
@@ -1432,6 +1539,9 @@ async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Va
     .bind(q.from.unwrap_or(0))
     .bind(q.to.unwrap_or(i64::MAX))
     .bind(limit)
+    .bind(q.token.as_deref().map(str::to_ascii_uppercase).unwrap_or_default())
+    .bind(chain)
+    .bind(q.account_id.clone().unwrap_or_default())
     .fetch_all(s.store.reader())
     .await?;
     let mut out = Vec::new();
@@ -1445,7 +1555,7 @@ async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Va
     } else {
         None
     };
-    Ok(json!({"transactions": out, "next_cursor": next}))
+    Ok(page::answer(out, next))
 }
 
 fn tx_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
@@ -1497,11 +1607,34 @@ async fn get_transaction(
 
 // ---------- webhooks ----------
 
-async fn list_deliveries(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+/// `GET /v1/webhooks/deliveries` query: a page, and `status` (`delivered` or `pending`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    status: Option<String>,
+}
+
+async fn list_deliveries(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<DeliveryQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.deliveries.list").await?;
-    let rows = sqlx::query("SELECT id, event, created_at, attempts, delivered_at, last_error FROM outbox WHERE client_id = $1 ORDER BY seq DESC LIMIT 200")
-        .bind(&caller.client_id)
-        .fetch_all(s.store.reader())
+    let q = page::query(q)?;
+    let filter = match q.status.as_deref() {
+        None => "",
+        Some("delivered") => " AND delivered_at IS NOT NULL",
+        Some("pending") => " AND delivered_at IS NULL",
+        Some(_) => return Err(ApiError::bad_request("status must be delivered or pending")),
+    };
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            &format!("SELECT id, event, created_at, attempts, delivered_at, last_error FROM outbox WHERE client_id = $1{filter}"),
+            &[&caller.client_id],
+        )
         .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -1525,7 +1658,7 @@ async fn list_deliveries(State(s): State<Shared>, headers: HeaderMap) -> ApiResu
             "log": log,
         }));
     }
-    Ok(Json(json!({"deliveries": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 async fn redeliver(

@@ -3,10 +3,11 @@
 
 use super::api::{auth, body, load_settings, settings_json};
 use super::error::ApiError;
+use super::page::{self, Page, PageQuery};
 use super::store::{col, new_id, now_ms, opt_col};
 use super::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -19,6 +20,8 @@ use waas_core::access::Permission;
 use waas_core::ErrorCode;
 
 type Shared = Arc<AppState>;
+/// The query of a list without filters.
+type PageQ = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
 type ApiResult = Result<Response, ApiError>;
 
 /// How long the previous webhook secret keeps signing after a rotation.
@@ -199,17 +202,21 @@ async fn create_level(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes)
         .into_response())
 }
 
-async fn list_levels(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_levels(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "management.access_levels.list").await?;
-    let rows = sqlx::query("SELECT id FROM access_levels WHERE client_id = $1 ORDER BY created_at")
-        .bind(&caller.client_id)
-        .fetch_all(s.store.reader())
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, created_at FROM access_levels WHERE client_id = $1",
+            &[&caller.client_id],
+        )
         .await?;
     let mut out = Vec::new();
     for r in rows {
         out.push(level_json(&s, &caller.client_id, &col(&r, "id")?).await?);
     }
-    Ok(Json(json!({"access_levels": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 async fn update_level(
@@ -345,17 +352,21 @@ async fn create_user(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) 
         .into_response())
 }
 
-async fn list_users(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_users(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.list").await?;
-    let rows = sqlx::query("SELECT id FROM users WHERE client_id = $1 ORDER BY created_at")
-        .bind(&caller.client_id)
-        .fetch_all(s.store.reader())
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, created_at FROM users WHERE client_id = $1",
+            &[&caller.client_id],
+        )
         .await?;
     let mut out = Vec::new();
     for r in rows {
         out.push(user_json(&s, &caller.client_id, &col(&r, "id")?).await?);
     }
-    Ok(Json(json!({"users": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 async fn update_user(

@@ -2,13 +2,14 @@
 
 use super::api::{
     amount, auth, balances_json, body, finish, idem, load_settings, movement_id, num, replay,
-    settle_movement, token_of, MovementRow, NoBody,
+    settle_movement, token_of, wallet_balances, MovementRow, NoBody,
 };
 use super::error::ApiError;
+use super::page::{self, Page, PageQuery};
 use super::store::{col, new_id, now_ms, opt_col};
 use super::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +23,8 @@ use waas_core::webhook::Status;
 use waas_core::{card, Amount, ErrorCode};
 
 type Shared = Arc<AppState>;
+/// The query of a list without filters.
+type PageQ = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
 type ApiResult = Result<Response, ApiError>;
 
 /// The sandbox BIN of issued virtual cards (a test range: such numbers never reach a real network).
@@ -113,18 +116,26 @@ async fn create_treasury(State(s): State<Shared>, headers: HeaderMap, bytes: Byt
 }
 
 async fn treasury_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
-    let row = sqlx::query("SELECT id, account_id, blockchain, address, alias FROM wallets WHERE id = $1 AND client_id = $2 AND kind = 'treasury'")
+    let row = sqlx::query("SELECT id, account_id, blockchain, address, alias, status FROM wallets WHERE id = $1 AND client_id = $2 AND kind = 'treasury'")
         .bind(id)
         .bind(client)
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no treasury wallet {id}")))?;
-    let ledger = s.store.read_ledger(client).await?;
-    let w = ledger.wallet(id)?;
+    let balances = wallet_balances(s, client, &[id.to_owned()]).await?;
+    treasury_view(&row, balances.get(id))
+}
+
+/// A treasury wallet as its row and balance rows hold it.
+fn treasury_view(
+    row: &sqlx::any::AnyRow,
+    balances: Option<&std::collections::BTreeMap<String, waas_core::ledger::Balance>>,
+) -> Result<Value, ApiError> {
+    let empty = std::collections::BTreeMap::new();
     Ok(json!({
-        "id": col(&row, "id")?, "account_id": opt_col(&row, "account_id")?, "blockchain": opt_col(&row, "blockchain")?,
-        "address": opt_col(&row, "address")?, "alias": opt_col(&row, "alias")?, "status": w.status.as_str(),
-        "balances": balances_json(&w.balances),
+        "id": col(row, "id")?, "account_id": opt_col(row, "account_id")?, "blockchain": opt_col(row, "blockchain")?,
+        "address": opt_col(row, "address")?, "alias": opt_col(row, "alias")?, "status": col(row, "status")?,
+        "balances": balances_json(balances.unwrap_or(&empty)),
     }))
 }
 
@@ -137,19 +148,26 @@ async fn get_treasury(
     Ok(Json(treasury_json(&s, &caller.client_id, &id).await?).into_response())
 }
 
-async fn list_treasury(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_treasury(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "treasury.list").await?;
-    let rows = sqlx::query(
-        "SELECT id FROM wallets WHERE client_id = $1 AND kind = 'treasury' ORDER BY created_at",
-    )
-    .bind(&caller.client_id)
-    .fetch_all(s.store.reader())
-    .await?;
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, account_id, blockchain, address, alias, status, created_at FROM wallets WHERE client_id = $1 AND kind = 'treasury'",
+            &[&caller.client_id],
+        )
+        .await?;
+    let ids = rows
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let balances = wallet_balances(&s, &caller.client_id, &ids).await?;
     let mut out = Vec::new();
-    for r in rows {
-        out.push(treasury_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+    for (r, id) in rows.iter().zip(&ids) {
+        out.push(treasury_view(r, balances.get(id))?);
     }
-    Ok(Json(json!({"treasury": out})).into_response())
+    Ok(Json(page::answer(out, next)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -212,36 +230,53 @@ fn kind_label(kind: &str) -> (&'static str, &'static str) {
 }
 
 async fn card_json(s: &AppState, client: &str, id: &str, kind: &str) -> Result<Value, ApiError> {
-    let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
+    let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label, status, created_at FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
         .bind(id)
         .bind(client)
         .bind(kind)
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no {} {id}", kind_label(kind).1)))?;
-    let ledger = s.store.read_ledger(client).await?;
-    let w = ledger.wallet(id)?;
-    let usd = w.balances.get(USD).copied().unwrap_or_default();
+    let balances = wallet_balances(s, client, &[id.to_owned()]).await?;
+    card_view(&row, balances.get(id))
+}
+
+/// A card as its row and balance row hold it.
+fn card_view(
+    row: &sqlx::any::AnyRow,
+    balances: Option<&std::collections::BTreeMap<String, waas_core::ledger::Balance>>,
+) -> Result<Value, ApiError> {
+    let usd = balances
+        .and_then(|b| b.get(USD))
+        .copied()
+        .unwrap_or_default();
     Ok(json!({
-        "id": col(&row, "id")?, "account_id": col(&row, "account_id")?, "brand": col(&row, "brand")?,
-        "number": card::mask(&col(&row, "last4")?), "last4": col(&row, "last4")?, "expiry": col(&row, "expiry")?,
-        "holder": opt_col(&row, "holder")?, "label": opt_col(&row, "label")?,
-        "status": if w.inactive { "blocked" } else { w.status.as_str() },
+        "id": col(row, "id")?, "account_id": col(row, "account_id")?, "brand": col(row, "brand")?,
+        "number": card::mask(&col(row, "last4")?), "last4": col(row, "last4")?, "expiry": col(row, "expiry")?,
+        "holder": opt_col(row, "holder")?, "label": opt_col(row, "label")?,
+        "status": col(row, "status")?,
         "balance_usd": num(usd.total()),
     }))
 }
 
-async fn list_of(s: &AppState, client: &str, kind: &str) -> Result<Vec<Value>, ApiError> {
-    let rows = sqlx::query("SELECT id FROM cards WHERE client_id = $1 AND kind = $2 AND deleted = 0 ORDER BY created_at")
-        .bind(client)
-        .bind(kind)
-        .fetch_all(s.store.reader())
+async fn list_of(s: &AppState, client: &str, kind: &str, q: PageQuery) -> Result<Value, ApiError> {
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, account_id, brand, last4, expiry, holder, label, status, created_at FROM cards WHERE client_id = $1 AND kind = $2 AND deleted = 0",
+            &[client, kind],
+        )
         .await?;
+    let ids = rows
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let balances = wallet_balances(s, client, &ids).await?;
     let mut out = Vec::new();
-    for r in rows {
-        out.push(card_json(s, client, &col(&r, "id")?, kind).await?);
+    for (r, id) in rows.iter().zip(&ids) {
+        out.push(card_view(r, balances.get(id))?);
     }
-    Ok(out)
+    Ok(page::answer(out, next))
 }
 
 #[derive(Deserialize)]
@@ -372,17 +407,16 @@ async fn get_vcard(
     Ok(Json(card_json(&s, &caller.client_id, &id, "virtual").await?).into_response())
 }
 
-async fn list_cards(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_cards(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "cards.list").await?;
-    Ok(Json(json!({"cards": list_of(&s, &caller.client_id, "physical").await?})).into_response())
+    let q = page::query(q)?;
+    Ok(Json(list_of(&s, &caller.client_id, "physical", q).await?).into_response())
 }
 
-async fn list_vcards(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+async fn list_vcards(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_cards.list").await?;
-    Ok(
-        Json(json!({"virtual_cards": list_of(&s, &caller.client_id, "virtual").await?}))
-            .into_response(),
-    )
+    let q = page::query(q)?;
+    Ok(Json(list_of(&s, &caller.client_id, "virtual", q).await?).into_response())
 }
 
 #[derive(Deserialize)]

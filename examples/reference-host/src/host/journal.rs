@@ -111,6 +111,134 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Resul
     Ok(())
 }
 
+/// Brings the balance rows up to the entries written: each (client, account, token) gets the
+/// balance after its last entry among them.
+pub async fn project_balances(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
+    let mut last: BTreeMap<(&str, &str, &str), &Entry> = BTreeMap::new();
+    for r in rows {
+        let e = &r.entry;
+        last.insert((&e.client_id, &e.account, &e.token), e);
+    }
+    let latest: Vec<BalanceRow<'_>> = last
+        .into_values()
+        .map(|e| BalanceRow {
+            client_id: &e.client_id,
+            account: &e.account,
+            token: &e.token,
+            balance: Balance {
+                posted: e.posted_after,
+                pending: e.pending_after,
+            },
+            seq: i64::try_from(e.seq).unwrap_or(i64::MAX),
+        })
+        .collect();
+    write_balances(conn, &latest).await
+}
+
+/// Writes a client's balances as the books hold them (filling the rows of books kept before).
+pub async fn upsert_balances(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+    seq: i64,
+    balances: &[(String, String, Balance)],
+) -> sqlx::Result<()> {
+    let rows: Vec<BalanceRow<'_>> = balances
+        .iter()
+        .map(|(account, token, balance)| BalanceRow {
+            client_id,
+            account,
+            token,
+            balance: *balance,
+            seq,
+        })
+        .collect();
+    write_balances(conn, &rows).await
+}
+
+/// One row of `balances`.
+struct BalanceRow<'a> {
+    client_id: &'a str,
+    account: &'a str,
+    token: &'a str,
+    balance: Balance,
+    seq: i64,
+}
+
+/// Upserts balance rows (each key at most once), several per statement.
+async fn write_balances(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[BalanceRow<'_>],
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO balances (client_id, account, token, posted, pending, seq) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = i * 6;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6
+            ));
+        }
+        sql.push_str(" ON CONFLICT (client_id, account, token) DO UPDATE SET posted = excluded.posted, pending = excluded.pending, seq = excluded.seq");
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.client_id)
+                .bind(r.account)
+                .bind(r.token)
+                .bind(r.balance.posted.normalize().to_string())
+                .bind(r.balance.pending.normalize().to_string())
+                .bind(r.seq);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The balances of accounts as their rows hold them: account -> token -> balance.
+pub async fn balances_of(
+    pool: &sqlx::AnyPool,
+    client: &str,
+    accounts: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, Balance>>, ApiError> {
+    let mut out: BTreeMap<String, BTreeMap<String, Balance>> = BTreeMap::new();
+    for chunk in accounts.chunks(ROWS_PER_INSERT * 4) {
+        let mut sql = String::from(
+            "SELECT account, token, posted, pending FROM balances WHERE client_id = $1 AND account IN (",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i + 2));
+        }
+        sql.push(')');
+        let mut q = sqlx::query(&sql).bind(client);
+        for a in chunk {
+            q = q.bind(a);
+        }
+        for row in q.fetch_all(pool).await? {
+            let account: String = row.try_get("account")?;
+            let token: String = row.try_get("token")?;
+            let b = Balance {
+                posted: decimal(&row, "posted")?,
+                pending: decimal(&row, "pending")?,
+            };
+            out.entry(account).or_default().insert(token, b);
+        }
+    }
+    Ok(out)
+}
+
 /// A time in milliseconds as the journal writes it: RFC 3339, UTC, milliseconds, `Z`.
 pub fn rfc3339(ms: i64) -> String {
     let nanos = i128::from(ms) * 1_000_000;

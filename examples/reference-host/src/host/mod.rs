@@ -14,7 +14,9 @@ pub mod journal;
 pub mod keycache;
 pub mod keys;
 pub mod openapi;
+pub mod page;
 pub mod store;
+pub mod virtual_batch;
 pub mod webhooks;
 
 use error::ApiError;
@@ -99,6 +101,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         // A custom chain and its tokens join the registry every ledger is restored over.
         store = store.with_registry(evm::registry(setup)?);
     }
+    store.fill_rows().await?;
     let keys = keys::KeyRing::load(&store).await?;
     bootstrap(&store, &config).await?;
     let evm = match &config.evm {
@@ -187,11 +190,13 @@ pub async fn create_client(
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO ledgers (client_id, state, version) VALUES ($1, $2, 0)")
-        .bind(&client_id)
-        .bind(ledger.save()?)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO ledgers (client_id, state, version, rows_ready) VALUES ($1, $2, 0, 1)",
+    )
+    .bind(&client_id)
+    .bind(ledger.save()?)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("INSERT INTO settings (client_id, body) VALUES ($1, $2)")
         .bind(&client_id)
         .bind(serde_json::to_string(&settings).map_err(|e| ApiError::internal(e.to_string()))?)

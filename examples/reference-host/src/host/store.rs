@@ -252,6 +252,50 @@ impl Store {
         Ok(work)
     }
 
+    /// Fills the balance rows and wallet states of clients whose books were written before they
+    /// existed (once per client, at start): every balance of the books, every wallet's status.
+    pub async fn fill_rows(&self) -> Result<(), ApiError> {
+        let clients = sqlx::query("SELECT client_id FROM ledgers WHERE rows_ready = 0")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in clients {
+            let client: String = row.try_get("client_id")?;
+            let mut tx = self.pool.begin().await?;
+            let lock = if self.backend == Backend::Postgres {
+                " FOR UPDATE"
+            } else {
+                ""
+            };
+            let books = sqlx::query(&format!(
+                "SELECT state, journal_seq, rows_ready FROM ledgers WHERE client_id = $1{lock}"
+            ))
+            .bind(&client)
+            .fetch_one(&mut *tx)
+            .await?;
+            if books.try_get::<i64, _>("rows_ready")? != 0 {
+                continue;
+            }
+            let ledger = Ledger::restore(
+                &books.try_get::<String, _>("state")?,
+                Arc::clone(&self.registry),
+            )?;
+            let seq: i64 = books.try_get("journal_seq")?;
+            let rows = ledger.account_balances();
+            journal::upsert_balances(&mut tx, &client, seq, &rows).await?;
+            let mut states = Vec::new();
+            for (id, w) in ledger.wallets() {
+                states.push(WalletState::of(&client, id.clone(), w)?);
+            }
+            update_wallets(&mut tx, &states).await?;
+            sqlx::query("UPDATE ledgers SET rows_ready = 1 WHERE client_id = $1")
+                .bind(&client)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
     /// Reads a client's ledger without locking (for reports).
     pub async fn read_ledger(&self, client_id: &str) -> Result<Ledger, ApiError> {
         let row = sqlx::query("SELECT state FROM ledgers WHERE client_id = $1")
@@ -284,6 +328,8 @@ struct Parked {
     outbox: Vec<OutboxRow>,
     /// The journal entries of the batch's operations, written just before it commits.
     journal: Vec<journal::Row>,
+    /// Wallet rows to bring up to the books: (client, wallet, status, flags as JSON).
+    wallets: Vec<WalletState>,
     /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
     /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
     operations: usize,
@@ -295,6 +341,33 @@ struct Books {
     ledger: Ledger,
     version: i64,
     head: Head,
+}
+
+/// A wallet's status and flags as its row keeps them.
+struct WalletState {
+    client_id: String,
+    id: String,
+    status: &'static str,
+    /// A card's status: `blocked` while blocked, else the wallet status.
+    card_status: &'static str,
+    flags: String,
+}
+
+impl WalletState {
+    fn of(client_id: &str, id: String, w: &waas_core::ledger::Wallet) -> Result<Self, ApiError> {
+        Ok(WalletState {
+            client_id: client_id.to_owned(),
+            status: w.status.as_str(),
+            card_status: if w.inactive {
+                "blocked"
+            } else {
+                w.status.as_str()
+            },
+            flags: serde_json::to_string(&w.flags)
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+            id,
+        })
+    }
 }
 
 /// One webhook event for the outbox table.
@@ -315,6 +388,7 @@ async fn flush(
     conn: &mut sqlx::AnyConnection,
     ledgers: &HashMap<String, Books>,
     entries: &[journal::Row],
+    wallets: &[WalletState],
     outbox: &[OutboxRow],
 ) -> Result<(), String> {
     for (client_id, books) in ledgers {
@@ -332,7 +406,57 @@ async fn flush(
     journal::insert(conn, entries)
         .await
         .map_err(|e| e.to_string())?;
+    journal::project_balances(conn, entries)
+        .await
+        .map_err(|e| e.to_string())?;
+    update_wallets(conn, wallets)
+        .await
+        .map_err(|e| e.to_string())?;
     insert_outbox(conn, outbox).await.map_err(|e| e.to_string())
+}
+
+/// Brings wallet rows up to the books (status, flags), several rows per statement.
+async fn update_wallets(conn: &mut sqlx::AnyConnection, rows: &[WalletState]) -> sqlx::Result<()> {
+    // The last state of each wallet in the batch.
+    let mut last: HashMap<(&str, &str), &WalletState> = HashMap::new();
+    for r in rows {
+        last.insert((&r.client_id, &r.id), r);
+    }
+    let rows: Vec<&WalletState> = last.into_values().collect();
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        // VALUES columns are named column1, column2, ... on SQLite and PostgreSQL alike.
+        let mut values = String::new();
+        for i in 0..chunk.len() {
+            let n = i * 5;
+            if i > 0 {
+                values.push_str(", ");
+            }
+            values.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+        }
+        for sql in [
+            format!("UPDATE wallets SET status = v.column3, flags = v.column5 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
+            format!("UPDATE cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
+        ] {
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(&r.client_id)
+                    .bind(&r.id)
+                    .bind(r.status)
+                    .bind(r.card_status)
+                    .bind(&r.flags);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a batch's events, several rows per statement.
@@ -401,6 +525,7 @@ impl Turn {
             self.guard.ledgers.clear();
             self.guard.outbox.clear();
             self.guard.journal.clear();
+            self.guard.wallets.clear();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
             if self.waiting.load(Ordering::SeqCst) == 0 || self.guard.operations >= MAX_BATCH {
                 self.guard.operations = 0;
@@ -419,8 +544,9 @@ impl Turn {
         let ledgers = std::mem::take(&mut self.guard.ledgers);
         let outbox = std::mem::take(&mut self.guard.outbox);
         let entries = std::mem::take(&mut self.guard.journal);
+        let wallets = std::mem::take(&mut self.guard.wallets);
         let mut tx = tx;
-        let result = match flush(&mut tx, &ledgers, &entries, &outbox).await {
+        let result = match flush(&mut tx, &ledgers, &entries, &wallets, &outbox).await {
             Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
@@ -436,6 +562,7 @@ impl Turn {
         self.guard.operations = 0;
         self.guard.outbox.clear();
         self.guard.journal.clear();
+        self.guard.wallets.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
         }
@@ -757,6 +884,12 @@ impl Work {
         postings.append(&mut self.ledger.take_journal());
         let mut head = std::mem::take(&mut self.head);
         let mut entries = journal::chain(&self.client_id, &mut head, now, &postings);
+        let mut wallets = Vec::new();
+        for id in self.ledger.take_touched_wallets() {
+            if let Ok(w) = self.ledger.wallet(&id) {
+                wallets.push(WalletState::of(&self.client_id, id, w)?);
+            }
+        }
         let ledger = std::mem::replace(&mut self.ledger, placeholder());
         turn.guard.ledgers.insert(
             self.client_id.clone(),
@@ -768,6 +901,7 @@ impl Work {
         );
         turn.guard.outbox.append(&mut outbox);
         turn.guard.journal.append(&mut entries);
+        turn.guard.wallets.append(&mut wallets);
         let (member, committed) = oneshot::channel();
         turn.guard.members.push(member);
         tokio::spawn(turn.pass(tx));

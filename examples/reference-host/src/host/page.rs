@@ -1,0 +1,133 @@
+//! Pages of lists: `limit` (default 50, at most 500) and an opaque `cursor`, answered as
+//! `{"data":[...],"next_cursor":"..."|null}`. Rows are ordered by (created_at, id), so a cursor
+//! (the last row's position) stays valid while rows are added: pages never overlap or skip.
+
+use super::error::ApiError;
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
+
+/// Rows of a page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// Most rows of a page.
+pub const MAX_LIMIT: i64 = 500;
+
+/// The query of a list without filters: `limit` and `cursor`, nothing else.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Rows wanted.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the page before.
+    pub cursor: Option<String>,
+}
+
+/// A list query, or a 400 naming what is wrong (an unknown parameter, a bad number).
+pub fn query<T>(
+    q: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    q.map(|axum::extract::Query(q)| q)
+        .map_err(|e| ApiError::bad_request(format!("query: {e}")))
+}
+
+/// `limit` and `cursor` of a list request.
+#[derive(Debug, Default, Clone)]
+pub struct Page {
+    /// Rows wanted.
+    pub limit: i64,
+    /// After this position (created_at, id); none for the first page.
+    pub after: Option<(i64, String)>,
+}
+
+impl Page {
+    /// Reads and checks `limit` and `cursor`.
+    pub fn new(limit: Option<i64>, cursor: Option<&str>) -> Result<Page, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "limit must be 1 to {MAX_LIMIT}"
+            )));
+        }
+        let after = match cursor {
+            None | Some("") => None,
+            Some(c) => Some(decode(c).ok_or_else(|| {
+                ApiError::bad_request("cursor is not one this API gave (use next_cursor)")
+            })?),
+        };
+        Ok(Page { limit, after })
+    }
+
+    /// Runs `select` (a `SELECT ... FROM ... WHERE ...` whose placeholders are `$1..$n`, bound
+    /// from `binds`, over a table with `created_at` and `id`) for this page: rows in order, and
+    /// the cursor of the next page when there is one.
+    pub async fn fetch(
+        &self,
+        pool: &sqlx::AnyPool,
+        select: &str,
+        binds: &[&str],
+    ) -> Result<(Vec<AnyRow>, Option<String>), ApiError> {
+        let n = binds.len();
+        let sql = format!(
+            "{select} AND (created_at > ${a} OR (created_at = ${a} AND id > ${b})) ORDER BY created_at, id LIMIT ${c}",
+            a = n + 1,
+            b = n + 2,
+            c = n + 3
+        );
+        let (at, id) = self.after.clone().unwrap_or((i64::MIN, String::new()));
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        let mut rows = q
+            .bind(at)
+            .bind(id)
+            .bind(self.limit + 1)
+            .fetch_all(pool)
+            .await?;
+        let want = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        let next = if rows.len() > want {
+            rows.truncate(want);
+            match rows.last() {
+                Some(r) => Some(encode(
+                    r.try_get("created_at")?,
+                    &r.try_get::<String, _>("id")?,
+                )),
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
+}
+
+/// The answer of a list.
+pub fn answer(data: Vec<Value>, next_cursor: Option<String>) -> Value {
+    json!({"data": data, "next_cursor": next_cursor})
+}
+
+/// A position as a cursor: hex of `created_at:id` (opaque to clients).
+fn encode(created_at: i64, id: &str) -> String {
+    hex::encode(format!("{created_at}:{id}"))
+}
+
+fn decode(cursor: &str) -> Option<(i64, String)> {
+    let text = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
+    let (at, id) = text.split_once(':')?;
+    Some((at.parse().ok()?, id.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_junk_is_refused() {
+        let c = encode(1_764_000_000_123, "vw_abc");
+        assert_eq!(decode(&c), Some((1_764_000_000_123, "vw_abc".to_owned())));
+        assert!(Page::new(None, Some("zz")).is_err());
+        assert!(Page::new(Some(0), None).is_err());
+        assert!(Page::new(Some(501), None).is_err());
+        assert_eq!(Page::new(None, None).map(|p| p.limit).ok(), Some(50));
+    }
+}

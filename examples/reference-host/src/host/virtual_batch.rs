@@ -1,0 +1,222 @@
+//! `POST /v1/wallets/virtual/batch`: up to [`MAX_BATCH`] virtual wallets of one account and chain
+//! in one request, all or none, within the contracted limit; their addresses derived as one batch.
+
+use super::api::{auth, body, ensure_holding, idem, stored, Idem};
+use super::error::ApiError;
+use super::store::{col, new_id, now_ms, Work};
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::Row as _;
+use std::sync::Arc;
+use waas_core::webhook::Status;
+
+type Shared = Arc<AppState>;
+
+/// Most wallets one batch creates.
+pub const MAX_BATCH: u32 = 10_000;
+
+/// Wallet rows written per statement (9 columns each).
+const ROWS_PER_INSERT: usize = 100;
+
+/// The batch route.
+pub fn routes() -> Router<Shared> {
+    Router::new().route("/v1/wallets/virtual/batch", post(create_batch))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchCreate {
+    account_id: String,
+    blockchain: String,
+    count: u32,
+}
+
+async fn create_batch(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let caller = auth(&s, &headers, "virtual_wallets.batch_create").await?;
+    let req: BatchCreate = body(&bytes)?;
+    if !(1..=MAX_BATCH).contains(&req.count) {
+        return Err(ApiError::bad_request(format!(
+            "count must be 1 to {MAX_BATCH}"
+        )));
+    }
+    let chain = s.store.registry().chain(&req.blockchain)?.clone();
+    let idem = idem(&headers, "virtual_wallets.batch_create", &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some((status, marker)) = stored(&mut w, &idem).await? {
+        // The answer of a batch is its wallets, read back by the batch's id (the stored answer
+        // would be too big for a row).
+        let batch = marker["batch_id"].as_str().unwrap_or_default().to_owned();
+        drop(w);
+        return Ok((
+            status,
+            Json(json!({"data": listed(&s, &caller.client_id, &batch).await?})),
+        )
+            .into_response());
+    }
+    let batch = new_id("batch");
+    // Ids share a random stem and end in the wallet's place in the batch, so that lists, which
+    // order by (created_at, id), show a batch in the order it was made.
+    let stem = new_id("vw");
+    let stem = &stem[..stem.len() - 5];
+    let mut ids = Vec::with_capacity(req.count as usize);
+    let mut first = None;
+    for i in 0..req.count {
+        let id = format!("{stem}{i:05x}");
+        // The core checks the account, the chain and the contracted limit for each wallet; the
+        // first refusal undoes the whole batch (the operation rolls back).
+        let created = w
+            .ledger
+            .create_virtual_wallet(&req.account_id, &id, chain.id.as_str())?;
+        first.get_or_insert(created.index);
+        ids.push((id, created.index));
+    }
+    let (account, _) = ensure_holding(&s, &mut w, chain.id.as_str()).await?;
+    let start = first.unwrap_or_default();
+    if ids.iter().enumerate().any(|(i, (_, index))| {
+        u32::try_from(i).ok().and_then(|i| start.checked_add(i)) != Some(*index)
+    }) {
+        return Err(ApiError::internal(
+            "the batch's derivation indices are not consecutive",
+        ));
+    }
+    let addresses =
+        s.keys
+            .xpub(chain.family, account)?
+            .derive_addresses(chain.family, start, req.count)?;
+    let now = now_ms();
+    let wallets: Vec<Value> = ids
+        .iter()
+        .zip(&addresses)
+        .map(|((id, index), address)| {
+            json!({
+                "id": id, "address": address.to_string(), "index": index, "blockchain": chain.id.as_str(),
+                "account_id": req.account_id, "alias": null, "status": "active",
+            })
+        })
+        .collect();
+    insert(
+        &mut w,
+        &caller.client_id,
+        &batch,
+        &req.account_id,
+        now,
+        &wallets,
+    )
+    .await?;
+    for wallet in &wallets {
+        let id = wallet["id"].as_str().unwrap_or_default().to_owned();
+        w.event(
+            "VIRTUAL_WALLET",
+            "CREATED",
+            &id,
+            Status::Success,
+            None,
+            wallet.clone(),
+        )?;
+    }
+    finish(w, &idem, &batch).await?;
+    s.outbox_notify.notify_one();
+    if let Some(evm) = s.evm.as_ref().filter(|e| e.chain_id() == chain.id.as_str()) {
+        for wallet in &wallets {
+            evm.watch(
+                wallet["address"].as_str().unwrap_or_default(),
+                super::evm::index::Watched {
+                    client_id: caller.client_id.clone(),
+                    wallet_id: wallet["id"].as_str().unwrap_or_default().to_owned(),
+                    kind: "virtual".to_owned(),
+                },
+            );
+        }
+    }
+    Ok((StatusCode::CREATED, Json(json!({"data": wallets}))).into_response())
+}
+
+/// Writes the batch's wallet rows, several per statement.
+async fn insert(
+    w: &mut Work,
+    client: &str,
+    batch: &str,
+    account: &str,
+    now: i64,
+    wallets: &[Value],
+) -> Result<(), ApiError> {
+    for chunk in wallets.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
+        for i in 0..chunk.len() {
+            let n = i * 8;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, 'virtual', ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for wallet in chunk {
+            q = q
+                .bind(wallet["id"].as_str().unwrap_or_default().to_owned())
+                .bind(client.to_owned())
+                .bind(account.to_owned())
+                .bind(wallet["blockchain"].as_str().unwrap_or_default().to_owned())
+                .bind(wallet["address"].as_str().unwrap_or_default().to_owned())
+                .bind(wallet["index"].as_i64().unwrap_or_default())
+                .bind(now)
+                .bind(batch.to_owned());
+        }
+        q.execute(&mut *w.tx).await?;
+    }
+    Ok(())
+}
+
+/// Commits, keeping under the Idempotency-Key only the batch's id.
+async fn finish(mut w: Work, idem: &Option<Idem>, batch: &str) -> Result<(), ApiError> {
+    if let Some(i) = idem {
+        sqlx::query("INSERT INTO idempotency (client_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&w.client_id)
+            .bind(i.key())
+            .bind(i.hash())
+            .bind(201_i64)
+            .bind(json!({"batch_id": batch}).to_string())
+            .bind(now_ms())
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    w.commit().await
+}
+
+/// The wallets of a batch, as its answer listed them.
+async fn listed(s: &AppState, client: &str, batch: &str) -> Result<Vec<Value>, ApiError> {
+    let rows = sqlx::query("SELECT id, account_id, blockchain, address, derivation_index FROM wallets WHERE client_id = $1 AND batch_id = $2 ORDER BY derivation_index")
+        .bind(client)
+        .bind(batch)
+        .fetch_all(s.store.reader())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(json!({
+                "id": col(r, "id")?, "address": col(r, "address")?,
+                "index": r.try_get::<i64, _>("derivation_index")?, "blockchain": col(r, "blockchain")?,
+                "account_id": col(r, "account_id")?, "alias": null, "status": "active",
+            }))
+        })
+        .collect()
+}

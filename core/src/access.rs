@@ -536,6 +536,61 @@ pub fn authorize(
     Ok(op)
 }
 
+/// Checks that a key holding `held` may hand out `wanted` (to a new key or a new client): every
+/// wanted permission must be granted by one it holds (FORBIDDEN otherwise), so keys never grow.
+pub fn check_grantable(held: &BTreeSet<Permission>, wanted: &[Permission]) -> Result<()> {
+    match wanted.iter().find(|w| !held.iter().any(|h| h.grants(**w))) {
+        Some(w) => Err(err::forbidden(format!(
+            "a key cannot hand out {w}, which it does not hold"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The permissions of a new client's first key: the ones asked for (each held by the creating
+/// key), or, when none are named, every permission the creator holds but MANAGEMENT.
+pub fn new_client_permissions(
+    held: &BTreeSet<Permission>,
+    asked: Option<&[Permission]>,
+) -> Result<Vec<Permission>> {
+    match asked {
+        Some([]) => Err(err::invalid_argument("permissions: give at least one")),
+        Some(list) => {
+            check_grantable(held, list)?;
+            Ok(list.to_vec())
+        }
+        None => Ok(held
+            .iter()
+            .copied()
+            .filter(|p| *p != Permission::Management)
+            .collect()),
+    }
+}
+
+/// Checks that a client may act on `target`: itself or a client below it. `target_ancestors`
+/// are the target's parent, grandparent, ... up to the root (empty for the root). Anything else
+/// is NOT_FOUND, so that the ids of other trees do not leak.
+pub fn check_reach(caller: &str, target: &str, target_ancestors: &[String]) -> Result<()> {
+    if caller == target || target_ancestors.iter().any(|a| a == caller) {
+        Ok(())
+    } else {
+        Err(err::not_found(format!("no client {target}")))
+    }
+}
+
+/// Checks that a client may act on `target` as its parent would: a client strictly below it
+/// (retiring, renaming and setting policy are the parent's; a client never does them to itself
+/// or to a client above it).
+pub fn check_below(caller: &str, target: &str, target_ancestors: &[String]) -> Result<()> {
+    check_reach(caller, target, target_ancestors)?;
+    if caller == target {
+        return Err(err::forbidden(format!(
+            "client {target} cannot do this to itself: its parent does"
+        )));
+    }
+    Ok(())
+}
+
 /// Whether a client may retire another: never itself (it would lock itself out).
 pub fn check_retire_client(caller: &str, target: &str) -> Result<()> {
     if caller == target {
@@ -551,6 +606,47 @@ mod tests {
 
     fn code<T: fmt::Debug>(r: Result<T>) -> ErrorCode {
         r.expect_err("should fail").code()
+    }
+
+    #[test]
+    fn keys_never_grow_and_clients_reach_only_their_tree() {
+        let held: BTreeSet<Permission> = [Permission::Management, Permission::WalletsWrite]
+            .into_iter()
+            .collect();
+        assert!(
+            check_grantable(&held, &[Permission::WalletsRead, Permission::WalletsWrite]).is_ok()
+        );
+        assert_eq!(
+            code(check_grantable(&held, &[Permission::Simulate])),
+            ErrorCode::Forbidden
+        );
+        let only_mgmt: BTreeSet<Permission> = [Permission::Management].into_iter().collect();
+        assert_eq!(
+            code(check_grantable(&only_mgmt, &[Permission::WalletsWrite])),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            new_client_permissions(&held, None).ok(),
+            Some(vec![Permission::WalletsWrite])
+        );
+        assert_eq!(
+            code(new_client_permissions(&held, Some(&[]))),
+            ErrorCode::InvalidArgument
+        );
+        let up = ["parent".to_owned(), "root".to_owned()];
+        assert!(check_reach("root", "child", &up).is_ok());
+        assert!(check_reach("parent", "child", &up).is_ok());
+        assert!(check_reach("child", "child", &up).is_ok());
+        assert_eq!(
+            code(check_reach("sibling", "child", &up)),
+            ErrorCode::NotFound
+        );
+        assert_eq!(code(check_reach("child", "root", &[])), ErrorCode::NotFound);
+        assert_eq!(
+            code(check_below("child", "child", &up)),
+            ErrorCode::Forbidden
+        );
+        assert!(check_below("parent", "child", &up).is_ok());
     }
 
     #[test]

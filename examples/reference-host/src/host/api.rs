@@ -35,6 +35,8 @@ pub struct Caller {
     pub client_id: String,
     /// The key's environment.
     pub environment: Environment,
+    /// What the key may do.
+    pub permissions: std::collections::BTreeSet<Permission>,
 }
 
 /// All routes of the API.
@@ -171,6 +173,7 @@ pub async fn auth(
     Ok(Caller {
         client_id,
         environment,
+        permissions: stored.map(|s| s.permissions).unwrap_or_default(),
     })
 }
 
@@ -551,6 +554,7 @@ async fn create_key(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
         .iter()
         .map(|p| Permission::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
+    access::check_grantable(&caller.permissions, &perms)?;
     let (key, record) = access::new_key(caller.environment, perms)?;
     let mut tx = s.store.pool().begin().await?;
     let id = super::insert_key(&mut tx, &caller.client_id, &record).await?;
@@ -618,41 +622,47 @@ async fn create_client(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes
     if req.name.trim().is_empty() || req.name.len() > 200 {
         return Err(ApiError::bad_request("name must be 1 to 200 characters"));
     }
-    let perms = match req.permissions {
-        Some(p) => p
-            .iter()
-            .map(|p| Permission::parse(p))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => Permission::ALL.to_vec(),
+    let asked = match req.permissions {
+        Some(p) => Some(
+            p.iter()
+                .map(|p| Permission::parse(p))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        None => None,
     };
+    let perms = access::new_client_permissions(&caller.permissions, asked.as_deref())?;
     let (id, key) = super::create_client(
         &s.store,
+        Some(&caller.client_id),
         &req.name,
         caller.environment,
-        perms,
+        perms.clone(),
         Settings::default(),
     )
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "name": req.name, "api_key": key.expose()})),
+        Json(json!({"id": id, "name": req.name, "parent_id": caller.client_id, "api_key": key.expose(), "permissions": perms})),
     )
         .into_response())
 }
 
+/// The caller's client and every client below it, in order of creation.
 async fn list_clients(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
-    auth(&s, &headers, "management.clients.list").await?;
+    let caller = auth(&s, &headers, "management.clients.list").await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),
-            "SELECT id, name, created_at FROM clients WHERE 1 = 1",
-            &[],
+            "WITH RECURSIVE tree(id) AS (SELECT id FROM clients WHERE id = $1 \
+             UNION ALL SELECT c.id FROM clients c JOIN tree t ON c.parent_id = t.id) \
+             SELECT id, name, parent_id, created_at FROM clients WHERE id IN (SELECT id FROM tree)",
+            &[&caller.client_id],
         )
         .await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?, "created_at": r.try_get::<i64, _>("created_at")?}));
+        out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?, "parent_id": opt_col(&r, "parent_id")?, "created_at": r.try_get::<i64, _>("created_at")?}));
     }
     Ok(Json(page::answer(out, next)).into_response())
 }

@@ -81,14 +81,44 @@ fn permissions(list: &[String]) -> Result<Vec<Permission>, ApiError> {
 // ---------- clients ----------
 
 async fn client_json(s: &AppState, id: &str) -> Result<Value, ApiError> {
-    let row = sqlx::query("SELECT id, name, created_at FROM clients WHERE id = $1")
+    let row = sqlx::query("SELECT id, name, parent_id, created_at FROM clients WHERE id = $1")
         .bind(id)
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
     Ok(
-        json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "created_at": row.try_get::<i64, _>("created_at")?}),
+        json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "parent_id": opt_col(&row, "parent_id")?, "created_at": row.try_get::<i64, _>("created_at")?}),
     )
+}
+
+/// A client's parent, grandparent, ... up to the root; `None` when there is no such client.
+pub(super) async fn ancestors(s: &AppState, id: &str) -> Result<Option<Vec<String>>, ApiError> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE up(id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM clients WHERE id = $1 \
+         UNION ALL SELECT c.id, c.parent_id, up.depth + 1 FROM clients c JOIN up ON c.id = up.parent_id WHERE up.depth < 64) \
+         SELECT id FROM up ORDER BY depth",
+    )
+    .bind(id)
+    .fetch_all(s.store.reader())
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            .skip(1)
+            .map(|r| col(r, "id"))
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
+}
+
+/// The client `id` if the caller may see it (itself or below it), else NOT_FOUND.
+async fn reachable(s: &AppState, caller: &str, id: &str) -> Result<Vec<String>, ApiError> {
+    let up = ancestors(s, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
+    waas_core::access::check_reach(caller, id, &up)?;
+    Ok(up)
 }
 
 async fn get_client(
@@ -96,7 +126,8 @@ async fn get_client(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    auth(&s, &headers, "management.clients.get").await?;
+    let caller = auth(&s, &headers, "management.clients.get").await?;
+    reachable(&s, &caller.client_id, &id).await?;
     Ok(Json(client_json(&s, &id).await?).into_response())
 }
 
@@ -112,10 +143,11 @@ async fn update_client(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    auth(&s, &headers, "management.clients.update").await?;
+    let caller = auth(&s, &headers, "management.clients.update").await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_below(&caller.client_id, &id, &up)?;
     let req: NameUpdate = body(&bytes)?;
     name_ok("name", &req.name)?;
-    client_json(&s, &id).await?;
     sqlx::query("UPDATE clients SET name = $1 WHERE id = $2")
         .bind(&req.name)
         .bind(&id)
@@ -132,13 +164,19 @@ async fn delete_client(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.clients.delete").await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
     waas_core::access::check_retire_client(&caller.client_id, &id)?;
-    client_json(&s, &id).await?;
+    waas_core::access::check_below(&caller.client_id, &id, &up)?;
     s.store.read_ledger(&id).await?.check_retire()?;
-    let rows = sqlx::query("SELECT id, record FROM api_keys WHERE client_id = $1")
-        .bind(&id)
-        .fetch_all(s.store.reader())
-        .await?;
+    // Retiring a client retires its subtree: every key of it and of the clients below it.
+    let rows = sqlx::query(
+        "WITH RECURSIVE tree(id) AS (SELECT id FROM clients WHERE id = $1 \
+         UNION ALL SELECT c.id FROM clients c JOIN tree t ON c.parent_id = t.id) \
+         SELECT id, record FROM api_keys WHERE client_id IN (SELECT id FROM tree)",
+    )
+    .bind(&id)
+    .fetch_all(s.store.reader())
+    .await?;
     for r in rows {
         let mut rec: waas_core::access::StoredKey = serde_json::from_str(&col(&r, "record")?)
             .map_err(|e| ApiError::internal(e.to_string()))?;

@@ -161,6 +161,7 @@ async fn bootstrap(store: &Store, config: &HostConfig) -> Result<(), ApiError> {
     };
     let (client_id, key) = create_client(
         store,
+        None,
         "default",
         config.environment,
         Permission::ALL.iter().copied(),
@@ -175,6 +176,7 @@ async fn bootstrap(store: &Store, config: &HostConfig) -> Result<(), ApiError> {
 /// Creates a client with an empty ledger and one API key; the key is returned once.
 pub async fn create_client(
     store: &Store,
+    parent: Option<&str>,
     name: &str,
     environment: Environment,
     permissions: impl IntoIterator<Item = Permission>,
@@ -184,10 +186,11 @@ pub async fn create_client(
     let (key, record) = access::new_key(environment, permissions)?;
     let ledger = Ledger::new(Config::default());
     let mut tx = store.pool().begin().await?;
-    sqlx::query("INSERT INTO clients (id, name, created_at) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO clients (id, name, created_at, parent_id) VALUES ($1, $2, $3, $4)")
         .bind(&client_id)
         .bind(name)
         .bind(now_ms())
+        .bind(parent)
         .execute(&mut *tx)
         .await?;
     sqlx::query(

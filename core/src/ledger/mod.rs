@@ -955,6 +955,7 @@ impl Ledger {
                 }
             }
         }
+        self.check_representable(&changes)?;
         for (book, before, next) in changes {
             *self.balance_mut(book)? = next;
             self.update_caches(book, next.total() - before.total());
@@ -972,7 +973,55 @@ impl Ledger {
         Ok(())
     }
 
-    /// Keeps the per-holding liabilities and in-transit sums in step with virtual balances.
+    /// Checks that the balances a movement leaves, their totals and the per-holding sums they
+    /// change all stay within `Decimal`'s range (INVALID_AMOUNT otherwise), before any is written.
+    fn check_representable(&self, changes: &[(&Book, Balance, Balance)]) -> Result<()> {
+        let overflow = || err::invalid_amount("amount too large: a balance would overflow");
+        // (holding, token, liability?) -> change of its sum
+        let mut sums: Vec<((&str, &str, bool), Decimal)> = Vec::new();
+        for (book, before, next) in changes {
+            let next_total = next.posted.checked_add(next.pending).ok_or_else(overflow)?;
+            let delta = next_total
+                .checked_sub(before.total())
+                .ok_or_else(overflow)?;
+            if let Some(slot) = self.cache_slot(book) {
+                match sums.iter_mut().find(|(s, _)| *s == slot) {
+                    Some((_, d)) => *d = d.checked_add(delta).ok_or_else(overflow)?,
+                    None => sums.push((slot, delta)),
+                }
+            }
+        }
+        for ((holding, token, liability), delta) in sums {
+            let current = self
+                .holdings
+                .get(holding)
+                .and_then(|h| {
+                    if liability {
+                        h.liabilities.get(token)
+                    } else {
+                        h.in_transit.get(token)
+                    }
+                })
+                .copied()
+                .unwrap_or_default();
+            current.checked_add(delta).ok_or_else(overflow)?;
+        }
+        Ok(())
+    }
+
+    /// The per-holding sum a book counts in: (holding, token, liability or in transit).
+    fn cache_slot<'b>(&'b self, book: &'b Book) -> Option<(&'b str, &'b str, bool)> {
+        let (wallet, token, liability) = match book {
+            Book::Wallet(w, t) => (w, t, true),
+            Book::OnChain(w, t) => (w, t, false),
+            _ => return None,
+        };
+        let w = self.wallets.get(wallet)?;
+        (w.kind == WalletKind::Virtual).then_some((w.holding.as_str(), token.as_str(), liability))
+    }
+
+    /// Keeps the per-holding liabilities and in-transit sums in step with virtual balances
+    /// (checked beforehand by [`Ledger::check_representable`]).
     fn update_caches(&mut self, book: &Book, delta_total: Decimal) {
         if delta_total.is_zero() {
             return;
@@ -998,7 +1047,7 @@ impl Ledger {
             &mut holding.in_transit
         };
         let sum = entry(map, token);
-        *sum = (*sum + delta_total).normalize();
+        *sum = sum.checked_add(delta_total).unwrap_or(*sum).normalize();
     }
 
     /// Rule 1 and 2: an on-chain deposit to a virtual wallet, treasury wallet or card.

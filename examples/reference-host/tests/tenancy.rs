@@ -176,6 +176,37 @@ fn tree(backend: Backend) {
     b_api.get("/v1/management/clients").ok(200);
 }
 
+/// Seven holding credits near the limit of Decimal, then a deposit: a 400 INVALID_AMOUNT with
+/// the books unchanged, never a dropped connection.
+fn amount_overflow(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "tenancy_overflow", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("a");
+    let (w1, a1) = api.wallet(&acc, "ethereum");
+    let (w2, _) = api.wallet(&acc, "ethereum");
+    for i in 0..7 {
+        let to = if i % 2 == 0 { &w1 } else { &w2 };
+        let r = api.post(
+            "/v1/wallets/holding/ethereum/transfer",
+            json!({"to_wallet_id": to, "token": "USDT", "amount": "9990000000000000000000000000"}),
+        );
+        assert!(r.status == 201 || r.status == 400, "{}", r.text);
+    }
+    let before = (api.total(&w1), api.total(&w2));
+    let r = api.post(
+        "/v1/simulate/deposit",
+        json!({"address": a1, "token": "USDT", "amount": "9990000000000000000000000000", "tx": "big"}),
+    );
+    r.err(400, "INVALID_AMOUNT");
+    assert_eq!((api.total(&w1), api.total(&w2)), before);
+    api.get("/v1/wallets/holding/ethereum/reserve").ok(200);
+}
+
 macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
@@ -183,6 +214,10 @@ macro_rules! suite {
             #[test]
             fn tree() {
                 super::tree($variant);
+            }
+            #[test]
+            fn amount_overflow() {
+                super::amount_overflow($variant);
             }
         }
     };

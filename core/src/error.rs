@@ -71,6 +71,10 @@ pub enum ErrorCode {
     MissingKey,
     /// A journal's hash chain or a running balance in it does not verify.
     JournalMismatch,
+    /// A webhook URL is malformed or points at an address the platform does not deliver to.
+    InvalidWebhookUrl,
+    /// Too many requests from one key; retry later.
+    RateLimited,
 }
 
 impl ErrorCode {
@@ -108,6 +112,8 @@ impl ErrorCode {
             Self::InvalidTransaction => "INVALID_TRANSACTION",
             Self::MissingKey => "MISSING_KEY",
             Self::JournalMismatch => "JOURNAL_MISMATCH",
+            Self::InvalidWebhookUrl => "INVALID_WEBHOOK_URL",
+            Self::RateLimited => "RATE_LIMITED",
         }
     }
 
@@ -125,6 +131,7 @@ impl ErrorCode {
             | Self::WalletFrozen
             | Self::ContractLimitReached
             | Self::StalePrice => 422,
+            Self::RateLimited => 429,
             Self::KeyDerivation | Self::Entropy => 500,
             _ => 400,
         }
@@ -210,6 +217,8 @@ pub mod err {
         invalid_transaction => InvalidTransaction,
         missing_key => MissingKey,
         journal_mismatch => JournalMismatch,
+        invalid_webhook_url => InvalidWebhookUrl,
+        rate_limited => RateLimited,
     }
 }
 

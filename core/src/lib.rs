@@ -10,6 +10,7 @@ pub mod amount;
 pub mod automation;
 pub mod card;
 pub mod chain;
+pub mod endpoint;
 pub mod error;
 pub mod keys;
 pub mod ledger;

@@ -351,6 +351,7 @@ fn start_host(s: &HostSetup, failpoint: bool) -> (Host, Option<String>) {
         .env("WAAS_EVM_POLL_MS", "100")
         .env("WAAS_EVM_BATCH", "4")
         .env("WAAS_LOG", "waas=info")
+        .env("WAAS_RATE_LIMIT", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if failpoint {

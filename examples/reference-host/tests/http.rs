@@ -91,7 +91,7 @@ fn management(backend: Backend) {
         "/v1/management/configurations",
         json!({"webhook_url": "ftp://x"}),
     )
-    .err(400, "INVALID_ARGUMENT");
+    .err(400, "INVALID_WEBHOOK_URL");
 
     // Contracted products.
     let r = api.put(

@@ -8,7 +8,7 @@ mod support;
 
 use serde_json::{json, Value};
 use support::api::{setup, Api};
-use support::{Backend, Opts};
+use support::{rt, wait_for, Backend, Opts, Receiver};
 
 /// Creates a client below the caller's: (id, key).
 fn child(api: Api<'_>, name: &str, permissions: Option<&[&str]>) -> (String, String) {
@@ -207,6 +207,252 @@ fn amount_overflow(backend: Backend) {
     api.get("/v1/wallets/holding/ethereum/reserve").ok(200);
 }
 
+/// Webhook URLs that point inside are refused at configuration (every numeric form of loopback,
+/// userinfo, private and metadata addresses), on a host that does not allow loopback.
+fn webhook_urls_inside(backend: Backend) {
+    let opts = Opts {
+        extra_args: vec!["--webhook-allow-loopback".into(), "false".into()],
+        ..Opts::default()
+    };
+    let Some((_db, s)) = setup(backend, "tenancy_ssrf", &opts) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://0.0.0.0:9/",
+        "http://2130706433:9/",
+        "http://0x7f.1:9/",
+        "http://[::1]:9/",
+        "http://[::ffff:127.0.0.1]:9/",
+        "http://user:pass@127.0.0.1:9/",
+        "http://user:pass@hooks.example.com/",
+        "http://10.0.0.1/",
+        "http://172.16.5.4/",
+        "http://192.168.0.10/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd12::1]/",
+        "gopher://hooks.example.com/",
+        "hooks.example.com",
+    ] {
+        api.put("/v1/webhooks/configuration", json!({"url": url}))
+            .err(400, "INVALID_WEBHOOK_URL");
+        api.put("/v1/management/configurations", json!({"webhook_url": url}))
+            .err(400, "INVALID_WEBHOOK_URL");
+    }
+    let conf = api.get("/v1/webhooks/configuration").ok(200).clone();
+    assert!(conf["url"].is_null(), "{conf}");
+    // A public name is accepted (it is resolved, and checked again, only when delivering).
+    api.put(
+        "/v1/webhooks/configuration",
+        json!({"url": "https://hooks.example.com/waas"}),
+    )
+    .ok(200);
+}
+
+/// A receiver that redirects elsewhere is not followed: the delivery counts as failed and the
+/// target of the redirect never hears of the event (nor of its key or signature).
+fn redirects_not_followed(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "tenancy_redirect", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let target = Receiver::start(0);
+    let location = target.url.clone();
+    let listener = rt()
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move || {
+        let location = location.clone();
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, location)],
+            )
+        }
+    });
+    rt().spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    api.put(
+        "/v1/webhooks/configuration",
+        json!({"url": format!("http://{addr}/hook"), "key": "k-1"}),
+    )
+    .ok(200);
+    let acc = api.account("a");
+    api.wallet(&acc, "ethereum");
+    let attempt = wait_for(30, "a delivery attempt", || {
+        let d = api.get("/v1/webhooks/deliveries?limit=500").ok(200).clone();
+        d["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|e| e["log"].as_array().and_then(|l| l.first()).cloned())
+    });
+    assert_eq!(attempt["status_code"], 307, "{attempt}");
+    assert!(!attempt["error"].is_null());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(target.received().is_empty(), "the redirect was followed");
+}
+
+/// Secrets are sealed at rest: the database file holds neither the webhook key nor the signing
+/// secret nor the generated mnemonic in plain text, and deliveries still carry them.
+/// (SQLite only: its file is searched; PostgreSQL stores the same sealed values.)
+#[test]
+fn secrets_sealed() {
+    let Some((db, s)) = setup(Backend::Sqlite, "tenancy_sealed", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let receiver = Receiver::start(0);
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    api.put(
+        "/v1/webhooks/configuration",
+        json!({"url": receiver.url, "key": "plain-key-7f3a9c", "secret": secret}),
+    )
+    .ok(200);
+    let acc = api.account("a");
+    api.wallet(&acc, "ethereum");
+    let got = wait_for(30, "a delivery", || receiver.received().into_iter().next());
+    assert_eq!(got.header("x-webhook-key"), Some("plain-key-7f3a9c"));
+    assert!(got.header("webhook-signature").is_some());
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+        bytes.extend(wal);
+    }
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !contains(b"plain-key-7f3a9c"),
+        "the webhook key is in the database file"
+    );
+    assert!(
+        !contains(secret.as_bytes()),
+        "the signing secret is in the database file"
+    );
+    assert!(!contains(b"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+    // The generated mnemonic is sealed too.
+    let stored = rt().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        let row = sqlx::query("SELECT secret FROM keystore WHERE id = 'master'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        use sqlx::Row;
+        row.try_get::<String, _>("secret").unwrap()
+    });
+    assert!(stored.starts_with("sealed:v1:"), "{}", &stored[..12]);
+}
+
+/// A live host without its master key from outside the database does not start, and creates
+/// nothing.
+#[test]
+fn live_needs_key_material() {
+    let path = std::env::temp_dir().join(format!("waas_live_{}.db", std::process::id()));
+    let out = std::process::Command::new(support::bin())
+        .args(["serve", "--mode", "live", "--listen", "127.0.0.1:0", "--db"])
+        .arg(format!("sqlite://{}", path.display()))
+        .env_remove("WAAS_MNEMONIC")
+        .env_remove("WAAS_KEY_FILE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: MISSING_KEY: live mode needs the master key"),
+        "{err}"
+    );
+    assert!(!path.exists(), "a database was created");
+}
+
+/// A burst from one key: 429 RATE_LIMITED with Retry-After beyond the burst, other keys go on,
+/// and the key is served again after waiting.
+fn burst_from_one_key(backend: Backend) {
+    let opts = Opts {
+        rate_limit: 5,
+        ..Opts::default()
+    };
+    let Some((_db, s)) = setup(backend, "tenancy_rate", &opts) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let other = api
+        .post(
+            "/v1/management/api-keys",
+            json!({"permissions": ["ACCOUNTS_READ"]}),
+        )
+        .ok(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answers: Vec<_> = (0..40).map(|_| api.get("/v1/accounts")).collect();
+    let limited: Vec<_> = answers.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        answers.iter().filter(|r| r.status == 200).count() >= 9,
+        "the burst is served"
+    );
+    assert!(!limited.is_empty(), "no 429 after 40 requests at 5/s");
+    for r in &limited {
+        r.err(429, "RATE_LIMITED");
+        let wait: u64 = r.retry_after.as_deref().unwrap().parse().unwrap();
+        assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    }
+    // Another key has its own budget.
+    Api { s: &s, key: &other }.get("/v1/accounts").ok(200);
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    api.get("/v1/accounts").ok(200);
+}
+
+/// A client that sends half of its headers and stops is cut off after the header deadline; the
+/// server goes on answering others.
+fn slow_headers_are_cut_off(backend: Backend) {
+    use std::io::{Read, Write};
+    let opts = Opts {
+        extra_args: vec!["--header-timeout-ms".into(), "500".into()],
+        ..Opts::default()
+    };
+    let Some((_db, s)) = setup(backend, "tenancy_slow", &opts) else {
+        return;
+    };
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.write_all(b"GET /v1/accounts HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    // The server closes the connection (possibly after a 408 answer): the read ends.
+    let _ = conn.read_to_end(&mut buf);
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(5),
+        "a half-sent request stayed open {waited:?}"
+    );
+    let text = String::from_utf8_lossy(&buf);
+    assert!(!text.contains("200 OK"), "{text}");
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    api.get("/v1/accounts").ok(200);
+}
+
 macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
@@ -218,6 +464,22 @@ macro_rules! suite {
             #[test]
             fn amount_overflow() {
                 super::amount_overflow($variant);
+            }
+            #[test]
+            fn webhook_urls_inside() {
+                super::webhook_urls_inside($variant);
+            }
+            #[test]
+            fn redirects_not_followed() {
+                super::redirects_not_followed($variant);
+            }
+            #[test]
+            fn burst_from_one_key() {
+                super::burst_from_one_key($variant);
+            }
+            #[test]
+            fn slow_headers_are_cut_off() {
+                super::slow_headers_are_cut_off($variant);
             }
         }
     };

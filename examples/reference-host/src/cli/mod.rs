@@ -56,6 +56,13 @@ enum Command {
     Apikey(apikey::ApiKeyCmd),
 }
 
+/// `waas` without a subcommand: the serve arguments, read from the environment.
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: serve::ServeArgs,
+}
+
 /// Output of a command: lines for standard output, or an error.
 pub type Outcome = Result<String, Error>;
 
@@ -82,7 +89,11 @@ pub fn run() -> i32 {
         }
     };
     let Some(command) = cli.command else {
-        return match serve::serve(serve::ServeArgs::default()) {
+        // No arguments: `waas serve` with its defaults and the environment's WAAS_* variables.
+        let args = ServeOnly::try_parse_from(["waas"])
+            .map(|s| s.args)
+            .unwrap_or_default();
+        return match serve::serve(args) {
             Ok(_) => 0,
             Err(e) => fail(&e),
         };

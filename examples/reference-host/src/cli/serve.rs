@@ -65,7 +65,31 @@ pub struct ServeArgs {
     /// How long a host keeps the chain's scanner lease without renewing it, milliseconds.
     #[arg(long, env = "WAAS_EVM_LEASE_MS", default_value_t = 15_000)]
     evm_lease_ms: u64,
+    /// Deliver webhooks to loopback addresses (default: yes in sandbox, for local receivers; no
+    /// in live mode).
+    #[arg(long, env = "WAAS_WEBHOOK_ALLOW_LOOPBACK")]
+    webhook_allow_loopback: Option<bool>,
+    /// Deliver webhooks to private and unique-local addresses (default: no).
+    #[arg(long, env = "WAAS_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    webhook_allow_private: bool,
+    /// A file holding the master mnemonic (instead of WAAS_MNEMONIC). Live mode needs one of the
+    /// two: it never generates or stores a master key itself.
+    #[arg(long, env = "WAAS_KEY_FILE")]
+    key_file: Option<std::path::PathBuf>,
+    /// Requests a second per API key, with bursts of twice that (429 RATE_LIMITED beyond);
+    /// 0 turns the limit off (as the load benchmarks do).
+    #[arg(long, env = "WAAS_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// Milliseconds a client has to send a request's headers (also the longest idle keep-alive).
+    #[arg(long, env = "WAAS_HEADER_TIMEOUT_MS")]
+    header_timeout_ms: Option<u64>,
+    /// Connections open at once; new ones beyond are closed.
+    #[arg(long, env = "WAAS_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
+
+/// Requests a second per API key unless `--rate-limit` says otherwise.
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
 pub fn serve(args: ServeArgs) -> Outcome {
     let args_evm = EvmArgs {
@@ -104,9 +128,38 @@ pub fn serve(args: ServeArgs) -> Outcome {
         webhook_url: args.webhook_url,
         webhook_key: args.webhook_key,
         sim_block_ms: args.sim_block_ms.max(1),
+        endpoint_policy: waas_core::endpoint::EndpointPolicy {
+            allow_loopback: args
+                .webhook_allow_loopback
+                .unwrap_or(environment == Environment::Sandbox),
+            allow_private: args.webhook_allow_private,
+            require_https: environment == Environment::Live,
+        },
         outbox_poll_ms: args.outbox_poll_ms.max(10),
         evm: None,
+        key_file: args.key_file.clone(),
+        rate_limit: args.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT),
+        limits: crate::host::server::Limits {
+            header_read_timeout: args.header_timeout_ms.map_or(
+                crate::host::server::Limits::default().header_read_timeout,
+                |ms| std::time::Duration::from_millis(ms.max(1)),
+            ),
+            max_connections: args
+                .max_connections
+                .unwrap_or(crate::host::server::Limits::default().max_connections),
+        },
     };
+    // Checked before anything is opened or created: a live host without its master key from
+    // outside the database does not start.
+    if environment == Environment::Live
+        && std::env::var("WAAS_MNEMONIC").map_or(true, |m| m.trim().is_empty())
+        && args.key_file.is_none()
+    {
+        return Err(Error::new(
+            ErrorCode::MissingKey,
+            "live mode needs the master key from outside the database: set WAAS_MNEMONIC or --key-file FILE",
+        ));
+    }
     let config = crate::host::HostConfig {
         evm: evm_setup(&args_evm)?,
         ..config

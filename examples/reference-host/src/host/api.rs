@@ -137,9 +137,11 @@ pub async fn auth(
     let presented = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let mut stored: Option<StoredKey> = None;
     let mut client_id = String::new();
+    let mut limit_key = None;
     if let Some(text) = presented.filter(|t| !t.is_empty()) {
         let hash = KeyHash::of(text).to_hex();
         let now = std::time::Instant::now();
+        limit_key = Some((hash.clone(), now));
         if let Some((client, key)) = state.key_cache.get(&hash, now) {
             client_id = client;
             stored = Some(key);
@@ -159,6 +161,13 @@ pub async fn auth(
         }
     }
     access::authorize(presented, stored.as_ref(), operation)?;
+    // A valid key: its requests count against its rate.
+    if let Some((hash, now)) = &limit_key {
+        state
+            .limiter
+            .take(hash, *now)
+            .map_err(ApiError::rate_limited)?;
+    }
     let environment = stored.as_ref().map_or(state.environment, |s| s.environment);
     if environment != state.environment {
         return Err(ApiError::new(
@@ -346,7 +355,7 @@ pub(super) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
         .fetch_optional(&mut *w.tx)
         .await?;
     Ok(match row {
-        Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
+        Some(r) => Settings::from_body(&col(&r, "body")?, w.sealer())?,
         None => Settings::default(),
     })
 }
@@ -354,7 +363,7 @@ pub(super) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
 /// Writes the client's settings inside an operation.
 pub(super) async fn save_settings_in(w: &mut Work, st: &Settings) -> Result<(), ApiError> {
     sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
-        .bind(serde_json::to_string(st).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(st.to_body(w.sealer())?)
         .bind(&w.client_id)
         .execute(&mut *w.tx)
         .await?;
@@ -367,7 +376,7 @@ pub(super) async fn load_settings(s: &AppState, client_id: &str) -> Result<Setti
         .fetch_optional(s.store.reader())
         .await?;
     Ok(match row {
-        Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
+        Some(r) => Settings::from_body(&col(&r, "body")?, s.store.sealer())?,
         None => Settings::default(),
     })
 }
@@ -425,11 +434,7 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
     let mut st = settings_in(&mut w).await?;
     let registry = s.store.registry();
     if let Some(url) = u.webhook_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ApiError::bad_request(
-                "webhook_url must be an http:// or https:// URL",
-            ));
-        }
+        super::endpoint::check(&url, &s.endpoint_policy)?;
         st.webhook_url = Some(url);
     }
     if let Some(key) = u.webhook_key {
@@ -474,7 +479,7 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
     }
     w.ledger.set_config(config)?;
     sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
-        .bind(serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(st.to_body(s.store.sealer())?)
         .bind(&caller.client_id)
         .execute(&mut *w.tx)
         .await?;

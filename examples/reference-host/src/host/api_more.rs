@@ -772,11 +772,7 @@ async fn put_webhooks(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes)
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut st = super::api::settings_in(&mut w).await?;
     if let Some(url) = req.url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ApiError::bad_request(
-                "url must be an http:// or https:// URL",
-            ));
-        }
+        super::endpoint::check(&url, &s.endpoint_policy)?;
         st.webhook_url = Some(url);
     }
     if let Some(key) = req.key {

@@ -11,6 +11,8 @@ pub struct ApiError {
     status: StatusCode,
     code: String,
     message: String,
+    /// Seconds for a `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -20,6 +22,18 @@ impl ApiError {
             status: StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
             code: code.as_str().to_owned(),
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// RATE_LIMITED (429), to be retried after `seconds`.
+    pub fn rate_limited(seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                ErrorCode::RateLimited,
+                format!("too many requests for this key; retry in {seconds} s"),
+            )
         }
     }
 
@@ -44,6 +58,7 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "INTERNAL".to_owned(),
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -86,6 +101,13 @@ impl From<sqlx::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }

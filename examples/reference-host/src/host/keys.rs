@@ -1,9 +1,10 @@
 //! Deposit addresses for the host: one master mnemonic per deployment, one BIP-44 account per
 //! holding wallet (client and blockchain), virtual wallet i = child i of that account's key.
 //!
-//! The mnemonic comes from WAAS_MNEMONIC or, when unset, is generated on first start and kept in
-//! the database's keystore table. That suits a sandbox; a production deployment keeps it in a
-//! KMS or HSM and gives the host only what it needs.
+//! The mnemonic comes from outside the database (WAAS_MNEMONIC or `--key-file`; required in live
+//! mode) or, in a sandbox without one, is generated on first start and kept in the database's
+//! keystore table, sealed (`seal.rs`) with the sandbox key file. A production deployment keeps it
+//! in a KMS or HSM and gives the host only what it needs.
 
 use super::error::ApiError;
 use super::store::Store;
@@ -20,21 +21,36 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    /// Loads the master key (environment, else keystore, else a new one stored in the keystore).
-    pub async fn load(store: &Store) -> Result<KeyRing, ApiError> {
-        let phrase = match std::env::var("WAAS_MNEMONIC") {
-            Ok(p) if !p.trim().is_empty() => zeroize::Zeroizing::new(p),
-            _ => {
+    /// Loads the master key: the one given from outside, else the keystore's (sealed), else a
+    /// new one sealed into the keystore (sandbox).
+    pub async fn load(
+        store: &Store,
+        outside: Option<zeroize::Zeroizing<String>>,
+    ) -> Result<KeyRing, ApiError> {
+        let phrase = match outside {
+            Some(p) => p,
+            None => {
                 let row = sqlx::query("SELECT secret FROM keystore WHERE id = 'master'")
                     .fetch_optional(store.pool())
                     .await?;
                 match row {
-                    Some(r) => zeroize::Zeroizing::new(r.try_get::<String, _>("secret")?),
+                    Some(r) => {
+                        let stored = zeroize::Zeroizing::new(r.try_get::<String, _>("secret")?);
+                        let phrase = zeroize::Zeroizing::new(store.sealer().open(&stored)?);
+                        if !super::seal::Sealer::is_sealed(&stored) {
+                            // Kept in plain text by an older version: sealed now.
+                            sqlx::query("UPDATE keystore SET secret = $1 WHERE id = 'master'")
+                                .bind(store.sealer().seal(&phrase)?)
+                                .execute(store.pool())
+                                .await?;
+                        }
+                        phrase
+                    }
                     None => {
                         let m = Mnemonic::generate(24)?;
                         let phrase = m.phrase();
                         sqlx::query("INSERT INTO keystore (id, secret) VALUES ('master', $1)")
-                            .bind(phrase.as_str())
+                            .bind(store.sealer().seal(phrase.as_str())?)
                             .execute(store.pool())
                             .await?;
                         zeroize::Zeroizing::new(phrase.to_string())

@@ -8,6 +8,7 @@ pub mod api;
 pub mod api_mgmt;
 pub mod api_more;
 pub mod chain;
+pub mod endpoint;
 pub mod error;
 pub mod evm;
 pub mod journal;
@@ -15,6 +16,9 @@ pub mod keycache;
 pub mod keys;
 pub mod openapi;
 pub mod page;
+pub mod ratelimit;
+pub mod seal;
+pub mod server;
 pub mod store;
 pub mod virtual_batch;
 pub mod webhooks;
@@ -43,10 +47,72 @@ pub struct HostConfig {
     pub webhook_key: Option<String>,
     /// Milliseconds per block of the simulated chain.
     pub sim_block_ms: u64,
+    /// Where webhooks may be delivered (loopback, private ranges, https).
+    pub endpoint_policy: waas_core::endpoint::EndpointPolicy,
     /// Milliseconds between polls of the webhook outbox.
     pub outbox_poll_ms: u64,
     /// The EVM JSON-RPC adapter, when a node is configured (`--evm-rpc`).
     pub evm: Option<evm::EvmSetup>,
+    /// A file holding the master mnemonic (instead of WAAS_MNEMONIC).
+    pub key_file: Option<std::path::PathBuf>,
+    /// Requests a second per API key (bursts of twice that); 0: no limit.
+    pub rate_limit: u32,
+    /// Header-read deadline and connection cap of the server loop.
+    pub limits: server::Limits,
+}
+
+/// The master mnemonic given from outside the database: WAAS_MNEMONIC, else the key file.
+pub fn outside_mnemonic(
+    key_file: Option<&std::path::Path>,
+) -> Result<Option<zeroize::Zeroizing<String>>, ApiError> {
+    if let Ok(p) = std::env::var("WAAS_MNEMONIC") {
+        if !p.trim().is_empty() {
+            return Ok(Some(zeroize::Zeroizing::new(p)));
+        }
+    }
+    match key_file {
+        Some(path) => {
+            let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                ApiError::config(format!("cannot read the key file {}: {e}", path.display()))
+            })?);
+            Ok(Some(zeroize::Zeroizing::new(text.trim().to_owned())))
+        }
+        None => Ok(None),
+    }
+}
+
+impl Settings {
+    /// Settings as stored (`settings.body`), their secrets opened.
+    pub fn from_body(body: &str, sealer: &seal::Sealer) -> Result<Settings, ApiError> {
+        let mut st: Settings = serde_json::from_str(body).unwrap_or_default();
+        for secret in [
+            &mut st.webhook_key,
+            &mut st.webhook_secret,
+            &mut st.previous_webhook_secret,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *secret = sealer.open(secret)?;
+        }
+        Ok(st)
+    }
+
+    /// Settings as they are stored, their secrets sealed.
+    pub fn to_body(&self, sealer: &seal::Sealer) -> Result<String, ApiError> {
+        let mut st = self.clone();
+        for secret in [
+            &mut st.webhook_key,
+            &mut st.webhook_secret,
+            &mut st.previous_webhook_secret,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *secret = sealer.seal(secret)?;
+        }
+        serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))
+    }
 }
 
 /// What the API handlers share.
@@ -59,12 +125,16 @@ pub struct AppState {
     pub sim_block_ms: u64,
     /// Deposit-address derivation.
     pub keys: keys::KeyRing,
+    /// Where webhooks may be delivered.
+    pub endpoint_policy: waas_core::endpoint::EndpointPolicy,
     /// Wakes the webhook worker when events are queued.
     pub outbox_notify: tokio::sync::Notify,
     /// The EVM chain adapter, if configured (the simulated chain needs no state here).
     pub evm: Option<Arc<evm::EvmAdapter>>,
     /// API keys recently read.
     pub key_cache: keycache::KeyCache,
+    /// Requests a second per key.
+    pub limiter: ratelimit::RateLimiter,
 }
 
 /// Per-client settings kept by the host (configuration endpoints).
@@ -94,15 +164,63 @@ pub struct Settings {
     pub usd_prices: std::collections::BTreeMap<String, String>,
 }
 
+/// Seals the secrets of settings written in plain text by an older version (once, at start).
+async fn seal_settings(store: &Store) -> Result<(), ApiError> {
+    let rows = sqlx::query("SELECT client_id, body FROM settings")
+        .fetch_all(store.pool())
+        .await?;
+    for r in rows {
+        let body: String = r.try_get("body")?;
+        let raw: Settings = serde_json::from_str(&body).unwrap_or_default();
+        let plain = [
+            &raw.webhook_key,
+            &raw.webhook_secret,
+            &raw.previous_webhook_secret,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|s| !seal::Sealer::is_sealed(s));
+        if plain {
+            let st = Settings::from_body(&body, store.sealer())?;
+            sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
+                .bind(st.to_body(store.sealer())?)
+                .bind(r.try_get::<String, _>("client_id")?)
+                .execute(store.pool())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs the host until interrupted.
 pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
+    let outside = outside_mnemonic(config.key_file.as_deref())?;
+    if config.environment == Environment::Live && outside.is_none() {
+        return Err(ApiError::new(
+            waas_core::ErrorCode::MissingKey,
+            "live mode needs the master key from outside the database: set WAAS_MNEMONIC or --key-file FILE",
+        ));
+    }
     let mut store = Store::open(&config.database_url).await?;
+    // Secrets at rest are sealed with key material from outside the database: the master
+    // mnemonic when given, else (sandbox) a key file beside the database.
+    let sealer = match &outside {
+        Some(phrase) => seal::Sealer::from_material(phrase.as_bytes()),
+        None => seal::Sealer::from_material(&seal::key_file_material(&seal::sandbox_key_file(
+            &config.database_url,
+        ))?),
+    };
+    store = store.with_sealer(sealer);
     if let Some(setup) = &config.evm {
         // A custom chain and its tokens join the registry every ledger is restored over.
         store = store.with_registry(evm::registry(setup)?);
     }
+    if let Some(url) = &config.webhook_url {
+        endpoint::check(url, &config.endpoint_policy)?;
+    }
     store.fill_rows().await?;
-    let keys = keys::KeyRing::load(&store).await?;
+    let keys = keys::KeyRing::load(&store, outside).await?;
+    seal_settings(&store).await?;
     bootstrap(&store, &config).await?;
     let evm = match &config.evm {
         Some(setup) => Some(Arc::new(
@@ -114,10 +232,12 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         store,
         environment: config.environment,
         sim_block_ms: config.sim_block_ms,
+        endpoint_policy: config.endpoint_policy,
         keys,
         outbox_notify: tokio::sync::Notify::new(),
         evm,
         key_cache: keycache::KeyCache::default(),
+        limiter: ratelimit::RateLimiter::new(config.rate_limit),
     });
     tokio::spawn(webhooks::run(state.clone(), config.outbox_poll_ms));
     if config.environment == Environment::Sandbox {
@@ -136,12 +256,10 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         .map_err(|e| ApiError::config(e.to_string()))?;
     tracing::info!(%local, backend = ?state.store.backend(), "waas host listening");
     eprintln!("listening on http://{local}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    server::run(listener, app, config.limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }
 
@@ -202,7 +320,7 @@ pub async fn create_client(
     .await?;
     sqlx::query("INSERT INTO settings (client_id, body) VALUES ($1, $2)")
         .bind(&client_id)
-        .bind(serde_json::to_string(&settings).map_err(|e| ApiError::internal(e.to_string()))?)
+        .bind(settings.to_body(store.sealer())?)
         .execute(&mut *tx)
         .await?;
     insert_key(&mut tx, &client_id, &record).await?;

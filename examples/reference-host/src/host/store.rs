@@ -50,6 +50,8 @@ pub struct Store {
     /// The blockchains and tokens every ledger of this host is restored over (the built-in
     /// registry plus what was registered at start, e.g. a local EVM chain and its tokens).
     registry: Arc<Registry>,
+    /// Seals secrets at rest (set at start, before the host serves).
+    sealer: Arc<super::seal::Sealer>,
 }
 
 /// Milliseconds since the Unix epoch (the host's clock; the core never reads one).
@@ -138,6 +140,8 @@ impl Store {
             backend,
             lanes: Arc::default(),
             registry: Arc::new(Registry::builtin()),
+            // Replaced at start (`with_sealer`) by the deployment's key before anything is sealed.
+            sealer: Arc::new(super::seal::Sealer::from_material(url.as_bytes())),
         })
     }
 
@@ -145,6 +149,17 @@ impl Store {
     pub fn with_registry(mut self, registry: Registry) -> Store {
         self.registry = Arc::new(registry);
         self
+    }
+
+    /// The same store sealing secrets with another sealer (set once at start).
+    pub fn with_sealer(mut self, sealer: super::seal::Sealer) -> Store {
+        self.sealer = Arc::new(sealer);
+        self
+    }
+
+    /// The sealer of secrets at rest.
+    pub fn sealer(&self) -> &super::seal::Sealer {
+        &self.sealer
     }
 
     /// The registry of blockchains and tokens of this host.
@@ -209,6 +224,7 @@ impl Store {
             seq: 0,
             fresh: Vec::new(),
             snapshot: None,
+            sealer: Arc::clone(&self.sealer),
         };
         sqlx::query("SAVEPOINT operation")
             .execute(&mut *work.tx)
@@ -622,9 +638,16 @@ pub struct Work {
     fresh: Vec<String>,
     /// The ledger as the batch held it before this operation, restored there if it fails.
     snapshot: Option<Books>,
+    /// Seals secrets the operation writes.
+    sealer: Arc<super::seal::Sealer>,
 }
 
 impl Work {
+    /// The sealer of secrets at rest.
+    pub fn sealer(&self) -> &super::seal::Sealer {
+        &self.sealer
+    }
+
     /// The next sequence number of this operation (orders transactions and events per client).
     pub fn next_seq(&mut self) -> i64 {
         self.seq += 1;

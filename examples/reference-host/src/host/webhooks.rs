@@ -27,10 +27,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 
 /// Delivers due events forever.
 pub async fn run(state: Arc<AppState>, poll_ms: u64) {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-    {
+    let client = match super::endpoint::client(state.endpoint_policy) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the webhook HTTP client");
@@ -89,7 +86,11 @@ async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usize, 
         }
         let event = col(&r, "event")?;
         let started = Instant::now();
-        let result = send(http, &url, &settings, &id, &event).await;
+        // Checked again at every delivery: the policy may have changed since the URL was set.
+        let result = match super::endpoint::check(&url, &state.endpoint_policy) {
+            Ok(()) => send(http, &url, &settings, &id, &event).await,
+            Err(e) => Err(format!("{}: {}", e.code(), e.message())),
+        };
         let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let attempt = attempts + 1;
         let (status_code, error) = match &result {
@@ -135,7 +136,7 @@ async fn settings_of(state: &AppState, client_id: &str) -> Result<Settings, ApiE
         .fetch_optional(state.store.pool())
         .await?;
     Ok(match row {
-        Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
+        Some(r) => Settings::from_body(&col(&r, "body")?, state.store.sealer())?,
         None => Settings::default(),
     })
 }

@@ -162,6 +162,11 @@ pub struct Opts {
     pub outbox_poll_ms: u64,
     pub webhook_url: Option<String>,
     pub release_bin: Option<PathBuf>,
+    /// More arguments of `waas serve`.
+    pub extra_args: Vec<String>,
+    /// `--rate-limit` (requests a second per key); the tests default to 0 (off), as they send
+    /// bursts on purpose.
+    pub rate_limit: u32,
 }
 
 impl Default for Opts {
@@ -172,6 +177,8 @@ impl Default for Opts {
             outbox_poll_ms: 20,
             webhook_url: None,
             release_bin: None,
+            extra_args: Vec::new(),
+            rate_limit: 0,
         }
     }
 }
@@ -210,6 +217,8 @@ impl Server {
         if let Some(u) = &opts.webhook_url {
             cmd.args(["--webhook-url", u]);
         }
+        cmd.args(&opts.extra_args);
+        cmd.args(["--rate-limit", &opts.rate_limit.to_string()]);
         for var in [
             "DATABASE_URL",
             "WAAS_MNEMONIC",
@@ -220,6 +229,10 @@ impl Server {
             "WAAS_WEBHOOK_KEY",
             "WAAS_SIM_BLOCK_MS",
             "WAAS_OUTBOX_POLL_MS",
+            "WAAS_WEBHOOK_ALLOW_LOOPBACK",
+            "WAAS_RATE_LIMIT",
+            "WAAS_KEY_FILE",
+            "WAAS_WEBHOOK_ALLOW_PRIVATE",
         ] {
             cmd.env_remove(var);
         }
@@ -342,9 +355,19 @@ impl Server {
         rt().block_on(async move {
             let r = req.send().await.map_err(|e| e.to_string())?;
             let status = r.status().as_u16();
+            let retry_after = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let text = r.text().await.map_err(|e| e.to_string())?;
             let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-            Ok(Resp { status, json, text })
+            Ok(Resp {
+                status,
+                json,
+                text,
+                retry_after,
+            })
         })
     }
 
@@ -368,6 +391,8 @@ pub struct Resp {
     pub status: u16,
     pub json: Value,
     pub text: String,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Resp {

@@ -628,7 +628,7 @@ impl EvmAdapter {
             .fetch_optional(state.store.pool())
             .await?;
         let settings: super::Settings = match row {
-            Some(r) => serde_json::from_str(&col(&r, "body")?).unwrap_or_default(),
+            Some(r) => super::Settings::from_body(&col(&r, "body")?, state.store.sealer())?,
             None => super::Settings::default(),
         };
         if let Some(p) = settings.usd_prices.get(&symbol.to_ascii_uppercase()) {

@@ -419,6 +419,8 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "management.clients.get" "GET" "/v1/management/clients/{id}" Management false "Get a client";
     "management.clients.update" "PATCH" "/v1/management/clients/{id}" Management false "Update a client";
     "management.clients.delete" "DELETE" "/v1/management/clients/{id}" Management false "Delete a client";
+    "management.clients.contracted_products.update" "PUT" "/v1/management/clients/{id}/contracted-products" Management false "Set the contracted limits of a client below the caller's";
+    "management.clients.policy.update" "PUT" "/v1/management/clients/{id}/policy" Management false "Set the reserve floor and USD prices of a client below the caller's";
     "management.users.list" "GET" "/v1/management/users" Management false "List users";
     "management.users.create" "POST" "/v1/management/users" Management false "Create a user";
     "management.users.update" "PATCH" "/v1/management/users/{id}" Management false "Update a user";
@@ -591,6 +593,42 @@ pub fn check_below(caller: &str, target: &str, target_ancestors: &[String]) -> R
     Ok(())
 }
 
+/// Checks that a client may set `target`'s platform policy (contracted products, reserve floor,
+/// live prices): a client above it does; the root client (no parent) sets its own; a client
+/// never sets its own (FORBIDDEN).
+pub fn check_policy_setter(caller: &str, target: &str, target_ancestors: &[String]) -> Result<()> {
+    if caller == target {
+        return if target_ancestors.is_empty() {
+            Ok(())
+        } else {
+            Err(err::forbidden(
+                "platform policy (contracted products, reserve floor, live prices) is set by the parent client",
+            ))
+        };
+    }
+    check_below(caller, target, target_ancestors)
+}
+
+/// Most a minimum reserve ratio may be (10 times the liabilities).
+pub const MAX_RESERVE_RATIO: u32 = 10;
+
+/// Checks a client's new minimum reserve ratio: within 0..=10, and not below the floor its
+/// parent set (a client may raise its floor, never lower it).
+pub fn check_reserve_ratio(new: rust_decimal::Decimal, floor: rust_decimal::Decimal) -> Result<()> {
+    if new.is_sign_negative() || new > rust_decimal::Decimal::from(MAX_RESERVE_RATIO) {
+        return Err(err::invalid_argument(format!(
+            "min_reserve_ratio must be 0 to {MAX_RESERVE_RATIO}"
+        )));
+    }
+    if new < floor {
+        return Err(err::forbidden(format!(
+            "min_reserve_ratio cannot go below {}, the floor set by the parent client",
+            floor.normalize()
+        )));
+    }
+    Ok(())
+}
+
 /// Whether a client may retire another: never itself (it would lock itself out).
 pub fn check_retire_client(caller: &str, target: &str) -> Result<()> {
     if caller == target {
@@ -647,6 +685,37 @@ mod tests {
             ErrorCode::Forbidden
         );
         assert!(check_below("parent", "child", &up).is_ok());
+        assert!(check_policy_setter("root", "root", &[]).is_ok());
+        assert!(check_policy_setter("parent", "child", &up).is_ok());
+        assert_eq!(
+            code(check_policy_setter("child", "child", &up)),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            code(check_policy_setter("sibling", "child", &up)),
+            ErrorCode::NotFound
+        );
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().expect("decimal");
+        assert!(check_reserve_ratio(d("1.5"), d("1")).is_ok());
+        assert_eq!(
+            code(check_reserve_ratio(d("0.5"), d("1"))),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            code(check_reserve_ratio(d("10.01"), d("0"))),
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            code(check_reserve_ratio(
+                d("9990000000000000000000000000"),
+                d("0")
+            )),
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            code(check_reserve_ratio(d("-1"), d("0"))),
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]

@@ -815,6 +815,12 @@ fn bad_input(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let child = api
+        .post("/v1/management/clients", json!({"name": "child"}))
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = snapshot(api, &[&w1, &w2]);
     let cards_before = (
         api.get("/v1/treasury").ok(200).clone(),
@@ -831,6 +837,16 @@ fn bad_input(backend: Backend) {
     let rule = json!({"rule": "r9", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": w2, "percent": "50"}});
     let deposit = json!({"address": EVM_OUT, "token": "USDT", "amount": "1"});
     let routes: Vec<(&str, String, Value)> = vec![
+        (
+            "PUT",
+            format!("/v1/management/clients/{child}/contracted-products"),
+            json!({"max_virtual_wallets": 3}),
+        ),
+        (
+            "PUT",
+            format!("/v1/management/clients/{child}/policy"),
+            json!({"min_reserve_ratio": "1"}),
+        ),
         (
             "PUT",
             "/v1/management/configurations".into(),

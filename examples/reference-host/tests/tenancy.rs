@@ -446,11 +446,119 @@ fn slow_headers_are_cut_off(backend: Backend) {
     );
     let text = String::from_utf8_lossy(&buf);
     assert!(!text.contains("200 OK"), "{text}");
-    let api = Api {
+    // Others are still served (on a new connection: pooled ones idle past the deadline are gone).
+    let mut fresh = std::net::TcpStream::connect(&addr).unwrap();
+    fresh
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    fresh.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// Platform policy belongs to the parent: a child cannot set its own contracted products, lower
+/// its reserve floor or set an absurd ratio; the parent sets both; a sibling cannot.
+fn policy_belongs_to_the_parent(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "tenancy_policy", &Opts::default()) else {
+        return;
+    };
+    let root = Api {
         s: &s,
         key: s.key(),
     };
-    api.get("/v1/accounts").ok(200);
+    let all = ["MANAGEMENT", "WALLETS_WRITE", "ACCOUNTS_WRITE"];
+    let (a, a_key) = child(root, "A", Some(&all));
+    let (_b, b_key) = child(root, "B", Some(&all));
+    let a_api = Api { s: &s, key: &a_key };
+    let b_api = Api { s: &s, key: &b_key };
+    a_api
+        .put(
+            "/v1/management/contracted-products",
+            json!({"max_virtual_wallets": 1000}),
+        )
+        .err(403, "FORBIDDEN");
+    root.put(
+        &format!("/v1/management/clients/{a}/contracted-products"),
+        json!({"max_virtual_wallets": 1}),
+    )
+    .ok(200);
+    b_api
+        .put(
+            &format!("/v1/management/clients/{a}/contracted-products"),
+            json!({"max_virtual_wallets": 1000}),
+        )
+        .err(404, "NOT_FOUND");
+    let acc = a_api.account("x");
+    a_api.wallet(&acc, "ethereum");
+    a_api
+        .post(
+            "/v1/wallets/virtual",
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        )
+        .err(422, "CONTRACT_LIMIT_REACHED");
+    // The reserve floor: the default for a child is 1; it can raise it, not lower it.
+    for (ratio, status, code) in [
+        ("0", 403, "FORBIDDEN"),
+        ("0.99", 403, "FORBIDDEN"),
+        ("11", 400, "INVALID_ARGUMENT"),
+        ("9990000000000000000000000000", 400, "INVALID_ARGUMENT"),
+    ] {
+        a_api
+            .put(
+                "/v1/wallets/configuration",
+                json!({"min_reserve_ratio": ratio}),
+            )
+            .err(status, code);
+        a_api
+            .put(
+                "/v1/management/configurations",
+                json!({"min_reserve_ratio": ratio}),
+            )
+            .err(status, code);
+    }
+    a_api
+        .put(
+            "/v1/wallets/configuration",
+            json!({"min_reserve_ratio": "1.5"}),
+        )
+        .ok(200);
+    root.put(
+        &format!("/v1/management/clients/{a}/policy"),
+        json!({"min_reserve_ratio": "2"}),
+    )
+    .ok(200);
+    let conf = a_api.get("/v1/wallets/configuration").ok(200).clone();
+    assert_eq!(conf["min_reserve_ratio"], "2", "{conf}");
+    a_api
+        .put(
+            "/v1/wallets/configuration",
+            json!({"min_reserve_ratio": "1.5"}),
+        )
+        .err(403, "FORBIDDEN");
+    a_api
+        .put(
+            "/v1/wallets/configuration",
+            json!({"min_reserve_ratio": "3"}),
+        )
+        .ok(200);
+    a_api
+        .put(
+            &format!("/v1/management/clients/{a}/policy"),
+            json!({"min_reserve_ratio": "0"}),
+        )
+        .err(403, "FORBIDDEN");
+    b_api
+        .put(
+            &format!("/v1/management/clients/{a}/policy"),
+            json!({"min_reserve_ratio": "0"}),
+        )
+        .err(404, "NOT_FOUND");
+    // The root sets its own.
+    root.put(
+        "/v1/wallets/configuration",
+        json!({"min_reserve_ratio": "0"}),
+    )
+    .ok(200);
 }
 
 macro_rules! suite {
@@ -480,6 +588,10 @@ macro_rules! suite {
             #[test]
             fn slow_headers_are_cut_off() {
                 super::slow_headers_are_cut_off($variant);
+            }
+            #[test]
+            fn policy_belongs_to_the_parent() {
+                super::policy_belongs_to_the_parent($variant);
             }
         }
     };

@@ -428,6 +428,16 @@ struct ConfigUpdate {
 async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "management.configurations.update").await?;
     let u: ConfigUpdate = body(&bytes)?;
+    let has_parent = !super::api_mgmt::ancestors(&s, &caller.client_id)
+        .await?
+        .unwrap_or_default()
+        .is_empty();
+    if has_parent && u.usd_prices.is_some() && caller.environment == Environment::Live {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "live prices are set by the parent client",
+        ));
+    }
     // Read, change and write the settings under the client's lock: concurrent updates of
     // different fields both land.
     let mut w = s.store.begin(&caller.client_id).await?;
@@ -463,7 +473,9 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
     }
     let mut config = w.ledger.config().clone();
     if let Some(r) = u.min_reserve_ratio {
-        config.min_reserve_ratio = amount("min_reserve_ratio", &r)?.as_decimal();
+        let r = amount("min_reserve_ratio", &r)?.as_decimal();
+        access::check_reserve_ratio(r, st.floor(has_parent))?;
+        config.min_reserve_ratio = r;
     }
     if let Some(m) = u.min_deposit_usd {
         if let Some(v) = m.virtual_wallet {
@@ -489,7 +501,7 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ContractUpdate {
+pub(super) struct ContractUpdate {
     max_virtual_wallets: Option<u32>,
     max_cards: Option<u32>,
     max_treasury_wallets: Option<u32>,
@@ -531,15 +543,26 @@ async fn get_contract(State(s): State<Shared>, headers: HeaderMap) -> ApiResult 
 async fn put_contract(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "management.contracted_products.update").await?;
     let u: ContractUpdate = body(&bytes)?;
-    let mut w = s.store.begin(&caller.client_id).await?;
+    // Only the root client sets its own; others' are set by the clients above them
+    // (`PUT /v1/management/clients/{id}/contracted-products`).
+    let up = super::api_mgmt::ancestors(&s, &caller.client_id)
+        .await?
+        .unwrap_or_default();
+    access::check_policy_setter(&caller.client_id, &caller.client_id, &up)?;
+    set_contract(&s, &caller.client_id, u).await
+}
+
+/// Sets a client's contracted products (the caller has been checked).
+pub(super) async fn set_contract(s: &AppState, client: &str, u: ContractUpdate) -> ApiResult {
+    let mut w = s.store.begin(client).await?;
     let contract = Contract {
         max_virtual_wallets: u.max_virtual_wallets,
         max_cards: u.max_cards,
         max_treasury_wallets: u.max_treasury_wallets,
     };
-    w.ledger.set_contract(&caller.client_id, contract)?;
-    let out = contract_json(&w.ledger, &caller.client_id);
-    finish(w, &None, StatusCode::OK, out, &s).await
+    w.ledger.set_contract(client, contract)?;
+    let out = contract_json(&w.ledger, client);
+    finish(w, &None, StatusCode::OK, out, s).await
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -34,6 +34,11 @@ pub fn routes() -> Router<Shared> {
             "/v1/management/clients/{id}",
             get(get_client).patch(update_client).delete(delete_client),
         )
+        .route(
+            "/v1/management/clients/{id}/contracted-products",
+            put(put_client_contract),
+        )
+        .route("/v1/management/clients/{id}/policy", put(put_client_policy))
         .route("/v1/management/users", get(list_users).post(create_user))
         .route(
             "/v1/management/users/{id}",
@@ -154,6 +159,69 @@ async fn update_client(
         .execute(s.store.pool())
         .await?;
     Ok(Json(client_json(&s, &id).await?).into_response())
+}
+
+/// `PUT /v1/management/clients/{id}/contracted-products`: a client above sets a client's limits.
+async fn put_client_contract(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(
+        &s,
+        &headers,
+        "management.clients.contracted_products.update",
+    )
+    .await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
+    let u: super::api::ContractUpdate = body(&bytes)?;
+    super::api::set_contract(&s, &id, u).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyUpdate {
+    min_reserve_ratio: Option<String>,
+    usd_prices: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// `PUT /v1/management/clients/{id}/policy`: a client above sets a client's reserve floor (its
+/// minimum reserve ratio rises to it; the client may raise it further, never lower it) and the
+/// USD prices it is valued at.
+async fn put_client_policy(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.policy.update").await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
+    let req: PolicyUpdate = body(&bytes)?;
+    let mut w = s.store.begin(&id).await?;
+    let mut st = super::api::settings_in(&mut w).await?;
+    let mut config = w.ledger.config().clone();
+    if let Some(r) = req.min_reserve_ratio {
+        let floor = super::api::amount("min_reserve_ratio", &r)?.as_decimal();
+        waas_core::access::check_reserve_ratio(floor, rust_decimal::Decimal::ZERO)?;
+        st.reserve_floor = Some(floor.normalize().to_string());
+        config.min_reserve_ratio = config.min_reserve_ratio.max(floor);
+    }
+    if let Some(prices) = req.usd_prices {
+        for (token, price) in prices {
+            let p = super::api::amount("usd_prices", &price)?;
+            st.usd_prices
+                .insert(token.to_ascii_uppercase(), p.to_string());
+        }
+    }
+    w.ledger.set_config(config)?;
+    super::api::save_settings_in(&mut w, &st).await?;
+    let mut out = settings_json(&st, &w.ledger);
+    out["reserve_floor"] = json!(st.reserve_floor);
+    w.commit().await?;
+    Ok(Json(out).into_response())
 }
 
 /// Retires a client: its keys are revoked; its books stay for audit. A client may not retire
@@ -559,10 +627,16 @@ async fn put_wallet_config(State(s): State<Shared>, headers: HeaderMap, bytes: B
     let req: WalletConfig = body(&bytes)?;
     // Read before the operation: on SQLite the operation holds the only connection.
     let st = load_settings(&s, &caller.client_id).await?;
+    let has_parent = !ancestors(&s, &caller.client_id)
+        .await?
+        .unwrap_or_default()
+        .is_empty();
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut config = w.ledger.config().clone();
     if let Some(r) = req.min_reserve_ratio {
-        config.min_reserve_ratio = super::api::amount("min_reserve_ratio", &r)?.as_decimal();
+        let r = super::api::amount("min_reserve_ratio", &r)?.as_decimal();
+        waas_core::access::check_reserve_ratio(r, st.floor(has_parent))?;
+        config.min_reserve_ratio = r;
     }
     w.ledger.set_config(config)?;
     let out = settings_json(&st, &w.ledger);

@@ -162,6 +162,24 @@ pub struct Settings {
     /// USD prices per token symbol for minimum-deposit checks of non-stablecoins.
     #[serde(default)]
     pub usd_prices: std::collections::BTreeMap<String, String>,
+    /// The lowest minimum reserve ratio the client may set, as its parent set it.
+    #[serde(default)]
+    pub reserve_floor: Option<String>,
+}
+
+impl Settings {
+    /// The floor of the client's minimum reserve ratio: as its parent set it; without one, the
+    /// default ratio for a client with a parent, and none for the root.
+    pub fn floor(&self, has_parent: bool) -> rust_decimal::Decimal {
+        self.reserve_floor
+            .as_deref()
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(if has_parent {
+                Config::default().min_reserve_ratio
+            } else {
+                rust_decimal::Decimal::ZERO
+            })
+    }
 }
 
 /// Seals the secrets of settings written in plain text by an older version (once, at start).

@@ -34,6 +34,9 @@ fn http() -> &'static reqwest::Client {
         reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(64)
+            // The host closes connections idle for 10 s (its header deadline): drop them first,
+            // so a request never races that close on a reused connection.
+            .pool_idle_timeout(Duration::from_secs(4))
             .build()
             .unwrap()
     })

@@ -354,6 +354,43 @@ fn secrets_sealed() {
         row.try_get::<String, _>("secret").unwrap()
     });
     assert!(stored.starts_with("sealed:v1:"), "{}", &stored[..12]);
+    // A virtual card's full number is shown once: not in the idempotency row, not in a replay.
+    let body = json!({"account_id": acc});
+    let first = api.post_idem("/v1/virtual-cards", "vc-1", &body);
+    assert_eq!(first.status, 201, "{}", first.text);
+    let full = first.json["full_number"].as_str().unwrap().to_owned();
+    let again = api.post_idem("/v1/virtual-cards", "vc-1", &body);
+    assert_eq!(again.json["id"], first.json["id"]);
+    assert!(again.json.get("full_number").is_none(), "{}", again.text);
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+        bytes.extend(wal);
+    }
+    assert!(
+        !bytes.windows(full.len()).any(|w| w == full.as_bytes()),
+        "the full card number is in the database file"
+    );
+    // Idempotency rows expire: an old one is purged when the host starts.
+    let key = s.key().to_owned();
+    drop(s);
+    let make_old = |url: &str| {
+        rt().block_on(async {
+            let pool = sqlx::AnyPool::connect(url).await.unwrap();
+            sqlx::query("UPDATE idempotency SET created_at = 0 WHERE key = 'vc-1'")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        })
+    };
+    make_old(&db.url);
+    let s = support::Server::restart(&db, &Opts::default());
+    let api = Api { s: &s, key: &key };
+    wait_for(10, "the old idempotency row to go", || {
+        let r = api.post_idem("/v1/virtual-cards", "vc-1", &body);
+        // Forgotten: the key runs anew and issues another card.
+        (r.status == 201 && r.json["id"] != first.json["id"]).then_some(())
+    });
 }
 
 /// A live host without its master key from outside the database does not start, and creates

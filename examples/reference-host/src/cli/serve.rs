@@ -86,6 +86,9 @@ pub struct ServeArgs {
     /// Connections open at once; new ones beyond are closed.
     #[arg(long, env = "WAAS_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Hours an Idempotency-Key's answer is kept (default 24); after that the key is forgotten.
+    #[arg(long, env = "WAAS_IDEMPOTENCY_TTL_HOURS")]
+    idempotency_ttl_hours: Option<u64>,
 }
 
 /// Requests a second per API key unless `--rate-limit` says otherwise.
@@ -139,6 +142,9 @@ pub fn serve(args: ServeArgs) -> Outcome {
         evm: None,
         key_file: args.key_file.clone(),
         rate_limit: args.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT),
+        idempotency_ttl: std::time::Duration::from_secs(
+            args.idempotency_ttl_hours.unwrap_or(24).max(1) * 3600,
+        ),
         limits: crate::host::server::Limits {
             header_read_timeout: args.header_timeout_ms.map_or(
                 crate::host::server::Limits::default().header_read_timeout,

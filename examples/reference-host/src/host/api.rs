@@ -291,6 +291,9 @@ pub(super) async fn replay(
         .map(|(status, body)| (status, Json(body)).into_response()))
 }
 
+/// Fields of an answer shown once and never stored (idempotent replays leave them out).
+const SHOWN_ONCE: &[&str] = &["full_number", "api_key", "secret"];
+
 /// Commits the operation, storing its answer under the Idempotency-Key.
 pub(super) async fn finish(
     mut w: Work,
@@ -300,12 +303,20 @@ pub(super) async fn finish(
     state: &AppState,
 ) -> ApiResult {
     if let Some(i) = idem {
+        // What is shown once (a virtual card's full number, a key, a secret) is not kept for
+        // replays: a retry answers the rest.
+        let mut kept = body.clone();
+        if let Value::Object(o) = &mut kept {
+            for field in SHOWN_ONCE {
+                o.remove(*field);
+            }
+        }
         sqlx::query("INSERT INTO idempotency (client_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&w.client_id)
             .bind(&i.key)
             .bind(&i.hash)
             .bind(i64::from(status.as_u16()))
-            .bind(body.to_string())
+            .bind(kept.to_string())
             .bind(now_ms())
             .execute(&mut *w.tx)
             .await?;

@@ -59,6 +59,23 @@ pub struct HostConfig {
     pub rate_limit: u32,
     /// Header-read deadline and connection cap of the server loop.
     pub limits: server::Limits,
+    /// How long idempotency rows are kept (then a retry with the same key runs anew).
+    pub idempotency_ttl: std::time::Duration,
+}
+
+/// Deletes idempotency rows older than `ttl`, every ten minutes (and once at start).
+async fn purge_idempotency(state: Arc<AppState>, ttl: std::time::Duration) {
+    loop {
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        let purged = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+            .bind(now_ms().saturating_sub(ttl_ms))
+            .execute(state.store.pool())
+            .await;
+        if let Err(e) = purged {
+            tracing::warn!(error = %e, "purging idempotency rows");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }
 
 /// The master mnemonic given from outside the database: WAAS_MNEMONIC, else the key file.
@@ -258,6 +275,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         limiter: ratelimit::RateLimiter::new(config.rate_limit),
     });
     tokio::spawn(webhooks::run(state.clone(), config.outbox_poll_ms));
+    tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).
         tokio::spawn(chain::run(state.clone()));

@@ -102,14 +102,7 @@ impl Settings {
     /// Settings as stored (`settings.body`), their secrets opened.
     pub fn from_body(body: &str, sealer: &seal::Sealer) -> Result<Settings, ApiError> {
         let mut st: Settings = serde_json::from_str(body).unwrap_or_default();
-        for secret in [
-            &mut st.webhook_key,
-            &mut st.webhook_secret,
-            &mut st.previous_webhook_secret,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for secret in st.secrets_mut() {
             *secret = sealer.open(secret)?;
         }
         Ok(st)
@@ -118,17 +111,21 @@ impl Settings {
     /// Settings as they are stored, their secrets sealed.
     pub fn to_body(&self, sealer: &seal::Sealer) -> Result<String, ApiError> {
         let mut st = self.clone();
-        for secret in [
-            &mut st.webhook_key,
-            &mut st.webhook_secret,
-            &mut st.previous_webhook_secret,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for secret in st.secrets_mut() {
             *secret = sealer.seal(secret)?;
         }
         serde_json::to_string(&st).map_err(|e| ApiError::internal(e.to_string()))
+    }
+
+    /// The secrets that are set (webhook key, signing secret, previous signing secret).
+    fn secrets_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        [
+            &mut self.webhook_key,
+            &mut self.webhook_secret,
+            &mut self.previous_webhook_secret,
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -206,15 +203,8 @@ async fn seal_settings(store: &Store) -> Result<(), ApiError> {
         .await?;
     for r in rows {
         let body: String = r.try_get("body")?;
-        let raw: Settings = serde_json::from_str(&body).unwrap_or_default();
-        let plain = [
-            &raw.webhook_key,
-            &raw.webhook_secret,
-            &raw.previous_webhook_secret,
-        ]
-        .into_iter()
-        .flatten()
-        .any(|s| !seal::Sealer::is_sealed(s));
+        let mut raw: Settings = serde_json::from_str(&body).unwrap_or_default();
+        let plain = raw.secrets_mut().any(|s| !seal::Sealer::is_sealed(s));
         if plain {
             let st = Settings::from_body(&body, store.sealer())?;
             sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")

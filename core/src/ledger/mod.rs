@@ -7,6 +7,7 @@
 //! [`rules`]; this type only keeps the books.
 
 pub mod journal;
+pub mod parts;
 pub mod rules;
 
 use crate::amount::Amount;
@@ -138,12 +139,17 @@ pub struct Holding {
     pub in_transit: BTreeMap<String, Decimal>,
 }
 
+/// A client's contract and the counters its limits are checked against.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Client {
-    contract: Option<Contract>,
-    active_virtual_wallets: u32,
-    cards: u32,
-    treasuries: u32,
+pub struct ClientBooks {
+    /// Contracted limits (none: unlimited).
+    pub contract: Option<Contract>,
+    /// Virtual wallets counted against the contract (created and not deactivated).
+    pub active_virtual_wallets: u32,
+    /// Cards created.
+    pub cards: u32,
+    /// Treasury wallets created.
+    pub treasuries: u32,
 }
 
 /// One side of a leg.
@@ -390,7 +396,7 @@ pub struct Ledger {
     /// Shared, so that a copy of the ledger (a snapshot) does not copy the registry.
     #[serde(skip, default = "empty_registry")]
     registry: Arc<Registry>,
-    clients: BTreeMap<String, Client>,
+    clients: BTreeMap<String, ClientBooks>,
     accounts: BTreeMap<String, String>,
     wallets: HashMap<String, Wallet>,
     holdings: BTreeMap<String, Holding>,

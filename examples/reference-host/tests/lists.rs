@@ -10,7 +10,7 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use support::api::{d, dec, setup, Api};
-use support::{rt, Backend, Opts, Server};
+use support::{Backend, Opts};
 
 /// Every item of a list, page by page; checks each page's shape and cursor.
 fn all_pages(api: Api<'_>, path: &str, limit: usize) -> Vec<Value> {
@@ -300,49 +300,6 @@ fn every_list_pages(backend: Backend) {
     assert_eq!(api.balance(&w, "USDT").2, d("20"));
 }
 
-fn rows_filled_for_books_kept_before(backend: Backend) {
-    let Some((db, s)) = setup(backend, "lists_fill", &Opts::default()) else {
-        return;
-    };
-    let key = s.key().to_owned();
-    let api = Api { s: &s, key: &key };
-    let acc = api.account("a");
-    let (w1, a1) = api.funded(&acc, "ethereum", "30");
-    let (w2, _) = api.wallet(&acc, "ethereum");
-    api.transfer(&w1, &w2, "4.5").ok(201);
-    api.deposit(&a1, "USDT", "2", "pending-1");
-    api.post(&format!("/v1/wallets/virtual/{w2}/deactivate"), json!({}))
-        .ok(200);
-    let before = all_pages(api, "/v1/wallets/virtual", 500);
-    let treasury_before = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
-    drop(s);
-    // As a database written before the rows existed: no balance rows, statuses at their
-    // defaults, the client not yet filled.
-    rt().block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
-        for sql in [
-            "DELETE FROM balances",
-            "UPDATE wallets SET status = 'active', flags = '[]'",
-            "UPDATE ledgers SET rows_ready = 0",
-        ] {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        }
-        pool.close().await;
-    });
-    let s = Server::restart(&db, &Opts::default());
-    let api = Api { s: &s, key: &key };
-    let after = all_pages(api, "/v1/wallets/virtual", 500);
-    assert_eq!(after, before);
-    assert_eq!(after[1]["status"], "inactive");
-    assert_eq!(dec(&after[0]["balances"]["USDT"]["total"]), d("27.5"));
-    assert_eq!(dec(&after[0]["balances"]["USDT"]["unconfirmed"]), d("2"));
-    assert_eq!(
-        api.get("/v1/wallets/holding/ethereum").ok(200).clone(),
-        treasury_before
-    );
-}
-
 macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
@@ -354,10 +311,6 @@ macro_rules! suite {
             #[test]
             fn every_list_pages() {
                 super::every_list_pages($variant);
-            }
-            #[test]
-            fn rows_filled_for_books_kept_before() {
-                super::rows_filled_for_books_kept_before($variant);
             }
         }
     };

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use waas_core::access::{self, Environment, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
-use waas_core::ledger::{Balance, Contract, Ledger, WalletKind};
+use waas_core::ledger::{Balance, Contract, Ledger};
 use waas_core::webhook::Status;
 use waas_core::{Address, Amount, ErrorCode};
 
@@ -518,37 +518,36 @@ pub(super) struct ContractUpdate {
     max_treasury_wallets: Option<u32>,
 }
 
-fn contract_json(ledger: &Ledger, client: &str) -> Value {
+/// A client's contract and its usage: the counters kept with its terms, and its virtual wallets
+/// counted by their rows (`virtual_wallets`, inactive ones included).
+fn contract_json(ledger: &Ledger, client: &str, virtual_wallets: i64) -> Value {
     let c = ledger.contract_of(client);
-    let wallets = ledger.wallets();
-    let active = wallets
-        .values()
-        .filter(|w| w.kind == WalletKind::Virtual && !w.inactive)
-        .count();
-    let inactive = wallets
-        .values()
-        .filter(|w| w.kind == WalletKind::Virtual && w.inactive)
-        .count();
-    let cards = wallets
-        .values()
-        .filter(|w| w.kind == WalletKind::Card)
-        .count();
-    let treasury = wallets
-        .values()
-        .filter(|w| w.kind == WalletKind::Treasury)
-        .count();
+    let books = ledger.client_books(client).cloned().unwrap_or_default();
+    let active = i64::from(books.active_virtual_wallets);
     json!({
         "max_virtual_wallets": c.max_virtual_wallets,
         "max_cards": c.max_cards,
         "max_treasury_wallets": c.max_treasury_wallets,
-        "usage": {"active_virtual_wallets": active, "inactive_virtual_wallets": inactive, "cards": cards, "treasury_wallets": treasury},
+        "usage": {"active_virtual_wallets": active, "inactive_virtual_wallets": (virtual_wallets - active).max(0), "cards": books.cards, "treasury_wallets": books.treasuries},
     })
+}
+
+/// How many virtual wallets a client has (active or not).
+async fn virtual_count(conn: &mut sqlx::AnyConnection, client: &str) -> Result<i64, ApiError> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM wallets WHERE client_id = $1 AND kind = 'virtual'")
+            .bind(client)
+            .fetch_one(conn)
+            .await?;
+    Ok(row.try_get::<i64, _>("n")?)
 }
 
 async fn get_contract(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let caller = auth(&s, &headers, "management.contracted_products.get").await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
-    Ok(Json(contract_json(&ledger, &caller.client_id)).into_response())
+    let mut conn = s.store.reader().acquire().await?;
+    let n = virtual_count(&mut conn, &caller.client_id).await?;
+    Ok(Json(contract_json(&ledger, &caller.client_id, n)).into_response())
 }
 
 async fn put_contract(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
@@ -572,7 +571,8 @@ pub(super) async fn set_contract(s: &AppState, client: &str, u: ContractUpdate) 
         max_treasury_wallets: u.max_treasury_wallets,
     };
     w.ledger.set_contract(client, contract)?;
-    let out = contract_json(&w.ledger, client);
+    let n = virtual_count(&mut w.tx, client).await?;
+    let out = contract_json(&w.ledger, client, n);
     finish(w, &None, StatusCode::OK, out, s).await
 }
 
@@ -882,6 +882,7 @@ async fn create_virtual(State(s): State<Shared>, headers: HeaderMap, bytes: Byte
         return Ok(r);
     }
     let id = new_id("vw");
+    w.need_account(&req.account_id).await?;
     let created = w
         .ledger
         .create_virtual_wallet(&req.account_id, &id, chain.id.as_str())?;
@@ -1077,6 +1078,7 @@ async fn lifecycle(
     let NoBody {} = body(&bytes)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
     if activate {
         w.ledger.activate(&id)?;
     } else {
@@ -1168,6 +1170,7 @@ async fn transfer(
     }
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
+    w.need_wallets(&[&id, &req.to_wallet_id]).await?;
     let m = w
         .ledger
         .transfer(&mid, &id, &req.to_wallet_id, &req.token, amt)?;
@@ -1268,6 +1271,7 @@ async fn withdraw(
     }
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
+    w.need_wallets(&[&id]).await?;
     let m = w
         .ledger
         .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;
@@ -1296,13 +1300,18 @@ async fn list_rules(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.rules.list").await?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    let ledger = s.store.read_ledger(&caller.client_id).await?;
-    let rules: Vec<Value> = ledger
-        .rules()
-        .iter()
-        .filter(|r| r.wallet == id)
-        .map(waas_core::scenario::rule_json)
-        .collect();
+    let rows =
+        sqlx::query("SELECT body FROM rules WHERE client_id = $1 AND wallet_id = $2 ORDER BY seq")
+            .bind(&caller.client_id)
+            .bind(&id)
+            .fetch_all(s.store.reader())
+            .await?;
+    let mut rules = Vec::with_capacity(rows.len());
+    for r in rows {
+        let rule: waas_core::automation::Rule = serde_json::from_str(&col(&r, "body")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        rules.push(waas_core::scenario::rule_json(&rule));
+    }
     Ok(Json(json!({"rules": rules})).into_response())
 }
 
@@ -1330,6 +1339,10 @@ async fn add_rule(
     obj.insert("wallet".into(), Value::String(id.clone()));
     let rule = waas_core::scenario::parse_rule(v)?;
     let mut w = s.store.begin(&caller.client_id).await?;
+    let target = waas_core::ledger::parts::rule_target(&rule).map(str::to_owned);
+    w.need_wallets(&[&id, target.as_deref().unwrap_or(&id)])
+        .await?;
+    w.need_rule(&rule.id).await?;
     let rule = w.ledger.add_rule(rule)?;
     let out = waas_core::scenario::rule_json(&rule);
     finish(w, &None, StatusCode::CREATED, out, &s).await
@@ -1343,6 +1356,7 @@ async fn remove_rule(
     let caller = auth(&s, &headers, "virtual_wallets.rules.delete").await?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_rule(&rule_id).await?;
     if !w
         .ledger
         .rules()
@@ -1519,6 +1533,7 @@ async fn holding_transfer(
     }
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
+    w.need_wallets(&[&req.to_wallet_id]).await?;
     let m = w
         .ledger
         .holding_credit(&mid, &req.to_wallet_id, &req.token, amt)?;

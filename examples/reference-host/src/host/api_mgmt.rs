@@ -235,7 +235,16 @@ async fn delete_client(
     let up = reachable(&s, &caller.client_id, &id).await?;
     waas_core::access::check_retire_client(&caller.client_id, &id)?;
     waas_core::access::check_below(&caller.client_id, &id, &up)?;
-    s.store.read_ledger(&id).await?.check_retire()?;
+    // The wallets with a balance row that is not zero, for the core to judge.
+    s.store
+        .read_with_wallets(
+            &id,
+            "SELECT DISTINCT substr(account, 8) AS id FROM balances WHERE client_id = $1 \
+             AND account >= 'wallet:' AND account < 'wallet;' AND (posted <> '0' OR pending <> '0')",
+            &[],
+        )
+        .await?
+        .check_retire()?;
     // Retiring a client retires its subtree: every key of it and of the clients below it.
     let rows = sqlx::query(
         "WITH RECURSIVE tree(id) AS (SELECT id FROM clients WHERE id = $1 \
@@ -564,8 +573,14 @@ async fn delete_account(
     if exists.is_none() {
         return Err(ApiError::not_found(format!("no account {id}")));
     }
+    // The account's wallets and cards (the core judges whether it may go).
     s.store
-        .read_ledger(&caller.client_id)
+        .read_with_wallets(
+            &caller.client_id,
+            "SELECT id FROM wallets WHERE client_id = $1 AND account_id = $2 \
+             UNION SELECT id FROM cards WHERE client_id = $1 AND account_id = $2",
+            &[&id],
+        )
         .await?
         .check_delete_account(&id)?;
     sqlx::query("DELETE FROM accounts WHERE id = $1")

@@ -78,6 +78,7 @@ async fn create_treasury(State(s): State<Shared>, headers: HeaderMap, bytes: Byt
         return Ok(r);
     }
     let id = new_id("tr");
+    w.need_account(&req.account_id).await?;
     w.ledger
         .create_treasury(&req.account_id, &id, chain.id.as_str())?;
     // Each treasury wallet has a BIP-44 account of its own: m/44'/coin'/N'/0/0.
@@ -200,6 +201,7 @@ async fn treasury_send(
     }
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
+    w.need_wallets(&[&id]).await?;
     let m = w
         .ledger
         .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;
@@ -307,6 +309,7 @@ async fn insert_card(
     if let Some(r) = replay(&mut w, &idem_key).await? {
         return Ok(r);
     }
+    w.need_account(account).await?;
     w.ledger.create_card(account, id)?;
     sqlx::query("INSERT INTO cards (id, client_id, account_id, kind, brand, last4, expiry, holder, label, deleted, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)")
         .bind(id)
@@ -466,6 +469,7 @@ async fn update_card(
 async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> ApiResult {
     card_json(s, client, id, kind).await?;
     let mut w = s.store.begin(client).await?;
+    w.need_wallets(&[id]).await?;
     w.ledger.remove_card(id)?;
     sqlx::query("UPDATE cards SET deleted = 1 WHERE id = $1")
         .bind(id)
@@ -520,6 +524,7 @@ async fn set_blocked(
     let NoBody {} = body(&bytes)?;
     card_json(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
     w.ledger.set_card_blocked(&id, blocked)?;
     let sub = if blocked { "BLOCKED" } else { "UNBLOCKED" };
     w.event(
@@ -612,6 +617,7 @@ async fn fund(
     }
     let tx = movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
+    w.need_wallets(&[id]).await?;
     let r = w.ledger.deposit(DepositRequest {
         tx: tx.clone(),
         to: id.to_owned(),
@@ -696,6 +702,7 @@ async fn simulate_card_payment(
     let (op, _) = kind_label(&kind);
     let mut w = s.store.begin(&caller.client_id).await?;
     let id = new_id("pay");
+    w.need_wallets(&[&req.card_id]).await?;
     let result = w.ledger.card_payment(&id, &req.card_id, amt);
     let data = json!({"id": id, "card_id": req.card_id, "amount_usd": amt.to_string(), "merchant": req.merchant});
     match result {

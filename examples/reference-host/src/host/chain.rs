@@ -58,6 +58,7 @@ fn operation_of(kind: WalletKind) -> &'static str {
 /// and rule events. Idempotent by `tx` (the core answers a repeat with the first answer).
 pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
     w.remember_deposit(&d.tx).await?;
+    w.need_wallets(&[&d.wallet]).await?;
     // A deposit reported again: the core answers its first result (or DUPLICATE_OPERATION when
     // the contents differ); nothing is written or emitted again, and the answer carries the
     // deposit's current status (it may have been confirmed or dropped since).
@@ -117,6 +118,7 @@ pub async fn settle_confirmed(
     extra: &Value,
 ) -> Result<(Value, WalletKind), ApiError> {
     w.remember_deposit(tx).await?;
+    w.need_wallets(&[wallet]).await?;
     let settled = w.ledger.confirm(tx)?;
     let kind = w.ledger.wallet(wallet)?.kind;
     let below = w
@@ -159,6 +161,7 @@ pub async fn record_sweep(
 ) -> Result<Value, ApiError> {
     let amt = Amount::parse(amount, waas_core::amount::MAX_DECIMALS)?;
     w.remember_sweep(sweep_tx).await?;
+    w.need_wallets(&[wallet]).await?;
     w.ledger.sweep(sweep_tx, wallet, token, amt)?;
     let mut body = json!({"tx": sweep_tx, "wallet_id": wallet, "token": token, "amount": amount, "status": "confirmed"});
     merge(&mut body, extra);

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod api_mgmt;
 pub mod api_more;
+pub mod books;
 pub mod chain;
 pub mod endpoint;
 pub mod error;
@@ -30,7 +31,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use store::{new_id, now_ms, Store};
 use waas_core::access::{self, Environment, Permission};
-use waas_core::ledger::{Config, Ledger};
+use waas_core::ledger::Config;
 
 /// How the host is started.
 #[derive(Debug, Clone)]
@@ -328,7 +329,7 @@ pub async fn create_client(
 ) -> Result<(String, access::ApiKey), ApiError> {
     let client_id = new_id("cli");
     let (key, record) = access::new_key(environment, permissions)?;
-    let ledger = Ledger::new(Config::default());
+    let terms = books::Terms::default().to_text()?;
     let mut tx = store.pool().begin().await?;
     sqlx::query("INSERT INTO clients (id, name, created_at, parent_id) VALUES ($1, $2, $3, $4)")
         .bind(&client_id)
@@ -338,10 +339,11 @@ pub async fn create_client(
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO ledgers (client_id, state, version, rows_ready) VALUES ($1, $2, 0, 1)",
+        "INSERT INTO ledgers (client_id, state, terms, version, rows_ready) VALUES ($1, '', $2, 0, $3)",
     )
     .bind(&client_id)
-    .bind(ledger.save()?)
+    .bind(terms)
+    .bind(books::SPLIT)
     .execute(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO settings (client_id, body) VALUES ($1, $2)")

@@ -9,8 +9,9 @@
 //! every operation in it, and none of them is answered as done. One commit (one fsync on SQLite,
 //! one round trip on PostgreSQL) then serves the whole queue.
 
+use super::books::{self, Books, Parts};
 use super::error::ApiError;
-use super::journal::{self, Head};
+use super::journal;
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -206,7 +207,7 @@ impl Store {
             Some(tx) => tx,
             None => self.pool.begin().await?,
         };
-        // The ledger as the last operation of this client in the batch left it, if one did.
+        // The working set as the last operation of this client in the batch left it, if one did.
         let cached = guard.ledgers.remove(client_id);
         guard.operations += 1;
         let mut work = Work {
@@ -217,9 +218,7 @@ impl Store {
             }),
             client_id: client_id.to_owned(),
             ledger: placeholder(),
-            version: 0,
-            head: Head::default(),
-            opening: Vec::new(),
+            parts: None,
             events: Vec::new(),
             seq: 0,
             fresh: Vec::new(),
@@ -229,49 +228,33 @@ impl Store {
         sqlx::query("SAVEPOINT operation")
             .execute(&mut *work.tx)
             .await?;
-        if let Some(books) = cached {
-            // The batch's transaction holds the row (and its lock) since that operation. A copy
-            // goes back to the batch if this operation fails (the registry is shared, not copied).
-            work.snapshot = Some(books.clone());
-            work.ledger = books.ledger;
-            work.version = books.version;
-            work.head = books.head;
-            if work.head.seq == 0 {
-                work.opening = work.ledger.opening_journal();
+        let books = match cached {
+            Some(books) => {
+                // The batch's transaction holds the row (and its lock) since that operation. A
+                // copy goes back to the batch if this operation fails.
+                work.snapshot = Some(books.clone());
+                books
             }
-            return Ok(work);
-        }
-        let lock = if self.backend == Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
+            None => {
+                Books::open(
+                    &mut work.tx,
+                    Arc::clone(&self.registry),
+                    client_id,
+                    self.backend == Backend::Postgres,
+                )
+                .await?
+            }
         };
-        let row = sqlx::query(&format!(
-            "SELECT state, version, journal_seq, journal_hash FROM ledgers WHERE client_id = $1{lock}"
-        ))
-        .bind(client_id)
-        .fetch_optional(&mut *work.tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
-        let state: String = row.try_get("state")?;
-        work.version = row.try_get("version")?;
-        work.head = Head {
-            seq: row.try_get("journal_seq")?,
-            hash: row.try_get("journal_hash")?,
-        };
-        work.ledger = Ledger::restore(&state, Arc::clone(&self.registry))?;
-        work.ledger.record_journal(true);
-        if work.head.seq == 0 {
-            // Books kept before the journal existed open it with their balances.
-            work.opening = work.ledger.opening_journal();
-        }
+        work.ledger = books.ledger;
+        work.parts = Some(books.parts);
         Ok(work)
     }
 
-    /// Fills the balance rows and wallet states of clients whose books were written before they
-    /// existed (once per client, at start): every balance of the books, every wallet's status.
+    /// Splits the books of clients still kept as one document (written by an earlier version)
+    /// into rows, once per client, at start: see [`books::split`].
     pub async fn fill_rows(&self) -> Result<(), ApiError> {
-        let clients = sqlx::query("SELECT client_id FROM ledgers WHERE rows_ready = 0")
+        let clients = sqlx::query("SELECT client_id FROM ledgers WHERE rows_ready < $1")
+            .bind(books::SPLIT)
             .fetch_all(&self.pool)
             .await?;
         for row in clients {
@@ -282,45 +265,74 @@ impl Store {
             } else {
                 ""
             };
-            let books = sqlx::query(&format!(
-                "SELECT state, journal_seq, rows_ready FROM ledgers WHERE client_id = $1{lock}"
+            let doc = sqlx::query(&format!(
+                "SELECT state, journal_seq, journal_hash, rows_ready FROM ledgers WHERE client_id = $1{lock}"
             ))
             .bind(&client)
             .fetch_one(&mut *tx)
             .await?;
-            if books.try_get::<i64, _>("rows_ready")? != 0 {
+            if doc.try_get::<i64, _>("rows_ready")? >= books::SPLIT {
                 continue;
             }
             let ledger = Ledger::restore(
-                &books.try_get::<String, _>("state")?,
+                &doc.try_get::<String, _>("state")?,
                 Arc::clone(&self.registry),
             )?;
-            let seq: i64 = books.try_get("journal_seq")?;
-            let rows = ledger.account_balances();
-            journal::upsert_balances(&mut tx, &client, seq, &rows).await?;
             let mut states = Vec::new();
             for (id, w) in ledger.wallets() {
                 states.push(WalletState::of(&client, id.clone(), w)?);
             }
             update_wallets(&mut tx, &states).await?;
-            sqlx::query("UPDATE ledgers SET rows_ready = 1 WHERE client_id = $1")
-                .bind(&client)
-                .execute(&mut *tx)
-                .await?;
+            let mut head = journal::Head {
+                seq: doc.try_get("journal_seq")?,
+                hash: doc.try_get("journal_hash")?,
+            };
+            books::split(&mut tx, &client, ledger, &mut head).await?;
             tx.commit().await?;
         }
         Ok(())
     }
 
-    /// Reads a client's ledger without locking (for reports).
+    /// A client's terms, holding wallets and system accounts as committed, without locking (for
+    /// reports); wallets are not loaded.
     pub async fn read_ledger(&self, client_id: &str) -> Result<Ledger, ApiError> {
-        let row = sqlx::query("SELECT state FROM ledgers WHERE client_id = $1")
-            .bind(client_id)
-            .fetch_optional(&self.pool)
+        let mut conn = self.reader.acquire().await?;
+        Ok(
+            Books::open(&mut conn, Arc::clone(&self.registry), client_id, false)
+                .await?
+                .ledger,
+        )
+    }
+
+    /// The same, with the wallets a query selects (column `id`; bound: the client id, then
+    /// `binds`), loaded with their balances and rules: the core answers about them (reports).
+    pub async fn read_with_wallets(
+        &self,
+        client_id: &str,
+        sql: &str,
+        binds: &[&str],
+    ) -> Result<Ledger, ApiError> {
+        let mut conn = self.reader.acquire().await?;
+        let mut q = sqlx::query(sql).bind(client_id);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        let ids: Vec<String> = q
+            .fetch_all(&mut *conn)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
-        let state: String = row.try_get("state")?;
-        Ok(Ledger::restore(&state, Arc::clone(&self.registry))?)
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()?;
+        let mut books =
+            Books::open(&mut conn, Arc::clone(&self.registry), client_id, false).await?;
+        for chunk in ids.chunks(500) {
+            let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            books
+                .parts
+                .load_wallets(&mut conn, &mut books.ledger, client_id, &chunk)
+                .await?;
+        }
+        Ok(books.ledger)
     }
 }
 
@@ -349,14 +361,6 @@ struct Parked {
     /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
     /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
     operations: usize,
-}
-
-/// A client's books as an operation holds them: the ledger, its row version and journal head.
-#[derive(Clone)]
-struct Books {
-    ledger: Ledger,
-    version: i64,
-    head: Head,
 }
 
 /// A wallet's status and flags as its row keeps them.
@@ -402,22 +406,17 @@ const OUTBOX_ROWS_PER_INSERT: usize = 64;
 /// journal entries, then the events.
 async fn flush(
     conn: &mut sqlx::AnyConnection,
-    ledgers: &HashMap<String, Books>,
+    ledgers: &mut HashMap<String, Books>,
     entries: &[journal::Row],
     wallets: &[WalletState],
     outbox: &[OutboxRow],
 ) -> Result<(), String> {
-    for (client_id, books) in ledgers {
-        let state = books.ledger.save().map_err(|e| e.to_string())?;
-        sqlx::query("UPDATE ledgers SET state = $1, version = $2, journal_seq = $3, journal_hash = $4 WHERE client_id = $5")
-            .bind(state)
-            .bind(books.version)
-            .bind(books.head.seq)
-            .bind(&books.head.hash)
-            .bind(client_id)
-            .execute(&mut *conn)
+    for (client_id, books) in ledgers.iter_mut() {
+        books
+            .parts
+            .write(conn, &books.ledger, client_id)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.message().to_owned())?;
     }
     journal::insert(conn, entries)
         .await
@@ -557,12 +556,12 @@ impl Turn {
         }
         let members = std::mem::take(&mut self.guard.members);
         self.guard.operations = 0;
-        let ledgers = std::mem::take(&mut self.guard.ledgers);
+        let mut ledgers = std::mem::take(&mut self.guard.ledgers);
         let outbox = std::mem::take(&mut self.guard.outbox);
         let entries = std::mem::take(&mut self.guard.journal);
         let wallets = std::mem::take(&mut self.guard.wallets);
         let mut tx = tx;
-        let result = match flush(&mut tx, &ledgers, &entries, &wallets, &outbox).await {
+        let result = match flush(&mut tx, &mut ledgers, &entries, &wallets, &outbox).await {
             Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
@@ -624,13 +623,11 @@ pub struct Work {
     turn: Option<Turn>,
     /// The client whose books are locked.
     pub client_id: String,
-    /// The client's ledger, as of the lock.
+    /// The client's working set: the core ledger over the parts loaded so far. Load what the
+    /// operation names first ([`Work::need_wallets`], [`Work::need_account`], ...).
     pub ledger: Ledger,
-    version: i64,
-    /// The head of the client's journal before this operation's entries.
-    head: Head,
-    /// Entries that open the journal over books kept before it (the first operation only).
-    opening: Vec<waas_core::ledger::journal::Posting>,
+    /// What the working set loaded (its row version and journal head among it).
+    parts: Option<Parts>,
     events: Vec<Value>,
     seq: i64,
     /// Movement ids this operation made up itself: no earlier record can carry them and no
@@ -651,7 +648,44 @@ impl Work {
     /// The next sequence number of this operation (orders transactions and events per client).
     pub fn next_seq(&mut self) -> i64 {
         self.seq += 1;
-        (self.version + 1) * 1000 + self.seq
+        (self.version() + 1) * 1000 + self.seq
+    }
+
+    fn version(&self) -> i64 {
+        self.parts.as_ref().map_or(0, |p| p.version)
+    }
+
+    /// Loads the named wallets (with their balances and rules) into the working set.
+    pub async fn need_wallets(&mut self, ids: &[&str]) -> Result<(), ApiError> {
+        let mut parts = self.parts.take();
+        let result = match parts.as_mut() {
+            Some(p) => {
+                p.load_wallets(&mut self.tx, &mut self.ledger, &self.client_id, ids)
+                    .await
+            }
+            None => Err(ApiError::internal("the operation has already ended")),
+        };
+        self.parts = parts;
+        result
+    }
+
+    /// Loads an account of this client into the working set.
+    pub async fn need_account(&mut self, id: &str) -> Result<(), ApiError> {
+        Parts::load_account(&mut self.tx, &mut self.ledger, &self.client_id, id).await
+    }
+
+    /// Loads a rule (and its wallet) into the working set.
+    pub async fn need_rule(&mut self, id: &str) -> Result<(), ApiError> {
+        let mut parts = self.parts.take();
+        let result = match parts.as_mut() {
+            Some(p) => {
+                p.load_rule(&mut self.tx, &mut self.ledger, &self.client_id, id)
+                    .await
+            }
+            None => Err(ApiError::internal("the operation has already ended")),
+        };
+        self.parts = parts;
+        result
     }
 
     /// Queues a webhook event (an envelope built and checked by the core) for the outbox.
@@ -719,14 +753,21 @@ impl Work {
         Ok(())
     }
 
-    /// Gives a settled deposit back to the core before a retry or a late confirm/drop.
+    /// Loads a deposit record (pending or settled) and its wallet before a retry, a confirmation
+    /// or a drop.
     pub async fn remember_deposit(&mut self, tx: &str) -> Result<(), ApiError> {
         if self.is_fresh(tx) {
             return Ok(());
         }
+        if self.ledger.deposit_record(tx).is_some() {
+            return Ok(());
+        }
         if let Some(body) = self.record("deposit", tx).await? {
-            let d = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let d: waas_core::ledger::DepositRecord =
+                serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let wallet = d.request.to.clone();
             self.ledger.remember_deposit(d);
+            self.need_wallets(&[&wallet]).await?;
         }
         Ok(())
     }
@@ -810,6 +851,8 @@ impl Work {
             sweeps,
             deposits,
         } = self.ledger.take_settled();
+        // Pending deposits are rows too: the next operation that names one loads it.
+        let pending = self.ledger.take_deposits();
         // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
         // list them: record their transaction rows here, like the handlers do for theirs.
         for (id, m) in movements.iter().filter(|(id, _)| id.starts_with("rule:")) {
@@ -873,6 +916,7 @@ impl Work {
             .chain(
                 deposits
                     .iter()
+                    .chain(pending.iter())
                     .map(|d| ("deposit", d.request.tx.clone(), serde_json::to_string(d))),
             )
         {
@@ -900,28 +944,24 @@ impl Work {
         // The ledger row is written once per batch, just before the commit (see `flush`).
         // The savepoint stays until the batch commits (savepoints of one name stack, and a
         // rollback goes to the newest): one statement fewer per operation.
-        let (Some(tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
-            return Err(ApiError::internal("the operation has already ended"));
-        };
-        let mut postings = std::mem::take(&mut self.opening);
-        postings.append(&mut self.ledger.take_journal());
-        let mut head = std::mem::take(&mut self.head);
-        let mut entries = journal::chain(&self.client_id, &mut head, now, &postings);
+        let postings = self.ledger.take_journal();
         let mut wallets = Vec::new();
         for id in self.ledger.take_touched_wallets() {
             if let Ok(w) = self.ledger.wallet(&id) {
                 wallets.push(WalletState::of(&self.client_id, id, w)?);
             }
         }
+        let (Some(tx), Some(mut turn), Some(mut parts)) =
+            (self.tx.0.take(), self.turn.take(), self.parts.take())
+        else {
+            return Err(ApiError::internal("the operation has already ended"));
+        };
+        let mut entries = journal::chain(&self.client_id, &mut parts.head, now, &postings);
+        parts.version += 1;
         let ledger = std::mem::replace(&mut self.ledger, placeholder());
-        turn.guard.ledgers.insert(
-            self.client_id.clone(),
-            Books {
-                ledger,
-                version: self.version + 1,
-                head,
-            },
-        );
+        turn.guard
+            .ledgers
+            .insert(self.client_id.clone(), Books { ledger, parts });
         turn.guard.outbox.append(&mut outbox);
         turn.guard.journal.append(&mut entries);
         turn.guard.wallets.append(&mut wallets);

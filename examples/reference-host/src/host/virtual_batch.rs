@@ -71,6 +71,7 @@ async fn create_batch(
     let stem = &stem[..stem.len() - 5];
     let mut ids = Vec::with_capacity(req.count as usize);
     let mut first = None;
+    w.need_account(&req.account_id).await?;
     for i in 0..req.count {
         let id = format!("{stem}{i:05x}");
         // The core checks the account, the chain and the contracted limit for each wallet; the

@@ -127,6 +127,16 @@ impl Db {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+
+    /// A SQLite database at a given file (a copy of a fixture), removed when dropped.
+    pub fn sqlite_at(path: PathBuf) -> Db {
+        Db {
+            url: format!("sqlite://{}", path.display()),
+            backend: Backend::Sqlite,
+            file: Some(path),
+            pg_name: None,
+        }
+    }
 }
 
 impl Drop for Db {

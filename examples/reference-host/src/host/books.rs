@@ -1,0 +1,468 @@
+//! A client's books in rows, as one operation needs them: the working set.
+//!
+//! An operation opens the client's terms (configuration, contract, counters), its holding
+//! wallets and its system accounts (all bounded by the registry, not by the client's size), then
+//! loads the wallets, accounts, rules and deposit records it names. The core decides over that
+//! working set (`waas_core::ledger::parts`); at the batch's commit the parts that changed are
+//! written back, and balances follow the journal entries into `balances`. Nothing read or written
+//! grows with the number of the client's wallets or movements.
+
+use super::error::ApiError;
+use super::journal::{self, Head};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use waas_core::automation::Rule;
+use waas_core::ledger::parts::rule_target;
+use waas_core::ledger::{Balance, ClientBooks, Config, Holding, Ledger, Wallet};
+use waas_core::Registry;
+
+/// `ledgers.rows_ready` once a client's books are in rows and its document is emptied.
+pub const SPLIT: i64 = 2;
+
+/// A client's terms: what `ledgers.terms` keeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Terms {
+    /// The ledger configuration (reserve ratio, minimum deposits, confirmations).
+    pub config: Config,
+    /// Contract and counters.
+    pub client: ClientBooks,
+}
+
+impl Terms {
+    /// The stored form.
+    pub fn to_text(&self) -> Result<String, ApiError> {
+        serde_json::to_string(self).map_err(|e| ApiError::internal(e.to_string()))
+    }
+}
+
+/// A client's working set: the ledger over the parts loaded, and what they were when loaded.
+#[derive(Clone)]
+pub struct Books {
+    /// The core ledger over the loaded parts.
+    pub ledger: Ledger,
+    /// What was loaded, and the client's row.
+    pub parts: Parts,
+}
+
+/// What a working set loaded: the client's row, and each part's text as loaded.
+#[derive(Clone)]
+pub struct Parts {
+    /// The row version of the client (orders transactions and events).
+    pub version: i64,
+    /// The head of the client's journal.
+    pub head: Head,
+    /// Each part's stored text when loaded (`terms`, `holding:KEY`, `wallet:ID`).
+    loaded: HashMap<String, String>,
+    /// Ids of the rules loaded (or written) in this working set.
+    rules: BTreeSet<String>,
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(e.to_string())
+}
+
+/// `$first, $first+1, ...` for `n` values.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A wallet's stored text: everything but its balances (those are rows of `balances`).
+fn wallet_text(w: &Wallet) -> Result<String, ApiError> {
+    let mut bare = w.clone();
+    bare.balances.clear();
+    bare.on_chain.clear();
+    serde_json::to_string(&bare).map_err(internal)
+}
+
+/// A holding wallet's stored text: everything but its position (rows of `balances`).
+fn holding_text(h: &Holding) -> Result<String, ApiError> {
+    let mut bare = h.clone();
+    bare.position.clear();
+    serde_json::to_string(&bare).map_err(internal)
+}
+
+fn decimal(text: &str) -> Result<rust_decimal::Decimal, ApiError> {
+    text.parse()
+        .map_err(|e| internal(format!("bad stored amount {text:?}: {e}")))
+}
+
+/// Puts balance rows into the ledger (accounts in `[from, to)` ranges or a list).
+async fn put_balances(
+    conn: &mut sqlx::AnyConnection,
+    ledger: &mut Ledger,
+    sql: &str,
+    binds: &[&str],
+) -> Result<(), ApiError> {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    for row in q.fetch_all(&mut *conn).await? {
+        let account: String = row.try_get("account")?;
+        let token: String = row.try_get("token")?;
+        let balance = Balance {
+            posted: decimal(&row.try_get::<String, _>("posted")?)?,
+            pending: decimal(&row.try_get::<String, _>("pending")?)?,
+        };
+        ledger.put_balance(&account, &token, balance)?;
+    }
+    Ok(())
+}
+
+impl Books {
+    /// Opens a client's working set: its row (locked on PostgreSQL), terms, holding wallets and
+    /// system accounts.
+    pub async fn open(
+        conn: &mut sqlx::AnyConnection,
+        registry: Arc<Registry>,
+        client_id: &str,
+        lock: bool,
+    ) -> Result<Books, ApiError> {
+        let lock = if lock { " FOR UPDATE" } else { "" };
+        let row = sqlx::query(&format!(
+            "SELECT terms, version, journal_seq, journal_hash, rows_ready FROM ledgers WHERE client_id = $1{lock}"
+        ))
+        .bind(client_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
+        if row.try_get::<i64, _>("rows_ready")? < SPLIT {
+            return Err(ApiError::internal(format!(
+                "the books of {client_id} are not in rows yet (the host splits them at start)"
+            )));
+        }
+        let text: String = row.try_get("terms")?;
+        let terms: Terms = serde_json::from_str(&text).map_err(internal)?;
+        let mut ledger = Ledger::with_registry(terms.config.clone(), registry);
+        ledger.record_journal(true);
+        ledger.put_client(client_id, terms.client.clone());
+        let mut loaded = HashMap::new();
+        loaded.insert("terms".to_owned(), text);
+        let holdings =
+            sqlx::query("SELECT key, body FROM books WHERE client_id = $1 AND kind = 'holding'")
+                .bind(client_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        for h in holdings {
+            let key: String = h.try_get("key")?;
+            let body: String = h.try_get("body")?;
+            let holding: Holding = serde_json::from_str(&body).map_err(internal)?;
+            ledger.put_holding(&key, holding);
+            loaded.insert(format!("holding:{key}"), body);
+        }
+        put_balances(
+            conn,
+            &mut ledger,
+            "SELECT account, token, posted, pending FROM balances WHERE client_id = $1 AND ((account >= 'holding:' AND account < 'holding;') OR (account >= 'system:' AND account < 'system;'))",
+            &[client_id],
+        )
+        .await?;
+        Ok(Books {
+            ledger,
+            parts: Parts {
+                version: row.try_get("version")?,
+                head: Head {
+                    seq: row.try_get("journal_seq")?,
+                    hash: row.try_get("journal_hash")?,
+                },
+                loaded,
+                rules: BTreeSet::new(),
+            },
+        })
+    }
+}
+
+impl Parts {
+    /// Loads the named wallets not loaded yet (unknown ids stay absent: the core answers
+    /// NOT_FOUND), with their balances, rules and the wallets their rules forward to.
+    pub async fn load_wallets(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ledger: &mut Ledger,
+        client_id: &str,
+        ids: &[&str],
+    ) -> Result<(), ApiError> {
+        let fresh = self.load_bare(conn, ledger, client_id, ids).await?;
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
+        let sql = format!(
+            "SELECT id, body FROM rules WHERE client_id = $1 AND wallet_id IN ({}) ORDER BY seq",
+            marks(2, refs.len())
+        );
+        let mut q = sqlx::query(&sql).bind(client_id);
+        for id in &refs {
+            q = q.bind(*id);
+        }
+        let mut targets = Vec::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let id: String = row.try_get("id")?;
+            let rule: Rule =
+                serde_json::from_str(&row.try_get::<String, _>("body")?).map_err(internal)?;
+            if let Some(t) = rule_target(&rule) {
+                targets.push(t.to_owned());
+            }
+            if self.rules.insert(id) {
+                ledger.put_rule(rule);
+            }
+        }
+        let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+        self.load_bare(conn, ledger, client_id, &targets).await?;
+        Ok(())
+    }
+
+    /// Loads wallets and their balances, without rules; returns the ids loaded now.
+    async fn load_bare(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ledger: &mut Ledger,
+        client_id: &str,
+        ids: &[&str],
+    ) -> Result<Vec<String>, ApiError> {
+        let mut missing: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !ledger.has_wallet(id))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT key, body FROM books WHERE client_id = $1 AND kind = 'wallet' AND key IN ({})",
+            marks(2, missing.len())
+        );
+        let mut q = sqlx::query(&sql).bind(client_id);
+        for id in &missing {
+            q = q.bind(*id);
+        }
+        let mut found = Vec::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let id: String = row.try_get("key")?;
+            let body: String = row.try_get("body")?;
+            let wallet: Wallet = serde_json::from_str(&body).map_err(internal)?;
+            ledger.put_wallet(&id, wallet);
+            self.loaded.insert(format!("wallet:{id}"), body);
+            found.push(id);
+        }
+        if found.is_empty() {
+            return Ok(found);
+        }
+        let accounts: Vec<String> = found
+            .iter()
+            .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
+            .collect();
+        let sql = format!(
+            "SELECT account, token, posted, pending FROM balances WHERE client_id = $1 AND account IN ({})",
+            marks(2, accounts.len())
+        );
+        let mut binds = vec![client_id];
+        binds.extend(accounts.iter().map(String::as_str));
+        put_balances(conn, ledger, &sql, &binds).await?;
+        Ok(found)
+    }
+
+    /// Loads a rule by id (to tell a repeated rule from a reused id, or to remove it).
+    pub async fn load_rule(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ledger: &mut Ledger,
+        client_id: &str,
+        id: &str,
+    ) -> Result<(), ApiError> {
+        if self.rules.contains(id) {
+            return Ok(());
+        }
+        let row = sqlx::query("SELECT wallet_id FROM rules WHERE client_id = $1 AND id = $2")
+            .bind(client_id)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            let wallet: String = row.try_get("wallet_id")?;
+            self.load_wallets(conn, ledger, client_id, &[&wallet])
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Puts in an account of this client (an account of another client stays absent).
+    pub async fn load_account(
+        conn: &mut sqlx::AnyConnection,
+        ledger: &mut Ledger,
+        client_id: &str,
+        id: &str,
+    ) -> Result<(), ApiError> {
+        let row = sqlx::query("SELECT client_id FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            let owner: String = row.try_get("client_id")?;
+            if owner == client_id {
+                ledger.put_account(id, &owner);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes back the parts that changed since they were loaded (balances go with the journal).
+    pub async fn write(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ledger: &Ledger,
+        client_id: &str,
+    ) -> Result<(), ApiError> {
+        let terms = Terms {
+            config: ledger.config().clone(),
+            client: ledger.client_books(client_id).cloned().unwrap_or_default(),
+        }
+        .to_text()?;
+        sqlx::query("UPDATE ledgers SET terms = $1, version = $2, journal_seq = $3, journal_hash = $4 WHERE client_id = $5")
+            .bind(&terms)
+            .bind(self.version)
+            .bind(self.head.seq)
+            .bind(&self.head.hash)
+            .bind(client_id)
+            .execute(&mut *conn)
+            .await?;
+        self.loaded.insert("terms".to_owned(), terms);
+        let mut parts: Vec<(&'static str, String, String)> = Vec::new();
+        for (key, h) in ledger.holdings() {
+            parts.push(("holding", key.clone(), holding_text(h)?));
+        }
+        for (id, w) in ledger.wallets() {
+            parts.push(("wallet", id.clone(), wallet_text(w)?));
+        }
+        parts.retain(|(kind, key, text)| self.loaded.get(&format!("{kind}:{key}")) != Some(text));
+        write_parts(conn, client_id, &parts).await?;
+        for (kind, key, text) in parts {
+            self.loaded.insert(format!("{kind}:{key}"), text);
+        }
+        self.write_rules(conn, ledger, client_id).await
+    }
+
+    /// Inserts the rules added and deletes the rules removed since the working set opened.
+    async fn write_rules(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ledger: &Ledger,
+        client_id: &str,
+    ) -> Result<(), ApiError> {
+        let now: BTreeSet<String> = ledger.rules().iter().map(|r| r.id.to_string()).collect();
+        for gone in self.rules.difference(&now) {
+            sqlx::query("DELETE FROM rules WHERE client_id = $1 AND id = $2")
+                .bind(client_id)
+                .bind(gone)
+                .execute(&mut *conn)
+                .await?;
+        }
+        for (at, rule) in ledger.rules().iter().enumerate() {
+            if self.rules.contains(&*rule.id) {
+                continue;
+            }
+            // Rules of one wallet fire in the order they were added: seq follows the version.
+            let seq = self.version * 100_000 + i64::try_from(at).map_err(internal)?;
+            sqlx::query("INSERT INTO rules (client_id, id, wallet_id, seq, body) VALUES ($1, $2, $3, $4, $5)")
+                .bind(client_id)
+                .bind(&*rule.id)
+                .bind(&rule.wallet)
+                .bind(seq)
+                .bind(serde_json::to_string(rule).map_err(internal)?)
+                .execute(&mut *conn)
+                .await?;
+        }
+        self.rules = now;
+        Ok(())
+    }
+}
+
+/// Upserts rows of `books`, several per statement.
+async fn write_parts(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+    parts: &[(&'static str, String, String)],
+) -> Result<(), ApiError> {
+    for chunk in parts.chunks(64) {
+        let mut sql = String::from("INSERT INTO books (client_id, kind, key, body) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("({})", marks(i * 4 + 1, 4)));
+        }
+        sql.push_str(" ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body");
+        let mut q = sqlx::query(&sql);
+        for (kind, key, text) in chunk {
+            q = q.bind(client_id).bind(*kind).bind(key).bind(text);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Splits a client's books kept as one document into rows: terms, holding wallets, wallets,
+/// rules, pending deposits, every balance (and, for books kept before the journal, the entries
+/// that open it), then empties the document. Returns the opening entries written.
+pub async fn split(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+    mut ledger: Ledger,
+    head: &mut Head,
+) -> Result<usize, ApiError> {
+    let opening = if head.seq == 0 {
+        ledger.opening_journal()
+    } else {
+        Vec::new()
+    };
+    let entries = journal::chain(client_id, head, super::store::now_ms(), &opening);
+    journal::insert(conn, &entries).await?;
+    journal::upsert_balances(conn, client_id, head.seq, &ledger.account_balances()).await?;
+    let terms = Terms {
+        config: ledger.config().clone(),
+        client: ledger.client_books(client_id).cloned().unwrap_or_default(),
+    }
+    .to_text()?;
+    let mut parts: Vec<(&'static str, String, String)> = Vec::new();
+    for (key, h) in ledger.holdings() {
+        parts.push(("holding", key.clone(), holding_text(h)?));
+    }
+    for (id, w) in ledger.wallets() {
+        parts.push(("wallet", id.clone(), wallet_text(w)?));
+    }
+    write_parts(conn, client_id, &parts).await?;
+    for (at, rule) in ledger.rules().iter().enumerate() {
+        sqlx::query("INSERT INTO rules (client_id, id, wallet_id, seq, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id, id) DO NOTHING")
+            .bind(client_id)
+            .bind(&*rule.id)
+            .bind(&rule.wallet)
+            .bind(i64::try_from(at).map_err(internal)?)
+            .bind(serde_json::to_string(rule).map_err(internal)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for d in ledger.take_deposits() {
+        sqlx::query("INSERT INTO records (client_id, kind, key, body) VALUES ($1, 'deposit', $2, $3) ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body")
+            .bind(client_id)
+            .bind(&d.request.tx)
+            .bind(serde_json::to_string(&d).map_err(internal)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE ledgers SET terms = $1, state = '', journal_seq = $2, journal_hash = $3, rows_ready = $4 WHERE client_id = $5")
+        .bind(terms)
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(SPLIT)
+        .bind(client_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(entries.len())
+}

@@ -159,9 +159,82 @@ fn automation(c: &mut Criterion) {
     group.finish();
 }
 
+/// Wallets in the books of the large run.
+const LARGE: usize = 1_000_000;
+/// Funded senders of the large run (receivers are any of the LARGE wallets).
+const SENDERS: usize = 1_000;
+
+/// One client with LARGE virtual wallets, the first SENDERS of them funded.
+fn large_ledger() -> Ledger {
+    let mut l = Ledger::new(Config::default());
+    l.create_account("c1", "a1").unwrap();
+    for i in 0..LARGE {
+        l.create_virtual_wallet("a1", &format!("vw{i}"), "ethereum")
+            .unwrap();
+    }
+    for i in 0..SENDERS {
+        let tx = format!("0x{i}:0");
+        l.deposit(DepositRequest {
+            tx: tx.clone(),
+            to: format!("vw{i}"),
+            token: "USDT".into(),
+            amount: Amount::parse("1000000", 6).unwrap(),
+            usd_price: rust_decimal::Decimal::ONE,
+        })
+        .unwrap();
+        l.confirm(&tx).unwrap();
+    }
+    l
+}
+
+/// Transfers between random pairs in books of a million wallets (built once; each sample goes on
+/// from the books the last one left, with fresh movement ids).
+fn large_books(c: &mut Criterion) {
+    let mut l = large_ledger();
+    let one = Amount::parse("0.01", 6).unwrap();
+    // A fixed xorshift sequence: the same pairs in every run.
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let names: Vec<String> = (0..LARGE).map(|i| format!("vw{i}")).collect();
+    let mut n = 0u64;
+    let mut group = c.benchmark_group("ledger");
+    group.throughput(Throughput::Elements(TRANSFERS as u64));
+    group.bench_function("internal_transfers_1m_wallets", |b| {
+        b.iter_custom(|iters| {
+            let pairs: Vec<(usize, usize, String)> = (0..iters as usize * TRANSFERS)
+                .map(|_| {
+                    n += 1;
+                    let from = (next() % SENDERS as u64) as usize;
+                    let to = (next() % LARGE as u64) as usize;
+                    (
+                        from,
+                        if to == from { (to + 1) % LARGE } else { to },
+                        format!("t{n}"),
+                    )
+                })
+                .collect();
+            let start = std::time::Instant::now();
+            for (from, to, id) in &pairs {
+                l.transfer(id, &names[*from], &names[*to], "USDT", one)
+                    .unwrap();
+            }
+            let took = start.elapsed();
+            // Settled records leave the books, as a host takes them after each operation.
+            black_box(l.take_settled());
+            took
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
-    targets = transfers, automation
+    targets = transfers, automation, large_books
 }
 criterion_main!(benches);

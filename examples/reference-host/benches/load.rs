@@ -73,25 +73,26 @@ struct Books {
 
 /// One client with `wallets` virtual wallets, the first min(wallets, 200) funded.
 fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
+    // The root's contract is unlimited; a client below it gets room for its wallets from it.
     let key = if n == 0 {
         admin.to_owned()
     } else {
-        post(
+        let made = post(
             s,
             admin,
             "/v1/management/clients",
             json!({"name": format!("bench{n}")}),
-        )["api_key"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        );
+        let id = made["id"].as_str().unwrap();
+        let r = s.call(
+            "PUT",
+            &format!("/v1/management/clients/{id}/contracted-products"),
+            Some(admin),
+            Some(&json!({"max_virtual_wallets": wallets + 10})),
+        );
+        assert!(r.status < 300, "contracted products: {}", r.text);
+        made["api_key"].as_str().unwrap().to_owned()
     };
-    post(
-        s,
-        &key,
-        "/v1/management/contracted-products",
-        json!({"max_virtual_wallets": wallets + 10}),
-    );
     let acc = post(s, &key, "/v1/accounts", json!({"name": "bench"}))["id"]
         .as_str()
         .unwrap()

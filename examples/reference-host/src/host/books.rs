@@ -57,6 +57,9 @@ pub struct Parts {
     loaded: HashMap<String, String>,
     /// Ids of the rules loaded (or written) in this working set.
     rules: BTreeSet<String>,
+    /// Whether the client had any rule when the working set opened (if not, and none is added,
+    /// loading a wallet skips looking for its rules).
+    any_rules: bool,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -155,6 +158,11 @@ impl Books {
             ledger.put_holding(&key, holding);
             loaded.insert(format!("holding:{key}"), body);
         }
+        let any_rules = sqlx::query("SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1")
+            .bind(client_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
         put_balances(
             conn,
             &mut ledger,
@@ -172,6 +180,7 @@ impl Books {
                 },
                 loaded,
                 rules: BTreeSet::new(),
+                any_rules,
             },
         })
     }
@@ -188,7 +197,8 @@ impl Parts {
         ids: &[&str],
     ) -> Result<(), ApiError> {
         let fresh = self.load_bare(conn, ledger, client_id, ids).await?;
-        if fresh.is_empty() {
+        let no_rules = !self.any_rules && ledger.rules().is_empty();
+        if fresh.is_empty() || no_rules {
             return Ok(());
         }
         let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
@@ -235,37 +245,44 @@ impl Parts {
         if missing.is_empty() {
             return Ok(Vec::new());
         }
+        // One statement for the wallets and their balances (each statement is a round trip to
+        // the database's thread): books rows first, then balance rows, told apart by `part`.
+        let accounts: Vec<String> = missing
+            .iter()
+            .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
+            .collect();
         let sql = format!(
-            "SELECT key, body FROM books WHERE client_id = $1 AND kind = 'wallet' AND key IN ({})",
-            marks(2, missing.len())
+            "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
+             WHERE client_id = $1 AND kind = 'wallet' AND key IN ({}) \
+             UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+             FROM balances WHERE client_id = $1 AND account IN ({}) ORDER BY part",
+            marks(2, missing.len()),
+            marks(2 + missing.len(), accounts.len())
         );
         let mut q = sqlx::query(&sql).bind(client_id);
         for id in &missing {
             q = q.bind(*id);
         }
+        for a in &accounts {
+            q = q.bind(a.as_str());
+        }
         let mut found = Vec::new();
         for row in q.fetch_all(&mut *conn).await? {
-            let id: String = row.try_get("key")?;
-            let body: String = row.try_get("body")?;
-            let wallet: Wallet = serde_json::from_str(&body).map_err(internal)?;
-            ledger.put_wallet(&id, wallet);
-            self.loaded.insert(format!("wallet:{id}"), body);
-            found.push(id);
+            let a: String = row.try_get("a")?;
+            let b: String = row.try_get("b")?;
+            if row.try_get::<String, _>("part")? == "a" {
+                let wallet: Wallet = serde_json::from_str(&b).map_err(internal)?;
+                ledger.put_wallet(&a, wallet);
+                self.loaded.insert(format!("wallet:{a}"), b);
+                found.push(a);
+            } else {
+                let balance = Balance {
+                    posted: decimal(&row.try_get::<String, _>("c")?)?,
+                    pending: decimal(&row.try_get::<String, _>("d")?)?,
+                };
+                ledger.put_balance(&a, &b, balance)?;
+            }
         }
-        if found.is_empty() {
-            return Ok(found);
-        }
-        let accounts: Vec<String> = found
-            .iter()
-            .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
-            .collect();
-        let sql = format!(
-            "SELECT account, token, posted, pending FROM balances WHERE client_id = $1 AND account IN ({})",
-            marks(2, accounts.len())
-        );
-        let mut binds = vec![client_id];
-        binds.extend(accounts.iter().map(String::as_str));
-        put_balances(conn, ledger, &sql, &binds).await?;
         Ok(found)
     }
 

@@ -1,0 +1,145 @@
+//! Reports over the books: reserves, wallets, deposits, and the sums that check them.
+
+use super::*;
+
+impl Ledger {
+    /// Rule 4: the reserve report of a client's holding wallet for one token.
+    pub fn reserve(&self, client: &str, blockchain: &str, token: &str) -> Result<ReserveReport> {
+        let chain = self.registry.chain(blockchain)?.id.as_str().to_owned();
+        let (token, _) = self.token_of(&chain, token)?;
+        let holding = self
+            .holdings
+            .get(&holding_key(client, &chain))
+            .ok_or_else(|| {
+                err::not_found(format!("client {client} has no holding wallet on {chain}"))
+            })?;
+        self.reserve_of(holding, &token)
+    }
+
+    pub(super) fn reserve_of(&self, holding: &Holding, token: &str) -> Result<ReserveReport> {
+        reserve::report(
+            holding
+                .position
+                .get(token)
+                .map(|b| b.posted)
+                .unwrap_or_default(),
+            holding.in_transit.get(token).copied().unwrap_or_default(),
+            holding.liabilities.get(token).copied().unwrap_or_default(),
+            self.config.min_reserve_ratio,
+        )
+    }
+
+    /// Every reserve report, keyed `client/blockchain/token`.
+    pub fn reserves(&self) -> Result<BTreeMap<String, ReserveReport>> {
+        let mut out = BTreeMap::new();
+        for (key, holding) in &self.holdings {
+            let tokens: std::collections::BTreeSet<&String> = holding
+                .position
+                .keys()
+                .chain(holding.liabilities.keys())
+                .chain(holding.in_transit.keys())
+                .collect();
+            for token in tokens {
+                out.insert(format!("{key}/{token}"), self.reserve_of(holding, token)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Wallets, sorted by id.
+    pub fn wallets(&self) -> BTreeMap<&String, &Wallet> {
+        self.wallets.iter().collect()
+    }
+
+    /// Deposits under the minimum, in the order they came.
+    pub fn below_minimum(&self) -> Vec<&DepositRecord> {
+        self.below_minimum
+            .iter()
+            .filter_map(|tx| self.deposits.get(tx))
+            .collect()
+    }
+
+    /// A deposit by transaction id.
+    pub fn deposit_record(&self, tx: &str) -> Option<&DepositRecord> {
+        self.deposits.get(tx)
+    }
+
+    /// Sum of posted and pending balances per unit over every account: always zero.
+    pub fn unit_sums(&self) -> BTreeMap<String, Balance> {
+        let mut sums: BTreeMap<String, Balance> = BTreeMap::new();
+        let mut add = |unit: String, b: &Balance| {
+            let s = sums.entry(unit).or_default();
+            s.posted += b.posted;
+            s.pending += b.pending;
+        };
+        for w in self.wallets.values() {
+            let chain = w.blockchain.as_deref().unwrap_or("card");
+            for (t, b) in &w.balances {
+                add(
+                    if w.kind == WalletKind::Card {
+                        USD.to_owned()
+                    } else {
+                        format!("{chain}/{t}")
+                    },
+                    b,
+                );
+            }
+            for (t, b) in &w.on_chain {
+                add(format!("{chain}/{t}"), b);
+            }
+        }
+        for (key, h) in &self.holdings {
+            let chain = key.rsplit('/').next().unwrap_or_default();
+            for (t, b) in &h.position {
+                add(format!("{chain}/{t}"), b);
+            }
+        }
+        for (key, b) in &self.system {
+            let parts: Vec<&str> = key.split('/').collect();
+            let unit = if parts.last() == Some(&USD)
+                && (parts.len() == 2 || parts.get(parts.len() - 2) == Some(&"card"))
+            {
+                USD.to_owned()
+            } else {
+                parts[parts.len().saturating_sub(2)..].join("/")
+            };
+            add(unit, b);
+        }
+        sums
+    }
+
+    /// Recomputes liabilities and in-transit from the wallets; equal to the caches when sound.
+    pub fn recomputed_caches(&self) -> BTreeMap<String, (Decimal, Decimal)> {
+        let mut out: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+        for w in self
+            .wallets
+            .values()
+            .filter(|w| w.kind == WalletKind::Virtual)
+        {
+            let key = holding_key(&w.client, w.blockchain.as_deref().unwrap_or_default());
+            for (t, b) in &w.balances {
+                out.entry(format!("{key}/{t}")).or_default().0 += b.total();
+            }
+            for (t, b) in &w.on_chain {
+                out.entry(format!("{key}/{t}")).or_default().1 += b.total();
+            }
+        }
+        out.into_iter()
+            .map(|(k, (l, i))| (k, (l.normalize(), i.normalize())))
+            .collect()
+    }
+
+    /// The cached liabilities and in-transit per `client/blockchain/token`.
+    pub fn cached_sums(&self) -> BTreeMap<String, (Decimal, Decimal)> {
+        let mut out: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+        for (key, h) in &self.holdings {
+            for (t, l) in &h.liabilities {
+                out.entry(format!("{key}/{t}")).or_default().0 = l.normalize();
+            }
+            for (t, i) in &h.in_transit {
+                out.entry(format!("{key}/{t}")).or_default().1 = i.normalize();
+            }
+        }
+        out
+    }
+}

@@ -94,29 +94,6 @@ fn decimal(text: &str) -> Result<rust_decimal::Decimal, ApiError> {
         .map_err(|e| internal(format!("bad stored amount {text:?}: {e}")))
 }
 
-/// Puts balance rows into the ledger (accounts in `[from, to)` ranges or a list).
-async fn put_balances(
-    conn: &mut sqlx::AnyConnection,
-    ledger: &mut Ledger,
-    sql: &str,
-    binds: &[&str],
-) -> Result<(), ApiError> {
-    let mut q = sqlx::query(sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    for row in q.fetch_all(&mut *conn).await? {
-        let account: String = row.try_get("account")?;
-        let token: String = row.try_get("token")?;
-        let balance = Balance {
-            posted: decimal(&row.try_get::<String, _>("posted")?)?,
-            pending: decimal(&row.try_get::<String, _>("pending")?)?,
-        };
-        ledger.put_balance(&account, &token, balance)?;
-    }
-    Ok(())
-}
-
 impl Books {
     /// Opens a client's working set: its row (locked on PostgreSQL), terms, holding wallets and
     /// system accounts.
@@ -146,30 +123,41 @@ impl Books {
         ledger.put_client(client_id, terms.client.clone());
         let mut loaded = HashMap::new();
         loaded.insert("terms".to_owned(), text);
-        let holdings =
-            sqlx::query("SELECT key, body FROM books WHERE client_id = $1 AND kind = 'holding'")
-                .bind(client_id)
-                .fetch_all(&mut *conn)
-                .await?;
-        for h in holdings {
-            let key: String = h.try_get("key")?;
-            let body: String = h.try_get("body")?;
-            let holding: Holding = serde_json::from_str(&body).map_err(internal)?;
-            ledger.put_holding(&key, holding);
-            loaded.insert(format!("holding:{key}"), body);
-        }
-        let any_rules = sqlx::query("SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1")
-            .bind(client_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .is_some();
-        put_balances(
-            conn,
-            &mut ledger,
-            "SELECT account, token, posted, pending FROM balances WHERE client_id = $1 AND ((account >= 'holding:' AND account < 'holding;') OR (account >= 'system:' AND account < 'system;'))",
-            &[client_id],
+        // One statement: the holding wallets ('a'), then the balances of holding wallets and
+        // system accounts ('b'), then a row if the client has any rule ('c').
+        let rows = sqlx::query(
+            "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
+             WHERE client_id = $1 AND kind = 'holding' \
+             UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+             FROM balances WHERE client_id = $1 AND ((account >= 'holding:' AND account < 'holding;') \
+             OR (account >= 'system:' AND account < 'system;')) \
+             UNION ALL SELECT 'c' AS part, '' AS a, '' AS b, '' AS c, '' AS d \
+             FROM (SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1) AS any_rule \
+             ORDER BY part",
         )
+        .bind(client_id)
+        .fetch_all(&mut *conn)
         .await?;
+        let mut any_rules = false;
+        for r in rows {
+            let a: String = r.try_get("a")?;
+            let b: String = r.try_get("b")?;
+            match r.try_get::<String, _>("part")?.as_str() {
+                "a" => {
+                    let holding: Holding = serde_json::from_str(&b).map_err(internal)?;
+                    ledger.put_holding(&a, holding);
+                    loaded.insert(format!("holding:{a}"), b);
+                }
+                "b" => {
+                    let balance = Balance {
+                        posted: decimal(&r.try_get::<String, _>("c")?)?,
+                        pending: decimal(&r.try_get::<String, _>("d")?)?,
+                    };
+                    ledger.put_balance(&a, &b, balance)?;
+                }
+                _ => any_rules = true,
+            }
+        }
         Ok(Books {
             ledger,
             parts: Parts {

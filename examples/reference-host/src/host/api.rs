@@ -378,6 +378,15 @@ pub(super) async fn save_settings_in(w: &mut Work, st: &Settings) -> Result<(), 
         .bind(&w.client_id)
         .execute(&mut *w.tx)
         .await?;
+    if st.webhook_url.is_some() {
+        // Events kept while the client had no endpoint are due again.
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE client_id = $2 AND delivered_at IS NULL AND next_attempt_at = $3")
+            .bind(now_ms())
+            .bind(&w.client_id)
+            .bind(super::webhooks::PARKED)
+            .execute(&mut *w.tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -501,11 +510,7 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
         }
     }
     w.ledger.set_config(config)?;
-    sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
-        .bind(st.to_body(s.store.sealer())?)
-        .bind(&caller.client_id)
-        .execute(&mut *w.tx)
-        .await?;
+    save_settings_in(&mut w, &st).await?;
     let out = settings_json(&st, &w.ledger);
     finish(w, &None, StatusCode::OK, out, &s).await
 }

@@ -117,6 +117,9 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| ApiError::config(format!("migration failed: {e}")))?;
+        if backend == Backend::Postgres {
+            byte_order_accounts(&pool).await?;
+        }
         let reader = if backend == Backend::Sqlite {
             AnyPoolOptions::new()
                 .max_connections(SQLITE_READERS)
@@ -144,6 +147,18 @@ impl Store {
             // Replaced at start (`with_sealer`) by the deployment's key before anything is sealed.
             sealer: Arc::new(super::seal::Sealer::from_material(url.as_bytes())),
         })
+    }
+
+    /// Brings the planner's statistics up to date after a bulk insert (PostgreSQL: a table
+    /// that grew by thousands of rows since autovacuum last looked is planned as if it were
+    /// tiny, with sequential scans, until it looks again; SQLite plans by its indexes).
+    pub async fn analyze_after_bulk(&self) -> Result<(), ApiError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE books, wallets, balances")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The same store over another registry (set once at start, before the host serves).
@@ -334,6 +349,24 @@ impl Store {
         }
         Ok(books.ledger)
     }
+}
+
+/// Makes PostgreSQL compare balance accounts byte by byte, as SQLite does: a working set reads
+/// the accounts of a kind as a range (`'system:' <= account < 'system;'`), which a locale's
+/// collation (one that skips punctuation) would get wrong. Done once; the index is rebuilt.
+async fn byte_order_accounts(pool: &AnyPool) -> Result<(), ApiError> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(collation_name, '') AS TEXT) AS c FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = 'balances' AND column_name = 'account'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if row.try_get::<String, _>("c")? != "C" {
+        sqlx::query("ALTER TABLE balances ALTER COLUMN account TYPE TEXT COLLATE \"C\"")
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The operations queued behind one lock, and the transaction they share.

@@ -30,6 +30,8 @@ pub fn routes() -> Router<Shared> {
     Router::new().route("/v1/wallets/virtual/batch", post(create_batch))
 }
 
+/// Wallets made by one request from which the database's planner statistics are refreshed.
+const ANALYZE_AFTER: usize = 1_000;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BatchCreate {
@@ -127,6 +129,9 @@ async fn create_batch(
         )?;
     }
     finish(w, &idem, &batch).await?;
+    if wallets.len() >= ANALYZE_AFTER {
+        s.store.analyze_after_bulk().await?;
+    }
     s.outbox_notify.notify_one();
     if let Some(evm) = s.evm.as_ref().filter(|e| e.chain_id() == chain.id.as_str()) {
         for wallet in &wallets {

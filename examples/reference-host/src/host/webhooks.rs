@@ -17,6 +17,9 @@ pub const BACKOFF_CAP_MS: i64 = 60_000;
 /// How long a claimed event is left to one worker before another may take it.
 pub const LEASE_MS: i64 = 30_000;
 
+/// `next_attempt_at` of the events of a client without a webhook endpoint (never due by time).
+pub const PARKED: i64 = i64::MAX;
+
 /// The delay before attempt `attempts + 1`.
 pub fn backoff_ms(attempts: i64) -> i64 {
     let shift = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
@@ -66,10 +69,13 @@ async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usize, 
         let due: i64 = r.try_get("next_attempt_at")?;
         let settings = settings_of(state, &client_id).await?;
         let Some(url) = settings.webhook_url.clone() else {
-            // No endpoint yet: keep the event until one is configured.
-            sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2")
-                .bind(now + 5_000)
-                .bind(&id)
+            // No endpoint yet: the client's due events are kept, parked in one statement, until
+            // one is configured (saving the settings makes them due again). Nothing is scanned
+            // or written for them in the meantime, however many there are.
+            sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE client_id = $2 AND delivered_at IS NULL AND next_attempt_at <= $3")
+                .bind(PARKED)
+                .bind(&client_id)
+                .bind(now)
                 .execute(state.store.pool())
                 .await?;
             continue;

@@ -748,16 +748,13 @@ impl Work {
 
     /// Loads the named wallets (with their balances and rules) into the working set.
     pub async fn need_wallets(&mut self, ids: &[&str]) -> Result<(), ApiError> {
-        let mut parts = self.parts.take();
-        let result = match parts.as_mut() {
+        match self.parts.as_mut() {
             Some(p) => {
                 p.load_wallets(&mut self.tx, &mut self.ledger, &self.client_id, ids)
                     .await
             }
             None => Err(ApiError::internal("the operation has already ended")),
-        };
-        self.parts = parts;
-        result
+        }
     }
 
     /// Loads an account of this client into the working set.
@@ -767,16 +764,13 @@ impl Work {
 
     /// Loads a rule (and its wallet) into the working set.
     pub async fn need_rule(&mut self, id: &str) -> Result<(), ApiError> {
-        let mut parts = self.parts.take();
-        let result = match parts.as_mut() {
+        match self.parts.as_mut() {
             Some(p) => {
                 p.load_rule(&mut self.tx, &mut self.ledger, &self.client_id, id)
                     .await
             }
             None => Err(ApiError::internal("the operation has already ended")),
-        };
-        self.parts = parts;
-        result
+        }
     }
 
     /// Queues a webhook event (an envelope built and checked by the core) for the outbox.

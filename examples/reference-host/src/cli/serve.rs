@@ -83,6 +83,9 @@ pub struct ServeArgs {
     /// Milliseconds a client has to send a request's headers (also the longest idle keep-alive).
     #[arg(long, env = "WAAS_HEADER_TIMEOUT_MS")]
     header_timeout_ms: Option<u64>,
+    /// Milliseconds a request has from its headers to its answer (408 beyond; default 30,000).
+    #[arg(long, env = "WAAS_REQUEST_TIMEOUT_MS")]
+    request_timeout_ms: Option<u64>,
     /// Connections open at once; new ones beyond are closed.
     #[arg(long, env = "WAAS_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
@@ -153,6 +156,10 @@ pub fn serve(args: ServeArgs) -> Outcome {
             max_connections: args
                 .max_connections
                 .unwrap_or(crate::host::server::Limits::default().max_connections),
+            request_timeout: args.request_timeout_ms.map_or(
+                crate::host::server::Limits::default().request_timeout,
+                |ms| std::time::Duration::from_millis(ms.max(1)),
+            ),
         },
     };
     // Checked before anything is opened or created: a live host without its master key from

@@ -110,9 +110,8 @@ pub fn router(state: Shared) -> Router {
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
         .fallback(not_found_route)
-        // A path served for other methods: the same JSON error as an unknown route (axum's
-        // default is a bare 405 without a body, which carries no error code).
-        .method_not_allowed_fallback(not_found_route)
+        // A path served for other methods: axum's 405 with its Allow header, given the JSON
+        // envelope (METHOD_NOT_ALLOWED) by the protocol guard.
         .with_state(state)
 }
 

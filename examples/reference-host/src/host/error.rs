@@ -37,6 +37,16 @@ impl ApiError {
         }
     }
 
+    /// An HTTP-level refusal (limits, timeouts, methods) with the stable code of its status.
+    pub fn http(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: http_code(status).to_owned(),
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
     /// NOT_FOUND.
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(ErrorCode::NotFound, message)
@@ -70,6 +80,26 @@ impl ApiError {
     /// The message.
     pub fn message(&self) -> &str {
         &self.message
+    }
+}
+
+/// The stable code of an HTTP-level error status (docs/HOST.md, "Errors").
+pub fn http_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 422 => "INVALID_ARGUMENT",
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        405 => "METHOD_NOT_ALLOWED",
+        408 => "REQUEST_TIMEOUT",
+        413 => "PAYLOAD_TOO_LARGE",
+        414 => "URI_TOO_LONG",
+        415 => "UNSUPPORTED_MEDIA_TYPE",
+        429 => "RATE_LIMITED",
+        431 => "HEADERS_TOO_LARGE",
+        503 => "UNAVAILABLE",
+        400..=499 => "BAD_REQUEST",
+        _ => "INTERNAL",
     }
 }
 

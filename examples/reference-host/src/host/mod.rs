@@ -17,6 +17,7 @@ pub mod keycache;
 pub mod keys;
 pub mod openapi;
 pub mod page;
+pub mod protocol;
 pub mod ratelimit;
 pub mod seal;
 pub mod server;
@@ -274,7 +275,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     if let Some(adapter) = &state.evm {
         tokio::spawn(adapter.clone().run(state.clone()));
     }
-    let app = api::router(state.clone());
+    let app = protocol::guard(api::router(state.clone()), config.limits.request_timeout);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ApiError::config(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -19,6 +19,8 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
+    /// Time a request has from its headers to its answer (408 beyond).
+    pub request_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -26,6 +28,7 @@ impl Default for Limits {
         Limits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            request_timeout: super::protocol::REQUEST_TIMEOUT,
         }
     }
 }
@@ -66,7 +69,10 @@ pub async fn run(
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(header_read_timeout);
+                .header_read_timeout(header_read_timeout)
+                // Counted by the protocol guard, which answers in JSON; hyper's own limit
+                // (a bare 431) only meets requests far beyond it.
+                .max_headers(4 * super::protocol::MAX_HEADERS);
             let _ = builder
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

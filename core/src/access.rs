@@ -392,7 +392,8 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "cards.get" "GET" "/v1/cards/{id}" CardsRead false "Card details";
     "cards.update" "PATCH" "/v1/cards/{id}" CardsWrite false "Update a card";
     "cards.delete" "DELETE" "/v1/cards/{id}" CardsWrite false "Remove a card";
-    "cards.deposit" "POST" "/v1/cards/{id}/deposit" CardsWrite false "Fund a card (at least 10 USD)";
+    "cards.deposit" "POST" "/v1/cards/{id}/deposit" CardsWrite false "Fund a card from a wallet (at least 10 USD)";
+    "cards.refund" "POST" "/v1/cards/{id}/refund" CardsWrite false "Return a card's USD to a wallet";
     "cards.transactions" "GET" "/v1/cards/{id}/transactions" CardsRead false "Card transactions";
     "virtual_cards.list" "GET" "/v1/virtual-cards" VirtualCardsRead false "List virtual cards";
     "virtual_cards.create" "POST" "/v1/virtual-cards" VirtualCardsWrite false "Issue a virtual card";
@@ -400,7 +401,8 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_cards.block" "POST" "/v1/virtual-cards/{id}/block" VirtualCardsWrite false "Block a virtual card";
     "virtual_cards.unblock" "POST" "/v1/virtual-cards/{id}/unblock" VirtualCardsWrite false "Unblock a virtual card";
     "virtual_cards.delete" "DELETE" "/v1/virtual-cards/{id}" VirtualCardsWrite false "Cancel a virtual card";
-    "virtual_cards.deposit" "POST" "/v1/virtual-cards/{id}/deposit" VirtualCardsWrite false "Fund a virtual card (at least 10 USD)";
+    "virtual_cards.deposit" "POST" "/v1/virtual-cards/{id}/deposit" VirtualCardsWrite false "Fund a virtual card from a wallet (at least 10 USD)";
+    "virtual_cards.refund" "POST" "/v1/virtual-cards/{id}/refund" VirtualCardsWrite false "Return a virtual card's USD to a wallet";
     "virtual_cards.transactions" "GET" "/v1/virtual-cards/{id}/transactions" VirtualCardsRead false "Virtual card transactions";
     "transactions.list" "GET" "/v1/transactions" TransactionsRead false "List transactions";
     "transactions.get" "GET" "/v1/transactions/{id}" TransactionsRead false "Get a transaction";

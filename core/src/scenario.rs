@@ -769,6 +769,26 @@ fn movement_json(key: &str, id: &str, m: &Movement) -> Value {
         Movement::CardPayment { card, amount } => {
             json!({"op": "card_payment", "card": card, "amount": amount.to_string()})
         }
+        Movement::CardTopUp {
+            card,
+            from,
+            token,
+            amount,
+            usd,
+        } => json!({
+            "op": "card_top_up", "card": card, "from": from, "token": token,
+            "amount": amount.to_string(), "usd": usd.to_string()
+        }),
+        Movement::CardRefund {
+            card,
+            to,
+            token,
+            amount,
+            usd,
+        } => json!({
+            "op": "card_refund", "card": card, "to": to, "token": token,
+            "amount": amount.to_string(), "usd": usd.to_string()
+        }),
         Movement::Sweep {
             from,
             token,

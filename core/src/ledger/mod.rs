@@ -6,6 +6,7 @@
 //! posted when the chain confirms it, voided if a reorg drops it. Every decision comes from
 //! [`rules`]; this type only keeps the books.
 
+mod cards;
 mod deposits;
 mod firing;
 pub mod journal;
@@ -126,6 +127,9 @@ pub struct Wallet {
     pub inactive: bool,
     /// Notes an operator must look at (deposits while inactive, reorg after spending).
     pub flags: Vec<String>,
+    /// A card removed for good (its contract slot is free again).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
     /// Balance per token symbol (USD for cards).
     pub balances: BTreeMap<String, Balance>,
     /// Virtual wallets: funds at the deposit address on chain, not yet swept.
@@ -338,6 +342,32 @@ pub enum Movement {
         /// Destination address.
         to_address: String,
     },
+    /// A card funded from a wallet: `amount` of `token` out, `usd` onto the card.
+    CardTopUp {
+        /// The card.
+        card: String,
+        /// Source wallet.
+        from: String,
+        /// Token taken from the wallet.
+        token: String,
+        /// Amount of the token.
+        amount: Amount,
+        /// USD credited to the card.
+        usd: Amount,
+    },
+    /// A card's USD returned to a wallet: `usd` off the card, `amount` of `token` to the wallet.
+    CardRefund {
+        /// The card.
+        card: String,
+        /// Destination wallet.
+        to: String,
+        /// Token credited to the wallet.
+        token: String,
+        /// Amount of the token.
+        amount: Amount,
+        /// USD taken off the card.
+        usd: Amount,
+    },
     /// A card payment in USD at a point of sale.
     CardPayment {
         /// The card.
@@ -375,7 +405,9 @@ impl Movement {
             | Movement::HoldingCredit { token, .. }
             | Movement::Withdraw { token, .. }
             | Movement::HoldingWithdraw { token, .. }
-            | Movement::Sweep { token, .. } => token,
+            | Movement::Sweep { token, .. }
+            | Movement::CardTopUp { token, .. }
+            | Movement::CardRefund { token, .. } => token,
             Movement::CardPayment { .. } => USD,
         }
     }

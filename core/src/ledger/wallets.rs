@@ -74,6 +74,7 @@ impl Ledger {
             status: WalletStatus::Active,
             inactive: false,
             flags: Vec::new(),
+            removed: false,
             balances: BTreeMap::new(),
             on_chain: BTreeMap::new(),
         }
@@ -255,21 +256,32 @@ impl Ledger {
         Ok(())
     }
 
-    /// Removes a card for good: refused while it holds a balance; a removed card is blocked.
+    /// Removes a card for good: refused while it holds a balance; a removed card is blocked and
+    /// no longer counts against the contract's cards.
     pub fn remove_card(&mut self, card: &str) -> Result<()> {
-        let balance = self
-            .wallet(card)?
-            .balances
-            .get(USD)
-            .map(Balance::total)
-            .unwrap_or_default();
+        let w = self.wallet(card)?;
+        if w.kind != WalletKind::Card {
+            return Err(err::invalid_argument(format!("{card} is not a card")));
+        }
+        if w.removed {
+            return Ok(());
+        }
+        let balance = w.balances.get(USD).map(Balance::total).unwrap_or_default();
         if !balance.is_zero() {
             return Err(err::invalid_argument(format!(
                 "{card} still holds {} USD; spend or refund it first",
                 balance.normalize()
             )));
         }
-        self.set_card_blocked(card, true)
+        self.set_card_blocked(card, true)?;
+        let client = self.wallet(card)?.client.clone();
+        if let Some(w) = self.wallets.get_mut(card) {
+            w.removed = true;
+        }
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.cards = c.cards.saturating_sub(1);
+        }
+        Ok(())
     }
 
     /// Blocks or unblocks a card: a blocked card keeps its balance, still receives deposits
@@ -278,6 +290,9 @@ impl Ledger {
         let w = self.wallet(card)?;
         if w.kind != WalletKind::Card {
             return Err(err::invalid_argument(format!("{card} is not a card")));
+        }
+        if w.removed {
+            return Err(err::not_found(format!("card {card} was removed")));
         }
         if let Some(w) = self.wallets.get_mut(card) {
             w.inactive = blocked;

@@ -932,8 +932,18 @@ fn bad_input(backend: Backend) {
         ),
         (
             "POST",
+            format!("/v1/cards/{card}/refund"),
+            json!({"to_wallet_id": "nope", "token": "USDT", "amount": "5"}),
+        ),
+        (
+            "POST",
             "/v1/virtual-cards".into(),
             json!({"account_id": acc}),
+        ),
+        (
+            "POST",
+            format!("/v1/virtual-cards/{vcard}/refund"),
+            json!({"to_wallet_id": "nope", "token": "USDT"}),
         ),
         (
             "POST",

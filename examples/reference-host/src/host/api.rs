@@ -106,6 +106,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/confirm", post(simulate_confirm))
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .merge(super::api_more::routes())
+        .merge(super::card_funding::routes())
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
@@ -1557,8 +1558,9 @@ async fn holding_transfer(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TxQuery {
-    wallet_id: Option<String>,
+pub(super) struct TxQuery {
+    /// The wallet (or card) whose transactions are listed.
+    pub(super) wallet_id: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
     status: Option<String>,
@@ -1571,7 +1573,11 @@ struct TxQuery {
     token: Option<String>,
 }
 
-async fn query_transactions(s: &AppState, client: &str, q: TxQuery) -> Result<Value, ApiError> {
+pub(super) async fn query_transactions(
+    s: &AppState,
+    client: &str,
+    q: TxQuery,
+) -> Result<Value, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request("limit must be 1 to 500"));

@@ -17,8 +17,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use waas_core::ledger::rules::{deposit_decision, DepositDecision};
-use waas_core::ledger::{DepositRequest, USD};
+use waas_core::ledger::USD;
 use waas_core::webhook::Status;
 use waas_core::{card, Amount, ErrorCode};
 
@@ -42,7 +41,6 @@ pub fn routes() -> Router<Shared> {
             "/v1/cards/{id}",
             get(get_card).patch(update_card).delete(delete_card),
         )
-        .route("/v1/cards/{id}/deposit", post(card_deposit))
         .route("/v1/virtual-cards", get(list_vcards).post(issue_vcard))
         .route(
             "/v1/virtual-cards/{id}",
@@ -50,7 +48,6 @@ pub fn routes() -> Router<Shared> {
         )
         .route("/v1/virtual-cards/{id}/block", post(block_vcard))
         .route("/v1/virtual-cards/{id}/unblock", post(unblock_vcard))
-        .route("/v1/virtual-cards/{id}/deposit", post(vcard_deposit))
         .route(
             "/v1/webhooks/configuration",
             get(get_webhooks).put(put_webhooks),
@@ -223,7 +220,7 @@ async fn treasury_send(
 
 // ---------- cards and virtual cards ----------
 
-fn kind_label(kind: &str) -> (&'static str, &'static str) {
+pub(super) fn kind_label(kind: &str) -> (&'static str, &'static str) {
     if kind == "virtual" {
         ("VIRTUAL_CARD", "virtual card")
     } else {
@@ -231,7 +228,12 @@ fn kind_label(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-async fn card_json(s: &AppState, client: &str, id: &str, kind: &str) -> Result<Value, ApiError> {
+pub(super) async fn card_json(
+    s: &AppState,
+    client: &str,
+    id: &str,
+    kind: &str,
+) -> Result<Value, ApiError> {
     let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label, status, created_at FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
         .bind(id)
         .bind(client)
@@ -561,117 +563,6 @@ async fn unblock_vcard(
     bytes: Bytes,
 ) -> ApiResult {
     set_blocked(s, headers, id, bytes, "virtual_cards.unblock", false).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CardDeposit {
-    token: String,
-    amount: String,
-    usd_price: Option<String>,
-}
-
-/// Funds a card: the core values the deposit in USD, refuses it under the card minimum
-/// (10 USD by default) and credits the USD at once (a card top-up is final when accepted).
-async fn fund(
-    s: &AppState,
-    headers: &HeaderMap,
-    bytes: &Bytes,
-    id: &str,
-    kind: &str,
-    op: &str,
-) -> ApiResult {
-    let caller = auth(s, headers, op).await?;
-    let req: CardDeposit = body(bytes)?;
-    let amt = amount("amount", &req.amount)?;
-    card_json(s, &caller.client_id, id, kind).await?;
-    let settings = load_settings(s, &caller.client_id).await?;
-    let symbol = req.token.to_ascii_uppercase();
-    let price = match (&req.usd_price, settings.usd_prices.get(&symbol)) {
-        (Some(p), _) | (None, Some(p)) => amount("usd_price", p)?.as_decimal(),
-        (None, None) if waas_core::scenario::USD_STABLECOINS.contains(&symbol.as_str()) => {
-            rust_decimal::Decimal::ONE
-        }
-        _ => {
-            return Err(ApiError::bad_request(format!(
-                "usd_price: no USD price for {symbol}"
-            )))
-        }
-    };
-    let idem = idem(headers, &format!("card_deposit:{id}"), bytes)?;
-    let mut w = s.store.begin(&caller.client_id).await?;
-    if let Some(r) = replay(&mut w, &idem).await? {
-        return Ok(r);
-    }
-    let usd = waas_core::ledger::rules::usd_value(amt, price)?;
-    let minimum = w.ledger.config().min_deposit_usd.card;
-    if deposit_decision(usd, minimum) == DepositDecision::BelowMinimum {
-        return Err(ApiError::new(
-            ErrorCode::BelowMinimumDeposit,
-            format!(
-                "a card deposit must be worth at least {} USD; this one is worth {}",
-                num(minimum),
-                num(usd)
-            ),
-        ));
-    }
-    let tx = movement_id(&mut w, &idem)?;
-    w.remember_deposit(&tx).await?;
-    w.need_wallets(&[id]).await?;
-    let r = w.ledger.deposit(DepositRequest {
-        tx: tx.clone(),
-        to: id.to_owned(),
-        token: symbol.clone(),
-        amount: amt,
-        usd_price: price,
-    })?;
-    w.ledger.confirm(&tx)?;
-    let out = json!({"id": tx, "card_id": id, "token": symbol, "amount": amt.to_string(), "usd_value": num(r.usd_value), "credited_usd": num(r.credited), "status": "completed", "flagged": r.flagged});
-    w.upsert_transaction(
-        &tx,
-        Some(id),
-        "card_deposit",
-        "completed",
-        Some(USD),
-        Some(&num(r.credited)),
-        &out,
-    )
-    .await?;
-    w.event(
-        kind_label(kind).0,
-        "DEPOSIT",
-        &tx,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
-    finish(w, &idem, StatusCode::CREATED, out, s).await
-}
-
-async fn card_deposit(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult {
-    fund(&s, &headers, &bytes, &id, "physical", "cards.deposit").await
-}
-
-async fn vcard_deposit(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult {
-    fund(
-        &s,
-        &headers,
-        &bytes,
-        &id,
-        "virtual",
-        "virtual_cards.deposit",
-    )
-    .await
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ pub mod api;
 pub mod api_mgmt;
 pub mod api_more;
 pub mod books;
+pub mod card_funding;
 pub mod chain;
 pub mod endpoint;
 pub mod error;

@@ -7,6 +7,12 @@
 //!
 //! The host looks a presented key up by its hash, then calls [`authorize`]: no or a bad key is
 //! `UNAUTHORIZED` (401); a good key without the operation's permission is `FORBIDDEN` (403).
+//! What a key acts with (its own permissions, or an access level's within its ceiling) is the rule
+//! of [`levels`].
+
+pub mod levels;
+
+pub use levels::{effective_permissions, KeyBinding};
 
 use crate::error::{err, Result};
 use sha2::{Digest, Sha256};
@@ -454,12 +460,16 @@ pub struct StoredKey {
     pub hash: String,
     /// The environment of the key.
     pub environment: Environment,
-    /// What the key may do.
+    /// What the key may do: a client key's permissions, or the ceiling of a key bound to a level
+    /// or a user (what its creator held); see [`levels`].
     pub permissions: BTreeSet<Permission>,
     /// Prefix and first characters, for listings.
     pub hint: String,
     /// A revoked key no longer authenticates.
     pub revoked: bool,
+    /// What the key is bound to (a client key when absent, as in records written before levels).
+    #[serde(default, skip_serializing_if = "KeyBinding::is_client")]
+    pub binding: KeyBinding,
 }
 
 impl StoredKey {
@@ -471,7 +481,15 @@ impl StoredKey {
             permissions: permissions.into_iter().collect(),
             hint: key.hint(),
             revoked: false,
+            binding: KeyBinding::Client,
         }
+    }
+
+    /// The record as the key acts now: its permissions narrowed by [`effective_permissions`] for
+    /// the level the host found (`None`: none).
+    pub fn acting(mut self, level: Option<&BTreeSet<Permission>>) -> Self {
+        self.permissions = effective_permissions(&self, level);
+        self
     }
 
     /// Whether any held permission grants `needed`.

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use waas_core::access::{self, Environment, KeyHash, Permission, StoredKey};
+use waas_core::access::{self, Environment, KeyBinding, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
 use waas_core::ledger::{Balance, Contract, Ledger};
 use waas_core::webhook::Status;
@@ -128,6 +128,29 @@ async fn openapi() -> Json<Value> {
     Json(super::openapi::document())
 }
 
+/// API keys with the permissions of the access level each follows (`level_permissions`: its own
+/// level, else its user's; NULL for a client key, a user without a level, a user or level gone).
+pub(super) const KEYS_WITH_LEVELS: &str = "SELECT k.id, k.client_id, k.record, k.created_at, \
+     k.user_id, k.access_level_id, l.permissions AS level_permissions FROM api_keys k \
+     LEFT JOIN users u ON u.id = k.user_id AND u.client_id = k.client_id \
+     LEFT JOIN access_levels l ON l.id = COALESCE(k.access_level_id, u.access_level_id) \
+     AND l.client_id = k.client_id";
+
+/// The permissions of an access level as stored (a JSON list); one that cannot be read grants
+/// nothing.
+pub(super) fn level_set(text: &str) -> BTreeSet<Permission> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The record of a row of [`KEYS_WITH_LEVELS`] as the key acts now (its effective permissions);
+/// `None` for a record that cannot be read.
+fn acting_key(row: &sqlx::any::AnyRow) -> Result<Option<StoredKey>, ApiError> {
+    let level = opt_col(row, "level_permissions")?.map(|t| level_set(&t));
+    Ok(serde_json::from_str::<StoredKey>(&col(row, "record")?)
+        .ok()
+        .map(|k| k.acting(level.as_ref())))
+}
+
 /// Authorizes the request's X-API-Key for an operation of the core's catalog.
 pub async fn auth(
     state: &AppState,
@@ -145,14 +168,13 @@ pub async fn auth(
         if let Some((client, key)) = state.key_cache.get(&hash, now) {
             client_id = client;
             stored = Some(key);
-        } else if let Some(row) =
-            sqlx::query("SELECT client_id, record FROM api_keys WHERE hash = $1")
-                .bind(&hash)
-                .fetch_optional(state.store.reader())
-                .await?
+        } else if let Some(row) = sqlx::query(&format!("{KEYS_WITH_LEVELS} WHERE k.hash = $1"))
+            .bind(&hash)
+            .fetch_optional(state.store.reader())
+            .await?
         {
             client_id = col(&row, "client_id")?;
-            stored = serde_json::from_str(&col(&row, "record")?).ok();
+            stored = acting_key(&row)?;
             if let Some(key) = &stored {
                 state
                     .key_cache
@@ -584,30 +606,113 @@ pub(super) async fn set_contract(s: &AppState, client: &str, u: ContractUpdate) 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyCreate {
-    permissions: Vec<String>,
+    permissions: Option<Vec<String>>,
+    user_id: Option<String>,
+    access_level_id: Option<String>,
 }
 
+/// The permissions of the access level of a user of `client` (`None`: the user has none);
+/// NOT_FOUND when the client has no such user.
+async fn user_level(
+    s: &AppState,
+    client: &str,
+    user: &str,
+) -> Result<Option<BTreeSet<Permission>>, ApiError> {
+    let row = sqlx::query(
+        "SELECT u.id, l.permissions AS level_permissions FROM users u \
+         LEFT JOIN access_levels l ON l.id = u.access_level_id AND l.client_id = u.client_id \
+         WHERE u.id = $1 AND u.client_id = $2",
+    )
+    .bind(user)
+    .bind(client)
+    .fetch_optional(s.store.reader())
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no user {user}")))?;
+    Ok(opt_col(&row, "level_permissions")?.map(|t| level_set(&t)))
+}
+
+/// The permissions of an access level of `client`; NOT_FOUND when the client has no such level.
+pub(super) async fn level_permissions(
+    s: &AppState,
+    client: &str,
+    level: &str,
+) -> Result<BTreeSet<Permission>, ApiError> {
+    let row = sqlx::query("SELECT permissions FROM access_levels WHERE id = $1 AND client_id = $2")
+        .bind(level)
+        .bind(client)
+        .fetch_optional(s.store.reader())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no access level {level}")))?;
+    Ok(level_set(&col(&row, "permissions")?))
+}
+
+/// A key as listed and created: its binding, its ceiling and what it acts with now.
+fn key_json(id: &str, rec: &StoredKey, acting: &BTreeSet<Permission>) -> Value {
+    json!({
+        "id": id,
+        "hint": rec.hint,
+        "environment": rec.environment,
+        "revoked": rec.revoked,
+        "user_id": rec.binding.user_id(),
+        "access_level_id": rec.binding.access_level_id(),
+        "permissions": acting,
+        "ceiling": rec.permissions,
+    })
+}
+
+/// `POST /v1/management/api-keys` with exactly one of `permissions` (a client key with those),
+/// `user_id` (a key of a user, following the user's level) or `access_level_id` (a key following
+/// that level); a bound key's ceiling is what the calling key holds.
 async fn create_key(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "management.api_keys.create").await?;
     let req: KeyCreate = body(&bytes)?;
-    if req.permissions.is_empty() {
-        return Err(ApiError::bad_request("permissions: give at least one"));
+    let given = [
+        req.permissions.is_some(),
+        req.user_id.is_some(),
+        req.access_level_id.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(ApiError::bad_request(
+            "give exactly one of permissions, user_id, access_level_id",
+        ));
     }
-    let perms = req
-        .permissions
-        .iter()
-        .map(|p| Permission::parse(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    access::check_grantable(&caller.permissions, &perms)?;
-    let (key, record) = access::new_key(caller.environment, perms)?;
+    let (ceiling, binding, level) = if let Some(user_id) = req.user_id {
+        let level = user_level(&s, &caller.client_id, &user_id).await?;
+        access::levels::check_bound_key(&caller.permissions, level.as_ref())?;
+        (
+            caller.permissions.clone(),
+            KeyBinding::User { user_id },
+            level,
+        )
+    } else if let Some(access_level_id) = req.access_level_id {
+        let level = level_permissions(&s, &caller.client_id, &access_level_id).await?;
+        access::levels::check_bound_key(&caller.permissions, Some(&level))?;
+        (
+            caller.permissions.clone(),
+            KeyBinding::Level { access_level_id },
+            Some(level),
+        )
+    } else {
+        let asked = req.permissions.unwrap_or_default();
+        if asked.is_empty() {
+            return Err(ApiError::bad_request("permissions: give at least one"));
+        }
+        let perms = asked
+            .iter()
+            .map(|p| Permission::parse(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        access::check_grantable(&caller.permissions, &perms)?;
+        (perms.into_iter().collect(), KeyBinding::Client, None)
+    };
+    let (key, mut record) = access::new_key(caller.environment, ceiling)?;
+    record.binding = binding;
     let mut tx = s.store.pool().begin().await?;
     let id = super::insert_key(&mut tx, &caller.client_id, &record).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": id, "key": key.expose(), "permissions": record.permissions, "hint": record.hint})),
-    )
-        .into_response())
+    let acting = access::effective_permissions(&record, level.as_ref());
+    let mut out = key_json(&id, &record, &acting);
+    out["key"] = json!(key.expose());
+    Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
 async fn list_keys(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
@@ -616,7 +721,7 @@ async fn list_keys(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> Api
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),
-            "SELECT id, record, created_at FROM api_keys WHERE client_id = $1",
+            &format!("SELECT * FROM ({KEYS_WITH_LEVELS}) keys WHERE client_id = $1"),
             &[&caller.client_id],
         )
         .await?;
@@ -624,7 +729,9 @@ async fn list_keys(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> Api
     for r in rows {
         let rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        keys.push(json!({"id": col(&r, "id")?, "hint": rec.hint, "permissions": rec.permissions, "environment": rec.environment, "revoked": rec.revoked}));
+        let level = opt_col(&r, "level_permissions")?.map(|t| level_set(&t));
+        let acting = access::effective_permissions(&rec, level.as_ref());
+        keys.push(key_json(&col(&r, "id")?, &rec, &acting));
     }
     Ok(Json(page::answer(keys, next)).into_response())
 }

@@ -1,7 +1,7 @@
 //! Management beyond keys: clients by id, users and access levels, account updates, one token,
 //! webhook secret rotation, and the wallet configuration.
 
-use super::api::{auth, body, load_settings, settings_json};
+use super::api::{auth, body, load_settings, settings_json, Caller};
 use super::error::ApiError;
 use super::page::{self, Page, PageQuery};
 use super::store::{col, new_id, now_ms, opt_col};
@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::Arc;
-use waas_core::access::Permission;
+use waas_core::access::levels::check_level_permissions;
+use waas_core::access::{check_grantable, Permission, StoredKey};
 use waas_core::ErrorCode;
 
 type Shared = Arc<AppState>;
@@ -290,6 +291,15 @@ async fn level_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiEr
     Ok(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "permissions": perms}))
 }
 
+/// Checks that the caller may put a user on a level of its client: the level exists (NOT_FOUND)
+/// and the caller holds each of its permissions (FORBIDDEN), as for a level it creates.
+async fn give_level(s: &AppState, caller: &Caller, level: &str) -> Result<(), ApiError> {
+    let perms = super::api::level_permissions(s, &caller.client_id, level).await?;
+    let list: Vec<Permission> = perms.into_iter().collect();
+    check_grantable(&caller.permissions, &list)?;
+    Ok(())
+}
+
 async fn create_level(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "management.access_levels.create").await?;
     let req: LevelReq = body(&bytes)?;
@@ -301,6 +311,7 @@ async fn create_level(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes)
         &req.permissions
             .ok_or_else(|| ApiError::bad_request("permissions are required"))?,
     )?;
+    let perms = check_level_permissions(&caller.permissions, &perms)?;
     let id = new_id("lvl");
     sqlx::query("INSERT INTO access_levels (id, client_id, name, permissions, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
@@ -346,7 +357,13 @@ async fn update_level(
     if let Some(name) = &req.name {
         name_ok("name", name)?;
     }
-    let perms = req.permissions.as_deref().map(permissions).transpose()?;
+    let perms = req
+        .permissions
+        .as_deref()
+        .map(permissions)
+        .transpose()?
+        .map(|p| check_level_permissions(&caller.permissions, &p))
+        .transpose()?;
     if let Some(name) = &req.name {
         sqlx::query("UPDATE access_levels SET name = $1 WHERE id = $2")
             .bind(name)
@@ -360,6 +377,9 @@ async fn update_level(
             .bind(&id)
             .execute(s.store.pool())
             .await?;
+        // The keys following the level act with its new permissions at once on this host (other
+        // hosts within the key cache's TTL).
+        s.key_cache.clear();
     }
     Ok(Json(level_json(&s, &caller.client_id, &id).await?).into_response())
 }
@@ -379,6 +399,23 @@ async fn delete_level(
     if used > 0 {
         return Err(ApiError::bad_request(format!(
             "access level {id} is held by {used} user(s)"
+        )));
+    }
+    // Keys bound to the level directly: refused while one is live (revoke them first), as for
+    // users, so that deleting a level never silently disables keys.
+    let bound = sqlx::query("SELECT record FROM api_keys WHERE access_level_id = $1")
+        .bind(&id)
+        .fetch_all(s.store.reader())
+        .await?;
+    let mut live = 0usize;
+    for r in bound {
+        let rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        live += usize::from(!rec.revoked);
+    }
+    if live > 0 {
+        return Err(ApiError::bad_request(format!(
+            "access level {id} is bound to {live} API key(s); revoke them first"
         )));
     }
     sqlx::query("DELETE FROM access_levels WHERE id = $1")
@@ -437,7 +474,7 @@ async fn create_user(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) 
     let name = req.name.unwrap_or_else(|| email.clone());
     name_ok("name", &name)?;
     if let Some(level) = &req.access_level_id {
-        level_json(&s, &caller.client_id, level).await?;
+        give_level(&s, &caller, level).await?;
     }
     let taken = sqlx::query("SELECT id FROM users WHERE client_id = $1 AND email = $2")
         .bind(&caller.client_id)
@@ -502,7 +539,7 @@ async fn update_user(
         name_ok("name", name)?;
     }
     if let Some(level) = &req.access_level_id {
-        level_json(&s, &caller.client_id, level).await?;
+        give_level(&s, &caller, level).await?;
     }
     if let Some(name) = &req.name {
         sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
@@ -517,6 +554,8 @@ async fn update_user(
             .bind(&id)
             .execute(s.store.pool())
             .await?;
+        // The user's keys follow the new level at once on this host.
+        s.key_cache.clear();
     }
     Ok(Json(user_json(&s, &caller.client_id, &id).await?).into_response())
 }
@@ -528,11 +567,35 @@ async fn delete_user(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.delete").await?;
     user_json(&s, &caller.client_id, &id).await?;
+    // The user's keys are revoked with it (a key of a missing user would act with nothing anyway).
+    let mut tx = s.store.pool().begin().await?;
+    let keys = sqlx::query("SELECT id, record FROM api_keys WHERE user_id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut revoked = 0usize;
+    for r in keys {
+        let mut rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        if rec.revoked {
+            continue;
+        }
+        rec.revoked = true;
+        revoked += 1;
+        sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
+            .bind(col(&r, "id")?)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(&id)
-        .execute(s.store.pool())
+        .execute(&mut *tx)
         .await?;
-    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+    tx.commit().await?;
+    s.key_cache.clear();
+    Ok(Json(json!({"id": id, "deleted": true, "keys_revoked": revoked})).into_response())
 }
 
 // ---------- accounts ----------

@@ -1,16 +1,18 @@
 //! API keys recently read, by hash, so that authenticating a request costs no database round trip.
 //!
-//! An entry lives [`TTL`] at most. A key revoked (or a client retired) through this host is
-//! dropped from its cache at once; a lookup that raced with the revocation, or another host
-//! sharing the database, honours it for at most [`TTL`] more (docs/HOST.md).
+//! An entry is a key's record as it acts (its effective permissions, after its access level) and
+//! lives [`TTL`] at most. A key revoked, a client retired, a level changed or a user moved or
+//! deleted through this host empties its cache at once; a lookup that raced with the change, or
+//! another host sharing the database, honours it within [`TTL`] (under a second; docs/SECURITY.md).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use waas_core::access::StoredKey;
 
-/// How long a key read from the database is trusted without reading it again.
-pub const TTL: Duration = Duration::from_secs(1);
+/// How long a key read from the database is trusted without reading it again: half a second, so a
+/// change made on any host shows on every host within one.
+pub const TTL: Duration = Duration::from_millis(500);
 
 /// Entries kept at most; the cache empties when full (keys are read again).
 const CAPACITY: usize = 10_000;
@@ -46,11 +48,30 @@ impl KeyCache {
         entries.insert(hash, (now, client, key));
     }
 
-    /// Forgets every key (after a revocation or a client's retirement on this host).
+    /// Forgets every key (after a revocation, a retirement or a change of levels on this host).
     pub fn clear(&self) {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_within_a_second() {
+        assert!(TTL < Duration::from_secs(1));
+        let cache = KeyCache::default();
+        let (_, key) =
+            waas_core::access::new_key(waas_core::access::Environment::Sandbox, []).expect("key");
+        let t = Instant::now();
+        cache.put("h".into(), "cli".into(), key, t);
+        assert!(cache.get("h", t + TTL / 2).is_some());
+        assert!(cache.get("h", t + TTL).is_none());
+        cache.clear();
+        assert!(cache.get("h", t).is_none());
     }
 }

@@ -358,19 +358,21 @@ pub async fn create_client(
     Ok((client_id, key))
 }
 
-/// Stores a key record (hash only).
+/// Stores a key record (hash only) and what it is bound to.
 pub async fn insert_key(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     client_id: &str,
     record: &access::StoredKey,
 ) -> Result<String, ApiError> {
     let id = new_id("key");
-    sqlx::query("INSERT INTO api_keys (id, hash, client_id, record, created_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO api_keys (id, hash, client_id, record, created_at, user_id, access_level_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&id)
         .bind(&record.hash)
         .bind(client_id)
         .bind(serde_json::to_string(record).map_err(|e| ApiError::internal(e.to_string()))?)
         .bind(now_ms())
+        .bind(record.binding.user_id())
+        .bind(record.binding.access_level_id())
         .execute(&mut **tx)
         .await?;
     Ok(id)

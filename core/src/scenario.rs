@@ -149,6 +149,14 @@ struct TxRef {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct WithdrawalCmd {
+    id: String,
+    tx_hash: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SweepCmd {
     tx: String,
     from: String,
@@ -614,6 +622,28 @@ impl Scenario {
                     &c.to_address,
                 )?;
                 Ok(movement_json("id", &c.id, &m))
+            }
+            "withdrawal_broadcast" | "withdrawal_confirm" | "withdrawal_fail" | "cancel" => {
+                let c: WithdrawalCmd = fields(args)?;
+                let need = |v: Option<String>, name: &str| {
+                    v.ok_or_else(|| err::invalid_command(format!("{op} needs `{name}`")))
+                };
+                let w = match op {
+                    "withdrawal_broadcast" => {
+                        l.withdrawal_broadcast(&c.id, &need(c.tx_hash, "tx_hash")?)?
+                    }
+                    "withdrawal_confirm" => l.withdrawal_confirm(&c.id)?,
+                    "withdrawal_fail" => l.withdrawal_fail(&c.id, &need(c.reason, "reason")?)?,
+                    _ => l.withdrawal_cancel(&c.id)?,
+                };
+                let mut out = json!({"id": w.id, "status": w.status.as_str()});
+                if let Some(h) = &w.tx_hash {
+                    out["tx_hash"] = Value::String(h.clone());
+                }
+                if let Some(r) = &w.reason {
+                    out["reason"] = Value::String(r.clone());
+                }
+                Ok(out)
             }
             "card_payment" => {
                 let c: CardPaymentCmd = fields(args)?;

@@ -43,6 +43,7 @@ fn command() -> impl Strategy<Value = Value> {
         1 => (0u8..10, wallet(), amount()).prop_map(|(i, t, a)| json!({"op":"holding_credit","id":format!("h{i}"),"to":t,"token":"USDT","amount":a})),
         2 => (0u8..10, wallet(), amount(), amount()).prop_map(|(i, f, a, fee)| json!({"op":"withdraw","id":format!("w{i}"),"from":f,"to_address":ADDRESS,"token":"USDT","amount":a,"fee":fee})),
         1 => (0u8..10, amount()).prop_map(|(i, a)| json!({"op":"holding_withdraw","id":format!("hw{i}"),"client":"c1","blockchain":"ethereum","token":"USDT","amount":a,"to_address":ADDRESS})),
+        2 => withdrawal_step(),
         1 => wallet().prop_map(|w| json!({"op":"deactivate","wallet":w})),
         1 => wallet().prop_map(|w| json!({"op":"activate","wallet":w})),
         1 => Just(json!({"op":"create_virtual_wallet","account":"a1","wallet":"vw3","blockchain":"ethereum"})),
@@ -50,6 +51,20 @@ fn command() -> impl Strategy<Value = Value> {
         2 => rule(),
         1 => (0u8..6).prop_map(|i| json!({"op":"remove_rule","rule":format!("r{i}")})),
     ]
+}
+
+/// A step in a withdrawal's life: sent, final, failed (its debit given back) or cancelled.
+fn withdrawal_step() -> impl Strategy<Value = Value> {
+    let id = prop_oneof![
+        (0u8..10).prop_map(|i| format!("w{i}")),
+        (0u8..10).prop_map(|i| format!("hw{i}"))
+    ];
+    (id, 0u8..4, 0u8..3).prop_map(|(id, step, h)| match step {
+        0 => json!({"op":"withdrawal_broadcast","id":id,"tx_hash":format!("0x{h}")}),
+        1 => json!({"op":"withdrawal_confirm","id":id}),
+        2 => json!({"op":"withdrawal_fail","id":id,"reason":"reverted"}),
+        _ => json!({"op":"cancel","id":id}),
+    })
 }
 
 fn rule() -> impl Strategy<Value = Value> {
@@ -183,19 +198,21 @@ proptest! {
     #[test]
     fn settled_records_stored_outside_give_the_same_answers(cmds in prop::collection::vec(command(), 1..60)) {
         use std::collections::HashMap;
-        use waas_core::ledger::{DepositRecord, Ledger, Movement};
+        use waas_core::ledger::{DepositRecord, Ledger, Movement, WithdrawalRecord};
         let mut full = Scenario::new();
         let mut lean = Scenario::new();
         for c in setup() { run(&mut full, &c); run(&mut lean, &c); }
         let mut movements: HashMap<String, Movement> = HashMap::new();
         let mut sweeps: HashMap<String, Movement> = HashMap::new();
         let mut deposits: HashMap<String, DepositRecord> = HashMap::new();
+        let mut withdrawals: HashMap<String, WithdrawalRecord> = HashMap::new();
         for c in &cmds {
             let want = run(&mut full, c);
             let saved = lean.ledger().save().unwrap();
             let mut ledger = Ledger::restore(&saved, waas_core::Registry::builtin()).unwrap();
             if let Some(id) = c["id"].as_str() {
                 if let Some(m) = movements.get(id) { ledger.remember_movement(id.to_owned(), m.clone()); }
+                if let Some(w) = withdrawals.get(id) { ledger.remember_withdrawal(w.clone()); }
             }
             if let Some(tx) = c["tx"].as_str() {
                 if let Some(m) = sweeps.get(tx) { ledger.remember_sweep(tx.to_owned(), m.clone()); }
@@ -215,6 +232,7 @@ proptest! {
             movements.extend(settled.movements);
             sweeps.extend(settled.sweeps);
             deposits.extend(settled.deposits.into_iter().map(|d| (d.request.tx.clone(), d)));
+            withdrawals.extend(ledger.take_withdrawals().into_iter().map(|w| (w.id.clone(), w)));
             lean = Scenario::with_ledger(ledger);
         }
         let wallets = |s: &Scenario| serde_json::from_str::<Value>(&s.state_line()).unwrap()["state"]["wallets"].clone();

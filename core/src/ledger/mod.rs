@@ -16,6 +16,9 @@ mod postings;
 mod reports;
 pub mod rules;
 mod wallets;
+mod withdrawals;
+
+pub use withdrawals::{WithdrawalRecord, WithdrawalStatus};
 
 use crate::amount::Amount;
 use crate::automation::{self, Action, Rule, RuleOutcome, Trigger};
@@ -440,6 +443,9 @@ pub struct Ledger {
     holdings: BTreeMap<String, Holding>,
     system: BTreeMap<String, Balance>,
     deposits: HashMap<String, DepositRecord>,
+    /// Withdrawals by operation id, until the host takes them (pending ones too).
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    withdrawals: HashMap<String, WithdrawalRecord>,
     below_minimum: Vec<String>,
     movements: HashMap<String, Movement>,
     sweeps: HashMap<String, Movement>,
@@ -468,6 +474,7 @@ impl PartialEq for Ledger {
             && self.holdings == other.holdings
             && self.system == other.system
             && self.deposits == other.deposits
+            && self.withdrawals == other.withdrawals
             && self.below_minimum == other.below_minimum
             && self.movements == other.movements
             && self.sweeps == other.sweeps
@@ -517,6 +524,7 @@ impl Ledger {
             holdings: BTreeMap::new(),
             system: BTreeMap::new(),
             deposits: HashMap::new(),
+            withdrawals: HashMap::new(),
             below_minimum: Vec::new(),
             movements: HashMap::new(),
             sweeps: HashMap::new(),

@@ -204,7 +204,9 @@ impl Ledger {
             None
         };
         rules::check_withdrawal(confirmed, amount, fee, holding)?;
-        self.post_movement(&legs, Records::Movements, id, movement)
+        let m = self.post_movement(&legs, Records::Movements, id, movement)?;
+        self.open_withdrawal(id, m.clone(), legs);
+        Ok(m)
     }
 
     /// Rule 5: a partial withdrawal from a holding wallet, kept above the minimum reserve ratio.
@@ -254,7 +256,9 @@ impl Ledger {
             to: Book::System(format!("chain/{chain}/{token}")),
             amount: amount.as_decimal(),
         };
-        self.post_movement(&[leg], Records::Movements, id, movement)
+        let m = self.post_movement(std::slice::from_ref(&leg), Records::Movements, id, movement)?;
+        self.open_withdrawal(id, m.clone(), vec![leg]);
+        Ok(m)
     }
 
     /// Removes and returns what is settled: movement and sweep records and deposits that are no

@@ -394,6 +394,14 @@ macro_rules! suite {
                 super::dead_beside_live($variant, Dead::Hangs);
             }
             #[test]
+            fn refusing_endpoint_beside_live() {
+                super::dead_beside_live($variant, Dead::Refuses);
+            }
+            #[test]
+            fn failing_endpoint_beside_live() {
+                super::dead_beside_live($variant, Dead::Fails);
+            }
+            #[test]
             fn dead_letter_and_disable() {
                 super::dead_letter_and_disable($variant);
             }
@@ -407,13 +415,3 @@ macro_rules! suite {
 
 suite!(sqlite, Backend::Sqlite);
 suite!(postgres, Backend::Postgres);
-
-#[test]
-fn refusing_endpoint_beside_live() {
-    dead_beside_live(Backend::Sqlite, Dead::Refuses);
-}
-
-#[test]
-fn failing_endpoint_beside_live() {
-    dead_beside_live(Backend::Sqlite, Dead::Fails);
-}

@@ -183,8 +183,9 @@ pub struct Settings {
     #[serde(default)]
     pub reserve_floor: Option<String>,
     /// The events the client subscribes to (operations or OPERATION/SUB_OPERATION pairs);
-    /// `None`: every event.
-    #[serde(default)]
+    /// `None`: every event. Left out of the stored body when `None`, so hosts of an earlier
+    /// version on the same database still read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_events: Option<Vec<String>>,
 }
 

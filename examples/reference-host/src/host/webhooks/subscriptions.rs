@@ -17,7 +17,7 @@ pub const ALL: &str = "*";
 pub fn parse(list: &[String]) -> Result<Option<Vec<String>>, ApiError> {
     let bad = |why: String| {
         ApiError::bad_request(format!(
-            "webhook_events: {why}; allowed: [\"*\"] (every event), or operations (\"VIRTUAL_WALLET\") and OPERATION/SUB_OPERATION pairs (\"VIRTUAL_WALLET/DEPOSIT\") of GET /v1/operations"
+            "webhook_events: {why}; allowed: [\"*\"] (every event), or operations (\"VIRTUAL_WALLET\") and OPERATION/SUB_OPERATION pairs (\"VIRTUAL_WALLET/DEPOSIT\") of the webhook catalog"
         ))
     };
     if list.is_empty() {
@@ -39,12 +39,20 @@ pub fn parse(list: &[String]) -> Result<Option<Vec<String>>, ApiError> {
             None => (entry.as_str(), None),
         };
         let Some(spec) = waas_core::webhook::operation(op) else {
-            return Err(bad(format!("{entry:?} is not a known operation")));
+            let names: Vec<&str> = waas_core::webhook::OPERATIONS
+                .iter()
+                .map(|o| o.name)
+                .collect();
+            return Err(bad(format!(
+                "{entry:?} is not a known operation (operations: {})",
+                names.join(", ")
+            )));
         };
         if let Some(sub) = sub {
             if !spec.has_sub_operation(sub) {
                 return Err(bad(format!(
-                    "{entry:?}: {sub:?} is not a sub-operation of {op}"
+                    "{entry:?}: {sub:?} is not a sub-operation of {op} ({})",
+                    spec.sub_operations.join(", ")
                 )));
             }
         }

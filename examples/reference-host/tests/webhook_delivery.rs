@@ -41,6 +41,8 @@ enum Dead {
     Refuses,
     /// Answers 500 to everything.
     Fails,
+    /// No endpoint at all: the client's events are parked.
+    NoUrl,
 }
 
 /// A dead endpoint: its URL, how many connections or requests it has seen, and what keeps it
@@ -84,6 +86,11 @@ fn dead_endpoint(kind: Dead) -> DeadEndpoint {
                 _receiver: None,
             }
         }
+        Dead::NoUrl => DeadEndpoint {
+            url: String::new(),
+            seen: Arc::new(AtomicUsize::new(0)),
+            _receiver: None,
+        },
         Dead::Fails => {
             let r = Receiver::start(usize::MAX);
             DeadEndpoint {
@@ -158,8 +165,10 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
     let b = Api { s: &s, key: &b_key };
     let dead = dead_endpoint(kind);
     let live = Receiver::start(0);
-    a.put("/v1/webhooks/configuration", json!({"url": dead.url}))
-        .ok(200);
+    if !dead.url.is_empty() {
+        a.put("/v1/webhooks/configuration", json!({"url": dead.url}))
+            .ok(200);
+    }
     b.put("/v1/webhooks/configuration", json!({"url": live.url}))
         .ok(200);
     let acc = a.account("backlog");
@@ -173,11 +182,16 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
         let busy = match kind {
             Dead::Hangs => dead.seen.load(Ordering::SeqCst) > 0,
             Dead::Refuses | Dead::Fails => attempts_logged(a) > 0,
+            Dead::NoUrl => true,
         };
         busy.then_some(())
     });
-    let mut worst = Duration::ZERO;
-    for i in 0..3 {
+    let queued = log(a, None).len();
+    assert!(
+        queued > BACKLOG as usize,
+        "{queued} events of the dead endpoint's client"
+    );
+    let measure = |i: usize| -> Duration {
         let started = Instant::now();
         let acc_b = b.post("/v1/accounts", json!({"name": format!("live-{i}")}));
         let id = acc_b.ok(201)["id"].as_str().unwrap().to_owned();
@@ -185,13 +199,14 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
             got(&live, &id).then_some(())
         });
         let delay = started.elapsed();
-        worst = worst.max(delay);
         println!(
             "{backend:?} {kind:?}: live event {i} delivered {} ms after the request ({} events queued for the dead endpoint)",
             delay.as_millis(),
-            BACKLOG + 1
+            queued
         );
-    }
+        delay
+    };
+    let mut worst = (0..3).map(measure).max().unwrap();
     assert!(
         worst < LIVE_BOUND,
         "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
@@ -205,6 +220,39 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
             "{held} connections to the dead endpoint"
         );
     }
+    if let Dead::NoUrl = kind {
+        // Parked: never tried, still pending.
+        assert_eq!(attempts_logged(a), 0);
+        assert_eq!(log(a, Some("pending")).len(), queued);
+        assert!(worst < LIVE_BOUND, "the live endpoint waited {worst:?}");
+        return;
+    }
+    // The hanging endpoint's attempts end at the 10 s response timeout; the refusing one's at
+    // once; the failing one's with its 500.
+    let first = wait_for(40, "a finished attempt at the dead endpoint", || {
+        log(a, None)
+            .iter()
+            .find_map(|e| e["log"].as_array().and_then(|l| l.first()).cloned())
+    });
+    let error = first["error"].as_str().unwrap_or("");
+    let took = first["duration_ms"].as_i64().unwrap();
+    match kind {
+        Dead::Hangs => {
+            assert!(error.starts_with("timeout: "), "{first}");
+            assert!((9_000..=20_000).contains(&took), "{first}");
+        }
+        Dead::Refuses => {
+            assert!(error.starts_with("connect: "), "{first}");
+            assert!(took < 5_000, "{first}");
+        }
+        Dead::Fails | Dead::NoUrl => assert_eq!(first["status_code"], 500, "{first}"),
+    }
+    // And once the dead endpoint's attempts have failed (it is retried, one at a time).
+    worst = worst.max(measure(3));
+    assert!(
+        worst < LIVE_BOUND,
+        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
+    );
     // The backlog is still there, pending, not lost.
     let pending = log(a, Some("pending")).len();
     assert!(
@@ -400,6 +448,10 @@ macro_rules! suite {
             #[test]
             fn failing_endpoint_beside_live() {
                 super::dead_beside_live($variant, Dead::Fails);
+            }
+            #[test]
+            fn client_without_url_beside_live() {
+                super::dead_beside_live($variant, Dead::NoUrl);
             }
             #[test]
             fn dead_letter_and_disable() {

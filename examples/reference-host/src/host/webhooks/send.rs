@@ -154,9 +154,16 @@ async fn post(http: &reqwest::Client, job: &Job) -> Result<u16, String> {
     } else {
         request = request.header("webhook-id", &job.id);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("transport: {e}"))?;
+    let response = request.send().await.map_err(|e| {
+        // The kind first, so the delivery log tells a hanging endpoint from a refusing one.
+        let kind = if e.is_timeout() {
+            "timeout"
+        } else if e.is_connect() {
+            "connect"
+        } else {
+            "transport"
+        };
+        format!("{kind}: {e}")
+    })?;
     Ok(response.status().as_u16())
 }

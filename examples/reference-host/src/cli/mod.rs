@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the reference host (HTTP API); the default with no arguments.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// BIP-39 mnemonics.
     #[command(subcommand)]
     Mnemonic(keys::MnemonicCmd),
@@ -99,7 +99,7 @@ pub fn run() -> i32 {
         };
     };
     let outcome = match command {
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Mnemonic(cmd) => keys::mnemonic(cmd),
         Command::Xpub(args) => keys::xpub(args),
         Command::Derive(args) => keys::derive(args),

@@ -92,6 +92,40 @@ pub struct ServeArgs {
     /// Hours an Idempotency-Key's answer is kept (default 24); after that the key is forgotten.
     #[arg(long, env = "WAAS_IDEMPOTENCY_TTL_HOURS")]
     idempotency_ttl_hours: Option<u64>,
+    /// Failed attempts after which a webhook event is dead-lettered (status `dead`) and its
+    /// client's endpoint disabled (default 20).
+    #[arg(long, env = "WAAS_WEBHOOK_MAX_ATTEMPTS")]
+    webhook_max_attempts: Option<u32>,
+    /// Hours after which a webhook event's next failed attempt dead-letters it (default 72).
+    #[arg(long, env = "WAAS_WEBHOOK_MAX_AGE_HOURS")]
+    webhook_max_age_hours: Option<u32>,
+    /// First webhook retry delay in milliseconds, doubled per failed attempt, ±20% jitter
+    /// (default 250).
+    #[arg(long, env = "WAAS_WEBHOOK_BACKOFF_MS")]
+    webhook_backoff_ms: Option<u32>,
+    /// Longest webhook retry delay in milliseconds (default 3600000, one hour).
+    #[arg(long, env = "WAAS_WEBHOOK_BACKOFF_CAP_MS")]
+    webhook_backoff_cap_ms: Option<u32>,
+}
+
+/// The webhook delivery limits from the flags (defaults where absent).
+fn webhook_policy(args: &ServeArgs) -> crate::host::webhooks::Policy {
+    let d = crate::host::webhooks::Policy::default();
+    crate::host::webhooks::Policy {
+        max_attempts: args
+            .webhook_max_attempts
+            .map_or(d.max_attempts, |n| i64::from(n.max(1))),
+        max_age_ms: args
+            .webhook_max_age_hours
+            .map_or(d.max_age_ms, |h| i64::from(h.max(1)) * 3_600_000),
+        backoff_base_ms: args
+            .webhook_backoff_ms
+            .map_or(d.backoff_base_ms, |ms| i64::from(ms.max(1))),
+        backoff_cap_ms: args
+            .webhook_backoff_cap_ms
+            .map_or(d.backoff_cap_ms, |ms| i64::from(ms.max(1))),
+        ..d
+    }
 }
 
 /// Requests a second per API key unless `--rate-limit` says otherwise.
@@ -127,7 +161,9 @@ pub fn serve(args: ServeArgs) -> Outcome {
             ))
         }
     };
+    let webhook_delivery = webhook_policy(&args);
     let config = crate::host::HostConfig {
+        webhook_delivery,
         listen,
         database_url: args.db.unwrap_or_else(|| DEFAULT_DB.to_owned()),
         environment,

@@ -429,6 +429,8 @@ pub(super) fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
         "webhook_url": st.webhook_url,
         "webhook_key_set": st.webhook_key.is_some(),
         "webhook_secret_set": st.webhook_secret.is_some(),
+        "webhook_events": st.webhook_events.clone().unwrap_or_else(|| vec![super::webhooks::subscriptions::ALL.to_owned()]),
+        "webhook_disabled": Value::Null,
         "payment_addresses": st.payment_addresses,
         "usd_prices": st.usd_prices,
         "min_reserve_ratio": num(c.min_reserve_ratio),
@@ -444,7 +446,9 @@ async fn get_config(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let caller = auth(&s, &headers, "management.configurations.get").await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
-    Ok(Json(settings_json(&st, &ledger)).into_response())
+    let mut out = settings_json(&st, &ledger);
+    out["webhook_disabled"] = super::webhooks::disabled_notice(&s, &caller.client_id).await?;
+    Ok(Json(out).into_response())
 }
 
 #[derive(Deserialize)]
@@ -461,6 +465,7 @@ struct ConfigUpdate {
     webhook_url: Option<String>,
     webhook_key: Option<String>,
     webhook_secret: Option<String>,
+    webhook_events: Option<Vec<String>>,
     payment_addresses: Option<BTreeMap<String, String>>,
     usd_prices: Option<BTreeMap<String, String>>,
     min_reserve_ratio: Option<String>,
@@ -499,6 +504,9 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
         waas_core::webhook::WebhookSecret::parse(&secret)?;
         st.webhook_secret = Some(secret);
     }
+    if let Some(events) = u.webhook_events {
+        st.webhook_events = super::webhooks::subscriptions::parse(&events)?;
+    }
     if let Some(addresses) = u.payment_addresses {
         for (chain, address) in addresses {
             let c = registry.chain(&chain)?;
@@ -532,6 +540,9 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
         }
     }
     w.ledger.set_config(config)?;
+    // Saving the configuration re-enables a disabled webhook endpoint (its parked events are
+    // due again).
+    super::webhooks::enable_in(&mut w.tx, &caller.client_id).await?;
     save_settings_in(&mut w, &st).await?;
     let out = settings_json(&st, &w.ledger);
     finish(w, &None, StatusCode::OK, out, &s).await
@@ -1788,13 +1799,24 @@ async fn get_transaction(
 
 // ---------- webhooks ----------
 
-/// `GET /v1/webhooks/deliveries` query: a page, and `status` (`delivered` or `pending`).
+/// `GET /v1/webhooks/deliveries` query: a page, and `status` (`delivered`, `pending`, `dead` or
+/// `skipped`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeliveryQuery {
     limit: Option<i64>,
     cursor: Option<String>,
     status: Option<String>,
+}
+
+/// The status of an event in the delivery log: delivered, pending (waiting, retrying or parked),
+/// dead (dead-lettered) or skipped (not subscribed).
+fn delivery_status(delivered_at: Option<i64>, outcome: Option<&str>) -> &str {
+    match (delivered_at, outcome) {
+        (Some(_), _) => "delivered",
+        (None, Some(o)) => o,
+        (None, None) => "pending",
+    }
 }
 
 async fn list_deliveries(
@@ -1807,20 +1829,26 @@ async fn list_deliveries(
     let filter = match q.status.as_deref() {
         None => "",
         Some("delivered") => " AND delivered_at IS NOT NULL",
-        Some("pending") => " AND delivered_at IS NULL",
-        Some(_) => return Err(ApiError::bad_request("status must be delivered or pending")),
+        Some("pending") => " AND delivered_at IS NULL AND outcome IS NULL",
+        Some("dead") => " AND delivered_at IS NULL AND outcome = 'dead'",
+        Some("skipped") => " AND delivered_at IS NULL AND outcome = 'skipped'",
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "status must be delivered, pending, dead or skipped",
+            ))
+        }
     };
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),
-            &format!("SELECT id, event, created_at, attempts, delivered_at, last_error FROM outbox WHERE client_id = $1{filter}"),
+            &format!("SELECT id, event, created_at, attempts, delivered_at, last_error, outcome FROM outbox WHERE client_id = $1{filter}"),
             &[&caller.client_id],
         )
         .await?;
     let mut out = Vec::new();
     for r in rows {
         let id = col(&r, "id")?;
-        let attempts = sqlx::query("SELECT attempt, at, status_code, error, duration_ms FROM deliveries WHERE outbox_id = $1 ORDER BY attempt")
+        let attempts = sqlx::query("SELECT attempt, at, status_code, error, duration_ms FROM deliveries WHERE outbox_id = $1 ORDER BY attempt, at")
             .bind(&id)
             .fetch_all(s.store.reader())
             .await?;
@@ -1832,16 +1860,21 @@ async fn list_deliveries(
                 "duration_ms": a.try_get::<i64, _>("duration_ms")?,
             }));
         }
+        let delivered_at = r.try_get::<Option<i64>, _>("delivered_at")?;
+        let outcome = opt_col(&r, "outcome")?;
         out.push(json!({
             "id": id, "event": serde_json::from_str::<Value>(&col(&r, "event")?).unwrap_or(Value::Null),
             "created_at": r.try_get::<i64, _>("created_at")?, "attempts": r.try_get::<i64, _>("attempts")?,
-            "delivered_at": r.try_get::<Option<i64>, _>("delivered_at")?, "last_error": opt_col(&r, "last_error")?,
+            "delivered_at": delivered_at, "last_error": opt_col(&r, "last_error")?,
+            "status": delivery_status(delivered_at, outcome.as_deref()),
             "log": log,
         }));
     }
     Ok(Json(page::answer(out, next)).into_response())
 }
 
+/// Queues an event again, whatever its state: a delivered, dead or skipped event is reopened
+/// with a fresh budget of attempts and age (the log keeps every earlier attempt).
 async fn redeliver(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -1850,8 +1883,10 @@ async fn redeliver(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
     let NoBody {} = body(&bytes)?;
-    let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, next_attempt_at = $1 WHERE id = $2 AND client_id = $3")
-        .bind(now_ms())
+    let now = now_ms();
+    let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, outcome = NULL, attempt_base = attempts, revived_at = $1, next_attempt_at = $2 WHERE id = $3 AND client_id = $4")
+        .bind(now)
+        .bind(now)
         .bind(&id)
         .bind(&caller.client_id)
         .execute(s.store.pool())

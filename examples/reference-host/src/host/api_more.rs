@@ -650,10 +650,23 @@ async fn simulate_card_payment(
 
 // ---------- webhook configuration ----------
 
+/// The webhook configuration as shown: URL, whether a key and secret are set, the subscribed
+/// events and the notice of a disabled endpoint (null while it is enabled).
+fn webhooks_json(st: &super::Settings, disabled: Value) -> Value {
+    json!({
+        "url": st.webhook_url,
+        "key_set": st.webhook_key.is_some(),
+        "secret_set": st.webhook_secret.is_some(),
+        "events": st.webhook_events.clone().unwrap_or_else(|| vec![super::webhooks::subscriptions::ALL.to_owned()]),
+        "disabled": disabled,
+    })
+}
+
 async fn get_webhooks(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.configuration.get").await?;
     let st = load_settings(&s, &caller.client_id).await?;
-    Ok(Json(json!({"url": st.webhook_url, "key_set": st.webhook_key.is_some(), "secret_set": st.webhook_secret.is_some()})).into_response())
+    let disabled = super::webhooks::disabled_notice(&s, &caller.client_id).await?;
+    Ok(Json(webhooks_json(&st, disabled)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -662,6 +675,7 @@ struct WebhookConfig {
     url: Option<String>,
     key: Option<String>,
     secret: Option<String>,
+    events: Option<Vec<String>>,
 }
 
 async fn put_webhooks(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
@@ -683,7 +697,13 @@ async fn put_webhooks(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes)
         waas_core::webhook::WebhookSecret::parse(&secret)?;
         st.webhook_secret = Some(secret);
     }
+    if let Some(events) = req.events {
+        st.webhook_events = super::webhooks::subscriptions::parse(&events)?;
+    }
+    // Saving the configuration re-enables a disabled endpoint (its parked events are due again).
+    super::webhooks::enable_in(&mut w.tx, &caller.client_id).await?;
     super::api::save_settings_in(&mut w, &st).await?;
     w.commit().await?;
-    Ok(Json(json!({"url": st.webhook_url, "key_set": st.webhook_key.is_some(), "secret_set": st.webhook_secret.is_some()})).into_response())
+    s.outbox_notify.notify_one();
+    Ok(Json(webhooks_json(&st, Value::Null)).into_response())
 }

@@ -63,13 +63,18 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// Longest wait for a webhook endpoint to accept the TCP (and TLS) connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest whole delivery attempt, connection included, until the response's status arrives.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The HTTP client of webhook deliveries: guarded resolution, no redirects, bounded times.
 pub fn client(policy: EndpointPolicy) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .dns_resolver(Arc::new(GuardedResolver { policy }))
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(RESPONSE_TIMEOUT)
         .build()
 }
 

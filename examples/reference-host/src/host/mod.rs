@@ -64,6 +64,8 @@ pub struct HostConfig {
     pub limits: server::Limits,
     /// How long idempotency rows are kept (then a retry with the same key runs anew).
     pub idempotency_ttl: std::time::Duration,
+    /// Limits of webhook delivery (attempts, age, backoff, concurrency).
+    pub webhook_delivery: webhooks::Policy,
 }
 
 /// Deletes idempotency rows older than `ttl`, every ten minutes (and once at start).
@@ -182,6 +184,11 @@ pub struct Settings {
     /// The lowest minimum reserve ratio the client may set, as its parent set it.
     #[serde(default)]
     pub reserve_floor: Option<String>,
+    /// The events the client subscribes to (operations or OPERATION/SUB_OPERATION pairs);
+    /// `None`: every event. Left out of the stored body when `None`, so hosts of an earlier
+    /// version on the same database still read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_events: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -267,7 +274,11 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         key_cache: keycache::KeyCache::default(),
         limiter: ratelimit::RateLimiter::new(config.rate_limit),
     });
-    tokio::spawn(webhooks::run(state.clone(), config.outbox_poll_ms));
+    tokio::spawn(webhooks::run(
+        state.clone(),
+        config.outbox_poll_ms,
+        config.webhook_delivery,
+    ));
     tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).

@@ -1,0 +1,469 @@
+#![allow(clippy::unwrap_used)]
+//! Fair, bounded webhook delivery over real `waas serve` processes: a dead endpoint (one that
+//! accepts and never answers, one that refuses connections, one that answers 500) with hundreds
+//! of queued events beside a live one does not delay the live one's deliveries; an event past its
+//! attempt cap is dead-lettered (status `dead` in the delivery log) and its endpoint disabled
+//! (a notice in the configuration) until the configuration is saved again; per-event-type
+//! subscriptions send only what a client wants and mark the rest `skipped`.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::api::{setup, Api};
+use support::{rt, wait_for, Backend, Opts, Receiver};
+
+/// Events queued for the dead endpoint.
+const BACKLOG: u32 = 200;
+/// The bound on the live endpoint's delivery delay.
+const LIVE_BOUND: Duration = Duration::from_secs(3);
+
+/// Creates a client below the caller's: (id, key).
+fn child(api: Api<'_>, name: &str) -> (String, String) {
+    let v = api
+        .post("/v1/management/clients", json!({"name": name}))
+        .ok(201)
+        .clone();
+    (
+        v["id"].as_str().unwrap().to_owned(),
+        v["api_key"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// How a dead endpoint fails.
+#[derive(Clone, Copy, Debug)]
+enum Dead {
+    /// Accepts TCP connections, holds them open and never answers.
+    Hangs,
+    /// Refuses connections (nothing listens on the port).
+    Refuses,
+    /// Answers 500 to everything.
+    Fails,
+    /// No endpoint at all: the client's events are parked.
+    NoUrl,
+}
+
+/// A dead endpoint: its URL, how many connections or requests it has seen, and what keeps it
+/// alive (listener task or receiver).
+struct DeadEndpoint {
+    url: String,
+    seen: Arc<AtomicUsize>,
+    _receiver: Option<Receiver>,
+}
+
+fn dead_endpoint(kind: Dead) -> DeadEndpoint {
+    match kind {
+        Dead::Hangs => {
+            let listener = rt()
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let seen = Arc::new(AtomicUsize::new(0));
+            let seen2 = seen.clone();
+            rt().spawn(async move {
+                // Every socket is kept open (never read, never answered) for the test's life.
+                let held = Arc::new(Mutex::new(Vec::new()));
+                while let Ok((socket, _)) = listener.accept().await {
+                    seen2.fetch_add(1, Ordering::SeqCst);
+                    held.lock().unwrap().push(socket);
+                }
+            });
+            DeadEndpoint {
+                url: format!("http://{addr}/hook"),
+                seen,
+                _receiver: None,
+            }
+        }
+        Dead::Refuses => {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            drop(listener);
+            DeadEndpoint {
+                url: format!("http://{addr}/hook"),
+                seen: Arc::new(AtomicUsize::new(0)),
+                _receiver: None,
+            }
+        }
+        Dead::NoUrl => DeadEndpoint {
+            url: String::new(),
+            seen: Arc::new(AtomicUsize::new(0)),
+            _receiver: None,
+        },
+        Dead::Fails => {
+            let r = Receiver::start(usize::MAX);
+            DeadEndpoint {
+                url: r.url.clone(),
+                seen: Arc::new(AtomicUsize::new(0)),
+                _receiver: Some(r),
+            }
+        }
+    }
+}
+
+/// The delivery log of a client (up to 500 events), optionally filtered by status.
+fn log(api: Api<'_>, status: Option<&str>) -> Vec<Value> {
+    let path = match status {
+        Some(s) => format!("/v1/webhooks/deliveries?limit=500&status={s}"),
+        None => "/v1/webhooks/deliveries?limit=500".to_owned(),
+    };
+    api.get(&path).ok(200)["data"].as_array().unwrap().clone()
+}
+
+/// Attempts logged over a client's events.
+fn attempts_logged(api: Api<'_>) -> usize {
+    log(api, None)
+        .iter()
+        .map(|e| e["log"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
+/// Whether the receiver got an event of this operation id.
+fn got(r: &Receiver, operation_id: &str) -> bool {
+    r.received()
+        .iter()
+        .any(|x| x.json()["operation_id"] == operation_id)
+}
+
+/// The `OPERATION/SUB_OPERATION` of every event the receiver got, sorted.
+fn kinds(r: &Receiver) -> Vec<String> {
+    let mut k: Vec<String> = r
+        .received()
+        .iter()
+        .map(|x| {
+            let e = x.json();
+            format!(
+                "{}/{}",
+                e["operation"].as_str().unwrap_or(""),
+                e["sub_operation"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    k.sort();
+    k
+}
+
+/// A dead endpoint beside a live one: the live one's fresh events arrive within [`LIVE_BOUND`],
+/// however many events wait for the dead one; the dead one never has more than 4 attempts in
+/// flight.
+fn dead_beside_live(backend: Backend, kind: Dead) {
+    let Some((_db, s)) = setup(
+        backend,
+        &format!("delivery_fair_{kind:?}"),
+        &Opts::default(),
+    ) else {
+        return;
+    };
+    let root = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let (_, a_key) = child(root, "a");
+    let (_, b_key) = child(root, "b");
+    let a = Api { s: &s, key: &a_key };
+    let b = Api { s: &s, key: &b_key };
+    let dead = dead_endpoint(kind);
+    let live = Receiver::start(0);
+    if !dead.url.is_empty() {
+        a.put("/v1/webhooks/configuration", json!({"url": dead.url}))
+            .ok(200);
+    }
+    b.put("/v1/webhooks/configuration", json!({"url": live.url}))
+        .ok(200);
+    let acc = a.account("backlog");
+    a.post(
+        "/v1/wallets/virtual/batch",
+        json!({"account_id": acc, "blockchain": "ethereum", "count": BACKLOG}),
+    )
+    .ok(201);
+    // The dead endpoint is being tried before the live client does anything.
+    wait_for(30, "attempts at the dead endpoint", || {
+        let busy = match kind {
+            Dead::Hangs => dead.seen.load(Ordering::SeqCst) > 0,
+            Dead::Refuses | Dead::Fails => attempts_logged(a) > 0,
+            Dead::NoUrl => true,
+        };
+        busy.then_some(())
+    });
+    let queued = log(a, None).len();
+    assert!(
+        queued > BACKLOG as usize,
+        "{queued} events of the dead endpoint's client"
+    );
+    let measure = |i: usize| -> Duration {
+        let started = Instant::now();
+        let acc_b = b.post("/v1/accounts", json!({"name": format!("live-{i}")}));
+        let id = acc_b.ok(201)["id"].as_str().unwrap().to_owned();
+        wait_for(60, "the live endpoint's event", || {
+            got(&live, &id).then_some(())
+        });
+        let delay = started.elapsed();
+        println!(
+            "{backend:?} {kind:?}: live event {i} delivered {} ms after the request ({} events queued for the dead endpoint)",
+            delay.as_millis(),
+            queued
+        );
+        delay
+    };
+    let mut worst = (0..3).map(measure).max().unwrap();
+    assert!(
+        worst < LIVE_BOUND,
+        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
+    );
+    // Bounded: the hanging endpoint holds at most 4 connections of this host (the attempts
+    // take 10 s each, so none has ended yet).
+    if let Dead::Hangs = kind {
+        let held = dead.seen.load(Ordering::SeqCst);
+        assert!(
+            (1..=4).contains(&held),
+            "{held} connections to the dead endpoint"
+        );
+    }
+    if let Dead::NoUrl = kind {
+        // Parked: never tried, still pending.
+        assert_eq!(attempts_logged(a), 0);
+        assert_eq!(log(a, Some("pending")).len(), queued);
+        assert!(worst < LIVE_BOUND, "the live endpoint waited {worst:?}");
+        return;
+    }
+    // The hanging endpoint's attempts end at the 10 s response timeout; the refusing one's at
+    // once; the failing one's with its 500.
+    let first = wait_for(40, "a finished attempt at the dead endpoint", || {
+        log(a, None)
+            .iter()
+            .find_map(|e| e["log"].as_array().and_then(|l| l.first()).cloned())
+    });
+    let error = first["error"].as_str().unwrap_or("");
+    let took = first["duration_ms"].as_i64().unwrap();
+    match kind {
+        Dead::Hangs => {
+            assert!(error.starts_with("timeout: "), "{first}");
+            assert!((9_000..=20_000).contains(&took), "{first}");
+        }
+        Dead::Refuses => {
+            assert!(error.starts_with("connect: "), "{first}");
+            assert!(took < 5_000, "{first}");
+        }
+        Dead::Fails | Dead::NoUrl => assert_eq!(first["status_code"], 500, "{first}"),
+    }
+    // And once the dead endpoint's attempts have failed (it is retried, one at a time).
+    worst = worst.max(measure(3));
+    assert!(
+        worst < LIVE_BOUND,
+        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
+    );
+    // The backlog is still there, pending, not lost.
+    let pending = log(a, Some("pending")).len();
+    assert!(
+        pending > 100,
+        "{pending} events of the dead endpoint pending"
+    );
+}
+
+/// An event past its attempt cap is dead-lettered and its endpoint disabled; saving the
+/// configuration again re-enables it and the parked events are delivered; a redelivery revives
+/// the dead event.
+fn dead_letter_and_disable(backend: Backend) {
+    let opts = Opts {
+        extra_args: vec![
+            "--webhook-max-attempts".into(),
+            "3".into(),
+            "--webhook-backoff-ms".into(),
+            "20".into(),
+        ],
+        ..Opts::default()
+    };
+    let Some((_db, s)) = setup(backend, "delivery_dead", &opts) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let failing = Receiver::start(usize::MAX);
+    api.put("/v1/webhooks/configuration", json!({"url": failing.url}))
+        .ok(200);
+    let first = api.account("first");
+    let dead = wait_for(30, "a dead letter", || {
+        log(api, Some("dead")).into_iter().next()
+    });
+    assert_eq!(dead["status"], "dead", "{dead}");
+    assert_eq!(dead["event"]["operation_id"], first.as_str(), "{dead}");
+    assert_eq!(dead["attempts"], 3, "{dead}");
+    assert_eq!(dead["log"].as_array().unwrap().len(), 3, "{dead}");
+    assert_eq!(dead["last_error"], "HTTP 500", "{dead}");
+    assert!(log(api, Some("pending")).is_empty());
+    let conf = api.get("/v1/management/configurations").ok(200).clone();
+    let notice = &conf["webhook_disabled"];
+    assert!(notice["at"].as_i64().unwrap() > 0, "{conf}");
+    assert!(
+        notice["reason"].as_str().unwrap().contains("dead-lettered"),
+        "{conf}"
+    );
+    let hooks = api.get("/v1/webhooks/configuration").ok(200).clone();
+    assert_eq!(&hooks["disabled"], notice, "{hooks}");
+    // Disabled: a new event is parked, not tried.
+    let second = api.account("second");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        failing.received().len(),
+        3,
+        "the disabled endpoint was called"
+    );
+    let waiting = log(api, Some("pending"));
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["event"]["operation_id"], second.as_str());
+    assert_eq!(waiting[0]["attempts"], 0);
+    // Saving the configuration (here with a working endpoint) clears the notice; the parked
+    // event goes out, the dead one stays dead until redelivered.
+    let live = Receiver::start(0);
+    let saved = api
+        .put(
+            "/v1/management/configurations",
+            json!({"webhook_url": live.url}),
+        )
+        .ok(200)
+        .clone();
+    assert!(saved["webhook_disabled"].is_null(), "{saved}");
+    wait_for(30, "the parked event", || got(&live, &second).then_some(()));
+    assert!(api.get("/v1/management/configurations").ok(200)["webhook_disabled"].is_null());
+    assert!(!got(&live, &first));
+    assert_eq!(log(api, Some("dead")).len(), 1);
+    let id = dead["id"].as_str().unwrap();
+    api.post(
+        &format!("/v1/webhooks/deliveries/{id}/redeliver"),
+        json!({}),
+    )
+    .ok(202);
+    wait_for(30, "the revived event", || got(&live, &first).then_some(()));
+    wait_for(30, "the revived event delivered in the log", || {
+        log(api, Some("dead")).is_empty().then_some(())
+    });
+    let delivered = log(api, Some("delivered"));
+    let revived = delivered.iter().find(|e| e["id"] == id).unwrap();
+    assert_eq!(revived["status"], "delivered");
+    assert_eq!(revived["log"].as_array().unwrap().len(), 4, "{revived}");
+    api.get("/v1/webhooks/deliveries?status=gone")
+        .err(400, "INVALID_ARGUMENT");
+}
+
+/// Only subscribed events are sent; the others are `skipped` in the log; bad lists are 400.
+fn subscriptions(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "delivery_subs", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let live = Receiver::start(0);
+    let conf = api
+        .put(
+            "/v1/management/configurations",
+            json!({"webhook_url": live.url, "webhook_events": ["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"]}),
+        )
+        .ok(200)
+        .clone();
+    assert_eq!(
+        conf["webhook_events"],
+        json!(["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"])
+    );
+    let acc = api.account("subs");
+    let (wallet, _) = api.wallet(&acc, "ethereum");
+    assert!(!wallet.is_empty());
+    api.post(
+        &format!("/v1/wallets/virtual/{wallet}/deactivate"),
+        json!({}),
+    )
+    .ok(200);
+    wait_for(30, "the subscribed events", || {
+        (kinds(&live).len() >= 2 && log(api, Some("pending")).is_empty()).then_some(())
+    });
+    // A moment for anything sent wrongly to arrive too.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        kinds(&live),
+        vec!["ACCOUNT/CREATED", "VIRTUAL_WALLET/DEACTIVATED"]
+    );
+    assert!(got(&live, &acc));
+    let skipped = log(api, Some("skipped"));
+    assert!(
+        skipped
+            .iter()
+            .any(|e| e["event"]["operation"] == "VIRTUAL_WALLET"
+                && e["event"]["sub_operation"] == "CREATED"
+                && e["status"] == "skipped"
+                && e["log"].as_array().unwrap().is_empty()),
+        "{skipped:?}"
+    );
+    assert_eq!(log(api, Some("delivered")).len(), 2);
+    for bad in [
+        json!([]),
+        json!(["NOPE"]),
+        json!(["ACCOUNT/NOPE"]),
+        json!(["ACCOUNT/CREATED/MORE"]),
+        json!(["*", "ACCOUNT"]),
+        json!([""]),
+        json!("ACCOUNT"),
+    ] {
+        api.put(
+            "/v1/management/configurations",
+            json!({"webhook_events": bad}),
+        )
+        .err(400, "INVALID_ARGUMENT");
+        api.put("/v1/webhooks/configuration", json!({"events": bad}))
+            .err(400, "INVALID_ARGUMENT");
+    }
+    // Unchanged by the refused updates; then back to every event.
+    assert_eq!(
+        api.get("/v1/webhooks/configuration").ok(200)["events"],
+        json!(["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"])
+    );
+    let hooks = api
+        .put("/v1/webhooks/configuration", json!({"events": ["*"]}))
+        .ok(200)
+        .clone();
+    assert_eq!(hooks["events"], json!(["*"]));
+    api.wallet(&acc, "ethereum");
+    wait_for(30, "an event of every kind again", || {
+        kinds(&live)
+            .contains(&"VIRTUAL_WALLET/CREATED".to_owned())
+            .then_some(())
+    });
+}
+
+macro_rules! suite {
+    ($backend:ident, $variant:expr) => {
+        mod $backend {
+            use super::*;
+            #[test]
+            fn hanging_endpoint_beside_live() {
+                super::dead_beside_live($variant, Dead::Hangs);
+            }
+            #[test]
+            fn refusing_endpoint_beside_live() {
+                super::dead_beside_live($variant, Dead::Refuses);
+            }
+            #[test]
+            fn failing_endpoint_beside_live() {
+                super::dead_beside_live($variant, Dead::Fails);
+            }
+            #[test]
+            fn client_without_url_beside_live() {
+                super::dead_beside_live($variant, Dead::NoUrl);
+            }
+            #[test]
+            fn dead_letter_and_disable() {
+                super::dead_letter_and_disable($variant);
+            }
+            #[test]
+            fn subscriptions() {
+                super::subscriptions($variant);
+            }
+        }
+    };
+}
+
+suite!(sqlite, Backend::Sqlite);
+suite!(postgres, Backend::Postgres);

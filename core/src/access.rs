@@ -412,6 +412,8 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_cards.transactions" "GET" "/v1/virtual-cards/{id}/transactions" VirtualCardsRead false "Virtual card transactions";
     "transactions.list" "GET" "/v1/transactions" TransactionsRead false "List transactions";
     "transactions.get" "GET" "/v1/transactions/{id}" TransactionsRead false "Get a transaction";
+    "withdrawals.get" "GET" "/v1/withdrawals/{id}" TransactionsRead false "A withdrawal and where it stands (pending, broadcast, confirmed, failed, cancelled)";
+    "withdrawals.cancel" "POST" "/v1/withdrawals/{id}/cancel" WalletsWrite false "Cancel a pending withdrawal (its debit comes back)";
     "journal.export" "GET" "/v1/journal/export" TransactionsRead false "The client's hash-chained journal as JSON Lines (from/to: RFC 3339)";
     "webhooks.configuration.get" "GET" "/v1/webhooks/configuration" WebhooksRead false "Webhook endpoint configuration";
     "webhooks.configuration.update" "PUT" "/v1/webhooks/configuration" WebhooksWrite false "Set the endpoint URL and X-Webhook-Key";
@@ -422,6 +424,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "simulate.confirm" "POST" "/v1/simulate/confirm" Simulate true "Advance confirmations on the simulated chain";
     "simulate.reorg" "POST" "/v1/simulate/reorg" Simulate true "Drop a simulated deposit (reorg)";
     "simulate.card_transaction" "POST" "/v1/simulate/card-transaction" Simulate true "Simulate a card transaction at a point of sale";
+    "simulate.withdrawal_failure" "POST" "/v1/simulate/withdrawal-failure" Simulate true "Make a pending or broadcast withdrawal fail (its debit comes back)";
     "management.clients.list" "GET" "/v1/management/clients" Management false "List clients";
     "management.clients.create" "POST" "/v1/management/clients" Management false "Create a client";
     "management.clients.get" "GET" "/v1/management/clients/{id}" Management false "Get a client";

@@ -981,6 +981,12 @@ fn bad_input(backend: Backend) {
             json!({"name": "ops", "permissions": ["WALLETS_READ"]}),
         ),
         ("POST", "/v1/webhooks/secret/rotate".into(), json!({})),
+        ("POST", "/v1/withdrawals/nope/cancel".into(), json!({})),
+        (
+            "POST",
+            "/v1/simulate/withdrawal-failure".into(),
+            json!({"id": "nope", "reason": "x"}),
+        ),
         (
             "PUT",
             "/v1/wallets/configuration".into(),

@@ -107,6 +107,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/simulate/reorg", post(simulate_reorg))
         .merge(super::api_more::routes())
         .merge(super::card_funding::routes())
+        .merge(super::withdrawals::routes())
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
@@ -1402,14 +1403,15 @@ async fn withdraw(
         waas_core::ledger::Movement::Withdraw { to_address, .. } => to_address.clone(),
         _ => req.to_address.clone(),
     };
-    let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "submitted"});
+    let chain = w.ledger.wallet(&id)?.blockchain.clone();
+    let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "pending"});
     let row = MovementRow {
         wallet: &id,
         counterparty: None,
         kind: "withdrawal",
-        status: "submitted",
+        status: "pending",
         operation: "VIRTUAL_WALLET",
-        sub_operation: "WITHDRAWAL",
+        sub_operation: "WITHDRAWAL_PENDING",
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -1619,14 +1621,14 @@ async fn holding_withdraw(
         waas_core::ledger::Movement::HoldingWithdraw { to_address, .. } => to_address.clone(),
         _ => req.to_address.clone(),
     };
-    let out = json!({"id": mid, "type": "holding_withdrawal", "holding_id": holding_id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "status": "submitted"});
+    let out = json!({"id": mid, "type": "holding_withdrawal", "holding_id": holding_id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "status": "pending"});
     let row = MovementRow {
         wallet: &holding_id,
         counterparty: None,
         kind: "holding_withdrawal",
-        status: "submitted",
+        status: "pending",
         operation: "HOLDING_WALLET",
-        sub_operation: "WITHDRAWAL",
+        sub_operation: "WITHDRAWAL_PENDING",
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

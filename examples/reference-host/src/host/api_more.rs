@@ -206,14 +206,15 @@ async fn treasury_send(
         waas_core::ledger::Movement::Withdraw { to_address, .. } => to_address.clone(),
         _ => req.to_address.clone(),
     };
-    let out = json!({"id": mid, "type": "treasury_send", "wallet_id": id, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "submitted"});
+    let chain = w.ledger.wallet(&id)?.blockchain.clone();
+    let out = json!({"id": mid, "type": "treasury_send", "wallet_id": id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "pending"});
     let row = MovementRow {
         wallet: &id,
         counterparty: None,
         kind: "treasury_send",
-        status: "submitted",
+        status: "pending",
         operation: "TREASURY",
-        sub_operation: "WITHDRAWAL",
+        sub_operation: "WITHDRAWAL_PENDING",
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

@@ -260,6 +260,10 @@ pub async fn run(state: Arc<AppState>) {
         if let Err(e) = confirm_due(&state).await {
             tracing::warn!(error = %e, "simulated chain");
         }
+        let served = state.evm.as_ref().map(|a| a.chain_id().to_owned());
+        if let Err(e) = super::withdrawals::simulate_due(&state, served.as_deref()).await {
+            tracing::warn!(error = %e, "simulated withdrawals");
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub mod server;
 pub mod store;
 pub mod virtual_batch;
 pub mod webhooks;
+pub mod withdrawals;
 
 use error::ApiError;
 use serde::{Deserialize, Serialize};

@@ -857,6 +857,22 @@ impl Work {
         Ok(())
     }
 
+    /// Gives the working set a withdrawal's lifecycle record; false when there is none.
+    pub async fn remember_withdrawal(&mut self, id: &str) -> Result<bool, ApiError> {
+        if self.ledger.withdrawal(id).is_ok() {
+            return Ok(true);
+        }
+        match self.record("withdrawal", id).await? {
+            Some(body) => {
+                let r: waas_core::ledger::WithdrawalRecord =
+                    serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+                self.ledger.remember_withdrawal(r);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     async fn record(&mut self, kind: &str, key: &str) -> Result<Option<String>, ApiError> {
         let row =
             sqlx::query("SELECT body FROM records WHERE client_id = $1 AND kind = $2 AND key = $3")
@@ -938,6 +954,8 @@ impl Work {
         } = self.ledger.take_settled();
         // Pending deposits are rows too: the next operation that names one loads it.
         let pending = self.ledger.take_deposits();
+        // Withdrawals, pending or final, are rows too: a lifecycle step loads the one it names.
+        let withdrawals = self.ledger.take_withdrawals();
         // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
         // list them: record their transaction rows here, like the handlers do for theirs.
         for (id, m) in movements.iter().filter(|(id, _)| id.starts_with("rule:")) {
@@ -964,10 +982,10 @@ impl Work {
                 } => (
                     from,
                     "withdrawal",
-                    "submitted",
+                    "pending",
                     token,
                     amount,
-                    serde_json::json!({"id": id, "type": "withdrawal", "wallet_id": from, "to_address": to_address, "token": token, "amount": amount.to_string(), "fee": fee.to_string(), "status": "submitted", "automation": true}),
+                    serde_json::json!({"id": id, "type": "withdrawal", "wallet_id": from, "blockchain": self.ledger.wallet(from).ok().and_then(|w| w.blockchain.clone()), "to_address": to_address, "token": token, "amount": amount.to_string(), "fee": fee.to_string(), "status": "pending", "automation": true}),
                 ),
                 _ => continue,
             };
@@ -1003,6 +1021,11 @@ impl Work {
                     .iter()
                     .chain(pending.iter())
                     .map(|d| ("deposit", d.request.tx.clone(), serde_json::to_string(d))),
+            )
+            .chain(
+                withdrawals
+                    .iter()
+                    .map(|w| ("withdrawal", w.id.clone(), serde_json::to_string(w))),
             )
         {
             let body = body.map_err(|e| ApiError::internal(e.to_string()))?;

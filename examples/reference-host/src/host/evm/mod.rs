@@ -38,6 +38,7 @@ pub mod rpc;
 use super::chain::{self, Incoming};
 use super::error::ApiError;
 use super::store::{col, new_id, now_ms};
+use super::withdrawals;
 use super::AppState;
 use index::{Addr, AddressIndex, Hit, Watched};
 use rpc::{Block, Rpc, RpcError};
@@ -1066,9 +1067,10 @@ impl EvmAdapter {
             .ok_or_else(|| ApiError::not_found(format!("no token {symbol} on {}", self.chain.id)))
     }
 
-    /// Signs and broadcasts the withdrawals the API recorded (`submitted`) on this chain.
+    /// Signs and broadcasts the withdrawals the API recorded (`pending`; `submitted` before the
+    /// lifecycle) on this chain.
     async fn withdrawals(&self, state: &AppState) -> Result<(), ApiError> {
-        let rows = sqlx::query("SELECT t.id, t.client_id, t.type, t.wallet_id, t.token, t.amount, t.body FROM transactions t WHERE t.status = 'submitted' AND t.type IN ('withdrawal', 'holding_withdrawal') ORDER BY t.created_at LIMIT 50")
+        let rows = sqlx::query("SELECT t.id, t.client_id, t.type, t.wallet_id, t.token, t.amount, t.body FROM transactions t WHERE t.status IN ('submitted', 'pending') AND t.type IN ('withdrawal', 'holding_withdrawal') ORDER BY t.created_at LIMIT 50")
             .fetch_all(state.store.pool())
             .await?;
         for r in rows {
@@ -1127,11 +1129,19 @@ impl EvmAdapter {
                 .await?;
             self.record_tx(&mut w.tx, &p, "withdrawal", &id, &client)
                 .await?;
-            body["status"] = json!("broadcast");
             body["chain_tx"] = json!(p.hash);
             body["nonce"] = json!(p.nonce);
-            w.upsert_transaction(&id, None, &kind, "broadcast", None, None, &body)
-                .await?;
+            if w.remember_withdrawal(&id).await? {
+                w.upsert_transaction(&id, None, &kind, "pending", None, None, &body)
+                    .await?;
+                withdrawals::advance(&mut w, &id, withdrawals::Step::Broadcast(p.hash.clone()))
+                    .await?;
+            } else {
+                // Written by a version before the lifecycle (no record): as it was then.
+                body["status"] = json!("broadcast");
+                w.upsert_transaction(&id, None, &kind, "broadcast", None, None, &body)
+                    .await?;
+            }
             w.commit().await?;
             tracing::info!(%id, hash = %p.hash, "withdrawal broadcast");
             self.broadcast(state, &p.id, &p.raw).await?;
@@ -1210,7 +1220,7 @@ impl EvmAdapter {
                 }
                 _ => {
                     let t = sqlx::query(
-                        "SELECT type, body FROM transactions WHERE id = $1 AND client_id = $2",
+                        "SELECT type, status, body FROM transactions WHERE id = $1 AND client_id = $2",
                     )
                     .bind(&reference)
                     .bind(&w.client_id)
@@ -1220,6 +1230,39 @@ impl EvmAdapter {
                     let mut body: Value =
                         serde_json::from_str(&col(&t, "body")?).unwrap_or(Value::Null);
                     chain::merge(&mut body, &extra);
+                    if w.remember_withdrawal(&reference).await? {
+                        // The core's lifecycle: confirmed, or failed with its debit given back.
+                        w.upsert_transaction(
+                            &reference,
+                            None,
+                            &kind,
+                            &col(&t, "status")?,
+                            None,
+                            None,
+                            &body,
+                        )
+                        .await?;
+                        let step = if receipt.success {
+                            withdrawals::Step::Confirm
+                        } else {
+                            tracing::warn!(%reference, %hash, "withdrawal reverted on chain: its debit is given back");
+                            withdrawals::Step::Fail(
+                                "the withdrawal transaction reverted on chain".to_owned(),
+                            )
+                        };
+                        withdrawals::advance(&mut w, &reference, step).await?;
+                        sqlx::query("UPDATE chain_txs SET status = $1, block_number = $2, updated_at = $3 WHERE id = $4")
+                            .bind(new_status)
+                            .bind(to_i64(receipt.block_number))
+                            .bind(now_ms())
+                            .bind(&id)
+                            .execute(&mut *w.tx)
+                            .await?;
+                        w.commit().await?;
+                        state.outbox_notify.notify_one();
+                        continue;
+                    }
+                    // Written by a version before the lifecycle (no record): as it was then.
                     body["status"] = json!(new_status);
                     w.upsert_transaction(&reference, None, &kind, new_status, None, None, &body)
                         .await?;

@@ -1,0 +1,258 @@
+//! Withdrawals after their debit: each step of the core's lifecycle (broadcast, confirm, fail,
+//! cancel) moves the withdrawal's record, its transaction row and its webhook together, in the
+//! caller's [`Work`]. Chain back-ends (the simulated chain below, the EVM adapter) call
+//! [`advance`] when they sign, see a receipt or see a failure; the API calls it to cancel.
+//!
+//! Webhooks keep the seed's envelope (status `SUCCESS`, `CANCELLED` or `FAILED`):
+//! `WITHDRAWAL_PENDING` when the debit is taken, `WITHDRAWAL_BROADCAST` with the transaction hash,
+//! then `WITHDRAWAL` once, with `SUCCESS` on confirmation, `FAILED` (and the reason) when it
+//! failed and its debit came back, or `CANCELLED`.
+
+use super::api::{auth, body, NoBody};
+use super::error::ApiError;
+use super::store::{col, now_ms, opt_col, Work};
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::sync::Arc;
+use waas_core::access::Environment;
+use waas_core::ledger::{Book, WithdrawalStatus};
+use waas_core::webhook::Status;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// Transaction types that are withdrawals.
+pub const KINDS: [&str; 3] = ["withdrawal", "holding_withdrawal", "treasury_send"];
+
+/// A step of a withdrawal's life.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Signed and sent as this transaction hash.
+    Broadcast(String),
+    /// Final on chain.
+    Confirm,
+    /// Failed for this reason (its debit comes back).
+    Fail(String),
+    /// Cancelled while pending (its debit comes back).
+    Cancel,
+}
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/withdrawals/{id}", get(get_withdrawal))
+        .route("/v1/withdrawals/{id}/cancel", post(cancel))
+        .route("/v1/simulate/withdrawal-failure", post(simulate_failure))
+}
+
+/// The webhook operation of a withdrawal's transaction type.
+pub fn operation_of(kind: &str) -> &'static str {
+    match kind {
+        "holding_withdrawal" => "HOLDING_WALLET",
+        "treasury_send" => "TREASURY",
+        _ => "VIRTUAL_WALLET",
+    }
+}
+
+/// Moves a withdrawal one step: the core's record, the transaction row (status, `tx_hash`,
+/// `reason`) and the webhook. Repeating a step already taken changes nothing and sends nothing.
+pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiError> {
+    let row =
+        sqlx::query("SELECT type, status, body FROM transactions WHERE id = $1 AND client_id = $2")
+            .bind(id)
+            .bind(&w.client_id)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no withdrawal {id}")))?;
+    let kind = col(&row, "type")?;
+    if !KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::not_found(format!("no withdrawal {id}")));
+    }
+    let before = col(&row, "status")?;
+    let mut body: Value = serde_json::from_str(&col(&row, "body")?).unwrap_or(Value::Null);
+    remember(w, id).await?;
+    let record = match &step {
+        Step::Broadcast(hash) => w.ledger.withdrawal_broadcast(id, hash)?,
+        Step::Confirm => w.ledger.withdrawal_confirm(id)?,
+        Step::Fail(reason) => w.ledger.withdrawal_fail(id, reason)?,
+        Step::Cancel => w.ledger.withdrawal_cancel(id)?,
+    }
+    .clone();
+    let status = record.status.as_str();
+    body["status"] = json!(status);
+    if let Some(h) = &record.tx_hash {
+        body["tx_hash"] = json!(h);
+    }
+    if let Some(r) = &record.reason {
+        body["reason"] = json!(r);
+    }
+    if before == status {
+        return Ok(body);
+    }
+    w.upsert_transaction(id, None, &kind, status, None, None, &body)
+        .await?;
+    let (sub, st, reason) = match record.status {
+        WithdrawalStatus::Broadcast => ("WITHDRAWAL_BROADCAST", Status::Success, None),
+        WithdrawalStatus::Confirmed => ("WITHDRAWAL", Status::Success, None),
+        WithdrawalStatus::Failed => ("WITHDRAWAL", Status::Failed, record.reason.as_deref()),
+        WithdrawalStatus::Cancelled => ("WITHDRAWAL", Status::Cancelled, None),
+        WithdrawalStatus::Pending => return Ok(body),
+    };
+    w.event(
+        operation_of(&kind),
+        sub,
+        &format!("{id}:{status}"),
+        st,
+        reason,
+        body.clone(),
+    )?;
+    Ok(body)
+}
+
+/// Loads a withdrawal's record and the wallets its debit touched into the working set.
+async fn remember(w: &mut Work, id: &str) -> Result<(), ApiError> {
+    if !w.remember_withdrawal(id).await? {
+        return Err(ApiError::not_found(format!(
+            "withdrawal {id} has no lifecycle record (made by an older version; it stays as it is)"
+        )));
+    }
+    let wallets: Vec<String> = w
+        .ledger
+        .withdrawal(id)?
+        .legs
+        .iter()
+        .flat_map(|l| [&l.from, &l.to])
+        .filter_map(|b| match b {
+            Book::Wallet(wallet, _) => Some(wallet.clone()),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = wallets.iter().map(String::as_str).collect();
+    w.need_wallets(&names).await
+}
+
+async fn get_withdrawal(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "withdrawals.get").await?;
+    let row = sqlx::query("SELECT type, wallet_id, created_at, updated_at, body FROM transactions WHERE id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_optional(s.store.reader())
+        .await?
+        .filter(|r| col(r, "type").is_ok_and(|k| KINDS.contains(&k.as_str())))
+        .ok_or_else(|| ApiError::not_found(format!("no withdrawal {id}")))?;
+    let mut body: Value = serde_json::from_str(&col(&row, "body")?).unwrap_or(Value::Null);
+    body["wallet_id"] = json!(opt_col(&row, "wallet_id")?);
+    body["created_at"] = json!(row.try_get::<i64, _>("created_at")?);
+    body["updated_at"] = json!(row.try_get::<i64, _>("updated_at")?);
+    if body["status"] == "submitted" {
+        // Written by a version before the lifecycle: debited and handed to the chain.
+        body["status"] = json!("pending");
+    }
+    Ok(Json(body).into_response())
+}
+
+/// `POST /v1/withdrawals/{id}/cancel`: a pending withdrawal is cancelled and its debit given back.
+async fn cancel(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "withdrawals.cancel").await?;
+    let _: NoBody = body(&bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let out = advance(&mut w, &id, Step::Cancel).await?;
+    w.commit().await?;
+    s.outbox_notify.notify_one();
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailureReq {
+    id: String,
+    reason: Option<String>,
+}
+
+/// `POST /v1/simulate/withdrawal-failure {"id","reason"}` (sandbox): the chain rejects a
+/// withdrawal that is pending or broadcast; its debit comes back.
+async fn simulate_failure(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let caller = auth(&s, &headers, "simulate.withdrawal_failure").await?;
+    let req: FailureReq = body(&bytes)?;
+    let reason = req
+        .reason
+        .unwrap_or_else(|| "the simulated chain rejected the transaction".to_owned());
+    let mut w = s.store.begin(&caller.client_id).await?;
+    let out = advance(&mut w, &req.id, Step::Fail(reason)).await?;
+    w.commit().await?;
+    s.outbox_notify.notify_one();
+    Ok(Json(out).into_response())
+}
+
+// ---------- the simulated chain's withdrawals ----------
+
+/// Sandbox: signs pending withdrawals of chains no real back-end serves one block after their
+/// debit (a hash made from the id) and confirms them after the chain's confirmations at the
+/// simulated block time.
+pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), ApiError> {
+    if state.environment != Environment::Sandbox {
+        return Ok(());
+    }
+    let rows = sqlx::query("SELECT id, client_id, type, status, updated_at, body FROM transactions WHERE status IN ('pending', 'broadcast') AND type IN ('withdrawal', 'holding_withdrawal', 'treasury_send') ORDER BY updated_at LIMIT 100")
+        .fetch_all(state.store.pool())
+        .await?;
+    let block_ms = i64::try_from(state.sim_block_ms).unwrap_or(1000);
+    for r in rows {
+        let (id, client, status) = (col(&r, "id")?, col(&r, "client_id")?, col(&r, "status")?);
+        let body: Value = serde_json::from_str(&col(&r, "body")?).unwrap_or(Value::Null);
+        let chain = body["blockchain"].as_str().unwrap_or_default().to_owned();
+        if served.is_some_and(|c| c == chain) {
+            continue;
+        }
+        // Sent one block after the debit; final after the chain's confirmations.
+        let blocks = if status == "pending" {
+            1
+        } else {
+            state
+                .store
+                .registry()
+                .chain(&chain)
+                .map_or(1, |c| i64::from(c.confirmations))
+        };
+        if now_ms() < r.try_get::<i64, _>("updated_at")? + blocks * block_ms {
+            continue;
+        }
+        let step = if status == "pending" {
+            Step::Broadcast(sim_hash(&id))
+        } else {
+            Step::Confirm
+        };
+        let mut w = state.store.begin(&client).await?;
+        match advance(&mut w, &id, step).await {
+            Ok(_) => {
+                w.commit().await?;
+                state.outbox_notify.notify_one();
+            }
+            Err(e) => tracing::warn!(%id, error = %e, "simulated withdrawal"),
+        }
+    }
+    Ok(())
+}
+
+/// The simulated chain's transaction hash of a withdrawal: SHA-256 of its id, as 0x + hex.
+fn sim_hash(id: &str) -> String {
+    use sha2::Digest;
+    format!("0x{}", hex::encode(sha2::Sha256::digest(id.as_bytes())))
+}

@@ -362,6 +362,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_wallets.balance" "GET" "/v1/wallets/virtual/{id}/balance" WalletsRead false "Virtual balances of a wallet";
     "virtual_wallets.transactions" "GET" "/v1/wallets/virtual/{id}/transactions" WalletsRead false "Movements of a virtual wallet";
     "virtual_wallets.statement" "GET" "/v1/wallets/virtual/{id}/statement" WalletsRead false "Journal entries of a virtual wallet with the running balance, newest first";
+    "virtual_wallets.update" "PATCH" "/v1/wallets/virtual/{id}" WalletsWrite false "Update a virtual wallet (alias)";
     "virtual_wallets.withdraw" "POST" "/v1/wallets/virtual/{id}/withdraw" WalletsWrite false "Withdraw to an outside address";
     "virtual_wallets.transfer" "POST" "/v1/wallets/virtual/{id}/transfer" WalletsWrite false "Transfer to another virtual wallet (off chain)";
     "virtual_wallets.deactivate" "POST" "/v1/wallets/virtual/{id}/deactivate" WalletsWrite false "Deactivate a virtual wallet";
@@ -404,6 +405,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_cards.list" "GET" "/v1/virtual-cards" VirtualCardsRead false "List virtual cards";
     "virtual_cards.create" "POST" "/v1/virtual-cards" VirtualCardsWrite false "Issue a virtual card";
     "virtual_cards.get" "GET" "/v1/virtual-cards/{id}" VirtualCardsRead false "Virtual card details";
+    "virtual_cards.update" "PATCH" "/v1/virtual-cards/{id}" VirtualCardsWrite false "Update a virtual card (alias, spending limit)";
     "virtual_cards.block" "POST" "/v1/virtual-cards/{id}/block" VirtualCardsWrite false "Block a virtual card";
     "virtual_cards.unblock" "POST" "/v1/virtual-cards/{id}/unblock" VirtualCardsWrite false "Unblock a virtual card";
     "virtual_cards.delete" "DELETE" "/v1/virtual-cards/{id}" VirtualCardsWrite false "Cancel a virtual card";

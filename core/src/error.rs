@@ -75,6 +75,14 @@ pub enum ErrorCode {
     InvalidWebhookUrl,
     /// Too many requests from one key; retry later.
     RateLimited,
+    /// A withdrawal's destination is its source's own address.
+    SameAddress,
+    /// A holding withdrawal without an address, and no payment destination configured.
+    NoPaymentDestination,
+    /// The destination is not on the client's allowlist.
+    DestinationNotAllowed,
+    /// A card payment is over the card's spending limit.
+    SpendingLimitExceeded,
 }
 
 impl ErrorCode {
@@ -114,6 +122,10 @@ impl ErrorCode {
             Self::JournalMismatch => "JOURNAL_MISMATCH",
             Self::InvalidWebhookUrl => "INVALID_WEBHOOK_URL",
             Self::RateLimited => "RATE_LIMITED",
+            Self::SameAddress => "SAME_ADDRESS",
+            Self::NoPaymentDestination => "NO_PAYMENT_DESTINATION",
+            Self::DestinationNotAllowed => "DESTINATION_NOT_ALLOWED",
+            Self::SpendingLimitExceeded => "SPENDING_LIMIT_EXCEEDED",
         }
     }
 
@@ -130,7 +142,10 @@ impl ErrorCode {
             | Self::WalletInactive
             | Self::WalletFrozen
             | Self::ContractLimitReached
-            | Self::StalePrice => 422,
+            | Self::StalePrice
+            | Self::SameAddress
+            | Self::DestinationNotAllowed
+            | Self::SpendingLimitExceeded => 422,
             Self::RateLimited => 429,
             Self::KeyDerivation | Self::Entropy => 500,
             _ => 400,
@@ -219,6 +234,10 @@ pub mod err {
         journal_mismatch => JournalMismatch,
         invalid_webhook_url => InvalidWebhookUrl,
         rate_limited => RateLimited,
+        same_address => SameAddress,
+        no_payment_destination => NoPaymentDestination,
+        destination_not_allowed => DestinationNotAllowed,
+        spending_limit_exceeded => SpendingLimitExceeded,
     }
 }
 

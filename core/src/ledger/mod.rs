@@ -133,6 +133,9 @@ pub struct Wallet {
     /// A card removed for good (its contract slot is free again).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// A card's largest payment in USD (none: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spending_limit: Option<Decimal>,
     /// Balance per token symbol (USD for cards).
     pub balances: BTreeMap<String, Balance>,
     /// Virtual wallets: funds at the deposit address on chain, not yet swept.

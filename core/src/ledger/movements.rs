@@ -19,6 +19,12 @@ impl Ledger {
         }
         rules::check_positive(amount.check_scale(2)?)?;
         rules::check_can_send(w.status, card)?;
+        if let Some(limit) = w.spending_limit.filter(|l| amount.as_decimal() > *l) {
+            return Err(err::spending_limit_exceeded(format!(
+                "{amount} USD is over the card's spending limit of {} USD",
+                limit.normalize()
+            )));
+        }
         let total = w.balances.get(USD).map(Balance::total).unwrap_or_default();
         rules::check_internal_transfer(total, amount)?;
         let leg = Leg {

@@ -75,6 +75,7 @@ impl Ledger {
             inactive: false,
             flags: Vec::new(),
             removed: false,
+            spending_limit: None,
             balances: BTreeMap::new(),
             on_chain: BTreeMap::new(),
         }
@@ -281,6 +282,22 @@ impl Ledger {
         if let Some(c) = self.clients.get_mut(&client) {
             c.cards = c.cards.saturating_sub(1);
         }
+        Ok(())
+    }
+
+    /// Sets (or, with `None`, lifts) the largest payment a card may make, in USD cents.
+    pub fn set_card_spending_limit(&mut self, card: &str, limit: Option<Amount>) -> Result<()> {
+        let w = self.wallet(card)?;
+        if w.kind != WalletKind::Card || w.removed {
+            return Err(err::not_found(format!("no card {card}")));
+        }
+        if let Some(l) = limit {
+            rules::check_positive(l.check_scale(2)?)?;
+        }
+        if let Some(w) = self.wallets.get_mut(card) {
+            w.spending_limit = limit.map(Amount::as_decimal);
+        }
+        self.touch(card);
         Ok(())
     }
 

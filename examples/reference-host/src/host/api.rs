@@ -108,6 +108,7 @@ pub fn router(state: Shared) -> Router {
         .merge(super::api_more::routes())
         .merge(super::card_funding::routes())
         .merge(super::withdrawals::routes())
+        .merge(super::edits::routes())
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
@@ -1069,7 +1070,7 @@ pub(super) async fn wallet_row(
 }
 
 /// A wallet as its row and balance rows hold it.
-fn wallet_json(
+pub(super) fn wallet_json(
     row: &sqlx::any::AnyRow,
     balances: Option<&BTreeMap<String, Balance>>,
 ) -> Result<Value, ApiError> {

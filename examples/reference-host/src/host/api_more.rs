@@ -113,7 +113,7 @@ async fn create_treasury(State(s): State<Shared>, headers: HeaderMap, bytes: Byt
     finish(w, &idem, StatusCode::CREATED, out, &s).await
 }
 
-async fn treasury_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+pub(super) async fn treasury_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
     let row = sqlx::query("SELECT id, account_id, blockchain, address, alias, status FROM wallets WHERE id = $1 AND client_id = $2 AND kind = 'treasury'")
         .bind(id)
         .bind(client)
@@ -235,7 +235,7 @@ pub(super) async fn card_json(
     id: &str,
     kind: &str,
 ) -> Result<Value, ApiError> {
-    let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label, status, created_at FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
+    let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label, status, spending_limit, created_at FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
         .bind(id)
         .bind(client)
         .bind(kind)
@@ -258,8 +258,8 @@ fn card_view(
     Ok(json!({
         "id": col(row, "id")?, "account_id": col(row, "account_id")?, "brand": col(row, "brand")?,
         "number": card::mask(&col(row, "last4")?), "last4": col(row, "last4")?, "expiry": col(row, "expiry")?,
-        "holder": opt_col(row, "holder")?, "label": opt_col(row, "label")?,
-        "status": col(row, "status")?,
+        "holder": opt_col(row, "holder")?, "label": opt_col(row, "label")?, "alias": opt_col(row, "label")?,
+        "status": col(row, "status")?, "spending_limit": opt_col(row, "spending_limit")?,
         "balance_usd": num(usd.total()),
     }))
 }
@@ -268,7 +268,7 @@ async fn list_of(s: &AppState, client: &str, kind: &str, q: PageQuery) -> Result
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),
-            "SELECT id, account_id, brand, last4, expiry, holder, label, status, created_at FROM cards WHERE client_id = $1 AND kind = $2 AND deleted = 0",
+            "SELECT id, account_id, brand, last4, expiry, holder, label, status, spending_limit, created_at FROM cards WHERE client_id = $1 AND kind = $2 AND deleted = 0",
             &[client, kind],
         )
         .await?;
@@ -622,7 +622,10 @@ async fn simulate_card_payment(
         Err(e)
             if !matches!(
                 e.code(),
-                ErrorCode::InsufficientFunds | ErrorCode::WalletInactive | ErrorCode::WalletFrozen
+                ErrorCode::InsufficientFunds
+                    | ErrorCode::WalletInactive
+                    | ErrorCode::WalletFrozen
+                    | ErrorCode::SpendingLimitExceeded
             ) =>
         {
             // Malformed input is not a payment attempt: nothing is recorded.

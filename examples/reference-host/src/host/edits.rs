@@ -1,0 +1,144 @@
+//! What a client edits on its wallets and cards: a virtual wallet's alias, a card's alias and
+//! spending limit (the largest payment it may make, enforced by the core); and the transaction
+//! list of a treasury wallet.
+
+use super::api::{auth, body, query_transactions, wallet_row, TxQuery};
+use super::api_more::{card_json, treasury_json};
+use super::error::ApiError;
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::sync::Arc;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// Longest alias accepted.
+pub const MAX_ALIAS_LEN: usize = 200;
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/wallets/virtual/{id}", patch(update_virtual))
+        .route("/v1/virtual-cards/{id}", patch(update_vcard))
+        .route("/v1/treasury/{id}/transactions", get(treasury_transactions))
+}
+
+fn check_alias(alias: &str) -> Result<(), ApiError> {
+    if alias.trim().is_empty() || alias.len() > MAX_ALIAS_LEN || alias.chars().any(char::is_control)
+    {
+        return Err(ApiError::bad_request(format!(
+            "alias must be 1 to {MAX_ALIAS_LEN} printable characters"
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WalletUpdate {
+    alias: Option<String>,
+}
+
+/// `PATCH /v1/wallets/virtual/{id} {"alias"}`.
+async fn update_virtual(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.update").await?;
+    let req: WalletUpdate = body(&bytes)?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    if let Some(alias) = &req.alias {
+        check_alias(alias)?;
+        sqlx::query("UPDATE wallets SET alias = $1 WHERE id = $2 AND client_id = $3")
+            .bind(alias)
+            .bind(&id)
+            .bind(&caller.client_id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let balances = super::api::wallet_balances(&s, &caller.client_id, &[id.clone()]).await?;
+    Ok(Json(super::api::wallet_json(&row, balances.get(&id))?).into_response())
+}
+
+/// A card's spending limit in a request: a USD amount, or `null` to lift it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardUpdate {
+    alias: Option<String>,
+    #[serde(default, with = "double_option")]
+    spending_limit: Option<Option<String>>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+/// `PATCH /v1/virtual-cards/{id} {"alias", "spending_limit"}`.
+async fn update_vcard(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_cards.update").await?;
+    let req: CardUpdate = body(&bytes)?;
+    card_json(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(alias) = &req.alias {
+        check_alias(alias)?;
+        sqlx::query("UPDATE cards SET label = $1 WHERE id = $2 AND client_id = $3")
+            .bind(alias)
+            .bind(&id)
+            .bind(&caller.client_id)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    if let Some(limit) = &req.spending_limit {
+        let amount = limit
+            .as_deref()
+            .map(|l| super::api::amount("spending_limit", l))
+            .transpose()?;
+        w.need_wallets(&[&id]).await?;
+        w.ledger.set_card_spending_limit(&id, amount)?;
+        sqlx::query("UPDATE cards SET spending_limit = $1 WHERE id = $2 AND client_id = $3")
+            .bind(amount.map(|a| a.to_string()))
+            .bind(&id)
+            .bind(&caller.client_id)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    w.commit().await?;
+    Ok(Json(card_json(&s, &caller.client_id, &id, "virtual").await?).into_response())
+}
+
+type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;
+
+/// `GET /v1/treasury/{id}/transactions`: paginated and filtered as `/v1/transactions`.
+async fn treasury_transactions(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: TxQ,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "treasury.transactions").await?;
+    treasury_json(&s, &caller.client_id, &id).await?;
+    let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+    q.wallet_id = Some(id);
+    Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
+}

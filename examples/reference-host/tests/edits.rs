@@ -1,0 +1,111 @@
+#![allow(clippy::unwrap_used)]
+//! What a client edits, over real HTTP: a virtual wallet's alias, a virtual card's alias and
+//! spending limit (a payment over it is declined with SPENDING_LIMIT_EXCEEDED), and the
+//! transaction list of a treasury wallet.
+
+mod support;
+
+use serde_json::json;
+use support::api::{setup, Api};
+use support::{Backend, Opts};
+
+#[test]
+fn aliases_limits_and_treasury_transactions() {
+    let Some((_db, s)) = setup(Backend::Sqlite, "edits", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("alice");
+    let (vw, _) = api.funded(&acc, "ethereum", "100");
+
+    // A virtual wallet's alias.
+    let v = api
+        .s
+        .try_call(
+            "PATCH",
+            &format!("/v1/wallets/virtual/{vw}"),
+            Some(s.key()),
+            Some(&json!({"alias": "savings"}).to_string()),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(v.ok(200)["alias"], "savings");
+    assert_eq!(
+        api.get(&format!("/v1/wallets/virtual/{vw}")).ok(200)["alias"],
+        "savings"
+    );
+    let patch = |path: &str, body: serde_json::Value| {
+        s.try_call("PATCH", path, Some(s.key()), Some(&body.to_string()), &[])
+            .unwrap()
+    };
+    patch(&format!("/v1/wallets/virtual/{vw}"), json!({"alias": ""})).err(400, "INVALID_ARGUMENT");
+    patch(&format!("/v1/wallets/virtual/{vw}"), json!({"nick": "x"})).err(400, "INVALID_ARGUMENT");
+    patch("/v1/wallets/virtual/nope", json!({"alias": "x"})).err(404, "NOT_FOUND");
+
+    // A virtual card: alias and a spending limit the core enforces.
+    let card = api
+        .post("/v1/virtual-cards", json!({"account_id": acc}))
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.post(
+        &format!("/v1/virtual-cards/{card}/deposit"),
+        json!({"from_wallet_id": vw, "token": "USDT", "amount": "50"}),
+    )
+    .ok(201);
+    let c = patch(
+        &format!("/v1/virtual-cards/{card}"),
+        json!({"alias": "travel", "spending_limit": "20"}),
+    );
+    let c = c.ok(200).clone();
+    assert_eq!(c["alias"], "travel");
+    assert_eq!(c["spending_limit"], "20");
+    let pay = |amount: &str| {
+        api.post(
+            "/v1/simulate/card-transaction",
+            json!({"card_id": card, "amount": amount}),
+        )
+    };
+    pay("20").ok(201);
+    let declined = pay("20.01");
+    assert!(
+        declined.text.contains("SPENDING_LIMIT_EXCEEDED"),
+        "{}",
+        declined.text
+    );
+    patch(
+        &format!("/v1/virtual-cards/{card}"),
+        json!({"spending_limit": "-1"}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    // null lifts the limit.
+    let c = patch(
+        &format!("/v1/virtual-cards/{card}"),
+        json!({"spending_limit": null}),
+    );
+    assert!(c.ok(200)["spending_limit"].is_null());
+    pay("25").ok(201);
+
+    // A treasury wallet's transactions.
+    let tr = api
+        .post(
+            "/v1/treasury",
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        )
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = api
+        .get(&format!("/v1/treasury/{tr}/transactions"))
+        .ok(200)
+        .clone();
+    assert_eq!(list["data"], json!([]));
+    assert!(list["next_cursor"].is_null());
+    api.get("/v1/treasury/nope/transactions")
+        .err(404, "NOT_FOUND");
+}

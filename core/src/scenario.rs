@@ -799,6 +799,13 @@ fn movement_json(key: &str, id: &str, m: &Movement) -> Value {
         Movement::CardPayment { card, amount } => {
             json!({"op": "card_payment", "card": card, "amount": amount.to_string()})
         }
+        Movement::HoldingReturn {
+            from,
+            token,
+            amount,
+        } => {
+            json!({"op": "holding_return", "from": from, "token": token, "amount": amount.to_string()})
+        }
         Movement::CardTopUp {
             card,
             from,

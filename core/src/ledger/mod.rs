@@ -8,6 +8,7 @@
 
 mod cards;
 mod deposits;
+mod destinations;
 mod firing;
 pub mod journal;
 mod movements;
@@ -18,6 +19,7 @@ pub mod rules;
 mod wallets;
 mod withdrawals;
 
+pub use destinations::{check_holding_route, holding_destination, AddressOwner, Route};
 pub use withdrawals::{WithdrawalRecord, WithdrawalStatus};
 
 use crate::amount::Amount;
@@ -374,6 +376,15 @@ pub enum Movement {
         /// USD taken off the card.
         usd: Amount,
     },
+    /// A virtual wallet's withdrawal to its own holding wallet, settled internally.
+    HoldingReturn {
+        /// Source wallet.
+        from: String,
+        /// Token.
+        token: String,
+        /// Amount.
+        amount: Amount,
+    },
     /// A card payment in USD at a point of sale.
     CardPayment {
         /// The card.
@@ -412,6 +423,7 @@ impl Movement {
             | Movement::Withdraw { token, .. }
             | Movement::HoldingWithdraw { token, .. }
             | Movement::Sweep { token, .. }
+            | Movement::HoldingReturn { token, .. }
             | Movement::CardTopUp { token, .. }
             | Movement::CardRefund { token, .. } => token,
             Movement::CardPayment { .. } => USD,

@@ -252,6 +252,93 @@ fn confirms(backend: Backend) {
     assert_eq!(seen[2].3, format!("{id}:confirmed"));
 }
 
+/// Destinations: the source's own address is refused, an address of the client's own settles
+/// internally at once, a holding withdrawal without an address goes to the configured payment
+/// destination.
+fn destinations(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "withdrawals_dest", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("alice");
+    let (vw, own) = api.funded(&acc, "ethereum", "100");
+    let (sibling, sibling_addr) = api.wallet(&acc, "ethereum");
+    let post = |wallet: &str, to: &str, amount: &str| {
+        api.post(
+            &format!("/v1/wallets/virtual/{wallet}/withdraw"),
+            json!({"to_address": to, "token": "USDT", "amount": amount, "fee": "1"}),
+        )
+    };
+    // Its own address, in any letter case: 422 SAME_ADDRESS, nothing moves.
+    post(&vw, &own, "5").err(422, "SAME_ADDRESS");
+    post(&vw, &own.to_lowercase(), "5").err(422, "SAME_ADDRESS");
+    assert_eq!(api.total(&vw), d("100"));
+    // A sibling's address: an internal transfer, final at once, no fee.
+    let r = post(&vw, &sibling_addr.to_lowercase(), "30")
+        .ok(201)
+        .clone();
+    assert_eq!(r["internal"], true);
+    assert_eq!(r["status"], "confirmed");
+    assert_eq!(r["to_wallet_id"], sibling.as_str());
+    assert_eq!(api.total(&vw), d("70"));
+    assert_eq!(api.total(&sibling), d("30"));
+    // The holding wallet's address: the amount stops being owed; the position stays.
+    let holding = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
+    let holding_addr = holding["address"].as_str().unwrap().to_owned();
+    let before = reserve(api);
+    let r = post(&vw, &holding_addr, "20").ok(201).clone();
+    assert_eq!(r["internal"], true);
+    assert_eq!(r["to_holding"], true);
+    assert_eq!(api.total(&vw), d("50"));
+    let after = reserve(api);
+    assert_eq!(dec(&after["holding"]), dec(&before["holding"]));
+    assert_eq!(
+        dec(&after["liabilities"]),
+        dec(&before["liabilities"]) - d("20")
+    );
+
+    // Holding withdrawals: no address and no payment destination is refused; its own address too.
+    let hw = |body: Value| api.post("/v1/wallets/holding/ethereum/withdraw", body);
+    hw(json!({"token": "USDT", "amount": "1"})).err(400, "NO_PAYMENT_DESTINATION");
+    hw(json!({"token": "USDT", "amount": "1", "to_address": holding_addr}))
+        .err(422, "SAME_ADDRESS");
+    api.put(
+        "/v1/management/configurations",
+        json!({"payment_addresses": {"ethereum": OUT}}),
+    )
+    .ok(200);
+    let r = hw(json!({"token": "USDT", "amount": "1"})).ok(201).clone();
+    assert_eq!(r["to_address"], OUT);
+    assert_eq!(r["status"], "pending");
+
+    // A treasury wallet cannot send to its own address.
+    let tr = api
+        .post(
+            "/v1/treasury",
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        )
+        .ok(201)
+        .clone();
+    api.post(
+        &format!("/v1/treasury/{}/send", tr["id"].as_str().unwrap()),
+        json!({"to_address": tr["address"], "token": "USDT", "amount": "1"}),
+    )
+    .err(422, "SAME_ADDRESS");
+}
+
+#[test]
+fn sqlite_destinations() {
+    destinations(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_destinations() {
+    destinations(Backend::Postgres);
+}
+
 #[test]
 fn sqlite_fail_and_cancel() {
     fail_and_cancel(Backend::Sqlite);

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use waas_core::access::{self, Environment, KeyBinding, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
-use waas_core::ledger::{Balance, Contract, Ledger};
+use waas_core::ledger::{Balance, Contract, Ledger, Route};
 use waas_core::webhook::Status;
 use waas_core::{Address, Amount, ErrorCode};
 
@@ -1397,6 +1397,15 @@ async fn withdraw(
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     w.need_wallets(&[&id]).await?;
+    let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();
+    let registry = s.store.registry();
+    let owner = super::withdrawals::owner_of(&mut w, registry, &chain, &req.to_address).await?;
+    match w.ledger.withdrawal_route(&id, &owner)? {
+        Route::Chain => {}
+        route => {
+            return settle_internally(&s, w, &idem, &mid, &id, &req, amt, route).await;
+        }
+    }
     let m = w
         .ledger
         .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;
@@ -1404,7 +1413,6 @@ async fn withdraw(
         waas_core::ledger::Movement::Withdraw { to_address, .. } => to_address.clone(),
         _ => req.to_address.clone(),
     };
-    let chain = w.ledger.wallet(&id)?.blockchain.clone();
     let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "pending"});
     let row = MovementRow {
         wallet: &id,
@@ -1415,6 +1423,42 @@ async fn withdraw(
         sub_operation: "WITHDRAWAL_PENDING",
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
+}
+
+/// A withdrawal to an address of the client's own (another virtual wallet, its holding wallet)
+/// settled at once without a chain transaction or network fee, marked `internal`.
+#[allow(clippy::too_many_arguments)]
+async fn settle_internally(
+    s: &AppState,
+    mut w: Work,
+    idem: &Option<Idem>,
+    mid: &str,
+    id: &str,
+    req: &WithdrawReq,
+    amt: Amount,
+    route: Route,
+) -> ApiResult {
+    let (m, to_wallet) = match &route {
+        Route::Transfer(to) => {
+            w.need_wallets(&[to]).await?;
+            (
+                w.ledger.transfer(mid, id, to, &req.token, amt)?,
+                Some(to.clone()),
+            )
+        }
+        _ => (w.ledger.return_to_holding(mid, id, &req.token, amt)?, None),
+    };
+    let chain = w.ledger.wallet(id)?.blockchain.clone();
+    let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": req.to_address, "to_wallet_id": to_wallet, "to_holding": matches!(route, Route::Holding), "token": token_of(&m), "amount": amt.to_string(), "fee": "0", "status": "confirmed", "internal": true});
+    let row = MovementRow {
+        wallet: id,
+        counterparty: to_wallet.as_deref(),
+        kind: "withdrawal",
+        status: "confirmed",
+        operation: "VIRTUAL_WALLET",
+        sub_operation: "WITHDRAWAL",
+    };
+    settle_movement(s, w, idem, mid, &m, amt, row, out).await
 }
 
 // ---------- automation rules ----------
@@ -1592,7 +1636,8 @@ async fn list_holdings(State(s): State<Shared>, headers: HeaderMap, q: PageQ) ->
 struct HoldingWithdrawReq {
     token: String,
     amount: String,
-    to_address: String,
+    /// Without it, the client's payment destination for the chain.
+    to_address: Option<String>,
 }
 
 async fn holding_withdraw(
@@ -1615,12 +1660,20 @@ async fn holding_withdraw(
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     let client = w.client_id.clone();
+    let settings = settings_in(&mut w).await?;
+    let to_address = waas_core::ledger::holding_destination(
+        req.to_address.as_deref(),
+        settings.payment_addresses.get(&chain).map(String::as_str),
+    )?;
+    let registry = s.store.registry();
+    let owner = super::withdrawals::owner_of(&mut w, registry, &chain, &to_address).await?;
+    waas_core::ledger::check_holding_route(&chain, &owner)?;
     let m = w
         .ledger
-        .holding_withdraw(&mid, &client, &chain, &req.token, amt, &req.to_address)?;
+        .holding_withdraw(&mid, &client, &chain, &req.token, amt, &to_address)?;
     let to = match &m {
         waas_core::ledger::Movement::HoldingWithdraw { to_address, .. } => to_address.clone(),
-        _ => req.to_address.clone(),
+        _ => to_address.clone(),
     };
     let out = json!({"id": mid, "type": "holding_withdrawal", "holding_id": holding_id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "status": "pending"});
     let row = MovementRow {

@@ -199,6 +199,11 @@ async fn treasury_send(
     let mid = movement_id(&mut w, &idem)?;
     w.remember_movement(&mid).await?;
     w.need_wallets(&[&id]).await?;
+    let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();
+    let registry = s.store.registry();
+    let owner = super::withdrawals::owner_of(&mut w, registry, &chain, &req.to_address).await?;
+    // A treasury wallet holds its own funds on chain: only its own address is refused here.
+    w.ledger.withdrawal_route(&id, &owner)?;
     let m = w
         .ledger
         .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;

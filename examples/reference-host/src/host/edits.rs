@@ -65,7 +65,8 @@ async fn update_virtual(
             .await?;
     }
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    let balances = super::api::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
+    let balances =
+        super::api::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     Ok(Json(super::api::wallet_json(&row, balances.get(&id))?).into_response())
 }
 

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::Arc;
 use waas_core::access::Environment;
-use waas_core::ledger::{Book, WithdrawalStatus};
+use waas_core::ledger::{AddressOwner, Book, WithdrawalStatus};
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -115,6 +115,45 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
         body.clone(),
     )?;
     Ok(body)
+}
+
+/// Who owns `address` among the client's wallets on `chain`: one of its wallets, its holding
+/// wallet, or nobody (an outside address). The address is compared in its canonical form; an
+/// owning wallet joins the working set.
+pub async fn owner_of(
+    w: &mut Work,
+    registry: &waas_core::Registry,
+    chain: &str,
+    address: &str,
+) -> Result<AddressOwner, ApiError> {
+    let family = registry.chain(chain)?.family;
+    let canonical = waas_core::Address::parse(family, address)?.to_string();
+    let wallet = sqlx::query(
+        "SELECT id FROM wallets WHERE client_id = $1 AND address = $2 AND blockchain = $3",
+    )
+    .bind(&w.client_id)
+    .bind(&canonical)
+    .bind(chain)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    if let Some(r) = wallet {
+        // The core decides with the owner in the working set.
+        let id = col(&r, "id")?;
+        w.need_wallets(&[&id]).await?;
+        return Ok(AddressOwner::Wallet(id));
+    }
+    let holding = sqlx::query(
+        "SELECT blockchain FROM holdings WHERE client_id = $1 AND address = $2 AND blockchain = $3",
+    )
+    .bind(&w.client_id)
+    .bind(&canonical)
+    .bind(chain)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    Ok(match holding {
+        Some(r) => AddressOwner::Holding(col(&r, "blockchain")?),
+        None => AddressOwner::Outside,
+    })
 }
 
 /// Loads a withdrawal's record and the wallets its debit touched into the working set.

@@ -42,11 +42,15 @@ log "bindings in $OUT: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
 # The workspace version ([workspace.package] comes first in Cargo.toml; every crate inherits it).
 VERSION="$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)"
 
-log "Python wheel (waas $VERSION)"
 rm -f "$ROOT"/target/wheels/waas-*.whl
-WHEEL="$(python3 bindings/python/build_wheel.py --version "$VERSION" --module "$OUT/python/waas.py" \
-  --lib "$LIBPATH" --out "$ROOT/target/wheels" --license-dir "$ROOT")"
-log "wheel: ${WHEEL#"$ROOT"/}"
+if [ "$(uname -s)" = Linux ]; then
+  log "Python wheel (waas $VERSION)"
+  WHEEL="$(python3 bindings/python/build_wheel.py --version "$VERSION" --module "$OUT/python/waas.py" \
+    --lib "$LIBPATH" --out "$ROOT/target/wheels" --license-dir "$ROOT")"
+  log "wheel: ${WHEEL#"$ROOT"/}"
+else
+  log "no wheel: bindings/python/build_wheel.py makes (manylinux) Linux wheels only"
+fi
 
 log "JVM jar (waas $VERSION)"
 # shellcheck source=bindings/kotlin-tools.sh

@@ -1,5 +1,8 @@
 """Runs every file of tests/vectors/ against the uniffi Python binding (module `waas`).
 
+bindings/test.sh runs it against the wheel (target/wheels) installed into a fresh virtualenv; by
+hand, against the folder that bindings/build.sh leaves:
+
     PYTHONPATH=target/bindings/python python3 -m unittest discover -s bindings/tests -v
 
 A vector file that no runner below knows fails the suite.

@@ -149,6 +149,13 @@ struct TxRef {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FreezeCmd {
+    wallet: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct WithdrawalCmd {
     id: String,
     tx_hash: Option<String>,
@@ -521,6 +528,12 @@ impl Scenario {
                 let c: CardCmd = fields(args)?;
                 l.create_card(&c.account, &c.card)?;
                 Ok(json!({"card": c.card}))
+            }
+            "freeze" => {
+                let c: FreezeCmd = fields(args)?;
+                l.freeze(&c.wallet, &c.reason)?;
+                let status = l.wallet(&c.wallet)?.status;
+                Ok(json!({"wallet": c.wallet, "status": status.as_str()}))
             }
             "deactivate" | "activate" | "unfreeze" => {
                 let c: WalletRef = fields(args)?;

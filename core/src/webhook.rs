@@ -71,6 +71,7 @@ pub const OPERATIONS: &[OperationSpec] = &[
             "DEACTIVATED",
             "REACTIVATED",
             "FROZEN",
+            "UNFROZEN",
             "DEPOSIT",
             "DEPOSIT_CONFIRMED",
             "DEPOSIT_REVERSED",

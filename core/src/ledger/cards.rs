@@ -36,7 +36,7 @@ impl Ledger {
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
         let src = self.wallet(from)?;
-        rules::check_can_send(src.status, from)?;
+        rules::check_sender(src, from)?;
         let total = src
             .balances
             .get(&token)

@@ -84,7 +84,7 @@ impl Ledger {
             return Ok(movement);
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
-        rules::check_can_send(src.status, from)?;
+        rules::check_sender(src, from)?;
         let total = src
             .balances
             .get(&token)

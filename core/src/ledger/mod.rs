@@ -20,7 +20,7 @@ mod wallets;
 mod withdrawals;
 
 pub use destinations::{check_holding_route, holding_destination, AddressOwner, Route};
-pub use withdrawals::{WithdrawalRecord, WithdrawalStatus};
+pub use withdrawals::{WithdrawalRecord, WithdrawalStatus, MAX_REASON_LEN};
 
 use crate::amount::Amount;
 use crate::automation::{self, Action, Rule, RuleOutcome, Trigger};

@@ -103,7 +103,7 @@ impl Ledger {
             ));
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
-        rules::check_can_send(src.status, from)?;
+        rules::check_sender(&src, from)?;
         let total = src
             .balances
             .get(&token)
@@ -180,7 +180,7 @@ impl Ledger {
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
         fee.check_scale(decimals)?;
-        rules::check_can_send(src.status, from)?;
+        rules::check_sender(&src, from)?;
         let confirmed = src
             .balances
             .get(&token)

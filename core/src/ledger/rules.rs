@@ -82,6 +82,23 @@ pub fn check_can_send(status: WalletStatus, wallet: &str) -> Result<()> {
     }
 }
 
+/// [`check_can_send`] for a wallet, naming an operator's freeze (a `FROZEN: reason` flag) as such.
+pub fn check_sender(w: &super::Wallet, wallet: &str) -> Result<()> {
+    if w.status == WalletStatus::Frozen {
+        if let Some(reason) = w
+            .flags
+            .iter()
+            .rev()
+            .find_map(|f| f.strip_prefix("FROZEN: "))
+        {
+            return Err(err::wallet_frozen(format!(
+                "wallet {wallet} is frozen by an operator ({reason}); it receives but cannot send"
+            )));
+        }
+    }
+    check_can_send(w.status, wallet)
+}
+
 /// Movements must move something.
 pub fn check_positive(amount: Amount) -> Result<()> {
     if amount.is_zero() {

@@ -325,6 +325,28 @@ impl Ledger {
         Ok(())
     }
 
+    /// Freezes a virtual or treasury wallet by an operator's decision: it still receives, it
+    /// never sends, until [`Ledger::unfreeze`]. The reason joins the wallet's flags.
+    pub fn freeze(&mut self, wallet: &str, reason: &str) -> Result<()> {
+        let w = self.wallet(wallet)?;
+        if !matches!(w.kind, WalletKind::Virtual | WalletKind::Treasury) {
+            return Err(err::invalid_argument(format!(
+                "{wallet} is a card; block it instead"
+            )));
+        }
+        if reason.trim().is_empty() || reason.len() > MAX_REASON_LEN {
+            return Err(err::invalid_argument(format!(
+                "reason must be 1 to {MAX_REASON_LEN} characters"
+            )));
+        }
+        if let Some(w) = self.wallets.get_mut(wallet) {
+            w.status = WalletStatus::Frozen;
+            w.flags.push(format!("FROZEN: {reason}"));
+        }
+        self.touch(wallet);
+        Ok(())
+    }
+
     /// Lifts a freeze once the wallet's balances are back at or above zero.
     pub fn unfreeze(&mut self, wallet: &str) -> Result<()> {
         let w = self.wallet(wallet)?;
@@ -342,6 +364,8 @@ impl Ledger {
             } else {
                 WalletStatus::Active
             };
+            // An operator's freeze note is settled by lifting it.
+            w.flags.retain(|f| !f.starts_with("FROZEN: "));
         }
         self.touch(wallet);
         Ok(())

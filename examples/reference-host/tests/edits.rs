@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! What a client edits, over real HTTP: a virtual wallet's alias, a virtual card's alias and
 //! spending limit (a payment over it is declined with SPENDING_LIMIT_EXCEEDED), and the
-//! transaction list of a treasury wallet.
+//! transaction list of a treasury wallet; an operator's freeze of a wallet.
 
 mod support;
 
@@ -108,4 +108,66 @@ fn aliases_limits_and_treasury_transactions() {
     assert!(list["next_cursor"].is_null());
     api.get("/v1/treasury/nope/transactions")
         .err(404, "NOT_FOUND");
+}
+
+/// A MANAGEMENT key freezes a wallet with a reason: it receives, never sends, until unfrozen.
+#[test]
+fn operator_freeze() {
+    let Some((_db, s)) = setup(Backend::Sqlite, "edits_freeze", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("alice");
+    let (vw, addr) = api.funded(&acc, "ethereum", "100");
+    let (other, _) = api.wallet(&acc, "ethereum");
+    let writer = api
+        .post(
+            "/v1/management/api-keys",
+            json!({"permissions": ["WALLETS_READ", "WALLETS_WRITE"]}),
+        )
+        .ok(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let writer = Api {
+        s: &s,
+        key: &writer,
+    };
+    writer
+        .post(
+            &format!("/v1/wallets/virtual/{vw}/freeze"),
+            json!({"reason": "fraud review"}),
+        )
+        .err(403, "FORBIDDEN");
+    let r = api
+        .post(
+            &format!("/v1/wallets/virtual/{vw}/freeze"),
+            json!({"reason": "fraud review"}),
+        )
+        .ok(200)
+        .clone();
+    assert_eq!(r["status"], "frozen");
+    assert_eq!(
+        api.get(&format!("/v1/wallets/virtual/{vw}")).ok(200)["status"],
+        "frozen"
+    );
+    let t = api.transfer(&vw, &other, "1");
+    t.err(422, "WALLET_FROZEN");
+    assert!(t.text.contains("fraud review"), "{}", t.text);
+    api.post(
+        &format!("/v1/wallets/virtual/{vw}/withdraw"),
+        json!({"to_address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "token": "USDT", "amount": "1"}),
+    )
+    .err(422, "WALLET_FROZEN");
+    // It still receives.
+    api.deposit(&addr, "USDT", "5", "in-while-frozen");
+    assert_eq!(api.total(&vw), support::api::d("105"));
+    api.post(&format!("/v1/wallets/virtual/{vw}/freeze"), json!({}))
+        .err(400, "INVALID_ARGUMENT");
+    api.post(&format!("/v1/wallets/virtual/{vw}/unfreeze"), json!({}))
+        .ok(200);
+    api.transfer(&vw, &other, "1").ok(201);
 }

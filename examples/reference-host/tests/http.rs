@@ -984,6 +984,16 @@ fn bad_input(backend: Backend) {
         ("POST", "/v1/withdrawals/nope/cancel".into(), json!({})),
         (
             "POST",
+            format!("/v1/wallets/virtual/{w1}/freeze"),
+            json!({"reason": "review"}),
+        ),
+        (
+            "POST",
+            format!("/v1/wallets/virtual/{w1}/unfreeze"),
+            json!({}),
+        ),
+        (
+            "POST",
             "/v1/simulate/withdrawal-failure".into(),
             json!({"id": "nope", "reason": "x"}),
         ),

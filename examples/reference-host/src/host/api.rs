@@ -109,6 +109,7 @@ pub fn router(state: Shared) -> Router {
         .merge(super::card_funding::routes())
         .merge(super::withdrawals::routes())
         .merge(super::edits::routes())
+        .merge(super::freezes::routes())
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())

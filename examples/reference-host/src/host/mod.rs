@@ -14,6 +14,7 @@ pub mod edits;
 pub mod endpoint;
 pub mod error;
 pub mod evm;
+pub mod freezes;
 pub mod journal;
 pub mod keycache;
 pub mod keys;

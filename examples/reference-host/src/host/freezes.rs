@@ -1,0 +1,90 @@
+//! An operator's freeze: a MANAGEMENT key freezes a virtual wallet with a reason (it still
+//! receives, it never sends) and lifts it again; the reorg freeze is lifted the same way once
+//! the wallet's balances are back at or above zero. The rules are the core's
+//! (`Ledger::freeze`, `Ledger::unfreeze`).
+
+use super::api::{auth, body, finish, wallet_row, NoBody};
+use super::error::ApiError;
+use super::store::new_id;
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use waas_core::webhook::Status;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/wallets/virtual/{id}/freeze", post(freeze))
+        .route("/v1/wallets/virtual/{id}/unfreeze", post(unfreeze))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FreezeReq {
+    reason: String,
+}
+
+async fn freeze(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.freeze").await?;
+    let req: FreezeReq = body(&bytes)?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
+    w.ledger.freeze(&id, &req.reason)?;
+    let out = json!({"id": id, "status": "frozen", "reason": req.reason});
+    w.event(
+        "VIRTUAL_WALLET",
+        "FROZEN",
+        &new_id("op"),
+        Status::Success,
+        None,
+        json!({"wallet_id": id, "status": "frozen", "reason": req.reason}),
+    )?;
+    finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+async fn unfreeze(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.unfreeze").await?;
+    let NoBody {} = body(&bytes)?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
+    w.ledger.unfreeze(&id)?;
+    let status = w.ledger.wallet(&id)?.status.as_str();
+    w.event(
+        "VIRTUAL_WALLET",
+        "UNFROZEN",
+        &new_id("op"),
+        Status::Success,
+        None,
+        json!({"wallet_id": id, "status": status}),
+    )?;
+    finish(
+        w,
+        &None,
+        StatusCode::OK,
+        json!({"id": id, "status": status}),
+        &s,
+    )
+    .await
+}

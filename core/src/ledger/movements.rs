@@ -103,7 +103,7 @@ impl Ledger {
             ));
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
-        rules::check_sender(&src, from)?;
+        rules::check_sender(src, from)?;
         let total = src
             .balances
             .get(&token)

@@ -364,6 +364,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_wallets.statement" "GET" "/v1/wallets/virtual/{id}/statement" WalletsRead false "Journal entries of a virtual wallet with the running balance, newest first";
     "virtual_wallets.freeze" "POST" "/v1/wallets/virtual/{id}/freeze" Management false "Freeze a virtual wallet with a reason (it receives, never sends)";
     "virtual_wallets.unfreeze" "POST" "/v1/wallets/virtual/{id}/unfreeze" Management false "Lift a freeze (an operator's, or a reorg's once balances are back at zero or above)";
+    "virtual_wallets.withdraw_quote" "POST" "/v1/wallets/virtual/{id}/withdraw/quote" WalletsRead false "What a withdrawal would cost: amount, configured fee, total, what arrives";
     "virtual_wallets.update" "PATCH" "/v1/wallets/virtual/{id}" WalletsWrite false "Update a virtual wallet (alias)";
     "virtual_wallets.withdraw" "POST" "/v1/wallets/virtual/{id}/withdraw" WalletsWrite false "Withdraw to an outside address";
     "virtual_wallets.transfer" "POST" "/v1/wallets/virtual/{id}/transfer" WalletsWrite false "Transfer to another virtual wallet (off chain)";

@@ -12,6 +12,7 @@ pub mod card;
 pub mod chain;
 pub mod endpoint;
 pub mod error;
+pub mod fees;
 pub mod keys;
 pub mod ledger;
 pub mod random;

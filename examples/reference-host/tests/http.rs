@@ -984,6 +984,11 @@ fn bad_input(backend: Backend) {
         ("POST", "/v1/withdrawals/nope/cancel".into(), json!({})),
         (
             "POST",
+            format!("/v1/wallets/virtual/{w1}/withdraw/quote"),
+            json!({"token": "USDT", "amount": "1"}),
+        ),
+        (
+            "POST",
             format!("/v1/wallets/virtual/{w1}/freeze"),
             json!({"reason": "review"}),
         ),

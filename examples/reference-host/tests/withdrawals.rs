@@ -329,6 +329,81 @@ fn destinations(backend: Backend) {
     .err(422, "SAME_ADDRESS");
 }
 
+/// Fees come from the platform's schedule (fixed plus percent per chain and token), replacing
+/// the caller's; a quote says what a withdrawal would cost and changes nothing.
+fn fees(backend: Backend) {
+    let Some((_db, s)) = setup(backend, "withdrawals_fees", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let root = api.get("/v1/management/clients").ok(200)["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let policy = format!("/v1/management/clients/{root}/policy");
+    api.put(
+        &policy,
+        json!({"withdrawal_fees": {"ethereum/usdt": {"fixed": "0.5", "percent": "1"}}}),
+    )
+    .ok(200);
+    api.put(
+        &policy,
+        json!({"withdrawal_fees": {"ethereum/USDT": {"percent": "101"}}}),
+    )
+    .err(400, "INVALID_AMOUNT");
+    api.put(
+        &policy,
+        json!({"withdrawal_fees": {"ethereum": {"percent": "1"}}}),
+    )
+    .err(400, "INVALID_ARGUMENT");
+    let config = api.get("/v1/management/configurations").ok(200).clone();
+    assert_eq!(config["withdrawal_fees"]["ethereum/USDT"]["percent"], "1");
+    let acc = api.account("alice");
+    let (vw, _) = api.funded(&acc, "ethereum", "100");
+    let (_, sibling_addr) = api.wallet(&acc, "ethereum");
+    let quote = |body: Value| {
+        api.post(&format!("/v1/wallets/virtual/{vw}/withdraw/quote"), body)
+            .ok(200)
+            .clone()
+    };
+    let q = quote(json!({"token": "USDT", "amount": "10", "to_address": OUT}));
+    assert_eq!(
+        (q["fee"].as_str(), q["total"].as_str()),
+        (Some("0.6"), Some("10.6"))
+    );
+    assert_eq!(q["arrives"], "10");
+    assert_eq!(q["internal"], false);
+    let q = quote(json!({"token": "USDT", "amount": "10", "to_address": sibling_addr}));
+    assert_eq!(
+        (q["fee"].as_str(), q["internal"].as_bool()),
+        (Some("0"), Some(true))
+    );
+    assert_eq!(api.total(&vw), d("100"));
+    // The caller's fee is replaced by the schedule.
+    let w = withdraw(api, &vw, "10", "0");
+    assert_eq!(w["fee"], "0.6");
+    assert_eq!(api.total(&vw), d("89.4"));
+    // Without a schedule the caller's fee stands.
+    api.put(&policy, json!({"withdrawal_fees": {"ethereum/USDT": null}}))
+        .ok(200);
+    let w = withdraw(api, &vw, "10", "0.25");
+    assert_eq!(w["fee"], "0.25");
+    assert_eq!(api.total(&vw), d("79.15"));
+}
+
+#[test]
+fn sqlite_fees() {
+    fees(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_fees() {
+    fees(Backend::Postgres);
+}
+
 #[test]
 fn sqlite_destinations() {
     destinations(Backend::Sqlite);

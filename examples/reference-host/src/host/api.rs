@@ -436,6 +436,7 @@ pub(super) fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
         "webhook_disabled": Value::Null,
         "payment_addresses": st.payment_addresses,
         "usd_prices": st.usd_prices,
+        "withdrawal_fees": st.withdrawal_fees,
         "min_reserve_ratio": num(c.min_reserve_ratio),
         "min_deposit_usd": {
             "virtual_wallet": num(c.min_deposit_usd.virtual_wallet),
@@ -1407,6 +1408,9 @@ async fn withdraw(
             return settle_internally(&s, w, &idem, &mid, &id, &req, amt, route).await;
         }
     }
+    let fee = super::withdrawals::fee_for(&mut w, registry, &chain, &req.token, Some(fee), amt)
+        .await?
+        .fee;
     let m = w
         .ledger
         .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;

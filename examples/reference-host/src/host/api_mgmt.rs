@@ -186,6 +186,15 @@ async fn put_client_contract(
 struct PolicyUpdate {
     min_reserve_ratio: Option<String>,
     usd_prices: Option<std::collections::BTreeMap<String, String>>,
+    /// `{"blockchain/TOKEN": {"fixed","percent"}}`; an entry of `null` removes a schedule.
+    withdrawal_fees: Option<std::collections::BTreeMap<String, Option<FeeReq>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeeReq {
+    fixed: Option<String>,
+    percent: Option<String>,
 }
 
 /// `PUT /v1/management/clients/{id}/policy`: a client above sets a client's reserve floor (its
@@ -209,6 +218,33 @@ async fn put_client_policy(
         waas_core::access::check_reserve_ratio(floor, rust_decimal::Decimal::ZERO)?;
         st.reserve_floor = Some(floor.normalize().to_string());
         config.min_reserve_ratio = config.min_reserve_ratio.max(floor);
+    }
+    if let Some(fees) = req.withdrawal_fees {
+        for (key, fee) in fees {
+            let (chain, token) = key.split_once('/').ok_or_else(|| {
+                ApiError::bad_request(format!("withdrawal_fees: {key}: keys are blockchain/TOKEN"))
+            })?;
+            let registry = s.store.registry();
+            let chain = registry.chain(chain)?.id.as_str().to_owned();
+            let token = registry.token(&chain, token)?.symbol.clone();
+            let key = format!("{chain}/{token}");
+            match fee {
+                None => {
+                    st.withdrawal_fees.remove(&key);
+                }
+                Some(f) => {
+                    let part = |v: Option<String>, name: &str| match v {
+                        Some(t) => Ok(super::api::amount(name, &t)?.as_decimal()),
+                        None => Ok::<_, ApiError>(rust_decimal::Decimal::ZERO),
+                    };
+                    let schedule = waas_core::fees::FeeSchedule::new(
+                        part(f.fixed, "fixed")?,
+                        part(f.percent, "percent")?,
+                    )?;
+                    st.withdrawal_fees.insert(key, schedule);
+                }
+            }
+        }
     }
     if let Some(prices) = req.usd_prices {
         for (token, price) in prices {

@@ -204,6 +204,9 @@ async fn treasury_send(
     let owner = super::withdrawals::owner_of(&mut w, registry, &chain, &req.to_address).await?;
     // A treasury wallet holds its own funds on chain: only its own address is refused here.
     w.ledger.withdrawal_route(&id, &owner)?;
+    let fee = super::withdrawals::fee_for(&mut w, registry, &chain, &req.token, Some(fee), amt)
+        .await?
+        .fee;
     let m = w
         .ledger
         .withdraw(&mid, &id, &req.to_address, &req.token, amt, fee)?;

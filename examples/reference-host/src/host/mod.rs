@@ -187,6 +187,10 @@ pub struct Settings {
     /// The lowest minimum reserve ratio the client may set, as its parent set it.
     #[serde(default)]
     pub reserve_floor: Option<String>,
+    /// Withdrawal fee schedules per `blockchain/TOKEN`, set by the parent; they replace the fee a
+    /// caller offers. Left out of the stored body when empty (older hosts still read it).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub withdrawal_fees: std::collections::BTreeMap<String, waas_core::fees::FeeSchedule>,
     /// The events the client subscribes to (operations or OPERATION/SUB_OPERATION pairs);
     /// `None`: every event. Left out of the stored body when `None`, so hosts of an earlier
     /// version on the same database still read it.

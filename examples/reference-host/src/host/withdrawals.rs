@@ -50,6 +50,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/v1/withdrawals/{id}", get(get_withdrawal))
         .route("/v1/withdrawals/{id}/cancel", post(cancel))
+        .route("/v1/wallets/virtual/{id}/withdraw/quote", post(quote))
         .route("/v1/simulate/withdrawal-failure", post(simulate_failure))
 }
 
@@ -154,6 +155,74 @@ pub async fn owner_of(
         Some(r) => AddressOwner::Holding(col(&r, "blockchain")?),
         None => AddressOwner::Outside,
     })
+}
+
+/// The fee of a withdrawal of `amount` of `token` on `chain`: the schedule the platform set for
+/// the client (it replaces the caller's offer), else the offer.
+pub async fn fee_for(
+    w: &mut Work,
+    registry: &waas_core::Registry,
+    chain: &str,
+    token: &str,
+    offered: Option<waas_core::Amount>,
+    amount: waas_core::Amount,
+) -> Result<waas_core::fees::Quote, ApiError> {
+    let t = registry.token(chain, token)?;
+    let settings = super::api::settings_in(w).await?;
+    let schedule = settings
+        .withdrawal_fees
+        .get(&format!("{chain}/{}", t.symbol));
+    Ok(waas_core::fees::quote(
+        schedule, offered, amount, t.decimals,
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteReq {
+    token: String,
+    amount: String,
+    to_address: Option<String>,
+}
+
+/// `POST /v1/wallets/virtual/{id}/withdraw/quote {"token","amount"[,"to_address"]}`: what a
+/// withdrawal would cost (the configured fee), what arrives, and whether it would settle
+/// internally. Changes nothing.
+async fn quote(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.withdraw_quote").await?;
+    let req: QuoteReq = body(&bytes)?;
+    let amt = super::api::amount("amount", &req.amount)?;
+    super::api::wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
+    let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();
+    let registry = s.store.registry();
+    let internal = match &req.to_address {
+        Some(to) => {
+            let owner = owner_of(&mut w, registry, &chain, to).await?;
+            w.ledger.withdrawal_route(&id, &owner)? != waas_core::ledger::Route::Chain
+        }
+        None => false,
+    };
+    let q = if internal {
+        waas_core::fees::quote(None, None, amt, 0)?
+    } else {
+        fee_for(&mut w, registry, &chain, &req.token, None, amt).await?
+    };
+    let token = registry.token(&chain, &req.token)?.symbol.clone();
+    // A quote writes nothing: the working set is dropped, its transaction rolled back.
+    drop(w);
+    Ok(Json(json!({
+        "wallet_id": id, "blockchain": chain, "token": token, "amount": q.amount.to_string(),
+        "fee": q.fee.to_string(), "total": q.total.to_string(), "arrives": q.amount.to_string(),
+        "internal": internal,
+    }))
+    .into_response())
 }
 
 /// Loads a withdrawal's record and the wallets its debit touched into the working set.

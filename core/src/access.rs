@@ -416,6 +416,8 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_cards.refund" "POST" "/v1/virtual-cards/{id}/refund" VirtualCardsWrite false "Return a virtual card's USD to a wallet";
     "virtual_cards.transactions" "GET" "/v1/virtual-cards/{id}/transactions" VirtualCardsRead false "Virtual card transactions";
     "transactions.list" "GET" "/v1/transactions" TransactionsRead false "List transactions";
+    "deposits.list" "GET" "/v1/deposits" TransactionsRead false "List deposits (status=below_minimum: those waiting for a decision)";
+    "deposits.credit" "POST" "/v1/deposits/{id}/credit" Management false "Credit a confirmed below-minimum deposit to its wallet (once)";
     "transactions.get" "GET" "/v1/transactions/{id}" TransactionsRead false "Get a transaction";
     "withdrawals.get" "GET" "/v1/withdrawals/{id}" TransactionsRead false "A withdrawal and where it stands (pending, broadcast, confirmed, failed, cancelled)";
     "withdrawals.cancel" "POST" "/v1/withdrawals/{id}/cancel" WalletsWrite false "Cancel a pending withdrawal (its debit comes back)";

@@ -71,6 +71,9 @@ pub fn quote(
     amount: Amount,
     decimals: u8,
 ) -> Result<Quote> {
+    if amount.check_scale(decimals)?.is_zero() {
+        return Err(err::invalid_amount("the amount must be greater than zero"));
+    }
     let fee = match schedule {
         Some(s) => s.fee(amount, decimals)?,
         None => offered.unwrap_or(Amount::ZERO),
@@ -91,7 +94,7 @@ mod tests {
     }
 
     fn a(s: &str) -> Amount {
-        Amount::parse(s, 6).unwrap()
+        Amount::parse(s, 18).unwrap()
     }
 
     #[test]
@@ -114,5 +117,7 @@ mod tests {
         let q = quote(None, Some(a("2")), a("5"), 6).unwrap();
         assert_eq!(q.fee.as_decimal(), d("2"));
         assert_eq!(quote(None, None, a("5"), 6).unwrap().fee, Amount::ZERO);
+        assert!(quote(None, None, a("0"), 6).is_err());
+        assert!(quote(None, None, a("0.0000001"), 6).is_err());
     }
 }

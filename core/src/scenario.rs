@@ -577,6 +577,14 @@ impl Scenario {
                 out["automation"] = automation_json(&r.tx, &r.automation);
                 Ok(out)
             }
+            "credit_below_minimum" => {
+                let c: TxRef = fields(args)?;
+                let r = l.credit_below_minimum(&c.tx)?;
+                Ok(json!({
+                    "tx": c.tx, "to": r.request.to, "token": r.result.token,
+                    "amount": num(r.request.amount.as_decimal()), "credited": true,
+                }))
+            }
             "confirm" | "drop" => {
                 let c: TxRef = fields(args)?;
                 let r = if op == "confirm" {

@@ -116,6 +116,7 @@ impl Ledger {
                 status: DepositStatus::Pending,
                 legs,
                 confirm_result: None,
+                credited_by_decision: false,
             },
         );
         Ok(result)

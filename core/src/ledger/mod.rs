@@ -6,6 +6,7 @@
 //! posted when the chain confirms it, voided if a reorg drops it. Every decision comes from
 //! [`rules`]; this type only keeps the books.
 
+mod below_minimum;
 mod cards;
 mod deposits;
 mod destinations;
@@ -285,6 +286,9 @@ pub struct DepositRecord {
     legs: Vec<Leg>,
     /// The answer to its confirmation, returned again on retries.
     confirm_result: Option<SettleResult>,
+    /// A below-minimum deposit credited by an operator's decision (once).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub credited_by_decision: bool,
 }
 
 /// The answer to a confirmation or a drop.

@@ -171,3 +171,72 @@ fn operator_freeze() {
         .ok(200);
     api.transfer(&vw, &other, "1").ok(201);
 }
+
+/// Deposits under the minimum are listed and can be credited by a MANAGEMENT decision, once.
+#[test]
+fn below_minimum_deposits() {
+    let Some((_db, s)) = setup(Backend::Sqlite, "edits_below_min", &Opts::default()) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("alice");
+    let (vw, addr) = api.wallet(&acc, "ethereum");
+    let r = api.deposit(&addr, "USDT", "0.5", "small:0");
+    assert_eq!(r["below_minimum"], true);
+    api.deposit(&addr, "USDT", "5", "normal:0");
+    let list = api.get("/v1/deposits?status=below_minimum").ok(200).clone();
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["tx"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["small:0"]);
+    assert_eq!(
+        api.get("/v1/deposits").ok(200)["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    api.get("/v1/deposits?status=weird")
+        .err(400, "INVALID_ARGUMENT");
+    // Not before the chain confirmed it; not without MANAGEMENT; not a normal deposit.
+    api.post("/v1/deposits/small:0/credit", json!({}))
+        .err(400, "INVALID_ARGUMENT");
+    api.confirm("small:0");
+    api.confirm("normal:0");
+    let writer = api
+        .post(
+            "/v1/management/api-keys",
+            json!({"permissions": ["WALLETS_WRITE", "TRANSACTIONS_READ"]}),
+        )
+        .ok(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Api {
+        s: &s,
+        key: &writer,
+    }
+    .post("/v1/deposits/small:0/credit", json!({}))
+    .err(403, "FORBIDDEN");
+    api.post("/v1/deposits/normal:0/credit", json!({}))
+        .err(400, "INVALID_ARGUMENT");
+    api.post("/v1/deposits/nope/credit", json!({}))
+        .err(404, "NOT_FOUND");
+    assert_eq!(api.total(&vw), support::api::d("5"));
+    let c = api
+        .post("/v1/deposits/small:0/credit", json!({}))
+        .ok(200)
+        .clone();
+    assert_eq!(c["credited_by_decision"], true);
+    assert_eq!(api.total(&vw), support::api::d("5.5"));
+    api.post("/v1/deposits/small:0/credit", json!({})).ok(200);
+    assert_eq!(api.total(&vw), support::api::d("5.5"));
+    let list = api.get("/v1/deposits?status=below_minimum").ok(200).clone();
+    assert_eq!(list["data"][0]["credited_by_decision"], true);
+}

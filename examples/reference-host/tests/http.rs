@@ -982,6 +982,7 @@ fn bad_input(backend: Backend) {
         ),
         ("POST", "/v1/webhooks/secret/rotate".into(), json!({})),
         ("POST", "/v1/withdrawals/nope/cancel".into(), json!({})),
+        ("POST", "/v1/deposits/nope/credit".into(), json!({})),
         (
             "POST",
             format!("/v1/wallets/virtual/{w1}/withdraw/quote"),

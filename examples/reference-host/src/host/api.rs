@@ -110,6 +110,7 @@ pub fn router(state: Shared) -> Router {
         .merge(super::withdrawals::routes())
         .merge(super::edits::routes())
         .merge(super::freezes::routes())
+        .merge(super::deposits::routes())
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())

@@ -10,6 +10,7 @@ pub mod api_more;
 pub mod books;
 pub mod card_funding;
 pub mod chain;
+pub mod deposits;
 pub mod edits;
 pub mod endpoint;
 pub mod error;

@@ -209,12 +209,13 @@ async fn quote(
         }
         None => false,
     };
+    let t = registry.token(&chain, &req.token)?;
     let q = if internal {
-        waas_core::fees::quote(None, None, amt, 0)?
+        waas_core::fees::quote(None, None, amt, t.decimals)?
     } else {
         fee_for(&mut w, registry, &chain, &req.token, None, amt).await?
     };
-    let token = registry.token(&chain, &req.token)?.symbol.clone();
+    let token = t.symbol.clone();
     // A quote writes nothing: the working set is dropped, its transaction rolled back.
     drop(w);
     Ok(Json(json!({

@@ -135,22 +135,8 @@ fn top_up_and_refund(backend: Backend) {
     let export = s
         .try_call("GET", "/v1/journal/export", Some(s.key()), None, &[])
         .unwrap();
-    let file = std::env::temp_dir().join(format!(
-        "waas_card_journal_{}_{backend:?}.jsonl",
-        std::process::id()
-    ));
-    std::fs::write(&file, &export.text).unwrap();
-    let out = std::process::Command::new(support::bin())
-        .args(["ledger", "verify"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, _, err) = support::verify_journal(&export.text);
+    assert_eq!(code, 0, "{err}");
 }
 
 /// A live host values a card only at the platform's prices and funds it only from a wallet.

@@ -7,9 +7,8 @@ mod support;
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::process::Command;
 use support::api::{d, dec, setup, Api};
-use support::{bin, Backend, Opts};
+use support::{Backend, Opts};
 
 /// Every entry of a statement, page by page (`limit` each); checks the cursors on the way.
 fn statement_pages(api: Api<'_>, path: &str, limit: usize) -> Vec<Value> {
@@ -37,23 +36,7 @@ fn statement_pages(api: Api<'_>, path: &str, limit: usize) -> Vec<Value> {
 
 /// Runs `waas ledger verify` on a text: (exit code, stdout, stderr).
 fn verify(text: &str) -> (i32, String, String) {
-    let dir = std::env::temp_dir().join(format!(
-        "waas_journal_{}_{}",
-        std::process::id(),
-        text.len()
-    ));
-    std::fs::write(&dir, text).unwrap();
-    let out = Command::new(bin())
-        .args(["ledger", "verify"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&dir);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::verify_journal(text)
 }
 
 fn export(api: Api<'_>, query: &str) -> String {

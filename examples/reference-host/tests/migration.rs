@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
 use support::api::{d, Api};
-use support::{bin, rt, Backend, Db, Opts, Server};
+use support::{rt, Backend, Db, Opts, Server};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1")
@@ -192,18 +192,8 @@ fn run_sql(db: &Db, statements: &[&str]) -> Vec<Vec<String>> {
 }
 
 fn verify(text: &str) -> (i32, String) {
-    let path = std::env::temp_dir().join(format!("waas_mig_{}_{}", std::process::id(), text.len()));
-    std::fs::write(&path, text).unwrap();
-    let out = Command::new(bin())
-        .args(["ledger", "verify"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let (code, out, _) = support::verify_journal(text);
+    (code, out)
 }
 
 /// The previous version's database opens, answers exactly as before, and works on.

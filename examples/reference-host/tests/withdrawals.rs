@@ -130,22 +130,8 @@ fn fail_and_cancel(backend: Backend) {
         .try_call("GET", "/v1/journal/export", Some(s.key()), None, &[])
         .unwrap();
     assert!(export.text.contains(&format!("{id1}:reversal")));
-    let file = std::env::temp_dir().join(format!(
-        "waas_wd_journal_{}_{backend:?}.jsonl",
-        std::process::id()
-    ));
-    std::fs::write(&file, &export.text).unwrap();
-    let out = std::process::Command::new(support::bin())
-        .args(["ledger", "verify"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, _, err) = support::verify_journal(&export.text);
+    assert_eq!(code, 0, "{err}");
 
     // Webhooks: PENDING notices, then FAILED with its reason and CANCELLED; never SUCCESS.
     let want = [

@@ -196,6 +196,25 @@ impl Default for Opts {
     }
 }
 
+/// Runs `waas ledger verify` on a journal export: (exit code, stdout, stderr).
+pub fn verify_journal(text: &str) -> (i32, String, String) {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("waas_journal_{}_{n}.jsonl", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(bin())
+        .args(["ledger", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_waas"))
 }

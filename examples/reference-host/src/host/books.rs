@@ -325,11 +325,7 @@ impl Parts {
         ledger: &Ledger,
         client_id: &str,
     ) -> Result<(), ApiError> {
-        let terms = Terms {
-            config: ledger.config().clone(),
-            client: ledger.client_books(client_id).cloned().unwrap_or_default(),
-        }
-        .to_text()?;
+        let terms = terms_text(ledger, client_id)?;
         sqlx::query("UPDATE ledgers SET terms = $1, version = $2, journal_seq = $3, journal_hash = $4 WHERE client_id = $5")
             .bind(&terms)
             .bind(self.version)
@@ -339,13 +335,7 @@ impl Parts {
             .execute(&mut *conn)
             .await?;
         self.loaded.insert("terms".to_owned(), terms);
-        let mut parts: Vec<(&'static str, String, String)> = Vec::new();
-        for (key, h) in ledger.holdings() {
-            parts.push(("holding", key.clone(), holding_text(h)?));
-        }
-        for (id, w) in ledger.wallets() {
-            parts.push(("wallet", id.clone(), wallet_text(w)?));
-        }
+        let mut parts = parts_text(ledger)?;
         parts.retain(|(kind, key, text)| self.loaded.get(&format!("{kind}:{key}")) != Some(text));
         write_parts(conn, client_id, &parts).await?;
         for (kind, key, text) in parts {
@@ -416,6 +406,27 @@ async fn write_parts(
 /// Splits a client's books kept as one document into rows: terms, holding wallets, wallets,
 /// rules, pending deposits, every balance (and, for books kept before the journal, the entries
 /// that open it), then empties the document. Returns the opening entries written.
+/// The stored text of a client's terms (configuration, contract and counters).
+fn terms_text(ledger: &Ledger, client_id: &str) -> Result<String, ApiError> {
+    Terms {
+        config: ledger.config().clone(),
+        client: ledger.client_books(client_id).cloned().unwrap_or_default(),
+    }
+    .to_text()
+}
+
+/// Every holding and wallet of a working set as (kind, key, stored text).
+fn parts_text(ledger: &Ledger) -> Result<Vec<(&'static str, String, String)>, ApiError> {
+    let mut parts = Vec::new();
+    for (key, h) in ledger.holdings() {
+        parts.push(("holding", key.clone(), holding_text(h)?));
+    }
+    for (id, w) in ledger.wallets() {
+        parts.push(("wallet", id.clone(), wallet_text(w)?));
+    }
+    Ok(parts)
+}
+
 pub async fn split(
     conn: &mut sqlx::AnyConnection,
     client_id: &str,
@@ -430,19 +441,8 @@ pub async fn split(
     let entries = journal::chain(client_id, head, super::store::now_ms(), &opening);
     journal::insert(conn, &entries).await?;
     journal::upsert_balances(conn, client_id, head.seq, &ledger.account_balances()).await?;
-    let terms = Terms {
-        config: ledger.config().clone(),
-        client: ledger.client_books(client_id).cloned().unwrap_or_default(),
-    }
-    .to_text()?;
-    let mut parts: Vec<(&'static str, String, String)> = Vec::new();
-    for (key, h) in ledger.holdings() {
-        parts.push(("holding", key.clone(), holding_text(h)?));
-    }
-    for (id, w) in ledger.wallets() {
-        parts.push(("wallet", id.clone(), wallet_text(w)?));
-    }
-    write_parts(conn, client_id, &parts).await?;
+    let terms = terms_text(&ledger, client_id)?;
+    write_parts(conn, client_id, &parts_text(&ledger)?).await?;
     for (at, rule) in ledger.rules().iter().enumerate() {
         sqlx::query("INSERT INTO rules (client_id, id, wallet_id, seq, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id, id) DO NOTHING")
             .bind(client_id)

@@ -365,6 +365,10 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "virtual_wallets.freeze" "POST" "/v1/wallets/virtual/{id}/freeze" Management false "Freeze a virtual wallet with a reason (it receives, never sends)";
     "virtual_wallets.unfreeze" "POST" "/v1/wallets/virtual/{id}/unfreeze" Management false "Lift a freeze (an operator's, or a reorg's once balances are back at zero or above)";
     "virtual_wallets.withdraw_quote" "POST" "/v1/wallets/virtual/{id}/withdraw/quote" WalletsRead false "What a withdrawal would cost: amount, configured fee, total, what arrives";
+    "virtual_wallets.holds.list" "GET" "/v1/wallets/virtual/{id}/holds" WalletsRead false "Holds of a virtual wallet";
+    "virtual_wallets.holds.create" "POST" "/v1/wallets/virtual/{id}/holds" WalletsWrite false "Set an amount aside (available drops, total does not)";
+    "virtual_wallets.holds.release" "POST" "/v1/wallets/virtual/{id}/holds/{hold_id}/release" WalletsWrite false "Give a held amount back";
+    "virtual_wallets.holds.capture" "POST" "/v1/wallets/virtual/{id}/holds/{hold_id}/capture" WalletsWrite false "Move a held amount to another virtual wallet";
     "virtual_wallets.update" "PATCH" "/v1/wallets/virtual/{id}" WalletsWrite false "Update a virtual wallet (alias)";
     "virtual_wallets.withdraw" "POST" "/v1/wallets/virtual/{id}/withdraw" WalletsWrite false "Withdraw to an outside address";
     "virtual_wallets.transfer" "POST" "/v1/wallets/virtual/{id}/transfer" WalletsWrite false "Transfer to another virtual wallet (off chain)";

@@ -149,6 +149,40 @@ struct TxRef {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct HoldCmd {
+    id: String,
+    wallet: String,
+    token: String,
+    amount: String,
+    reason: String,
+    expires_at: Option<i64>,
+    now: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldRef {
+    id: String,
+    to: Option<String>,
+    now: Option<i64>,
+}
+
+fn hold_json(h: &crate::ledger::Hold) -> Value {
+    let mut v = json!({
+        "id": h.id, "wallet": h.wallet, "token": h.token, "amount": h.amount.to_string(),
+        "reason": h.reason, "status": h.status.as_str(),
+    });
+    if let Some(t) = h.expires_at {
+        v["expires_at"] = json!(t);
+    }
+    if let Some(to) = &h.captured_to {
+        v["captured_to"] = Value::String(to.clone());
+    }
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FreezeCmd {
     wallet: String,
     reason: String,
@@ -577,6 +611,33 @@ impl Scenario {
                 out["automation"] = automation_json(&r.tx, &r.automation);
                 Ok(out)
             }
+            "hold" => {
+                let c: HoldCmd = fields(args)?;
+                let h = l.place_hold(
+                    &c.id,
+                    &c.wallet,
+                    &c.token,
+                    amount(&c.amount)?,
+                    &c.reason,
+                    c.expires_at,
+                    c.now.unwrap_or(0),
+                )?;
+                Ok(hold_json(h))
+            }
+            "release" => {
+                let c: HoldRef = fields(args)?;
+                Ok(hold_json(l.release_hold(&c.id)?))
+            }
+            "expire" => {
+                let c: HoldRef = fields(args)?;
+                Ok(hold_json(l.expire_hold(&c.id, c.now.unwrap_or(0))?))
+            }
+            "capture" => {
+                let c: HoldRef = fields(args)?;
+                let to =
+                    c.to.ok_or_else(|| err::invalid_command("capture needs `to`"))?;
+                Ok(hold_json(l.capture_hold(&c.id, &to)?))
+            }
             "credit_below_minimum" => {
                 let c: TxRef = fields(args)?;
                 let r = l.credit_below_minimum(&c.tx)?;
@@ -886,7 +947,15 @@ pub fn state_json(ledger: &Ledger) -> Value {
         let balances: Map<String, Value> = w
             .balances
             .iter()
-            .map(|(t, b)| (t.clone(), balance_json(b, w.status)))
+            .map(|(t, b)| {
+                let mut v = balance_json(b, w.status);
+                // Only wallets with holds show them (the output of others is unchanged).
+                if let Some(held) = w.held.get(t) {
+                    v["held"] = Value::String(num(*held));
+                    v["available"] = Value::String(num(b.total() - held));
+                }
+                (t.clone(), v)
+            })
             .collect();
         let mut entry = json!({
             "kind": match w.kind { WalletKind::Virtual => "virtual", WalletKind::Treasury => "treasury", WalletKind::Card => "card" },

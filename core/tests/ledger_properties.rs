@@ -44,6 +44,7 @@ fn command() -> impl Strategy<Value = Value> {
         2 => (0u8..10, wallet(), amount(), amount()).prop_map(|(i, f, a, fee)| json!({"op":"withdraw","id":format!("w{i}"),"from":f,"to_address":ADDRESS,"token":"USDT","amount":a,"fee":fee})),
         1 => (0u8..10, amount()).prop_map(|(i, a)| json!({"op":"holding_withdraw","id":format!("hw{i}"),"client":"c1","blockchain":"ethereum","token":"USDT","amount":a,"to_address":ADDRESS})),
         2 => withdrawal_step(),
+        2 => hold_step(),
         1 => wallet().prop_map(|w| json!({"op":"deactivate","wallet":w})),
         1 => wallet().prop_map(|w| json!({"op":"activate","wallet":w})),
         1 => Just(json!({"op":"create_virtual_wallet","account":"a1","wallet":"vw3","blockchain":"ethereum"})),
@@ -51,6 +52,16 @@ fn command() -> impl Strategy<Value = Value> {
         2 => rule(),
         1 => (0u8..6).prop_map(|i| json!({"op":"remove_rule","rule":format!("r{i}")})),
     ]
+}
+
+/// A hold set, released, expired or captured.
+fn hold_step() -> impl Strategy<Value = Value> {
+    (0u8..6, wallet(), wallet(), amount(), 0u8..4).prop_map(|(i, w, to, a, step)| match step {
+        0 => json!({"op":"hold","id":format!("hd{i}"),"wallet":w,"token":"USDT","amount":a,"reason":"r","expires_at":100,"now":50}),
+        1 => json!({"op":"release","id":format!("hd{i}")}),
+        2 => json!({"op":"expire","id":format!("hd{i}"),"now":100}),
+        _ => json!({"op":"capture","id":format!("hd{i}"),"to":to}),
+    })
 }
 
 /// A step in a withdrawal's life: sent, final, failed (its debit given back) or cancelled.
@@ -113,6 +124,14 @@ fn check_invariants(scenario: &Scenario) -> Result<(), TestCaseError> {
                     w.status
                 );
                 prop_assert!(b.confirmed() >= Decimal::ZERO && b.unconfirmed() >= Decimal::ZERO);
+                let held = w.held.get(token).copied().unwrap_or_default();
+                prop_assert!(held >= Decimal::ZERO, "{} {} holds {}", id, token, held);
+                prop_assert!(
+                    b.total() - held >= Decimal::ZERO,
+                    "{} {} available below zero",
+                    id,
+                    token
+                );
             }
         }
         for b in w.on_chain.values() {
@@ -198,7 +217,7 @@ proptest! {
     #[test]
     fn settled_records_stored_outside_give_the_same_answers(cmds in prop::collection::vec(command(), 1..60)) {
         use std::collections::HashMap;
-        use waas_core::ledger::{DepositRecord, Ledger, Movement, WithdrawalRecord};
+        use waas_core::ledger::{DepositRecord, Hold, Ledger, Movement, WithdrawalRecord};
         let mut full = Scenario::new();
         let mut lean = Scenario::new();
         for c in setup() { run(&mut full, &c); run(&mut lean, &c); }
@@ -206,6 +225,7 @@ proptest! {
         let mut sweeps: HashMap<String, Movement> = HashMap::new();
         let mut deposits: HashMap<String, DepositRecord> = HashMap::new();
         let mut withdrawals: HashMap<String, WithdrawalRecord> = HashMap::new();
+        let mut holds: HashMap<String, Hold> = HashMap::new();
         for c in &cmds {
             let want = run(&mut full, c);
             let saved = lean.ledger().save().unwrap();
@@ -213,6 +233,7 @@ proptest! {
             if let Some(id) = c["id"].as_str() {
                 if let Some(m) = movements.get(id) { ledger.remember_movement(id.to_owned(), m.clone()); }
                 if let Some(w) = withdrawals.get(id) { ledger.remember_withdrawal(w.clone()); }
+                if let Some(h) = holds.get(id) { ledger.remember_hold(h.clone()); }
             }
             if let Some(tx) = c["tx"].as_str() {
                 if let Some(m) = sweeps.get(tx) { ledger.remember_sweep(tx.to_owned(), m.clone()); }
@@ -233,6 +254,7 @@ proptest! {
             sweeps.extend(settled.sweeps);
             deposits.extend(settled.deposits.into_iter().map(|d| (d.request.tx.clone(), d)));
             withdrawals.extend(ledger.take_withdrawals().into_iter().map(|w| (w.id.clone(), w)));
+            holds.extend(ledger.take_holds().into_iter().map(|h| (h.id.clone(), h)));
             lean = Scenario::with_ledger(ledger);
         }
         let wallets = |s: &Scenario| serde_json::from_str::<Value>(&s.state_line()).unwrap()["state"]["wallets"].clone();

@@ -42,7 +42,7 @@ impl Ledger {
             .get(&token)
             .map(Balance::total)
             .unwrap_or_default();
-        rules::check_internal_transfer(total, amount)?;
+        rules::check_internal_transfer(Self::available(src, &token, total), amount)?;
         let minimum = self.config.min_deposit_usd.card;
         if rules::deposit_decision(usd, minimum) == DepositDecision::BelowMinimum {
             return Err(err::below_minimum_deposit(format!(

@@ -90,7 +90,7 @@ impl Ledger {
             .get(&token)
             .map(Balance::total)
             .unwrap_or_default();
-        rules::check_internal_transfer(total, amount)?;
+        rules::check_internal_transfer(Self::available(src, &token, total), amount)?;
         let leg = Leg {
             from: Book::Wallet(from.to_owned(), token.clone()),
             to: Book::System(format!("returned/{client}/{chain}/{token}")),

@@ -11,6 +11,7 @@ mod cards;
 mod deposits;
 mod destinations;
 mod firing;
+mod holds;
 pub mod journal;
 mod movements;
 pub mod parts;
@@ -21,6 +22,7 @@ mod wallets;
 mod withdrawals;
 
 pub use destinations::{check_holding_route, holding_destination, AddressOwner, Route};
+pub use holds::{Hold, HoldStatus};
 pub use withdrawals::{WithdrawalRecord, WithdrawalStatus, MAX_REASON_LEN};
 
 use crate::amount::Amount;
@@ -139,6 +141,9 @@ pub struct Wallet {
     /// A card's largest payment in USD (none: no limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spending_limit: Option<Decimal>,
+    /// Amounts set aside by holds, per token (the available balance is the rest).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub held: BTreeMap<String, Decimal>,
     /// Balance per token symbol (USD for cards).
     pub balances: BTreeMap<String, Balance>,
     /// Virtual wallets: funds at the deposit address on chain, not yet swept.
@@ -465,6 +470,9 @@ pub struct Ledger {
     /// Withdrawals by operation id, until the host takes them (pending ones too).
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
     withdrawals: HashMap<String, WithdrawalRecord>,
+    /// Holds by id, until the host takes them (active ones too).
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    holds: HashMap<String, Hold>,
     below_minimum: Vec<String>,
     movements: HashMap<String, Movement>,
     sweeps: HashMap<String, Movement>,
@@ -494,6 +502,7 @@ impl PartialEq for Ledger {
             && self.system == other.system
             && self.deposits == other.deposits
             && self.withdrawals == other.withdrawals
+            && self.holds == other.holds
             && self.below_minimum == other.below_minimum
             && self.movements == other.movements
             && self.sweeps == other.sweeps
@@ -544,6 +553,7 @@ impl Ledger {
             system: BTreeMap::new(),
             deposits: HashMap::new(),
             withdrawals: HashMap::new(),
+            holds: HashMap::new(),
             below_minimum: Vec::new(),
             movements: HashMap::new(),
             sweeps: HashMap::new(),

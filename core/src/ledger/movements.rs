@@ -109,7 +109,7 @@ impl Ledger {
             .get(&token)
             .map(Balance::total)
             .unwrap_or_default();
-        rules::check_internal_transfer(total, amount)?;
+        rules::check_internal_transfer(Self::available(src, &token, total), amount)?;
         let leg = Leg {
             from: Book::Wallet(from.to_owned(), token.clone()),
             to: Book::Wallet(to.to_owned(), token),
@@ -181,11 +181,14 @@ impl Ledger {
         rules::check_positive(amount.check_scale(decimals)?)?;
         fee.check_scale(decimals)?;
         rules::check_sender(&src, from)?;
-        let confirmed = src
-            .balances
-            .get(&token)
-            .map(Balance::confirmed)
-            .unwrap_or_default();
+        let confirmed = Self::available(
+            &src,
+            &token,
+            src.balances
+                .get(&token)
+                .map(Balance::confirmed)
+                .unwrap_or_default(),
+        );
         let hkey = holding_key(&src.client, &chain);
         let mut legs = vec![Leg {
             from: Book::Wallet(from.to_owned(), token.clone()),

@@ -76,6 +76,7 @@ impl Ledger {
             flags: Vec::new(),
             removed: false,
             spending_limit: None,
+            held: BTreeMap::new(),
             balances: BTreeMap::new(),
             on_chain: BTreeMap::new(),
         }

@@ -985,6 +985,21 @@ fn bad_input(backend: Backend) {
         ("POST", "/v1/deposits/nope/credit".into(), json!({})),
         (
             "POST",
+            format!("/v1/wallets/virtual/{w1}/holds"),
+            json!({"token": "USDT", "amount": "1", "reason": "r"}),
+        ),
+        (
+            "POST",
+            format!("/v1/wallets/virtual/{w1}/holds/nope/release"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/v1/wallets/virtual/{w1}/holds/nope/capture"),
+            json!({"to_wallet_id": w2}),
+        ),
+        (
+            "POST",
             format!("/v1/wallets/virtual/{w1}/withdraw/quote"),
             json!({"token": "USDT", "amount": "1"}),
         ),

@@ -111,6 +111,7 @@ pub fn router(state: Shared) -> Router {
         .merge(super::edits::routes())
         .merge(super::freezes::routes())
         .merge(super::deposits::routes())
+        .merge(super::holds::routes())
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
@@ -361,12 +362,21 @@ pub(super) fn num(d: rust_decimal::Decimal) -> String {
 }
 
 pub(super) fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
+    held_balances_json(balances, &BTreeMap::new())
+}
+
+/// Balances per token with what holds set aside: `available` is `total` minus `held`.
+pub(super) fn held_balances_json(
+    balances: &BTreeMap<String, Balance>,
+    held: &BTreeMap<String, rust_decimal::Decimal>,
+) -> Value {
     balances
         .iter()
         .map(|(t, b)| {
+            let h = held.get(t).copied().unwrap_or_default();
             (
                 t.clone(),
-                json!({"confirmed": num(b.confirmed()), "unconfirmed": num(b.unconfirmed()), "total": num(b.total())}),
+                json!({"available": num(b.total() - h), "held": num(h), "confirmed": num(b.confirmed()), "unconfirmed": num(b.unconfirmed()), "total": num(b.total())}),
             )
         })
         .collect::<serde_json::Map<String, Value>>()
@@ -1063,7 +1073,7 @@ pub(super) async fn wallet_row(
     id: &str,
     kind: &str,
 ) -> Result<sqlx::any::AnyRow, ApiError> {
-    sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags FROM wallets WHERE id = $1 AND client_id = $2 AND kind = $3")
+    sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags, held FROM wallets WHERE id = $1 AND client_id = $2 AND kind = $3")
         .bind(id)
         .bind(client_id)
         .bind(kind)
@@ -1079,6 +1089,9 @@ pub(super) fn wallet_json(
 ) -> Result<Value, ApiError> {
     let empty = BTreeMap::new();
     let flags: Value = serde_json::from_str(&col(row, "flags")?).unwrap_or(Value::Null);
+    let held: BTreeMap<String, rust_decimal::Decimal> = opt_col(row, "held")?
+        .and_then(|h| serde_json::from_str(&h).ok())
+        .unwrap_or_default();
     Ok(json!({
         "id": col(row, "id")?,
         "account_id": opt_col(row, "account_id")?,
@@ -1088,7 +1101,7 @@ pub(super) fn wallet_json(
         "alias": opt_col(row, "alias")?,
         "status": col(row, "status")?,
         "flags": flags,
-        "balances": balances_json(balances.unwrap_or(&empty)),
+        "balances": held_balances_json(balances.unwrap_or(&empty), &held),
     }))
 }
 
@@ -1137,9 +1150,12 @@ async fn get_virtual_balance(
     }
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     let empty = BTreeMap::new();
+    let held: BTreeMap<String, rust_decimal::Decimal> = opt_col(&row, "held")?
+        .and_then(|h| serde_json::from_str(&h).ok())
+        .unwrap_or_default();
     Ok(Json(json!({
         "id": id, "status": col(&row, "status")?,
-        "balances": balances_json(balances.get(&id).unwrap_or(&empty)),
+        "balances": held_balances_json(balances.get(&id).unwrap_or(&empty), &held),
     }))
     .into_response())
 }
@@ -1177,7 +1193,7 @@ async fn list_virtual(
     let (rows, next) = page
         .fetch(
             s.store.reader(),
-            "SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags, created_at FROM wallets \
+            "SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags, held, created_at FROM wallets \
              WHERE client_id = $1 AND kind = 'virtual' AND ($2 = '' OR blockchain = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR account_id = $4)",
             &[&caller.client_id, &chain, &status, &account],
         )

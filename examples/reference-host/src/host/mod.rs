@@ -16,6 +16,7 @@ pub mod endpoint;
 pub mod error;
 pub mod evm;
 pub mod freezes;
+pub mod holds;
 pub mod journal;
 pub mod keycache;
 pub mod keys;
@@ -288,6 +289,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         config.webhook_delivery,
     ));
     tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
+    tokio::spawn(holds::expire_forever(state.clone()));
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).
         tokio::spawn(chain::run(state.clone()));

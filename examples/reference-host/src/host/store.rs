@@ -462,6 +462,8 @@ struct WalletState {
     /// A card's status: `blocked` while blocked, else the wallet status.
     card_status: &'static str,
     flags: String,
+    /// Held amounts per token (JSON).
+    held: String,
 }
 
 impl WalletState {
@@ -476,6 +478,7 @@ impl WalletState {
             },
             flags: serde_json::to_string(&w.flags)
                 .map_err(|e| ApiError::internal(e.to_string()))?,
+            held: serde_json::to_string(&w.held).map_err(|e| ApiError::internal(e.to_string()))?,
             id,
         })
     }
@@ -533,21 +536,22 @@ async fn update_wallets(conn: &mut sqlx::AnyConnection, rows: &[WalletState]) ->
         // VALUES columns are named column1, column2, ... on SQLite and PostgreSQL alike.
         let mut values = String::new();
         for i in 0..chunk.len() {
-            let n = i * 5;
+            let n = i * 6;
             if i > 0 {
                 values.push_str(", ");
             }
             values.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${})",
+                "(${}, ${}, ${}, ${}, ${}, ${})",
                 n + 1,
                 n + 2,
                 n + 3,
                 n + 4,
-                n + 5
+                n + 5,
+                n + 6
             ));
         }
         for sql in [
-            format!("UPDATE wallets SET status = v.column3, flags = v.column5 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
+            format!("UPDATE wallets SET status = v.column3, flags = v.column5, held = v.column6 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
             format!("UPDATE cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
         ] {
             let mut q = sqlx::query(&sql);
@@ -557,7 +561,8 @@ async fn update_wallets(conn: &mut sqlx::AnyConnection, rows: &[WalletState]) ->
                     .bind(&r.id)
                     .bind(r.status)
                     .bind(r.card_status)
-                    .bind(&r.flags);
+                    .bind(&r.flags)
+                    .bind(&r.held);
             }
             q.execute(&mut *conn).await?;
         }
@@ -857,6 +862,27 @@ impl Work {
         Ok(())
     }
 
+    /// Gives the working set a hold's record and its wallet; false when there is none.
+    pub async fn remember_hold(&mut self, id: &str) -> Result<bool, ApiError> {
+        if self.ledger.hold(id).is_ok() {
+            return Ok(true);
+        }
+        let row = sqlx::query("SELECT body FROM holds WHERE client_id = $1 AND id = $2")
+            .bind(&self.client_id)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let h: waas_core::ledger::Hold = serde_json::from_str(&row.try_get::<String, _>("body")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let wallet = h.wallet.clone();
+        self.ledger.remember_hold(h);
+        self.need_wallets(&[&wallet]).await?;
+        Ok(true)
+    }
+
     /// Gives the working set a withdrawal's lifecycle record; false when there is none.
     pub async fn remember_withdrawal(&mut self, id: &str) -> Result<bool, ApiError> {
         if self.ledger.withdrawal(id).is_ok() {
@@ -956,6 +982,20 @@ impl Work {
         let pending = self.ledger.take_deposits();
         // Withdrawals, pending or final, are rows too: a lifecycle step loads the one it names.
         let withdrawals = self.ledger.take_withdrawals();
+        // Holds are rows of their own (the expiry sweep finds the due ones by index).
+        for h in self.ledger.take_holds() {
+            let body = serde_json::to_string(&h).map_err(|e| ApiError::internal(e.to_string()))?;
+            sqlx::query("INSERT INTO holds (client_id, id, wallet_id, status, expires_at, created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, body = excluded.body")
+                .bind(&self.client_id)
+                .bind(&h.id)
+                .bind(&h.wallet)
+                .bind(h.status.as_str())
+                .bind(h.expires_at)
+                .bind(now_ms())
+                .bind(body)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
         // list them: record their transaction rows here, like the handlers do for theirs.
         for (id, m) in movements.iter().filter(|(id, _)| id.starts_with("rule:")) {

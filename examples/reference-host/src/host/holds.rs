@@ -1,0 +1,233 @@
+//! Holds on virtual wallets: `POST /v1/wallets/virtual/{id}/holds` sets an amount of confirmed
+//! funds aside (the available balance drops, the total does not), `.../holds/{hold_id}/release`
+//! gives it back, `.../holds/{hold_id}/capture {"to_wallet_id"}` moves it to another virtual
+//! wallet of the client; a hold with `expires_at` releases itself once that time has passed (a
+//! sweep every second). The rules are the core's (`Ledger::place_hold` and friends).
+
+use super::api::{auth, body, finish, wallet_row, NoBody};
+use super::error::ApiError;
+use super::page::{self, Page, PageQuery};
+use super::store::{col, now_ms, Work};
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use waas_core::ledger::{Hold, HoldStatus};
+use waas_core::webhook::Status;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/wallets/virtual/{id}/holds", get(list).post(place))
+        .route(
+            "/v1/wallets/virtual/{id}/holds/{hold_id}/release",
+            post(release),
+        )
+        .route(
+            "/v1/wallets/virtual/{id}/holds/{hold_id}/capture",
+            post(capture),
+        )
+}
+
+/// A hold as the API shows it.
+fn hold_json(h: &Hold) -> Value {
+    json!({
+        "id": h.id, "wallet_id": h.wallet, "token": h.token, "amount": h.amount.to_string(),
+        "reason": h.reason, "status": h.status.as_str(),
+        "expires_at": h.expires_at.map(|t| super::journal::rfc3339(t.saturating_mul(1000))),
+        "captured_to": h.captured_to,
+    })
+}
+
+/// Records the hold's event (VIRTUAL_WALLET / HOLD, RELEASE or CAPTURE).
+fn announce(w: &mut Work, h: &Hold, sub: &str) -> Result<Value, ApiError> {
+    let out = hold_json(h);
+    w.event(
+        "VIRTUAL_WALLET",
+        sub,
+        &format!("{}:{}", h.id, h.status.as_str()),
+        Status::Success,
+        None,
+        out.clone(),
+    )?;
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldReq {
+    token: String,
+    amount: String,
+    reason: String,
+    /// RFC 3339.
+    expires_at: Option<String>,
+}
+
+async fn place(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.holds.create").await?;
+    let req: HoldReq = body(&bytes)?;
+    let amount = super::api::amount("amount", &req.amount)?;
+    let expires_at = match &req.expires_at {
+        Some(t) => Some(super::journal::parse_time("expires_at", t)? / 1000),
+        None => None,
+    };
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let hold_id = super::store::new_id("hold");
+    let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
+    let h = w
+        .ledger
+        .place_hold(
+            &hold_id,
+            &id,
+            &req.token,
+            amount,
+            &req.reason,
+            expires_at,
+            now_ms() / 1000,
+        )?
+        .clone();
+    let out = announce(&mut w, &h, "HOLD")?;
+    finish(w, &None, StatusCode::CREATED, out, &s).await
+}
+
+/// Loads a hold of this wallet into the working set (404 for another wallet's or client's).
+async fn load(w: &mut Work, wallet: &str, hold_id: &str) -> Result<(), ApiError> {
+    if !w.remember_hold(hold_id).await? || w.ledger.hold(hold_id)?.wallet != wallet {
+        return Err(ApiError::not_found(format!(
+            "no hold {hold_id} on {wallet}"
+        )));
+    }
+    Ok(())
+}
+
+async fn release(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((id, hold_id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.holds.release").await?;
+    let NoBody {} = body(&bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    load(&mut w, &id, &hold_id).await?;
+    let before = w.ledger.hold(&hold_id)?.status;
+    let h = w.ledger.release_hold(&hold_id)?.clone();
+    let out = if before == HoldStatus::Active {
+        announce(&mut w, &h, "RELEASE")?
+    } else {
+        hold_json(&h)
+    };
+    finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptureReq {
+    to_wallet_id: String,
+}
+
+async fn capture(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((id, hold_id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.holds.capture").await?;
+    let req: CaptureReq = body(&bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    load(&mut w, &id, &hold_id).await?;
+    w.need_wallets(&[&req.to_wallet_id]).await?;
+    let before = w.ledger.hold(&hold_id)?.status;
+    let h = w.ledger.capture_hold(&hold_id, &req.to_wallet_id)?.clone();
+    if before != HoldStatus::Active {
+        return finish(w, &None, StatusCode::OK, hold_json(&h), &s).await;
+    }
+    let mid = format!("{hold_id}:capture");
+    let body = json!({"id": mid, "type": "transfer", "from_wallet_id": id, "to_wallet_id": req.to_wallet_id, "token": h.token, "amount": h.amount.to_string(), "status": "completed", "hold_id": hold_id});
+    w.upsert_transaction_to(
+        &mid,
+        Some(&id),
+        Some(&req.to_wallet_id),
+        "transfer",
+        "completed",
+        Some(&h.token),
+        Some(&h.amount.to_string()),
+        &body,
+    )
+    .await?;
+    let out = announce(&mut w, &h, "CAPTURE")?;
+    finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+async fn list(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.holds.list").await?;
+    let q = page::query(q)?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, body, created_at FROM holds WHERE client_id = $1 AND wallet_id = $2",
+            &[&caller.client_id, &id],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let h: Hold = serde_json::from_str(&col(&r, "body")?)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        out.push(hold_json(&h));
+    }
+    Ok(Json(page::answer(out, next)).into_response())
+}
+
+/// Releases the holds whose expiry has passed, every second, forever.
+pub async fn expire_forever(state: Arc<AppState>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Err(e) = expire_due(&state).await {
+            tracing::warn!(error = %e, "expiring holds");
+        }
+    }
+}
+
+async fn expire_due(state: &AppState) -> Result<(), ApiError> {
+    let now = now_ms() / 1000;
+    let rows = sqlx::query("SELECT client_id, id FROM holds WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 100")
+        .bind(now)
+        .fetch_all(state.store.pool())
+        .await?;
+    for r in rows {
+        let (client, id) = (col(&r, "client_id")?, col(&r, "id")?);
+        let mut w = state.store.begin(&client).await?;
+        if !w.remember_hold(&id).await? {
+            continue;
+        }
+        let h = w.ledger.expire_hold(&id, now)?.clone();
+        if h.status == HoldStatus::Expired {
+            announce(&mut w, &h, "RELEASE")?;
+            w.commit().await?;
+            state.outbox_notify.notify_one();
+        }
+    }
+    Ok(())
+}

@@ -1,6 +1,8 @@
 //! Differential property test: random command sequences run through the in-memory core ledger
 //! and through the host's row store (a real `waas serve` on a fresh SQLite file, over HTTP) give
-//! the same answers (success, or the same error code) and leave the same balances and statuses.
+//! the same answers (success, or the same error code) and leave the same balances, held amounts
+//! and statuses, through deposits, reorgs, transfers, rules, withdrawals with their cancels and
+//! failures, and holds with their releases and captures.
 //!
 //! The host keeps the books in rows and loads only what each operation names; the in-memory
 //! ledger holds everything. A part the host failed to load, a part written back wrong, or a
@@ -32,6 +34,12 @@ enum Cmd {
     Deactivate { w: usize },
     Activate { w: usize },
     Rule { w: usize, to: usize, percent: u32 },
+    Withdraw { from: usize, amount: u32 },
+    Cancel { pick: usize },
+    Fail { pick: usize },
+    Hold { w: usize, amount: u32 },
+    Release { pick: usize },
+    Capture { pick: usize, to: usize },
 }
 
 fn cmd() -> impl Strategy<Value = Cmd> {
@@ -45,7 +53,13 @@ fn cmd() -> impl Strategy<Value = Cmd> {
         1 => (w.clone(), 1u32..30).prop_map(|(to, amount)| Cmd::HoldingCredit { to, amount }),
         1 => w.clone().prop_map(|w| Cmd::Deactivate { w }),
         1 => w.clone().prop_map(|w| Cmd::Activate { w }),
-        1 => (w.clone(), w, 10u32..90).prop_map(|(w, to, percent)| Cmd::Rule { w, to, percent }),
+        1 => (w.clone(), w.clone(), 10u32..90).prop_map(|(w, to, percent)| Cmd::Rule { w, to, percent }),
+        2 => (w.clone(), 1u32..40).prop_map(|(from, amount)| Cmd::Withdraw { from, amount }),
+        1 => (0usize..8).prop_map(|pick| Cmd::Cancel { pick }),
+        1 => (0usize..8).prop_map(|pick| Cmd::Fail { pick }),
+        2 => (w.clone(), 1u32..40).prop_map(|(w, amount)| Cmd::Hold { w, amount }),
+        1 => (0usize..8).prop_map(|pick| Cmd::Release { pick }),
+        1 => (0usize..8, w).prop_map(|(pick, to)| Cmd::Capture { pick, to }),
     ]
 }
 
@@ -57,6 +71,10 @@ struct Run<'a> {
     host: Vec<(String, String)>,
     /// Deposits reported and not settled yet (tx ids), in order.
     pending: Vec<String>,
+    /// Withdrawals made: (in-memory id, host id).
+    withdrawals: Vec<(String, String)>,
+    /// Holds placed: (in-memory id, host id, wallet index).
+    holds: Vec<(String, String, usize)>,
     n: usize,
 }
 
@@ -111,7 +129,15 @@ impl Run<'_> {
                 }
                 let tx = self.pending.remove(pick % self.pending.len());
                 let (mine, path) = if matches!(c, Cmd::Confirm { .. }) {
-                    (code(&self.ledger.confirm(&tx)), "/v1/simulate/confirm")
+                    let confirmed = self.ledger.confirm(&tx);
+                    if confirmed.is_ok() {
+                        // The simulated chain sweeps a confirmed deposit to the holding wallet.
+                        let d = self.ledger.deposit_record(&tx).unwrap().request.clone();
+                        self.ledger
+                            .sweep(&format!("sweep:{tx}"), &d.to, "USDT", d.amount)
+                            .unwrap();
+                    }
+                    (code(&confirmed), "/v1/simulate/confirm")
                 } else {
                     (code(&self.ledger.drop_deposit(&tx)), "/v1/simulate/reorg")
                 };
@@ -169,6 +195,98 @@ impl Run<'_> {
                 );
                 (code(&mine), host_code(&r))
             }
+            _ => self.step_more(c),
+        }
+    }
+
+    /// The withdrawal, lifecycle and hold commands.
+    fn step_more(&mut self, c: &Cmd) -> (Option<String>, Option<String>) {
+        let usdt = |n: u32| Amount::parse(&n.to_string(), 6).unwrap();
+        const OUT: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+        match *c {
+            Cmd::Withdraw { from, amount } => {
+                let id = format!("x{}", self.n);
+                let mine = self.ledger.withdraw(
+                    &id,
+                    &Self::lw(from),
+                    OUT,
+                    "USDT",
+                    usdt(amount),
+                    Amount::ZERO,
+                );
+                let r = self.api.post(
+                    &format!("/v1/wallets/virtual/{}/withdraw", self.host[from].0),
+                    json!({"to_address": OUT, "token": "USDT", "amount": amount.to_string()}),
+                );
+                if mine.is_ok() && r.status < 300 {
+                    self.withdrawals
+                        .push((id, r.json["id"].as_str().unwrap().to_owned()));
+                }
+                (code(&mine), host_code(&r))
+            }
+            Cmd::Cancel { pick } | Cmd::Fail { pick } => {
+                if self.withdrawals.is_empty() {
+                    return (None, None);
+                }
+                let (mine_id, host_id) = self.withdrawals[pick % self.withdrawals.len()].clone();
+                let (mine, r) = if matches!(c, Cmd::Cancel { .. }) {
+                    (
+                        code(&self.ledger.withdrawal_cancel(&mine_id)),
+                        self.api
+                            .post(&format!("/v1/withdrawals/{host_id}/cancel"), json!({})),
+                    )
+                } else {
+                    (
+                        code(&self.ledger.withdrawal_fail(&mine_id, "rejected")),
+                        self.api.post(
+                            "/v1/simulate/withdrawal-failure",
+                            json!({"id": host_id, "reason": "rejected"}),
+                        ),
+                    )
+                };
+                (mine, host_code(&r))
+            }
+            Cmd::Hold { w, amount } => {
+                let id = format!("hd{}", self.n);
+                let mine = self
+                    .ledger
+                    .place_hold(&id, &Self::lw(w), "USDT", usdt(amount), "r", None, 0)
+                    .map(|_| ());
+                let r = self.api.post(
+                    &format!("/v1/wallets/virtual/{}/holds", self.host[w].0),
+                    json!({"token": "USDT", "amount": amount.to_string(), "reason": "r"}),
+                );
+                if mine.is_ok() && r.status < 300 {
+                    self.holds
+                        .push((id, r.json["id"].as_str().unwrap().to_owned(), w));
+                }
+                (code(&mine), host_code(&r))
+            }
+            Cmd::Release { pick } | Cmd::Capture { pick, .. } => {
+                if self.holds.is_empty() {
+                    return (None, None);
+                }
+                let (mine_id, host_id, w) = self.holds[pick % self.holds.len()].clone();
+                let path = |what: &str| {
+                    format!(
+                        "/v1/wallets/virtual/{}/holds/{host_id}/{what}",
+                        self.host[w].0
+                    )
+                };
+                let (mine, r) = match *c {
+                    Cmd::Capture { to, .. } => (
+                        code(&self.ledger.capture_hold(&mine_id, &Self::lw(to))),
+                        self.api
+                            .post(&path("capture"), json!({"to_wallet_id": self.host[to].0})),
+                    ),
+                    _ => (
+                        code(&self.ledger.release_hold(&mine_id)),
+                        self.api.post(&path("release"), json!({})),
+                    ),
+                };
+                (mine, host_code(&r))
+            }
+            _ => (None, None),
         }
     }
 
@@ -179,10 +297,12 @@ impl Run<'_> {
         for i in 0..WALLETS {
             let w = self.ledger.wallet(&Self::lw(i)).unwrap();
             let b = w.balances.get("USDT").copied().unwrap_or_default();
+            let held = w.held.get("USDT").copied().unwrap_or_default();
             mine.push(json!([
                 b.confirmed().normalize().to_string(),
                 b.unconfirmed().normalize().to_string(),
                 b.total().normalize().to_string(),
+                held.normalize().to_string(),
                 w.status.as_str(),
             ]));
             let v = self
@@ -200,6 +320,7 @@ impl Run<'_> {
                 part("confirmed"),
                 part("unconfirmed"),
                 part("total"),
+                part("held"),
                 v["status"]
             ]));
         }
@@ -223,7 +344,7 @@ proptest! {
             ledger.create_virtual_wallet("a", &format!("w{i}"), "ethereum").unwrap();
             host.push(api.wallet(&acc, "ethereum"));
         }
-        let mut run = Run { api, ledger, host, pending: Vec::new(), n: 0 };
+        let mut run = Run { api, ledger, host, pending: Vec::new(), withdrawals: Vec::new(), holds: Vec::new(), n: 0 };
         for (i, c) in cmds.iter().enumerate() {
             let (mine, theirs) = run.step(c);
             prop_assert_eq!(mine, theirs, "command {} {:?}", i, c);

@@ -3,7 +3,8 @@
 //!
 //! Proves: native coin and tokens sent to derived deposit addresses are credited, confirmed and
 //! announced by webhook; swept to the holding wallet (balances read back from the chain, gas
-//! top-up for the token sweep); withdrawals from the holding wallet confirmed on chain; a forced
+//! top-up for the token sweep); withdrawals from the holding wallet confirmed on chain, and one
+//! that reverts on chain failed with its debit given back; a forced
 //! reorg (evm_snapshot / evm_revert, then other blocks) drops a pending deposit; a host that dies
 //! mid-scan (after a deposit's commit, before its block's cursor) neither misses nor
 //! double-credits a deposit after its restart.
@@ -611,6 +612,61 @@ fn evm_adapter_against_a_local_node() {
             && hooks_with(&hooks, "WITHDRAWAL", &format!("{wd_eth}:confirmed")) >= 1)
             .then_some(())
     });
+
+    // 3b. A withdrawal that reverts on chain comes back. The holding wallet's TT is moved away
+    //     behind the ledger's back (ganache lets the test send as the holding wallet), so the
+    //     token transfer the adapter signs reverts: the withdrawal fails, its debit returns, and
+    //     FAILED is announced with the reason. The tokens are given back afterwards.
+    assert_eq!(
+        api.get("/v1/wallets/holding/local")["balances"]["TT"],
+        json!("70")
+    );
+    node.call("evm_addAccount", json!([holding, "test"]));
+    node.call("personal_unlockAccount", json!([holding, "test", 600]));
+    node.send(
+        &holding,
+        &token,
+        0,
+        Some(transfer_data(&outside, 70 * ETHER)),
+    );
+    node.mine();
+    assert_eq!(node.token_balance(&token, &holding), 0);
+    let wd_bad = api.send(
+        "POST",
+        "/v1/wallets/holding/local/withdraw",
+        json!({"token": "TT", "amount": "10", "to_address": outside}),
+    );
+    let wd_bad = wd_bad["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.get("/v1/wallets/holding/local")["balances"]["TT"],
+        json!("60")
+    );
+    let failed = until(&node, "the reverted withdrawal to fail", true, || {
+        let t = api.get(&format!("/v1/transactions/{wd_bad}"));
+        (t["status"] == json!("failed")).then_some(t)
+    });
+    assert!(
+        failed["details"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("reverted"),
+        "{failed}"
+    );
+    assert_eq!(
+        api.get("/v1/wallets/holding/local")["balances"]["TT"],
+        json!("70")
+    );
+    until(&node, "the FAILED withdrawal webhook", false, || {
+        (hooks_with(&hooks, "WITHDRAWAL", &format!("{wd_bad}:failed")) >= 1).then_some(())
+    });
+    node.send(
+        &outside,
+        &token,
+        0,
+        Some(transfer_data(&holding, 70 * ETHER)),
+    );
+    node.mine();
+    assert_eq!(node.token_balance(&token, &holding), 70 * ETHER);
 
     // 4. A reorg drops a pending deposit: snapshot, deposit, revert, other blocks.
     for _ in 0..CONFIRMATIONS {

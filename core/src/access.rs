@@ -422,6 +422,7 @@ pub const OPERATIONS: &[ApiOperation] = ops! {
     "transactions.list" "GET" "/v1/transactions" TransactionsRead false "List transactions";
     "deposits.list" "GET" "/v1/deposits" TransactionsRead false "List deposits (status=below_minimum: those waiting for a decision)";
     "deposits.credit" "POST" "/v1/deposits/{id}/credit" Management false "Credit a confirmed below-minimum deposit to its wallet (once)";
+    "deposits.refund" "POST" "/v1/deposits/{id}/refund" Management false "Send a confirmed below-minimum deposit back to an outside address, less the network fee";
     "transactions.get" "GET" "/v1/transactions/{id}" TransactionsRead false "Get a transaction";
     "withdrawals.get" "GET" "/v1/withdrawals/{id}" TransactionsRead false "A withdrawal and where it stands (pending, broadcast, confirmed, failed, cancelled)";
     "withdrawals.cancel" "POST" "/v1/withdrawals/{id}/cancel" WalletsWrite false "Cancel a pending withdrawal (its debit comes back)";

@@ -149,6 +149,15 @@ struct TxRef {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RefundCmd {
+    id: String,
+    tx: String,
+    to_address: String,
+    fee: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HoldCmd {
     id: String,
     wallet: String,
@@ -638,6 +647,15 @@ impl Scenario {
                     c.to.ok_or_else(|| err::invalid_command("capture needs `to`"))?;
                 Ok(hold_json(l.capture_hold(&c.id, &to)?))
             }
+            "refund_below_minimum" => {
+                let c: RefundCmd = fields(args)?;
+                let fee = match &c.fee {
+                    Some(f) => amount(f)?,
+                    None => Amount::ZERO,
+                };
+                let m = l.refund_below_minimum(&c.id, &c.tx, &c.to_address, fee)?;
+                Ok(movement_json("id", &c.id, &m))
+            }
             "credit_below_minimum" => {
                 let c: TxRef = fields(args)?;
                 let r = l.credit_below_minimum(&c.tx)?;
@@ -881,6 +899,16 @@ fn movement_json(key: &str, id: &str, m: &Movement) -> Value {
         Movement::CardPayment { card, amount } => {
             json!({"op": "card_payment", "card": card, "amount": amount.to_string()})
         }
+        Movement::DepositRefund {
+            tx,
+            to_address,
+            token,
+            amount,
+            fee,
+        } => json!({
+            "op": "refund_below_minimum", "tx": tx, "to_address": to_address, "token": token,
+            "amount": amount.to_string(), "fee": fee.to_string()
+        }),
         Movement::HoldingReturn {
             from,
             token,

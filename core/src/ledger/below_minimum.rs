@@ -1,6 +1,7 @@
 //! Deposits under the minimum have an owner: they wait in the client's suspense account
-//! (`suspense/CLIENT/CHAIN/UNIT`) until an operator decides. Crediting one moves it from there to
-//! the wallet it was sent to, once, after the chain confirmed it.
+//! (`suspense/CLIENT/CHAIN/UNIT`) until an operator decides, once, after the chain confirmed them:
+//! credit one to the wallet it was sent to, or refund it to an outside address less the network
+//! fee (a withdrawal with its lifecycle: if it fails, the deposit waits for a decision again).
 
 use super::*;
 
@@ -19,6 +20,11 @@ impl Ledger {
         }
         if record.credited_by_decision {
             return self.deposit_of(tx);
+        }
+        if let Some(id) = &record.refunded_by {
+            return Err(err::invalid_argument(format!(
+                "deposit {tx} is being refunded by {id}"
+            )));
         }
         if record.status != DepositStatus::Confirmed {
             return Err(err::invalid_argument(format!(
@@ -46,6 +52,103 @@ impl Ledger {
             r.credited_by_decision = true;
         }
         self.deposit_of(tx)
+    }
+
+    /// Sends a confirmed below-minimum deposit back to `to_address`, less `fee` (kept by the
+    /// platform for the network fee), as withdrawal `id`. A second call with the same id answers
+    /// the same and moves nothing.
+    pub fn refund_below_minimum(
+        &mut self,
+        id: &str,
+        tx: &str,
+        to_address: &str,
+        fee: Amount,
+    ) -> Result<Movement> {
+        check_id("operation", id)?;
+        let record = self.deposit_of(tx)?;
+        if let Some(by) = &record.refunded_by {
+            if by == id {
+                return Ok(self.withdrawal(id)?.movement.clone());
+            }
+            return Err(err::invalid_argument(format!(
+                "deposit {tx} is already being refunded by {by}"
+            )));
+        }
+        if !record.result.below_minimum || record.credited_by_decision {
+            return Err(err::invalid_argument(format!(
+                "deposit {tx} is not waiting for a decision: only an uncredited below-minimum deposit can be refunded"
+            )));
+        }
+        if record.status != DepositStatus::Confirmed {
+            return Err(err::invalid_argument(format!(
+                "deposit {tx} is {}; only a confirmed deposit can be refunded",
+                format!("{:?}", record.status).to_lowercase()
+            )));
+        }
+        let wallet = self.wallet(&record.request.to)?.clone();
+        let Some(chain) = wallet.blockchain.clone() else {
+            return Err(err::invalid_argument(
+                "a card deposit is not refunded on chain",
+            ));
+        };
+        let family = self.registry.chain(&chain)?.family;
+        let address = crate::address::Address::parse(family, to_address)?.to_string();
+        let token = record.result.token.clone();
+        let (_, decimals) = self.token_of(&chain, &token)?;
+        fee.check_scale(decimals)?;
+        let amount = record.request.amount;
+        let sent = amount
+            .checked_sub(fee)
+            .filter(|a| !a.is_zero())
+            .ok_or_else(|| {
+                err::invalid_amount(format!("the fee {fee} leaves nothing of {amount}"))
+            })?;
+        let suspense = Book::System(format!("suspense/{}/{chain}/{token}", wallet.client));
+        let mut legs = vec![Leg {
+            from: suspense.clone(),
+            to: Book::System(format!("external/{chain}/{token}")),
+            amount: sent.as_decimal(),
+        }];
+        if !fee.is_zero() {
+            legs.push(Leg {
+                from: suspense,
+                to: Book::System(format!("fees/{}/{chain}/{token}", wallet.client)),
+                amount: fee.as_decimal(),
+            });
+        }
+        if wallet.kind == WalletKind::Virtual {
+            // What leaves on chain: from the deposit address if it is still there, else from the
+            // holding wallet it was swept to.
+            let at_address = Book::OnChain(record.request.to.clone(), token.clone());
+            let from = if self.balance_of(&at_address).posted >= sent.as_decimal() {
+                at_address
+            } else {
+                Book::Holding(holding_key(&wallet.client, &chain), token.clone())
+            };
+            if self.balance_of(&from).posted < sent.as_decimal() {
+                return Err(err::insufficient_funds(format!(
+                    "the holding wallet cannot cover the refund of {sent} {token}"
+                )));
+            }
+            legs.push(Leg {
+                from,
+                to: Book::System(format!("chain/{chain}/{token}")),
+                amount: sent.as_decimal(),
+            });
+        }
+        let movement = Movement::DepositRefund {
+            tx: tx.to_owned(),
+            to_address: address,
+            token,
+            amount: sent,
+            fee,
+        };
+        let m = self.post_movement(&legs, Records::Movements, id, movement)?;
+        self.open_withdrawal(id, m.clone(), legs);
+        if let Some(d) = self.deposits.get_mut(tx) {
+            d.refunded_by = Some(id.to_owned());
+        }
+        Ok(m)
     }
 
     fn deposit_of(&self, tx: &str) -> Result<&DepositRecord> {

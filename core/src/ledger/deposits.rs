@@ -117,6 +117,7 @@ impl Ledger {
                 legs,
                 confirm_result: None,
                 credited_by_decision: false,
+                refunded_by: None,
             },
         );
         Ok(result)

@@ -294,6 +294,9 @@ pub struct DepositRecord {
     /// A below-minimum deposit credited by an operator's decision (once).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub credited_by_decision: bool,
+    /// The withdrawal that refunds a below-minimum deposit, while it is not failed or cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_by: Option<String>,
 }
 
 /// The answer to a confirmation or a drop.
@@ -394,6 +397,19 @@ pub enum Movement {
         /// Amount.
         amount: Amount,
     },
+    /// A below-minimum deposit sent back to an outside address, less the network fee.
+    DepositRefund {
+        /// The deposit's chain transaction.
+        tx: String,
+        /// Destination address.
+        to_address: String,
+        /// Token.
+        token: String,
+        /// Amount sent (the deposit less the fee).
+        amount: Amount,
+        /// Fee kept from the deposit.
+        fee: Amount,
+    },
     /// A card payment in USD at a point of sale.
     CardPayment {
         /// The card.
@@ -433,6 +449,7 @@ impl Movement {
             | Movement::HoldingWithdraw { token, .. }
             | Movement::Sweep { token, .. }
             | Movement::HoldingReturn { token, .. }
+            | Movement::DepositRefund { token, .. }
             | Movement::CardTopUp { token, .. }
             | Movement::CardRefund { token, .. } => token,
             Movement::CardPayment { .. } => USD,

@@ -177,6 +177,13 @@ impl Ledger {
         let w = self.withdrawal_mut(id)?;
         w.status = status;
         w.reason = reason.map(str::to_owned);
+        // A refund that did not happen leaves its deposit waiting for a decision again.
+        if let Movement::DepositRefund { tx, .. } = &w.movement {
+            let tx = tx.clone();
+            if let Some(d) = self.deposits.get_mut(&tx) {
+                d.refunded_by = None;
+            }
+        }
         self.withdrawal(id)
     }
 

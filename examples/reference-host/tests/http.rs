@@ -985,6 +985,11 @@ fn bad_input(backend: Backend) {
         ("POST", "/v1/deposits/nope/credit".into(), json!({})),
         (
             "POST",
+            "/v1/deposits/nope/refund".into(),
+            json!({"to_address": EVM_OUT}),
+        ),
+        (
+            "POST",
             format!("/v1/wallets/virtual/{w1}/holds"),
             json!({"token": "USDT", "amount": "1", "reason": "r"}),
         ),

@@ -380,6 +380,77 @@ fn fees(backend: Backend) {
     assert_eq!(api.total(&vw), d("79.15"));
 }
 
+/// A below-minimum deposit refunded to an outside address less the fee finishes on the
+/// simulated chain; one whose refund fails waits for a decision again and can be credited.
+fn below_minimum_refunds(backend: Backend) {
+    let opts = Opts {
+        sim_block_ms: 20,
+        ..Opts::default()
+    };
+    let Some((_db, s)) = setup(backend, "withdrawals_refund", &opts) else {
+        return;
+    };
+    let api = Api {
+        s: &s,
+        key: s.key(),
+    };
+    let acc = api.account("alice");
+    let (vw, addr) = api.wallet(&acc, "ethereum");
+    api.deposit(&addr, "USDT", "0.5", "small:0");
+    api.confirm("small:0");
+    let r = api
+        .post(
+            "/v1/deposits/small:0/refund",
+            json!({"to_address": OUT, "fee": "0.1"}),
+        )
+        .ok(201)
+        .clone();
+    assert_eq!(
+        (r["amount"].as_str(), r["fee"].as_str()),
+        (Some("0.4"), Some("0.1"))
+    );
+    let id = r["id"].as_str().unwrap().to_owned();
+    wait_for(30, "the refund to confirm", || {
+        let v = api.get(&format!("/v1/withdrawals/{id}")).ok(200).clone();
+        (v["status"] == "confirmed").then_some(())
+    });
+    api.post("/v1/deposits/small:0/credit", json!({}))
+        .err(400, "INVALID_ARGUMENT");
+    assert_eq!(api.total(&vw), d("0"));
+
+    // A refund that fails: the deposit waits again, and is credited instead.
+    api.deposit(&addr, "USDT", "0.25", "other:0");
+    api.confirm("other:0");
+    let r = api
+        .post("/v1/deposits/other:0/refund", json!({"to_address": OUT}))
+        .ok(201)
+        .clone();
+    let id = r["id"].as_str().unwrap().to_owned();
+    let failed = api.post(
+        "/v1/simulate/withdrawal-failure",
+        json!({"id": id, "reason": "rejected"}),
+    );
+    // The simulated chain may have confirmed it already (short blocks): then it cannot fail.
+    if failed.status == 200 {
+        api.post("/v1/deposits/other:0/credit", json!({})).ok(200);
+        assert_eq!(api.total(&vw), d("0.25"));
+    } else {
+        failed.err(400, "INVALID_ARGUMENT");
+    }
+    api.post("/v1/deposits/nope/refund", json!({"to_address": OUT}))
+        .err(404, "NOT_FOUND");
+}
+
+#[test]
+fn sqlite_below_minimum_refunds() {
+    below_minimum_refunds(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_below_minimum_refunds() {
+    below_minimum_refunds(Backend::Postgres);
+}
+
 #[test]
 fn sqlite_fees() {
     fees(Backend::Sqlite);

@@ -1,7 +1,9 @@
 //! Deposits under the minimum have an owner: `GET /v1/deposits?status=below_minimum` lists them
-//! (with whether they were credited since), and `POST /v1/deposits/{tx}/credit` (MANAGEMENT)
-//! credits a confirmed one to its wallet by decision, once (the core's
-//! `Ledger::credit_below_minimum`).
+//! (with whether they were credited or refunded since); `POST /v1/deposits/{tx}/credit`
+//! (MANAGEMENT) credits a confirmed one to its wallet by decision, once (the core's
+//! `Ledger::credit_below_minimum`); `POST /v1/deposits/{tx}/refund {"to_address","fee"}`
+//! (MANAGEMENT) sends it back less the network fee, as a withdrawal with its lifecycle
+//! (`Ledger::refund_below_minimum`).
 
 use super::api::{auth, body, finish, NoBody};
 use super::error::ApiError;
@@ -29,6 +31,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/v1/deposits", get(list))
         .route("/v1/deposits/{tx}/credit", post(credit))
+        .route("/v1/deposits/{tx}/refund", post(refund))
 }
 
 /// `GET /v1/deposits` query: a page and `status` (`below_minimum`, or every deposit without it).
@@ -124,4 +127,81 @@ async fn credit(
         )?;
     }
     finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundReq {
+    to_address: String,
+    /// Kept from the deposit for the network fee (default 0).
+    fee: Option<String>,
+}
+
+/// `POST /v1/deposits/{tx}/refund`: a confirmed below-minimum deposit sent back to an outside
+/// address less the fee, as a withdrawal (pending, then broadcast and confirmed, or failed and
+/// waiting for a decision again).
+async fn refund(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(tx): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "deposits.refund").await?;
+    let req: RefundReq = body(&bytes)?;
+    let fee = match &req.fee {
+        Some(f) => super::api::amount("fee", f)?,
+        None => waas_core::Amount::ZERO,
+    };
+    let idem = super::api::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    if let Some(r) = super::api::replay(&mut w, &idem).await? {
+        return Ok(r);
+    }
+    let known = sqlx::query(
+        "SELECT id FROM transactions WHERE id = $1 AND client_id = $2 AND type = 'deposit'",
+    )
+    .bind(&tx)
+    .bind(&caller.client_id)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    if known.is_none() {
+        return Err(ApiError::not_found(format!("no deposit {tx}")));
+    }
+    let mid = super::api::movement_id(&mut w, &idem)?;
+    w.remember_deposit(&tx).await?;
+    w.remember_withdrawal(&mid).await?;
+    let m = w
+        .ledger
+        .refund_below_minimum(&mid, &tx, &req.to_address, fee)?;
+    let waas_core::ledger::Movement::DepositRefund {
+        to_address,
+        token,
+        amount,
+        fee,
+        ..
+    } = &m
+    else {
+        return Err(ApiError::internal("a refund made another movement"));
+    };
+    let wallet = w
+        .ledger
+        .deposit_record(&tx)
+        .map(|d| d.request.to.clone())
+        .unwrap_or_default();
+    let chain = w.ledger.wallet(&wallet)?.blockchain.clone();
+    let out = json!({
+        "id": mid, "type": "deposit_refund", "deposit_tx": tx, "wallet_id": wallet, "blockchain": chain,
+        "to_address": to_address, "token": token, "amount": amount.to_string(), "fee": fee.to_string(),
+        "status": "pending",
+    });
+    let row = super::api::MovementRow {
+        wallet: &wallet,
+        counterparty: None,
+        kind: "deposit_refund",
+        status: "pending",
+        operation: "VIRTUAL_WALLET",
+        sub_operation: "WITHDRAWAL_PENDING",
+    };
+    let amt = *amount;
+    super::api::settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

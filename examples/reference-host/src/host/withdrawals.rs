@@ -30,7 +30,12 @@ type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
 /// Transaction types that are withdrawals.
-pub const KINDS: [&str; 3] = ["withdrawal", "holding_withdrawal", "treasury_send"];
+pub const KINDS: [&str; 4] = [
+    "withdrawal",
+    "holding_withdrawal",
+    "treasury_send",
+    "deposit_refund",
+];
 
 /// A step of a withdrawal's life.
 #[derive(Debug, Clone)]
@@ -233,6 +238,13 @@ async fn remember(w: &mut Work, id: &str) -> Result<(), ApiError> {
             "withdrawal {id} has no lifecycle record (made by an older version; it stays as it is)"
         )));
     }
+    // A refund that fails leaves its deposit waiting again: the deposit joins the working set.
+    if let waas_core::ledger::Movement::DepositRefund { tx, .. } =
+        &w.ledger.withdrawal(id)?.movement
+    {
+        let tx = tx.clone();
+        w.remember_deposit(&tx).await?;
+    }
     let wallets: Vec<String> = w
         .ledger
         .withdrawal(id)?
@@ -319,7 +331,7 @@ pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), 
     if state.environment != Environment::Sandbox {
         return Ok(());
     }
-    let rows = sqlx::query("SELECT id, client_id, type, status, updated_at, body FROM transactions WHERE status IN ('pending', 'broadcast') AND type IN ('withdrawal', 'holding_withdrawal', 'treasury_send') ORDER BY updated_at LIMIT 100")
+    let rows = sqlx::query("SELECT id, client_id, type, status, updated_at, body FROM transactions WHERE status IN ('pending', 'broadcast') AND type IN ('withdrawal', 'holding_withdrawal', 'treasury_send', 'deposit_refund') ORDER BY updated_at LIMIT 100")
         .fetch_all(state.store.pool())
         .await?;
     let block_ms = i64::try_from(state.sim_block_ms).unwrap_or(1000);

@@ -260,6 +260,15 @@ impl Ledger {
             amount,
             self.config.min_reserve_ratio,
         )?;
+        // Below-minimum deposits waiting for a decision are not the platform's to withdraw.
+        let withdrawable = self.reserve_of(&key, holding, &token)?.withdrawable;
+        if amount.as_decimal() > withdrawable {
+            return Err(err::reserve_ratio_violation(format!(
+                "{amount} is more than the {} the holding wallet may send: below-minimum deposits worth {} wait for a decision",
+                withdrawable.normalize(),
+                self.unresolved_below_minimum(&key, &token).normalize()
+            )));
+        }
         let leg = Leg {
             from: Book::Holding(key, token.clone()),
             to: Book::System(format!("chain/{chain}/{token}")),

@@ -7,17 +7,20 @@ impl Ledger {
     pub fn reserve(&self, client: &str, blockchain: &str, token: &str) -> Result<ReserveReport> {
         let chain = self.registry.chain(blockchain)?.id.as_str().to_owned();
         let (token, _) = self.token_of(&chain, token)?;
-        let holding = self
-            .holdings
-            .get(&holding_key(client, &chain))
-            .ok_or_else(|| {
-                err::not_found(format!("client {client} has no holding wallet on {chain}"))
-            })?;
-        self.reserve_of(holding, &token)
+        let key = holding_key(client, &chain);
+        let holding = self.holdings.get(&key).ok_or_else(|| {
+            err::not_found(format!("client {client} has no holding wallet on {chain}"))
+        })?;
+        self.reserve_of(&key, holding, &token)
     }
 
-    pub(super) fn reserve_of(&self, holding: &Holding, token: &str) -> Result<ReserveReport> {
-        reserve::report(
+    pub(super) fn reserve_of(
+        &self,
+        key: &str,
+        holding: &Holding,
+        token: &str,
+    ) -> Result<ReserveReport> {
+        let mut report = reserve::report(
             holding
                 .position
                 .get(token)
@@ -26,7 +29,23 @@ impl Ledger {
             holding.in_transit.get(token).copied().unwrap_or_default(),
             holding.liabilities.get(token).copied().unwrap_or_default(),
             self.config.min_reserve_ratio,
-        )
+        )?;
+        // Below-minimum deposits waiting for a decision are not the platform's to withdraw.
+        let unresolved = self.unresolved_below_minimum(key, token);
+        report.withdrawable = (report.withdrawable - unresolved)
+            .max(Decimal::ZERO)
+            .normalize();
+        Ok(report)
+    }
+
+    /// The value of below-minimum deposits of a holding's client and chain still waiting for a
+    /// decision (their suspense account), never negative.
+    pub(super) fn unresolved_below_minimum(&self, holding_key: &str, token: &str) -> Decimal {
+        self.system
+            .get(&format!("suspense/{holding_key}/{token}"))
+            .map(|b| b.posted + b.pending)
+            .unwrap_or_default()
+            .max(Decimal::ZERO)
     }
 
     /// Every reserve report, keyed `client/blockchain/token`.
@@ -40,7 +59,10 @@ impl Ledger {
                 .chain(holding.in_transit.keys())
                 .collect();
             for token in tokens {
-                out.insert(format!("{key}/{token}"), self.reserve_of(holding, token)?);
+                out.insert(
+                    format!("{key}/{token}"),
+                    self.reserve_of(key, holding, token)?,
+                );
             }
         }
         Ok(out)

@@ -173,6 +173,7 @@ struct HoldCmd {
 struct HoldRef {
     id: String,
     to: Option<String>,
+    to_address: Option<String>,
     now: Option<i64>,
 }
 
@@ -643,9 +644,13 @@ impl Scenario {
             }
             "capture" => {
                 let c: HoldRef = fields(args)?;
-                let to =
-                    c.to.ok_or_else(|| err::invalid_command("capture needs `to`"))?;
-                Ok(hold_json(l.capture_hold(&c.id, &to)?))
+                match (c.to, c.to_address) {
+                    (Some(to), None) => Ok(hold_json(l.capture_hold(&c.id, &to)?)),
+                    (None, Some(a)) => Ok(hold_json(l.capture_hold_to_address(&c.id, &a)?)),
+                    _ => Err(err::invalid_command(
+                        "capture needs `to` (a wallet) or `to_address`, not both",
+                    )),
+                }
             }
             "refund_below_minimum" => {
                 let c: RefundCmd = fields(args)?;

@@ -1,6 +1,7 @@
 //! Holds: an amount of a virtual wallet set aside, so its available balance drops while its
 //! total does not. A hold is released (by a decision, or once its expiry has passed: the host
-//! gives the time) or captured (moved to another virtual wallet of the client as a transfer).
+//! gives the time) or captured (moved to another virtual wallet of the client as a transfer, or
+//! sent to an outside address as a withdrawal).
 //! Every spend (transfer, withdrawal, card top-up, return to the holding wallet) counts only
 //! what is available: the balance minus what is held.
 
@@ -162,6 +163,42 @@ impl Ledger {
         if let Some(x) = self.holds.get_mut(id) {
             x.status = HoldStatus::Captured;
             x.captured_to = Some(to.to_owned());
+        }
+        self.hold(id)
+    }
+
+    /// Sends a held amount to an outside address: a withdrawal `ID:capture` (with its lifecycle),
+    /// without a fee. Capturing a hold captured to the same address changes nothing.
+    pub fn capture_hold_to_address(&mut self, id: &str, to_address: &str) -> Result<&Hold> {
+        let h = self.hold(id)?.clone();
+        match h.status {
+            HoldStatus::Active => {}
+            HoldStatus::Captured if h.captured_to.as_deref() == Some(to_address) => {
+                return self.hold(id)
+            }
+            s => {
+                return Err(err::invalid_argument(format!(
+                    "hold {id} is {}; only an active hold can be captured",
+                    s.as_str()
+                )))
+            }
+        }
+        self.adjust_held(&h.wallet, &h.token, -h.amount.as_decimal())?;
+        let sent = self.withdraw(
+            &format!("{id}:capture"),
+            &h.wallet,
+            to_address,
+            &h.token,
+            h.amount,
+            Amount::ZERO,
+        );
+        if let Err(e) = sent {
+            self.adjust_held(&h.wallet, &h.token, h.amount.as_decimal())?;
+            return Err(e);
+        }
+        if let Some(x) = self.holds.get_mut(id) {
+            x.status = HoldStatus::Captured;
+            x.captured_to = Some(to_address.to_owned());
         }
         self.hold(id)
     }

@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use support::api::{d, dec, setup, Api};
 use support::{wait_for, Backend, Opts};
 
+const OUT: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
 fn usdt(api: Api<'_>, wallet: &str) -> (Decimal, Decimal, Decimal) {
     let v = api
         .get(&format!("/v1/wallets/virtual/{wallet}"))
@@ -83,6 +85,35 @@ fn holds(backend: Backend) {
     api.post(&path(id2, "release"), json!({}))
         .err(400, "INVALID_ARGUMENT");
 
+    // Captured to an outside address: a withdrawal (pending on this slow chain) of the amount.
+    let own_addr = api.get(&format!("/v1/wallets/virtual/{vw}")).ok(200)["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let h4 = hold(json!({"token": "USDT", "amount": "15", "reason": "payout"}))
+        .ok(201)
+        .clone();
+    let id4 = h4["id"].as_str().unwrap();
+    api.post(&path(id4, "capture"), json!({"to_address": own_addr}))
+        .err(422, "SAME_ADDRESS");
+    api.post(
+        &path(id4, "capture"),
+        json!({"to_address": OUT, "to_wallet_id": sibling}),
+    )
+    .err(400, "INVALID_ARGUMENT");
+    let c = api
+        .post(&path(id4, "capture"), json!({"to_address": OUT}))
+        .ok(200)
+        .clone();
+    assert_eq!(c["captured_to"], OUT);
+    assert_eq!(usdt(api, &vw), (d("50"), d("0"), d("50")));
+    let wd = api
+        .get(&format!("/v1/withdrawals/{id4}:capture"))
+        .ok(200)
+        .clone();
+    assert_eq!(wd["status"], "pending");
+    assert_eq!(wd["amount"], "15");
+
     // Expiring by itself.
     let soon = time_in(2);
     let h3 = hold(json!({"token": "USDT", "amount": "5", "reason": "short", "expires_at": soon}))
@@ -102,7 +133,7 @@ fn holds(backend: Backend) {
             .any(|h| h["id"] == id3.as_str() && h["status"] == "expired")
             .then_some(())
     });
-    assert_eq!(usdt(api, &vw), (d("65"), d("0"), d("65")));
+    assert_eq!(usdt(api, &vw), (d("50"), d("0"), d("50")));
 }
 
 /// An RFC 3339 time `secs` seconds from now.

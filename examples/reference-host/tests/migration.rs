@@ -224,6 +224,12 @@ fn migrates(backend: Backend, before_journal: bool) {
     let Some((db, expected)) = open_fixture(backend, "migration") else {
         return;
     };
+    // The fixture's pending deposit was due on its simulated chain days ago: keep the chain from
+    // confirming it on its own before the answers are compared (the test confirms it itself).
+    run_sql(
+        &db,
+        &["UPDATE sim_deposits SET confirm_at = 9000000000000 WHERE status = 'pending'"],
+    );
     if before_journal {
         // Books kept before the journal and the balance rows existed: the document is all
         // there is, and the balances must come out of it.

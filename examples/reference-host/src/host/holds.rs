@@ -1,7 +1,8 @@
 //! Holds on virtual wallets: `POST /v1/wallets/virtual/{id}/holds` sets an amount of confirmed
 //! funds aside (the available balance drops, the total does not), `.../holds/{hold_id}/release`
-//! gives it back, `.../holds/{hold_id}/capture {"to_wallet_id"}` moves it to another virtual
-//! wallet of the client; a hold with `expires_at` releases itself once that time has passed (a
+//! gives it back, `.../holds/{hold_id}/capture {"to_wallet_id"|"to_address"}` moves it to another
+//! virtual wallet of the client (a transfer) or sends it out (a withdrawal with its lifecycle); a
+//! hold with `expires_at` releases itself once that time has passed (a
 //! sweep every second). The rules are the core's (`Ledger::place_hold` and friends).
 
 use super::api::{auth, body, finish, wallet_row, NoBody};
@@ -139,7 +140,10 @@ async fn release(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaptureReq {
-    to_wallet_id: String,
+    /// Another virtual wallet of the client (a transfer).
+    to_wallet_id: Option<String>,
+    /// An outside address (a withdrawal with its lifecycle).
+    to_address: Option<String>,
 }
 
 async fn capture(
@@ -152,20 +156,56 @@ async fn capture(
     let req: CaptureReq = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     load(&mut w, &id, &hold_id).await?;
-    w.need_wallets(&[&req.to_wallet_id]).await?;
     let before = w.ledger.hold(&hold_id)?.status;
-    let h = w.ledger.capture_hold(&hold_id, &req.to_wallet_id)?.clone();
+    let mid = format!("{hold_id}:capture");
+    w.remember_movement(&mid).await?;
+    let h = match (&req.to_wallet_id, &req.to_address) {
+        (Some(to), None) => {
+            w.need_wallets(&[to]).await?;
+            w.ledger.capture_hold(&hold_id, to)?.clone()
+        }
+        (None, Some(address)) => {
+            // An address of the client's own is captured to by wallet (to_wallet_id).
+            let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();
+            let registry = s.store.registry();
+            let owner = super::withdrawals::owner_of(&mut w, registry, &chain, address).await?;
+            if w.ledger.withdrawal_route(&id, &owner)? != waas_core::ledger::Route::Chain {
+                return Err(ApiError::bad_request(
+                    "to_address belongs to a wallet of the client: capture to it with to_wallet_id",
+                ));
+            }
+            w.ledger.capture_hold_to_address(&hold_id, address)?.clone()
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "give to_wallet_id (a wallet of the client) or to_address, not both",
+            ))
+        }
+    };
     if before != HoldStatus::Active {
         return finish(w, &None, StatusCode::OK, hold_json(&h), &s).await;
     }
-    let mid = format!("{hold_id}:capture");
-    let body = json!({"id": mid, "type": "transfer", "from_wallet_id": id, "to_wallet_id": req.to_wallet_id, "token": h.token, "amount": h.amount.to_string(), "status": "completed", "hold_id": hold_id});
+    let (kind, status, body) = match &req.to_wallet_id {
+        Some(to) => (
+            "transfer",
+            "completed",
+            json!({"id": mid, "type": "transfer", "from_wallet_id": id, "to_wallet_id": to, "token": h.token, "amount": h.amount.to_string(), "status": "completed", "hold_id": hold_id}),
+        ),
+        None => {
+            let chain = w.ledger.wallet(&id)?.blockchain.clone();
+            (
+                "withdrawal",
+                "pending",
+                json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": h.captured_to, "token": h.token, "amount": h.amount.to_string(), "fee": "0", "status": "pending", "hold_id": hold_id}),
+            )
+        }
+    };
     w.upsert_transaction_to(
         &mid,
         Some(&id),
-        Some(&req.to_wallet_id),
-        "transfer",
-        "completed",
+        req.to_wallet_id.as_deref(),
+        kind,
+        status,
         Some(&h.token),
         Some(&h.amount.to_string()),
         &body,

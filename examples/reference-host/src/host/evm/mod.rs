@@ -1251,43 +1251,19 @@ impl EvmAdapter {
                             )
                         };
                         withdrawals::advance(&mut w, &reference, step).await?;
-                        sqlx::query("UPDATE chain_txs SET status = $1, block_number = $2, updated_at = $3 WHERE id = $4")
-                            .bind(new_status)
-                            .bind(to_i64(receipt.block_number))
-                            .bind(now_ms())
-                            .bind(&id)
-                            .execute(&mut *w.tx)
-                            .await?;
-                        w.commit().await?;
-                        state.outbox_notify.notify_one();
-                        continue;
-                    }
-                    // Written by a version before the lifecycle (no record): as it was then.
-                    body["status"] = json!(new_status);
-                    w.upsert_transaction(&reference, None, &kind, new_status, None, None, &body)
-                        .await?;
-                    let operation = if kind == "holding_withdrawal" {
-                        "HOLDING_WALLET"
                     } else {
-                        "VIRTUAL_WALLET"
-                    };
-                    let (st, reason) = if receipt.success {
-                        (waas_core::webhook::Status::Success, None)
-                    } else {
-                        tracing::error!(%reference, %hash, "withdrawal reverted on chain: the ledger keeps its debit until an operator decides");
-                        (
-                            waas_core::webhook::Status::Failed,
-                            Some("the withdrawal transaction reverted on chain"),
+                        // Written by a version before the lifecycle (no record): as it was then.
+                        Self::legacy_withdrawal_outcome(
+                            &mut w,
+                            &reference,
+                            &kind,
+                            new_status,
+                            &hash,
+                            receipt.success,
+                            body,
                         )
-                    };
-                    w.event(
-                        operation,
-                        "WITHDRAWAL",
-                        &format!("{reference}:{new_status}"),
-                        st,
-                        reason,
-                        body,
-                    )?;
+                        .await?;
+                    }
                 }
             }
             sqlx::query("UPDATE chain_txs SET status = $1, block_number = $2, updated_at = $3 WHERE id = $4")
@@ -1301,6 +1277,44 @@ impl EvmAdapter {
             state.outbox_notify.notify_one();
         }
         Ok(())
+    }
+
+    /// The outcome of a withdrawal written before the lifecycle (no record): its row's status and
+    /// the WITHDRAWAL event; a reverted one keeps its debit until an operator decides.
+    async fn legacy_withdrawal_outcome(
+        w: &mut super::store::Work,
+        reference: &str,
+        kind: &str,
+        new_status: &str,
+        hash: &str,
+        success: bool,
+        mut body: Value,
+    ) -> Result<(), ApiError> {
+        body["status"] = json!(new_status);
+        w.upsert_transaction(reference, None, kind, new_status, None, None, &body)
+            .await?;
+        let operation = if kind == "holding_withdrawal" {
+            "HOLDING_WALLET"
+        } else {
+            "VIRTUAL_WALLET"
+        };
+        let (st, reason) = if success {
+            (waas_core::webhook::Status::Success, None)
+        } else {
+            tracing::error!(%reference, %hash, "withdrawal reverted on chain: the ledger keeps its debit until an operator decides");
+            (
+                waas_core::webhook::Status::Failed,
+                Some("the withdrawal transaction reverted on chain"),
+            )
+        };
+        w.event(
+            operation,
+            "WITHDRAWAL",
+            &format!("{reference}:{new_status}"),
+            st,
+            reason,
+            body,
+        )
     }
 
     /// Starts the sweeps of confirmed deposits (gas top-up first where a token sweep needs it).

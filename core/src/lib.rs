@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod address;
+pub mod allowlist;
 pub mod amount;
 pub mod automation;
 pub mod card;

@@ -92,6 +92,18 @@ struct ConfigCmd {
     min_reserve_ratio: Option<String>,
     min_deposit_usd: Option<MinDepositPatch>,
     confirmations: Option<BTreeMap<String, u32>>,
+    /// Addresses per blockchain; `null` removes the allowlist.
+    #[serde(default, deserialize_with = "set_or_null")]
+    withdrawal_allowlist: Option<Option<BTreeMap<String, Vec<String>>>>,
+}
+
+/// An explicit `null` (`Some(None)`) told apart from an absent field (`None`, by `default`).
+fn set_or_null<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -537,6 +549,11 @@ impl Scenario {
                         l.registry().chain(chain)?;
                     }
                     config.confirmations.extend(conf);
+                }
+                if let Some(list) = c.withdrawal_allowlist {
+                    config.withdrawal_allowlist = list
+                        .map(|lists| crate::allowlist::Allowlist::new(l.registry(), &lists))
+                        .transpose()?;
                 }
                 l.set_config(config)?;
                 Ok(json!({}))

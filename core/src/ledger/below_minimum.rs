@@ -93,6 +93,7 @@ impl Ledger {
         };
         let family = self.registry.chain(&chain)?.family;
         let address = crate::address::Address::parse(family, to_address)?.to_string();
+        self.check_allowed(&chain, &address)?;
         let token = record.result.token.clone();
         let (_, decimals) = self.token_of(&chain, &token)?;
         fee.check_scale(decimals)?;

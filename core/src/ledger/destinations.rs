@@ -30,6 +30,12 @@ pub enum Route {
 }
 
 impl Ledger {
+    /// DESTINATION_NOT_ALLOWED when the client keeps an allowlist without `address` (canonical)
+    /// on `chain`: the one check of every withdrawal that leaves on chain.
+    pub(super) fn check_allowed(&self, chain: &str, address: &str) -> Result<()> {
+        crate::allowlist::check(self.config.withdrawal_allowlist.as_ref(), chain, address)
+    }
+
     /// Decides how a withdrawal from `from` to an address owned by `owner` is settled.
     pub fn withdrawal_route(&self, from: &str, owner: &AddressOwner) -> Result<Route> {
         let src = self.wallet(from)?;

@@ -51,6 +51,9 @@ pub struct Config {
     pub min_deposit_usd: MinimumDeposits,
     /// Confirmations per blockchain that override the registry's defaults.
     pub confirmations: BTreeMap<String, u32>,
+    /// Outside addresses withdrawals may go to; `None`: any address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal_allowlist: Option<crate::allowlist::Allowlist>,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             min_reserve_ratio: Decimal::ONE,
             min_deposit_usd: MinimumDeposits::default(),
             confirmations: BTreeMap::new(),
+            withdrawal_allowlist: None,
         }
     }
 }

@@ -178,6 +178,7 @@ impl Ledger {
         if Self::seen(&self.movements, id, &movement)? {
             return Ok(movement);
         }
+        self.check_allowed(&chain, &address.to_string())?;
         rules::check_positive(amount.check_scale(decimals)?)?;
         fee.check_scale(decimals)?;
         rules::check_sender(&src, from)?;
@@ -243,6 +244,7 @@ impl Ledger {
         if Self::seen(&self.movements, id, &movement)? {
             return Ok(movement);
         }
+        self.check_allowed(&chain, &address.to_string())?;
         let key = holding_key(client, &chain);
         let holding = self.holdings.get(&key).ok_or_else(|| {
             err::not_found(format!("client {client} has no holding wallet on {chain}"))

@@ -313,6 +313,39 @@ fn destinations(backend: Backend) {
         json!({"to_address": tr["address"], "token": "USDT", "amount": "1"}),
     )
     .err(422, "SAME_ADDRESS");
+
+    // An allowlist: outside addresses not on it are refused (virtual and holding withdrawals
+    // alike); internal settlements never leave, so it does not apply to them; `null` lifts it.
+    const OTHER: &str = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
+    let config = |body: Value| api.put("/v1/management/configurations", body);
+    config(json!({"withdrawal_allowlist": {"ethereum": ["0x12"]}})).err(400, "INVALID_ADDRESS");
+    config(json!({"withdrawal_allowlist": {"nochain": [OUT]}})).err(404, "UNKNOWN_CHAIN");
+    let set = config(json!({"withdrawal_allowlist": {"ethereum": [OUT.to_lowercase()]}}))
+        .ok(200)
+        .clone();
+    assert_eq!(set["withdrawal_allowlist"], json!({"ethereum": [OUT]}));
+    let before = api.total(&vw);
+    post(&vw, OTHER, "5").err(422, "DESTINATION_NOT_ALLOWED");
+    hw(json!({"token": "USDT", "amount": "1", "to_address": OTHER}))
+        .err(422, "DESTINATION_NOT_ALLOWED");
+    assert_eq!(api.total(&vw), before);
+    assert_eq!(post(&vw, OUT, "5").ok(201)["status"], "pending");
+    assert_eq!(
+        hw(json!({"token": "USDT", "amount": "1"})).ok(201)["to_address"],
+        OUT
+    );
+    let r = post(&vw, &sibling_addr, "1").ok(201).clone();
+    assert_eq!(r["internal"], true);
+    // Every other field of the configuration is kept; `null` lifts the list.
+    config(json!({"webhook_events": ["*"]})).ok(200);
+    let got = api.get("/v1/management/configurations").ok(200).clone();
+    assert_eq!(got["withdrawal_allowlist"], json!({"ethereum": [OUT]}));
+    config(json!({"withdrawal_allowlist": null})).ok(200);
+    assert_eq!(
+        api.get("/v1/management/configurations").ok(200)["withdrawal_allowlist"],
+        Value::Null
+    );
+    assert_eq!(post(&vw, OTHER, "5").ok(201)["status"], "pending");
 }
 
 /// Fees come from the platform's schedule (fixed plus percent per chain and token), replacing

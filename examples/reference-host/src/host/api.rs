@@ -448,6 +448,7 @@ pub(super) fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
         "payment_addresses": st.payment_addresses,
         "usd_prices": st.usd_prices,
         "withdrawal_fees": st.withdrawal_fees,
+        "withdrawal_allowlist": c.withdrawal_allowlist.as_ref().map(waas_core::allowlist::Allowlist::lists),
         "min_reserve_ratio": num(c.min_reserve_ratio),
         "min_deposit_usd": {
             "virtual_wallet": num(c.min_deposit_usd.virtual_wallet),
@@ -485,6 +486,10 @@ struct ConfigUpdate {
     usd_prices: Option<BTreeMap<String, String>>,
     min_reserve_ratio: Option<String>,
     min_deposit_usd: Option<MinDeposits>,
+    /// `{"blockchain": ["address", ...]}` turns the allowlist on (and replaces it); `null` turns
+    /// it off.
+    #[serde(default, with = "super::edits::double_option")]
+    withdrawal_allowlist: Option<Option<BTreeMap<String, Vec<String>>>>,
 }
 
 async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
@@ -553,6 +558,11 @@ async fn put_config(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -
         if let Some(v) = m.card {
             config.min_deposit_usd.card = amount("min_deposit_usd.card", &v)?.as_decimal();
         }
+    }
+    if let Some(list) = u.withdrawal_allowlist {
+        config.withdrawal_allowlist = list
+            .map(|l| waas_core::allowlist::Allowlist::new(registry, &l))
+            .transpose()?;
     }
     w.ledger.set_config(config)?;
     // Saving the configuration re-enables a disabled webhook endpoint (its parked events are

@@ -5,9 +5,11 @@ use std::fmt;
 /// Result alias used across waas-core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Stable machine codes: bindings and hosts expose them unchanged.
+/// Stable machine codes: bindings and hosts expose them unchanged. New codes may be added in a
+/// minor version, so a `match` outside this crate needs a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// An argument is malformed or out of range.
     InvalidArgument,
@@ -83,9 +85,80 @@ pub enum ErrorCode {
     DestinationNotAllowed,
     /// A card payment is over the card's spending limit.
     SpendingLimitExceeded,
+    /// A request a host cannot read (neither a known command nor a JSON body it accepts).
+    BadRequest,
+    /// The HTTP method is not served on that path.
+    MethodNotAllowed,
+    /// The request did not arrive in time.
+    RequestTimeout,
+    /// The request body is over the host's limit.
+    PayloadTooLarge,
+    /// The request target is over the host's limit.
+    UriTooLong,
+    /// The request body is not in a media type the host reads.
+    UnsupportedMediaType,
+    /// The request headers are over the host's limit.
+    HeadersTooLarge,
+    /// Stored data could not be read back (a defect or a damaged database); nothing was changed.
+    CorruptRecord,
+    /// A service the host depends on (its database, a chain node) is not answering.
+    Unavailable,
+    /// An unexpected failure of a host.
+    Internal,
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 47] = [
+        Self::InvalidArgument,
+        Self::InvalidAmount,
+        Self::InvalidAddress,
+        Self::InvalidMnemonic,
+        Self::InvalidKey,
+        Self::InvalidIndex,
+        Self::KeyDerivation,
+        Self::UnknownChain,
+        Self::UnknownToken,
+        Self::StalePrice,
+        Self::InsufficientFunds,
+        Self::BelowMinimumDeposit,
+        Self::ReserveRatioViolation,
+        Self::WalletInactive,
+        Self::WalletFrozen,
+        Self::ContractLimitReached,
+        Self::DuplicateOperation,
+        Self::NotFound,
+        Self::AlreadyExists,
+        Self::InvalidCommand,
+        Self::InvalidWebhook,
+        Self::InvalidSignature,
+        Self::TimestampOutOfTolerance,
+        Self::InvalidSecret,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::InvalidRule,
+        Self::Entropy,
+        Self::InvalidTransaction,
+        Self::MissingKey,
+        Self::JournalMismatch,
+        Self::InvalidWebhookUrl,
+        Self::RateLimited,
+        Self::SameAddress,
+        Self::NoPaymentDestination,
+        Self::DestinationNotAllowed,
+        Self::SpendingLimitExceeded,
+        Self::BadRequest,
+        Self::MethodNotAllowed,
+        Self::RequestTimeout,
+        Self::PayloadTooLarge,
+        Self::UriTooLong,
+        Self::UnsupportedMediaType,
+        Self::HeadersTooLarge,
+        Self::CorruptRecord,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
     /// The stable text form, e.g. `INSUFFICIENT_FUNDS`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -126,7 +199,22 @@ impl ErrorCode {
             Self::NoPaymentDestination => "NO_PAYMENT_DESTINATION",
             Self::DestinationNotAllowed => "DESTINATION_NOT_ALLOWED",
             Self::SpendingLimitExceeded => "SPENDING_LIMIT_EXCEEDED",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UriTooLong => "URI_TOO_LONG",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::HeadersTooLarge => "HEADERS_TOO_LARGE",
+            Self::CorruptRecord => "CORRUPT_RECORD",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Internal => "INTERNAL",
         }
+    }
+
+    /// The code of a stable text form (`None` for a text that is no code).
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == text)
     }
 
     /// The HTTP status a host answers with for this code.
@@ -146,8 +234,15 @@ impl ErrorCode {
             | Self::SameAddress
             | Self::DestinationNotAllowed
             | Self::SpendingLimitExceeded => 422,
+            Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
+            Self::PayloadTooLarge => 413,
+            Self::UriTooLong => 414,
+            Self::UnsupportedMediaType => 415,
+            Self::HeadersTooLarge => 431,
             Self::RateLimited => 429,
-            Self::KeyDerivation | Self::Entropy => 500,
+            Self::KeyDerivation | Self::Entropy | Self::CorruptRecord | Self::Internal => 500,
+            Self::Unavailable => 503,
             _ => 400,
         }
     }
@@ -254,5 +349,17 @@ mod tests {
         let e = err::insufficient_funds("need 5 USDT");
         assert_eq!(e.to_string(), "INSUFFICIENT_FUNDS: need 5 USDT");
         assert_eq!(e.code().http_status(), 422);
+    }
+
+    #[test]
+    fn every_code_is_listed_once_and_parses_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+            let json = serde_json::to_string(&c).expect("serialize");
+            assert_eq!(json, format!("\"{c}\""));
+        }
+        assert_eq!(ErrorCode::parse("NOPE"), None);
     }
 }

@@ -230,15 +230,8 @@ pub fn serve(args: ServeArgs) -> Outcome {
         })?;
     runtime
         .block_on(crate::host::serve(config))
-        .map_err(|e| Error::new(code_of(e.code()), e.message().to_owned()))?;
+        .map_err(|e| Error::new(e.code(), e.message().to_owned()))?;
     Ok(String::new())
-}
-
-fn code_of(code: &str) -> ErrorCode {
-    match code {
-        "NOT_FOUND" => ErrorCode::NotFound,
-        _ => ErrorCode::InvalidArgument,
-    }
 }
 
 struct EvmArgs {

@@ -141,19 +141,20 @@ pub(super) const KEYS_WITH_LEVELS: &str = "SELECT k.id, k.client_id, k.record, k
      LEFT JOIN access_levels l ON l.id = COALESCE(k.access_level_id, u.access_level_id) \
      AND l.client_id = k.client_id";
 
-/// The permissions of an access level as stored (a JSON list); one that cannot be read grants
-/// nothing.
-pub(super) fn level_set(text: &str) -> BTreeSet<Permission> {
-    serde_json::from_str(text).unwrap_or_default()
+/// The permissions of an access level as stored (a JSON list); CORRUPT_RECORD when it cannot
+/// be read.
+pub(super) fn level_set(text: &str) -> Result<BTreeSet<Permission>, ApiError> {
+    super::store::stored(text, "access level permissions")
 }
 
 /// The record of a row of [`KEYS_WITH_LEVELS`] as the key acts now (its effective permissions);
 /// `None` for a record that cannot be read.
 fn acting_key(row: &sqlx::any::AnyRow) -> Result<Option<StoredKey>, ApiError> {
-    let level = opt_col(row, "level_permissions")?.map(|t| level_set(&t));
-    Ok(serde_json::from_str::<StoredKey>(&col(row, "record")?)
-        .ok()
-        .map(|k| k.acting(level.as_ref())))
+    let level = opt_col(row, "level_permissions")?
+        .map(|t| level_set(&t))
+        .transpose()?;
+    let key: StoredKey = super::store::stored(&col(row, "record")?, "API key record")?;
+    Ok(Some(key.acting(level.as_ref())))
 }
 
 /// Authorizes the request's X-API-Key for an operation of the core's catalog.
@@ -302,7 +303,7 @@ pub(super) async fn stored(
         ));
     }
     let status: i64 = row.try_get("status")?;
-    let body: Value = serde_json::from_str(&col(&row, "response")?).unwrap_or(Value::Null);
+    let body: Value = super::store::stored(&col(&row, "response")?, "idempotent answer")?;
     let status =
         StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
     Ok(Some((status, body)))
@@ -664,7 +665,9 @@ async fn user_level(
     .fetch_optional(s.store.reader())
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no user {user}")))?;
-    Ok(opt_col(&row, "level_permissions")?.map(|t| level_set(&t)))
+    opt_col(&row, "level_permissions")?
+        .map(|t| level_set(&t))
+        .transpose()
 }
 
 /// The permissions of an access level of `client`; NOT_FOUND when the client has no such level.
@@ -679,7 +682,7 @@ pub(super) async fn level_permissions(
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no access level {level}")))?;
-    Ok(level_set(&col(&row, "permissions")?))
+    level_set(&col(&row, "permissions")?)
 }
 
 /// A key as listed and created: its binding, its ceiling and what it acts with now.
@@ -763,9 +766,10 @@ async fn list_keys(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> Api
         .await?;
     let mut keys = Vec::new();
     for r in rows {
-        let rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let level = opt_col(&r, "level_permissions")?.map(|t| level_set(&t));
+        let rec: StoredKey = super::store::stored(&col(&r, "record")?, "API key record")?;
+        let level = opt_col(&r, "level_permissions")?
+            .map(|t| level_set(&t))
+            .transpose()?;
         let acting = access::effective_permissions(&rec, level.as_ref());
         keys.push(key_json(&col(&r, "id")?, &rec, &acting));
     }
@@ -784,8 +788,7 @@ async fn revoke_key(
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no API key {id}")))?;
-    let mut rec: StoredKey = serde_json::from_str(&col(&row, "record")?)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut rec: StoredKey = super::store::stored(&col(&row, "record")?, "API key record")?;
     rec.revoked = true;
     sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
         .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
@@ -1098,9 +1101,10 @@ pub(super) fn wallet_json(
     balances: Option<&BTreeMap<String, Balance>>,
 ) -> Result<Value, ApiError> {
     let empty = BTreeMap::new();
-    let flags: Value = serde_json::from_str(&col(row, "flags")?).unwrap_or(Value::Null);
+    let flags: Value = super::store::stored(&col(row, "flags")?, "wallet flags")?;
     let held: BTreeMap<String, rust_decimal::Decimal> = opt_col(row, "held")?
-        .and_then(|h| serde_json::from_str(&h).ok())
+        .map(|h| super::store::stored(&h, "held amounts"))
+        .transpose()?
         .unwrap_or_default();
     Ok(json!({
         "id": col(row, "id")?,
@@ -1161,7 +1165,8 @@ async fn get_virtual_balance(
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     let empty = BTreeMap::new();
     let held: BTreeMap<String, rust_decimal::Decimal> = opt_col(&row, "held")?
-        .and_then(|h| serde_json::from_str(&h).ok())
+        .map(|h| super::store::stored(&h, "held amounts"))
+        .transpose()?
         .unwrap_or_default();
     Ok(Json(json!({
         "id": id, "status": col(&row, "status")?,
@@ -1510,8 +1515,8 @@ async fn list_rules(
             .await?;
     let mut rules = Vec::with_capacity(rows.len());
     for r in rows {
-        let rule: waas_core::automation::Rule = serde_json::from_str(&col(&r, "body")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let rule: waas_core::automation::Rule =
+            super::store::stored(&col(&r, "body")?, "ledger record")?;
         rules.push(waas_core::scenario::rule_json(&rule));
     }
     Ok(Json(json!({"rules": rules})).into_response())
@@ -1843,7 +1848,7 @@ fn tx_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
         "id": col(r, "id")?, "wallet_id": opt_col(r, "wallet_id")?, "type": col(r, "type")?, "status": col(r, "status")?,
         "token": opt_col(r, "token")?, "amount": opt_col(r, "amount")?,
         "created_at": r.try_get::<i64, _>("created_at")?, "updated_at": r.try_get::<i64, _>("updated_at")?,
-        "details": serde_json::from_str::<Value>(&col(r, "body")?).unwrap_or(Value::Null),
+        "details": super::store::stored::<Value>(&col(r, "body")?, "transaction body")?,
     }))
 }
 
@@ -1951,7 +1956,7 @@ async fn list_deliveries(
         let delivered_at = r.try_get::<Option<i64>, _>("delivered_at")?;
         let outcome = opt_col(&r, "outcome")?;
         out.push(json!({
-            "id": id, "event": serde_json::from_str::<Value>(&col(&r, "event")?).unwrap_or(Value::Null),
+            "id": id, "event": super::store::stored::<Value>(&col(&r, "event")?, "outbox event")?,
             "created_at": r.try_get::<i64, _>("created_at")?, "attempts": r.try_get::<i64, _>("attempts")?,
             "delivered_at": delivered_at, "last_error": opt_col(&r, "last_error")?,
             "status": delivery_status(delivered_at, outcome.as_deref()),

@@ -292,8 +292,8 @@ async fn delete_client(
     .fetch_all(s.store.reader())
     .await?;
     for r in rows {
-        let mut rec: waas_core::access::StoredKey = serde_json::from_str(&col(&r, "record")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut rec: waas_core::access::StoredKey =
+            super::store::stored(&col(&r, "record")?, "API key record")?;
         rec.revoked = true;
         sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
             .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
@@ -323,7 +323,8 @@ async fn level_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiEr
     .fetch_optional(s.store.reader())
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no access level {id}")))?;
-    let perms: Value = serde_json::from_str(&col(&row, "permissions")?).unwrap_or(Value::Null);
+    let perms: Value =
+        super::store::stored(&col(&row, "permissions")?, "access level permissions")?;
     Ok(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "permissions": perms}))
 }
 
@@ -445,8 +446,7 @@ async fn delete_level(
         .await?;
     let mut live = 0usize;
     for r in bound {
-        let rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let rec: StoredKey = super::store::stored(&col(&r, "record")?, "API key record")?;
         live += usize::from(!rec.revoked);
     }
     if live > 0 {
@@ -612,8 +612,7 @@ async fn delete_user(
         .await?;
     let mut revoked = 0usize;
     for r in keys {
-        let mut rec: StoredKey = serde_json::from_str(&col(&r, "record")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut rec: StoredKey = super::store::stored(&col(&r, "record")?, "API key record")?;
         if rec.revoked {
             continue;
         }

@@ -117,7 +117,7 @@ impl Books {
             )));
         }
         let text: String = row.try_get("terms")?;
-        let terms: Terms = serde_json::from_str(&text).map_err(internal)?;
+        let terms: Terms = super::store::stored(&text, "client terms")?;
         let mut ledger = Ledger::with_registry(terms.config.clone(), registry);
         ledger.record_journal(true);
         ledger.put_client(client_id, terms.client.clone());
@@ -144,7 +144,7 @@ impl Books {
             let b: String = r.try_get("b")?;
             match r.try_get::<String, _>("part")?.as_str() {
                 "a" => {
-                    let holding: Holding = serde_json::from_str(&b).map_err(internal)?;
+                    let holding: Holding = super::store::stored(&b, "holding wallet")?;
                     ledger.put_holding(&a, holding);
                     loaded.insert(format!("holding:{a}"), b);
                 }
@@ -202,7 +202,7 @@ impl Parts {
         for row in q.fetch_all(&mut *conn).await? {
             let id: String = row.try_get("id")?;
             let rule: Rule =
-                serde_json::from_str(&row.try_get::<String, _>("body")?).map_err(internal)?;
+                super::store::stored(&row.try_get::<String, _>("body")?, "ledger record")?;
             if let Some(t) = rule_target(&rule) {
                 targets.push(t.to_owned());
             }
@@ -259,7 +259,7 @@ impl Parts {
             let a: String = row.try_get("a")?;
             let b: String = row.try_get("b")?;
             if row.try_get::<String, _>("part")? == "a" {
-                let wallet: Wallet = serde_json::from_str(&b).map_err(internal)?;
+                let wallet: Wallet = super::store::stored(&b, "wallet")?;
                 ledger.put_wallet(&a, wallet);
                 self.loaded.insert(format!("wallet:{a}"), b);
                 found.push(a);

@@ -70,7 +70,7 @@ async fn list(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let body: Value = serde_json::from_str(&col(&r, "body")?).unwrap_or(Value::Null);
+        let body: Value = super::store::stored(&col(&r, "body")?, "transaction body")?;
         out.push(json!({
             "id": col(&r, "id")?, "tx": col(&r, "id")?, "wallet_id": opt_col(&r, "wallet_id")?,
             "status": col(&r, "status")?, "token": opt_col(&r, "token")?, "amount": opt_col(&r, "amount")?,
@@ -99,7 +99,7 @@ async fn credit(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no deposit {tx}")))?;
     let status = col(&row, "status")?;
-    let mut out: Value = serde_json::from_str(&col(&row, "body")?).unwrap_or(Value::Null);
+    let mut out: Value = super::store::stored(&col(&row, "body")?, "transaction body")?;
     w.remember_deposit(&tx).await?;
     let record = w.ledger.credit_below_minimum(&tx)?;
     let wallet = record.request.to.clone();

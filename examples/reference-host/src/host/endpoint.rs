@@ -111,7 +111,7 @@ mod tests {
             "not a url",
         ] {
             let e = check(url, &no_loopback).expect_err(url);
-            assert_eq!(e.code(), "INVALID_WEBHOOK_URL", "{url}");
+            assert_eq!(e.code().as_str(), "INVALID_WEBHOOK_URL", "{url}");
             assert!(check(url, &live).is_err(), "{url}");
         }
         assert!(check("http://127.0.0.1:9000/hook", &EndpointPolicy::SANDBOX).is_ok());

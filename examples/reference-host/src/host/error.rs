@@ -9,7 +9,7 @@ use waas_core::{Error, ErrorCode};
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: String,
+    code: ErrorCode,
     message: String,
     /// Seconds for a `Retry-After` header (429).
     retry_after: Option<u64>,
@@ -20,7 +20,7 @@ impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-            code: code.as_str().to_owned(),
+            code,
             message: message.into(),
             retry_after: None,
         }
@@ -41,7 +41,7 @@ impl ApiError {
     pub fn http(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            code: http_code(status).to_owned(),
+            code: http_code(status),
             message: message.into(),
             retry_after: None,
         }
@@ -64,17 +64,22 @@ impl ApiError {
 
     /// An unexpected failure of the host (500, `INTERNAL`).
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "INTERNAL".to_owned(),
-            message: message.into(),
-            retry_after: None,
-        }
+        ApiError::new(ErrorCode::Internal, message)
+    }
+
+    /// Stored data that cannot be read back (500, `CORRUPT_RECORD`), logged with what it was;
+    /// never replaced by a default.
+    pub fn corrupt(what: &str, detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%what, %detail, "stored data cannot be read");
+        ApiError::new(
+            ErrorCode::CorruptRecord,
+            format!("stored {what} cannot be read"),
+        )
     }
 
     /// The code.
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn code(&self) -> ErrorCode {
+        self.code
     }
 
     /// The message.
@@ -84,22 +89,22 @@ impl ApiError {
 }
 
 /// The stable code of an HTTP-level error status (docs/HOST.md, "Errors").
-pub fn http_code(status: StatusCode) -> &'static str {
+pub fn http_code(status: StatusCode) -> ErrorCode {
     match status.as_u16() {
-        400 | 422 => "INVALID_ARGUMENT",
-        401 => "UNAUTHORIZED",
-        403 => "FORBIDDEN",
-        404 => "NOT_FOUND",
-        405 => "METHOD_NOT_ALLOWED",
-        408 => "REQUEST_TIMEOUT",
-        413 => "PAYLOAD_TOO_LARGE",
-        414 => "URI_TOO_LONG",
-        415 => "UNSUPPORTED_MEDIA_TYPE",
-        429 => "RATE_LIMITED",
-        431 => "HEADERS_TOO_LARGE",
-        503 => "UNAVAILABLE",
-        400..=499 => "BAD_REQUEST",
-        _ => "INTERNAL",
+        400 | 422 => ErrorCode::InvalidArgument,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        408 => ErrorCode::RequestTimeout,
+        413 => ErrorCode::PayloadTooLarge,
+        414 => ErrorCode::UriTooLong,
+        415 => ErrorCode::UnsupportedMediaType,
+        429 => ErrorCode::RateLimited,
+        431 => ErrorCode::HeadersTooLarge,
+        503 => ErrorCode::Unavailable,
+        400..=499 => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
     }
 }
 
@@ -120,9 +125,7 @@ impl From<sqlx::Error> for ApiError {
         tracing::error!(error = %e, "database error");
         let mut err = ApiError::internal("database error");
         if matches!(e, sqlx::Error::PoolTimedOut) {
-            err.status = StatusCode::SERVICE_UNAVAILABLE;
-            err.code = "UNAVAILABLE".to_owned();
-            err.message = "the database is busy; retry".to_owned();
+            err = ApiError::new(ErrorCode::Unavailable, "the database is busy; retry");
         }
         err
     }

@@ -233,8 +233,7 @@ async fn list(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let h: Hold = serde_json::from_str(&col(&r, "body")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let h: Hold = super::store::stored(&col(&r, "body")?, "ledger record")?;
         out.push(hold_json(&h));
     }
     Ok(Json(page::answer(out, next)).into_response())

@@ -111,7 +111,7 @@ pub fn outside_mnemonic(
 impl Settings {
     /// Settings as stored (`settings.body`), their secrets opened.
     pub fn from_body(body: &str, sealer: &seal::Sealer) -> Result<Settings, ApiError> {
-        let mut st: Settings = serde_json::from_str(body).unwrap_or_default();
+        let mut st: Settings = store::stored(body, "settings")?;
         for secret in st.secrets_mut() {
             *secret = sealer.open(secret)?;
         }
@@ -222,7 +222,7 @@ async fn seal_settings(store: &Store) -> Result<(), ApiError> {
         .await?;
     for r in rows {
         let body: String = r.try_get("body")?;
-        let mut raw: Settings = serde_json::from_str(&body).unwrap_or_default();
+        let mut raw: Settings = store::stored(&body, "settings")?;
         let plain = raw.secrets_mut().any(|s| !seal::Sealer::is_sealed(s));
         if plain {
             let st = Settings::from_body(&body, store.sealer())?;

@@ -826,8 +826,7 @@ impl Work {
             return Ok(());
         }
         if let Some(body) = self.record("movement", id).await? {
-            let m: Movement =
-                serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let m: Movement = stored(&body, "ledger record")?;
             self.ledger.remember_movement(id.to_owned(), m);
         }
         Ok(())
@@ -836,8 +835,7 @@ impl Work {
     /// Gives a settled sweep back to the core before a retry.
     pub async fn remember_sweep(&mut self, tx: &str) -> Result<(), ApiError> {
         if let Some(body) = self.record("sweep", tx).await? {
-            let m: Movement =
-                serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let m: Movement = stored(&body, "ledger record")?;
             self.ledger.remember_sweep(tx.to_owned(), m);
         }
         Ok(())
@@ -853,8 +851,7 @@ impl Work {
             return Ok(());
         }
         if let Some(body) = self.record("deposit", tx).await? {
-            let d: waas_core::ledger::DepositRecord =
-                serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let d: waas_core::ledger::DepositRecord = stored(&body, "ledger record")?;
             let wallet = d.request.to.clone();
             self.ledger.remember_deposit(d);
             self.need_wallets(&[&wallet]).await?;
@@ -875,8 +872,8 @@ impl Work {
         let Some(row) = row else {
             return Ok(false);
         };
-        let h: waas_core::ledger::Hold = serde_json::from_str(&row.try_get::<String, _>("body")?)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let h: waas_core::ledger::Hold =
+            stored(&row.try_get::<String, _>("body")?, "ledger record")?;
         let wallet = h.wallet.clone();
         self.ledger.remember_hold(h);
         self.need_wallets(&[&wallet]).await?;
@@ -890,8 +887,7 @@ impl Work {
         }
         match self.record("withdrawal", id).await? {
             Some(body) => {
-                let r: waas_core::ledger::WithdrawalRecord =
-                    serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+                let r: waas_core::ledger::WithdrawalRecord = stored(&body, "ledger record")?;
                 self.ledger.remember_withdrawal(r);
                 Ok(true)
             }
@@ -1160,4 +1156,10 @@ pub fn col(row: &AnyRow, name: &str) -> Result<String, ApiError> {
 /// Reads one optional string column.
 pub fn opt_col(row: &AnyRow, name: &str) -> Result<Option<String>, ApiError> {
     Ok(row.try_get::<Option<String>, _>(name)?)
+}
+
+/// Reads a JSON text the host stored; CORRUPT_RECORD (and an error log naming `what`) when it
+/// cannot be read: stored data is never silently replaced by a default.
+pub fn stored<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::corrupt(what, e))
 }

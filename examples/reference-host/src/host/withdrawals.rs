@@ -83,7 +83,7 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
         return Err(ApiError::not_found(format!("no withdrawal {id}")));
     }
     let before = col(&row, "status")?;
-    let mut body: Value = serde_json::from_str(&col(&row, "body")?).unwrap_or(Value::Null);
+    let mut body: Value = super::store::stored(&col(&row, "body")?, "transaction body")?;
     remember(w, id).await?;
     let record = match &step {
         Step::Broadcast(hash) => w.ledger.withdrawal_broadcast(id, hash)?,
@@ -273,7 +273,7 @@ async fn get_withdrawal(
         .await?
         .filter(|r| col(r, "type").is_ok_and(|k| KINDS.contains(&k.as_str())))
         .ok_or_else(|| ApiError::not_found(format!("no withdrawal {id}")))?;
-    let mut body: Value = serde_json::from_str(&col(&row, "body")?).unwrap_or(Value::Null);
+    let mut body: Value = super::store::stored(&col(&row, "body")?, "transaction body")?;
     body["wallet_id"] = json!(opt_col(&row, "wallet_id")?);
     body["created_at"] = json!(row.try_get::<i64, _>("created_at")?);
     body["updated_at"] = json!(row.try_get::<i64, _>("updated_at")?);
@@ -337,7 +337,11 @@ pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), 
     let block_ms = i64::try_from(state.sim_block_ms).unwrap_or(1000);
     for r in rows {
         let (id, client, status) = (col(&r, "id")?, col(&r, "client_id")?, col(&r, "status")?);
-        let body: Value = serde_json::from_str(&col(&r, "body")?).unwrap_or(Value::Null);
+        // A row that cannot be read is logged (CORRUPT_RECORD) and left for an operator; the
+        // others go on.
+        let Ok(body) = super::store::stored::<Value>(&col(&r, "body")?, "transaction body") else {
+            continue;
+        };
         let chain = body["blockchain"].as_str().unwrap_or_default().to_owned();
         if served.is_some_and(|c| c == chain) {
             continue;

@@ -758,7 +758,12 @@ impl EvmAdapter {
         let status = if price.is_some() {
             match chain::credit(&mut w, &incoming).await {
                 Ok(_) => "pending",
-                Err(e) if e.code() != "INTERNAL" && e.code() != "UNAVAILABLE" => {
+                Err(e)
+                    if !matches!(
+                        e.code(),
+                        waas_core::ErrorCode::Internal | waas_core::ErrorCode::Unavailable
+                    ) =>
+                {
                     drop(w);
                     tracing::warn!(%id, error = %e, "the ledger refused a deposit: recorded as rejected");
                     self.insert_deposit(

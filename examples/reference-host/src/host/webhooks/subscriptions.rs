@@ -113,7 +113,7 @@ mod tests {
             &[""][..],
         ] {
             let e = parse(&list(bad)).expect_err(&format!("{bad:?}"));
-            assert_eq!(e.code(), "INVALID_ARGUMENT");
+            assert_eq!(e.code().as_str(), "INVALID_ARGUMENT");
         }
         assert!(parse(&vec!["ACCOUNT".to_owned(); MAX_ENTRIES + 1]).is_err());
     }

@@ -7,7 +7,11 @@
 //! that reverts on chain failed with its debit given back; a forced
 //! reorg (evm_snapshot / evm_revert, then other blocks) drops a pending deposit; a host that dies
 //! mid-scan (after a deposit's commit, before its block's cursor) neither misses nor
-//! double-credits a deposit after its restart.
+//! double-credits a deposit after its restart; treasury sends signed from the treasury's own
+//! address (one confirmed, one without gas rejected by the node and failed with its money back);
+//! below-minimum refunds signed from a treasury address, from the holding wallet and from a
+//! deposit address (rejected for gas: the deposit waits again); a withdrawal replaced in the
+//! node's pool by another transaction of its nonce (miner stopped) failed as dropped.
 //!
 //! Set-up: tests/evm/setup.sh installs ganache and solc into
 //! ${WAAS_TOOL_CACHE:-$HOME/.cache/waas-tools}/evm (npm, first time only). Without node, npm or
@@ -27,6 +31,8 @@ const MNEMONIC: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const ETHER: u128 = 1_000_000_000_000_000_000;
 const CONFIRMATIONS: u64 = 3;
+/// 0.00002 ETH (0.06 USD): less than the gas of any transfer at a fee cap of 1 gwei or more.
+const DUST: u128 = 20_000_000_000_000;
 
 const TOKEN_SOL: &str = r#"// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
@@ -749,11 +755,270 @@ fn evm_adapter_against_a_local_node() {
         true,
         || (node.token_balance(&token, &holding) == 74 * ETHER).then_some(()),
     );
+
+    // 6. Treasury sends and below-minimum refunds, signed on chain.
+    treasury_and_refunds(
+        &node,
+        &api,
+        &hooks,
+        &Chain {
+            funder: &funder,
+            token: &token,
+            holding: &holding,
+            account: &account,
+            refunds: accounts[8].as_str().unwrap(),
+        },
+    );
+
+    // 7. A dropped withdrawal comes back.
+    dropped_withdrawal(&node, &api, &hooks, &holding, &outside);
+
     drop(dying);
     drop(host);
     let _ = std::fs::remove_dir_all(&work);
     eprintln!(
         "EVM adapter test took {:.1}s",
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// Who is who on the test chain, for the later sections.
+struct Chain<'a> {
+    funder: &'a str,
+    token: &'a str,
+    holding: &'a str,
+    account: &'a str,
+    /// An outside address that receives the refunds.
+    refunds: &'a str,
+}
+
+/// A treasury wallet's or virtual wallet's (id, address).
+fn id_and_address(v: &Value) -> (String, String) {
+    (
+        v["id"].as_str().unwrap().to_owned(),
+        v["address"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The id of a deposit (its transaction hash and log index) from its chain transaction.
+fn deposit_id(api: &Api, tx: &str) -> Option<(String, String)> {
+    let list = api.get("/v1/deposits?limit=500");
+    list["data"].as_array()?.iter().find_map(|d| {
+        let id = d["id"].as_str()?;
+        id.starts_with(tx)
+            .then(|| (id.to_owned(), d["status"].as_str().unwrap_or("").to_owned()))
+    })
+}
+
+/// Section 6: a treasury send of the native coin confirmed on chain; a token send from a
+/// treasury address without gas refused by the node, failed with its money back; below-minimum
+/// deposits refunded on chain: one from a treasury address (its own key), one from the holding
+/// wallet (its deposit was swept first), and one from its deposit address (dust that is never
+/// swept), which cannot pay the gas: rejected, and the deposit waits for a decision again.
+fn treasury_and_refunds(node: &Node, api: &Api, hooks: &Mutex<Vec<Value>>, c: &Chain) {
+    let treasury = |alias: &str| {
+        id_and_address(&api.send(
+            "POST",
+            "/v1/treasury",
+            json!({"account_id": c.account, "blockchain": "local", "alias": alias}),
+        ))
+    };
+    let wallet = || {
+        id_and_address(&api.send(
+            "POST",
+            "/v1/wallets/virtual",
+            json!({"account_id": c.account, "blockchain": "local"}),
+        ))
+    };
+    let (t1, t1_addr) = treasury("with gas");
+    let (t2, t2_addr) = treasury("without gas");
+    let ((w3, w3_addr), (w4, w4_addr)) = (wallet(), wallet());
+    node.send(c.funder, &t1_addr, ETHER, None);
+    // 0.5 USD: below the treasury minimum.
+    let small_tt = node.send(
+        c.funder,
+        c.token,
+        0,
+        Some(transfer_data(&t1_addr, ETHER / 2)),
+    );
+    node.send(
+        c.funder,
+        c.token,
+        0,
+        Some(transfer_data(&t2_addr, 50 * ETHER)),
+    );
+    let small_eth = node.send(c.funder, &w3_addr, ETHER / 5000, None); // 0.6 USD
+                                                                       // Less than the gas of its own sweep (whose fee cap is at least the 1 gwei tip): dust left
+                                                                       // at the address, so its refund leaves from there, and the address cannot also pay gas.
+    let dust = node.send(c.funder, &w4_addr, DUST, None);
+    let confirmed = |wallet: &str, token: &str| {
+        api.get(&format!("/v1/treasury/{wallet}"))["balances"][token]["confirmed"].clone()
+    };
+    let waiting = until(
+        node,
+        "treasury deposits confirmed, small deposits waiting, one of them swept",
+        true,
+        || {
+            let mut ids = Vec::new();
+            for tx in [&small_tt, &small_eth, &dust] {
+                ids.push(deposit_id(api, tx).filter(|d| d.1 == "confirmed")?.0);
+            }
+            (confirmed(&t1, "ETH") == json!("1")
+                && confirmed(&t2, "TT") == json!("50")
+                && hooks_with(hooks, "SWEEP", &w3) >= 1)
+                .then_some(ids)
+        },
+    );
+    let outside_eth = node.balance(c.refunds);
+    let outside_tt = node.token_balance(c.token, c.refunds);
+    let post_id = |path: String, body: Value| {
+        api.send("POST", &path, body)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let send = |t: &str, token: &str, amount: &str| {
+        post_id(
+            format!("/v1/treasury/{t}/send"),
+            json!({"token": token, "amount": amount, "to_address": c.refunds}),
+        )
+    };
+    let (send_eth, send_tt) = (send(&t1, "ETH", "0.3"), send(&t2, "TT", "20"));
+    assert_eq!(confirmed(&t2, "TT"), json!("30"));
+    let refunds: Vec<String> = waiting
+        .iter()
+        .map(|tx| {
+            post_id(
+                format!("/v1/deposits/{tx}/refund"),
+                json!({"to_address": c.refunds}),
+            )
+        })
+        .collect();
+    let [refund_tt, refund_eth, refund_dust] = [&refunds[0], &refunds[1], &refunds[2]];
+    let status = |id: &str| api.get(&format!("/v1/transactions/{id}"));
+    let (rejected, dust_failed) = until(node, "treasury sends and refunds settled", true, || {
+        let done = [&send_eth, refund_tt, refund_eth]
+            .iter()
+            .all(|id| status(id)["status"] == json!("confirmed"));
+        let (t, d) = (status(&send_tt), status(refund_dust));
+        (done && t["status"] == json!("failed") && d["status"] == json!("failed")).then_some((t, d))
+    });
+    // The node refused both (no gas at the sending address): failed, money back.
+    for failed in [&rejected, &dust_failed] {
+        let reason = failed["details"]["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("rejected") && reason.contains("insufficient funds"),
+            "{failed}"
+        );
+    }
+    assert_eq!(confirmed(&t2, "TT"), json!("50"));
+    assert_eq!(node.token_balance(c.token, &t2_addr), 50 * ETHER);
+    assert_eq!(confirmed(&t1, "ETH"), json!("0.7"));
+    assert_eq!(
+        node.balance(c.refunds),
+        outside_eth + 3 * ETHER / 10 + ETHER / 5000
+    );
+    assert_eq!(
+        node.token_balance(c.token, c.refunds),
+        outside_tt + ETHER / 2
+    );
+    assert_eq!(node.token_balance(c.token, &t1_addr), 0);
+    assert_eq!(node.balance(&w4_addr), DUST);
+    // Each refund left from where its money was.
+    let from = |id: &str| {
+        status(id)["details"]["from_address"]
+            .as_str()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    assert_eq!(from(refund_tt), t1_addr.to_ascii_lowercase());
+    assert_eq!(from(refund_eth), c.holding.to_ascii_lowercase());
+    assert_eq!(from(refund_dust), w4_addr.to_ascii_lowercase());
+    // The dust deposit waits for a decision again: credited now.
+    api.send(
+        "POST",
+        &format!("/v1/deposits/{}/credit", waiting[2]),
+        json!({}),
+    );
+    assert_eq!(api.balance(&w4, "ETH").0, "0.00002");
+    until(
+        node,
+        "TREASURY and refund WITHDRAWAL webhooks",
+        false,
+        || {
+            (hooks_with(hooks, "WITHDRAWAL", &format!("{send_eth}:confirmed")) >= 1
+                && hooks_with(hooks, "WITHDRAWAL", &format!("{send_tt}:failed")) >= 1
+                && hooks_with(hooks, "WITHDRAWAL", &format!("{refund_tt}:confirmed")) >= 1
+                && hooks_with(hooks, "WITHDRAWAL", &format!("{refund_eth}:confirmed")) >= 1
+                && hooks_with(hooks, "WITHDRAWAL", &format!("{refund_dust}:failed")) >= 1)
+                .then_some(())
+        },
+    );
+}
+
+/// Section 7: with the miner stopped, the host signs and broadcasts a holding withdrawal; the
+/// test, as the holding wallet, replaces it in the node's pool with another transaction of the
+/// same nonce and several times its fees, then mines: ours is never mined, so the withdrawal
+/// fails as dropped, its debit comes back and FAILED is announced.
+fn dropped_withdrawal(
+    node: &Node,
+    api: &Api,
+    hooks: &Mutex<Vec<Value>>,
+    holding: &str,
+    outside: &str,
+) {
+    let position = || api.get("/v1/wallets/holding/local")["balances"]["ETH"].clone();
+    let before = position();
+    node.call("miner_stop", json!([]));
+    let id = api.send(
+        "POST",
+        "/v1/wallets/holding/local/withdraw",
+        json!({"token": "ETH", "amount": "0.25", "to_address": outside}),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (hash, nonce, pooled) = until(node, "the withdrawal in the node's pool", false, || {
+        let t = api.get(&format!("/v1/transactions/{id}"));
+        let hash = t["details"]["chain_tx"].as_str()?.to_owned();
+        let pooled = node.call("eth_getTransactionByHash", json!([hash]));
+        (t["status"] == json!("broadcast") && !pooled.is_null())
+            .then(|| (hash, t["details"]["nonce"].as_u64().unwrap(), pooled))
+    });
+    assert_ne!(position(), before, "debited");
+    let five = |k: &str| format!("0x{:x}", qty(&pooled[k]) * 5);
+    node.call("personal_unlockAccount", json!([holding, "test", 600]));
+    node.call(
+        "eth_sendTransaction",
+        json!([{"from": holding, "to": holding, "value": "0x0", "gas": "0x5208",
+                "nonce": format!("0x{nonce:x}"), "maxFeePerGas": five("maxFeePerGas"),
+                "maxPriorityFeePerGas": five("maxPriorityFeePerGas")}]),
+    );
+    assert!(
+        node.call("eth_getTransactionByHash", json!([hash]))
+            .is_null(),
+        "the replacement took our transaction's place in the pool"
+    );
+    node.call("miner_start", json!([]));
+    let failed = until(node, "the dropped withdrawal to fail", true, || {
+        let t = api.get(&format!("/v1/transactions/{id}"));
+        (t["status"] == json!("failed")).then_some(t)
+    });
+    assert!(
+        failed["details"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("dropped"),
+        "{failed}"
+    );
+    assert!(node
+        .call("eth_getTransactionReceipt", json!([hash]))
+        .is_null());
+    assert_eq!(position(), before, "the debit came back");
+    until(
+        node,
+        "the FAILED webhook of the dropped withdrawal",
+        false,
+        || (hooks_with(hooks, "WITHDRAWAL", &format!("{id}:failed")) >= 1).then_some(()),
     );
 }

@@ -173,6 +173,10 @@ async fn refund(
     let m = w
         .ledger
         .refund_below_minimum(&mid, &tx, &req.to_address, fee)?;
+    // On an EVM chain, a refund from the deposit address and the sweep of the same funds are
+    // kept apart (a sweep in flight refuses the refund for now).
+    let from = super::evm::sends::refund_source(&w.ledger.withdrawal(&mid)?.legs);
+    super::evm::sends::refund_vs_sweep(&mut w, &tx, &from).await?;
     let waas_core::ledger::Movement::DepositRefund {
         to_address,
         token,

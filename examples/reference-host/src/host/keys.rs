@@ -122,3 +122,35 @@ impl KeyRing {
         Ok(key.child_secret(0)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys that sign are the keys of the addresses handed out: a treasury wallet (child 0
+    /// of its own account), a deposit address and a holding wallet.
+    #[test]
+    fn signing_keys_match_the_addresses() {
+        let phrase = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+        let mnemonic = Mnemonic::parse(phrase).unwrap();
+        let ring = KeyRing {
+            master: ExtendedPrivateKey::from_mnemonic(&mnemonic, "").unwrap(),
+            xpubs: Mutex::new(HashMap::new()),
+        };
+        let signer = |k: &k256::ecdsa::SigningKey| waas_core::tx::signer_address(k);
+        for account in [0, 3] {
+            assert_eq!(
+                ring.deposit_address(Family::Evm, account, 0).unwrap(),
+                signer(&ring.evm_deposit_key(account, 0).unwrap())
+            );
+            assert_eq!(
+                ring.deposit_address(Family::Evm, account, 7).unwrap(),
+                signer(&ring.evm_deposit_key(account, 7).unwrap())
+            );
+            assert_eq!(
+                ring.holding_address(Family::Evm, account).unwrap(),
+                signer(&ring.evm_holding_key(account).unwrap())
+            );
+        }
+    }
+}

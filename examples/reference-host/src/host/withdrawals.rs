@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::Arc;
 use waas_core::access::Environment;
-use waas_core::ledger::{AddressOwner, Book, WithdrawalStatus};
+use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -105,6 +105,20 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
     }
     w.upsert_transaction(id, None, &kind, status, None, None, &body)
         .await?;
+    if let (
+        WithdrawalStatus::Failed | WithdrawalStatus::Cancelled,
+        Movement::DepositRefund { tx, .. },
+    ) = (record.status, &record.movement)
+    {
+        // A refund from the deposit address that did not happen: its sweep may start again
+        // (docs in evm/sends.rs; deposits of other chains have no such row).
+        sqlx::query("UPDATE chain_deposits SET sweep = 'due', updated_at = $1 WHERE id = $2 AND client_id = $3 AND sweep = 'refund'")
+            .bind(now_ms())
+            .bind(tx)
+            .bind(&w.client_id)
+            .execute(&mut *w.tx)
+            .await?;
+    }
     let (sub, st, reason) = match record.status {
         WithdrawalStatus::Broadcast => ("WITHDRAWAL_BROADCAST", Status::Success, None),
         WithdrawalStatus::Confirmed => ("WITHDRAWAL", Status::Success, None),
@@ -239,9 +253,7 @@ async fn remember(w: &mut Work, id: &str) -> Result<(), ApiError> {
         )));
     }
     // A refund that fails leaves its deposit waiting again: the deposit joins the working set.
-    if let waas_core::ledger::Movement::DepositRefund { tx, .. } =
-        &w.ledger.withdrawal(id)?.movement
-    {
+    if let Movement::DepositRefund { tx, .. } = &w.ledger.withdrawal(id)?.movement {
         let tx = tx.clone();
         w.remember_deposit(&tx).await?;
     }

@@ -15,35 +15,49 @@
 //!    rescans the block: the deposit row (id = tx hash + log index) and the core's idempotency make
 //!    the repeat a no-op;
 //! 3. confirmations: pending deposits with the chain's confirmations are posted;
-//! 4. withdrawals recorded by the API (`submitted`) are signed by the core from the holding
-//!    wallet and broadcast;
-//! 5. our own transactions: broadcast (again) until mined, then applied once confirmed (a sweep
-//!    reaches the ledger only when its transaction is confirmed on chain);
+//! 4. withdrawals recorded by the API (`pending`; `submitted` before the lifecycle) are signed by
+//!    the core and broadcast ([`sends`]): virtual-wallet and holding withdrawals from the holding
+//!    wallet, treasury sends from the treasury wallet's own address, below-minimum refunds from
+//!    where the core's refund legs take the money (deposit address, holding wallet or treasury
+//!    address);
+//! 5. our own transactions ([`sends`]): broadcast (again) until mined, then applied once
+//!    confirmed (a sweep reaches the ledger only when its transaction is confirmed on chain; a
+//!    reverted withdrawal fails with its debit back); one that another transaction of the same
+//!    nonce replaced for good is `dropped`, one the node refused without ever accepting it is
+//!    `rejected`, and either fails its withdrawal the same way;
 //! 6. sweeps of confirmed deposits: native coin directly (value minus the gas), tokens after a gas
-//!    top-up from the holding wallet when the deposit address lacks gas.
+//!    top-up from the holding wallet when the deposit address lacks gas. A deposit whose refund
+//!    claimed its funds at the deposit address (`sweep = 'refund'`) is not swept.
 //!
-//! Nonces: the larger of `eth_getTransactionCount(address, "pending")` and one past the highest
-//! nonce of our signed-but-unconfirmed transactions in `chain_txs`; every transaction is written
-//! to the database before it is broadcast, so a restart rebroadcasts the same bytes instead of
-//! signing a second transaction for the same purpose (`chain_txs` is unique by chain, purpose, client and ref).
+//! `chain_txs.status`: `signed` (recorded, no node has accepted it yet), `sent`, then `confirmed`,
+//! `failed` (reverted), `dropped` or `rejected`. `chain_deposits.sweep`: `none`, `due`, `topup`,
+//! `sent`, `swept`, `dust`, `failed`, or `refund`.
 //!
-//! Limits (see docs/SCALING.md): gas spent by sweeps and top-ups is not in the core's ledger (the
-//! holding wallet's on-chain native balance is its ledger position plus the operator's gas float
-//! minus the gas spent); native coin sent by contracts (internal transactions) is not seen; a reorg
-//! deeper than the confirmations marks the deposit `orphaned` for an operator.
+//! Nonces: the lowest nonce from `eth_getTransactionCount(address, "pending")` up that none of
+//! our in-flight (`signed`/`sent`) transactions of the address holds: one past the last in
+//! flight, or the nonce of one that was rejected before any node had it. Every transaction is
+//! written to the database before it is broadcast, so a restart rebroadcasts the same bytes
+//! instead of signing a second transaction for the same purpose (`chain_txs` is unique by chain,
+//! purpose and ref).
+//!
+//! Limits (see docs/SCALING.md): gas is not in the core's ledger (the holding wallet's on-chain
+//! native balance is its ledger position plus the operator's gas float minus the gas of sweeps,
+//! top-ups and withdrawals; a treasury or deposit address pays the gas of its own sends and
+//! refunds); native coin sent by contracts (internal transactions) is not seen; a reorg deeper
+//! than the confirmations marks the deposit `orphaned` for an operator.
 
 pub mod index;
 pub mod rpc;
+pub mod sends;
 
 use super::chain::{self, Incoming};
 use super::error::ApiError;
 use super::store::{col, new_id, now_ms};
-use super::withdrawals;
 use super::AppState;
 use index::{Addr, AddressIndex, Hit, Watched};
 use rpc::{Block, Rpc, RpcError};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -350,7 +364,7 @@ impl EvmAdapter {
         };
         let next = self.cursor(state, head).await?;
         self.settle(state, head, next).await?;
-        self.withdrawals(state).await?;
+        self.sign_withdrawals(state).await?;
         self.advance_txs(state, head).await?;
         self.sweeps(state).await?;
         Ok(matches!(scanned, Scan::Progress))
@@ -957,13 +971,17 @@ impl EvmAdapter {
         fees: Fees,
     ) -> Result<Prepared, ApiError> {
         let from = signer_address(key).to_string();
-        let row = sqlx::query("SELECT MAX(nonce) AS n FROM chain_txs WHERE chain = $1 AND from_address = $2 AND status IN ('signed', 'sent')")
+        let rows = sqlx::query("SELECT nonce FROM chain_txs WHERE chain = $1 AND from_address = $2 AND status IN ('signed', 'sent') AND nonce >= $3 ORDER BY nonce")
             .bind(self.chain_id())
             .bind(&from)
-            .fetch_one(&mut *tx)
+            .bind(to_i64(pending_nonce))
+            .fetch_all(&mut *tx)
             .await?;
-        let in_flight: Option<i64> = row.try_get("n")?;
-        let nonce = in_flight.map_or(pending_nonce, |n| pending_nonce.max(to_u64(n) + 1));
+        let taken = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("nonce").map(to_u64))
+            .collect::<Result<Vec<u64>, _>>()?;
+        let nonce = lowest_free_nonce(pending_nonce, &taken);
         let signed = Transaction {
             chain_id: self.evm_chain_id,
             nonce,
@@ -1008,37 +1026,6 @@ impl EvmAdapter {
         Ok(())
     }
 
-    /// Sends a recorded transaction; `sent` once the node has it.
-    async fn broadcast(&self, state: &AppState, id: &str, raw: &str) -> Result<(), ApiError> {
-        let ok = match self.rpc.send_raw(raw).await {
-            Ok(_) => true,
-            Err(RpcError::Node { message, .. }) => {
-                let m = message.to_ascii_lowercase();
-                if m.contains("already known")
-                    || m.contains("known transaction")
-                    || m.contains("already imported")
-                {
-                    true
-                } else {
-                    tracing::warn!(%id, error = %message, "broadcast refused; retried next round");
-                    false
-                }
-            }
-            Err(e) => {
-                tracing::warn!(%id, error = %e, "broadcast failed; retried next round");
-                false
-            }
-        };
-        if ok {
-            sqlx::query("UPDATE chain_txs SET status = 'sent', updated_at = $1 WHERE id = $2 AND status IN ('signed', 'sent')")
-                .bind(now_ms())
-                .bind(id)
-                .execute(state.store.pool())
-                .await?;
-        }
-        Ok(())
-    }
-
     /// The holding wallet (account number, address) of a client on this chain.
     async fn holding(&self, state: &AppState, client: &str) -> Result<(u32, Address), ApiError> {
         let row = sqlx::query(
@@ -1072,256 +1059,6 @@ impl EvmAdapter {
             .ok_or_else(|| ApiError::not_found(format!("no token {symbol} on {}", self.chain.id)))
     }
 
-    /// Signs and broadcasts the withdrawals the API recorded (`pending`; `submitted` before the
-    /// lifecycle) on this chain.
-    async fn withdrawals(&self, state: &AppState) -> Result<(), ApiError> {
-        let rows = sqlx::query("SELECT t.id, t.client_id, t.type, t.wallet_id, t.token, t.amount, t.body FROM transactions t WHERE t.status IN ('submitted', 'pending') AND t.type IN ('withdrawal', 'holding_withdrawal') ORDER BY t.created_at LIMIT 50")
-            .fetch_all(state.store.pool())
-            .await?;
-        for r in rows {
-            let id = col(&r, "id")?;
-            let client = col(&r, "client_id")?;
-            let kind = col(&r, "type")?;
-            let mut body: Value = serde_json::from_str(&col(&r, "body")?).unwrap_or(Value::Null);
-            let chain = match kind.as_str() {
-                "holding_withdrawal" => body["blockchain"].as_str().unwrap_or_default().to_owned(),
-                _ => {
-                    let w = sqlx::query("SELECT blockchain FROM wallets WHERE id = $1")
-                        .bind(super::store::opt_col(&r, "wallet_id")?.unwrap_or_default())
-                        .fetch_optional(state.store.pool())
-                        .await?;
-                    match w {
-                        Some(w) => super::store::opt_col(&w, "blockchain")?.unwrap_or_default(),
-                        None => String::new(),
-                    }
-                }
-            };
-            if chain != self.chain_id() {
-                continue;
-            }
-            let token = self.token(&col(&r, "token")?)?;
-            let amount = Amount::parse(&col(&r, "amount")?, waas_core::amount::MAX_DECIMALS)?;
-            let units = amount.to_base_units(token.decimals)?;
-            let to = Address::parse(Family::Evm, body["to_address"].as_str().unwrap_or_default())?;
-            let (account, _) = self.holding(state, &client).await?;
-            let key = state.keys.evm_holding_key(account)?;
-            let from = signer_address(&key).to_string();
-            let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
-            let (fees, _) = self.fees().await?;
-            let (call_to, value, data, gas) = match &token.contract {
-                None => (to, units, Vec::new(), NATIVE_GAS),
-                Some(c) => (
-                    *c,
-                    0,
-                    erc20_transfer_data(&to, &U256::from(units))?,
-                    self.setup.token_gas,
-                ),
-            };
-            let mut w = state.store.begin(&client).await?;
-            let exists = sqlx::query(
-                "SELECT id FROM chain_txs WHERE chain = $1 AND purpose = 'withdrawal' AND ref = $2 AND client_id = $3",
-            )
-            .bind(self.chain_id())
-            .bind(&id)
-            .bind(&client)
-            .fetch_optional(&mut *w.tx)
-            .await?;
-            if exists.is_some() {
-                continue;
-            }
-            let p = self
-                .prepare(&mut w.tx, &key, pending, call_to, value, data, gas, fees)
-                .await?;
-            self.record_tx(&mut w.tx, &p, "withdrawal", &id, &client)
-                .await?;
-            body["chain_tx"] = json!(p.hash);
-            body["nonce"] = json!(p.nonce);
-            if w.remember_withdrawal(&id).await? {
-                w.upsert_transaction(&id, None, &kind, "pending", None, None, &body)
-                    .await?;
-                withdrawals::advance(&mut w, &id, withdrawals::Step::Broadcast(p.hash.clone()))
-                    .await?;
-            } else {
-                // Written by a version before the lifecycle (no record): as it was then.
-                body["status"] = json!("broadcast");
-                w.upsert_transaction(&id, None, &kind, "broadcast", None, None, &body)
-                    .await?;
-            }
-            w.commit().await?;
-            tracing::info!(%id, hash = %p.hash, "withdrawal broadcast");
-            self.broadcast(state, &p.id, &p.raw).await?;
-        }
-        Ok(())
-    }
-
-    /// Our transactions: (re)broadcast until mined; applied once confirmed.
-    async fn advance_txs(&self, state: &AppState, head: u64) -> Result<(), ApiError> {
-        let rows = sqlx::query("SELECT id, purpose, ref, client_id, raw, hash, status, updated_at FROM chain_txs WHERE chain = $1 AND status IN ('signed', 'sent') ORDER BY from_address, nonce")
-            .bind(self.chain_id())
-            .fetch_all(state.store.pool())
-            .await?;
-        for r in rows {
-            let id = col(&r, "id")?;
-            let hash = col(&r, "hash")?;
-            let status = col(&r, "status")?;
-            let updated: i64 = r.try_get("updated_at")?;
-            let receipt = self.rpc.receipt(&hash).await.map_err(rpc_err)?;
-            let Some(receipt) = receipt else {
-                if status == "signed" || now_ms() - updated > REBROADCAST_MS {
-                    self.broadcast(state, &id, &col(&r, "raw")?).await?;
-                }
-                continue;
-            };
-            if head + 1 < receipt.block_number + u64::from(self.chain.confirmations) {
-                continue;
-            }
-            let purpose = col(&r, "purpose")?;
-            let reference = col(&r, "ref")?;
-            let client = col(&r, "client_id")?;
-            let new_status = if receipt.success {
-                "confirmed"
-            } else {
-                "failed"
-            };
-            let mut w = state.store.begin(&client).await?;
-            let extra = json!({"chain_tx": hash, "block_number": receipt.block_number, "gas_used": receipt.gas_used.to_string()});
-            match purpose.as_str() {
-                "sweep" | "topup" => {
-                    let sweep = match (purpose.as_str(), receipt.success) {
-                        ("sweep", true) => {
-                            let d = sqlx::query(
-                                "SELECT wallet_id, token, amount FROM chain_deposits WHERE id = $1",
-                            )
-                            .bind(&reference)
-                            .fetch_one(&mut *w.tx)
-                            .await?;
-                            chain::record_sweep(
-                                &mut w,
-                                &format!("sweep:{reference}"),
-                                &col(&d, "wallet_id")?,
-                                &col(&d, "token")?,
-                                &col(&d, "amount")?,
-                                &extra,
-                            )
-                            .await?;
-                            Some("swept")
-                        }
-                        ("topup", true) => None,
-                        _ => {
-                            tracing::error!(%reference, %hash, "{purpose} transaction reverted on chain: the sweep needs an operator");
-                            Some("failed")
-                        }
-                    };
-                    if let Some(s) = sweep {
-                        sqlx::query(
-                            "UPDATE chain_deposits SET sweep = $1, updated_at = $2 WHERE id = $3",
-                        )
-                        .bind(s)
-                        .bind(now_ms())
-                        .bind(&reference)
-                        .execute(&mut *w.tx)
-                        .await?;
-                    }
-                }
-                _ => {
-                    let t = sqlx::query(
-                        "SELECT type, status, body FROM transactions WHERE id = $1 AND client_id = $2",
-                    )
-                    .bind(&reference)
-                    .bind(&w.client_id)
-                    .fetch_one(&mut *w.tx)
-                    .await?;
-                    let kind = col(&t, "type")?;
-                    let mut body: Value =
-                        serde_json::from_str(&col(&t, "body")?).unwrap_or(Value::Null);
-                    chain::merge(&mut body, &extra);
-                    if w.remember_withdrawal(&reference).await? {
-                        // The core's lifecycle: confirmed, or failed with its debit given back.
-                        w.upsert_transaction(
-                            &reference,
-                            None,
-                            &kind,
-                            &col(&t, "status")?,
-                            None,
-                            None,
-                            &body,
-                        )
-                        .await?;
-                        let step = if receipt.success {
-                            withdrawals::Step::Confirm
-                        } else {
-                            tracing::warn!(%reference, %hash, "withdrawal reverted on chain: its debit is given back");
-                            withdrawals::Step::Fail(
-                                "the withdrawal transaction reverted on chain".to_owned(),
-                            )
-                        };
-                        withdrawals::advance(&mut w, &reference, step).await?;
-                    } else {
-                        // Written by a version before the lifecycle (no record): as it was then.
-                        Self::legacy_withdrawal_outcome(
-                            &mut w,
-                            &reference,
-                            &kind,
-                            new_status,
-                            &hash,
-                            receipt.success,
-                            body,
-                        )
-                        .await?;
-                    }
-                }
-            }
-            sqlx::query("UPDATE chain_txs SET status = $1, block_number = $2, updated_at = $3 WHERE id = $4")
-                .bind(new_status)
-                .bind(to_i64(receipt.block_number))
-                .bind(now_ms())
-                .bind(&id)
-                .execute(&mut *w.tx)
-                .await?;
-            w.commit().await?;
-            state.outbox_notify.notify_one();
-        }
-        Ok(())
-    }
-
-    /// The outcome of a withdrawal written before the lifecycle (no record): its row's status and
-    /// the WITHDRAWAL event; a reverted one keeps its debit until an operator decides.
-    async fn legacy_withdrawal_outcome(
-        w: &mut super::store::Work,
-        reference: &str,
-        kind: &str,
-        new_status: &str,
-        hash: &str,
-        success: bool,
-        mut body: Value,
-    ) -> Result<(), ApiError> {
-        body["status"] = json!(new_status);
-        w.upsert_transaction(reference, None, kind, new_status, None, None, &body)
-            .await?;
-        let operation = if kind == "holding_withdrawal" {
-            "HOLDING_WALLET"
-        } else {
-            "VIRTUAL_WALLET"
-        };
-        let (st, reason) = if success {
-            (waas_core::webhook::Status::Success, None)
-        } else {
-            tracing::error!(%reference, %hash, "withdrawal reverted on chain: the ledger keeps its debit until an operator decides");
-            (
-                waas_core::webhook::Status::Failed,
-                Some("the withdrawal transaction reverted on chain"),
-            )
-        };
-        w.event(
-            operation,
-            "WITHDRAWAL",
-            &format!("{reference}:{new_status}"),
-            st,
-            reason,
-            body,
-        )
-    }
-
     /// Starts the sweeps of confirmed deposits (gas top-up first where a token sweep needs it).
     async fn sweeps(&self, state: &AppState) -> Result<(), ApiError> {
         let rows = sqlx::query("SELECT d.id, d.client_id, d.wallet_id, d.address, d.token, d.amount, d.sweep, w.derivation_index FROM chain_deposits d JOIN wallets w ON w.id = d.wallet_id WHERE d.chain = $1 AND d.sweep IN ('due', 'topup') ORDER BY d.block_number LIMIT 50")
@@ -1346,7 +1083,7 @@ impl EvmAdapter {
                     let fee = cap.saturating_mul(u128::from(NATIVE_GAS));
                     if units <= fee {
                         tracing::warn!(%id, "native deposit smaller than the gas of its sweep: left at the address (dust)");
-                        self.set_sweep(state, &id, "dust").await?;
+                        self.set_sweep(state, &id, "due", "dust").await?;
                         continue;
                     }
                     (holding, units - fee, Vec::new(), NATIVE_GAS, fees)
@@ -1368,7 +1105,7 @@ impl EvmAdapter {
                         match t.map(|t| col(&t, "status")).transpose()?.as_deref() {
                             Some("confirmed") => {}
                             Some("failed") => {
-                                self.set_sweep(state, &id, "failed").await?;
+                                self.set_sweep(state, &id, "topup", "failed").await?;
                                 continue;
                             }
                             _ => continue,
@@ -1402,25 +1139,41 @@ impl EvmAdapter {
                 .prepare(&mut tx, &key, pending, to, value, data, gas, fees)
                 .await?;
             self.record_tx(&mut tx, &p, "sweep", &id, &client).await?;
-            sqlx::query("UPDATE chain_deposits SET sweep = 'sent', updated_at = $1 WHERE id = $2")
+            // Only from `due`/`topup`: a refund from the deposit address may have claimed it
+            // (`refund`); then nothing is recorded (the transaction rolls back).
+            let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'sent', updated_at = $1 WHERE id = $2 AND sweep IN ('due', 'topup')")
                 .bind(now_ms())
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
+            if moved.rows_affected() == 0 {
+                continue;
+            }
             tx.commit().await?;
             tracing::info!(%id, hash = %p.hash, "sweep broadcast");
-            self.broadcast(state, &p.id, &p.raw).await?;
+            self.send(state, &sends::OurTx::new(p, "sweep", &id, &client))
+                .await?;
         }
         Ok(())
     }
 
-    async fn set_sweep(&self, state: &AppState, id: &str, sweep: &str) -> Result<(), ApiError> {
-        sqlx::query("UPDATE chain_deposits SET sweep = $1, updated_at = $2 WHERE id = $3")
-            .bind(sweep)
-            .bind(now_ms())
-            .bind(id)
-            .execute(state.store.pool())
-            .await?;
+    /// Moves a deposit's sweep from state `from` to `to` (not when a refund claimed it meanwhile).
+    async fn set_sweep(
+        &self,
+        state: &AppState,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE chain_deposits SET sweep = $1, updated_at = $2 WHERE id = $3 AND sweep = $4",
+        )
+        .bind(to)
+        .bind(now_ms())
+        .bind(id)
+        .bind(from)
+        .execute(state.store.pool())
+        .await?;
         Ok(())
     }
 
@@ -1453,15 +1206,35 @@ impl EvmAdapter {
             )
             .await?;
         self.record_tx(&mut tx, &p, "topup", id, client).await?;
-        sqlx::query("UPDATE chain_deposits SET sweep = 'topup', updated_at = $1 WHERE id = $2")
+        // Only from `due`: a refund from the deposit address may have claimed it meanwhile.
+        let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'topup', updated_at = $1 WHERE id = $2 AND sweep = 'due'")
             .bind(now_ms())
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(());
+        }
         tx.commit().await?;
         tracing::info!(%id, hash = %p.hash, wei, "gas top-up broadcast");
-        self.broadcast(state, &p.id, &p.raw).await
+        self.send(state, &sends::OurTx::new(p, "topup", id, client))
+            .await
     }
+}
+
+/// The lowest nonce from the node's pending count up that no transaction in flight holds
+/// (`taken`, ascending): one past the last in flight, or the nonce of a transaction that was
+/// rejected before any node had it (its gap is filled, so the ones after it can be mined).
+fn lowest_free_nonce(pending: u64, taken: &[u64]) -> u64 {
+    let mut nonce = pending;
+    for t in taken {
+        if *t == nonce {
+            nonce += 1;
+        } else if *t > nonce {
+            break;
+        }
+    }
+    nonce
 }
 
 fn eip1559(cap: u128, tip: u128) -> Fees {
@@ -1474,6 +1247,16 @@ fn eip1559(cap: u128, tip: u128) -> Fees {
 #[cfg(test)]
 mod tests {
     use super::index::*;
+
+    #[test]
+    fn picks_the_lowest_free_nonce() {
+        use super::lowest_free_nonce;
+        assert_eq!(lowest_free_nonce(5, &[]), 5);
+        assert_eq!(lowest_free_nonce(5, &[5, 6, 7]), 8);
+        assert_eq!(lowest_free_nonce(5, &[6, 7]), 5);
+        assert_eq!(lowest_free_nonce(5, &[5, 7]), 6);
+        assert_eq!(lowest_free_nonce(5, &[5, 5, 6]), 7);
+    }
 
     #[test]
     fn parses_and_matches() {

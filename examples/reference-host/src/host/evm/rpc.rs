@@ -319,6 +319,13 @@ impl Rpc {
             .ok_or_else(|| bad("transaction hash", &v))
     }
 
+    /// eth_getTransactionByHash: whether the node knows the transaction at all (in its pool or
+    /// mined).
+    pub async fn transaction_known(&self, hash: &str) -> Result<bool, RpcError> {
+        let v = self.call("eth_getTransactionByHash", json!([hash])).await?;
+        Ok(!v.is_null())
+    }
+
     /// eth_getTransactionReceipt; `None` while not mined.
     pub async fn receipt(&self, hash: &str) -> Result<Option<Receipt>, RpcError> {
         let v = self

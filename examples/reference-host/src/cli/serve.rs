@@ -89,6 +89,14 @@ pub struct ServeArgs {
     /// Connections open at once; new ones beyond are closed.
     #[arg(long, env = "WAAS_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Log lines as `text` (default) or `json` (one JSON object a line). The filter is
+    /// WAAS_LOG (default `warn,waas::access=info`: warnings and the access log).
+    #[arg(long, env = "WAAS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    /// An origin allowed to call the API from a browser (CORS), e.g. https://dash.example.com;
+    /// repeat for more. None by default: no CORS headers.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
     /// Hours an Idempotency-Key's answer is kept (default 24); after that the key is forgotten.
     #[arg(long, env = "WAAS_IDEMPOTENCY_TTL_HOURS")]
     idempotency_ttl_hours: Option<u64>,
@@ -162,6 +170,7 @@ pub fn serve(args: ServeArgs) -> Outcome {
         }
     };
     let webhook_delivery = webhook_policy(&args);
+    let log_format = args.log_format.clone();
     let config = crate::host::HostConfig {
         webhook_delivery,
         listen,
@@ -184,6 +193,7 @@ pub fn serve(args: ServeArgs) -> Outcome {
         idempotency_ttl: std::time::Duration::from_secs(
             args.idempotency_ttl_hours.unwrap_or(24).max(1) * 3600,
         ),
+        cors_origins: args.cors_origins.clone(),
         limits: crate::host::server::Limits {
             header_read_timeout: args.header_timeout_ms.map_or(
                 crate::host::server::Limits::default().header_read_timeout,
@@ -214,11 +224,15 @@ pub fn serve(args: ServeArgs) -> Outcome {
         ..config
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("WAAS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,waas::access=info"));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if log_format == "json" {
+        logs.json().with_current_span(true).try_init()
+    } else {
+        logs.try_init()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

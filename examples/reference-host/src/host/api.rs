@@ -115,7 +115,9 @@ pub fn router(state: Shared) -> Router {
         .merge(super::journal::routes())
         .merge(super::virtual_batch::routes())
         .merge(super::api_mgmt::routes())
+        .merge(super::ops::routes())
         .fallback(not_found_route)
+        .layer(axum::middleware::from_fn(super::ops::route_label))
         // A path served for other methods: axum's 405 with its Allow header, given the JSON
         // envelope (METHOD_NOT_ALLOWED) by the protocol guard.
         .with_state(state)

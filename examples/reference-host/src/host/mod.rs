@@ -20,7 +20,9 @@ pub mod holds;
 pub mod journal;
 pub mod keycache;
 pub mod keys;
+pub mod metrics;
 pub mod openapi;
+pub mod ops;
 pub mod page;
 pub mod protocol;
 pub mod ratelimit;
@@ -67,6 +69,8 @@ pub struct HostConfig {
     pub rate_limit: u32,
     /// Header-read deadline and connection cap of the server loop.
     pub limits: server::Limits,
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
     /// How long idempotency rows are kept (then a retry with the same key runs anew).
     pub idempotency_ttl: std::time::Duration,
     /// Limits of webhook delivery (attempts, age, backoff, concurrency).
@@ -238,6 +242,11 @@ async fn seal_settings(store: &Store) -> Result<(), ApiError> {
 
 /// Runs the host until interrupted.
 pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
+    // The port first: a busy port is found before any database is created or key printed.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ApiError::config(format!("cannot listen on {}: {e}", config.listen)))?;
+    let cors = ops::cors(&config.cors_origins)?;
     let outside = outside_mnemonic(config.key_file.as_deref())?;
     if config.environment == Environment::Live && outside.is_none() {
         return Err(ApiError::new(
@@ -283,10 +292,12 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         key_cache: keycache::KeyCache::default(),
         limiter: ratelimit::RateLimiter::new(config.rate_limit),
     });
-    tokio::spawn(webhooks::run(
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let outbox = tokio::spawn(webhooks::run(
         state.clone(),
         config.outbox_poll_ms,
         config.webhook_delivery,
+        stopped,
     ));
     tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
     tokio::spawn(holds::expire_forever(state.clone()));
@@ -297,20 +308,60 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     if let Some(adapter) = &state.evm {
         tokio::spawn(adapter.clone().run(state.clone()));
     }
-    let app = protocol::guard(api::router(state.clone()), config.limits.request_timeout);
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| ApiError::config(format!("cannot listen on {}: {e}", config.listen)))?;
+    let mut app = protocol::guard(api::router(state.clone()), config.limits.request_timeout);
+    if let Some(cors) = cors {
+        app = app.layer(cors);
+    }
+    let observed = state.clone();
+    let app = app.layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            ops::observe(observed.clone(), req, next)
+        },
+    ));
     let local = listener
         .local_addr()
         .map_err(|e| ApiError::config(e.to_string()))?;
     tracing::info!(%local, backend = ?state.store.backend(), "waas host listening");
     eprintln!("listening on http://{local}");
-    server::run(listener, app, config.limits, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
+    server::run(listener, app, config.limits, stop_signal()).await;
+    // Open requests have finished; the outbox finishes the attempts it started, then the process
+    // exits 0. Events not yet delivered stay in the outbox for the next start.
+    let _ = stop.send(true);
+    if tokio::time::timeout(DRAIN_OUTBOX, outbox).await.is_err() {
+        tracing::warn!(
+            "webhook attempts still running at exit: they are retried after the restart"
+        );
+    }
+    tracing::info!("waas host stopped");
     Ok(())
+}
+
+/// Longest wait for the outbox's attempts in flight at shutdown.
+const DRAIN_OUTBOX: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stop signal: draining open requests");
 }
 
 /// On an empty database: creates the first client and prints its key (every permission) once.

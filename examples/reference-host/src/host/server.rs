@@ -33,8 +33,9 @@ impl Default for Limits {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then waits (at most the header
-/// timeout plus 10 s) for open connections to finish.
+/// Serves `app` on `listener` until `shutdown` completes; then closes the listener, lets each
+/// open connection finish the request it is on (idle keep-alive connections close at once), and
+/// waits (at most the header timeout plus 10 s) for them.
 pub async fn run(
     listener: TcpListener,
     app: Router,
@@ -43,6 +44,8 @@ pub async fn run(
 ) {
     let max = limits.max_connections.max(1);
     let permits = Arc::new(Semaphore::new(max));
+    // Tells open connections to finish the request they are on and close.
+    let (closing, close) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -64,6 +67,7 @@ pub async fn run(
         };
         let service = TowerToHyperService::new(app.clone());
         let header_read_timeout = limits.header_read_timeout;
+        let mut close = close.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let mut builder = hyper::server::conn::http1::Builder::new();
@@ -73,11 +77,21 @@ pub async fn run(
                 // Counted by the protocol guard, which answers in JSON; hyper's own limit
                 // (a bare 431) only meets requests far beyond it.
                 .max_headers(4 * super::protocol::MAX_HEADERS);
-            let _ = builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = async { close.wait_for(|c| *c).await.map(|_| ()) } => {
+                    // The request in progress is answered; an idle keep-alive closes now.
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
         });
     }
+    // No new connections from here on (a connect is refused, not left in the backlog).
+    drop(listener);
+    let _ = closing.send(true);
     let all = u32::try_from(max).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(
         limits.header_read_timeout + Duration::from_secs(10),

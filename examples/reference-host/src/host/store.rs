@@ -53,6 +53,8 @@ pub struct Store {
     registry: Arc<Registry>,
     /// Seals secrets at rest (set at start, before the host serves).
     sealer: Arc<super::seal::Sealer>,
+    /// What `/metrics` shows (the batches committed here among them).
+    metrics: Arc<super::metrics::Metrics>,
 }
 
 /// Milliseconds since the Unix epoch (the host's clock; the core never reads one).
@@ -148,7 +150,13 @@ impl Store {
             registry: Arc::new(Registry::builtin()),
             // Replaced at start (`with_sealer`) by the deployment's key before anything is sealed.
             sealer: Arc::new(super::seal::Sealer::from_material(url.as_bytes())),
+            metrics: Arc::default(),
         })
+    }
+
+    /// What `/metrics` shows.
+    pub fn metrics(&self) -> &super::metrics::Metrics {
+        &self.metrics
     }
 
     /// Brings the planner's statistics up to date after a bulk insert (PostgreSQL: a table
@@ -232,6 +240,7 @@ impl Store {
             turn: Some(Turn {
                 guard,
                 waiting: lane.waiting,
+                metrics: self.metrics.clone(),
             }),
             client_id: client_id.to_owned(),
             ledger: placeholder(),
@@ -625,6 +634,7 @@ impl Drop for Queued {
 struct Turn {
     guard: OwnedMutexGuard<Parked>,
     waiting: Arc<AtomicUsize>,
+    metrics: Arc<super::metrics::Metrics>,
 }
 
 impl Turn {
@@ -651,6 +661,7 @@ impl Turn {
             return;
         }
         let members = std::mem::take(&mut self.guard.members);
+        self.metrics.batch(members.len());
         self.guard.operations = 0;
         let mut ledgers = std::mem::take(&mut self.guard.ledgers);
         let outbox = std::mem::take(&mut self.guard.outbox);

@@ -128,6 +128,18 @@ impl Db {
         self.backend
     }
 
+    /// PostgreSQL: drops the database now, closing every connection to it (a database gone).
+    pub fn drop_database_now(&self) {
+        let name = self.pg_name.clone().expect("a PostgreSQL database");
+        rt().block_on(async move {
+            use sqlx::Executor;
+            let mut c = pg_admin().await.unwrap();
+            c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await
+                .unwrap();
+        });
+    }
+
     /// A SQLite database at a given file (a copy of a fixture), removed when dropped.
     pub fn sqlite_at(path: PathBuf) -> Db {
         Db {
@@ -355,6 +367,23 @@ impl Server {
         self.child.id()
     }
 
+    /// SIGTERM, then the exit status (`None` when it did not exit within `secs`).
+    pub fn terminate(&mut self, secs: u64) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < until {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
     /// kill -9.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -392,6 +421,11 @@ impl Server {
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
+            let headers = r
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                .collect();
             let text = r.text().await.map_err(|e| e.to_string())?;
             let json = serde_json::from_str(&text).unwrap_or(Value::Null);
             Ok(Resp {
@@ -399,6 +433,7 @@ impl Server {
                 json,
                 text,
                 retry_after,
+                headers,
             })
         })
     }
@@ -425,9 +460,20 @@ pub struct Resp {
     pub text: String,
     /// The `Retry-After` header, when there is one.
     pub retry_after: Option<String>,
+    /// Every header (lower-case names).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Resp {
+    /// A header's value (names compared in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The error code of an error answer ("" when there is none).
     pub fn code(&self) -> &str {
         self.json["error"]["code"].as_str().unwrap_or("")

@@ -363,6 +363,10 @@ impl EvmAdapter {
             false => self.scan(state, next, head).await?,
         };
         let next = self.cursor(state, head).await?;
+        state
+            .store
+            .metrics()
+            .chain(self.chain_id(), head, next.saturating_sub(1));
         self.settle(state, head, next).await?;
         self.sign_withdrawals(state).await?;
         self.advance_txs(state, head).await?;

@@ -46,7 +46,7 @@ use super::rpc::{Receipt, RpcError};
 use super::{rpc_err, to_i64, EvmAdapter, Prepared, NATIVE_GAS, REBROADCAST_MS};
 use crate::host::chain;
 use crate::host::error::ApiError;
-use crate::host::store::{col, now_ms, opt_col, Work};
+use crate::host::store::{col, now_ms, opt_col, stored, Work};
 use crate::host::withdrawals;
 use crate::host::AppState;
 use serde_json::{json, Value};
@@ -333,6 +333,10 @@ impl EvmAdapter {
             .fetch_all(state.store.pool())
             .await?;
         for r in rows {
+            // A row that cannot be read is logged (CORRUPT_RECORD) and left for an operator.
+            let Ok(body) = stored::<Value>(&col(&r, "body")?, "transaction body") else {
+                continue;
+            };
             let waiting = Waiting {
                 id: col(&r, "id")?,
                 client: col(&r, "client_id")?,
@@ -340,7 +344,7 @@ impl EvmAdapter {
                 wallet: opt_col(&r, "wallet_id")?,
                 token: opt_col(&r, "token")?.unwrap_or_default(),
                 amount: opt_col(&r, "amount")?.unwrap_or_default(),
-                body: serde_json::from_str(&col(&r, "body")?).unwrap_or(Value::Null),
+                body,
             };
             if self.chain_of(state, &waiting).await? != self.chain_id() {
                 continue;
@@ -750,7 +754,7 @@ async fn withdrawal_outcome(w: &mut Work, tx: &OurTx, outcome: &Outcome) -> Resu
             .fetch_one(&mut *w.tx)
             .await?;
     let kind = col(&t, "type")?;
-    let mut body: Value = serde_json::from_str(&col(&t, "body")?).unwrap_or(Value::Null);
+    let mut body: Value = stored(&col(&t, "body")?, "transaction body")?;
     chain::merge(&mut body, &outcome.extra(tx));
     let reason = outcome.reason("withdrawal", tx);
     if !w.remember_withdrawal(reference).await? {
@@ -822,10 +826,7 @@ async fn withdrawal_record(
     .fetch_optional(state.store.pool())
     .await?;
     match row {
-        Some(r) => Ok(Some(
-            serde_json::from_str(&col(&r, "body")?)
-                .map_err(|e| ApiError::internal(e.to_string()))?,
-        )),
+        Some(r) => Ok(Some(stored(&col(&r, "body")?, "ledger record")?)),
         None => Ok(None),
     }
 }

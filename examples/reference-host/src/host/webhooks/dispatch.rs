@@ -84,6 +84,23 @@ impl Dispatcher {
         }
     }
 
+    /// Waits until no attempt is in flight.
+    pub async fn drain(&self) {
+        loop {
+            let done = self.shared.done.notified();
+            let busy: usize = self
+                .shared
+                .slots
+                .lock()
+                .map(|s| s.values().map(|x| x.in_flight).sum())
+                .unwrap_or(0);
+            if busy == 0 {
+                return;
+            }
+            done.await;
+        }
+    }
+
     /// Free slots of a client's endpoint, within the global cap.
     fn free(&self, client_id: &str) -> usize {
         let Ok(slots) = self.shared.slots.lock() else {

@@ -116,7 +116,12 @@ fn random_u64() -> u64 {
 }
 
 /// Delivers due events forever.
-pub async fn run(state: Arc<AppState>, poll_ms: u64, policy: Policy) {
+pub async fn run(
+    state: Arc<AppState>,
+    poll_ms: u64,
+    policy: Policy,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let http = match super::endpoint::client(state.endpoint_policy) {
         Ok(c) => c,
         Err(e) => {
@@ -126,9 +131,14 @@ pub async fn run(state: Arc<AppState>, poll_ms: u64, policy: Policy) {
     };
     let dispatcher = dispatch::Dispatcher::new(state.clone(), http, policy);
     let poll = Duration::from_millis(poll_ms);
-    loop {
+    while !*stop.borrow() {
         match dispatcher.round().await {
-            Ok(0) => dispatcher.idle(poll).await,
+            Ok(0) => {
+                tokio::select! {
+                    () = dispatcher.idle(poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
             Ok(_) => tokio::task::yield_now().await,
             Err(e) => {
                 tracing::warn!(error = %e, "webhook dispatch");
@@ -136,6 +146,8 @@ pub async fn run(state: Arc<AppState>, poll_ms: u64, policy: Policy) {
             }
         }
     }
+    // Stopping: no new attempts; the ones in flight finish (their results are recorded).
+    dispatcher.drain().await;
 }
 
 /// The notice of a disabled endpoint (`{"at", "reason"}`), or null.

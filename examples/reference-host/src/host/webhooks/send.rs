@@ -80,6 +80,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<bool, ApiError> {
         .bind(&job.id)
         .execute(pool)
         .await?;
+        state.store.metrics().delivery("delivered");
         return Ok(true);
     };
     let used = attempt - job.attempt_base;
@@ -92,6 +93,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<bool, ApiError> {
             .bind(&job.id)
             .execute(pool)
             .await?;
+        state.store.metrics().delivery("failed");
         return Ok(false);
     }
     // Dead letter: closed, in the log with status `dead`; the endpoint is disabled, so the
@@ -115,6 +117,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<bool, ApiError> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    state.store.metrics().delivery("dead");
     tracing::warn!(client = %job.client_id, event = %job.id, "webhook endpoint disabled after a dead letter");
     Ok(false)
 }

@@ -21,7 +21,8 @@ cd "$ROOT"
 log() { printf '== %s\n' "$*" >&2; }
 
 # 1. The route, and for Debian's the apt packages of its toolchain.
-if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+# (The list is read whole before grep: with pipefail, `grep -q` leaving early could fail the pipe.)
+if command -v rustup >/dev/null && grep -qx wasm32-unknown-unknown <<<"$(rustup target list --installed 2>/dev/null)"; then
   ROUTE=rustup
   APT_PKGS=()
 else
@@ -229,7 +230,7 @@ cat >"$PKG/package.json" <<JSON
     "./package.json": "./package.json"
   },
   "files": ["node/", "web/", "index.d.ts", "index.d.mts", "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
-  "sideEffects": false,
+  "sideEffects": ["./web/snippets/*"],
   "engines": { "node": ">=18" }
 }
 JSON

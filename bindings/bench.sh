@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# wasm (Node, target/npm/node) against native (waas-ffi, release) in one run: the same calls with
+# wasm (Node, the npm package target/npm/waas-wasm) against native (waas-ffi, release) in one run: the same calls with
 # the same inputs (strings in, strings out), operations per second, and the native/wasm ratio.
 # Needs wasm/build.sh to have run. Prints a Markdown table; honors CARGO_TARGET_DIR.
 set -euo pipefail

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Builds both bindings and runs their suites; installs what a fresh machine lacks.
-#   1. wasm/build.sh            -> target/npm/{node,web}      (apt toolchain, wasm-bindgen-cli)
+#   1. wasm/build.sh            -> target/npm/waas-wasm/ and its `npm pack` tarball in target/npm/
 #   2. bindings/build.sh --check -> target/bindings/{python,kotlin,swift}, the wheel in target/wheels,
 #      the jar in target/bindings/kotlin; Kotlin/Swift freshness of bindings/generated
-#   3. Node suite (node --test wasm/tests/) against target/npm/node: every tests/vectors file, and
-#      random inputs compared with the native `waas` CLI
+#   3. Node suite (node --test wasm/tests/) against the tarball installed into a temporary project
+#      (require and import): every tests/vectors file, and random inputs compared with the native
+#      `waas` CLI
 #   4. Python suite (bindings/tests, unittest) against the wheel installed into a fresh virtualenv
 #      (pip install --no-index): every vector file, and random inputs compared with the native `waas`
 #      CLI; it fails unless `waas` is imported from that virtualenv's site-packages
 #   5. Kotlin suite (bindings/kotlin-test.sh) against the jar on the JVM: every vector file, then
 #      examples/kotlin compiled and run
-#   6. examples/node, and examples/python with the virtualenv of step 4, run as a new user would
-#   7. the dashboard in headless chromium (examples/dashboard/e2e), screenshot target/dashboard.png
+#   6. examples/node (require, import, and typed.ts through `tsc --strict --noEmit`) in that
+#      temporary project, and examples/python with the virtualenv of step 4, run as a new user would
+#   7. the dashboard in headless chromium (examples/dashboard/e2e) on the package installed from the
+#      tarball, screenshot target/dashboard.png
 # Exits non-zero when any step fails. Honors CARGO_TARGET_DIR for the cargo builds.
 # WAAS_BINDINGS_STEPS (space-separated) runs only some steps, e.g. "build python kotlin" (steps 2, 4,
 # 5); names: wasm build node python kotlin examples dashboard. Default: all of them.
@@ -63,6 +66,20 @@ if step node || step python; then
   export WAAS_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/waas"
 fi
 
+# The npm tarball installed into a fresh project, as a user would (offline: it has no dependencies);
+# the Node suite, examples/node and the dashboard test load the package from there.
+VENV="" NPM_PROJECT=""
+trap 'rm -rf ${VENV:+"$VENV"} ${NPM_PROJECT:+"$NPM_PROJECT"}' EXIT
+if step node || step examples || step dashboard; then
+  TARBALL="$ROOT/target/npm/waas-wasm.tgz"
+  [ -f "$TARBALL" ] || { echo "no $TARBALL: run wasm/build.sh" >&2; exit 1; }
+  NPM_PROJECT="$(mktemp -d "${TMPDIR:-/tmp}/waas-npm.XXXXXX")"
+  log "npm install target/npm/waas-wasm.tgz into a fresh project ($NPM_PROJECT)"
+  echo '{ "name": "waas-npm-user", "private": true }' >"$NPM_PROJECT/package.json"
+  (cd "$NPM_PROJECT" && npm install "$TARBALL" --no-audit --no-fund --offline --silent)
+  export WAAS_NPM_PROJECT="$NPM_PROJECT"
+fi
+
 if step node; then
   log "Node suite: node --test wasm/tests/ (vectors, and parity with the native waas CLI)"
   node --test wasm/tests/
@@ -71,14 +88,16 @@ fi
 # The wheel of step 2, installed into a fresh virtualenv as a user would (no index: it has no
 # dependencies); the Python suite and examples/python run with that virtualenv's python, from a
 # directory that holds no `waas`, with no PYTHONPATH.
-VENV=""
-if step python || step examples; then
-  VERSION="$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)"
-  WHEELS=("$ROOT"/target/wheels/waas-"$VERSION"-*.whl)
+# Step examples without a wheel (and without steps build and python) runs examples/node only, and
+# says so.
+VERSION="$(awk -F'"' '/^version = / {print $2; exit}' Cargo.toml)"
+WHEELS=("$ROOT"/target/wheels/waas-"$VERSION"-*.whl)
+PY_EXAMPLE=0
+if step python || step build || [ -f "${WHEELS[0]}" ]; then PY_EXAMPLE=1; fi
+if step python || { step examples && ((PY_EXAMPLE)); }; then
   [ -f "${WHEELS[0]}" ] || { echo "no target/wheels/waas-$VERSION-*.whl: run bindings/build.sh" >&2; exit 1; }
   ((${#WHEELS[@]} == 1)) || { echo "several wheels: ${WHEELS[*]}" >&2; exit 1; }
   VENV="$(mktemp -d "${TMPDIR:-/tmp}/waas-venv.XXXXXX")"
-  trap 'rm -rf "$VENV"' EXIT
   log "pip install ${WHEELS[0]#"$ROOT"/} into a fresh virtualenv ($VENV)"
   python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps "${WHEELS[0]}"
@@ -107,10 +126,27 @@ if step kotlin; then
 fi
 
 if step examples; then
-  log "examples/python (the installed wheel)"
-  (cd "$VENV" && "$VENV/bin/python" "$ROOT/examples/python/example.py")
-  log "examples/node"
-  (cd examples/node && npm install --no-audit --no-fund --silent && node example.js)
+  if ((PY_EXAMPLE)); then
+    log "examples/python (the installed wheel)"
+    (cd "$VENV" && "$VENV/bin/python" "$ROOT/examples/python/example.py")
+  else
+    log "examples/python NOT RUN: no target/wheels/waas-$VERSION-*.whl (steps build python make it)"
+  fi
+  log "examples/node: require, import, and TypeScript (tsc --strict) against the installed package"
+  cp examples/node/example.js examples/node/example.mjs examples/node/typed.ts "$NPM_PROJECT/"
+  (cd "$NPM_PROJECT" && node example.js && node example.mjs)
+  # TypeScript from the npm registry into the tool cache (never a dependency of the package).
+  TS_VERSION=5.9.3
+  TS_DIR="${WAAS_TOOL_CACHE:-$HOME/.cache/waas-tools}/typescript-$TS_VERSION"
+  [ -x "$TS_DIR/node_modules/.bin/tsc" ] ||
+    npm install --prefix "$TS_DIR" "typescript@$TS_VERSION" --no-audit --no-fund --silent
+  TSC=("$TS_DIR/node_modules/.bin/tsc" --strict --noEmit --target es2022)
+  cp "$NPM_PROJECT/typed.ts" "$NPM_PROJECT/typed.mts"
+  (cd "$NPM_PROJECT" &&
+    "${TSC[@]}" --module nodenext --moduleResolution nodenext typed.ts &&   # CommonJS: require's types
+    "${TSC[@]}" --module nodenext --moduleResolution nodenext typed.mts &&  # ES module: import's types
+    "${TSC[@]}" --module esnext --moduleResolution bundler typed.ts)        # a bundler's view
+  echo "tsc --strict: typed.ts accepted (CommonJS, ES module, bundler)"
 fi
 
 if step dashboard; then

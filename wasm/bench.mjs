@@ -1,12 +1,13 @@
 // wasm side of the wasm-versus-native benchmark (bindings/bench.sh runs both in one go):
-// the same calls as bindings/examples/bench.rs, through the nodejs build in target/npm/node.
+// the same calls as bindings/examples/bench.rs, through the npm package's Node build
+// (target/npm/waas-wasm, as `require` loads it; WAAS_NPM_PACKAGE names another copy).
 // Prints one JSON line per measurement: {"side":"wasm","op":...,"per_sec":...}.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const waas = createRequire(import.meta.url)(process.env.WAAS_NPM_NODE ?? path.join(root, 'target/npm/node'));
+const waas = createRequire(import.meta.url)(process.env.WAAS_NPM_PACKAGE ?? path.join(root, 'target/npm/waas-wasm'));
 const XPUB = 'xpub6EF8jXqFeFEW5bwMU7RpQtHkzE4KJxcqJtvkCjJumzW8CPpacXkb92ek4WzLQXjL93HycJwTPUAcuNxCqFPKKU5m5Z2Vq4nCyh5CyPeBFFr';
 const BUDGET_MS = 2000;
 let sink = 0;

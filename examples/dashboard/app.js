@@ -1,7 +1,8 @@
 // The waas dashboard: loads the web build of waas-wasm and computes everything locally.
 // Serve the repository root with any static file server and open /examples/dashboard/;
-// ?pkg=URL points to another copy of the package's waas_wasm.js.
-const pkgUrl = new URLSearchParams(location.search).get('pkg') ?? '../../target/npm/web/waas_wasm.js';
+// ?pkg=URL points to another copy of the package's browser entry (web/index.js), e.g. one in a
+// project's node_modules/waas-wasm.
+const pkgUrl = new URLSearchParams(location.search).get('pkg') ?? '../../target/npm/waas-wasm/web/index.js';
 const CHAINS = ['ethereum', 'polygon', 'bsc', 'arbitrum', 'optimism', 'base', 'avalanche', 'tron',
   'sepolia', 'polygon-amoy', 'bsc-testnet', 'tron-nile'];
 
@@ -17,7 +18,7 @@ function show(el, ok, text, code) {
 
 async function main() {
   const waas = await import(pkgUrl);
-  await waas.default(); // fetches and instantiates waas_wasm_bg.wasm beside the module
+  await waas.default(); // init(): fetches and instantiates waas_wasm_bg.wasm beside the module
   for (const sel of document.querySelectorAll('select.chains')) {
     sel.innerHTML = CHAINS.map((c) => `<option>${c}</option>`).join('');
   }
@@ -82,9 +83,9 @@ async function main() {
     $('reserve-result').hidden = true;
     try {
       const scenario = $('reserve-scenario').value;
-      const output = waas.replayLedger(scenario);
-      $('reserve-output').textContent = output;
-      renderReserves(output, JSON.parse(waas.reserveReport(scenario)));
+      const replay = waas.replayLedger(scenario); // { results, state, lines }
+      $('reserve-output').textContent = replay.lines.join('\n');
+      renderReserves(replay, waas.reserveReport(scenario));
     } catch (e) {
       $('reserve-error').hidden = false;
       show($('reserve-error'), false, describe(e), e.code);
@@ -96,9 +97,8 @@ async function main() {
 }
 
 // The reserve reports (reserveReport, keyed client/blockchain/token; see docs/LEDGER.md) in a
-// table, with a summary of the replay output.
-function renderReserves(output, report) {
-  const lines = output.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+// table, with a summary of the replay (replayLedger's answers).
+function renderReserves(replay, report) {
   const reserves = Object.entries(report);
   const cols = ['holding', 'in_transit', 'liabilities', 'ratio', 'leverage', 'withdrawable'];
   const table = $('reserve-result');
@@ -115,8 +115,8 @@ function renderReserves(output, report) {
       cell.textContent = r[c] === null || r[c] === undefined ? '—' : String(r[c]);
     }
   }
-  const failed = lines.filter((l) => l.ok === false).length;
-  $('reserve-summary').textContent = `${lines.length - 1} commands replayed, ${failed} refused; ${reserves.length} reserve reports`;
+  const failed = replay.results.filter((r) => r.ok === false).length;
+  $('reserve-summary').textContent = `${replay.results.length} commands replayed, ${failed} refused; ${reserves.length} reserve reports`;
   table.hidden = false;
 }
 

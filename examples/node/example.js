@@ -1,4 +1,4 @@
-// waas from Node.js: npm install <repo>/target/npm/node   (after wasm/build.sh)
+// waas from Node.js with require: npm install <repo>/target/npm/waas-wasm.tgz   (after wasm/build.sh)
 const waas = require('waas-wasm');
 
 // The account xpub of a holding wallet (m/44'/60'/0'/0); in production it comes from your server.
@@ -20,7 +20,8 @@ const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const body = '{"operation":"VIRTUAL_WALLET","sub_operation":"DEPOSIT","operation_id":"op-1","status":"SUCCESS","data":{}}';
 const signature = waas.signWebhook(secret, 'msg_1', 1700000000, body);
 waas.verifyWebhook(secret, 'msg_1', 1700000000, body, signature, 1700000005); // throws if invalid
-console.log('webhook verified; envelope:', waas.checkEnvelope(body, false));
+const envelope = waas.checkEnvelope(body, false); // an object; checkEnvelopeText gives the normalized JSON
+console.log('webhook verified; envelope:', envelope.operation, envelope.sub_operation, envelope.status);
 
 // Ledger scenario replay: one answer per line, then the state; reserveReport gives the reserves alone.
 const scenario = [
@@ -28,5 +29,8 @@ const scenario = [
   '{"op":"create_virtual_wallet","account":"a1","wallet":"vw1","blockchain":"ethereum"}',
   '{"op":"deposit","tx":"0x1:0","to":"vw1","token":"USDT","amount":"25"}',
 ].join('\n');
-console.log('replay:', waas.replayLedger(scenario).trim().split('\n').length, 'lines');
-console.log('reserves:', waas.reserveReport(scenario));
+const replay = waas.replayLedger(scenario); // { results, state, lines }; replayLedgerText: the CLI's text
+console.log('replay:', replay.results.length, 'answers,', replay.results.filter((r) => !r.ok).length, 'refused; vw1 holds',
+  replay.state.wallets.vw1.balances.USDT.total, 'USDT');
+const reserves = waas.reserveReport(scenario); // keyed client/blockchain/token
+for (const [key, r] of Object.entries(reserves)) console.log('reserve', key, 'liabilities', r.liabilities, 'ratio', r.ratio);

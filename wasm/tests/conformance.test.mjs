@@ -1,18 +1,16 @@
-// Runs every file of tests/vectors/ against the nodejs wasm build (target/npm/node), with
-// Node's built-in runner: node --test wasm/tests/
+// Runs every file of tests/vectors/ against the npm package installed from its tarball (see
+// package.mjs), with Node's built-in runner: node --test wasm/tests/
 // A vector file that no runner below knows fails the suite.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { root, packageDir, required, imported } from './package.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const vectorsDir = path.join(root, 'tests/vectors');
-const pkg = process.env.WAAS_NPM_NODE ?? path.join(root, 'target/npm/node');
-const waas = createRequire(import.meta.url)(pkg);
+// The vectors run through require('waas-wasm'); `import` gives the very same functions (checked at
+// the end), and cli_parity.test.mjs calls through it.
+const waas = required;
 
 const load = (name) => JSON.parse(readFileSync(path.join(vectorsDir, name), 'utf8'));
 
@@ -26,8 +24,8 @@ function throwsCode(fn, code, what) {
   }, what);
 }
 
-// tests/vectors/{ledger,automation}/X.jsonl: replayLedger's output equals X.expected.jsonl line by
-// line (as JSON).
+// tests/vectors/{ledger,automation}/X.jsonl: replayLedger's answers and state equal
+// X.expected.jsonl line by line (as JSON), its lines are replayLedgerText's.
 function scenarios(dir) {
   const files = readdirSync(path.join(vectorsDir, dir)).filter((f) => f.endsWith('.jsonl') && !f.endsWith('.expected.jsonl')).sort();
   assert.ok(files.length > 0, `no scenario in tests/vectors/${dir}`);
@@ -36,10 +34,13 @@ function scenarios(dir) {
       const input = readFileSync(path.join(vectorsDir, dir, f), 'utf8');
       const want = readFileSync(path.join(vectorsDir, dir, f.replace(/\.jsonl$/, '.expected.jsonl')), 'utf8');
       const parse = (t) => t.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-      const got = parse(waas.replayLedger(input));
-      assert.deepEqual(got, parse(want));
+      const got = waas.replayLedger(input);
+      assert.deepEqual([...got.results, { state: got.state }], parse(want));
+      const text = waas.replayLedgerText(input);
+      assert.equal(got.lines.join('\n') + '\n', text);
+      assert.deepEqual(parse(text), parse(want));
       // reserveReport is the state line's reserves alone
-      assert.deepEqual(JSON.parse(waas.reserveReport(input)), parse(want).at(-1).state.reserves);
+      assert.deepEqual(waas.reserveReport(input), got.state.reserves);
     });
   }
 }
@@ -132,7 +133,8 @@ const runners = {
         const text = 'input_text' in c ? c.input_text : JSON.stringify(c.input);
         const call = () => waas.checkEnvelope(text, c.mode === 'lenient');
         if (c.expected.result === 'valid') {
-          assert.equal(call(), c.expected.normalized);
+          assert.equal(waas.checkEnvelopeText(text, c.mode === 'lenient'), c.expected.normalized);
+          assert.deepEqual(call(), JSON.parse(c.expected.normalized));
         } else {
           throwsCode(call, c.expected.code, c.name);
           try { call(); } catch (e) {
@@ -270,8 +272,51 @@ describe('JavaScript translation', () => {
       throwsCode(() => waas.fromBaseUnits(bad, 6), 'INVALID_AMOUNT', `units ${String(bad)}`);
     }
   });
+  test('isWaasError tells the package\'s errors from others', () => {
+    try {
+      waas.toBaseUnits('1.1234567', 6);
+      assert.fail('no error');
+    } catch (e) {
+      assert.ok(waas.isWaasError(e));
+    }
+    assert.ok(!waas.isWaasError(new Error('x')));
+    assert.ok(!waas.isWaasError({ name: 'WaasError', code: 'INVALID_AMOUNT' }));
+  });
   test('aliases resolve like the CLI', () => {
     assert.equal(waas.deriveAddress('eth', xpub, 0), waas.deriveAddress('ethereum', xpub, 0));
     throwsCode(() => waas.deriveAddress('bitcoin', xpub, 0), 'UNKNOWN_CHAIN', 'bitcoin');
+  });
+});
+
+describe('the package', () => {
+  const names = (m) => Object.keys(m).filter((n) => n !== 'default' && n !== '__esModule').sort();
+  test('import and require give the same functions and classes', () => {
+    assert.deepEqual(names(imported), names(required));
+    for (const n of names(required)) assert.equal(imported[n], required[n], n);
+    assert.equal(typeof imported.default, 'function'); // init(): nothing to do in Node
+    assert.equal(imported.default, required.default);
+  });
+  test('index.d.ts declares exactly the exports, and every error code of the core', () => {
+    const dts = readFileSync(path.join(packageDir, 'index.d.ts'), 'utf8');
+    const declared = [...dts.matchAll(/^export (?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
+    assert.deepEqual([...new Set(declared)], names(required));
+    assert.match(dts, /^export default function init/m);
+    assert.equal(readFileSync(path.join(packageDir, 'index.d.mts'), 'utf8'), dts);
+    const core = readFileSync(path.join(root, 'core/src/error.rs'), 'utf8');
+    const codes = new Set([...core.matchAll(/=> "([A-Z_]+)",/g)].map((m) => m[1]));
+    const union = dts.slice(dts.indexOf('export type ErrorCode'), dts.indexOf(';', dts.indexOf('export type ErrorCode')));
+    assert.deepEqual(new Set([...union.matchAll(/'([A-Z_]+)'|"([A-Z_]+)"/g)].map((m) => m[1] ?? m[2])), codes);
+  });
+  test('package.json: name, workspace version, licence, exports', () => {
+    const pkg = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    const version = readFileSync(path.join(root, 'Cargo.toml'), 'utf8').match(/^version = "([^"]+)"/m)[1];
+    assert.equal(pkg.name, 'waas-wasm');
+    assert.equal(pkg.version, version);
+    assert.equal(pkg.license, 'MIT OR Apache-2.0');
+    assert.ok(pkg.repository.url);
+    assert.deepEqual(Object.keys(pkg.exports['.']), ['node', 'browser', 'default']);
+    for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'web/waas_wasm_bg.wasm', 'web/index.js', 'node/index.cjs', 'node/index.mjs']) {
+      assert.ok(statSync(path.join(packageDir, f)).isFile(), f);
+    }
   });
 });

@@ -1,6 +1,8 @@
 // Drives examples/dashboard in headless Debian chromium (playwright-core, /usr/bin/chromium):
-// loads the web build from a tiny static server on a free loopback port, fills the forms, reads
-// the results from the page, asserts them and saves target/dashboard.png.
+// installs the npm package's tarball into a temporary project (wasm/tests/package.mjs), serves the
+// dashboard and that project's node_modules/waas-wasm from a tiny static server on a free loopback
+// port, loads the page with ?pkg= pointing at the installed package's browser entry, fills the
+// forms, reads the results from the page, asserts them and saves target/dashboard.png.
 //   cd examples/dashboard/e2e && npm ci && node --test
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,14 +10,14 @@ import { createServer } from 'node:http';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { project, packageDir, required, imported } from '../../../wasm/tests/package.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const vectors = JSON.parse(readFileSync(path.join(root, 'tests/vectors/derivation.json'), 'utf8'));
 const addresses = JSON.parse(readFileSync(path.join(root, 'tests/vectors/addresses.json'), 'utf8'));
-// The nodejs build computes what the page must show for optional features.
-const waasNode = createRequire(import.meta.url)(path.join(root, 'target/npm/node'));
+// The package in Node (the same installed copy, `require`) computes what the page must show.
+const waasNode = required;
 const screenshot = process.env.WAAS_DASHBOARD_PNG ?? path.join(root, 'target/dashboard.png');
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -28,8 +30,10 @@ before(async () => {
   // A static file server over the repository root, on 127.0.0.1 and a port the OS picks.
   server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    // /node_modules/... is the temporary project's (where the tarball was installed), the rest the repository.
+    const dir = url.pathname.startsWith('/node_modules/') ? project : root;
+    let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!existsSync(file)) { res.writeHead(404).end(); return; }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
@@ -46,7 +50,8 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.goto(`${base}/examples/dashboard/`);
+  const entry = path.relative(project, path.join(packageDir, 'web/index.js')).split(path.sep).join('/');
+  await page.goto(`${base}/examples/dashboard/?pkg=${encodeURIComponent(`/${entry}`)}`);
   await page.waitForSelector('#status[data-state="ready"], #status[data-state="failed"]', { timeout: 30000 });
 });
 
@@ -56,8 +61,10 @@ after(async () => {
   await new Promise((ok) => (server ? server.close(ok) : ok()));
 });
 
-test('the web build loads', async () => {
+test('the web build loads, from the installed package', async () => {
   assert.equal(await page.textContent('#status'), 'wasm ready');
+  assert.match(page.url(), /pkg=%2Fnode_modules%2Fwaas-wasm%2Fweb%2Findex\.js/);
+  assert.equal(typeof imported.reserveReport, 'function'); // and `import` in Node works too
 });
 
 test('derives deposit addresses from a pasted xpub', async () => {

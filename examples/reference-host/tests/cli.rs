@@ -322,3 +322,111 @@ fn ledger_replay_from_file_and_stdin_agree() {
         "INVALID_ARGUMENT",
     );
 }
+
+#[test]
+fn json_on_every_command_that_prints_data() {
+    let xpub = xpub_of("ethereum", "0");
+    let parse = |args: &[&str]| -> serde_json::Value {
+        let text = ok(args);
+        assert_eq!(text.lines().count(), 1, "{args:?}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
+    };
+    let v = parse(&["mnemonic", "new", "--words", "12", "--json"]);
+    assert_eq!(v["mnemonic"].as_str().unwrap().split(' ').count(), 12);
+    let v = parse(&[
+        "--json",
+        "address",
+        "--chain",
+        "ethereum",
+        "0x9858effd232b4033e47d90003d41ec34ecaeda94",
+    ]);
+    assert_eq!(v["address"], "0x9858EfFD232B4033E47d90003D41EC34EcaEda94");
+    let v = parse(&["amount", "--decimals", "6", "--to-base", "1.5", "--json"]);
+    assert_eq!(v["base_units"], "1500000");
+    let v = parse(&[
+        "amount",
+        "--decimals",
+        "6",
+        "--from-base",
+        "1500000",
+        "--json",
+    ]);
+    assert_eq!(v["amount"], "1.5");
+    let v = parse(&["apikey", "new", "--env", "sandbox", "--json"]);
+    assert!(v["key"].as_str().unwrap().starts_with("waas_test_"));
+    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
+    let v = parse(&[
+        "erc20",
+        "transfer",
+        "--to",
+        "0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
+        "--amount",
+        "1",
+        "--json",
+    ]);
+    assert!(v["data"].as_str().unwrap().starts_with("0xa9059cbb"));
+    let out = waas(
+        &["xpub", "--chain", "ethereum", "--json"],
+        Some(ABANDON),
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["xpub"], xpub.as_str());
+    // derive: JSON Lines, the same addresses as the text form.
+    let text = ok(&[
+        "derive", "--chain", "tron", "--xpub", &xpub, "--index", "3", "--count", "4",
+    ]);
+    let json = ok(&[
+        "derive", "--chain", "tron", "--xpub", &xpub, "--index", "3", "--count", "4", "--json",
+    ]);
+    for (t, j) in text.lines().zip(json.lines()) {
+        let v: serde_json::Value = serde_json::from_str(j).unwrap();
+        assert_eq!(
+            t,
+            format!("{} {}", v["index"], v["address"].as_str().unwrap())
+        );
+    }
+    assert_eq!(json.lines().count(), 4);
+    // Errors under --json: one JSON object on standard error, exit 2 for bad input.
+    let out = waas(
+        &["--json", "address", "--chain", "ethereum", "0x12"],
+        None,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let e: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["error"]["code"], "INVALID_ADDRESS");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn derive_streams_its_first_lines_at_once() {
+    let xpub = xpub_of("ethereum", "0");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waas"))
+        .args([
+            "derive", "--chain", "ethereum", "--xpub", &xpub, "--index", "0",
+        ])
+        .args(["--count", "1000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("0 0x"), "{first}");
+    // A million addresses take far longer than the first chunk: the process is still working.
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the output came only at the end"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn completions_for_each_shell() {
+    assert!(ok(&["completions", "bash"]).contains("_waas"));
+    assert!(ok(&["completions", "zsh"]).contains("#compdef waas"));
+    assert!(ok(&["completions", "fish"]).contains("complete -c waas"));
+    fails(&["completions", "tcsh"], None, "INVALID_ARGUMENT");
+}

@@ -17,11 +17,16 @@ pub struct NewArgs {
     environment: String,
 }
 
-pub fn run(cmd: ApiKeyCmd) -> Outcome {
+pub fn run(cmd: ApiKeyCmd, json: bool) -> Outcome {
     match cmd {
         ApiKeyCmd::New(args) => {
             let environment = Environment::parse(&args.environment)?;
             let key = ApiKey::generate(environment)?;
+            if json {
+                return Ok(super::json_line(&serde_json::json!({
+                    "key": key.expose(), "hash": key.hash().to_string(),
+                })));
+            }
             Ok(format!("key: {}\nhash: {}\n", key.expose(), key.hash()))
         }
     }

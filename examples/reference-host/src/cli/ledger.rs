@@ -21,9 +21,17 @@ pub enum LedgerCmd {
     },
 }
 
-pub fn ledger(cmd: LedgerCmd) -> Outcome {
+pub fn ledger(cmd: LedgerCmd, json: bool) -> Outcome {
     match cmd {
+        // Its output is JSON Lines either way.
         LedgerCmd::Replay { file } => Ok(waas_core::scenario::replay(&read(file)?)),
+        LedgerCmd::Verify { file } if json => {
+            let v = waas_core::ledger::journal::verify(&read(file)?)
+                .map_err(|m| waas_core::error::err::journal_mismatch(m.to_string()))?;
+            Ok(super::json_line(
+                &serde_json::json!({"ok": true, "entries": v.entries}),
+            ))
+        }
         LedgerCmd::Verify { file } => {
             let report = waas_core::ledger::journal::verify_report(&read(file)?)?;
             Ok(format!("{report}\n"))

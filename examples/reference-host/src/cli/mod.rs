@@ -16,6 +16,11 @@ use waas_core::{Error, ErrorCode};
 #[derive(Parser)]
 #[command(name = "waas", version, about, long_about = None)]
 struct Cli {
+    /// Print JSON instead of text: one object, or JSON Lines where the text is one line per
+    /// item (`derive`, `ledger replay`); errors then go to standard error as
+    /// `{"error":{"code","message"}}`.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -54,6 +59,11 @@ enum Command {
     /// API keys.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCmd),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `waas` without a subcommand: the serve arguments, read from the environment.
@@ -85,9 +95,14 @@ pub fn run() -> i32 {
                     0
                 };
             }
-            return fail(&Error::new(ErrorCode::InvalidArgument, clap_message(&e)));
+            let json = std::env::args().any(|a| a == "--json");
+            return fail(
+                &Error::new(ErrorCode::InvalidArgument, clap_message(&e)),
+                json,
+            );
         }
     };
+    let json = cli.json;
     let Some(command) = cli.command else {
         // No arguments: `waas serve` with its defaults and the environment's WAAS_* variables.
         let args = ServeOnly::try_parse_from(["waas"])
@@ -95,23 +110,29 @@ pub fn run() -> i32 {
             .unwrap_or_default();
         return match serve::serve(args) {
             Ok(_) => 0,
-            Err(e) => fail(&e),
+            Err(e) => fail(&e, json),
         };
     };
     let outcome = match command {
         Command::Serve(args) => serve::serve(*args),
-        Command::Mnemonic(cmd) => keys::mnemonic(cmd),
-        Command::Xpub(args) => keys::xpub(args),
-        Command::Derive(args) => keys::derive(args),
-        Command::Address(args) => keys::address(args),
-        Command::Amount(args) => registry::amount(args),
-        Command::Chains(args) => registry::chains(args),
-        Command::Tokens(args) => registry::tokens(args),
-        Command::Ledger(cmd) => ledger::ledger(cmd),
-        Command::Tx(cmd) => tx::sign(cmd),
-        Command::Erc20(cmd) => tx::erc20(cmd),
-        Command::Webhook(cmd) => webhook::run(cmd),
-        Command::Apikey(cmd) => apikey::run(cmd),
+        Command::Mnemonic(cmd) => keys::mnemonic(cmd, json),
+        Command::Xpub(args) => keys::xpub(args, json),
+        Command::Derive(args) => keys::derive(args, json),
+        Command::Address(args) => keys::address(args, json),
+        Command::Amount(args) => registry::amount(args, json),
+        Command::Chains(_) => registry::chains(json),
+        Command::Tokens(args) => registry::tokens(args, json),
+        Command::Ledger(cmd) => ledger::ledger(cmd, json),
+        Command::Tx(cmd) => tx::sign(cmd, json),
+        Command::Erc20(cmd) => tx::erc20(cmd, json),
+        Command::Webhook(cmd) => webhook::run(cmd, json),
+        Command::Apikey(cmd) => apikey::run(cmd, json),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "waas", &mut out);
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
     };
     match outcome {
         Ok(out) => {
@@ -125,8 +146,13 @@ pub fn run() -> i32 {
             }
             0
         }
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, json),
     }
+}
+
+/// One JSON value as a line of output.
+pub fn json_line(value: &serde_json::Value) -> String {
+    format!("{value}\n")
 }
 
 /// clap's message on one line, without its usage block.
@@ -141,10 +167,32 @@ fn clap_message(e: &clap::Error) -> String {
     parts.join(" ").trim_start_matches("error: ").to_owned()
 }
 
-/// Prints `error: CODE: message` on standard error and gives exit status 2.
-fn fail(e: &Error) -> i32 {
-    eprintln!("error: {}: {}", e.code(), e.message());
-    2
+/// Prints the error on standard error (`error: CODE: message`, or its JSON with `--json`) and
+/// gives the exit status: 1 for a failure of the machine or a service (the code of a host's own
+/// failure: INTERNAL, UNAVAILABLE, CORRUPT_RECORD, ENTROPY, KEY_DERIVATION), 2 for bad input
+/// (every other code).
+fn fail(e: &Error, json: bool) -> i32 {
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::json!({"error": {"code": e.code(), "message": e.message()}})
+        );
+    } else {
+        eprintln!("error: {}: {}", e.code(), e.message());
+    }
+    exit_status(e.code())
+}
+
+/// The exit status of an error code (see [`fail`]).
+pub fn exit_status(code: ErrorCode) -> i32 {
+    match code {
+        ErrorCode::Internal
+        | ErrorCode::Unavailable
+        | ErrorCode::CorruptRecord
+        | ErrorCode::Entropy
+        | ErrorCode::KeyDerivation => 1,
+        _ => 2,
+    }
 }
 
 /// Reads all of standard input as text.

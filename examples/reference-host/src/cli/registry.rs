@@ -20,32 +20,37 @@ pub struct AmountArgs {
 }
 
 #[derive(Args)]
-pub struct ChainsArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-}
+pub struct ChainsArgs {}
 
 #[derive(Args)]
 pub struct TokensArgs {
     /// Only the tokens of this blockchain.
     #[arg(long)]
     chain: Option<String>,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
 }
 
-pub fn amount(args: AmountArgs) -> Outcome {
+pub fn amount(args: AmountArgs, json: bool) -> Outcome {
     match (args.to_base, args.from_base) {
         (Some(text), None) => {
             let units = Amount::parse(&text, args.decimals)?.to_base_units(args.decimals)?;
-            Ok(format!("{units}\n"))
+            Ok(if json {
+                super::json_line(
+                    &serde_json::json!({"base_units": units.to_string(), "decimals": args.decimals}),
+                )
+            } else {
+                format!("{units}\n")
+            })
         }
-        (None, Some(units)) => Ok(format!(
-            "{}\n",
-            Amount::from_base_units(&units, args.decimals)?
-        )),
+        (None, Some(units)) => {
+            let amount = Amount::from_base_units(&units, args.decimals)?;
+            Ok(if json {
+                super::json_line(
+                    &serde_json::json!({"amount": amount.to_string(), "decimals": args.decimals}),
+                )
+            } else {
+                format!("{amount}\n")
+            })
+        }
         _ => Err(waas_core::Error::new(
             waas_core::ErrorCode::InvalidArgument,
             "give exactly one of --to-base and --from-base",
@@ -53,9 +58,9 @@ pub fn amount(args: AmountArgs) -> Outcome {
     }
 }
 
-pub fn chains(args: ChainsArgs) -> Outcome {
+pub fn chains(json: bool) -> Outcome {
     let registry = Registry::builtin();
-    if args.json {
+    if json {
         return Ok(format!("{}\n", to_json(registry.chains())));
     }
     let mut out = String::from("ID FAMILY EVM_CHAIN_ID NATIVE DECIMALS CONFIRMATIONS NETWORK\n");
@@ -73,10 +78,10 @@ pub fn chains(args: ChainsArgs) -> Outcome {
     Ok(out)
 }
 
-pub fn tokens(args: TokensArgs) -> Outcome {
+pub fn tokens(args: TokensArgs, json: bool) -> Outcome {
     let registry = Registry::builtin();
     let tokens = registry.tokens(args.chain.as_deref())?;
-    if args.json {
+    if json {
         return Ok(format!("{}\n", to_json(&tokens)));
     }
     let mut out = String::from("BLOCKCHAIN SYMBOL DECIMALS CONTRACT\n");

@@ -60,7 +60,7 @@ pub enum Erc20Cmd {
     },
 }
 
-pub fn sign(cmd: TxCmd) -> Outcome {
+pub fn sign(cmd: TxCmd, json: bool) -> Outcome {
     let TxCmd::Sign(args) = cmd;
     let registry = Registry::builtin();
     let chain = registry.chain(&args.chain)?;
@@ -76,6 +76,11 @@ pub fn sign(cmd: TxCmd) -> Outcome {
         max_priority_fee_per_gas: args.max_priority_fee_per_gas.as_deref(),
     };
     let signed = sign_fields(chain, &key, &fields)?;
+    if json {
+        return Ok(super::json_line(&serde_json::json!({
+            "raw": signed.raw_hex(), "hash": signed.hash_hex(),
+        })));
+    }
     Ok(format!(
         "raw {}\nhash {}\n",
         signed.raw_hex(),
@@ -83,12 +88,18 @@ pub fn sign(cmd: TxCmd) -> Outcome {
     ))
 }
 
-pub fn erc20(cmd: Erc20Cmd) -> Outcome {
+pub fn erc20(cmd: Erc20Cmd, json: bool) -> Outcome {
     match cmd {
         Erc20Cmd::Transfer { to, amount } => {
             let to = Address::parse(Family::Evm, to.trim())?;
-            let data = erc20_transfer_data(&to, &wei("--amount", &amount)?)?;
-            Ok(format!("0x{}\n", hex_of(&data)))
+            let data = format!(
+                "0x{}",
+                hex_of(&erc20_transfer_data(&to, &wei("--amount", &amount)?)?)
+            );
+            if json {
+                return Ok(super::json_line(&serde_json::json!({"data": data})));
+            }
+            Ok(format!("{data}\n"))
         }
     }
 }

@@ -1595,7 +1595,7 @@ async fn holding_row(
     chain: &str,
 ) -> Result<sqlx::any::AnyRow, ApiError> {
     let chain = s.store.registry().chain(chain)?.id.to_string();
-    sqlx::query("SELECT id, blockchain, address, alias FROM holdings WHERE client_id = $1 AND blockchain = $2")
+    sqlx::query("SELECT id, blockchain, address, alias, account_number FROM holdings WHERE client_id = $1 AND blockchain = $2")
         .bind(client_id)
         .bind(&chain)
         .fetch_optional(s.store.reader())
@@ -1633,9 +1633,15 @@ async fn get_holding(
     let chain = col(&row, "blockchain")?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let (balances, reserve) = holding_reports(&ledger, &caller.client_id, &chain)?;
+    // The account xpub the deposit addresses of its virtual wallets derive from (index = the
+    // wallet's `index`): anyone can check an address the API shows; it never reveals a key.
+    let family = s.store.registry().chain(&chain)?.family;
+    let account = u32::try_from(sqlx::Row::try_get::<i64, _>(&row, "account_number")?)
+        .map_err(|_| ApiError::internal("account number out of range"))?;
+    let xpub = s.keys.xpub(family, account)?.to_string();
     Ok(Json(json!({
         "id": col(&row, "id")?, "alias": col(&row, "alias")?, "address": col(&row, "address")?,
-        "blockchain": chain, "balances": balances, "reserve": reserve,
+        "blockchain": chain, "balances": balances, "reserve": reserve, "xpub": xpub,
     }))
     .into_response())
 }

@@ -11,7 +11,7 @@
 //! `rule:RULE:TX`, checked like any other movement; a failed action does not undo the deposit.
 
 use crate::amount::Amount;
-use crate::error::{err, Result};
+use crate::error::{err, ErrorCode, Result};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -135,7 +135,7 @@ pub struct RuleOutcome {
     /// Amount moved (absent for alerts).
     pub amount: Option<Decimal>,
     /// Error code when the action was refused.
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     /// Error message when the action was refused.
     pub message: Option<String>,
     /// The webhook envelope an alert emits.
@@ -146,6 +146,16 @@ impl RuleOutcome {
     /// True when the action went through.
     pub fn ok(&self) -> bool {
         self.code.is_none()
+    }
+
+    /// The webhook sub-operation that reports it (`VIRTUAL_WALLET` events): `ALERT` for an
+    /// alert, `WITHDRAWAL` for a payout, `TRANSFER` for a forward.
+    pub fn sub_operation(&self) -> &'static str {
+        match self.action {
+            ActionKind::Alert => "ALERT",
+            ActionKind::Withdraw => "WITHDRAWAL",
+            ActionKind::Forward | ActionKind::ForwardExcess => "TRANSFER",
+        }
     }
 }
 

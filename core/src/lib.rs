@@ -16,6 +16,7 @@ pub mod error;
 pub mod fees;
 pub mod keys;
 pub mod ledger;
+pub mod pricing;
 pub mod random;
 pub mod reserve;
 pub mod scenario;

@@ -170,7 +170,7 @@ impl Ledger {
             }
         };
         if let Err(e) = result {
-            outcome.code = Some(e.code().as_str().to_owned());
+            outcome.code = Some(e.code());
             outcome.message = Some(e.message().to_owned());
         }
         outcome

@@ -2,11 +2,10 @@
 
 use super::commands::*;
 use super::output::{automation_json, hold_json, movement_json, reserve_json};
-use super::{amount, num, parse_rule, Scenario, USD_STABLECOINS};
+use super::{amount, num, parse_rule, Scenario};
 use crate::amount::{parse_decimal, Amount};
 use crate::error::{err, Result};
 use crate::ledger::{Contract, DepositRequest, Ledger};
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 /// An optional fee, zero when absent.
@@ -149,18 +148,13 @@ impl Scenario {
 
     /// `deposit`: credits a deposit (USD stablecoins are priced at 1 without `usd_price`).
     fn deposit(&mut self, c: DepositCmd) -> Result<Value> {
-        let usd_price = match &c.usd_price {
-            Some(p) => parse_decimal(p)?,
-            None if USD_STABLECOINS.contains(&c.token.to_ascii_uppercase().as_str()) => {
-                Decimal::ONE
-            }
-            None => {
-                return Err(err::invalid_command(format!(
-                    "usd_price is required for {} (only USD stablecoins default to 1)",
-                    c.token
-                )))
-            }
-        };
+        let given = c.usd_price.as_deref().map(parse_decimal).transpose()?;
+        let usd_price = crate::pricing::usd_price(&c.token, given, None).ok_or_else(|| {
+            err::invalid_command(format!(
+                "usd_price is required for {} (only USD stablecoins default to 1)",
+                c.token
+            ))
+        })?;
         let r = self.ledger.deposit(DepositRequest {
             tx: c.tx,
             to: c.to,

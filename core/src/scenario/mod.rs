@@ -22,8 +22,9 @@ use output::{error_json, reserve_json};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
-/// Symbols priced at 1 USD when a deposit gives no `usd_price`.
-pub const USD_STABLECOINS: [&str; 6] = ["USDT", "USDC", "DAI", "BUSD", "FDUSD", "PYUSD"];
+/// Symbols priced at 1 USD when a deposit gives no `usd_price` (kept here for callers of
+/// earlier versions; the rule is [`crate::pricing`]).
+pub use crate::pricing::USD_STABLECOINS;
 
 /// Longest scenario line accepted (bytes).
 pub const MAX_LINE_LEN: usize = 64 * 1024;

@@ -35,7 +35,7 @@ pub(super) fn automation_json(tx: &str, outcomes: &[RuleOutcome]) -> Value {
                     v["amount"] = Value::String(num(a));
                 }
                 if let (Some(code), Some(message)) = (&o.code, &o.message) {
-                    v["code"] = Value::String(code.clone());
+                    v["code"] = Value::String(code.as_str().to_owned());
                     v["message"] = Value::String(message.clone());
                 }
                 if let Some(event) = &o.event {

@@ -2028,7 +2028,7 @@ pub fn rule_events(
             let data = event.get("data").cloned().unwrap_or(Value::Null);
             w.event(
                 "VIRTUAL_WALLET",
-                "ALERT",
+                o.sub_operation(),
                 &waas_core::automation::movement_id(&o.rule, tx),
                 Status::Success,
                 None,
@@ -2036,11 +2036,7 @@ pub fn rule_events(
             )?;
             continue;
         }
-        let sub = if o.action.as_str() == "withdraw" {
-            "WITHDRAWAL"
-        } else {
-            "TRANSFER"
-        };
+        let sub = o.sub_operation();
         let id = waas_core::automation::movement_id(&o.rule, tx);
         let data = json!({"wallet_id": wallet, "rule": o.rule, "action": o.action.as_str(), "deposit_tx": tx, "amount": o.amount.map(num), "code": o.code});
         let status = if o.ok() {
@@ -2104,11 +2100,12 @@ async fn simulate_deposit(State(s): State<Shared>, headers: HeaderMap, bytes: By
     })?;
     let settings = load_settings(&s, &caller.client_id).await?;
     let symbol = req.token.to_ascii_uppercase();
-    let price = match (&req.usd_price, settings.usd_prices.get(&symbol)) {
-        (Some(p), _) | (None, Some(p)) => amount("usd_price", p)?.as_decimal(),
-        (None, None) if waas_core::scenario::USD_STABLECOINS.contains(&symbol.as_str()) => rust_decimal::Decimal::ONE,
-        _ => return Err(ApiError::bad_request(format!("usd_price: no USD price for {symbol}; give usd_price or set usd_prices in the configuration"))),
-    };
+    let parse = |p: &String| amount("usd_price", p).map(|a| a.as_decimal());
+    let given = req.usd_price.as_ref().map(parse).transpose()?;
+    let configured = settings.usd_prices.get(&symbol).map(parse).transpose()?;
+    let price = waas_core::pricing::usd_price(&symbol, given, configured).ok_or_else(|| {
+        ApiError::bad_request(format!("usd_price: no USD price for {symbol}; give usd_price or set usd_prices in the configuration"))
+    })?;
     let tx = req
         .tx
         .clone()

@@ -93,23 +93,23 @@ fn price_of(
     symbol: &str,
     given: Option<&str>,
 ) -> Result<Decimal, ApiError> {
-    if let Some(p) = given {
-        if s.environment == Environment::Live {
-            return Err(ApiError::bad_request(
-                "usd_price: a live host values cards at the platform's prices, not the caller's",
-            ));
-        }
-        return Ok(amount("usd_price", p)?.as_decimal());
+    if given.is_some() && s.environment == Environment::Live {
+        return Err(ApiError::bad_request(
+            "usd_price: a live host values cards at the platform's prices, not the caller's",
+        ));
     }
-    if let Some(p) = settings.usd_prices.get(symbol) {
-        return Ok(amount("usd_price", p)?.as_decimal());
-    }
-    if waas_core::scenario::USD_STABLECOINS.contains(&symbol) {
-        return Ok(Decimal::ONE);
-    }
-    Err(ApiError::bad_request(format!(
-        "no USD price for {symbol}: the platform's price list has none"
-    )))
+    let parse = |p: &str| amount("usd_price", p).map(|a| a.as_decimal());
+    let given = given.map(parse).transpose()?;
+    let configured = settings
+        .usd_prices
+        .get(symbol)
+        .map(|p| parse(p))
+        .transpose()?;
+    waas_core::pricing::usd_price(symbol, given, configured).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "no USD price for {symbol}: the platform's price list has none"
+        ))
+    })
 }
 
 #[derive(Deserialize)]

@@ -650,13 +650,12 @@ impl EvmAdapter {
             Some(r) => super::Settings::from_body(&col(&r, "body")?, state.store.sealer())?,
             None => super::Settings::default(),
         };
-        if let Some(p) = settings.usd_prices.get(&symbol.to_ascii_uppercase()) {
-            return Ok(Some(waas_core::amount::parse_decimal(p)?));
-        }
-        if waas_core::scenario::USD_STABLECOINS.contains(&symbol.to_ascii_uppercase().as_str()) {
-            return Ok(Some(Decimal::ONE));
-        }
-        Ok(None)
+        let configured = settings
+            .usd_prices
+            .get(&symbol.to_ascii_uppercase())
+            .map(|p| waas_core::amount::parse_decimal(p))
+            .transpose()?;
+        Ok(waas_core::pricing::usd_price(symbol, None, configured))
     }
 
     /// Records one matched transfer; true when it credited a new deposit.

@@ -8,7 +8,7 @@ use super::api::{
     amount, auth, body, finish, idem, load_settings, movement_id, num, query_transactions, replay,
     settle_movement, MovementRow, TxQuery,
 };
-use super::api_more::{card_json, kind_label};
+use super::api::{card_json, kind_label};
 use super::error::ApiError;
 use super::{AppState, Settings};
 use axum::body::Bytes;

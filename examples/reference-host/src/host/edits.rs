@@ -3,7 +3,7 @@
 //! list of a treasury wallet.
 
 use super::api::{auth, body, query_transactions, wallet_row, TxQuery};
-use super::api_more::{card_json, treasury_json};
+use super::api::{card_json, treasury_json};
 use super::error::ApiError;
 use super::AppState;
 use axum::body::Bytes;

@@ -5,8 +5,6 @@
 //! a worker delivers at least once.
 
 pub mod api;
-pub mod api_mgmt;
-pub mod api_more;
 pub mod books;
 pub mod card_funding;
 pub mod chain;

@@ -1,0 +1,181 @@
+//! Access levels: named sets of permissions for users and keys.
+
+use super::*;
+use axum::routing::patch;
+use waas_core::access::levels::check_level_permissions;
+use waas_core::access::{check_grantable, Permission, StoredKey};
+
+/// Routes of this module.
+pub(crate) fn access_levels_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v1/management/access-levels",
+            get(list_levels).post(create_level),
+        )
+        .route(
+            "/v1/management/access-levels/{id}",
+            patch(update_level).delete(delete_level),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LevelReq {
+    pub(crate) name: Option<String>,
+    pub(crate) permissions: Option<Vec<String>>,
+}
+
+pub(crate) async fn level_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+    let row = sqlx::query(
+        "SELECT id, name, permissions FROM access_levels WHERE id = $1 AND client_id = $2",
+    )
+    .bind(id)
+    .bind(client)
+    .fetch_optional(s.store.reader())
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no access level {id}")))?;
+    let perms: Value =
+        crate::host::store::stored(&col(&row, "permissions")?, "access level permissions")?;
+    Ok(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "permissions": perms}))
+}
+
+/// Checks that the caller may put a user on a level of its client: the level exists (NOT_FOUND)
+/// and the caller holds each of its permissions (FORBIDDEN), as for a level it creates.
+pub(crate) async fn give_level(s: &AppState, caller: &Caller, level: &str) -> Result<(), ApiError> {
+    let perms = crate::host::api::level_permissions(s, &caller.client_id, level).await?;
+    let list: Vec<Permission> = perms.into_iter().collect();
+    check_grantable(&caller.permissions, &list)?;
+    Ok(())
+}
+
+pub(crate) async fn create_level(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.create").await?;
+    let req: LevelReq = body(&bytes)?;
+    let name = req
+        .name
+        .ok_or_else(|| ApiError::bad_request("name is required"))?;
+    name_ok("name", &name)?;
+    let perms = permissions(
+        &req.permissions
+            .ok_or_else(|| ApiError::bad_request("permissions are required"))?,
+    )?;
+    let perms = check_level_permissions(&caller.permissions, &perms)?;
+    let id = new_id("lvl");
+    sqlx::query("INSERT INTO access_levels (id, client_id, name, permissions, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .bind(&name)
+        .bind(json!(perms).to_string())
+        .bind(now_ms())
+        .execute(s.store.pool())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(level_json(&s, &caller.client_id, &id).await?),
+    )
+        .into_response())
+}
+
+pub(crate) async fn list_levels(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: PageQ,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.list").await?;
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, created_at FROM access_levels WHERE client_id = $1",
+            &[&caller.client_id],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(level_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+    }
+    Ok(Json(page::answer(out, next)).into_response())
+}
+
+pub(crate) async fn update_level(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.update").await?;
+    let req: LevelReq = body(&bytes)?;
+    level_json(&s, &caller.client_id, &id).await?;
+    if let Some(name) = &req.name {
+        name_ok("name", name)?;
+    }
+    let perms = req
+        .permissions
+        .as_deref()
+        .map(permissions)
+        .transpose()?
+        .map(|p| check_level_permissions(&caller.permissions, &p))
+        .transpose()?;
+    if let Some(name) = &req.name {
+        sqlx::query("UPDATE access_levels SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    if let Some(p) = perms {
+        sqlx::query("UPDATE access_levels SET permissions = $1 WHERE id = $2")
+            .bind(json!(p).to_string())
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+        // The keys following the level act with its new permissions at once on this host (other
+        // hosts within the key cache's TTL).
+        s.key_cache.clear();
+    }
+    Ok(Json(level_json(&s, &caller.client_id, &id).await?).into_response())
+}
+
+pub(crate) async fn delete_level(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.access_levels.delete").await?;
+    level_json(&s, &caller.client_id, &id).await?;
+    let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE access_level_id = $1")
+        .bind(&id)
+        .fetch_one(s.store.reader())
+        .await?
+        .try_get("n")?;
+    if used > 0 {
+        return Err(ApiError::bad_request(format!(
+            "access level {id} is held by {used} user(s)"
+        )));
+    }
+    // Keys bound to the level directly: refused while one is live (revoke them first), as for
+    // users, so that deleting a level never silently disables keys.
+    let bound = sqlx::query("SELECT record FROM api_keys WHERE access_level_id = $1")
+        .bind(&id)
+        .fetch_all(s.store.reader())
+        .await?;
+    let mut live = 0usize;
+    for r in bound {
+        let rec: StoredKey = crate::host::store::stored(&col(&r, "record")?, "API key record")?;
+        live += usize::from(!rec.revoked);
+    }
+    if live > 0 {
+        return Err(ApiError::bad_request(format!(
+            "access level {id} is bound to {live} API key(s); revoke them first"
+        )));
+    }
+    sqlx::query("DELETE FROM access_levels WHERE id = $1")
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+}

@@ -1,0 +1,264 @@
+//! Client management by id: read, update, delete, contracted products and policy of child clients.
+
+use super::*;
+use axum::routing::put;
+use waas_core::access::Permission;
+
+/// How long the previous webhook secret keeps signing after a rotation.
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
+
+pub(crate) fn name_ok(field: &str, name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be 1 to 200 characters"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn permissions(list: &[String]) -> Result<Vec<Permission>, ApiError> {
+    if list.is_empty() {
+        return Err(ApiError::bad_request("permissions: give at least one"));
+    }
+    Ok(list
+        .iter()
+        .map(|p| Permission::parse(p))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Routes of this module.
+pub(crate) fn clients_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v1/management/clients/{id}",
+            get(get_client).patch(update_client).delete(delete_client),
+        )
+        .route(
+            "/v1/management/clients/{id}/contracted-products",
+            put(put_client_contract),
+        )
+        .route("/v1/management/clients/{id}/policy", put(put_client_policy))
+}
+
+pub(crate) async fn client_json(s: &AppState, id: &str) -> Result<Value, ApiError> {
+    let row = sqlx::query("SELECT id, name, parent_id, created_at FROM clients WHERE id = $1")
+        .bind(id)
+        .fetch_optional(s.store.reader())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
+    Ok(
+        json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "parent_id": opt_col(&row, "parent_id")?, "created_at": row.try_get::<i64, _>("created_at")?}),
+    )
+}
+
+/// A client's parent, grandparent, ... up to the root; `None` when there is no such client.
+pub(crate) async fn ancestors(s: &AppState, id: &str) -> Result<Option<Vec<String>>, ApiError> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE up(id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM clients WHERE id = $1 \
+         UNION ALL SELECT c.id, c.parent_id, up.depth + 1 FROM clients c JOIN up ON c.id = up.parent_id WHERE up.depth < 64) \
+         SELECT id FROM up ORDER BY depth",
+    )
+    .bind(id)
+    .fetch_all(s.store.reader())
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            .skip(1)
+            .map(|r| col(r, "id"))
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
+}
+
+/// The client `id` if the caller may see it (itself or below it), else NOT_FOUND.
+pub(crate) async fn reachable(
+    s: &AppState,
+    caller: &str,
+    id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let up = ancestors(s, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
+    waas_core::access::check_reach(caller, id, &up)?;
+    Ok(up)
+}
+
+pub(crate) async fn get_client(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.get").await?;
+    reachable(&s, &caller.client_id, &id).await?;
+    Ok(Json(client_json(&s, &id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NameUpdate {
+    pub(crate) name: String,
+}
+
+pub(crate) async fn update_client(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.update").await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_below(&caller.client_id, &id, &up)?;
+    let req: NameUpdate = body(&bytes)?;
+    name_ok("name", &req.name)?;
+    sqlx::query("UPDATE clients SET name = $1 WHERE id = $2")
+        .bind(&req.name)
+        .bind(&id)
+        .execute(s.store.pool())
+        .await?;
+    Ok(Json(client_json(&s, &id).await?).into_response())
+}
+
+/// `PUT /v1/management/clients/{id}/contracted-products`: a client above sets a client's limits.
+pub(crate) async fn put_client_contract(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(
+        &s,
+        &headers,
+        "management.clients.contracted_products.update",
+    )
+    .await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
+    let u: crate::host::api::ContractUpdate = body(&bytes)?;
+    crate::host::api::set_contract(&s, &id, u).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PolicyUpdate {
+    pub(crate) min_reserve_ratio: Option<String>,
+    pub(crate) usd_prices: Option<std::collections::BTreeMap<String, String>>,
+    /// `{"blockchain/TOKEN": {"fixed","percent"}}`; an entry of `null` removes a schedule.
+    pub(crate) withdrawal_fees: Option<std::collections::BTreeMap<String, Option<FeeReq>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FeeReq {
+    pub(crate) fixed: Option<String>,
+    pub(crate) percent: Option<String>,
+}
+
+/// `PUT /v1/management/clients/{id}/policy`: a client above sets a client's reserve floor (its
+/// minimum reserve ratio rises to it; the client may raise it further, never lower it) and the
+/// USD prices it is valued at.
+pub(crate) async fn put_client_policy(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.policy.update").await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
+    let req: PolicyUpdate = body(&bytes)?;
+    let mut w = s.store.begin(&id).await?;
+    let mut st = crate::host::api::settings_in(&mut w).await?;
+    let mut config = w.ledger.config().clone();
+    if let Some(r) = req.min_reserve_ratio {
+        let floor = crate::host::api::amount("min_reserve_ratio", &r)?.as_decimal();
+        waas_core::access::check_reserve_ratio(floor, rust_decimal::Decimal::ZERO)?;
+        st.reserve_floor = Some(floor.normalize().to_string());
+        config.min_reserve_ratio = config.min_reserve_ratio.max(floor);
+    }
+    if let Some(fees) = req.withdrawal_fees {
+        for (key, fee) in fees {
+            let (chain, token) = key.split_once('/').ok_or_else(|| {
+                ApiError::bad_request(format!("withdrawal_fees: {key}: keys are blockchain/TOKEN"))
+            })?;
+            let registry = s.store.registry();
+            let chain = registry.chain(chain)?.id.as_str().to_owned();
+            let token = registry.token(&chain, token)?.symbol.clone();
+            let key = format!("{chain}/{token}");
+            match fee {
+                None => {
+                    st.withdrawal_fees.remove(&key);
+                }
+                Some(f) => {
+                    let part = |v: Option<String>, name: &str| match v {
+                        Some(t) => Ok(crate::host::api::amount(name, &t)?.as_decimal()),
+                        None => Ok::<_, ApiError>(rust_decimal::Decimal::ZERO),
+                    };
+                    let schedule = waas_core::fees::FeeSchedule::new(
+                        part(f.fixed, "fixed")?,
+                        part(f.percent, "percent")?,
+                    )?;
+                    st.withdrawal_fees.insert(key, schedule);
+                }
+            }
+        }
+    }
+    if let Some(prices) = req.usd_prices {
+        for (token, price) in prices {
+            let p = crate::host::api::amount("usd_prices", &price)?;
+            st.usd_prices
+                .insert(token.to_ascii_uppercase(), p.to_string());
+        }
+    }
+    w.ledger.set_config(config)?;
+    crate::host::api::save_settings_in(&mut w, &st).await?;
+    let mut out = settings_json(&st, &w.ledger);
+    out["reserve_floor"] = json!(st.reserve_floor);
+    w.commit().await?;
+    Ok(Json(out).into_response())
+}
+
+/// Retires a client: its keys are revoked; its books stay for audit. A client may not retire
+/// itself, and one whose wallets still hold funds is refused.
+pub(crate) async fn delete_client(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.clients.delete").await?;
+    let up = reachable(&s, &caller.client_id, &id).await?;
+    waas_core::access::check_retire_client(&caller.client_id, &id)?;
+    waas_core::access::check_below(&caller.client_id, &id, &up)?;
+    // The wallets with a balance row that is not zero, for the core to judge.
+    s.store
+        .read_with_wallets(
+            &id,
+            "SELECT DISTINCT substr(account, 8) AS id FROM balances WHERE client_id = $1 \
+             AND account >= 'wallet:' AND account < 'wallet;' AND (posted <> '0' OR pending <> '0')",
+            &[],
+        )
+        .await?
+        .check_retire()?;
+    // Retiring a client retires its subtree: every key of it and of the clients below it.
+    let rows = sqlx::query(
+        "WITH RECURSIVE tree(id) AS (SELECT id FROM clients WHERE id = $1 \
+         UNION ALL SELECT c.id FROM clients c JOIN tree t ON c.parent_id = t.id) \
+         SELECT id, record FROM api_keys WHERE client_id IN (SELECT id FROM tree)",
+    )
+    .bind(&id)
+    .fetch_all(s.store.reader())
+    .await?;
+    for r in rows {
+        let mut rec: waas_core::access::StoredKey =
+            crate::host::store::stored(&col(&r, "record")?, "API key record")?;
+        rec.revoked = true;
+        sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
+            .bind(col(&r, "id")?)
+            .execute(s.store.pool())
+            .await?;
+    }
+    s.key_cache.clear();
+    Ok(Json(json!({"id": id, "retired": true})).into_response())
+}

@@ -1,0 +1,206 @@
+//! HTTP routes: authorize with the core's catalog, run the operation in one database transaction
+//! around the core's ledger, answer JSON. No business rule lives here.
+
+use super::error::ApiError;
+use super::page::{self, Page, PageQuery};
+use super::store::{col, new_id, now_ms, opt_col, Work};
+use super::{AppState, Settings};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use waas_core::access::{self, Environment, KeyBinding, KeyHash, Permission, StoredKey};
+use waas_core::automation::RuleOutcome;
+use waas_core::ledger::{Balance, Contract, Ledger, Route};
+use waas_core::webhook::Status;
+use waas_core::{Address, Amount, ErrorCode};
+
+mod access_levels;
+mod accounts;
+mod cards;
+mod clients;
+mod extract;
+mod holding;
+mod management;
+mod rules;
+mod settings;
+mod simulate;
+mod transactions;
+mod treasury;
+mod users;
+mod virtual_wallets;
+mod webhook_config;
+mod webhooks;
+
+pub(crate) use access_levels::*;
+pub(crate) use accounts::*;
+pub(crate) use cards::*;
+pub(crate) use clients::*;
+pub(crate) use extract::*;
+pub(crate) use holding::*;
+pub(crate) use management::*;
+pub(crate) use rules::*;
+pub(crate) use settings::*;
+pub(crate) use simulate::*;
+pub(crate) use transactions::*;
+pub(crate) use treasury::*;
+pub(crate) use users::*;
+pub(crate) use virtual_wallets::*;
+pub(crate) use webhook_config::*;
+pub(crate) use webhooks::*;
+
+type Shared = Arc<AppState>;
+type ApiResult = Result<Response, ApiError>;
+/// The query of a list without filters.
+type PageQ = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+
+/// Who is calling: the client the key belongs to.
+pub struct Caller {
+    /// The key's client.
+    pub client_id: String,
+    /// The key's environment.
+    pub environment: Environment,
+    /// What the key may do.
+    pub permissions: std::collections::BTreeSet<Permission>,
+}
+
+/// All routes of the API.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/management/operations", get(operations))
+        .route("/v1/management/blockchains", get(blockchains))
+        .route(
+            "/v1/management/configurations",
+            get(get_config).put(put_config),
+        )
+        .route(
+            "/v1/management/contracted-products",
+            get(get_contract).put(put_contract),
+        )
+        .route("/v1/management/api-keys", get(list_keys).post(create_key))
+        .route("/v1/management/api-keys/{id}", delete(revoke_key))
+        .route(
+            "/v1/management/clients",
+            get(list_clients).post(create_client),
+        )
+        .route("/v1/tokens", get(tokens))
+        .route("/v1/accounts", get(list_accounts).post(create_account))
+        .route("/v1/accounts/{id}", get(get_account))
+        .route(
+            "/v1/wallets/virtual",
+            get(list_virtual).post(create_virtual),
+        )
+        .route("/v1/wallets/virtual/{id}", get(get_virtual))
+        .route("/v1/wallets/virtual/{id}/balance", get(get_virtual_balance))
+        .route("/v1/wallets/virtual/{id}/deactivate", post(deactivate))
+        .route("/v1/wallets/virtual/{id}/activate", post(activate))
+        .route("/v1/wallets/virtual/{id}/reactivate", post(reactivate))
+        .route("/v1/wallets/virtual/{id}/transfer", post(transfer))
+        .route("/v1/wallets/virtual/{id}/withdraw", post(withdraw))
+        .route(
+            "/v1/wallets/virtual/{id}/transactions",
+            get(wallet_transactions),
+        )
+        .route(
+            "/v1/wallets/virtual/{id}/rules",
+            get(list_rules).post(add_rule),
+        )
+        .route(
+            "/v1/wallets/virtual/{id}/rules/{rule_id}",
+            delete(remove_rule),
+        )
+        .route("/v1/wallets/holding", get(list_holdings))
+        .route("/v1/wallets/holding/{blockchain}", get(get_holding))
+        .route("/v1/wallets/holding/{blockchain}/balance", get(get_holding))
+        .route("/v1/wallets/holding/{blockchain}/reserve", get(get_reserve))
+        .route(
+            "/v1/wallets/holding/{blockchain}/withdraw",
+            post(holding_withdraw),
+        )
+        .route(
+            "/v1/wallets/holding/{blockchain}/transfer",
+            post(holding_transfer),
+        )
+        .route("/v1/transactions", get(list_transactions))
+        .route("/v1/transactions/{id}", get(get_transaction))
+        .route("/v1/webhooks/deliveries", get(list_deliveries))
+        .route("/v1/webhooks/deliveries/{id}/redeliver", post(redeliver))
+        .route("/v1/simulate/deposit", post(simulate_deposit))
+        .route("/v1/simulate/confirm", post(simulate_confirm))
+        .route("/v1/simulate/reorg", post(simulate_reorg))
+        .merge(treasury_routes())
+        .merge(cards_routes())
+        .merge(webhook_config_routes())
+        .merge(super::card_funding::routes())
+        .merge(super::withdrawals::routes())
+        .merge(super::edits::routes())
+        .merge(super::freezes::routes())
+        .merge(super::deposits::routes())
+        .merge(super::holds::routes())
+        .merge(super::journal::routes())
+        .merge(super::virtual_batch::routes())
+        .merge(clients_routes())
+        .merge(access_levels_routes())
+        .merge(users_routes())
+        .merge(accounts_routes())
+        .merge(settings_routes())
+        .merge(super::ops::routes())
+        .fallback(not_found_route)
+        .layer(axum::middleware::from_fn(super::ops::route_label))
+        // A path served for other methods: axum's 405 with its Allow header, given the JSON
+        // envelope (METHOD_NOT_ALLOWED) by the protocol guard.
+        .with_state(state)
+}
+
+pub(crate) async fn not_found_route() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+pub(crate) async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+pub(crate) async fn openapi() -> Json<Value> {
+    Json(super::openapi::document())
+}
+
+pub(crate) fn num(d: rust_decimal::Decimal) -> String {
+    if d.is_zero() {
+        "0".to_owned()
+    } else {
+        d.normalize().to_string()
+    }
+}
+
+pub(crate) fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
+    held_balances_json(balances, &BTreeMap::new())
+}
+
+/// Balances per token with what holds set aside: `available` is `total` minus `held`.
+pub(crate) fn held_balances_json(
+    balances: &BTreeMap<String, Balance>,
+    held: &BTreeMap<String, rust_decimal::Decimal>,
+) -> Value {
+    balances
+        .iter()
+        .map(|(t, b)| {
+            let h = held.get(t).copied().unwrap_or_default();
+            (
+                t.clone(),
+                json!({"available": num(b.total() - h), "held": num(h), "confirmed": num(b.confirmed()), "unconfirmed": num(b.unconfirmed()), "total": num(b.total())}),
+            )
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}

@@ -1,0 +1,126 @@
+//! Transactions: lists and reads.
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TxQuery {
+    /// The wallet (or card) whose transactions are listed.
+    pub(crate) wallet_id: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) kind: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) from: Option<i64>,
+    pub(crate) to: Option<i64>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
+    pub(crate) blockchain: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) token: Option<String>,
+}
+
+pub(crate) async fn query_transactions(
+    s: &AppState,
+    client: &str,
+    q: TxQuery,
+) -> Result<Value, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be 1 to 500"));
+    }
+    let before = match &q.cursor {
+        Some(c) => c
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request("cursor is not valid"))?,
+        None => i64::MAX,
+    };
+    let chain = match &q.blockchain {
+        Some(c) => s.store.registry().chain(c)?.id.to_string(),
+        None => String::new(),
+    };
+    let rows = sqlx::query(
+        "SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions \
+         WHERE client_id = $1 AND seq < $2 AND ($3 = '' OR wallet_id = $4 OR counterparty_id = $5) \
+         AND ($6 = '' OR type = $7) AND ($8 = '' OR status = $9) AND created_at >= $10 AND created_at <= $11 \
+         AND ($13 = '' OR token = $13) \
+         AND ($14 = '' OR wallet_id IN (SELECT id FROM wallets WHERE client_id = $1 AND blockchain = $14)) \
+         AND ($15 = '' OR wallet_id IN (SELECT id FROM wallets WHERE client_id = $1 AND account_id = $15)) \
+         ORDER BY seq DESC LIMIT $12",
+    )
+    .bind(client)
+    .bind(before)
+    .bind(q.wallet_id.clone().unwrap_or_default())
+    .bind(q.wallet_id.clone().unwrap_or_default())
+    .bind(q.wallet_id.clone().unwrap_or_default())
+    .bind(q.kind.clone().unwrap_or_default())
+    .bind(q.kind.clone().unwrap_or_default())
+    .bind(q.status.clone().unwrap_or_default())
+    .bind(q.status.clone().unwrap_or_default())
+    .bind(q.from.unwrap_or(0))
+    .bind(q.to.unwrap_or(i64::MAX))
+    .bind(limit)
+    .bind(q.token.as_deref().map(str::to_ascii_uppercase).unwrap_or_default())
+    .bind(chain)
+    .bind(q.account_id.clone().unwrap_or_default())
+    .fetch_all(s.store.reader())
+    .await?;
+    let mut out = Vec::new();
+    let mut last = None;
+    for r in &rows {
+        last = Some(r.try_get::<i64, _>("seq")?);
+        out.push(tx_json(r)?);
+    }
+    let next = if i64::try_from(rows.len()).unwrap_or(0) == limit {
+        last.map(|l| l.to_string())
+    } else {
+        None
+    };
+    Ok(page::answer(out, next))
+}
+
+pub(crate) fn tx_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
+    Ok(json!({
+        "id": col(r, "id")?, "wallet_id": opt_col(r, "wallet_id")?, "type": col(r, "type")?, "status": col(r, "status")?,
+        "token": opt_col(r, "token")?, "amount": opt_col(r, "amount")?,
+        "created_at": r.try_get::<i64, _>("created_at")?, "updated_at": r.try_get::<i64, _>("updated_at")?,
+        "details": crate::host::store::stored::<Value>(&col(r, "body")?, "transaction body")?,
+    }))
+}
+
+pub(crate) async fn list_transactions(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "transactions.list").await?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+    Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
+}
+
+pub(crate) async fn wallet_transactions(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "virtual_wallets.transactions").await?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+    q.wallet_id = Some(id);
+    Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
+}
+
+pub(crate) async fn get_transaction(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "transactions.get").await?;
+    let row = sqlx::query("SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions WHERE id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_optional(s.store.reader())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no transaction {id}")))?;
+    Ok(Json(tx_json(&row)?).into_response())
+}

@@ -1,0 +1,189 @@
+//! Users of a client's dashboard.
+
+use super::*;
+use axum::routing::patch;
+use waas_core::access::StoredKey;
+
+/// Routes of this module.
+pub(crate) fn users_routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/management/users", get(list_users).post(create_user))
+        .route(
+            "/v1/management/users/{id}",
+            patch(update_user).delete(delete_user),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserReq {
+    pub(crate) email: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) access_level_id: Option<String>,
+}
+
+pub(crate) fn email_ok(email: &str) -> Result<(), ApiError> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if !ok {
+        return Err(ApiError::bad_request(format!(
+            "email: {email:?} is not an e-mail address"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) async fn user_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+    let row = sqlx::query(
+        "SELECT id, email, name, access_level_id FROM users WHERE id = $1 AND client_id = $2",
+    )
+    .bind(id)
+    .bind(client)
+    .fetch_optional(s.store.reader())
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    Ok(
+        json!({"id": col(&row, "id")?, "email": col(&row, "email")?, "name": col(&row, "name")?, "access_level_id": opt_col(&row, "access_level_id")?}),
+    )
+}
+
+pub(crate) async fn create_user(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.create").await?;
+    let req: UserReq = body(&bytes)?;
+    let email = req
+        .email
+        .ok_or_else(|| ApiError::bad_request("email is required"))?
+        .to_ascii_lowercase();
+    email_ok(&email)?;
+    let name = req.name.unwrap_or_else(|| email.clone());
+    name_ok("name", &name)?;
+    if let Some(level) = &req.access_level_id {
+        give_level(&s, &caller, level).await?;
+    }
+    let taken = sqlx::query("SELECT id FROM users WHERE client_id = $1 AND email = $2")
+        .bind(&caller.client_id)
+        .bind(&email)
+        .fetch_optional(s.store.reader())
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::AlreadyExists,
+            format!("a user with e-mail {email} exists"),
+        ));
+    }
+    let id = new_id("usr");
+    sqlx::query("INSERT INTO users (id, client_id, email, name, access_level_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .bind(&email)
+        .bind(&name)
+        .bind(&req.access_level_id)
+        .bind(now_ms())
+        .execute(s.store.pool())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(user_json(&s, &caller.client_id, &id).await?),
+    )
+        .into_response())
+}
+
+pub(crate) async fn list_users(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.list").await?;
+    let q = page::query(q)?;
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            "SELECT id, created_at FROM users WHERE client_id = $1",
+            &[&caller.client_id],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(user_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+    }
+    Ok(Json(page::answer(out, next)).into_response())
+}
+
+pub(crate) async fn update_user(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.update").await?;
+    let req: UserReq = body(&bytes)?;
+    user_json(&s, &caller.client_id, &id).await?;
+    if req.email.is_some() {
+        return Err(ApiError::bad_request(
+            "email cannot be changed; create a new user",
+        ));
+    }
+    if let Some(name) = &req.name {
+        name_ok("name", name)?;
+    }
+    if let Some(level) = &req.access_level_id {
+        give_level(&s, &caller, level).await?;
+    }
+    if let Some(name) = &req.name {
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+    }
+    if let Some(level) = &req.access_level_id {
+        sqlx::query("UPDATE users SET access_level_id = $1 WHERE id = $2")
+            .bind(level)
+            .bind(&id)
+            .execute(s.store.pool())
+            .await?;
+        // The user's keys follow the new level at once on this host.
+        s.key_cache.clear();
+    }
+    Ok(Json(user_json(&s, &caller.client_id, &id).await?).into_response())
+}
+
+pub(crate) async fn delete_user(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "management.users.delete").await?;
+    user_json(&s, &caller.client_id, &id).await?;
+    // The user's keys are revoked with it (a key of a missing user would act with nothing anyway).
+    let mut tx = s.store.pool().begin().await?;
+    let keys = sqlx::query("SELECT id, record FROM api_keys WHERE user_id = $1 AND client_id = $2")
+        .bind(&id)
+        .bind(&caller.client_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut revoked = 0usize;
+    for r in keys {
+        let mut rec: StoredKey = crate::host::store::stored(&col(&r, "record")?, "API key record")?;
+        if rec.revoked {
+            continue;
+        }
+        rec.revoked = true;
+        revoked += 1;
+        sqlx::query("UPDATE api_keys SET record = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&rec).map_err(|e| ApiError::internal(e.to_string()))?)
+            .bind(col(&r, "id")?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    s.key_cache.clear();
+    Ok(Json(json!({"id": id, "deleted": true, "keys_revoked": revoked})).into_response())
+}

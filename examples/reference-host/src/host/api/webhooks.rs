@@ -1,0 +1,106 @@
+//! Webhook deliveries and redelivery.
+
+use super::*;
+
+/// `GET /v1/webhooks/deliveries` query: a page, and `status` (`delivered`, `pending`, `dead` or
+/// `skipped`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeliveryQuery {
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
+    pub(crate) status: Option<String>,
+}
+
+/// The status of an event in the delivery log: delivered, pending (waiting, retrying or parked),
+/// dead (dead-lettered) or skipped (not subscribed).
+pub(crate) fn delivery_status(delivered_at: Option<i64>, outcome: Option<&str>) -> &str {
+    match (delivered_at, outcome) {
+        (Some(_), _) => "delivered",
+        (None, Some(o)) => o,
+        (None, None) => "pending",
+    }
+}
+
+pub(crate) async fn list_deliveries(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<DeliveryQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "webhooks.deliveries.list").await?;
+    let q = page::query(q)?;
+    let filter = match q.status.as_deref() {
+        None => "",
+        Some("delivered") => " AND delivered_at IS NOT NULL",
+        Some("pending") => " AND delivered_at IS NULL AND outcome IS NULL",
+        Some("dead") => " AND delivered_at IS NULL AND outcome = 'dead'",
+        Some("skipped") => " AND delivered_at IS NULL AND outcome = 'skipped'",
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "status must be delivered, pending, dead or skipped",
+            ))
+        }
+    };
+    let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
+        .fetch(
+            s.store.reader(),
+            &format!("SELECT id, event, created_at, attempts, delivered_at, last_error, outcome FROM outbox WHERE client_id = $1{filter}"),
+            &[&caller.client_id],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id = col(&r, "id")?;
+        let attempts = sqlx::query("SELECT attempt, at, status_code, error, duration_ms FROM deliveries WHERE outbox_id = $1 ORDER BY attempt, at")
+            .bind(&id)
+            .fetch_all(s.store.reader())
+            .await?;
+        let mut log = Vec::new();
+        for a in attempts {
+            log.push(json!({
+                "attempt": a.try_get::<i64, _>("attempt")?, "at": a.try_get::<i64, _>("at")?,
+                "status_code": a.try_get::<Option<i64>, _>("status_code")?, "error": opt_col(&a, "error")?,
+                "duration_ms": a.try_get::<i64, _>("duration_ms")?,
+            }));
+        }
+        let delivered_at = r.try_get::<Option<i64>, _>("delivered_at")?;
+        let outcome = opt_col(&r, "outcome")?;
+        out.push(json!({
+            "id": id, "event": crate::host::store::stored::<Value>(&col(&r, "event")?, "outbox event")?,
+            "created_at": r.try_get::<i64, _>("created_at")?, "attempts": r.try_get::<i64, _>("attempts")?,
+            "delivered_at": delivered_at, "last_error": opt_col(&r, "last_error")?,
+            "status": delivery_status(delivered_at, outcome.as_deref()),
+            "log": log,
+        }));
+    }
+    Ok(Json(page::answer(out, next)).into_response())
+}
+
+/// Queues an event again, whatever its state: a delivered, dead or skipped event is reopened
+/// with a fresh budget of attempts and age (the log keeps every earlier attempt).
+pub(crate) async fn redeliver(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
+    let NoBody {} = body(&bytes)?;
+    let now = now_ms();
+    let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, outcome = NULL, attempt_base = attempts, revived_at = $1, next_attempt_at = $2 WHERE id = $3 AND client_id = $4")
+        .bind(now)
+        .bind(now)
+        .bind(&id)
+        .bind(&caller.client_id)
+        .execute(s.store.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found(format!("no event {id}")));
+    }
+    s.outbox_notify.notify_one();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"id": id, "status": "queued"})),
+    )
+        .into_response())
+}

@@ -1,7 +1,19 @@
 //! Tokens and accounts.
 
 use super::*;
-use axum::routing::patch;
+
+/// Routes of this module.
+pub(crate) fn accounts_routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/tokens", get(tokens))
+        .route("/v1/accounts", get(list_accounts).post(create_account))
+        .route(
+            "/v1/accounts/{id}",
+            get(get_account)
+                .patch(update_account)
+                .delete(delete_account),
+        )
+}
 
 #[derive(Deserialize)]
 pub(crate) struct TokenQuery {
@@ -111,14 +123,6 @@ pub(crate) async fn get_account(
     Ok(
         Json(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "wallets": ws}))
             .into_response(),
-    )
-}
-
-/// Routes of this module.
-pub(crate) fn accounts_routes() -> Router<Shared> {
-    Router::new().route(
-        "/v1/accounts/{id}",
-        patch(update_account).delete(delete_account),
     )
 }
 

@@ -2,6 +2,23 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn holding_routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/wallets/holding", get(list_holdings))
+        .route("/v1/wallets/holding/{blockchain}", get(get_holding))
+        .route("/v1/wallets/holding/{blockchain}/balance", get(get_holding))
+        .route("/v1/wallets/holding/{blockchain}/reserve", get(get_reserve))
+        .route(
+            "/v1/wallets/holding/{blockchain}/withdraw",
+            post(holding_withdraw),
+        )
+        .route(
+            "/v1/wallets/holding/{blockchain}/transfer",
+            post(holding_transfer),
+        )
+}
+
 pub(crate) async fn holding_row(
     s: &AppState,
     client_id: &str,

@@ -2,6 +2,27 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn management_routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/management/operations", get(operations))
+        .route("/v1/management/blockchains", get(blockchains))
+        .route(
+            "/v1/management/configurations",
+            get(get_config).put(put_config),
+        )
+        .route(
+            "/v1/management/contracted-products",
+            get(get_contract).put(put_contract),
+        )
+        .route("/v1/management/api-keys", get(list_keys).post(create_key))
+        .route("/v1/management/api-keys/{id}", delete(revoke_key))
+        .route(
+            "/v1/management/clients",
+            get(list_clients).post(create_client),
+        )
+}
+
 pub(crate) async fn operations(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     auth(&s, &headers, "management.operations.list").await?;
     Ok(Json(json!({"operations": access::OPERATIONS})).into_response())

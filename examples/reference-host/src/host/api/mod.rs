@@ -78,67 +78,14 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
-        .route("/v1/management/operations", get(operations))
-        .route("/v1/management/blockchains", get(blockchains))
-        .route(
-            "/v1/management/configurations",
-            get(get_config).put(put_config),
-        )
-        .route(
-            "/v1/management/contracted-products",
-            get(get_contract).put(put_contract),
-        )
-        .route("/v1/management/api-keys", get(list_keys).post(create_key))
-        .route("/v1/management/api-keys/{id}", delete(revoke_key))
-        .route(
-            "/v1/management/clients",
-            get(list_clients).post(create_client),
-        )
-        .route("/v1/tokens", get(tokens))
-        .route("/v1/accounts", get(list_accounts).post(create_account))
-        .route("/v1/accounts/{id}", get(get_account))
-        .route(
-            "/v1/wallets/virtual",
-            get(list_virtual).post(create_virtual),
-        )
-        .route("/v1/wallets/virtual/{id}", get(get_virtual))
-        .route("/v1/wallets/virtual/{id}/balance", get(get_virtual_balance))
-        .route("/v1/wallets/virtual/{id}/deactivate", post(deactivate))
-        .route("/v1/wallets/virtual/{id}/activate", post(activate))
-        .route("/v1/wallets/virtual/{id}/reactivate", post(reactivate))
-        .route("/v1/wallets/virtual/{id}/transfer", post(transfer))
-        .route("/v1/wallets/virtual/{id}/withdraw", post(withdraw))
-        .route(
-            "/v1/wallets/virtual/{id}/transactions",
-            get(wallet_transactions),
-        )
-        .route(
-            "/v1/wallets/virtual/{id}/rules",
-            get(list_rules).post(add_rule),
-        )
-        .route(
-            "/v1/wallets/virtual/{id}/rules/{rule_id}",
-            delete(remove_rule),
-        )
-        .route("/v1/wallets/holding", get(list_holdings))
-        .route("/v1/wallets/holding/{blockchain}", get(get_holding))
-        .route("/v1/wallets/holding/{blockchain}/balance", get(get_holding))
-        .route("/v1/wallets/holding/{blockchain}/reserve", get(get_reserve))
-        .route(
-            "/v1/wallets/holding/{blockchain}/withdraw",
-            post(holding_withdraw),
-        )
-        .route(
-            "/v1/wallets/holding/{blockchain}/transfer",
-            post(holding_transfer),
-        )
-        .route("/v1/transactions", get(list_transactions))
-        .route("/v1/transactions/{id}", get(get_transaction))
-        .route("/v1/webhooks/deliveries", get(list_deliveries))
-        .route("/v1/webhooks/deliveries/{id}/redeliver", post(redeliver))
-        .route("/v1/simulate/deposit", post(simulate_deposit))
-        .route("/v1/simulate/confirm", post(simulate_confirm))
-        .route("/v1/simulate/reorg", post(simulate_reorg))
+        .merge(management_routes())
+        .merge(accounts_routes())
+        .merge(virtual_wallets_routes())
+        .merge(transactions_routes())
+        .merge(rules_routes())
+        .merge(holding_routes())
+        .merge(webhooks_routes())
+        .merge(simulate_routes())
         .merge(treasury_routes())
         .merge(cards_routes())
         .merge(webhook_config_routes())
@@ -153,7 +100,6 @@ pub fn router(state: Shared) -> Router {
         .merge(clients_routes())
         .merge(access_levels_routes())
         .merge(users_routes())
-        .merge(accounts_routes())
         .merge(settings_routes())
         .merge(super::ops::routes())
         .fallback(not_found_route)

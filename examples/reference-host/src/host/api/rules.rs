@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn rules_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v1/wallets/virtual/{id}/rules",
+            get(list_rules).post(add_rule),
+        )
+        .route(
+            "/v1/wallets/virtual/{id}/rules/{rule_id}",
+            delete(remove_rule),
+        )
+}
+
 pub(crate) async fn list_rules(
     State(s): State<Shared>,
     headers: HeaderMap,

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn simulate_routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/simulate/deposit", post(simulate_deposit))
+        .route("/v1/simulate/confirm", post(simulate_confirm))
+        .route("/v1/simulate/reorg", post(simulate_reorg))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SimDeposit {

@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn transactions_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v1/wallets/virtual/{id}/transactions",
+            get(wallet_transactions),
+        )
+        .route("/v1/transactions", get(list_transactions))
+        .route("/v1/transactions/{id}", get(get_transaction))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TxQuery {

@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn virtual_wallets_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v1/wallets/virtual",
+            get(list_virtual).post(create_virtual),
+        )
+        .route("/v1/wallets/virtual/{id}", get(get_virtual))
+        .route("/v1/wallets/virtual/{id}/balance", get(get_virtual_balance))
+        .route("/v1/wallets/virtual/{id}/deactivate", post(deactivate))
+        .route("/v1/wallets/virtual/{id}/activate", post(activate))
+        .route("/v1/wallets/virtual/{id}/reactivate", post(reactivate))
+        .route("/v1/wallets/virtual/{id}/transfer", post(transfer))
+        .route("/v1/wallets/virtual/{id}/withdraw", post(withdraw))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VirtualCreate {

@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// Routes of this module.
+pub(crate) fn webhooks_routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1/webhooks/deliveries", get(list_deliveries))
+        .route("/v1/webhooks/deliveries/{id}/redeliver", post(redeliver))
+}
+
 /// `GET /v1/webhooks/deliveries` query: a page, and `status` (`delivered`, `pending`, `dead` or
 /// `skipped`).
 #[derive(Deserialize)]

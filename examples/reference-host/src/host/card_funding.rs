@@ -16,11 +16,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::access::Environment;
 use waas_core::ledger::rules::{deposit_decision, DepositDecision};
 use waas_core::ledger::{DepositRequest, Movement};
@@ -31,8 +32,8 @@ type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
 /// Routes of this module.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/cards/{id}/deposit", post(card_deposit))
         .route("/v1/cards/{id}/refund", post(card_refund))
         .route("/v1/virtual-cards/{id}/deposit", post(vcard_deposit))

@@ -15,11 +15,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 
@@ -27,8 +28,8 @@ type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
 /// Routes of this module.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/deposits", get(list))
         .route("/v1/deposits/{tx}/credit", post(credit))
         .route("/v1/deposits/{tx}/refund", post(refund))

@@ -11,9 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -22,8 +23,8 @@ type ApiResult = Result<Response, ApiError>;
 pub const MAX_ALIAS_LEN: usize = 200;
 
 /// Routes of this module.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/wallets/virtual/{id}", patch(update_virtual))
         .route("/v1/virtual-cards/{id}", patch(update_vcard))
         .route("/v1/treasury/{id}/transactions", get(treasury_transactions))

@@ -133,7 +133,13 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let body = super::api::schema::ErrorBody {
+            error: super::api::schema::ErrorDetail {
+                code: self.code.as_str().to_owned(),
+                message: self.message,
+                request_id: None,
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(

@@ -12,18 +12,18 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
 /// Routes of this module.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/wallets/virtual/{id}/freeze", post(freeze))
         .route("/v1/wallets/virtual/{id}/unfreeze", post(unfreeze))
 }

@@ -15,11 +15,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::ledger::{Hold, HoldStatus};
 use waas_core::webhook::Status;
 
@@ -27,8 +28,8 @@ type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
 /// Routes of this module.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/wallets/virtual/{id}/holds", get(list).post(place))
         .route(
             "/v1/wallets/virtual/{id}/holds/{hold_id}/release",

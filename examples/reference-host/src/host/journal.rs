@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -18,6 +18,7 @@ use sqlx::Row as _;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::ledger::journal::{Entry, Posting, GENESIS_HASH};
 use waas_core::ledger::Balance;
 
@@ -302,8 +303,8 @@ fn entry_of(row: &AnyRow) -> Result<Entry, ApiError> {
 const COLUMNS: &str = "client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash";
 
 /// The journal's routes.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/journal/export", get(export))
         .route("/v1/wallets/virtual/{id}/statement", get(virtual_statement))
         .route(

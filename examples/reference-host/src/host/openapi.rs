@@ -1,59 +1,170 @@
-//! The OpenAPI document, generated from the core's operations catalog (paths, methods,
-//! permissions) so that the document and the authorization rules cannot drift apart.
+//! The OpenAPI 3.1 document served at /openapi.json: the paths, parameters, bodies and statuses
+//! the handlers declare (utoipa, from their Rust types), with what the core's operations catalog
+//! says of each (permission, sandbox only, summary) and what every operation shares (the API key,
+//! `X-Request-Id`, `Idempotency-Key`, the error envelope with the core's codes).
 
+use super::api::schema::{ErrorBody, ErrorDetail};
 use serde_json::{json, Map, Value};
-use waas_core::access::OPERATIONS;
+use std::collections::BTreeSet;
+use utoipa::PartialSchema;
+use waas_core::access::{ApiOperation, OPERATIONS};
+use waas_core::ErrorCode;
 
-/// The OpenAPI 3.1 document served at /openapi.json.
-pub fn document() -> Value {
-    let mut paths = Map::new();
+/// The document: the handlers' own declarations, completed from the catalog.
+pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
+    let typed = serde_json::to_value(&typed).unwrap_or_else(|_| json!({}));
+    let mut paths = typed["paths"].as_object().cloned().unwrap_or_default();
     for op in OPERATIONS {
-        let params: Vec<Value> = op
-            .path
-            .split('/')
-            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        let mut operation = json!({
-            "operationId": op.id,
-            "summary": op.description,
-            "tags": [op.id.split('.').next().unwrap_or("api")],
-            "security": [{"ApiKey": []}],
-            "x-permission": op.permission,
-            "x-sandbox-only": op.sandbox_only,
-            "parameters": params,
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
-                "400": {"$ref": "#/components/responses/Error"},
-                "401": {"$ref": "#/components/responses/Error"},
-                "403": {"$ref": "#/components/responses/Error"},
-                "404": {"$ref": "#/components/responses/Error"},
-                "409": {"$ref": "#/components/responses/Error"},
-                "422": {"$ref": "#/components/responses/Error"},
-            },
-        });
-        if matches!(op.method, "POST" | "PUT" | "PATCH") {
-            operation["requestBody"] =
-                json!({"content": {"application/json": {"schema": {"type": "object"}}}});
-            if let Some(p) = operation["parameters"].as_array_mut() {
-                p.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 128}}));
-            }
-        }
+        let method = op.method.to_ascii_lowercase();
         let entry = paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));
-        entry[op.method.to_ascii_lowercase()] = operation;
+        match entry.get_mut(&method) {
+            Some(declared) => complete(declared, op),
+            None => entry[&method] = untyped(op),
+        }
     }
-    paths.insert("/healthz".into(), json!({"get": {"operationId": "healthz", "summary": "Liveness", "responses": {"200": {"description": "OK"}}}}));
+    paths.insert(
+        "/healthz".into(),
+        json!({"get": {"operationId": "healthz", "summary": "Liveness", "security": [],
+            "responses": {"200": {"description": "The process answers",
+                "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["status"], "properties": {"status": {"type": "string"}}}}}}}}}),
+    );
+    let mut schemas = typed["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    schemas.insert("ErrorBody".into(), json!(ErrorBody::schema()));
+    let mut detail = json!(ErrorDetail::schema());
+    detail["properties"]["code"]["enum"] = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    schemas.insert("ErrorDetail".into(), detail);
     json!({
         "openapi": "3.1.0",
         "info": {"title": "waas reference host", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Wallet-as-a-service API. Amounts are decimal strings. Errors are {\"error\":{\"code\",\"message\"}} with the core's stable codes."},
+                 "description": "Wallet-as-a-service API. Amounts are decimal strings. Errors are {\"error\":{\"code\",\"message\",\"request_id\"}} with the core's stable codes."},
+        "security": [{"ApiKey": []}],
         "paths": paths,
         "components": {
             "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-            },
-            "responses": {"Error": {"description": "An error with a stable code", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": schemas,
+            "responses": {"Error": {"description": "A refusal with a stable code",
+                "headers": {"X-Request-Id": request_id_header()},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}},
         },
     })
+}
+
+/// Every HTTP status an error code can answer with.
+fn error_statuses() -> BTreeSet<u16> {
+    ErrorCode::ALL.iter().map(|c| c.http_status()).collect()
+}
+
+fn request_id_header() -> Value {
+    json!({"description": "The request's id: the X-Request-Id sent, or one made by the host",
+        "schema": {"type": "string"}})
+}
+
+/// Adds to an operation the handler declared what the catalog and the host say of it.
+fn complete(operation: &mut Value, op: &ApiOperation) {
+    let Some(o) = operation.as_object_mut() else {
+        return;
+    };
+    o.entry("summary")
+        .or_insert_with(|| Value::String(op.description.to_owned()));
+    o.insert("x-permission".into(), json!(op.permission));
+    o.insert("x-sandbox-only".into(), json!(op.sandbox_only));
+    let params = o
+        .entry("parameters")
+        .or_insert_with(|| json!([]))
+        .as_array_mut();
+    if let Some(params) = params {
+        params.extend(shared_parameters(op));
+    }
+    let responses = o.entry("responses").or_insert_with(|| json!({}));
+    if let Some(responses) = responses.as_object_mut() {
+        for answer in responses.values_mut() {
+            if let Some(a) = answer.as_object_mut() {
+                a.entry("headers")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .map(|h| h.insert("X-Request-Id".into(), request_id_header()));
+            }
+        }
+        add_errors(responses);
+    }
+}
+
+/// `X-Request-Id` on every operation; `Idempotency-Key` on those that change something.
+fn shared_parameters(op: &ApiOperation) -> Vec<Value> {
+    let mut params = vec![
+        json!({"name": "X-Request-Id", "in": "header", "required": false,
+        "description": "An id for this request (letters, digits, `-`, `_`, `.`; at most 128), echoed and logged; made up when absent",
+        "schema": {"type": "string", "maxLength": 128}}),
+    ];
+    if matches!(op.method, "POST" | "PUT" | "PATCH") {
+        params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "Makes a retry answer what the first request answered instead of doing it again (1 to 128 characters, kept 24 hours)",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 128}}));
+    }
+    params
+}
+
+fn add_errors(responses: &mut Map<String, Value>) {
+    for status in error_statuses() {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({"$ref": "#/components/responses/Error"}));
+    }
+}
+
+/// An operation no handler declares yet: its path parameters and an untyped body.
+fn untyped(op: &ApiOperation) -> Value {
+    let mut params: Vec<Value> = op
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .collect();
+    params.extend(shared_parameters(op));
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}),
+    );
+    add_errors(&mut responses);
+    let mut operation = json!({
+        "operationId": op.id,
+        "summary": op.description,
+        "tags": [op.id.split('.').next().unwrap_or("api")],
+        "x-permission": op.permission,
+        "x-sandbox-only": op.sandbox_only,
+        "parameters": params,
+        "responses": responses,
+    });
+    if matches!(op.method, "POST" | "PUT" | "PATCH") {
+        operation["requestBody"] =
+            json!({"content": {"application/json": {"schema": {"type": "object"}}}});
+    }
+    operation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_is_in_the_envelope_and_its_status_documented() {
+        let doc = document(utoipa::openapi::OpenApi::default());
+        let codes = doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(codes.len(), ErrorCode::ALL.len());
+        let op = &doc["paths"]["/v1/accounts"]["post"];
+        for code in ErrorCode::ALL {
+            assert!(
+                op["responses"][code.http_status().to_string()].is_object(),
+                "{code:?}"
+            );
+        }
+    }
 }

@@ -10,11 +10,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::Row as _;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -26,8 +27,8 @@ pub const MAX_BATCH: u32 = 10_000;
 const ROWS_PER_INSERT: usize = 100;
 
 /// The batch route.
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/v1/wallets/virtual/batch", post(create_batch))
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().route("/v1/wallets/virtual/batch", post(create_batch))
 }
 
 /// Wallets made by one request from which the database's planner statistics are refreshed.

@@ -17,11 +17,12 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 use waas_core::access::Environment;
 use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
 use waas_core::webhook::Status;
@@ -51,8 +52,8 @@ pub enum Step {
 }
 
 /// Routes of this module.
-pub fn routes() -> Router<Shared> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/withdrawals/{id}", get(get_withdrawal))
         .route("/v1/withdrawals/{id}/cancel", post(cancel))
         .route("/v1/wallets/virtual/{id}/withdraw/quote", post(quote))

@@ -6,8 +6,8 @@ use waas_core::access::levels::check_level_permissions;
 use waas_core::access::{check_grantable, Permission, StoredKey};
 
 /// Routes of this module.
-pub(crate) fn access_levels_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn access_levels_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route(
             "/v1/management/access-levels",
             get(list_levels).post(create_level),

@@ -3,23 +3,58 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn accounts_routes() -> Router<Shared> {
-    Router::new()
-        .route("/v1/tokens", get(tokens))
-        .route("/v1/accounts", get(list_accounts).post(create_account))
-        .route(
-            "/v1/accounts/{id}",
-            get(get_account)
-                .patch(update_account)
-                .delete(delete_account),
-        )
+pub(crate) fn accounts_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(tokens))
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(get_account, update_account, delete_account))
 }
 
-#[derive(Deserialize)]
+/// Which tokens to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TokenQuery {
+    /// Only the tokens of this blockchain (e.g. `ethereum`).
     pub(crate) blockchain: Option<String>,
 }
 
+/// A token listed on a blockchain.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenOut {
+    /// Ticker, e.g. `USDT`.
+    pub(crate) symbol: String,
+    /// Human name.
+    pub(crate) name: String,
+    /// The blockchain it lives on.
+    pub(crate) blockchain: String,
+    /// Contract address; `null` for the chain's native coin.
+    pub(crate) contract: Option<String>,
+    /// Decimals of its base unit.
+    pub(crate) decimals: u8,
+}
+
+impl From<&waas_core::chain::Token> for TokenOut {
+    fn from(t: &waas_core::chain::Token) -> TokenOut {
+        TokenOut {
+            symbol: t.symbol.clone(),
+            name: t.name.clone(),
+            blockchain: t.blockchain.to_string(),
+            contract: t.contract.as_ref().map(ToString::to_string),
+            decimals: t.decimals,
+        }
+    }
+}
+
+/// The tokens of a blockchain, or of all.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Tokens {
+    /// Tokens in the registry's order.
+    pub(crate) tokens: Vec<TokenOut>,
+}
+
+#[utoipa::path(get, path = "/v1/tokens", operation_id = "tokens.list", tag = "tokens",
+    params(TokenQuery),
+    responses((status = 200, description = "The tokens", body = Tokens)))]
 pub(crate) async fn tokens(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -28,15 +63,57 @@ pub(crate) async fn tokens(
     auth(&s, &headers, "tokens.list").await?;
     let registry = s.store.registry();
     let tokens = registry.tokens(q.blockchain.as_deref())?;
-    Ok(Json(json!({"tokens": tokens})).into_response())
+    Ok(Json(Tokens {
+        tokens: tokens.iter().map(|t| TokenOut::from(*t)).collect(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+/// A new account.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccountCreate {
+    /// Its name (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200, example = "alice")]
     pub(crate) name: String,
 }
 
+/// An account: the owner of wallets and cards, usually one of the platform's end users.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AccountOut {
+    /// Its id (`acc_...`).
+    pub(crate) id: String,
+    /// Its name.
+    pub(crate) name: String,
+}
+
+/// A wallet of an account.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AccountWallet {
+    /// The wallet's id.
+    pub(crate) id: String,
+    /// `virtual` or `treasury`.
+    pub(crate) kind: String,
+    /// Its blockchain, if it has one.
+    pub(crate) blockchain: Option<String>,
+    /// Its deposit address, if it has one.
+    pub(crate) address: Option<String>,
+}
+
+/// An account with its wallets.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AccountDetail {
+    /// Its id.
+    pub(crate) id: String,
+    /// Its name.
+    pub(crate) name: String,
+    /// Its wallets, oldest first.
+    pub(crate) wallets: Vec<AccountWallet>,
+}
+
+#[utoipa::path(post, path = "/v1/accounts", operation_id = "accounts.create", tag = "accounts",
+    request_body = AccountCreate,
+    responses((status = 201, description = "The account", body = AccountOut)))]
 pub(crate) async fn create_account(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -73,12 +150,15 @@ pub(crate) async fn create_account(
         w,
         &idem,
         StatusCode::CREATED,
-        json!({"id": id, "name": req.name}),
+        AccountOut { id, name: req.name },
         &s,
     )
     .await
 }
 
+#[utoipa::path(get, path = "/v1/accounts", operation_id = "accounts.list", tag = "accounts",
+    params(PageQuery),
+    responses((status = 200, description = "A page of accounts, oldest first", body = Listed<AccountOut>)))]
 pub(crate) async fn list_accounts(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -95,11 +175,17 @@ pub(crate) async fn list_accounts(
         .await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(json!({"id": col(&r, "id")?, "name": col(&r, "name")?}));
+        out.push(AccountOut {
+            id: col(&r, "id")?,
+            name: col(&r, "name")?,
+        });
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/accounts/{id}", operation_id = "accounts.get", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses((status = 200, description = "The account and its wallets", body = AccountDetail)))]
 pub(crate) async fn get_account(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -118,14 +204,25 @@ pub(crate) async fn get_account(
         .await?;
     let mut ws = Vec::new();
     for r in wallets {
-        ws.push(json!({"id": col(&r, "id")?, "kind": col(&r, "kind")?, "blockchain": opt_col(&r, "blockchain")?, "address": opt_col(&r, "address")?}));
+        ws.push(AccountWallet {
+            id: col(&r, "id")?,
+            kind: col(&r, "kind")?,
+            blockchain: opt_col(&r, "blockchain")?,
+            address: opt_col(&r, "address")?,
+        });
     }
-    Ok(
-        Json(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "wallets": ws}))
-            .into_response(),
-    )
+    Ok(Json(AccountDetail {
+        id: col(&row, "id")?,
+        name: col(&row, "name")?,
+        wallets: ws,
+    })
+    .into_response())
 }
 
+#[utoipa::path(patch, path = "/v1/accounts/{id}", operation_id = "accounts.update", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    request_body = NameUpdate,
+    responses((status = 200, description = "The account as it is now", body = AccountOut)))]
 pub(crate) async fn update_account(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -144,9 +241,12 @@ pub(crate) async fn update_account(
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found(format!("no account {id}")));
     }
-    Ok(Json(json!({"id": id, "name": req.name})).into_response())
+    Ok(Json(AccountOut { id, name: req.name }).into_response())
 }
 
+#[utoipa::path(delete, path = "/v1/accounts/{id}", operation_id = "accounts.delete", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses((status = 200, description = "The account is gone", body = Deleted)))]
 /// Deletes an account that has no wallet (wallets keep their history, so an account with wallets stays).
 pub(crate) async fn delete_account(
     State(s): State<Shared>,
@@ -176,5 +276,5 @@ pub(crate) async fn delete_account(
         .bind(&id)
         .execute(s.store.pool())
         .await?;
-    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+    Ok(Json(Deleted::of(id)).into_response())
 }

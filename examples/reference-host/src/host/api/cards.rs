@@ -8,8 +8,8 @@ use waas_core::ledger::USD;
 pub const VIRTUAL_CARD_BIN: &str = "400000";
 
 /// Routes of this module.
-pub(crate) fn cards_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn cards_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/cards", get(list_cards).post(create_card))
         .route(
             "/v1/cards/{id}",

@@ -27,8 +27,8 @@ pub(crate) fn permissions(list: &[String]) -> Result<Vec<Permission>, ApiError> 
 }
 
 /// Routes of this module.
-pub(crate) fn clients_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn clients_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route(
             "/v1/management/clients/{id}",
             get(get_client).patch(update_client).delete(delete_client),
@@ -95,9 +95,12 @@ pub(crate) async fn get_client(
     Ok(Json(client_json(&s, &id).await?).into_response())
 }
 
-#[derive(Deserialize)]
+/// A new name.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NameUpdate {
+    /// The name (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub(crate) name: String,
 }
 

@@ -197,9 +197,11 @@ pub(crate) async fn finish(
     mut w: Work,
     idem: &Option<Idem>,
     status: StatusCode,
-    body: Value,
+    body: impl serde::Serialize,
     state: &AppState,
 ) -> ApiResult {
+    let body = serde_json::to_value(body)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("answer: {e}")))?;
     if let Some(i) = idem {
         // What is shown once (a virtual card's full number, a key, a secret) is not kept for
         // replays: a retry answers the rest.

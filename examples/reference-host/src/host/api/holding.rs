@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn holding_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn holding_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/wallets/holding", get(list_holdings))
         .route("/v1/wallets/holding/{blockchain}", get(get_holding))
         .route("/v1/wallets/holding/{blockchain}/balance", get(get_holding))

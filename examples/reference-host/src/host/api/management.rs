@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn management_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn management_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/management/operations", get(operations))
         .route("/v1/management/blockchains", get(blockchains))
         .route(

@@ -11,13 +11,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use schema::{Deleted, Listed};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::access::{self, Environment, KeyBinding, KeyHash, Permission, StoredKey};
 use waas_core::automation::RuleOutcome;
 use waas_core::ledger::{Balance, Contract, Ledger, Route};
@@ -32,6 +37,7 @@ mod extract;
 mod holding;
 mod management;
 mod rules;
+pub(crate) mod schema;
 mod settings;
 mod simulate;
 mod transactions;
@@ -73,11 +79,9 @@ pub struct Caller {
     pub permissions: std::collections::BTreeSet<Permission>,
 }
 
-/// All routes of the API.
+/// All routes of the API, with the OpenAPI document their handlers declare.
 pub fn router(state: Shared) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/openapi.json", get(openapi))
+    let (routes, typed) = OpenApiRouter::new()
         .merge(management_routes())
         .merge(accounts_routes())
         .merge(virtual_wallets_routes())
@@ -101,6 +105,17 @@ pub fn router(state: Shared) -> Router {
         .merge(access_levels_routes())
         .merge(users_routes())
         .merge(settings_routes())
+        .split_for_parts();
+    let document = Arc::new(super::openapi::document(typed));
+    routes
+        .route("/healthz", get(healthz))
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
         .merge(super::ops::routes())
         .fallback(not_found_route)
         .layer(axum::middleware::from_fn(super::ops::route_label))
@@ -117,10 +132,6 @@ pub(crate) async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-pub(crate) async fn openapi() -> Json<Value> {
-    Json(super::openapi::document())
-}
-
 pub(crate) fn num(d: rust_decimal::Decimal) -> String {
     if d.is_zero() {
         "0".to_owned()
@@ -130,7 +141,7 @@ pub(crate) fn num(d: rust_decimal::Decimal) -> String {
 }
 
 pub(crate) fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
-    held_balances_json(balances, &BTreeMap::new())
+    json!(schema::balances(balances))
 }
 
 /// Balances per token with what holds set aside: `available` is `total` minus `held`.
@@ -138,15 +149,5 @@ pub(crate) fn held_balances_json(
     balances: &BTreeMap<String, Balance>,
     held: &BTreeMap<String, rust_decimal::Decimal>,
 ) -> Value {
-    balances
-        .iter()
-        .map(|(t, b)| {
-            let h = held.get(t).copied().unwrap_or_default();
-            (
-                t.clone(),
-                json!({"available": num(b.total() - h), "held": num(h), "confirmed": num(b.confirmed()), "unconfirmed": num(b.unconfirmed()), "total": num(b.total())}),
-            )
-        })
-        .collect::<serde_json::Map<String, Value>>()
-        .into()
+    json!(schema::held_balances(balances, held))
 }

@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn rules_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn rules_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route(
             "/v1/wallets/virtual/{id}/rules",
             get(list_rules).post(add_rule),

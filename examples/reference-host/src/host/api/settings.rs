@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn settings_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn settings_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/tokens/{blockchain}/{symbol}", get(get_token))
         .route("/v1/webhooks/secret/rotate", post(rotate_secret))
         .route(

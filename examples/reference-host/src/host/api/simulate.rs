@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn simulate_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn simulate_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/simulate/deposit", post(simulate_deposit))
         .route("/v1/simulate/confirm", post(simulate_confirm))
         .route("/v1/simulate/reorg", post(simulate_reorg))

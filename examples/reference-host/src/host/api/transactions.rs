@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn transactions_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn transactions_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route(
             "/v1/wallets/virtual/{id}/transactions",
             get(wallet_transactions),

@@ -4,8 +4,8 @@ use super::*;
 use waas_core::Amount;
 
 /// Routes of this module.
-pub(crate) fn treasury_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn treasury_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/treasury", get(list_treasury).post(create_treasury))
         .route("/v1/treasury/{id}", get(get_treasury))
         .route("/v1/treasury/{id}/balance", get(get_treasury))

@@ -5,8 +5,8 @@ use axum::routing::patch;
 use waas_core::access::StoredKey;
 
 /// Routes of this module.
-pub(crate) fn users_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn users_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/management/users", get(list_users).post(create_user))
         .route(
             "/v1/management/users/{id}",

@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn virtual_wallets_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn virtual_wallets_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route(
             "/v1/wallets/virtual",
             get(list_virtual).post(create_virtual),

@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn webhook_config_routes() -> Router<Shared> {
-    Router::new().route(
+pub(crate) fn webhook_config_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().route(
         "/v1/webhooks/configuration",
         get(get_webhooks).put(put_webhooks),
     )

@@ -3,8 +3,8 @@
 use super::*;
 
 /// Routes of this module.
-pub(crate) fn webhooks_routes() -> Router<Shared> {
-    Router::new()
+pub(crate) fn webhooks_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
         .route("/v1/webhooks/deliveries", get(list_deliveries))
         .route("/v1/webhooks/deliveries/{id}/redeliver", post(redeliver))
 }

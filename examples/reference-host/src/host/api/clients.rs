@@ -7,10 +7,13 @@ use waas_core::access::Permission;
 /// How long the previous webhook secret keeps signing after a rotation.
 pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// A name: 1 to 200 characters, not only spaces, tabs and line breaks (the schema's
+/// `minLength`, `maxLength` and `pattern` `[^\\t\\n\\x0B\\f\\r ]` say the same).
 pub(crate) fn name_ok(field: &str, name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.len() > 200 {
+    let blank = |c: char| matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ');
+    if !(1..=200).contains(&name.chars().count()) || name.chars().all(blank) {
         return Err(ApiError::bad_request(format!(
-            "{field} must be 1 to 200 characters"
+            "{field} must be 1 to 200 characters, not only spaces"
         )));
     }
     Ok(())
@@ -99,8 +102,8 @@ pub(crate) async fn get_client(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NameUpdate {
-    /// The name (1 to 200 characters).
-    #[schema(min_length = 1, max_length = 200)]
+    /// The name (1 to 200 characters, not only spaces).
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\x0B\f\r ]")]
     pub(crate) name: String,
 }
 

@@ -34,7 +34,7 @@ pub(crate) struct CardOut {
     pub(crate) id: String,
     /// The account it belongs to.
     pub(crate) account_id: String,
-    /// Its brand, e.g. `visa`.
+    /// Its brand: `visa`, `mastercard`, `amex` or `other`.
     pub(crate) brand: String,
     /// The masked number (only the last four digits shown).
     #[schema(example = "**** **** **** 4242")]
@@ -177,7 +177,7 @@ pub(crate) struct CardCreated {
     pub(crate) id: String,
     /// The account it belongs to.
     pub(crate) account_id: String,
-    /// Its brand, e.g. `visa`.
+    /// Its brand: `visa`, `mastercard`, `amex` or `other`.
     pub(crate) brand: String,
     /// The masked number.
     pub(crate) number: String,

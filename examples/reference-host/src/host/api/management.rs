@@ -600,7 +600,8 @@ pub(crate) async fn level_permissions(
 pub(crate) struct KeyOut {
     /// Its id.
     pub(crate) id: String,
-    /// A hint to recognize it (a few characters of the key).
+    /// A non-secret hint: the prefix and the first 8 characters, e.g. `waas_live_1a2b3c4d`.
+    #[schema(example = "waas_live_1a2b3c4d")]
     pub(crate) hint: String,
     /// `sandbox` or `live`.
     pub(crate) environment: String,

@@ -253,7 +253,6 @@ struct CardExternalDeposit {
 /// A card funding: from a wallet (`type` is `card_top_up`), or in sandbox from outside.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
 enum CardDepositOut {
     /// From a wallet of the client.
     FromWallet(CardTopUp),
@@ -303,7 +302,7 @@ async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: 
     w.need_wallets(&[id, &from]).await?;
     let (m, usd) = w.ledger.card_top_up(&mid, id, &from, &symbol, amt, price)?;
     let token = m.token().to_owned();
-    let out = json!(CardTopUp {
+    let out = json!(CardDepositOut::FromWallet(CardTopUp {
         id: mid.clone(),
         kind: "card_top_up".to_owned(),
         card_id: id.to_owned(),
@@ -314,7 +313,7 @@ async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: 
         usd_value: num(usd),
         credited_usd: num(usd),
         status: "completed".to_owned(),
-    });
+    }));
     let row = MovementRow {
         wallet: &from,
         counterparty: Some(id),
@@ -368,7 +367,7 @@ async fn fund_from_outside(
         usd_price: price,
     })?;
     w.ledger.confirm(&tx)?;
-    let out = json!(CardExternalDeposit {
+    let out = json!(CardDepositOut::FromOutside(CardExternalDeposit {
         id: tx.clone(),
         card_id: id.to_owned(),
         token: symbol.to_owned(),
@@ -377,7 +376,7 @@ async fn fund_from_outside(
         credited_usd: num(r.credited),
         status: "completed".to_owned(),
         flagged: r.flagged,
-    });
+    }));
     w.upsert_transaction(
         &tx,
         Some(id),

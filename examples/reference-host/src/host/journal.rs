@@ -688,3 +688,41 @@ pub struct AtQuery {
 pub fn at_query(q: QueryResult<AtQuery>) -> Result<Option<i64>, ApiError> {
     query(q)?.at.map(|t| parse_time("at", &t)).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The export's documented line (`JournalEntry`) has exactly the fields of the core's `Entry`.
+    #[test]
+    fn export_schema_lists_the_entry_fields() {
+        let e = Entry {
+            seq: 1,
+            id: "1".into(),
+            client_id: "c".into(),
+            movement_id: "m".into(),
+            account: "wallet:w".into(),
+            token: "USDT".into(),
+            amount: Decimal::ONE,
+            posted: Decimal::ONE,
+            pending: Decimal::ZERO,
+            balance_after: Decimal::ONE,
+            posted_after: Decimal::ONE,
+            pending_after: Decimal::ZERO,
+            created_at: rfc3339(0),
+            prev_hash: GENESIS_HASH.into(),
+            hash: "h".into(),
+        };
+        let line = serde_json::to_value(&e).unwrap();
+        let schema =
+            serde_json::to_value(<JournalEntry as utoipa::PartialSchema>::schema()).unwrap();
+        let props = schema["properties"].as_object().unwrap();
+        let keys: BTreeSet<&String> = line.as_object().unwrap().keys().collect();
+        assert_eq!(keys, props.keys().collect::<BTreeSet<_>>());
+        for (k, v) in line.as_object().unwrap() {
+            let ty = if v.is_string() { "string" } else { "integer" };
+            assert_eq!(props[k]["type"], ty, "{k}");
+        }
+    }
+}

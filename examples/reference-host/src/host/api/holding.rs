@@ -58,12 +58,15 @@ impl From<&waas_core::reserve::ReserveReport> for ReserveOut {
     }
 }
 
+/// Reserves by token symbol.
+pub(crate) type Reserves = BTreeMap<String, ReserveOut>;
+
 /// A holding wallet's balances (token -> held amount) and reserves (token -> reserve).
 pub(crate) fn holding_reports(
     ledger: &Ledger,
     client: &str,
     chain: &str,
-) -> Result<(BTreeMap<String, String>, BTreeMap<String, ReserveOut>), ApiError> {
+) -> Result<(BTreeMap<String, String>, Reserves), ApiError> {
     let prefix = format!("{client}/{chain}/");
     let mut balances = BTreeMap::new();
     let mut reserve = BTreeMap::new();

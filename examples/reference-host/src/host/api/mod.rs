@@ -140,10 +140,6 @@ pub(crate) fn num(d: rust_decimal::Decimal) -> String {
     }
 }
 
-pub(crate) fn balances_json(balances: &BTreeMap<String, Balance>) -> Value {
-    json!(schema::balances(balances))
-}
-
 /// Balances per token with what holds set aside: `available` is `total` minus `held`.
 pub(crate) fn held_balances_json(
     balances: &BTreeMap<String, Balance>,

@@ -90,6 +90,10 @@ pub async fn auth(
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoBody {}
 
+/// The raw body of a POST that takes none (empty or `{}`, see [`NoBody`]): named apart from
+/// `Bytes`, which utoipa would declare as a binary request body.
+pub(crate) type EmptyBody = Bytes;
+
 /// Parses a JSON body strictly: it must be an object (or empty, read as `{}`); malformed JSON,
 /// another JSON type and unknown fields are INVALID_ARGUMENT. A number with a zero fraction
 /// (`612.0`) is the integer it equals, as JSON and JSON Schema say; amounts are strings, never

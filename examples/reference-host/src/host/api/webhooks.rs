@@ -133,9 +133,6 @@ pub(crate) async fn list_deliveries(
     Ok(Json(Listed::new(out, next)).into_response())
 }
 
-/// The raw body of an operation that takes none (empty, or `{}`: see [`NoBody`]). Named apart
-/// from `Bytes` so that the OpenAPI declaration does not take it for a request body.
-pub(crate) type EmptyBody = Bytes;
 
 /// An event queued again.
 #[derive(Serialize, ToSchema)]

@@ -66,7 +66,7 @@ curl -fsS "$URL/openapi.json" -o "$WORK/openapi.json"
 # One worker: with several, CPython's compile() in concurrent threads sometimes raises "SystemError:
 # AST constructor recursion depth mismatch" inside Schemathesis (seen on 3.11.2 and 3.11.7).
 log "Schemathesis $SCHEMATHESIS: every check, positive and negative cases, $FUZZ_SECONDS s"
-(cd "$HERE" && "$VENV/bin/st" run "$URL/openapi.json" \
+(cd "$WORK" && "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" run "$URL/openapi.json" \
   --header "X-API-Key: $KEY" \
   --checks all --mode all \
   --exclude-checks ensure_resource_availability \

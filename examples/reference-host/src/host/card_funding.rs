@@ -4,6 +4,8 @@
 //! price in the request is taken in sandbox only. Without `from_wallet_id`, a sandbox host still
 //! funds a card from outside (a simulated external top-up); a live host refuses.
 
+use crate::host::api::schema::Listed;
+use crate::host::api::TxOut;
 use super::api::{
     amount, auth, body, finish, idem, load_settings, movement_id, num, query_transactions, replay,
     settle_movement, MovementRow, TxQuery,
@@ -18,9 +20,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Environment;
@@ -41,73 +43,6 @@ pub fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(vcard_refund))
         .routes(routes!(card_transactions))
         .routes(routes!(vcard_transactions))
-}
-
-/// The filters of a card's transactions: those of `GET /v1/transactions` (the card is the
-/// wallet). Documents [`TxQuery`], which the handlers parse.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-struct CardTxParams {
-    /// Only transactions of this type (e.g. `card_top_up`, `card_refund`, `card_payment`).
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    kind: Option<String>,
-    /// Only transactions in this status (e.g. `completed`, `declined`).
-    status: Option<String>,
-    /// Created at or after this time (milliseconds since the epoch).
-    from: Option<i64>,
-    /// Created at or before this time (milliseconds since the epoch).
-    to: Option<i64>,
-    /// Rows wanted (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// `next_cursor` of the page before.
-    cursor: Option<String>,
-    /// Only transactions of wallets on this blockchain.
-    blockchain: Option<String>,
-    /// Only transactions of wallets of this account.
-    account_id: Option<String>,
-    /// Only transactions in this token (e.g. `USD`).
-    token: Option<String>,
-    /// Accepted and ignored: the card is the wallet.
-    wallet_id: Option<String>,
-}
-
-/// A transaction of a card, as `GET /v1/transactions` lists it.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-pub(crate) struct CardTransaction {
-    /// The transaction's id.
-    id: String,
-    /// The wallet (or card) it belongs to.
-    wallet_id: Option<String>,
-    /// Its type, e.g. `card_top_up`, `card_refund`, `card_deposit`, `card_payment`.
-    #[serde(rename = "type")]
-    kind: String,
-    /// Its status, e.g. `completed`, `declined`.
-    status: String,
-    /// Its token, if any.
-    token: Option<String>,
-    /// Its amount, if any, as a decimal string.
-    amount: Option<String>,
-    /// Created at (milliseconds since the epoch).
-    created_at: i64,
-    /// Last changed at (milliseconds since the epoch).
-    updated_at: i64,
-    /// The operation's own answer, as recorded.
-    #[schema(value_type = Object)]
-    details: Value,
-}
-
-/// A page of a card's transactions, newest first.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-pub(crate) struct CardTransactions {
-    /// The rows of this page, newest first.
-    data: Vec<CardTransaction>,
-    /// Pass as `cursor` for the next page; `null` when there is none.
-    next_cursor: Option<String>,
 }
 
 type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;
@@ -134,8 +69,8 @@ async fn transactions(
 }
 
 #[utoipa::path(get, path = "/v1/cards/{id}/transactions", operation_id = "cards.transactions", tag = "cards",
-    params(("id" = String, Path, description = "The card's id"), CardTxParams),
-    responses((status = 200, description = "A page of the card's transactions, newest first", body = CardTransactions)))]
+    params(("id" = String, Path, description = "The card's id"), TxQuery),
+    responses((status = 200, description = "A page of the card's transactions, newest first", body = Listed<TxOut>)))]
 async fn card_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -146,8 +81,8 @@ async fn card_transactions(
 }
 
 #[utoipa::path(get, path = "/v1/virtual-cards/{id}/transactions", operation_id = "virtual_cards.transactions", tag = "virtual_cards",
-    params(("id" = String, Path, description = "The virtual card's id"), CardTxParams),
-    responses((status = 200, description = "A page of the virtual card's transactions, newest first", body = CardTransactions)))]
+    params(("id" = String, Path, description = "The virtual card's id"), TxQuery),
+    responses((status = 200, description = "A page of the virtual card's transactions, newest first", body = Listed<TxOut>)))]
 async fn vcard_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -196,10 +131,10 @@ struct CardDeposit {
     #[schema(example = "USDT")]
     token: String,
     /// How much of the token.
-    #[schema(example = "25")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "25")]
     amount: String,
     /// Sandbox only: the token's USD price (else the platform's list; 1 for a USD stablecoin).
-    #[schema(example = "1")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "1")]
     usd_price: Option<String>,
 }
 
@@ -409,9 +344,10 @@ struct CardRefund {
     #[schema(example = "USDT")]
     token: String,
     /// USD to return; the whole balance when absent.
-    #[schema(example = "10")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10")]
     amount: Option<String>,
     /// Sandbox only: the token's USD price (else the platform's list; 1 for a USD stablecoin).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     usd_price: Option<String>,
 }
 

@@ -318,8 +318,10 @@ pub fn routes() -> OpenApiRouter<Shared> {
 #[serde(deny_unknown_fields)]
 struct Period {
     /// Entries recorded at or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// Entries recorded before this time (RFC 3339).
+    #[param(format = DateTime)]
     to: Option<String>,
 }
 
@@ -459,13 +461,17 @@ struct StatementQuery {
     /// Only entries of this token (symbol, any case).
     token: Option<String>,
     /// Entries recorded at or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// Entries recorded before this time (RFC 3339).
+    #[param(format = DateTime)]
     to: Option<String>,
     /// Entries per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (a position: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^[0-9]{0,18}$")]
     cursor: Option<String>,
 }
 
@@ -515,14 +521,7 @@ async fn statement(s: &AppState, client: &str, account: &str, q: StatementQuery)
             "limit must be 1 to {PAGE_MAX}"
         )));
     }
-    let before = match q.cursor.as_deref() {
-        None | Some("") => i64::MAX,
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .filter(|c| *c > 0)
-            .ok_or_else(|| ApiError::bad_request("cursor is not one this API gave"))?,
-    };
+    let before = crate::host::page::sequence_cursor(q.cursor.as_deref())?;
     let token = q.token.map(|t| t.to_ascii_uppercase());
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM journal WHERE client_id = $1 AND account = $2 AND seq < $3 AND created_at >= $4 AND created_at < $5 AND ($6 = '' OR token = $6) ORDER BY seq DESC LIMIT $7"

@@ -62,8 +62,9 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
     })
 }
 
-/// A JSON body is required exactly when its schema requires a field: the host reads an empty body
-/// as `{}` (`extract::body`), so a body of optional fields may be left out.
+/// A JSON body is required exactly when its schema requires a field (or is one of several
+/// forms): the host reads an empty body as `{}` (`extract::body`), so a body of optional fields
+/// may be left out.
 fn body_required(operation: &mut Value, schemas: &Map<String, Value>) {
     let Some(body) = operation.get_mut("requestBody") else {
         return;
@@ -72,7 +73,10 @@ fn body_required(operation: &mut Value, schemas: &Map<String, Value>) {
     if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
         schema = schemas.get(name).unwrap_or(&Value::Null);
     }
-    let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
+    let required = schema["required"].as_array().is_some_and(|r| !r.is_empty())
+        || ["oneOf", "anyOf", "allOf"]
+            .iter()
+            .any(|k| schema[*k].is_array());
     body["required"] = Value::Bool(required);
 }
 

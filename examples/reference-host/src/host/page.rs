@@ -110,6 +110,20 @@ pub fn answer(data: Vec<Value>, next_cursor: Option<String>) -> Value {
     json!({"data": data, "next_cursor": next_cursor})
 }
 
+/// The position a cursor of a list ordered by sequence, newest first, names: rows before it.
+/// Every string of 0 to 18 digits is one (empty or none: the first page); others are refused.
+pub fn sequence_cursor(cursor: Option<&str>) -> Result<i64, ApiError> {
+    match cursor {
+        None | Some("") => Ok(i64::MAX),
+        Some(c) if c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()) => c
+            .parse()
+            .map_err(|_| ApiError::bad_request("cursor is not one this API gave")),
+        Some(_) => Err(ApiError::bad_request(
+            "cursor is not one this API gave (use next_cursor)",
+        )),
+    }
+}
+
 /// A position as a cursor: `created_at` in decimal, `-`, the id in hex (opaque to clients).
 fn encode(created_at: i64, id: &str) -> String {
     format!("{created_at}-{}", hex::encode(id))

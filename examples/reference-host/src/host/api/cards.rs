@@ -537,7 +537,7 @@ pub(crate) struct CardPayment {
     #[schema(example = "vcard_01")]
     pub(crate) card_id: String,
     /// USD to pay.
-    #[schema(example = "12.5")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "12.5")]
     pub(crate) amount: String,
     /// The merchant's name.
     #[schema(example = "Coffee shop")]

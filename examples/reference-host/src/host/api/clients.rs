@@ -154,7 +154,7 @@ pub(crate) async fn put_client_contract(
 pub(crate) struct PolicyUpdate {
     /// The client's reserve floor: its minimum reserve ratio rises to it, and the client may
     /// raise it further, never lower it.
-    #[schema(example = "1.1")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "1.1")]
     pub(crate) min_reserve_ratio: Option<String>,
     /// USD prices by token symbol, as decimal strings (merged into the present ones).
     #[schema(example = json!({"ETH": "3000"}))]

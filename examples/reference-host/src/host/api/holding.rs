@@ -226,7 +226,7 @@ pub(crate) struct HoldingWithdrawReq {
     #[schema(example = "USDT")]
     pub(crate) token: String,
     /// The amount, a decimal string.
-    #[schema(example = "10.5")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     pub(crate) amount: String,
     /// Where to; without it, the client's payment destination for the chain.
     pub(crate) to_address: Option<String>,
@@ -324,7 +324,7 @@ pub(crate) struct HoldingTransferReq {
     #[schema(example = "USDT")]
     pub(crate) token: String,
     /// The amount, a decimal string.
-    #[schema(example = "10.5")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     pub(crate) amount: String,
 }
 

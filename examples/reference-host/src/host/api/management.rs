@@ -330,7 +330,7 @@ pub(crate) struct ConfigUpdate {
     /// cannot set them).
     pub(crate) usd_prices: Option<BTreeMap<String, String>>,
     /// The least ratio of reserves to liabilities (not under the floor a parent set).
-    #[schema(example = "1.1")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "1.1")]
     pub(crate) min_reserve_ratio: Option<String>,
     /// The least USD values of deposits.
     pub(crate) min_deposit_usd: Option<MinDeposits>,

@@ -110,6 +110,7 @@ pub(crate) struct WalletConfigurationOut {
     /// Allowed withdrawal destinations per blockchain; `null`: any destination.
     pub(crate) withdrawal_allowlist: Option<BTreeMap<String, Vec<String>>>,
     /// The minimum reserve ratio of holding wallets (decimal string).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) min_reserve_ratio: String,
     /// The minimum deposits in USD.
     pub(crate) min_deposit_usd: MinDepositsOut,
@@ -131,7 +132,7 @@ pub(crate) async fn get_wallet_config(State(s): State<Shared>, headers: HeaderMa
 pub(crate) struct WalletConfig {
     /// The minimum reserve ratio of holding wallets (decimal string), not below the floor the
     /// parent set.
-    #[schema(example = "0.2")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "0.2")]
     pub(crate) min_reserve_ratio: Option<String>,
 }
 

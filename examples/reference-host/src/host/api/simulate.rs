@@ -29,12 +29,13 @@ pub(crate) struct SimDeposit {
     #[schema(example = "USDT")]
     pub(crate) token: String,
     /// The amount, a decimal string.
-    #[schema(example = "10.5")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     pub(crate) amount: String,
     /// The blockchain, when the address is used on several.
     pub(crate) blockchain: Option<String>,
     /// The token's USD price for the minimum-deposit check (a stablecoin's is 1; else the
     /// configured `usd_prices`).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) usd_price: Option<String>,
     /// The chain transaction id (default: a new `sim:...:0`).
     pub(crate) tx: Option<String>,
@@ -51,6 +52,7 @@ pub(crate) struct RuleResultOut {
     /// The action (e.g. `forward`, `alert`).
     pub(crate) action: String,
     /// The amount it moved, a decimal string.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) amount: Option<String>,
     /// The error code when the action was refused.
     pub(crate) code: Option<String>,
@@ -71,6 +73,7 @@ pub(crate) struct DepositOut {
     /// The token's symbol.
     pub(crate) token: String,
     /// The amount received, a decimal string.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) amount: String,
     /// Its USD value, a decimal string.
     pub(crate) usd_value: String,
@@ -245,6 +248,7 @@ pub(crate) struct ReorgOut {
     /// The token's symbol.
     pub(crate) token: String,
     /// The amount, a decimal string.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) amount: String,
     /// `dropped`.
     pub(crate) status: String,

@@ -29,7 +29,9 @@ pub(crate) struct TxQuery {
     /// Rows per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub(crate) limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (a position: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^[0-9]{0,18}$")]
     pub(crate) cursor: Option<String>,
     /// Only transactions of wallets on this blockchain.
     pub(crate) blockchain: Option<String>,
@@ -73,12 +75,7 @@ pub(crate) async fn query_transactions(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request("limit must be 1 to 500"));
     }
-    let before = match &q.cursor {
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_request("cursor is not valid"))?,
-        None => i64::MAX,
-    };
+    let before = crate::host::page::sequence_cursor(q.cursor.as_deref())?;
     let chain = match &q.blockchain {
         Some(c) => s.store.registry().chain(c)?.id.to_string(),
         None => String::new(),

@@ -219,9 +219,10 @@ pub(crate) struct SendReq {
     #[schema(example = "USDT")]
     pub(crate) token: String,
     /// The amount, a decimal string.
-    #[schema(example = "10.5")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     pub(crate) amount: String,
     /// The network fee offered, a decimal string (a fee schedule set by the parent replaces it).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) fee: Option<String>,
 }
 

@@ -16,8 +16,10 @@ pub(crate) fn webhooks_routes() -> OpenApiRouter<Shared> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliveryQuery {
     /// Rows per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub(crate) limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (see `PageQuery`).
+    #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     pub(crate) cursor: Option<String>,
     /// Only events in this state: `delivered`, `pending`, `dead` or `skipped`.
     #[param(pattern = "^(delivered|pending|dead|skipped)$")]

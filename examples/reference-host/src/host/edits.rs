@@ -2,7 +2,7 @@
 //! spending limit (the largest payment it may make, enforced by the core); and the transaction
 //! list of a treasury wallet.
 
-use super::api::{auth, body, query_transactions, wallet_row, TxQuery};
+use super::api::{auth, body, query_transactions, wallet_row, TxQuery, VirtualWalletOut};
 use super::api::{card_json, treasury_json};
 use super::error::ApiError;
 use super::AppState;
@@ -14,7 +14,9 @@ use axum::routing::{get, patch};
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -25,7 +27,7 @@ pub const MAX_ALIAS_LEN: usize = 200;
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/wallets/virtual/{id}", patch(update_virtual))
+        .routes(routes!(update_virtual))
         .route("/v1/virtual-cards/{id}", patch(update_vcard))
         .route("/v1/treasury/{id}/transactions", get(treasury_transactions))
 }
@@ -40,13 +42,20 @@ fn check_alias(alias: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+/// What changes on a virtual wallet.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WalletUpdate {
+    /// Its new alias (1 to 200 printable characters); absent: unchanged.
+    #[schema(min_length = 1, max_length = 200, example = "savings")]
     alias: Option<String>,
 }
 
 /// `PATCH /v1/wallets/virtual/{id} {"alias"}`.
+#[utoipa::path(patch, path = "/v1/wallets/virtual/{id}", operation_id = "virtual_wallets.update", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    request_body(content = WalletUpdate, example = json!({"alias": "savings"})),
+    responses((status = 200, description = "The wallet as it is now", body = VirtualWalletOut)))]
 async fn update_virtual(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -68,7 +77,7 @@ async fn update_virtual(
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let balances =
         super::api::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
-    Ok(Json(super::api::wallet_json(&row, balances.get(&id))?).into_response())
+    Ok(Json(super::api::wallet_out(&row, balances.get(&id))?).into_response())
 }
 
 /// A card's spending limit in a request: a USD amount, or `null` to lift it.

@@ -75,34 +75,72 @@ struct DepositOut {
     created_at: i64,
 }
 
-/// A deposit as its transaction row keeps it, after an operator's credit. The fields below are
-/// typed; any other the record carries (chain details) is passed through as stored.
+/// A deposit as its transaction row keeps it, after an operator's credit. A field shown `null`
+/// was stored `null`. The fields below are typed; any other the record carries (chain details)
+/// is passed through as stored.
 #[derive(Serialize, Deserialize, ToSchema)]
 struct DepositRecord {
     /// Its transaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    tx: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    tx: Option<Option<String>>,
     /// The credited wallet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    wallet_id: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    wallet_id: Option<Option<String>>,
     /// Token symbol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    token: Option<Option<String>>,
     /// Decimal amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    amount: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    amount: Option<Option<String>>,
     /// `confirmed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    status: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    status: Option<Option<String>>,
     /// Under the minimum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    below_minimum: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<bool>)]
+    below_minimum: Option<Option<bool>>,
     /// Always `true`: credited by an operator's decision.
     credited_by_decision: bool,
     /// Any other field the record carries, as stored.
     #[serde(flatten)]
     #[schema(ignore)]
     other: Map<String, Value>,
+}
+
+/// A present field, `null` or not (absent fields stay `None`).
+fn maybe<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    super::edits::double_option::deserialize(d)
 }
 
 #[utoipa::path(get, path = "/v1/deposits", operation_id = "deposits.list", tag = "deposits",

@@ -80,12 +80,17 @@ async fn update_virtual(
     Ok(Json(super::api::wallet_out(&row, balances.get(&id))?).into_response())
 }
 
-/// A card's spending limit in a request: a USD amount, or `null` to lift it.
-#[derive(Deserialize)]
+/// What changes on a virtual card.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CardUpdate {
+    /// Its new alias (1 to 200 printable characters); absent: unchanged.
+    #[schema(min_length = 1, max_length = 200)]
     alias: Option<String>,
+    /// Its spending limit (the largest payment it may make): a decimal USD amount, `null` to
+    /// lift it; absent: unchanged.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>, example = "500")]
     spending_limit: Option<Option<String>>,
 }
 

@@ -619,3 +619,22 @@ fn sim_hash(id: &str) -> String {
     use sha2::Digest;
     format!("0x{}", hex::encode(sha2::Sha256::digest(id.as_bytes())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_withdrawal_record_reads_back_as_stored() {
+        // Nulls stay null, absent fields stay absent, fields the type does not name pass through.
+        let stored = json!({
+            "id": "mv_1", "type": "withdrawal", "status": "confirmed", "wallet_id": "vw_1",
+            "blockchain": null, "to_address": "0xabc", "to_wallet_id": null, "to_holding": true,
+            "internal": true, "token": "USDT", "amount": "1.5", "fee": "0", "nonce": 7,
+            "block_number": 12, "dropped": false,
+        });
+        let record = WithdrawalRecord::of(stored.clone()).map_err(|e| e.to_string());
+        let back = record.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()));
+        assert_eq!(back, Ok(stored));
+    }
+}

@@ -8,20 +8,21 @@ use super::api::{
     amount, auth, body, finish, idem, load_settings, movement_id, num, query_transactions, replay,
     settle_movement, MovementRow, TxQuery,
 };
-use super::api::{card_json, kind_label};
+use super::api::{card_out, kind_label};
 use super::error::ApiError;
 use super::{AppState, Settings};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Json;
 use rust_decimal::Decimal;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::access::Environment;
 use waas_core::ledger::rules::{deposit_decision, DepositDecision};
 use waas_core::ledger::{DepositRequest, Movement};
@@ -34,15 +35,79 @@ type ApiResult = Result<Response, ApiError>;
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/cards/{id}/deposit", post(card_deposit))
-        .route("/v1/cards/{id}/refund", post(card_refund))
-        .route("/v1/virtual-cards/{id}/deposit", post(vcard_deposit))
-        .route("/v1/virtual-cards/{id}/refund", post(vcard_refund))
-        .route("/v1/cards/{id}/transactions", get(card_transactions))
-        .route(
-            "/v1/virtual-cards/{id}/transactions",
-            get(vcard_transactions),
-        )
+        .routes(routes!(card_deposit))
+        .routes(routes!(card_refund))
+        .routes(routes!(vcard_deposit))
+        .routes(routes!(vcard_refund))
+        .routes(routes!(card_transactions))
+        .routes(routes!(vcard_transactions))
+}
+
+/// The filters of a card's transactions: those of `GET /v1/transactions` (the card is the
+/// wallet). Documents [`TxQuery`], which the handlers parse.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct CardTxParams {
+    /// Only transactions of this type (e.g. `card_top_up`, `card_refund`, `card_payment`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// Only transactions in this status (e.g. `completed`, `declined`).
+    status: Option<String>,
+    /// Created at or after this time (milliseconds since the epoch).
+    from: Option<i64>,
+    /// Created at or before this time (milliseconds since the epoch).
+    to: Option<i64>,
+    /// Rows wanted (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
+    /// Only transactions of wallets on this blockchain.
+    blockchain: Option<String>,
+    /// Only transactions of wallets of this account.
+    account_id: Option<String>,
+    /// Only transactions in this token (e.g. `USD`).
+    token: Option<String>,
+    /// Accepted and ignored: the card is the wallet.
+    wallet_id: Option<String>,
+}
+
+/// A transaction of a card, as `GET /v1/transactions` lists it.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct CardTransaction {
+    /// The transaction's id.
+    id: String,
+    /// The wallet (or card) it belongs to.
+    wallet_id: Option<String>,
+    /// Its type, e.g. `card_top_up`, `card_refund`, `card_deposit`, `card_payment`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// Its status, e.g. `completed`, `declined`.
+    status: String,
+    /// Its token, if any.
+    token: Option<String>,
+    /// Its amount, if any, as a decimal string.
+    amount: Option<String>,
+    /// Created at (milliseconds since the epoch).
+    created_at: i64,
+    /// Last changed at (milliseconds since the epoch).
+    updated_at: i64,
+    /// The operation's own answer, as recorded.
+    #[schema(value_type = Object)]
+    details: Value,
+}
+
+/// A page of a card's transactions, newest first.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct CardTransactions {
+    /// The rows of this page, newest first.
+    data: Vec<CardTransaction>,
+    /// Pass as `cursor` for the next page; `null` when there is none.
+    next_cursor: Option<String>,
 }
 
 type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;
@@ -62,12 +127,15 @@ async fn transactions(
         "cards.transactions"
     };
     let caller = auth(s, headers, op).await?;
-    card_json(s, &caller.client_id, &id, kind).await?;
+    card_out(s, &caller.client_id, &id, kind).await?;
     let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
     q.wallet_id = Some(id);
     Ok(Json(query_transactions(s, &caller.client_id, q).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/cards/{id}/transactions", operation_id = "cards.transactions", tag = "cards",
+    params(("id" = String, Path, description = "The card's id"), CardTxParams),
+    responses((status = 200, description = "A page of the card's transactions, newest first", body = CardTransactions)))]
 async fn card_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -77,6 +145,9 @@ async fn card_transactions(
     transactions(&s, &headers, id, q, "physical").await
 }
 
+#[utoipa::path(get, path = "/v1/virtual-cards/{id}/transactions", operation_id = "virtual_cards.transactions", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id"), CardTxParams),
+    responses((status = 200, description = "A page of the virtual card's transactions, newest first", body = CardTransactions)))]
 async fn vcard_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -113,13 +184,80 @@ fn price_of(
     })
 }
 
-#[derive(Deserialize)]
+/// Funds for a card: `amount` of `token` from a wallet of the client, credited at its USD value.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CardDeposit {
+    /// The wallet debited. Without it, a sandbox host funds the card from outside (a simulated
+    /// external top-up, at least the card minimum); a live host refuses.
+    #[schema(example = "vw_01")]
     from_wallet_id: Option<String>,
+    /// The token paid, e.g. `USDT`.
+    #[schema(example = "USDT")]
     token: String,
+    /// How much of the token.
+    #[schema(example = "25")]
     amount: String,
+    /// Sandbox only: the token's USD price (else the platform's list; 1 for a USD stablecoin).
+    #[schema(example = "1")]
     usd_price: Option<String>,
+}
+
+/// A card funded from a wallet of the client.
+#[derive(Serialize, ToSchema)]
+struct CardTopUp {
+    /// The movement's id.
+    id: String,
+    /// `card_top_up`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The card credited.
+    card_id: String,
+    /// The wallet debited.
+    from_wallet_id: String,
+    /// The token paid.
+    token: String,
+    /// How much of the token.
+    amount: String,
+    /// The token's USD price used.
+    usd_price: String,
+    /// The USD value of `amount`.
+    usd_value: String,
+    /// USD credited to the card.
+    credited_usd: String,
+    /// `completed`.
+    status: String,
+}
+
+/// Sandbox: a card funded from outside the books' wallets.
+#[derive(Serialize, ToSchema)]
+struct CardExternalDeposit {
+    /// The deposit's id.
+    id: String,
+    /// The card credited.
+    card_id: String,
+    /// The token paid.
+    token: String,
+    /// How much of the token.
+    amount: String,
+    /// The USD value of `amount`.
+    usd_value: String,
+    /// USD credited to the card.
+    credited_usd: String,
+    /// `completed`.
+    status: String,
+    /// Set when the deposit needs an operator's look (e.g. `WALLET_INACTIVE`); `null` otherwise.
+    flagged: Option<String>,
+}
+
+/// A card funding: from a wallet (`type` is `card_top_up`), or in sandbox from outside.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum CardDepositOut {
+    /// From a wallet of the client.
+    FromWallet(CardTopUp),
+    /// Sandbox: from outside.
+    FromOutside(CardExternalDeposit),
 }
 
 /// Funds a card: from a wallet of the client (a movement), or in sandbox from outside.
@@ -132,7 +270,7 @@ async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: 
     let caller = auth(s, headers, op).await?;
     let req: CardDeposit = body(bytes)?;
     let amt = amount("amount", &req.amount)?;
-    card_json(s, &caller.client_id, id, kind).await?;
+    card_out(s, &caller.client_id, id, kind).await?;
     let settings = load_settings(s, &caller.client_id).await?;
     let symbol = req.token.to_ascii_uppercase();
     let price = price_of(s, &settings, &symbol, req.usd_price.as_deref())?;
@@ -164,11 +302,18 @@ async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: 
     w.need_wallets(&[id, &from]).await?;
     let (m, usd) = w.ledger.card_top_up(&mid, id, &from, &symbol, amt, price)?;
     let token = m.token().to_owned();
-    let out = json!({
-        "id": mid, "type": "card_top_up", "card_id": id, "from_wallet_id": from, "token": token,
-        "amount": amt.to_string(), "usd_price": num(price), "usd_value": num(usd),
-        "credited_usd": num(usd), "status": "completed",
-    });
+    let out = json!(CardDepositOut::FromWallet(CardTopUp {
+        id: mid.clone(),
+        kind: "card_top_up".to_owned(),
+        card_id: id.to_owned(),
+        from_wallet_id: from.clone(),
+        token,
+        amount: amt.to_string(),
+        usd_price: num(price),
+        usd_value: num(usd),
+        credited_usd: num(usd),
+        status: "completed".to_owned(),
+    }));
     let row = MovementRow {
         wallet: &from,
         counterparty: Some(id),
@@ -222,7 +367,16 @@ async fn fund_from_outside(
         usd_price: price,
     })?;
     w.ledger.confirm(&tx)?;
-    let out = json!({"id": tx, "card_id": id, "token": symbol, "amount": amt.to_string(), "usd_value": num(r.usd_value), "credited_usd": num(r.credited), "status": "completed", "flagged": r.flagged});
+    let out = json!(CardDepositOut::FromOutside(CardExternalDeposit {
+        id: tx.clone(),
+        card_id: id.to_owned(),
+        token: symbol.to_owned(),
+        amount: amt.to_string(),
+        usd_value: num(r.usd_value),
+        credited_usd: num(r.credited),
+        status: "completed".to_owned(),
+        flagged: r.flagged,
+    }));
     w.upsert_transaction(
         &tx,
         Some(id),
@@ -244,14 +398,45 @@ async fn fund_from_outside(
     finish(w, &idem, StatusCode::CREATED, out, s).await
 }
 
-#[derive(Deserialize)]
+/// USD to return from a card to a wallet of the client, as a token.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CardRefund {
+    /// The wallet credited.
+    #[schema(example = "vw_01")]
     to_wallet_id: String,
+    /// The token credited, e.g. `USDT`.
+    #[schema(example = "USDT")]
     token: String,
     /// USD to return; the whole balance when absent.
+    #[schema(example = "10")]
     amount: Option<String>,
+    /// Sandbox only: the token's USD price (else the platform's list; 1 for a USD stablecoin).
     usd_price: Option<String>,
+}
+
+/// A card's USD returned to a wallet.
+#[derive(Serialize, ToSchema)]
+struct CardRefundOut {
+    /// The movement's id.
+    id: String,
+    /// `card_refund`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The card debited.
+    card_id: String,
+    /// The wallet credited.
+    to_wallet_id: String,
+    /// The token credited.
+    token: String,
+    /// How much of the token.
+    amount: String,
+    /// The token's USD price used.
+    usd_price: String,
+    /// USD taken from the card.
+    refunded_usd: String,
+    /// `completed`.
+    status: String,
 }
 
 /// Returns USD from a card to a wallet of the client, as a token at the platform's price.
@@ -274,7 +459,7 @@ async fn refund(
         .as_deref()
         .map(|a| amount("amount", a))
         .transpose()?;
-    card_json(s, &caller.client_id, id, kind).await?;
+    card_out(s, &caller.client_id, id, kind).await?;
     let settings = load_settings(s, &caller.client_id).await?;
     let symbol = req.token.to_ascii_uppercase();
     let price = price_of(s, &settings, &symbol, req.usd_price.as_deref())?;
@@ -297,10 +482,16 @@ async fn refund(
     else {
         return Err(ApiError::internal("a refund made another movement"));
     };
-    let out = json!({
-        "id": mid, "type": "card_refund", "card_id": id, "to_wallet_id": req.to_wallet_id,
-        "token": token, "amount": tokens.to_string(), "usd_price": num(price),
-        "refunded_usd": usd.to_string(), "status": "completed",
+    let out = json!(CardRefundOut {
+        id: mid.clone(),
+        kind: "card_refund".to_owned(),
+        card_id: id.to_owned(),
+        to_wallet_id: req.to_wallet_id.clone(),
+        token: token.to_string(),
+        amount: tokens.to_string(),
+        usd_price: num(price),
+        refunded_usd: usd.to_string(),
+        status: "completed".to_owned(),
     });
     let tokens = *tokens;
     let row = MovementRow {
@@ -314,6 +505,10 @@ async fn refund(
     settle_movement(s, w, &idem, &mid, &m, tokens, row, out).await
 }
 
+#[utoipa::path(post, path = "/v1/cards/{id}/deposit", operation_id = "cards.deposit", tag = "cards",
+    params(("id" = String, Path, description = "The card's id")),
+    request_body(content = CardDeposit, example = json!({"from_wallet_id": "vw_01", "token": "USDT", "amount": "25"})),
+    responses((status = 201, description = "The card is funded", body = CardDepositOut)))]
 async fn card_deposit(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -323,6 +518,10 @@ async fn card_deposit(
     fund(&s, &headers, &bytes, &id, "physical").await
 }
 
+#[utoipa::path(post, path = "/v1/virtual-cards/{id}/deposit", operation_id = "virtual_cards.deposit", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    request_body(content = CardDeposit, example = json!({"from_wallet_id": "vw_01", "token": "USDT", "amount": "25"})),
+    responses((status = 201, description = "The virtual card is funded", body = CardDepositOut)))]
 async fn vcard_deposit(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -332,6 +531,10 @@ async fn vcard_deposit(
     fund(&s, &headers, &bytes, &id, "virtual").await
 }
 
+#[utoipa::path(post, path = "/v1/cards/{id}/refund", operation_id = "cards.refund", tag = "cards",
+    params(("id" = String, Path, description = "The card's id")),
+    request_body(content = CardRefund, example = json!({"to_wallet_id": "vw_01", "token": "USDT", "amount": "10"})),
+    responses((status = 201, description = "The USD is returned", body = CardRefundOut)))]
 async fn card_refund(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -341,6 +544,10 @@ async fn card_refund(
     refund(&s, &headers, &bytes, &id, "physical").await
 }
 
+#[utoipa::path(post, path = "/v1/virtual-cards/{id}/refund", operation_id = "virtual_cards.refund", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    request_body(content = CardRefund, example = json!({"to_wallet_id": "vw_01", "token": "USDT", "amount": "10"})),
+    responses((status = 201, description = "The USD is returned", body = CardRefundOut)))]
 async fn vcard_refund(
     State(s): State<Shared>,
     headers: HeaderMap,

@@ -93,19 +93,14 @@ fn complete(operation: &mut Value, op: &ApiOperation) {
     }
 }
 
-/// `X-Request-Id` on every operation; `Idempotency-Key` on those that change something.
-fn shared_parameters(op: &ApiOperation) -> Vec<Value> {
-    let mut params = vec![
+/// `X-Request-Id` on every operation (an operation that honours `Idempotency-Key` declares it:
+/// [`IdempotencyKey`](super::api::schema::IdempotencyKey)).
+fn shared_parameters(_op: &ApiOperation) -> Vec<Value> {
+    vec![
         json!({"name": "X-Request-Id", "in": "header", "required": false,
-        "description": "An id for this request (letters, digits, `-`, `_`, `.`; at most 128), echoed and logged; made up when absent",
-        "schema": {"type": "string", "maxLength": 128}}),
-    ];
-    if matches!(op.method, "POST" | "PUT" | "PATCH") {
-        params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
-            "description": "Makes a retry answer what the first request answered instead of doing it again (1 to 128 characters, kept 24 hours)",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 128}}));
-    }
-    params
+        "description": "An id for this request, echoed and logged: taken when it is 1 to 128 letters, digits, `-`, `_` or `.`, made up otherwise",
+        "schema": {"type": "string"}}),
+    ]
 }
 
 fn add_errors(responses: &mut Map<String, Value>) {

@@ -20,7 +20,9 @@ pub struct PageQuery {
     /// Rows wanted (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the page before.
+    /// `next_cursor` of the page before (a position in the list: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     pub cursor: Option<String>,
 }
 
@@ -108,15 +110,24 @@ pub fn answer(data: Vec<Value>, next_cursor: Option<String>) -> Value {
     json!({"data": data, "next_cursor": next_cursor})
 }
 
-/// A position as a cursor: hex of `created_at:id` (opaque to clients).
+/// A position as a cursor: `created_at` in decimal, `-`, the id in hex (opaque to clients).
 fn encode(created_at: i64, id: &str) -> String {
-    hex::encode(format!("{created_at}:{id}"))
+    format!("{created_at}-{}", hex::encode(id))
 }
 
+/// The position a cursor names. Every string of the documented form
+/// (`^[0-9]{1,18}-(?:[0-9a-f]{2}){0,200}$`) is a position, also one no page ended at: the next
+/// page starts after it.
 fn decode(cursor: &str) -> Option<(i64, String)> {
-    let text = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
-    let (at, id) = text.split_once(':')?;
-    Some((at.parse().ok()?, id.to_owned()))
+    let (at, id) = cursor.split_once('-')?;
+    if at.is_empty() || at.len() > 18 || !at.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if id.len() > 400 || id.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let id = hex::decode(id).ok()?;
+    Some((at.parse().ok()?, String::from_utf8_lossy(&id).into_owned()))
 }
 
 #[cfg(test)]
@@ -128,8 +139,28 @@ mod tests {
         let c = encode(1_764_000_000_123, "vw_abc");
         assert_eq!(decode(&c), Some((1_764_000_000_123, "vw_abc".to_owned())));
         assert!(Page::new(None, Some("zz")).is_err());
+        assert!(Page::new(None, Some("12-0")).is_err());
+        assert!(Page::new(None, Some("12-AB")).is_err());
+        assert!(Page::new(None, Some("-ab")).is_err());
+        // Any position of the documented form is one, also where no page ended.
+        assert_eq!(decode("0-"), Some((0, String::new())));
+        assert_eq!(decode("7-ff"), Some((7, "\u{fffd}".to_owned())));
         assert!(Page::new(Some(0), None).is_err());
         assert!(Page::new(Some(501), None).is_err());
         assert_eq!(Page::new(None, None).map(|p| p.limit).ok(), Some(50));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_cursor_of_the_documented_form_is_a_position(
+            c in r"[0-9]{1,18}-([0-9a-f]{2}){0,200}"
+        ) {
+            proptest::prop_assert!(Page::new(None, Some(&c)).is_ok(), "{}", c);
+        }
+
+        #[test]
+        fn positions_round_trip(at in 0i64..=999_999_999_999_999_999, id in "[ -~]{0,128}") {
+            proptest::prop_assert_eq!(decode(&encode(at, &id)), Some((at, id)));
+        }
     }
 }

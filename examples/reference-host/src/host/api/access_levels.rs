@@ -1,31 +1,41 @@
 //! Access levels: named sets of permissions for users and keys.
 
 use super::*;
-use axum::routing::patch;
 use waas_core::access::levels::check_level_permissions;
 use waas_core::access::{check_grantable, Permission, StoredKey};
 
 /// Routes of this module.
 pub(crate) fn access_levels_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route(
-            "/v1/management/access-levels",
-            get(list_levels).post(create_level),
-        )
-        .route(
-            "/v1/management/access-levels/{id}",
-            patch(update_level).delete(delete_level),
-        )
+        .routes(routes!(list_levels, create_level))
+        .routes(routes!(update_level, delete_level))
 }
 
-#[derive(Deserialize)]
+/// An access level to create (both fields required) or to update (each optional).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LevelReq {
+    /// Its name (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200, example = "support")]
     pub(crate) name: Option<String>,
+    /// Its permissions (at least one, each held by the caller).
+    #[schema(example = json!(["WALLETS_READ", "ACCOUNTS_READ"]))]
     pub(crate) permissions: Option<Vec<String>>,
 }
 
-pub(crate) async fn level_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+/// An access level: a named set of permissions for users and keys.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LevelOut {
+    /// Its id (`lvl_...`).
+    pub(crate) id: String,
+    /// Its name.
+    pub(crate) name: String,
+    /// Its permissions.
+    pub(crate) permissions: Vec<String>,
+}
+
+/// An access level of `client`, NOT_FOUND when there is none.
+pub(crate) async fn level_out(s: &AppState, client: &str, id: &str) -> Result<LevelOut, ApiError> {
     let row = sqlx::query(
         "SELECT id, name, permissions FROM access_levels WHERE id = $1 AND client_id = $2",
     )
@@ -34,9 +44,13 @@ pub(crate) async fn level_json(s: &AppState, client: &str, id: &str) -> Result<V
     .fetch_optional(s.store.reader())
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no access level {id}")))?;
-    let perms: Value =
+    let permissions: Vec<String> =
         crate::host::store::stored(&col(&row, "permissions")?, "access level permissions")?;
-    Ok(json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "permissions": perms}))
+    Ok(LevelOut {
+        id: col(&row, "id")?,
+        name: col(&row, "name")?,
+        permissions,
+    })
 }
 
 /// Checks that the caller may put a user on a level of its client: the level exists (NOT_FOUND)
@@ -48,6 +62,9 @@ pub(crate) async fn give_level(s: &AppState, caller: &Caller, level: &str) -> Re
     Ok(())
 }
 
+#[utoipa::path(post, path = "/v1/management/access-levels", operation_id = "management.access_levels.create", tag = "management",
+    request_body(content = LevelReq, example = json!({"name": "support", "permissions": ["WALLETS_READ", "ACCOUNTS_READ"]})),
+    responses((status = 201, description = "The access level", body = LevelOut)))]
 pub(crate) async fn create_level(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -75,11 +92,14 @@ pub(crate) async fn create_level(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(level_json(&s, &caller.client_id, &id).await?),
+        Json(level_out(&s, &caller.client_id, &id).await?),
     )
         .into_response())
 }
 
+#[utoipa::path(get, path = "/v1/management/access-levels", operation_id = "management.access_levels.list", tag = "management",
+    params(PageQuery),
+    responses((status = 200, description = "A page of access levels, oldest first", body = Listed<LevelOut>)))]
 pub(crate) async fn list_levels(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -96,11 +116,15 @@ pub(crate) async fn list_levels(
         .await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(level_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+        out.push(level_out(&s, &caller.client_id, &col(&r, "id")?).await?);
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
+#[utoipa::path(patch, path = "/v1/management/access-levels/{id}", operation_id = "management.access_levels.update", tag = "management",
+    params(("id" = String, Path, description = "The access level's id")),
+    request_body(content = LevelReq, example = json!({"permissions": ["WALLETS_READ"]})),
+    responses((status = 200, description = "The access level as it is now (keys following it act with it at once)", body = LevelOut)))]
 pub(crate) async fn update_level(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -109,7 +133,7 @@ pub(crate) async fn update_level(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.access_levels.update").await?;
     let req: LevelReq = body(&bytes)?;
-    level_json(&s, &caller.client_id, &id).await?;
+    level_out(&s, &caller.client_id, &id).await?;
     if let Some(name) = &req.name {
         name_ok("name", name)?;
     }
@@ -137,16 +161,19 @@ pub(crate) async fn update_level(
         // hosts within the key cache's TTL).
         s.key_cache.clear();
     }
-    Ok(Json(level_json(&s, &caller.client_id, &id).await?).into_response())
+    Ok(Json(level_out(&s, &caller.client_id, &id).await?).into_response())
 }
 
+#[utoipa::path(delete, path = "/v1/management/access-levels/{id}", operation_id = "management.access_levels.delete", tag = "management",
+    params(("id" = String, Path, description = "The access level's id")),
+    responses((status = 200, description = "The access level is gone", body = Deleted)))]
 pub(crate) async fn delete_level(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.access_levels.delete").await?;
-    level_json(&s, &caller.client_id, &id).await?;
+    level_out(&s, &caller.client_id, &id).await?;
     let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE access_level_id = $1")
         .bind(&id)
         .fetch_one(s.store.reader())
@@ -177,5 +204,5 @@ pub(crate) async fn delete_level(
         .bind(&id)
         .execute(s.store.pool())
         .await?;
-    Ok(Json(json!({"id": id, "deleted": true})).into_response())
+    Ok(Json(Deleted::of(id)).into_response())
 }

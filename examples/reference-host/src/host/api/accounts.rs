@@ -73,8 +73,13 @@ pub(crate) async fn tokens(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccountCreate {
-    /// Its name (1 to 200 characters).
-    #[schema(min_length = 1, max_length = 200, example = "alice")]
+    /// Its name (1 to 200 characters, not only spaces).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "alice"
+    )]
     pub(crate) name: String,
 }
 
@@ -112,6 +117,7 @@ pub(crate) struct AccountDetail {
 }
 
 #[utoipa::path(post, path = "/v1/accounts", operation_id = "accounts.create", tag = "accounts",
+    params(IdempotencyKey),
     request_body = AccountCreate,
     responses((status = 201, description = "The account", body = AccountOut)))]
 pub(crate) async fn create_account(
@@ -121,9 +127,7 @@ pub(crate) async fn create_account(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "accounts.create").await?;
     let req: AccountCreate = body(&bytes)?;
-    if req.name.trim().is_empty() || req.name.len() > 200 {
-        return Err(ApiError::bad_request("name must be 1 to 200 characters"));
-    }
+    name_ok("name", &req.name)?;
     let idem = idem(&headers, "accounts.create", &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {

@@ -10,19 +10,13 @@ pub const VIRTUAL_CARD_BIN: &str = "400000";
 /// Routes of this module.
 pub(crate) fn cards_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/cards", get(list_cards).post(create_card))
-        .route(
-            "/v1/cards/{id}",
-            get(get_card).patch(update_card).delete(delete_card),
-        )
-        .route("/v1/virtual-cards", get(list_vcards).post(issue_vcard))
-        .route(
-            "/v1/virtual-cards/{id}",
-            get(get_vcard).delete(delete_vcard),
-        )
-        .route("/v1/virtual-cards/{id}/block", post(block_vcard))
-        .route("/v1/virtual-cards/{id}/unblock", post(unblock_vcard))
-        .route("/v1/simulate/card-transaction", post(simulate_card_payment))
+        .routes(routes!(list_cards, create_card))
+        .routes(routes!(get_card, update_card, delete_card))
+        .routes(routes!(list_vcards, issue_vcard))
+        .routes(routes!(get_vcard, delete_vcard))
+        .routes(routes!(block_vcard))
+        .routes(routes!(unblock_vcard))
+        .routes(routes!(simulate_card_payment))
 }
 
 pub(crate) fn kind_label(kind: &str) -> (&'static str, &'static str) {
@@ -33,12 +27,46 @@ pub(crate) fn kind_label(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-pub(crate) async fn card_json(
+/// A card or virtual card as it is read and listed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CardOut {
+    /// Its id (`card_...` or `vcard_...`).
+    pub(crate) id: String,
+    /// The account it belongs to.
+    pub(crate) account_id: String,
+    /// Its brand: `visa`, `mastercard`, `amex` or `other`.
+    pub(crate) brand: String,
+    /// The masked number (only the last four digits shown).
+    #[schema(example = "**** **** **** 4242")]
+    pub(crate) number: String,
+    /// Its last four digits.
+    #[schema(example = "4242")]
+    pub(crate) last4: String,
+    /// Its expiry, `MM/YY`.
+    #[schema(example = "12/29")]
+    pub(crate) expiry: String,
+    /// The holder's name, if given.
+    pub(crate) holder: Option<String>,
+    /// Its label, if given.
+    pub(crate) label: Option<String>,
+    /// The same as `label` (the name virtual cards use).
+    pub(crate) alias: Option<String>,
+    /// `active` or `blocked`.
+    pub(crate) status: String,
+    /// Its spending limit in USD, if set.
+    pub(crate) spending_limit: Option<String>,
+    /// Its USD balance.
+    #[schema(example = "25.5")]
+    pub(crate) balance_usd: String,
+}
+
+/// A card or virtual card, NOT_FOUND when the client has no such one.
+pub(crate) async fn card_out(
     s: &AppState,
     client: &str,
     id: &str,
     kind: &str,
-) -> Result<Value, ApiError> {
+) -> Result<CardOut, ApiError> {
     let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label, status, spending_limit, created_at FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
         .bind(id)
         .bind(client)
@@ -50,22 +78,39 @@ pub(crate) async fn card_json(
     card_view(&row, balances.get(id))
 }
 
+/// [`card_out`] as JSON.
+pub(crate) async fn card_json(
+    s: &AppState,
+    client: &str,
+    id: &str,
+    kind: &str,
+) -> Result<Value, ApiError> {
+    Ok(json!(card_out(s, client, id, kind).await?))
+}
+
 /// A card as its row and balance row hold it.
 pub(crate) fn card_view(
     row: &sqlx::any::AnyRow,
     balances: Option<&std::collections::BTreeMap<String, waas_core::ledger::Balance>>,
-) -> Result<Value, ApiError> {
+) -> Result<CardOut, ApiError> {
     let usd = balances
         .and_then(|b| b.get(USD))
         .copied()
         .unwrap_or_default();
-    Ok(json!({
-        "id": col(row, "id")?, "account_id": col(row, "account_id")?, "brand": col(row, "brand")?,
-        "number": card::mask(&col(row, "last4")?), "last4": col(row, "last4")?, "expiry": col(row, "expiry")?,
-        "holder": opt_col(row, "holder")?, "label": opt_col(row, "label")?, "alias": opt_col(row, "label")?,
-        "status": col(row, "status")?, "spending_limit": opt_col(row, "spending_limit")?,
-        "balance_usd": num(usd.total()),
-    }))
+    Ok(CardOut {
+        id: col(row, "id")?,
+        account_id: col(row, "account_id")?,
+        brand: col(row, "brand")?,
+        number: card::mask(&col(row, "last4")?),
+        last4: col(row, "last4")?,
+        expiry: col(row, "expiry")?,
+        holder: opt_col(row, "holder")?,
+        label: opt_col(row, "label")?,
+        alias: opt_col(row, "label")?,
+        status: col(row, "status")?,
+        spending_limit: opt_col(row, "spending_limit")?,
+        balance_usd: num(usd.total()),
+    })
 }
 
 pub(crate) async fn list_of(
@@ -73,7 +118,7 @@ pub(crate) async fn list_of(
     client: &str,
     kind: &str,
     q: PageQuery,
-) -> Result<Value, ApiError> {
+) -> Result<Listed<CardOut>, ApiError> {
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),
@@ -90,17 +135,68 @@ pub(crate) async fn list_of(
     for (r, id) in rows.iter().zip(&ids) {
         out.push(card_view(r, balances.get(id))?);
     }
-    Ok(page::answer(out, next))
+    Ok(Listed::new(out, next))
 }
 
-#[derive(Deserialize)]
+/// A card of the platform's users to record (the full number is checked, never stored).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CardCreate {
+    /// The account it belongs to.
+    #[schema(example = "acc_01")]
     pub(crate) account_id: String,
+    /// The card's full number (Luhn-checked); only its brand and last four digits are kept.
+    #[schema(example = "4242424242424242")]
     pub(crate) number: String,
+    /// Its expiry, `MM/YY` (not in the past).
+    #[schema(example = "12/29")]
     pub(crate) expiry: String,
+    /// The holder's name.
     pub(crate) holder: Option<String>,
+    /// A label.
     pub(crate) label: Option<String>,
+}
+
+/// A new virtual card to issue.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VirtualCardCreate {
+    /// The account it belongs to.
+    #[schema(example = "acc_01")]
+    pub(crate) account_id: String,
+    /// The holder's name.
+    pub(crate) holder: Option<String>,
+    /// A label.
+    pub(crate) label: Option<String>,
+}
+
+/// A card just added or issued.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CardCreated {
+    /// Its id (`card_...` or `vcard_...`).
+    pub(crate) id: String,
+    /// The account it belongs to.
+    pub(crate) account_id: String,
+    /// Its brand: `visa`, `mastercard`, `amex` or `other`.
+    pub(crate) brand: String,
+    /// The masked number.
+    pub(crate) number: String,
+    /// Its last four digits.
+    pub(crate) last4: String,
+    /// Its expiry, `MM/YY`.
+    pub(crate) expiry: String,
+    /// The holder's name, if given.
+    pub(crate) holder: Option<String>,
+    /// Its label, if given.
+    pub(crate) label: Option<String>,
+    /// `active`.
+    pub(crate) status: String,
+    /// Its USD balance: `0`.
+    pub(crate) balance_usd: String,
+    /// Virtual cards only: the full card number, shown in this answer only (never stored, never
+    /// sent in a webhook).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) full_number: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -115,7 +211,7 @@ pub(crate) async fn insert_card(
     expiry: &str,
     holder: Option<&str>,
     label: Option<&str>,
-    extra: Value,
+    full_number: Option<String>,
 ) -> ApiResult {
     let mut w = s.store.begin(client).await?;
     if let Some(r) = replay(&mut w, &idem_key).await? {
@@ -136,19 +232,29 @@ pub(crate) async fn insert_card(
         .bind(now_ms())
         .execute(&mut *w.tx)
         .await?;
-    let mut out = json!({"id": id, "account_id": account, "brand": number.brand, "number": card::mask(&number.last4), "last4": number.last4, "expiry": expiry, "holder": holder, "label": label, "status": "active", "balance_usd": "0"});
-    if let (Value::Object(o), Value::Object(e)) = (&mut out, extra) {
-        o.extend(e);
-    }
+    let mut out = CardCreated {
+        id: id.to_owned(),
+        account_id: account.to_owned(),
+        brand: number.brand.to_string(),
+        number: card::mask(&number.last4),
+        last4: number.last4.clone(),
+        expiry: expiry.to_owned(),
+        holder: holder.map(str::to_owned),
+        label: label.map(str::to_owned),
+        status: "active".to_owned(),
+        balance_usd: "0".to_owned(),
+        full_number: None,
+    };
     let (op, _) = kind_label(kind);
-    let mut event = out.clone();
-    if let Value::Object(o) = &mut event {
-        o.remove("full_number");
-    }
-    w.event(op, "CREATED", id, Status::Success, None, event)?;
+    // The webhook event never carries the full number.
+    w.event(op, "CREATED", id, Status::Success, None, json!(out))?;
+    out.full_number = full_number;
     finish(w, &idem_key, StatusCode::CREATED, out, s).await
 }
 
+#[utoipa::path(post, path = "/v1/cards", operation_id = "cards.create", tag = "cards",
+    request_body(content = CardCreate, example = json!({"account_id": "acc_01", "number": "4242424242424242", "expiry": "12/29", "holder": "Alice Doe", "label": "travel"})),
+    responses((status = 201, description = "The card (its number masked)", body = CardCreated)))]
 pub(crate) async fn create_card(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -171,25 +277,21 @@ pub(crate) async fn create_card(
         &expiry,
         req.holder.as_deref(),
         req.label.as_deref(),
-        json!({}),
+        None,
     )
     .await
 }
 
+#[utoipa::path(post, path = "/v1/virtual-cards", operation_id = "virtual_cards.create", tag = "virtual_cards",
+    request_body(content = VirtualCardCreate, example = json!({"account_id": "acc_01", "holder": "Alice Doe", "label": "ads"})),
+    responses((status = 201, description = "The virtual card, with its full number shown this once", body = CardCreated)))]
 pub(crate) async fn issue_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Issue {
-        account_id: String,
-        holder: Option<String>,
-        label: Option<String>,
-    }
     let caller = auth(&s, &headers, "virtual_cards.create").await?;
-    let req: Issue = body(&bytes)?;
+    let req: VirtualCardCreate = body(&bytes)?;
     let full = card::issue_number(VIRTUAL_CARD_BIN)?;
     let number = card::check_number(&full)?;
     let (year, month) = card::year_month(now_ms() / 1000);
@@ -207,35 +309,47 @@ pub(crate) async fn issue_vcard(
         &expiry,
         req.holder.as_deref(),
         req.label.as_deref(),
-        json!({"full_number": full}),
+        Some(full),
     )
     .await
 }
 
+#[utoipa::path(get, path = "/v1/cards/{id}", operation_id = "cards.get", tag = "cards",
+    params(("id" = String, Path, description = "The card's id")),
+    responses((status = 200, description = "The card", body = CardOut)))]
 pub(crate) async fn get_card(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "cards.get").await?;
-    Ok(Json(card_json(&s, &caller.client_id, &id, "physical").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, "physical").await?).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/virtual-cards/{id}", operation_id = "virtual_cards.get", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    responses((status = 200, description = "The virtual card (its number masked)", body = CardOut)))]
 pub(crate) async fn get_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_cards.get").await?;
-    Ok(Json(card_json(&s, &caller.client_id, &id, "virtual").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, "virtual").await?).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/cards", operation_id = "cards.list", tag = "cards",
+    params(PageQuery),
+    responses((status = 200, description = "A page of cards, oldest first", body = Listed<CardOut>)))]
 pub(crate) async fn list_cards(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "cards.list").await?;
     let q = page::query(q)?;
     Ok(Json(list_of(&s, &caller.client_id, "physical", q).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/virtual-cards", operation_id = "virtual_cards.list", tag = "virtual_cards",
+    params(PageQuery),
+    responses((status = 200, description = "A page of virtual cards, oldest first", body = Listed<CardOut>)))]
 pub(crate) async fn list_vcards(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -246,14 +360,23 @@ pub(crate) async fn list_vcards(
     Ok(Json(list_of(&s, &caller.client_id, "virtual", q).await?).into_response())
 }
 
-#[derive(Deserialize)]
+/// What to change on a card (each field optional).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CardUpdate {
+    /// A new expiry, `MM/YY` (not in the past).
+    #[schema(example = "12/30")]
     pub(crate) expiry: Option<String>,
+    /// A new holder's name.
     pub(crate) holder: Option<String>,
+    /// A new label.
     pub(crate) label: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/v1/cards/{id}", operation_id = "cards.update", tag = "cards",
+    params(("id" = String, Path, description = "The card's id")),
+    request_body = CardUpdate,
+    responses((status = 200, description = "The card as it is now", body = CardOut)))]
 pub(crate) async fn update_card(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -262,7 +385,7 @@ pub(crate) async fn update_card(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "cards.update").await?;
     let req: CardUpdate = body(&bytes)?;
-    card_json(&s, &caller.client_id, &id, "physical").await?;
+    card_out(&s, &caller.client_id, &id, "physical").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(e) = &req.expiry {
         let (year, month) = card::check_expiry(e, now_ms() / 1000)?;
@@ -287,11 +410,11 @@ pub(crate) async fn update_card(
             .await?;
     }
     w.commit().await?;
-    Ok(Json(card_json(&s, &caller.client_id, &id, "physical").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, "physical").await?).into_response())
 }
 
 pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> ApiResult {
-    card_json(s, client, id, kind).await?;
+    card_out(s, client, id, kind).await?;
     let mut w = s.store.begin(client).await?;
     w.need_wallets(&[id]).await?;
     w.ledger.remove_card(id)?;
@@ -308,16 +431,12 @@ pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> 
         None,
         json!({"card_id": id}),
     )?;
-    finish(
-        w,
-        &None,
-        StatusCode::OK,
-        json!({"id": id, "deleted": true}),
-        s,
-    )
-    .await
+    finish(w, &None, StatusCode::OK, Deleted::of(id), s).await
 }
 
+#[utoipa::path(delete, path = "/v1/cards/{id}", operation_id = "cards.delete", tag = "cards",
+    params(("id" = String, Path, description = "The card's id")),
+    responses((status = 200, description = "The card is gone", body = Deleted)))]
 pub(crate) async fn delete_card(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -327,6 +446,9 @@ pub(crate) async fn delete_card(
     remove(&s, &caller.client_id, &id, "physical").await
 }
 
+#[utoipa::path(delete, path = "/v1/virtual-cards/{id}", operation_id = "virtual_cards.delete", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    responses((status = 200, description = "The virtual card is cancelled", body = Deleted)))]
 pub(crate) async fn delete_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -336,17 +458,30 @@ pub(crate) async fn delete_vcard(
     remove(&s, &caller.client_id, &id, "virtual").await
 }
 
+/// A virtual card's status after a block or unblock.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CardStatus {
+    /// The virtual card's id.
+    pub(crate) id: String,
+    /// `blocked` or `active`.
+    pub(crate) status: String,
+}
+
+/// The raw body of a POST that takes none (empty or `{}`, see [`NoBody`]): under this name the
+/// OpenAPI document declares no request body for it.
+pub(crate) type EmptyBody = Bytes;
+
 pub(crate) async fn set_blocked(
     s: Shared,
     headers: HeaderMap,
     id: String,
-    bytes: Bytes,
+    bytes: EmptyBody,
     op: &str,
     blocked: bool,
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
     let NoBody {} = body(&bytes)?;
-    card_json(&s, &caller.client_id, &id, "virtual").await?;
+    card_out(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.set_card_blocked(&id, blocked)?;
@@ -359,42 +494,84 @@ pub(crate) async fn set_blocked(
         None,
         json!({"card_id": id}),
     )?;
+    let status = if blocked { "blocked" } else { "active" };
     finish(
         w,
         &None,
         StatusCode::OK,
-        json!({"id": id, "status": if blocked { "blocked" } else { "active" }}),
+        CardStatus {
+            id,
+            status: status.to_owned(),
+        },
         &s,
     )
     .await
 }
 
+#[utoipa::path(post, path = "/v1/virtual-cards/{id}/block", operation_id = "virtual_cards.block", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    responses((status = 200, description = "The virtual card is blocked (no body, or `{}`)", body = CardStatus)))]
 pub(crate) async fn block_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     set_blocked(s, headers, id, bytes, "virtual_cards.block", true).await
 }
 
+#[utoipa::path(post, path = "/v1/virtual-cards/{id}/unblock", operation_id = "virtual_cards.unblock", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    responses((status = 200, description = "The virtual card is active again (no body, or `{}`)", body = CardStatus)))]
 pub(crate) async fn unblock_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     set_blocked(s, headers, id, bytes, "virtual_cards.unblock", false).await
 }
 
-#[derive(Deserialize)]
+/// A simulated card payment at a point of sale.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CardPayment {
+    /// The card or virtual card that pays.
+    #[schema(example = "vcard_01")]
     pub(crate) card_id: String,
+    /// USD to pay.
+    #[schema(example = "12.5")]
     pub(crate) amount: String,
+    /// The merchant's name.
+    #[schema(example = "Coffee shop")]
     pub(crate) merchant: Option<String>,
 }
 
+/// A card payment as it is recorded.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CardPaymentOut {
+    /// The payment's id (`pay_...`).
+    pub(crate) id: String,
+    /// The card that paid.
+    pub(crate) card_id: String,
+    /// USD paid.
+    pub(crate) amount_usd: String,
+    /// The merchant, if given.
+    pub(crate) merchant: Option<String>,
+}
+
+/// An approved card payment.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CardPaymentResult {
+    /// `approved` (a declined payment answers an error, and is reported by webhook).
+    pub(crate) status: String,
+    /// The payment.
+    pub(crate) payment: CardPaymentOut,
+}
+
+#[utoipa::path(post, path = "/v1/simulate/card-transaction", operation_id = "simulate.card_transaction", tag = "simulate",
+    request_body(content = CardPayment, example = json!({"card_id": "vcard_01", "amount": "12.5", "merchant": "Coffee shop"})),
+    responses((status = 201, description = "The payment is approved", body = CardPaymentResult)))]
 pub(crate) async fn simulate_card_payment(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -417,7 +594,13 @@ pub(crate) async fn simulate_card_payment(
     let id = new_id("pay");
     w.need_wallets(&[&req.card_id]).await?;
     let result = w.ledger.card_payment(&id, &req.card_id, amt);
-    let data = json!({"id": id, "card_id": req.card_id, "amount_usd": amt.to_string(), "merchant": req.merchant});
+    let payment = CardPaymentOut {
+        id: id.clone(),
+        card_id: req.card_id.clone(),
+        amount_usd: amt.to_string(),
+        merchant: req.merchant.clone(),
+    };
+    let data = json!(payment);
     match result {
         Ok(_) => {
             w.upsert_transaction(
@@ -430,15 +613,12 @@ pub(crate) async fn simulate_card_payment(
                 &data,
             )
             .await?;
-            w.event(op, "TRANSACTION", &id, Status::Success, None, data.clone())?;
-            finish(
-                w,
-                &None,
-                StatusCode::CREATED,
-                json!({"status": "approved", "payment": data}),
-                &s,
-            )
-            .await
+            w.event(op, "TRANSACTION", &id, Status::Success, None, data)?;
+            let out = CardPaymentResult {
+                status: "approved".to_owned(),
+                payment,
+            };
+            finish(w, &None, StatusCode::CREATED, out, &s).await
         }
         Err(e)
             if !matches!(

@@ -1,16 +1,18 @@
 //! Client management by id: read, update, delete, contracted products and policy of child clients.
 
 use super::*;
-use axum::routing::put;
 use waas_core::access::Permission;
 
 /// How long the previous webhook secret keeps signing after a rotation.
 pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// A name: 1 to 200 characters, not only spaces, tabs and line breaks (the schema's
+/// `minLength`, `maxLength` and `pattern` `[^\\t\\n\\x0B\\f\\r ]` say the same).
 pub(crate) fn name_ok(field: &str, name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.len() > 200 {
+    let blank = |c: char| matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ');
+    if !(1..=200).contains(&name.chars().count()) || name.chars().all(blank) {
         return Err(ApiError::bad_request(format!(
-            "{field} must be 1 to 200 characters"
+            "{field} must be 1 to 200 characters, not only spaces"
         )));
     }
     Ok(())
@@ -29,26 +31,19 @@ pub(crate) fn permissions(list: &[String]) -> Result<Vec<Permission>, ApiError> 
 /// Routes of this module.
 pub(crate) fn clients_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route(
-            "/v1/management/clients/{id}",
-            get(get_client).patch(update_client).delete(delete_client),
-        )
-        .route(
-            "/v1/management/clients/{id}/contracted-products",
-            put(put_client_contract),
-        )
-        .route("/v1/management/clients/{id}/policy", put(put_client_policy))
+        .routes(routes!(get_client, update_client, delete_client))
+        .routes(routes!(put_client_contract))
+        .routes(routes!(put_client_policy))
 }
 
-pub(crate) async fn client_json(s: &AppState, id: &str) -> Result<Value, ApiError> {
+/// A client by id, NOT_FOUND when there is none.
+pub(crate) async fn client_out(s: &AppState, id: &str) -> Result<ClientOut, ApiError> {
     let row = sqlx::query("SELECT id, name, parent_id, created_at FROM clients WHERE id = $1")
         .bind(id)
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no client {id}")))?;
-    Ok(
-        json!({"id": col(&row, "id")?, "name": col(&row, "name")?, "parent_id": opt_col(&row, "parent_id")?, "created_at": row.try_get::<i64, _>("created_at")?}),
-    )
+    ClientOut::of(&row)
 }
 
 /// A client's parent, grandparent, ... up to the root; `None` when there is no such client.
@@ -85,6 +80,9 @@ pub(crate) async fn reachable(
     Ok(up)
 }
 
+#[utoipa::path(get, path = "/v1/management/clients/{id}", operation_id = "management.clients.get", tag = "management",
+    params(("id" = String, Path, description = "The client's id (the caller's or one below it)")),
+    responses((status = 200, description = "The client", body = ClientOut)))]
 pub(crate) async fn get_client(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -92,18 +90,22 @@ pub(crate) async fn get_client(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.clients.get").await?;
     reachable(&s, &caller.client_id, &id).await?;
-    Ok(Json(client_json(&s, &id).await?).into_response())
+    Ok(Json(client_out(&s, &id).await?).into_response())
 }
 
 /// A new name.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NameUpdate {
-    /// The name (1 to 200 characters).
-    #[schema(min_length = 1, max_length = 200)]
+    /// The name (1 to 200 characters, not only spaces).
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\x0B\f\r ]")]
     pub(crate) name: String,
 }
 
+#[utoipa::path(patch, path = "/v1/management/clients/{id}", operation_id = "management.clients.update", tag = "management",
+    params(("id" = String, Path, description = "The id of a client below the caller's")),
+    request_body(content = NameUpdate, example = json!({"name": "Shop Ltd"})),
+    responses((status = 200, description = "The client as it is now", body = ClientOut)))]
 pub(crate) async fn update_client(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -120,9 +122,13 @@ pub(crate) async fn update_client(
         .bind(&id)
         .execute(s.store.pool())
         .await?;
-    Ok(Json(client_json(&s, &id).await?).into_response())
+    Ok(Json(client_out(&s, &id).await?).into_response())
 }
 
+#[utoipa::path(put, path = "/v1/management/clients/{id}/contracted-products", operation_id = "management.clients.contracted_products.update", tag = "management",
+    params(("id" = String, Path, description = "The id of a client below the caller's")),
+    request_body(content = ContractUpdate, example = json!({"max_virtual_wallets": 100, "max_cards": 10, "max_treasury_wallets": 1})),
+    responses((status = 200, description = "The client's contracted limits as they are now, with their usage", body = ContractOut)))]
 /// `PUT /v1/management/clients/{id}/contracted-products`: a client above sets a client's limits.
 pub(crate) async fn put_client_contract(
     State(s): State<Shared>,
@@ -142,22 +148,48 @@ pub(crate) async fn put_client_contract(
     crate::host::api::set_contract(&s, &id, u).await
 }
 
-#[derive(Deserialize)]
+/// A child client's policy; absent fields keep their value.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PolicyUpdate {
+    /// The client's reserve floor: its minimum reserve ratio rises to it, and the client may
+    /// raise it further, never lower it.
+    #[schema(example = "1.1")]
     pub(crate) min_reserve_ratio: Option<String>,
+    /// USD prices by token symbol, as decimal strings (merged into the present ones).
+    #[schema(example = json!({"ETH": "3000"}))]
     pub(crate) usd_prices: Option<std::collections::BTreeMap<String, String>>,
     /// `{"blockchain/TOKEN": {"fixed","percent"}}`; an entry of `null` removes a schedule.
+    #[schema(value_type = Option<BTreeMap<String, FeeReq>>)]
     pub(crate) withdrawal_fees: Option<std::collections::BTreeMap<String, Option<FeeReq>>>,
 }
 
-#[derive(Deserialize)]
+/// A withdrawal fee schedule; an absent part is zero.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FeeReq {
+    /// Fixed part, in token units.
+    #[schema(example = "1")]
     pub(crate) fixed: Option<String>,
+    /// Percentage of the amount (0 to 100).
+    #[schema(example = "0.5")]
     pub(crate) percent: Option<String>,
 }
 
+/// A child client's configuration with the reserve floor its parent set.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicyOut {
+    /// The client's configuration.
+    #[serde(flatten)]
+    pub(crate) config: ConfigOut,
+    /// The reserve floor set by the client above; `null` when none is set.
+    pub(crate) reserve_floor: Option<String>,
+}
+
+#[utoipa::path(put, path = "/v1/management/clients/{id}/policy", operation_id = "management.clients.policy.update", tag = "management",
+    params(("id" = String, Path, description = "The id of a client below the caller's")),
+    request_body(content = PolicyUpdate, example = json!({"min_reserve_ratio": "1.1", "usd_prices": {"ETH": "3000"}, "withdrawal_fees": {"ethereum/USDT": {"fixed": "1", "percent": "0.5"}}})),
+    responses((status = 200, description = "The client's configuration as it is now, with its reserve floor", body = PolicyOut)))]
 /// `PUT /v1/management/clients/{id}/policy`: a client above sets a client's reserve floor (its
 /// minimum reserve ratio rises to it; the client may raise it further, never lower it) and the
 /// USD prices it is valued at.
@@ -216,12 +248,26 @@ pub(crate) async fn put_client_policy(
     }
     w.ledger.set_config(config)?;
     crate::host::api::save_settings_in(&mut w, &st).await?;
-    let mut out = settings_json(&st, &w.ledger);
-    out["reserve_floor"] = json!(st.reserve_floor);
+    let out = PolicyOut {
+        config: config_out(&st, &w.ledger),
+        reserve_floor: st.reserve_floor.clone(),
+    };
     w.commit().await?;
     Ok(Json(out).into_response())
 }
 
+/// A retired client.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Retired {
+    /// The client's id.
+    pub(crate) id: String,
+    /// Always `true`.
+    pub(crate) retired: bool,
+}
+
+#[utoipa::path(delete, path = "/v1/management/clients/{id}", operation_id = "management.clients.delete", tag = "management",
+    params(("id" = String, Path, description = "The id of a client below the caller's")),
+    responses((status = 200, description = "The client is retired (its keys and those below it are revoked; its books stay)", body = Retired)))]
 /// Retires a client: its keys are revoked; its books stay for audit. A client may not retire
 /// itself, and one whose wallets still hold funds is refused.
 pub(crate) async fn delete_client(
@@ -263,5 +309,5 @@ pub(crate) async fn delete_client(
             .await?;
     }
     s.key_cache.clear();
-    Ok(Json(json!({"id": id, "retired": true})).into_response())
+    Ok(Json(Retired { id, retired: true }).into_response())
 }

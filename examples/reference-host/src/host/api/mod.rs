@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use schema::{Deleted, Listed};
+use schema::{Deleted, IdempotencyKey, Listed};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde::Serialize;

@@ -107,3 +107,20 @@ impl Deleted {
         }
     }
 }
+
+/// The `Idempotency-Key` header of an operation that honours it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub(crate) struct IdempotencyKey {
+    /// Makes a retry answer what the first request answered instead of doing it again (1 to 128
+    /// visible characters; kept 24 hours; the same key with another body is 409
+    /// DUPLICATE_OPERATION).
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[\t -~]+$"
+    )]
+    idempotency_key: Option<String>,
+}

@@ -1,25 +1,51 @@
 //! Users of a client's dashboard.
 
 use super::*;
-use axum::routing::patch;
 use waas_core::access::StoredKey;
 
 /// Routes of this module.
 pub(crate) fn users_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/management/users", get(list_users).post(create_user))
-        .route(
-            "/v1/management/users/{id}",
-            patch(update_user).delete(delete_user),
-        )
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user, delete_user))
 }
 
-#[derive(Deserialize)]
+/// A user to create (`email` required) or to update (`email` refused: it cannot change).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserReq {
+    /// The user's e-mail address (on creation only; kept in lowercase, unique in the client).
+    #[schema(example = "alice@example.com")]
     pub(crate) email: Option<String>,
+    /// The user's name (1 to 200 characters; the e-mail address when absent on creation).
+    #[schema(min_length = 1, max_length = 200, example = "Alice")]
     pub(crate) name: Option<String>,
+    /// The access level the user acts with (the caller must hold each of its permissions).
     pub(crate) access_level_id: Option<String>,
+}
+
+/// A user of the client's dashboard.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserOut {
+    /// Its id (`usr_...`).
+    pub(crate) id: String,
+    /// Its e-mail address.
+    pub(crate) email: String,
+    /// Its name.
+    pub(crate) name: String,
+    /// The access level it acts with; `null` for none.
+    pub(crate) access_level_id: Option<String>,
+}
+
+/// A deleted user.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserDeleted {
+    /// The user's id.
+    pub(crate) id: String,
+    /// Always `true`.
+    pub(crate) deleted: bool,
+    /// How many of its API keys were revoked with it.
+    pub(crate) keys_revoked: usize,
 }
 
 pub(crate) fn email_ok(email: &str) -> Result<(), ApiError> {
@@ -36,7 +62,8 @@ pub(crate) fn email_ok(email: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub(crate) async fn user_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+/// A user of `client`, NOT_FOUND when there is none.
+pub(crate) async fn user_out(s: &AppState, client: &str, id: &str) -> Result<UserOut, ApiError> {
     let row = sqlx::query(
         "SELECT id, email, name, access_level_id FROM users WHERE id = $1 AND client_id = $2",
     )
@@ -45,11 +72,17 @@ pub(crate) async fn user_json(s: &AppState, client: &str, id: &str) -> Result<Va
     .fetch_optional(s.store.reader())
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
-    Ok(
-        json!({"id": col(&row, "id")?, "email": col(&row, "email")?, "name": col(&row, "name")?, "access_level_id": opt_col(&row, "access_level_id")?}),
-    )
+    Ok(UserOut {
+        id: col(&row, "id")?,
+        email: col(&row, "email")?,
+        name: col(&row, "name")?,
+        access_level_id: opt_col(&row, "access_level_id")?,
+    })
 }
 
+#[utoipa::path(post, path = "/v1/management/users", operation_id = "management.users.create", tag = "management",
+    request_body(content = UserReq, example = json!({"email": "alice@example.com", "name": "Alice", "access_level_id": "lvl_01"})),
+    responses((status = 201, description = "The user", body = UserOut)))]
 pub(crate) async fn create_user(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -90,11 +123,14 @@ pub(crate) async fn create_user(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(user_json(&s, &caller.client_id, &id).await?),
+        Json(user_out(&s, &caller.client_id, &id).await?),
     )
         .into_response())
 }
 
+#[utoipa::path(get, path = "/v1/management/users", operation_id = "management.users.list", tag = "management",
+    params(PageQuery),
+    responses((status = 200, description = "A page of users, oldest first", body = Listed<UserOut>)))]
 pub(crate) async fn list_users(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.list").await?;
     let q = page::query(q)?;
@@ -107,11 +143,15 @@ pub(crate) async fn list_users(State(s): State<Shared>, headers: HeaderMap, q: P
         .await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(user_json(&s, &caller.client_id, &col(&r, "id")?).await?);
+        out.push(user_out(&s, &caller.client_id, &col(&r, "id")?).await?);
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
+#[utoipa::path(patch, path = "/v1/management/users/{id}", operation_id = "management.users.update", tag = "management",
+    params(("id" = String, Path, description = "The user's id")),
+    request_body(content = UserReq, example = json!({"name": "Alice Doe", "access_level_id": "lvl_02"})),
+    responses((status = 200, description = "The user as it is now", body = UserOut)))]
 pub(crate) async fn update_user(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -120,7 +160,7 @@ pub(crate) async fn update_user(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.update").await?;
     let req: UserReq = body(&bytes)?;
-    user_json(&s, &caller.client_id, &id).await?;
+    user_out(&s, &caller.client_id, &id).await?;
     if req.email.is_some() {
         return Err(ApiError::bad_request(
             "email cannot be changed; create a new user",
@@ -148,16 +188,19 @@ pub(crate) async fn update_user(
         // The user's keys follow the new level at once on this host.
         s.key_cache.clear();
     }
-    Ok(Json(user_json(&s, &caller.client_id, &id).await?).into_response())
+    Ok(Json(user_out(&s, &caller.client_id, &id).await?).into_response())
 }
 
+#[utoipa::path(delete, path = "/v1/management/users/{id}", operation_id = "management.users.delete", tag = "management",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "The user is gone, its API keys revoked", body = UserDeleted)))]
 pub(crate) async fn delete_user(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.delete").await?;
-    user_json(&s, &caller.client_id, &id).await?;
+    user_out(&s, &caller.client_id, &id).await?;
     // The user's keys are revoked with it (a key of a missing user would act with nothing anyway).
     let mut tx = s.store.pool().begin().await?;
     let keys = sqlx::query("SELECT id, record FROM api_keys WHERE user_id = $1 AND client_id = $2")
@@ -185,5 +228,10 @@ pub(crate) async fn delete_user(
         .await?;
     tx.commit().await?;
     s.key_cache.clear();
-    Ok(Json(json!({"id": id, "deleted": true, "keys_revoked": revoked})).into_response())
+    Ok(Json(UserDeleted {
+        id,
+        deleted: true,
+        keys_revoked: revoked,
+    })
+    .into_response())
 }

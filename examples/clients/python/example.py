@@ -1,0 +1,50 @@
+"""The host's API through a Python client generated from its own /openapi.json
+(openapi-python-client), used as a platform's developer would: every answer comes back as a typed
+model, never as a bare dict. Run by examples/reference-host/api-contract.sh against a live host:
+
+    WAAS_URL=http://127.0.0.1:8080 WAAS_API_KEY=... PYTHONPATH=<generated> python example.py
+"""
+
+import os
+
+from waas_api import AuthenticatedClient
+from waas_api.api.accounts import accounts_create, accounts_get, accounts_list
+from waas_api.api.tokens import tokens_list
+from waas_api.models import AccountCreate, AccountDetail, AccountOut, ErrorBody, ListedAccountOut, Tokens
+
+
+def main() -> None:
+    client = AuthenticatedClient(
+        base_url=os.environ["WAAS_URL"],
+        token=os.environ["WAAS_API_KEY"],
+        auth_header_name="X-API-Key",
+        prefix="",
+    )
+    with client as c:
+        created = accounts_create.sync_detailed(client=c, body=AccountCreate(name="alice"))
+        assert created.status_code == 201, created
+        account = created.parsed
+        assert isinstance(account, AccountOut), account
+        assert account.name == "alice"
+
+        page = accounts_list.sync(client=c, limit=500)
+        assert isinstance(page, ListedAccountOut), page
+        assert account.id in [a.id for a in page.data]
+
+        detail = accounts_get.sync(client=c, id=account.id)
+        assert isinstance(detail, AccountDetail), detail
+        assert detail.wallets == []
+
+        missing = accounts_get.sync_detailed(client=c, id="acc_nope")
+        assert missing.status_code == 404
+        assert isinstance(missing.parsed, ErrorBody), missing.parsed
+        assert str(missing.parsed.error.code) == "NOT_FOUND", missing.parsed.error.code
+
+        tokens = tokens_list.sync(client=c, blockchain="ethereum")
+        assert isinstance(tokens, Tokens), tokens
+        assert any(t.symbol == "USDT" and t.decimals == 6 for t in tokens.tokens)
+    print(f"python client: account {account.id}, {len(tokens.tokens)} ethereum tokens, typed answers")
+
+
+if __name__ == "__main__":
+    main()

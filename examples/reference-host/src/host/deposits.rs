@@ -5,7 +5,7 @@
 //! (MANAGEMENT) sends it back less the network fee, as a withdrawal with its lifecycle
 //! (`Ledger::refund_below_minimum`).
 
-use super::api::schema::Listed;
+use super::api::schema::{IdempotencyKey, Listed};
 use super::api::{auth, body, finish, EmptyBody, NoBody, WithdrawalOut};
 use super::error::ApiError;
 use super::page::Page;
@@ -45,7 +45,9 @@ struct DepositQuery {
     /// Rows wanted (default 50).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
-    /// `next_cursor` of the page before.
+    /// `next_cursor` of the page before (a position in the list: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     cursor: Option<String>,
     /// `below_minimum`: only the deposits under the minimum; absent: every deposit.
     #[param(example = "below_minimum")]
@@ -257,7 +259,7 @@ struct RefundReq {
 /// address less the fee, as a withdrawal (pending, then broadcast and confirmed, or failed and
 /// waiting for a decision again).
 #[utoipa::path(post, path = "/v1/deposits/{id}/refund", operation_id = "deposits.refund", tag = "deposits",
-    params(("id" = String, Path, description = "The deposit's transaction")),
+    params(("id" = String, Path, description = "The deposit's transaction"), IdempotencyKey),
     request_body(content = RefundReq, example = json!({"to_address": "0x52908400098527886E0F7030069857D2E4169EE7", "fee": "0.1"})),
     responses((status = 201, description = "The refund, a pending withdrawal", body = WithdrawalOut)))]
 async fn refund(

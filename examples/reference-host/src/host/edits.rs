@@ -3,14 +3,14 @@
 //! list of a treasury wallet.
 
 use super::api::{auth, body, query_transactions, wallet_row, TxQuery, VirtualWalletOut};
-use super::api::{card_json, treasury_json};
+use super::api::{card_out, treasury_json, CardOut};
 use super::error::ApiError;
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::get;
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -21,19 +21,21 @@ use utoipa_axum::routes;
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
-/// Longest alias accepted.
+/// Longest alias accepted, in characters (the schema's `maxLength`).
 pub const MAX_ALIAS_LEN: usize = 200;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(update_virtual))
-        .route("/v1/virtual-cards/{id}", patch(update_vcard))
+        .routes(routes!(update_vcard))
         .route("/v1/treasury/{id}/transactions", get(treasury_transactions))
 }
 
 fn check_alias(alias: &str) -> Result<(), ApiError> {
-    if alias.trim().is_empty() || alias.len() > MAX_ALIAS_LEN || alias.chars().any(char::is_control)
+    if alias.trim().is_empty()
+        || alias.chars().count() > MAX_ALIAS_LEN
+        || alias.chars().any(char::is_control)
     {
         return Err(ApiError::bad_request(format!(
             "alias must be 1 to {MAX_ALIAS_LEN} printable characters"
@@ -46,8 +48,14 @@ fn check_alias(alias: &str) -> Result<(), ApiError> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WalletUpdate {
-    /// Its new alias (1 to 200 printable characters); absent: unchanged.
-    #[schema(min_length = 1, max_length = 200, example = "savings")]
+    /// Its new alias (1 to 200 characters, no control characters, not only blanks); absent:
+    /// unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "savings"
+    )]
     alias: Option<String>,
 }
 
@@ -83,9 +91,15 @@ async fn update_virtual(
 /// What changes on a virtual card.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CardUpdate {
-    /// Its new alias (1 to 200 printable characters); absent: unchanged.
-    #[schema(min_length = 1, max_length = 200)]
+struct VirtualCardUpdate {
+    /// Its new alias (1 to 200 characters, no control characters, not only blanks); absent:
+    /// unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "travel"
+    )]
     alias: Option<String>,
     /// Its spending limit (the largest payment it may make): a decimal USD amount, `null` to
     /// lift it; absent: unchanged.
@@ -108,6 +122,10 @@ pub(super) mod double_option {
 }
 
 /// `PATCH /v1/virtual-cards/{id} {"alias", "spending_limit"}`.
+#[utoipa::path(patch, path = "/v1/virtual-cards/{id}", operation_id = "virtual_cards.update", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    request_body(content = VirtualCardUpdate, example = json!({"alias": "travel", "spending_limit": "500"})),
+    responses((status = 200, description = "The virtual card as it is now (its number masked)", body = CardOut)))]
 async fn update_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -115,8 +133,8 @@ async fn update_vcard(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_cards.update").await?;
-    let req: CardUpdate = body(&bytes)?;
-    card_json(&s, &caller.client_id, &id, "virtual").await?;
+    let req: VirtualCardUpdate = body(&bytes)?;
+    card_out(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(alias) = &req.alias {
         check_alias(alias)?;
@@ -142,7 +160,7 @@ async fn update_vcard(
             .await?;
     }
     w.commit().await?;
-    Ok(Json(card_json(&s, &caller.client_id, &id, "virtual").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, "virtual").await?).into_response())
 }
 
 type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;

@@ -1,6 +1,7 @@
 //! `POST /v1/wallets/virtual/batch`: up to [`MAX_BATCH`] virtual wallets of one account and chain
 //! in one request, all or none, within the contracted limit; their addresses derived as one batch.
 
+use super::api::schema::IdempotencyKey;
 use super::api::{auth, body, ensure_holding, idem, stored, value_of, Idem};
 use super::error::ApiError;
 use super::store::{col, new_id, now_ms, Work};
@@ -77,6 +78,7 @@ struct BatchCreated {
 }
 
 #[utoipa::path(post, path = "/v1/wallets/virtual/batch", operation_id = "virtual_wallets.batch_create", tag = "virtual_wallets",
+    params(IdempotencyKey),
     request_body(content = BatchCreate, example = json!({"account_id": "acc_01HZX3", "blockchain": "ethereum", "count": 100})),
     responses((status = 201, description = "The wallets made (all or none)", body = BatchCreated)))]
 async fn create_batch(

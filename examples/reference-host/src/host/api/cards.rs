@@ -78,16 +78,6 @@ pub(crate) async fn card_out(
     card_view(&row, balances.get(id))
 }
 
-/// [`card_out`] as JSON.
-pub(crate) async fn card_json(
-    s: &AppState,
-    client: &str,
-    id: &str,
-    kind: &str,
-) -> Result<Value, ApiError> {
-    Ok(json!(card_out(s, client, id, kind).await?))
-}
-
 /// A card as its row and balance row hold it.
 pub(crate) fn card_view(
     row: &sqlx::any::AnyRow,

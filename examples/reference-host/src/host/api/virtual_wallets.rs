@@ -15,10 +15,6 @@ pub(crate) fn virtual_wallets_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(withdraw))
 }
 
-/// The body of an operation that takes none (empty, or `{}`): named apart from `Bytes` so that
-/// the OpenAPI document shows no request body for it.
-pub(crate) type EmptyBody = Bytes;
-
 /// An answer as JSON (for events and stored transaction bodies).
 pub(crate) fn value_of(out: &impl Serialize) -> Result<Value, ApiError> {
     serde_json::to_value(out)
@@ -112,6 +108,7 @@ pub(crate) async fn ensure_holding(
 }
 
 #[utoipa::path(post, path = "/v1/wallets/virtual", operation_id = "virtual_wallets.create", tag = "virtual_wallets",
+    params(IdempotencyKey),
     request_body(content = VirtualCreate, example = json!({"account_id": "acc_01HZX3", "blockchain": "ethereum", "alias": "savings"})),
     responses((status = 201, description = "The wallet and its deposit address", body = VirtualCreated)))]
 pub(crate) async fn create_virtual(
@@ -343,7 +340,9 @@ pub(crate) struct VirtualListQuery {
     /// Rows wanted (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub(crate) limit: Option<i64>,
-    /// `next_cursor` of the page before.
+    /// `next_cursor` of the page before (a position in the list: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     pub(crate) cursor: Option<String>,
     /// Only the wallets of this blockchain.
     pub(crate) blockchain: Option<String>,
@@ -536,7 +535,7 @@ pub(crate) fn movement_id(w: &mut Work, idem: &Option<Idem>) -> Result<String, A
 }
 
 #[utoipa::path(post, path = "/v1/wallets/virtual/{id}/transfer", operation_id = "virtual_wallets.transfer", tag = "virtual_wallets",
-    params(("id" = String, Path, description = "The paying virtual wallet's id")),
+    params(("id" = String, Path, description = "The paying virtual wallet's id"), IdempotencyKey),
     request_body(content = TransferReq, example = json!({"to_wallet_id": "vw_01HZX4", "token": "USDT", "amount": "10.5"})),
     responses((status = 201, description = "The transfer, done", body = TransferOut)))]
 pub(crate) async fn transfer(
@@ -692,7 +691,7 @@ pub(crate) struct WithdrawalOut {
 }
 
 #[utoipa::path(post, path = "/v1/wallets/virtual/{id}/withdraw", operation_id = "virtual_wallets.withdraw", tag = "virtual_wallets",
-    params(("id" = String, Path, description = "The paying virtual wallet's id")),
+    params(("id" = String, Path, description = "The paying virtual wallet's id"), IdempotencyKey),
     request_body(content = WithdrawReq, example = json!({"to_address": "0x52908400098527886E0F7030069857D2E4169EE7", "token": "USDT", "amount": "10.5"})),
     responses((status = 201, description = "The withdrawal, pending (or settled internally)", body = WithdrawalOut)))]
 pub(crate) async fn withdraw(

@@ -50,8 +50,17 @@ struct DepositQuery {
     #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     cursor: Option<String>,
     /// `below_minimum`: only the deposits under the minimum; absent: every deposit.
-    #[param(example = "below_minimum")]
+    #[param(value_type = Option<DepositStatusFilter>, inline)]
     status: Option<String>,
+}
+
+/// What a list of deposits filters by (the schema of `status`).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum DepositStatusFilter {
+    /// The deposits under the minimum (waiting for a decision, or decided).
+    BelowMinimum,
 }
 
 /// A deposit in the list.

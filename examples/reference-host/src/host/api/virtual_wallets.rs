@@ -295,7 +295,7 @@ pub(crate) struct WalletBalance {
 
 #[utoipa::path(get, path = "/v1/wallets/virtual/{id}/balance", operation_id = "virtual_wallets.balance", tag = "virtual_wallets",
     params(("id" = String, Path, description = "The virtual wallet's id"),
-        ("at" = Option<String>, Query, description = "RFC 3339 time the balances are asked for (absent: now)")),
+        ("at" = Option<String>, Query, format = DateTime, description = "RFC 3339 time the balances are asked for (absent: now)")),
     responses((status = 200, description = "The wallet's balances per token", body = WalletBalance)))]
 pub(crate) async fn get_virtual_balance(
     State(s): State<Shared>,
@@ -346,7 +346,8 @@ pub(crate) struct VirtualListQuery {
     pub(crate) cursor: Option<String>,
     /// Only the wallets of this blockchain.
     pub(crate) blockchain: Option<String>,
-    /// Only the wallets in this status: `active`, `inactive` or `frozen`.
+    /// Only the wallets in this status: `active`, `inactive` or `frozen` (empty: every status).
+    #[param(pattern = r"^(?:active|inactive|frozen)?$", example = "active")]
     pub(crate) status: Option<String>,
     /// Only the wallets of this account.
     pub(crate) account_id: Option<String>,

@@ -65,7 +65,7 @@ enum DepositStatusFilter {
 
 /// A deposit in the list.
 #[derive(Serialize, ToSchema)]
-struct DepositOut {
+struct DepositSummary {
     /// Its transaction (the same as `tx`).
     id: String,
     /// Its transaction.
@@ -156,7 +156,7 @@ fn maybe<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 
 #[utoipa::path(get, path = "/v1/deposits", operation_id = "deposits.list", tag = "deposits",
     params(DepositQuery),
-    responses((status = 200, description = "A page of deposits, oldest first", body = Listed<DepositOut>)))]
+    responses((status = 200, description = "A page of deposits, oldest first", body = Listed<DepositSummary>)))]
 async fn list(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -185,7 +185,7 @@ async fn list(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let body: Value = super::store::stored(&col(&r, "body")?, "transaction body")?;
-        out.push(DepositOut {
+        out.push(DepositSummary {
             id: col(&r, "id")?,
             tx: col(&r, "id")?,
             wallet_id: opt_col(&r, "wallet_id")?,

@@ -2,7 +2,8 @@
 //! spending limit (the largest payment it may make, enforced by the core); and the transaction
 //! list of a treasury wallet.
 
-use super::api::{auth, body, query_transactions, wallet_row, TxQuery, VirtualWalletOut};
+use super::api::schema::Listed;
+use super::api::{auth, body, query_transactions, wallet_row, TxOut, TxQuery, VirtualWalletOut};
 use super::api::{card_out, treasury_json, CardOut};
 use super::error::ApiError;
 use super::AppState;
@@ -10,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -29,7 +29,7 @@ pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(update_virtual))
         .routes(routes!(update_vcard))
-        .route("/v1/treasury/{id}/transactions", get(treasury_transactions))
+        .routes(routes!(treasury_transactions))
 }
 
 fn check_alias(alias: &str) -> Result<(), ApiError> {
@@ -166,6 +166,9 @@ async fn update_vcard(
 type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;
 
 /// `GET /v1/treasury/{id}/transactions`: paginated and filtered as `/v1/transactions`.
+#[utoipa::path(get, path = "/v1/treasury/{id}/transactions", operation_id = "treasury.transactions", tag = "treasury",
+    params(("id" = String, Path, description = "The treasury wallet's id"), TxQuery),
+    responses((status = 200, description = "A page of the treasury wallet's transactions, newest first (`wallet_id` is the path's)", body = Listed<TxOut>)))]
 async fn treasury_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,

@@ -1,24 +1,25 @@
 //! The journal in rows: writing the entries an operation made (chained after the client's head),
 //! and the routes that read them: statements, balances at a past time, the JSON Lines export.
 
-use super::api::{auth, balances_json, wallet_row};
+use super::api::schema::{self, Balances};
+use super::api::{auth, wallet_row};
 use super::error::ApiError;
 use super::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Json;
 use rust_decimal::Decimal;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::ledger::journal::{Entry, Posting, GENESIS_HASH};
 use waas_core::ledger::Balance;
 
@@ -305,21 +306,59 @@ const COLUMNS: &str = "client_id, seq, movement_id, account, token, posted, pend
 /// The journal's routes.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/journal/export", get(export))
-        .route("/v1/wallets/virtual/{id}/statement", get(virtual_statement))
-        .route(
-            "/v1/wallets/holding/{blockchain}/statement",
-            get(holding_statement),
-        )
-        .route("/v1/treasury/{id}/statement", get(treasury_statement))
+        .routes(routes!(export))
+        .routes(routes!(virtual_statement))
+        .routes(routes!(holding_statement))
+        .routes(routes!(treasury_statement))
 }
 
 /// `?from=&to=` of an export.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Period {
+    /// Entries recorded at or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
     from: Option<String>,
+    /// Entries recorded before this time (RFC 3339).
     to: Option<String>,
+}
+
+/// One line of the journal export: an entry of the client's hash-chained journal, exactly as
+/// hashed (the core's `Entry`; amounts are decimal strings, signed).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // Describes the lines the export writes from the core's `Entry`.
+struct JournalEntry {
+    /// Position in the client's chain, from 1, without gaps.
+    seq: u64,
+    /// The entry's id (its sequence number as text).
+    id: String,
+    /// The client whose books these are.
+    client_id: String,
+    /// The movement that made the change.
+    movement_id: String,
+    /// The account changed (e.g. `wallet:vw_...`, `holding:client/chain`).
+    account: String,
+    /// The token's symbol.
+    token: String,
+    /// The signed change of the balance (posted + pending).
+    #[schema(example = "-10.5")]
+    amount: String,
+    /// The signed change of the posted part.
+    posted: String,
+    /// The signed change of the pending part.
+    pending: String,
+    /// The balance after the change (posted + pending).
+    balance_after: String,
+    /// The posted part after the change.
+    posted_after: String,
+    /// The pending part after the change.
+    pending_after: String,
+    /// When the host recorded it (RFC 3339, UTC, milliseconds), as hashed.
+    created_at: String,
+    /// Hash of the client's previous entry (64 zeros before the first).
+    prev_hash: String,
+    /// SHA-256 (hex) over this entry's fields and `prev_hash`.
+    hash: String,
 }
 
 type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
@@ -337,6 +376,10 @@ fn bounds(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), ApiError> 
 }
 
 /// `GET /v1/journal/export`: the client's entries in order, one JSON object a line, streamed.
+#[utoipa::path(get, path = "/v1/journal/export", operation_id = "journal.export", tag = "journal",
+    params(Period),
+    responses((status = 200, description = "The entries of the period in chain order, one JSON object (a `JournalEntry`) per line",
+        content_type = "application/x-ndjson", body = JournalEntry)))]
 async fn export(State(s): State<Shared>, headers: HeaderMap, q: QueryResult<Period>) -> ApiResult {
     let caller = auth(&s, &headers, "journal.export").await?;
     let q = query(q)?;
@@ -409,14 +452,58 @@ async fn export(State(s): State<Shared>, headers: HeaderMap, q: QueryResult<Peri
 }
 
 /// `?token=&from=&to=&limit=&cursor=` of a statement.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct StatementQuery {
+    /// Only entries of this token (symbol, any case).
     token: Option<String>,
+    /// Entries recorded at or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
     from: Option<String>,
+    /// Entries recorded before this time (RFC 3339).
     to: Option<String>,
+    /// Entries per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+}
+
+/// An entry of a statement, with the running balance after it.
+#[derive(Serialize, ToSchema)]
+struct StatementEntry {
+    /// The entry's id (its sequence number as text).
+    id: String,
+    /// Position in the client's journal.
+    seq: u64,
+    /// The token's symbol.
+    token: String,
+    /// The signed change, a decimal string.
+    #[schema(example = "-10.5")]
+    amount: String,
+    /// The balance after it (confirmed + pending).
+    balance_after: String,
+    /// The confirmed part after it.
+    confirmed_after: String,
+    /// The pending part after it.
+    pending_after: String,
+    /// The movement that made it.
+    movement_id: String,
+    /// When it was recorded (RFC 3339).
+    created_at: String,
+    /// Its hash in the client's chain.
+    hash: String,
+}
+
+/// A page of an account's statement, newest first.
+#[derive(Serialize, ToSchema)]
+struct Statement {
+    /// The journal account (e.g. `wallet:vw_...`, `holding:client/chain`).
+    account: String,
+    /// The entries of this page, newest first.
+    data: Vec<StatementEntry>,
+    /// Pass as `cursor` for the next page; `null` when there is none.
+    next_cursor: Option<String>,
 }
 
 /// One page of an account's entries, newest first, with the running balance after each.
@@ -458,21 +545,35 @@ async fn statement(s: &AppState, client: &str, account: &str, q: StatementQuery)
     {
         let e = entry_of(row)?;
         last = Some(e.seq);
-        data.push(json!({
-            "id": e.id, "seq": e.seq, "token": e.token, "amount": e.amount.to_string(),
-            "balance_after": e.balance_after.to_string(),
-            "confirmed_after": e.posted_after.to_string(), "pending_after": e.pending_after.to_string(),
-            "movement_id": e.movement_id, "created_at": e.created_at, "hash": e.hash,
-        }));
+        data.push(StatementEntry {
+            id: e.id,
+            seq: e.seq,
+            token: e.token,
+            amount: e.amount.to_string(),
+            balance_after: e.balance_after.to_string(),
+            confirmed_after: e.posted_after.to_string(),
+            pending_after: e.pending_after.to_string(),
+            movement_id: e.movement_id,
+            created_at: e.created_at,
+            hash: e.hash,
+        });
     }
     let next = if more {
         last.map(|s| s.to_string())
     } else {
         None
     };
-    Ok(Json(json!({"account": account, "data": data, "next_cursor": next})).into_response())
+    Ok(Json(Statement {
+        account: account.to_owned(),
+        data,
+        next_cursor: next,
+    })
+    .into_response())
 }
 
+#[utoipa::path(get, path = "/v1/wallets/virtual/{id}/statement", operation_id = "virtual_wallets.statement", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"), StatementQuery),
+    responses((status = 200, description = "A page of the wallet's journal entries, newest first", body = Statement)))]
 async fn virtual_statement(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -485,6 +586,9 @@ async fn virtual_statement(
     statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
 }
 
+#[utoipa::path(get, path = "/v1/treasury/{id}/statement", operation_id = "treasury.statement", tag = "treasury",
+    params(("id" = String, Path, description = "The treasury wallet's id"), StatementQuery),
+    responses((status = 200, description = "A page of the wallet's journal entries, newest first", body = Statement)))]
 async fn treasury_statement(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -497,6 +601,9 @@ async fn treasury_statement(
     statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
 }
 
+#[utoipa::path(get, path = "/v1/wallets/holding/{blockchain}/statement", operation_id = "holding_wallets.statement", tag = "holding_wallets",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)"), StatementQuery),
+    responses((status = 200, description = "A page of the holding position's journal entries, newest first", body = Statement)))]
 async fn holding_statement(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -527,7 +634,7 @@ pub async fn balances_at(
     client: &str,
     account: &str,
     at_ms: i64,
-) -> Result<Value, ApiError> {
+) -> Result<Balances, ApiError> {
     // The last entry of the client by then; an account's balance then is its last entry up to it.
     let upto: Option<i64> =
         sqlx::query("SELECT MAX(seq) AS s FROM journal WHERE client_id = $1 AND created_at <= $2")
@@ -565,11 +672,12 @@ pub async fn balances_at(
             );
         }
     }
-    Ok(balances_json(&balances))
+    Ok(schema::balances(&balances))
 }
 
 /// `?at=RFC3339` of a balance.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
     /// The time the balances are asked for (absent: now).
@@ -579,4 +687,42 @@ pub struct AtQuery {
 /// Reads an `at` query.
 pub fn at_query(q: QueryResult<AtQuery>) -> Result<Option<i64>, ApiError> {
     query(q)?.at.map(|t| parse_time("at", &t)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The export's documented line (`JournalEntry`) has exactly the fields of the core's `Entry`.
+    #[test]
+    fn export_schema_lists_the_entry_fields() {
+        let e = Entry {
+            seq: 1,
+            id: "1".into(),
+            client_id: "c".into(),
+            movement_id: "m".into(),
+            account: "wallet:w".into(),
+            token: "USDT".into(),
+            amount: Decimal::ONE,
+            posted: Decimal::ONE,
+            pending: Decimal::ZERO,
+            balance_after: Decimal::ONE,
+            posted_after: Decimal::ONE,
+            pending_after: Decimal::ZERO,
+            created_at: rfc3339(0),
+            prev_hash: GENESIS_HASH.into(),
+            hash: "h".into(),
+        };
+        let line = serde_json::to_value(&e).unwrap();
+        let schema =
+            serde_json::to_value(<JournalEntry as utoipa::PartialSchema>::schema()).unwrap();
+        let props = schema["properties"].as_object().unwrap();
+        let keys: BTreeSet<&String> = line.as_object().unwrap().keys().collect();
+        assert_eq!(keys, props.keys().collect::<BTreeSet<_>>());
+        for (k, v) in line.as_object().unwrap() {
+            let ty = if v.is_string() { "string" } else { "integer" };
+            assert_eq!(props[k]["type"], ty, "{k}");
+        }
+    }
 }

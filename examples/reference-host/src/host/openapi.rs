@@ -33,6 +33,15 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
         .as_object()
         .cloned()
         .unwrap_or_default();
+    for item in paths.values_mut() {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|i| i.values_mut())
+        {
+            body_required(operation, &schemas);
+        }
+    }
     schemas.insert("ErrorBody".into(), json!(ErrorBody::schema()));
     let mut detail = json!(ErrorDetail::schema());
     detail["properties"]["code"]["enum"] = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
@@ -51,6 +60,20 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}},
         },
     })
+}
+
+/// A JSON body is required exactly when its schema requires a field: the host reads an empty body
+/// as `{}` (`extract::body`), so a body of optional fields may be left out.
+fn body_required(operation: &mut Value, schemas: &Map<String, Value>) {
+    let Some(body) = operation.get_mut("requestBody") else {
+        return;
+    };
+    let mut schema = &body["content"]["application/json"]["schema"];
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        schema = schemas.get(name).unwrap_or(&Value::Null);
+    }
+    let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
+    body["required"] = Value::Bool(required);
 }
 
 /// Every HTTP status an error code can answer with.

@@ -11,15 +11,37 @@ pub(crate) fn access_levels_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(update_level, delete_level))
 }
 
-/// An access level to create (both fields required) or to update (each optional).
+/// An access level to create.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LevelCreate {
+    /// Its name (1 to 200 characters, not only spaces).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "support"
+    )]
+    pub(crate) name: String,
+    /// Its permissions (at least one, each held by the caller).
+    #[schema(value_type = Vec<PermissionName>, min_items = 1, example = json!(["WALLETS_READ", "ACCOUNTS_READ"]))]
+    pub(crate) permissions: Vec<String>,
+}
+
+/// A change of an access level (each field optional).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LevelReq {
     /// Its name (1 to 200 characters).
-    #[schema(min_length = 1, max_length = 200, example = "support")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "support"
+    )]
     pub(crate) name: Option<String>,
     /// Its permissions (at least one, each held by the caller).
-    #[schema(example = json!(["WALLETS_READ", "ACCOUNTS_READ"]))]
+    #[schema(value_type = Option<Vec<PermissionName>>, min_items = 1, example = json!(["WALLETS_READ", "ACCOUNTS_READ"]))]
     pub(crate) permissions: Option<Vec<String>>,
 }
 
@@ -63,7 +85,7 @@ pub(crate) async fn give_level(s: &AppState, caller: &Caller, level: &str) -> Re
 }
 
 #[utoipa::path(post, path = "/v1/management/access-levels", operation_id = "management.access_levels.create", tag = "management",
-    request_body(content = LevelReq, example = json!({"name": "support", "permissions": ["WALLETS_READ", "ACCOUNTS_READ"]})),
+    request_body(content = LevelCreate, example = json!({"name": "support", "permissions": ["WALLETS_READ", "ACCOUNTS_READ"]})),
     responses((status = 201, description = "The access level", body = LevelOut)))]
 pub(crate) async fn create_level(
     State(s): State<Shared>,
@@ -71,15 +93,10 @@ pub(crate) async fn create_level(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.access_levels.create").await?;
-    let req: LevelReq = body(&bytes)?;
-    let name = req
-        .name
-        .ok_or_else(|| ApiError::bad_request("name is required"))?;
+    let req: LevelCreate = body(&bytes)?;
+    let name = req.name;
     name_ok("name", &name)?;
-    let perms = permissions(
-        &req.permissions
-            .ok_or_else(|| ApiError::bad_request("permissions are required"))?,
-    )?;
+    let perms = permissions(&req.permissions)?;
     let perms = check_level_permissions(&caller.permissions, &perms)?;
     let id = new_id("lvl");
     sqlx::query("INSERT INTO access_levels (id, client_id, name, permissions, created_at) VALUES ($1, $2, $3, $4, $5)")

@@ -457,10 +457,6 @@ pub(crate) struct CardStatus {
     pub(crate) status: String,
 }
 
-/// The raw body of a POST that takes none (empty or `{}`, see [`NoBody`]): under this name the
-/// OpenAPI document declares no request body for it.
-pub(crate) type EmptyBody = Bytes;
-
 pub(crate) async fn set_blocked(
     s: Shared,
     headers: HeaderMap,

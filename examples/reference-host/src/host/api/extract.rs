@@ -90,13 +90,45 @@ pub async fn auth(
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoBody {}
 
-/// Parses a JSON body strictly: malformed JSON and unknown fields are INVALID_ARGUMENT.
+/// The raw body of a POST that takes none (empty or `{}`, see [`NoBody`]): named apart from
+/// `Bytes`, which utoipa would declare as a binary request body.
+pub(crate) type EmptyBody = Bytes;
+
+/// Parses a JSON body strictly: it must be an object (or empty, read as `{}`); malformed JSON,
+/// another JSON type and unknown fields are INVALID_ARGUMENT. A number with a zero fraction
+/// (`612.0`) is the integer it equals, as JSON and JSON Schema say; amounts are strings, never
+/// numbers, so no amount is touched.
 pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    if bytes.is_empty() {
-        return serde_json::from_slice(b"{}")
-            .map_err(|e| ApiError::bad_request(format!("body: {e}")));
+    let bad = |e: serde_json::Error| ApiError::bad_request(format!("body: {e}"));
+    let mut value: Value = if bytes.is_empty() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        serde_json::from_slice(bytes).map_err(bad)?
+    };
+    if !value.is_object() {
+        return Err(ApiError::bad_request("body: a JSON object is expected"));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("body: {e}")))
+    integral_numbers(&mut value);
+    serde_json::from_value(value).map_err(bad)
+}
+
+/// Turns every number with a zero fraction that fits 64 bits into that integer.
+fn integral_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                // Exact in both types below 2^53; past that a float is no count anyone sends.
+                if f.abs() < 9_007_199_254_740_992.0 {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let i = f as i64;
+                    *value = Value::from(i);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 pub(crate) fn amount(field: &str, text: &str) -> Result<Amount, ApiError> {
@@ -224,4 +256,45 @@ pub(crate) async fn finish(
     w.commit().await?;
     state.outbox_notify.notify_one();
     Ok((status, Json(body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Limits {
+        max: Option<u32>,
+    }
+
+    fn parse(text: &str) -> Result<Limits, ApiError> {
+        body(&Bytes::from(text.to_owned()))
+    }
+
+    #[test]
+    fn a_body_is_an_object_or_nothing() {
+        assert_eq!(parse("").unwrap(), Limits { max: None });
+        assert_eq!(parse("{}").unwrap(), Limits { max: None });
+        // serde would read a struct from a sequence: the body refuses it first.
+        assert!(parse("[null]").is_err());
+        assert!(parse("null").is_err());
+        assert!(parse("\"x\"").is_err());
+        assert!(parse("{\"other\": 1}").is_err());
+    }
+
+    #[test]
+    fn an_integral_number_is_its_integer() {
+        assert_eq!(
+            parse("{\"max\": 612.0}").unwrap(),
+            Limits { max: Some(612) }
+        );
+        assert_eq!(
+            parse("{\"max\": 6.12e2}").unwrap(),
+            Limits { max: Some(612) }
+        );
+        assert!(parse("{\"max\": 612.5}").is_err());
+        assert!(parse("{\"max\": -1.0}").is_err());
+        assert!(parse("{\"max\": 1e300}").is_err());
+    }
 }

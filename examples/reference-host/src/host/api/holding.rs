@@ -5,18 +5,12 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn holding_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/wallets/holding", get(list_holdings))
-        .route("/v1/wallets/holding/{blockchain}", get(get_holding))
-        .route("/v1/wallets/holding/{blockchain}/balance", get(get_holding))
-        .route("/v1/wallets/holding/{blockchain}/reserve", get(get_reserve))
-        .route(
-            "/v1/wallets/holding/{blockchain}/withdraw",
-            post(holding_withdraw),
-        )
-        .route(
-            "/v1/wallets/holding/{blockchain}/transfer",
-            post(holding_transfer),
-        )
+        .routes(routes!(list_holdings))
+        .routes(routes!(get_holding))
+        .routes(routes!(get_holding_balance))
+        .routes(routes!(get_reserve))
+        .routes(routes!(holding_withdraw))
+        .routes(routes!(holding_transfer))
 }
 
 pub(crate) async fn holding_row(
@@ -33,37 +27,82 @@ pub(crate) async fn holding_row(
         .ok_or_else(|| ApiError::not_found(format!("no holding wallet on {chain} yet: it opens with the first virtual wallet")))
 }
 
-pub(crate) fn reserve_json(r: &waas_core::reserve::ReserveReport) -> Value {
-    json!({
-        "holding": num(r.holding), "in_transit": num(r.in_transit), "liabilities": num(r.liabilities),
-        "ratio": r.ratio.map(num), "leverage": num(r.leverage), "withdrawable": num(r.withdrawable),
-    })
+/// The reserve of one token of a holding wallet, as decimal strings.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReserveOut {
+    /// What the holding wallet holds on chain.
+    #[schema(example = "1000")]
+    pub(crate) holding: String,
+    /// Swept funds on their way to the holding wallet.
+    pub(crate) in_transit: String,
+    /// What the client owes its virtual wallets.
+    pub(crate) liabilities: String,
+    /// `holding` over `liabilities`; `null` without liabilities.
+    pub(crate) ratio: Option<String>,
+    /// `liabilities` over `holding`.
+    pub(crate) leverage: String,
+    /// What may leave the holding wallet within the minimum reserve ratio.
+    pub(crate) withdrawable: String,
 }
 
+impl From<&waas_core::reserve::ReserveReport> for ReserveOut {
+    fn from(r: &waas_core::reserve::ReserveReport) -> ReserveOut {
+        ReserveOut {
+            holding: num(r.holding),
+            in_transit: num(r.in_transit),
+            liabilities: num(r.liabilities),
+            ratio: r.ratio.map(num),
+            leverage: num(r.leverage),
+            withdrawable: num(r.withdrawable),
+        }
+    }
+}
+
+/// Reserves by token symbol.
+pub(crate) type Reserves = BTreeMap<String, ReserveOut>;
+
+/// A holding wallet's balances (token -> held amount) and reserves (token -> reserve).
 pub(crate) fn holding_reports(
     ledger: &Ledger,
     client: &str,
     chain: &str,
-) -> Result<(Value, Value), ApiError> {
+) -> Result<(BTreeMap<String, String>, Reserves), ApiError> {
     let prefix = format!("{client}/{chain}/");
-    let mut balances = serde_json::Map::new();
-    let mut reserve = serde_json::Map::new();
+    let mut balances = BTreeMap::new();
+    let mut reserve = BTreeMap::new();
     for (key, r) in ledger.reserves()? {
         if let Some(token) = key.strip_prefix(&prefix) {
-            balances.insert(token.to_owned(), Value::String(num(r.holding)));
-            reserve.insert(token.to_owned(), reserve_json(&r));
+            balances.insert(token.to_owned(), num(r.holding));
+            reserve.insert(token.to_owned(), ReserveOut::from(&r));
         }
     }
-    Ok((balances.into(), reserve.into()))
+    Ok((balances, reserve))
 }
 
-pub(crate) async fn get_holding(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path(chain): Path<String>,
-) -> ApiResult {
-    let caller = auth(&s, &headers, "holding_wallets.get").await?;
-    let row = holding_row(&s, &caller.client_id, &chain).await?;
+/// A holding wallet: the client's omnibus wallet of a blockchain, with its balances and reserve.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HoldingDetail {
+    /// Its id.
+    pub(crate) id: String,
+    /// Its alias.
+    pub(crate) alias: String,
+    /// Its on-chain address.
+    pub(crate) address: String,
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// What it holds, by token symbol (decimal strings).
+    pub(crate) balances: BTreeMap<String, String>,
+    /// Its reserve, by token symbol.
+    pub(crate) reserve: BTreeMap<String, ReserveOut>,
+    /// The account xpub the deposit addresses of the client's virtual wallets on this chain
+    /// derive from (index = the wallet's `index`).
+    pub(crate) xpub: String,
+}
+
+/// The holding wallet of a blockchain with its balances and reserve.
+async fn holding_detail(s: &AppState, headers: &HeaderMap, op: &str, chain: &str) -> ApiResult {
+    let caller = auth(s, headers, op).await?;
+    let row = holding_row(s, &caller.client_id, chain).await?;
     let chain = col(&row, "blockchain")?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let (balances, reserve) = holding_reports(&ledger, &caller.client_id, &chain)?;
@@ -73,13 +112,53 @@ pub(crate) async fn get_holding(
     let account = u32::try_from(sqlx::Row::try_get::<i64, _>(&row, "account_number")?)
         .map_err(|_| ApiError::internal("account number out of range"))?;
     let xpub = s.keys.xpub(family, account)?.to_string();
-    Ok(Json(json!({
-        "id": col(&row, "id")?, "alias": col(&row, "alias")?, "address": col(&row, "address")?,
-        "blockchain": chain, "balances": balances, "reserve": reserve, "xpub": xpub,
-    }))
+    Ok(Json(HoldingDetail {
+        id: col(&row, "id")?,
+        alias: col(&row, "alias")?,
+        address: col(&row, "address")?,
+        blockchain: chain,
+        balances,
+        reserve,
+        xpub,
+    })
     .into_response())
 }
 
+#[utoipa::path(get, path = "/v1/wallets/holding/{blockchain}", operation_id = "holding_wallets.get", tag = "holding_wallets",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    responses((status = 200, description = "The holding wallet with its balances and reserve", body = HoldingDetail)))]
+pub(crate) async fn get_holding(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+) -> ApiResult {
+    holding_detail(&s, &headers, "holding_wallets.get", &chain).await
+}
+
+#[utoipa::path(get, path = "/v1/wallets/holding/{blockchain}/balance", operation_id = "holding_wallets.balance", tag = "holding_wallets",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    responses((status = 200, description = "The holding wallet with its balances and reserve (as `holding_wallets.get`)", body = HoldingDetail)))]
+pub(crate) async fn get_holding_balance(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(chain): Path<String>,
+) -> ApiResult {
+    // Authorized as `holding_wallets.get`, as this route always was (same permission).
+    holding_detail(&s, &headers, "holding_wallets.get", &chain).await
+}
+
+/// The reserve report of a holding wallet.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HoldingReserve {
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// Its reserve, by token symbol.
+    pub(crate) reserve: BTreeMap<String, ReserveOut>,
+}
+
+#[utoipa::path(get, path = "/v1/wallets/holding/{blockchain}/reserve", operation_id = "holding_wallets.reserve", tag = "holding_wallets",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    responses((status = 200, description = "Holding, liabilities, ratio and leverage per token", body = HoldingReserve)))]
 pub(crate) async fn get_reserve(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -90,9 +169,29 @@ pub(crate) async fn get_reserve(
     let chain = col(&row, "blockchain")?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let (_, reserve) = holding_reports(&ledger, &caller.client_id, &chain)?;
-    Ok(Json(json!({"blockchain": chain, "reserve": reserve})).into_response())
+    Ok(Json(HoldingReserve {
+        blockchain: chain,
+        reserve,
+    })
+    .into_response())
 }
 
+/// A holding wallet as listed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HoldingOut {
+    /// Its id.
+    pub(crate) id: String,
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// Its on-chain address.
+    pub(crate) address: String,
+    /// Its alias.
+    pub(crate) alias: String,
+}
+
+#[utoipa::path(get, path = "/v1/wallets/holding", operation_id = "holding_wallets.list", tag = "holding_wallets",
+    params(PageQuery),
+    responses((status = 200, description = "A page of holding wallets, oldest first", body = Listed<HoldingOut>)))]
 pub(crate) async fn list_holdings(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -109,20 +208,56 @@ pub(crate) async fn list_holdings(
         .await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(json!({"id": col(&r, "id")?, "blockchain": col(&r, "blockchain")?, "address": col(&r, "address")?, "alias": col(&r, "alias")?}));
+        out.push(HoldingOut {
+            id: col(&r, "id")?,
+            blockchain: col(&r, "blockchain")?,
+            address: col(&r, "address")?,
+            alias: col(&r, "alias")?,
+        });
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
-#[derive(Deserialize)]
+/// A withdrawal from the holding wallet, within the minimum reserve ratio.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HoldingWithdrawReq {
+    /// The token's symbol.
+    #[schema(example = "USDT")]
     pub(crate) token: String,
+    /// The amount, a decimal string.
+    #[schema(example = "10.5")]
     pub(crate) amount: String,
-    /// Without it, the client's payment destination for the chain.
+    /// Where to; without it, the client's payment destination for the chain.
     pub(crate) to_address: Option<String>,
 }
 
+/// A holding wallet withdrawal, as recorded (pending until the chain confirms it).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HoldingWithdrawalOut {
+    /// The movement's id (the Idempotency-Key when given).
+    pub(crate) id: String,
+    /// Always `holding_withdrawal`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// The holding wallet's id.
+    pub(crate) holding_id: String,
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// The destination address.
+    pub(crate) to_address: String,
+    /// The token's symbol.
+    pub(crate) token: String,
+    /// The amount, a decimal string.
+    pub(crate) amount: String,
+    /// `pending`.
+    pub(crate) status: String,
+}
+
+#[utoipa::path(post, path = "/v1/wallets/holding/{blockchain}/withdraw", operation_id = "holding_wallets.withdraw", tag = "holding_wallets",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    request_body(content = HoldingWithdrawReq, example = json!({"token": "USDT", "amount": "100", "to_address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72"})),
+    responses((status = 201, description = "The withdrawal, pending", body = HoldingWithdrawalOut)))]
 pub(crate) async fn holding_withdraw(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -158,7 +293,16 @@ pub(crate) async fn holding_withdraw(
         waas_core::ledger::Movement::HoldingWithdraw { to_address, .. } => to_address.clone(),
         _ => to_address.clone(),
     };
-    let out = json!({"id": mid, "type": "holding_withdrawal", "holding_id": holding_id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "status": "pending"});
+    let out = json!(HoldingWithdrawalOut {
+        id: mid.clone(),
+        kind: "holding_withdrawal".into(),
+        holding_id: holding_id.clone(),
+        blockchain: chain,
+        to_address: to,
+        token: token_of(&m),
+        amount: amt.to_string(),
+        status: "pending".into(),
+    });
     let row = MovementRow {
         wallet: &holding_id,
         counterparty: None,
@@ -170,6 +314,44 @@ pub(crate) async fn holding_withdraw(
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
 
+/// A transfer from the holding wallet to a virtual wallet of the same blockchain.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HoldingTransferReq {
+    /// The virtual wallet credited.
+    pub(crate) to_wallet_id: String,
+    /// The token's symbol.
+    #[schema(example = "USDT")]
+    pub(crate) token: String,
+    /// The amount, a decimal string.
+    #[schema(example = "10.5")]
+    pub(crate) amount: String,
+}
+
+/// A transfer from the holding wallet, as recorded.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HoldingTransferOut {
+    /// The movement's id (the Idempotency-Key when given).
+    pub(crate) id: String,
+    /// Always `holding_transfer`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// The holding wallet's blockchain.
+    pub(crate) blockchain: String,
+    /// The virtual wallet credited.
+    pub(crate) to_wallet_id: String,
+    /// The token's symbol.
+    pub(crate) token: String,
+    /// The amount, a decimal string.
+    pub(crate) amount: String,
+    /// `completed`.
+    pub(crate) status: String,
+}
+
+#[utoipa::path(post, path = "/v1/wallets/holding/{blockchain}/transfer", operation_id = "holding_wallets.transfer", tag = "holding_wallets",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    request_body(content = HoldingTransferReq, example = json!({"to_wallet_id": "vw_0123456789abcdef", "token": "USDT", "amount": "25"})),
+    responses((status = 201, description = "The transfer, completed", body = HoldingTransferOut)))]
 pub(crate) async fn holding_transfer(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -177,7 +359,7 @@ pub(crate) async fn holding_transfer(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "holding_wallets.transfer").await?;
-    let req: TransferReq = body(&bytes)?;
+    let req: HoldingTransferReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;
     let chain = col(&row, "blockchain")?;
@@ -199,7 +381,15 @@ pub(crate) async fn holding_transfer(
     let m = w
         .ledger
         .holding_credit(&mid, &req.to_wallet_id, &req.token, amt)?;
-    let out = json!({"id": mid, "type": "holding_transfer", "blockchain": chain, "to_wallet_id": req.to_wallet_id, "token": token_of(&m), "amount": amt.to_string(), "status": "completed"});
+    let out = json!(HoldingTransferOut {
+        id: mid.clone(),
+        kind: "holding_transfer".into(),
+        blockchain: chain,
+        to_wallet_id: req.to_wallet_id.clone(),
+        token: token_of(&m),
+        amount: amt.to_string(),
+        status: "completed".into(),
+    });
     let row = MovementRow {
         wallet: &req.to_wallet_id,
         counterparty: None,

@@ -434,13 +434,13 @@ pub(crate) async fn put_config(
 #[serde(deny_unknown_fields)]
 pub(crate) struct ContractUpdate {
     /// Active virtual wallets.
-    #[schema(example = 1000)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295_u64, example = 1000)]
     pub(crate) max_virtual_wallets: Option<u32>,
     /// Cards and virtual cards.
-    #[schema(example = 100)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295_u64, example = 100)]
     pub(crate) max_cards: Option<u32>,
     /// Treasury wallets.
-    #[schema(example = 5)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295_u64, example = 5)]
     pub(crate) max_treasury_wallets: Option<u32>,
 }
 
@@ -545,18 +545,67 @@ pub(crate) async fn set_contract(s: &AppState, client: &str, u: ContractUpdate) 
     finish(w, &None, StatusCode::OK, out, s).await
 }
 
-/// A new API key: give exactly one of `permissions`, `user_id`, `access_level_id`.
-#[derive(Deserialize, ToSchema)]
+/// A new API key: give exactly one of `permissions`, `user_id`, `access_level_id` (its schema,
+/// a `oneOf` of the three, is [`KeyCreate::schema`]).
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KeyCreate {
     /// A client key with these permissions (each held by the calling key).
-    #[schema(example = json!(["WALLETS_READ"]))]
     pub(crate) permissions: Option<Vec<String>>,
     /// A key of this user, acting with the user's access level.
     pub(crate) user_id: Option<String>,
     /// A key following this access level.
     pub(crate) access_level_id: Option<String>,
 }
+
+impl utoipa::PartialSchema for KeyCreate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::AdditionalProperties;
+        use utoipa::openapi::{ObjectBuilder, OneOfBuilder, Type};
+        let null = || ObjectBuilder::new().schema_type(Type::Null);
+        let id = |what: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(what.to_owned()))
+        };
+        let permissions = || {
+            utoipa::openapi::ArrayBuilder::new()
+                .items(PermissionName::schema())
+                .min_items(Some(1))
+                .description(Some(
+                    "A client key with these permissions (each held by the calling key)",
+                ))
+        };
+        let variant = |field: &str| {
+            let mut o = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+                .required(field);
+            for other in ["permissions", "user_id", "access_level_id"] {
+                o = match (other == field, other) {
+                    (true, "permissions") => o.property(other, permissions()),
+                    (true, "user_id") => o.property(
+                        other,
+                        id("A key of this user, acting with the user's access level"),
+                    ),
+                    (true, _) => o.property(other, id("A key following this access level")),
+                    (false, _) => o.property(other, null()),
+                };
+            }
+            o
+        };
+        OneOfBuilder::new()
+            .item(variant("permissions"))
+            .item(variant("user_id"))
+            .item(variant("access_level_id"))
+            .description(Some(
+                "A new API key: exactly one of permissions, user_id, access_level_id",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for KeyCreate {}
 
 /// The permissions of the access level of a user of `client` (`None`: the user has none);
 /// NOT_FOUND when the client has no such user.
@@ -772,11 +821,16 @@ pub(crate) async fn revoke_key(
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClientCreate {
     /// Its name (1 to 200 characters).
-    #[schema(min_length = 1, max_length = 200, example = "Shop Ltd")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "Shop Ltd"
+    )]
     pub(crate) name: String,
     /// The permissions of its first API key (each held by the calling key); the caller's when
     /// absent.
-    #[schema(example = json!(["WALLETS_READ", "WALLETS_WRITE"]))]
+    #[schema(value_type = Option<Vec<PermissionName>>, min_items = 1, example = json!(["WALLETS_READ", "WALLETS_WRITE"]))]
     pub(crate) permissions: Option<Vec<String>>,
 }
 
@@ -830,9 +884,7 @@ pub(crate) async fn create_client(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.clients.create").await?;
     let req: ClientCreate = body(&bytes)?;
-    if req.name.trim().is_empty() || req.name.len() > 200 {
-        return Err(ApiError::bad_request("name must be 1 to 200 characters"));
-    }
+    name_ok("name", &req.name)?;
     let asked = match req.permissions {
         Some(p) => Some(
             p.iter()

@@ -124,3 +124,22 @@ pub(crate) struct IdempotencyKey {
     )]
     idempotency_key: Option<String>,
 }
+
+/// A permission's name as the catalog spells it, e.g. `WALLETS_READ`.
+pub(crate) struct PermissionName;
+
+impl utoipa::PartialSchema for PermissionName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("A permission of the catalog"))
+            .enum_values(Some(
+                waas_core::access::Permission::ALL
+                    .iter()
+                    .map(|p| p.as_str()),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for PermissionName {}

@@ -5,14 +5,15 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn settings_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/tokens/{blockchain}/{symbol}", get(get_token))
-        .route("/v1/webhooks/secret/rotate", post(rotate_secret))
-        .route(
-            "/v1/wallets/configuration",
-            get(get_wallet_config).put(put_wallet_config),
-        )
+        .routes(routes!(get_token))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(get_wallet_config, put_wallet_config))
 }
 
+#[utoipa::path(get, path = "/v1/tokens/{blockchain}/{symbol}", operation_id = "tokens.get", tag = "tokens",
+    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)"),
+           ("symbol" = String, Path, description = "The token's symbol (e.g. `USDT`)")),
+    responses((status = 200, description = "The token", body = TokenOut)))]
 pub(crate) async fn get_token(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -20,13 +21,24 @@ pub(crate) async fn get_token(
 ) -> ApiResult {
     auth(&s, &headers, "tokens.get").await?;
     let token = s.store.registry().token(&chain, &symbol)?;
-    Ok(Json(json!(token)).into_response())
+    Ok(Json(TokenOut::from(token)).into_response())
 }
 
+/// A new signing secret.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RotatedSecret {
+    /// The new Standard Webhooks secret (`whsec_...`): shown once.
+    pub(crate) secret: String,
+    /// Until when the previous secret still signs too (unix milliseconds); `null` without one.
+    pub(crate) previous_signs_until: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/v1/webhooks/secret/rotate", operation_id = "webhooks.secret.rotate", tag = "webhooks",
+    responses((status = 201, description = "The new secret (no body, or `{}`)", body = RotatedSecret)))]
 pub(crate) async fn rotate_secret(
     State(s): State<Shared>,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.secret.rotate").await?;
     let crate::host::api::NoBody {} = body(&bytes)?;
@@ -44,23 +56,88 @@ pub(crate) async fn rotate_secret(
     w.commit().await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"secret": text, "previous_signs_until": st.previous_secret_until})),
+        Json(RotatedSecret {
+            secret: text,
+            previous_signs_until: st.previous_secret_until,
+        }),
     )
         .into_response())
 }
 
+/// A withdrawal fee schedule: `fixed` (token units) plus `percent` of the amount.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FeeScheduleOut {
+    /// Fixed part, in token units (decimal string).
+    pub(crate) fixed: String,
+    /// Percentage of the amount, 0 to 100 (decimal string).
+    pub(crate) percent: String,
+}
+
+/// The minimum deposits in USD by kind of wallet (decimal strings).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MinDepositsOut {
+    /// For virtual wallets.
+    pub(crate) virtual_wallet: String,
+    /// For treasury wallets.
+    pub(crate) treasury: String,
+    /// For cards.
+    pub(crate) card: String,
+}
+
+/// The client's configuration: webhooks, payment destinations, prices, fees, allowlist, reserve
+/// ratio and minimum deposits.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WalletConfigurationOut {
+    /// Where webhooks go.
+    pub(crate) webhook_url: Option<String>,
+    /// Whether an X-Webhook-Key is set.
+    pub(crate) webhook_key_set: bool,
+    /// Whether a signing secret is set.
+    pub(crate) webhook_secret_set: bool,
+    /// The subscribed events (`*`: all).
+    pub(crate) webhook_events: Vec<String>,
+    /// Why and since when the endpoint is disabled; `null` here.
+    pub(crate) webhook_disabled: Option<DisabledOut>,
+    /// Payment destination address per blockchain.
+    pub(crate) payment_addresses: BTreeMap<String, String>,
+    /// USD prices per token symbol (decimal strings).
+    pub(crate) usd_prices: BTreeMap<String, String>,
+    /// Withdrawal fee schedules per `blockchain/TOKEN`, set by the parent.
+    pub(crate) withdrawal_fees: BTreeMap<String, FeeScheduleOut>,
+    /// Allowed withdrawal destinations per blockchain; `null`: any destination.
+    pub(crate) withdrawal_allowlist: Option<BTreeMap<String, Vec<String>>>,
+    /// The minimum reserve ratio of holding wallets (decimal string).
+    pub(crate) min_reserve_ratio: String,
+    /// The minimum deposits in USD.
+    pub(crate) min_deposit_usd: MinDepositsOut,
+}
+
+#[utoipa::path(get, path = "/v1/wallets/configuration", operation_id = "wallets.configuration.get", tag = "wallets",
+    responses((status = 200, description = "The configuration", body = WalletConfigurationOut)))]
 pub(crate) async fn get_wallet_config(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
     let caller = auth(&s, &headers, "wallets.configuration.get").await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
-    Ok(Json(settings_json(&st, &ledger)).into_response())
+    let out: WalletConfigurationOut = retype(settings_json(&st, &ledger), "configuration")?;
+    Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+/// Changes to the wallet configuration (absent fields stay).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WalletConfig {
+    /// The minimum reserve ratio of holding wallets (decimal string), not below the floor the
+    /// parent set.
+    #[schema(example = "0.2")]
     pub(crate) min_reserve_ratio: Option<String>,
 }
+
+#[utoipa::path(put, path = "/v1/wallets/configuration", operation_id = "wallets.configuration.update", tag = "wallets",
+    request_body(content = WalletConfig, example = json!({"min_reserve_ratio": "0.2"})),
+    responses((status = 200, description = "The configuration as it is now", body = WalletConfigurationOut)))]
 
 pub(crate) async fn put_wallet_config(
     State(s): State<Shared>,
@@ -83,7 +160,7 @@ pub(crate) async fn put_wallet_config(
         config.min_reserve_ratio = r;
     }
     w.ledger.set_config(config)?;
-    let out = settings_json(&st, &w.ledger);
+    let out: WalletConfigurationOut = retype(settings_json(&st, &w.ledger), "configuration")?;
     w.commit().await?;
     Ok(Json(out).into_response())
 }

@@ -5,20 +5,90 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn simulate_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/simulate/deposit", post(simulate_deposit))
-        .route("/v1/simulate/confirm", post(simulate_confirm))
-        .route("/v1/simulate/reorg", post(simulate_reorg))
+        .routes(routes!(simulate_deposit))
+        .routes(routes!(simulate_confirm))
+        .routes(routes!(simulate_reorg))
 }
 
-#[derive(Deserialize)]
+/// An answer built elsewhere as JSON, read into its typed shape (and written back from it): the
+/// answer is what the type declares, or the request fails loudly instead of drifting from it.
+pub(crate) fn retype<T: DeserializeOwned>(v: impl Serialize, what: &str) -> Result<T, ApiError> {
+    serde_json::to_value(v)
+        .and_then(serde_json::from_value)
+        .map_err(|e| ApiError::internal(format!("{what}: answer out of its schema: {e}")))
+}
+
+/// A simulated on-chain deposit to one of the client's addresses (sandbox).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SimDeposit {
+    /// The receiving address (a virtual or treasury wallet's), EVM or Tron.
+    #[schema(example = "0x8ba1f109551bD432803012645Ac136ddd64DBA72")]
     pub(crate) address: String,
+    /// The token's symbol.
+    #[schema(example = "USDT")]
     pub(crate) token: String,
+    /// The amount, a decimal string.
+    #[schema(example = "10.5")]
     pub(crate) amount: String,
+    /// The blockchain, when the address is used on several.
     pub(crate) blockchain: Option<String>,
+    /// The token's USD price for the minimum-deposit check (a stablecoin's is 1; else the
+    /// configured `usd_prices`).
     pub(crate) usd_price: Option<String>,
+    /// The chain transaction id (default: a new `sim:...:0`).
     pub(crate) tx: Option<String>,
+}
+
+/// What an automation rule did on a deposit.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleResultOut {
+    /// The rule's id.
+    pub(crate) rule: String,
+    /// Whether its action succeeded.
+    pub(crate) ok: bool,
+    /// The action (e.g. `forward`, `alert`).
+    pub(crate) action: String,
+    /// The amount it moved, a decimal string.
+    pub(crate) amount: Option<String>,
+    /// The error code when the action was refused.
+    pub(crate) code: Option<String>,
+    /// Why, when it was refused.
+    pub(crate) message: Option<String>,
+}
+
+/// A deposit as credited (pending until its confirmations).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DepositOut {
+    /// The chain transaction id.
+    pub(crate) tx: String,
+    /// The wallet credited.
+    pub(crate) wallet_id: String,
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// The token's symbol.
+    pub(crate) token: String,
+    /// The amount received, a decimal string.
+    pub(crate) amount: String,
+    /// Its USD value, a decimal string.
+    pub(crate) usd_value: String,
+    /// What the wallet was credited, a decimal string (`0` below the minimum).
+    pub(crate) credited: String,
+    /// Whether it was below the minimum deposit (then not credited).
+    pub(crate) below_minimum: bool,
+    /// `pending`, `confirmed` or `dropped`.
+    pub(crate) status: String,
+    /// Why the deposit was flagged, if it was.
+    pub(crate) flagged: Option<String>,
+    /// Confirmations the chain needs.
+    pub(crate) confirmations: u32,
+    /// What the wallet's automation rules did.
+    pub(crate) automation: Vec<RuleResultOut>,
+    /// `true` when the deposit had been reported before (nothing was done again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) replayed: Option<bool>,
 }
 
 /// Webhook events for the outcomes of automation rules (alerts, and each movement's result).
@@ -61,6 +131,9 @@ pub fn rule_events(
     Ok(())
 }
 
+#[utoipa::path(post, path = "/v1/simulate/deposit", operation_id = "simulate.deposit", tag = "simulate",
+    request_body(content = SimDeposit, example = json!({"address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72", "token": "USDT", "amount": "100"})),
+    responses((status = 201, description = "The deposit, credited and pending", body = DepositOut)))]
 pub(crate) async fn simulate_deposit(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -132,14 +205,56 @@ pub(crate) async fn simulate_deposit(
         extra: Value::Null,
     };
     let (w, out) = crate::host::chain::simulate_deposit(&s, &caller.client_id, &incoming).await?;
+    let out: DepositOut = retype(out, "simulate.deposit")?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
 }
 
-#[derive(Deserialize)]
+/// A simulated deposit, by its chain transaction id.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SimTx {
+    /// The deposit's `tx`.
+    #[schema(example = "sim:4f1c0e0a9b6d4c2e8a7f3b5d1e9c0a2b:0")]
     pub(crate) tx: String,
 }
+
+/// A simulated deposit, confirmed.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfirmOut {
+    /// The chain transaction id.
+    pub(crate) tx: String,
+    /// `confirmed`.
+    pub(crate) status: String,
+    /// The wallet credited (absent when it was confirmed already).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) wallet_id: Option<String>,
+    /// `true` when the funds were swept to the holding wallet (virtual wallets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) swept: Option<bool>,
+}
+
+/// A simulated deposit dropped by a reorg.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReorgOut {
+    /// The chain transaction id.
+    pub(crate) tx: String,
+    /// The wallet it had credited.
+    pub(crate) wallet_id: String,
+    /// The token's symbol.
+    pub(crate) token: String,
+    /// The amount, a decimal string.
+    pub(crate) amount: String,
+    /// `dropped`.
+    pub(crate) status: String,
+    /// The wallet frozen because it had spent the credit, if any.
+    pub(crate) frozen: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/simulate/confirm", operation_id = "simulate.confirm", tag = "simulate",
+    request_body = SimTx,
+    responses((status = 200, description = "The deposit, confirmed", body = ConfirmOut)))]
 
 pub(crate) async fn simulate_confirm(
     State(s): State<Shared>,
@@ -149,8 +264,12 @@ pub(crate) async fn simulate_confirm(
     let caller = auth(&s, &headers, "simulate.confirm").await?;
     let req: SimTx = body(&bytes)?;
     let out = crate::host::chain::confirm(&s, &caller.client_id, &req.tx).await?;
-    Ok(Json(out).into_response())
+    Ok(Json(retype::<ConfirmOut>(out, "simulate.confirm")?).into_response())
 }
+
+#[utoipa::path(post, path = "/v1/simulate/reorg", operation_id = "simulate.reorg", tag = "simulate",
+    request_body = SimTx,
+    responses((status = 200, description = "The deposit, dropped", body = ReorgOut)))]
 
 pub(crate) async fn simulate_reorg(
     State(s): State<Shared>,
@@ -160,5 +279,5 @@ pub(crate) async fn simulate_reorg(
     let caller = auth(&s, &headers, "simulate.reorg").await?;
     let req: SimTx = body(&bytes)?;
     let out = crate::host::chain::reorg(&s, &caller.client_id, &req.tx).await?;
-    Ok(Json(out).into_response())
+    Ok(Json(retype::<ReorgOut>(out, "simulate.reorg")?).into_response())
 }

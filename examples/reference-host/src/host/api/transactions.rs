@@ -5,36 +5,70 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn transactions_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route(
-            "/v1/wallets/virtual/{id}/transactions",
-            get(wallet_transactions),
-        )
-        .route("/v1/transactions", get(list_transactions))
-        .route("/v1/transactions/{id}", get(get_transaction))
+        .routes(routes!(wallet_transactions))
+        .routes(routes!(list_transactions))
+        .routes(routes!(get_transaction))
 }
 
-#[derive(Deserialize)]
+/// Filters and page of a list of transactions (newest first).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TxQuery {
-    /// The wallet (or card) whose transactions are listed.
+    /// The wallet (or card) whose transactions are listed (as sender or counterparty).
     pub(crate) wallet_id: Option<String>,
+    /// Only transactions of this type (e.g. `deposit`, `withdrawal`, `transfer`).
     #[serde(rename = "type")]
     pub(crate) kind: Option<String>,
+    /// Only transactions in this status (e.g. `pending`, `confirmed`, `completed`).
     pub(crate) status: Option<String>,
+    /// Created at or after this time (unix milliseconds).
     pub(crate) from: Option<i64>,
+    /// Created at or before this time (unix milliseconds).
     pub(crate) to: Option<i64>,
+    /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub(crate) limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub(crate) cursor: Option<String>,
+    /// Only transactions of wallets on this blockchain.
     pub(crate) blockchain: Option<String>,
+    /// Only transactions of wallets of this account.
     pub(crate) account_id: Option<String>,
+    /// Only transactions of this token (symbol, any case).
     pub(crate) token: Option<String>,
+}
+
+/// A transaction: a movement of funds as recorded, with its details.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TxOut {
+    /// Its id (the movement's id, or the chain transaction of a deposit).
+    pub(crate) id: String,
+    /// The wallet (or card) it belongs to.
+    pub(crate) wallet_id: Option<String>,
+    /// Its type (e.g. `deposit`, `withdrawal`, `transfer`, `treasury_send`).
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// Its status (e.g. `pending`, `confirmed`, `completed`, `failed`).
+    pub(crate) status: String,
+    /// The token's symbol.
+    pub(crate) token: Option<String>,
+    /// The amount, a decimal string.
+    pub(crate) amount: Option<String>,
+    /// When it was recorded (unix milliseconds).
+    pub(crate) created_at: i64,
+    /// When it last changed (unix milliseconds).
+    pub(crate) updated_at: i64,
+    /// The operation's answer as last recorded (its fields depend on the type).
+    #[schema(value_type = Object)]
+    pub(crate) details: Value,
 }
 
 pub(crate) async fn query_transactions(
     s: &AppState,
     client: &str,
     q: TxQuery,
-) -> Result<Value, ApiError> {
+) -> Result<Listed<TxOut>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request("limit must be 1 to 500"));
@@ -86,17 +120,26 @@ pub(crate) async fn query_transactions(
     } else {
         None
     };
-    Ok(page::answer(out, next))
+    Ok(Listed::new(out, next))
 }
 
-pub(crate) fn tx_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
-    Ok(json!({
-        "id": col(r, "id")?, "wallet_id": opt_col(r, "wallet_id")?, "type": col(r, "type")?, "status": col(r, "status")?,
-        "token": opt_col(r, "token")?, "amount": opt_col(r, "amount")?,
-        "created_at": r.try_get::<i64, _>("created_at")?, "updated_at": r.try_get::<i64, _>("updated_at")?,
-        "details": crate::host::store::stored::<Value>(&col(r, "body")?, "transaction body")?,
-    }))
+pub(crate) fn tx_json(r: &sqlx::any::AnyRow) -> Result<TxOut, ApiError> {
+    Ok(TxOut {
+        id: col(r, "id")?,
+        wallet_id: opt_col(r, "wallet_id")?,
+        kind: col(r, "type")?,
+        status: col(r, "status")?,
+        token: opt_col(r, "token")?,
+        amount: opt_col(r, "amount")?,
+        created_at: r.try_get::<i64, _>("created_at")?,
+        updated_at: r.try_get::<i64, _>("updated_at")?,
+        details: crate::host::store::stored::<Value>(&col(r, "body")?, "transaction body")?,
+    })
 }
+
+#[utoipa::path(get, path = "/v1/transactions", operation_id = "transactions.list", tag = "transactions",
+    params(TxQuery),
+    responses((status = 200, description = "A page of transactions, newest first", body = Listed<TxOut>)))]
 
 pub(crate) async fn list_transactions(
     State(s): State<Shared>,
@@ -108,6 +151,9 @@ pub(crate) async fn list_transactions(
     Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/wallets/virtual/{id}/transactions", operation_id = "virtual_wallets.transactions", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"), TxQuery),
+    responses((status = 200, description = "A page of the wallet's transactions, newest first (`wallet_id` is the path's)", body = Listed<TxOut>)))]
 pub(crate) async fn wallet_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -121,6 +167,9 @@ pub(crate) async fn wallet_transactions(
     Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/transactions/{id}", operation_id = "transactions.get", tag = "transactions",
+    params(("id" = String, Path, description = "The transaction's id")),
+    responses((status = 200, description = "The transaction", body = TxOut)))]
 pub(crate) async fn get_transaction(
     State(s): State<Shared>,
     headers: HeaderMap,

@@ -6,20 +6,44 @@ use waas_core::Amount;
 /// Routes of this module.
 pub(crate) fn treasury_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/treasury", get(list_treasury).post(create_treasury))
-        .route("/v1/treasury/{id}", get(get_treasury))
-        .route("/v1/treasury/{id}/balance", get(get_treasury))
-        .route("/v1/treasury/{id}/send", post(treasury_send))
+        .routes(routes!(list_treasury, create_treasury))
+        .routes(routes!(get_treasury))
+        .routes(routes!(get_treasury_balance))
+        .routes(routes!(treasury_send))
 }
 
-#[derive(Deserialize)]
+/// A new treasury wallet: an on-chain wallet of the client's own, with its own BIP-44 account.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TreasuryCreate {
+    /// The account that owns it.
+    #[schema(example = "acc_0123456789abcdef")]
     pub(crate) account_id: String,
+    /// Its blockchain (e.g. `ethereum`).
+    #[schema(example = "ethereum")]
     pub(crate) blockchain: String,
+    /// A name for it.
     pub(crate) alias: Option<String>,
 }
 
+/// A treasury wallet as created.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TreasuryCreated {
+    /// Its id (`tr_...`).
+    pub(crate) id: String,
+    /// Its on-chain address.
+    pub(crate) address: String,
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// The account that owns it.
+    pub(crate) account_id: String,
+    /// Its alias, if given.
+    pub(crate) alias: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/treasury", operation_id = "treasury.create", tag = "treasury",
+    request_body(content = TreasuryCreate, example = json!({"account_id": "acc_0123456789abcdef", "blockchain": "ethereum", "alias": "operations"})),
+    responses((status = 201, description = "The treasury wallet", body = TreasuryCreated)))]
 pub(crate) async fn create_treasury(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -60,19 +84,48 @@ pub(crate) async fn create_treasury(
         .bind(now_ms())
         .execute(&mut *w.tx)
         .await?;
-    let out = json!({"id": id, "address": address.to_string(), "blockchain": chain.id.as_str(), "account_id": req.account_id, "alias": req.alias});
+    let out = TreasuryCreated {
+        id: id.clone(),
+        address: address.to_string(),
+        blockchain: chain.id.to_string(),
+        account_id: req.account_id,
+        alias: req.alias,
+    };
     w.event(
         "TREASURY",
         "CREATED",
         &id,
         Status::Success,
         None,
-        out.clone(),
+        json!(out),
     )?;
     finish(w, &idem, StatusCode::CREATED, out, &s).await
 }
 
-pub(crate) async fn treasury_json(s: &AppState, client: &str, id: &str) -> Result<Value, ApiError> {
+/// A treasury wallet with its balances.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TreasuryOut {
+    /// Its id.
+    pub(crate) id: String,
+    /// The account that owns it.
+    pub(crate) account_id: Option<String>,
+    /// Its blockchain.
+    pub(crate) blockchain: Option<String>,
+    /// Its on-chain address.
+    pub(crate) address: Option<String>,
+    /// Its alias.
+    pub(crate) alias: Option<String>,
+    /// Its status (e.g. `active`).
+    pub(crate) status: String,
+    /// Its balances by token symbol.
+    pub(crate) balances: schema::Balances,
+}
+
+pub(crate) async fn treasury_json(
+    s: &AppState,
+    client: &str,
+    id: &str,
+) -> Result<TreasuryOut, ApiError> {
     let row = sqlx::query("SELECT id, account_id, blockchain, address, alias, status FROM wallets WHERE id = $1 AND client_id = $2 AND kind = 'treasury'")
         .bind(id)
         .bind(client)
@@ -87,15 +140,22 @@ pub(crate) async fn treasury_json(s: &AppState, client: &str, id: &str) -> Resul
 pub(crate) fn treasury_view(
     row: &sqlx::any::AnyRow,
     balances: Option<&std::collections::BTreeMap<String, waas_core::ledger::Balance>>,
-) -> Result<Value, ApiError> {
+) -> Result<TreasuryOut, ApiError> {
     let empty = std::collections::BTreeMap::new();
-    Ok(json!({
-        "id": col(row, "id")?, "account_id": opt_col(row, "account_id")?, "blockchain": opt_col(row, "blockchain")?,
-        "address": opt_col(row, "address")?, "alias": opt_col(row, "alias")?, "status": col(row, "status")?,
-        "balances": balances_json(balances.unwrap_or(&empty)),
-    }))
+    Ok(TreasuryOut {
+        id: col(row, "id")?,
+        account_id: opt_col(row, "account_id")?,
+        blockchain: opt_col(row, "blockchain")?,
+        address: opt_col(row, "address")?,
+        alias: opt_col(row, "alias")?,
+        status: col(row, "status")?,
+        balances: schema::balances(balances.unwrap_or(&empty)),
+    })
 }
 
+#[utoipa::path(get, path = "/v1/treasury/{id}", operation_id = "treasury.get", tag = "treasury",
+    params(("id" = String, Path, description = "The treasury wallet's id")),
+    responses((status = 200, description = "The treasury wallet with its balances", body = TreasuryOut)))]
 pub(crate) async fn get_treasury(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -104,6 +164,23 @@ pub(crate) async fn get_treasury(
     let caller = auth(&s, &headers, "treasury.get").await?;
     Ok(Json(treasury_json(&s, &caller.client_id, &id).await?).into_response())
 }
+
+#[utoipa::path(get, path = "/v1/treasury/{id}/balance", operation_id = "treasury.balance", tag = "treasury",
+    params(("id" = String, Path, description = "The treasury wallet's id")),
+    responses((status = 200, description = "The treasury wallet with its balances (as `treasury.get`)", body = TreasuryOut)))]
+pub(crate) async fn get_treasury_balance(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    // Authorized as `treasury.get`, as this route always was (same permission).
+    let caller = auth(&s, &headers, "treasury.get").await?;
+    Ok(Json(treasury_json(&s, &caller.client_id, &id).await?).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/treasury", operation_id = "treasury.list", tag = "treasury",
+    params(PageQuery),
+    responses((status = 200, description = "A page of treasury wallets, oldest first", body = Listed<TreasuryOut>)))]
 
 pub(crate) async fn list_treasury(
     State(s): State<Shared>,
@@ -128,17 +205,54 @@ pub(crate) async fn list_treasury(
     for (r, id) in rows.iter().zip(&ids) {
         out.push(treasury_view(r, balances.get(id))?);
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
-#[derive(Deserialize)]
+/// A withdrawal from a treasury wallet to an address.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SendReq {
+    /// The destination address.
+    #[schema(example = "0x8ba1f109551bD432803012645Ac136ddd64DBA72")]
     pub(crate) to_address: String,
+    /// The token's symbol.
+    #[schema(example = "USDT")]
     pub(crate) token: String,
+    /// The amount, a decimal string.
+    #[schema(example = "10.5")]
     pub(crate) amount: String,
+    /// The network fee offered, a decimal string (a fee schedule set by the parent replaces it).
     pub(crate) fee: Option<String>,
 }
+
+/// A treasury send, as recorded (pending until the chain confirms it).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TreasurySendOut {
+    /// The movement's id (the Idempotency-Key when given).
+    pub(crate) id: String,
+    /// Always `treasury_send`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// The treasury wallet's id.
+    pub(crate) wallet_id: String,
+    /// Its blockchain.
+    pub(crate) blockchain: Option<String>,
+    /// The destination address.
+    pub(crate) to_address: String,
+    /// The token's symbol.
+    pub(crate) token: String,
+    /// The amount, a decimal string.
+    pub(crate) amount: String,
+    /// The fee charged, a decimal string.
+    pub(crate) fee: String,
+    /// `pending`.
+    pub(crate) status: String,
+}
+
+#[utoipa::path(post, path = "/v1/treasury/{id}/send", operation_id = "treasury.send", tag = "treasury",
+    params(("id" = String, Path, description = "The treasury wallet's id")),
+    request_body(content = SendReq, example = json!({"to_address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72", "token": "USDT", "amount": "100"})),
+    responses((status = 201, description = "The send, pending", body = TreasurySendOut)))]
 
 pub(crate) async fn treasury_send(
     State(s): State<Shared>,
@@ -180,7 +294,17 @@ pub(crate) async fn treasury_send(
         _ => req.to_address.clone(),
     };
     let chain = w.ledger.wallet(&id)?.blockchain.clone();
-    let out = json!({"id": mid, "type": "treasury_send", "wallet_id": id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "pending"});
+    let out = json!(TreasurySendOut {
+        id: mid.clone(),
+        kind: "treasury_send".into(),
+        wallet_id: id.clone(),
+        blockchain: chain,
+        to_address: to,
+        token: token_of(&m),
+        amount: amt.to_string(),
+        fee: fee.to_string(),
+        status: "pending".into(),
+    });
     let row = MovementRow {
         wallet: &id,
         counterparty: None,

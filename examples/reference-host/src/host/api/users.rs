@@ -10,15 +10,43 @@ pub(crate) fn users_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(update_user, delete_user))
 }
 
-/// A user to create (`email` required) or to update (`email` refused: it cannot change).
+/// A user to create.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserCreate {
+    /// The user's e-mail address (kept in lowercase, unique in the client; `email_ok`'s rule).
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^@\t\n\x0B\f\r ]+@[^.\t\n\x0B\f\r ][^\t\n\x0B\f\r ]*\.[^\t\n\x0B\f\r ]*$",
+        example = "alice@example.com"
+    )]
+    pub(crate) email: String,
+    /// The user's name (1 to 200 characters; the e-mail address when absent).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "Alice"
+    )]
+    pub(crate) name: Option<String>,
+    /// The access level the user acts with (the caller must hold each of its permissions).
+    pub(crate) access_level_id: Option<String>,
+}
+
+/// A change of a user (its e-mail address cannot change: create a new user).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserReq {
-    /// The user's e-mail address (on creation only; kept in lowercase, unique in the client).
-    #[schema(example = "alice@example.com")]
+    /// Refused: read only to say so clearly.
+    #[schema(ignore)]
     pub(crate) email: Option<String>,
     /// The user's name (1 to 200 characters; the e-mail address when absent on creation).
-    #[schema(min_length = 1, max_length = 200, example = "Alice")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "Alice"
+    )]
     pub(crate) name: Option<String>,
     /// The access level the user acts with (the caller must hold each of its permissions).
     pub(crate) access_level_id: Option<String>,
@@ -48,12 +76,16 @@ pub(crate) struct UserDeleted {
     pub(crate) keys_revoked: usize,
 }
 
+/// An e-mail address as the schema's `pattern` says: at most 254 characters, no spaces, tabs or
+/// line breaks, something before the first `@`, and after it a domain with a dot that does not
+/// start with one.
 pub(crate) fn email_ok(email: &str) -> Result<(), ApiError> {
-    let ok = email.len() <= 254
+    let blank = |c: char| matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ');
+    let ok = email.chars().count() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         })
-        && !email.chars().any(char::is_whitespace);
+        && !email.chars().any(blank);
     if !ok {
         return Err(ApiError::bad_request(format!(
             "email: {email:?} is not an e-mail address"
@@ -81,7 +113,7 @@ pub(crate) async fn user_out(s: &AppState, client: &str, id: &str) -> Result<Use
 }
 
 #[utoipa::path(post, path = "/v1/management/users", operation_id = "management.users.create", tag = "management",
-    request_body(content = UserReq, example = json!({"email": "alice@example.com", "name": "Alice", "access_level_id": "lvl_01"})),
+    request_body(content = UserCreate, example = json!({"email": "alice@example.com", "name": "Alice", "access_level_id": "lvl_01"})),
     responses((status = 201, description = "The user", body = UserOut)))]
 pub(crate) async fn create_user(
     State(s): State<Shared>,
@@ -89,11 +121,8 @@ pub(crate) async fn create_user(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.users.create").await?;
-    let req: UserReq = body(&bytes)?;
-    let email = req
-        .email
-        .ok_or_else(|| ApiError::bad_request("email is required"))?
-        .to_ascii_lowercase();
+    let req: UserCreate = body(&bytes)?;
+    let email = req.email.to_ascii_lowercase();
     email_ok(&email)?;
     let name = req.name.unwrap_or_else(|| email.clone());
     name_ok("name", &name)?;

@@ -290,7 +290,7 @@ pub(crate) struct WalletBalance {
     pub(crate) at: Option<String>,
     /// Balances per token (for now, with what holds set aside).
     #[schema(value_type = BTreeMap<String, schema::BalanceOut>)]
-    pub(crate) balances: Value,
+    pub(crate) balances: schema::Balances,
 }
 
 #[utoipa::path(get, path = "/v1/wallets/virtual/{id}/balance", operation_id = "virtual_wallets.balance", tag = "virtual_wallets",
@@ -322,7 +322,7 @@ pub(crate) async fn get_virtual_balance(
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     let empty = BTreeMap::new();
     let held = held_of(&row)?;
-    let balances = held_balances_json(balances.get(&id).unwrap_or(&empty), &held);
+    let balances = schema::held_balances(balances.get(&id).unwrap_or(&empty), &held);
     Ok(Json(WalletBalance {
         status: Some(col(&row, "status")?),
         id,

@@ -5,18 +5,60 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn webhooks_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/webhooks/deliveries", get(list_deliveries))
-        .route("/v1/webhooks/deliveries/{id}/redeliver", post(redeliver))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(redeliver))
 }
 
 /// `GET /v1/webhooks/deliveries` query: a page, and `status` (`delivered`, `pending`, `dead` or
 /// `skipped`).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliveryQuery {
+    /// Rows per page (default 50).
     pub(crate) limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub(crate) cursor: Option<String>,
+    /// Only events in this state: `delivered`, `pending`, `dead` or `skipped`.
+    #[param(pattern = "^(delivered|pending|dead|skipped)$")]
     pub(crate) status: Option<String>,
+}
+
+/// One delivery attempt of an event.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AttemptOut {
+    /// The attempt's number.
+    pub(crate) attempt: i64,
+    /// When it was made (unix milliseconds).
+    pub(crate) at: i64,
+    /// The endpoint's HTTP status, if it answered.
+    pub(crate) status_code: Option<i64>,
+    /// What went wrong, if it failed.
+    pub(crate) error: Option<String>,
+    /// How long it took (milliseconds).
+    pub(crate) duration_ms: i64,
+}
+
+/// An event of the delivery log, with its attempts.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveryOut {
+    /// The event's id.
+    pub(crate) id: String,
+    /// The event as it is delivered (the webhook's body).
+    #[schema(value_type = Object)]
+    pub(crate) event: Value,
+    /// When it was queued (unix milliseconds).
+    pub(crate) created_at: i64,
+    /// Attempts made so far.
+    pub(crate) attempts: i64,
+    /// When it was delivered (unix milliseconds), if it was.
+    pub(crate) delivered_at: Option<i64>,
+    /// The last attempt's error, if any.
+    pub(crate) last_error: Option<String>,
+    /// `delivered`, `pending`, `dead` or `skipped`.
+    pub(crate) status: String,
+    /// Every attempt, oldest first.
+    pub(crate) log: Vec<AttemptOut>,
 }
 
 /// The status of an event in the delivery log: delivered, pending (waiting, retrying or parked),
@@ -29,6 +71,9 @@ pub(crate) fn delivery_status(delivered_at: Option<i64>, outcome: Option<&str>) 
     }
 }
 
+#[utoipa::path(get, path = "/v1/webhooks/deliveries", operation_id = "webhooks.deliveries.list", tag = "webhooks",
+    params(DeliveryQuery),
+    responses((status = 200, description = "A page of the delivery log", body = Listed<DeliveryOut>)))]
 pub(crate) async fn list_deliveries(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -64,32 +109,49 @@ pub(crate) async fn list_deliveries(
             .await?;
         let mut log = Vec::new();
         for a in attempts {
-            log.push(json!({
-                "attempt": a.try_get::<i64, _>("attempt")?, "at": a.try_get::<i64, _>("at")?,
-                "status_code": a.try_get::<Option<i64>, _>("status_code")?, "error": opt_col(&a, "error")?,
-                "duration_ms": a.try_get::<i64, _>("duration_ms")?,
-            }));
+            log.push(AttemptOut {
+                attempt: a.try_get::<i64, _>("attempt")?,
+                at: a.try_get::<i64, _>("at")?,
+                status_code: a.try_get::<Option<i64>, _>("status_code")?,
+                error: opt_col(&a, "error")?,
+                duration_ms: a.try_get::<i64, _>("duration_ms")?,
+            });
         }
         let delivered_at = r.try_get::<Option<i64>, _>("delivered_at")?;
         let outcome = opt_col(&r, "outcome")?;
-        out.push(json!({
-            "id": id, "event": crate::host::store::stored::<Value>(&col(&r, "event")?, "outbox event")?,
-            "created_at": r.try_get::<i64, _>("created_at")?, "attempts": r.try_get::<i64, _>("attempts")?,
-            "delivered_at": delivered_at, "last_error": opt_col(&r, "last_error")?,
-            "status": delivery_status(delivered_at, outcome.as_deref()),
-            "log": log,
-        }));
+        out.push(DeliveryOut {
+            id,
+            event: crate::host::store::stored::<Value>(&col(&r, "event")?, "outbox event")?,
+            created_at: r.try_get::<i64, _>("created_at")?,
+            attempts: r.try_get::<i64, _>("attempts")?,
+            delivered_at,
+            last_error: opt_col(&r, "last_error")?,
+            status: delivery_status(delivered_at, outcome.as_deref()).to_owned(),
+            log,
+        });
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
+/// An event queued again.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Queued {
+    /// The event's id.
+    pub(crate) id: String,
+    /// `queued`.
+    pub(crate) status: String,
+}
+
+#[utoipa::path(post, path = "/v1/webhooks/deliveries/{id}/redeliver", operation_id = "webhooks.deliveries.redeliver", tag = "webhooks",
+    params(("id" = String, Path, description = "The event's id")),
+    responses((status = 202, description = "The event is queued again (no body, or `{}`)", body = Queued)))]
 /// Queues an event again, whatever its state: a delivered, dead or skipped event is reopened
 /// with a fresh budget of attempts and age (the log keeps every earlier attempt).
 pub(crate) async fn redeliver(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
     let NoBody {} = body(&bytes)?;
@@ -107,7 +169,10 @@ pub(crate) async fn redeliver(
     s.outbox_notify.notify_one();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"id": id, "status": "queued"})),
+        Json(Queued {
+            id,
+            status: "queued".into(),
+        }),
     )
         .into_response())
 }

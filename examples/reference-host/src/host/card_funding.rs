@@ -4,7 +4,7 @@
 //! price in the request is taken in sandbox only. Without `from_wallet_id`, a sandbox host still
 //! funds a card from outside (a simulated external top-up); a live host refuses.
 
-use crate::host::api::schema::Listed;
+use crate::host::api::schema::{IdempotencyKey, Listed};
 use crate::host::api::TxOut;
 use super::api::{
     amount, auth, body, finish, idem, load_settings, movement_id, num, query_transactions, replay,
@@ -442,7 +442,7 @@ async fn refund(
 }
 
 #[utoipa::path(post, path = "/v1/cards/{id}/deposit", operation_id = "cards.deposit", tag = "cards",
-    params(("id" = String, Path, description = "The card's id")),
+    params(IdempotencyKey, ("id" = String, Path, description = "The card's id")),
     request_body(content = CardDeposit, example = json!({"from_wallet_id": "vw_01", "token": "USDT", "amount": "25"})),
     responses((status = 201, description = "The card is funded", body = CardDepositOut)))]
 async fn card_deposit(
@@ -455,7 +455,7 @@ async fn card_deposit(
 }
 
 #[utoipa::path(post, path = "/v1/virtual-cards/{id}/deposit", operation_id = "virtual_cards.deposit", tag = "virtual_cards",
-    params(("id" = String, Path, description = "The virtual card's id")),
+    params(IdempotencyKey, ("id" = String, Path, description = "The virtual card's id")),
     request_body(content = CardDeposit, example = json!({"from_wallet_id": "vw_01", "token": "USDT", "amount": "25"})),
     responses((status = 201, description = "The virtual card is funded", body = CardDepositOut)))]
 async fn vcard_deposit(
@@ -468,7 +468,7 @@ async fn vcard_deposit(
 }
 
 #[utoipa::path(post, path = "/v1/cards/{id}/refund", operation_id = "cards.refund", tag = "cards",
-    params(("id" = String, Path, description = "The card's id")),
+    params(IdempotencyKey, ("id" = String, Path, description = "The card's id")),
     request_body(content = CardRefund, example = json!({"to_wallet_id": "vw_01", "token": "USDT", "amount": "10"})),
     responses((status = 201, description = "The USD is returned", body = CardRefundOut)))]
 async fn card_refund(
@@ -481,7 +481,7 @@ async fn card_refund(
 }
 
 #[utoipa::path(post, path = "/v1/virtual-cards/{id}/refund", operation_id = "virtual_cards.refund", tag = "virtual_cards",
-    params(("id" = String, Path, description = "The virtual card's id")),
+    params(IdempotencyKey, ("id" = String, Path, description = "The virtual card's id")),
     request_body(content = CardRefund, example = json!({"to_wallet_id": "vw_01", "token": "USDT", "amount": "10"})),
     responses((status = 201, description = "The USD is returned", body = CardRefundOut)))]
 async fn vcard_refund(

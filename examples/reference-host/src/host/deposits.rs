@@ -5,22 +5,24 @@
 //! (MANAGEMENT) sends it back less the network fee, as a withdrawal with its lifecycle
 //! (`Ledger::refund_below_minimum`).
 
-use super::api::{auth, body, finish, NoBody};
+use super::api::schema::{IdempotencyKey, Listed};
+use super::api::{auth, body, finish, EmptyBody, NoBody, WithdrawalOut};
 use super::error::ApiError;
-use super::page::{self, Page};
+use super::page::Page;
 use super::store::{col, opt_col};
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 use sqlx::Row;
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 
@@ -30,20 +32,131 @@ type ApiResult = Result<Response, ApiError>;
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/deposits", get(list))
-        .route("/v1/deposits/{tx}/credit", post(credit))
-        .route("/v1/deposits/{tx}/refund", post(refund))
+        .routes(routes!(list))
+        .routes(routes!(credit))
+        .routes(routes!(refund))
 }
 
 /// `GET /v1/deposits` query: a page and `status` (`below_minimum`, or every deposit without it).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DepositQuery {
+    /// Rows wanted (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// `next_cursor` of the page before (a position in the list: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     cursor: Option<String>,
+    /// `below_minimum`: only the deposits under the minimum; absent: every deposit.
+    #[param(value_type = Option<DepositStatusFilter>, inline)]
     status: Option<String>,
 }
 
+/// What a list of deposits filters by (the schema of `status`).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum DepositStatusFilter {
+    /// The deposits under the minimum (waiting for a decision, or decided).
+    BelowMinimum,
+}
+
+/// A deposit in the list.
+#[derive(Serialize, ToSchema)]
+struct DepositSummary {
+    /// Its transaction (the same as `tx`).
+    id: String,
+    /// Its transaction.
+    tx: String,
+    /// The credited wallet.
+    wallet_id: Option<String>,
+    /// `pending`, `confirmed` or `dropped`.
+    status: String,
+    /// Token symbol.
+    token: Option<String>,
+    /// Decimal amount.
+    amount: Option<String>,
+    /// Under the minimum: not credited until an operator decides.
+    below_minimum: bool,
+    /// Credited by an operator's decision.
+    credited_by_decision: bool,
+    /// When it was seen, unix milliseconds.
+    created_at: i64,
+}
+
+/// A deposit as its transaction row keeps it, after an operator's credit. A field shown `null`
+/// was stored `null`. The fields below are typed; any other the record carries (chain details)
+/// is passed through as stored.
+#[derive(Serialize, Deserialize, ToSchema)]
+struct DepositRecord {
+    /// Its transaction.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    tx: Option<Option<String>>,
+    /// The credited wallet.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    wallet_id: Option<Option<String>>,
+    /// Token symbol.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    token: Option<Option<String>>,
+    /// Decimal amount.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    amount: Option<Option<String>>,
+    /// `confirmed`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    status: Option<Option<String>>,
+    /// Under the minimum.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<bool>)]
+    below_minimum: Option<Option<bool>>,
+    /// Always `true`: credited by an operator's decision.
+    credited_by_decision: bool,
+    /// Any other field the record carries, as stored.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    other: Map<String, Value>,
+}
+
+/// A present field, `null` or not (absent fields stay `None`).
+fn maybe<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    super::edits::double_option::deserialize(d)
+}
+
+#[utoipa::path(get, path = "/v1/deposits", operation_id = "deposits.list", tag = "deposits",
+    params(DepositQuery),
+    responses((status = 200, description = "A page of deposits, oldest first", body = Listed<DepositSummary>)))]
 async fn list(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -72,23 +185,30 @@ async fn list(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let body: Value = super::store::stored(&col(&r, "body")?, "transaction body")?;
-        out.push(json!({
-            "id": col(&r, "id")?, "tx": col(&r, "id")?, "wallet_id": opt_col(&r, "wallet_id")?,
-            "status": col(&r, "status")?, "token": opt_col(&r, "token")?, "amount": opt_col(&r, "amount")?,
-            "below_minimum": body["below_minimum"].as_bool().unwrap_or(false),
-            "credited_by_decision": body["credited_by_decision"].as_bool().unwrap_or(false),
-            "created_at": r.try_get::<i64, _>("created_at")?,
-        }));
+        out.push(DepositSummary {
+            id: col(&r, "id")?,
+            tx: col(&r, "id")?,
+            wallet_id: opt_col(&r, "wallet_id")?,
+            status: col(&r, "status")?,
+            token: opt_col(&r, "token")?,
+            amount: opt_col(&r, "amount")?,
+            below_minimum: body["below_minimum"].as_bool().unwrap_or(false),
+            credited_by_decision: body["credited_by_decision"].as_bool().unwrap_or(false),
+            created_at: r.try_get::<i64, _>("created_at")?,
+        });
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
 /// `POST /v1/deposits/{tx}/credit`: a confirmed below-minimum deposit credited to its wallet.
+#[utoipa::path(post, path = "/v1/deposits/{id}/credit", operation_id = "deposits.credit", tag = "deposits",
+    params(("id" = String, Path, description = "The deposit's transaction")),
+    responses((status = 200, description = "The deposit, credited", body = DepositRecord)))]
 async fn credit(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(tx): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "deposits.credit").await?;
     let NoBody {} = body(&bytes)?;
@@ -127,20 +247,30 @@ async fn credit(
             json!({"tx": tx, "wallet_id": wallet, "token": token, "amount": amount, "credited_by_decision": true}),
         )?;
     }
+    let out: DepositRecord = serde_json::from_value(out)
+        .map_err(|e| ApiError::internal(format!("deposit record: {e}")))?;
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
-#[derive(Deserialize)]
+/// Where a below-minimum deposit goes back to.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefundReq {
+    /// An outside address.
+    #[schema(example = "0x52908400098527886E0F7030069857D2E4169EE7")]
     to_address: String,
     /// Kept from the deposit for the network fee (default 0).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "0.1")]
     fee: Option<String>,
 }
 
 /// `POST /v1/deposits/{tx}/refund`: a confirmed below-minimum deposit sent back to an outside
 /// address less the fee, as a withdrawal (pending, then broadcast and confirmed, or failed and
 /// waiting for a decision again).
+#[utoipa::path(post, path = "/v1/deposits/{id}/refund", operation_id = "deposits.refund", tag = "deposits",
+    params(("id" = String, Path, description = "The deposit's transaction"), IdempotencyKey),
+    request_body(content = RefundReq, example = json!({"to_address": "0x52908400098527886E0F7030069857D2E4169EE7", "fee": "0.1"})),
+    responses((status = 201, description = "The refund, a pending withdrawal", body = WithdrawalOut)))]
 async fn refund(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -194,11 +324,21 @@ async fn refund(
         .map(|d| d.request.to.clone())
         .unwrap_or_default();
     let chain = w.ledger.wallet(&wallet)?.blockchain.clone();
-    let out = json!({
-        "id": mid, "type": "deposit_refund", "deposit_tx": tx, "wallet_id": wallet, "blockchain": chain,
-        "to_address": to_address, "token": token, "amount": amount.to_string(), "fee": fee.to_string(),
-        "status": "pending",
-    });
+    let out = WithdrawalOut {
+        id: mid.clone(),
+        kind: "deposit_refund".to_owned(),
+        deposit_tx: Some(tx.clone()),
+        wallet_id: wallet.clone(),
+        blockchain: chain,
+        to_address: to_address.to_string(),
+        to_wallet_id: None,
+        to_holding: None,
+        token: token.to_string(),
+        amount: amount.to_string(),
+        fee: fee.to_string(),
+        status: "pending".to_owned(),
+        internal: None,
+    };
     let row = super::api::MovementRow {
         wallet: &wallet,
         counterparty: None,

@@ -2,36 +2,40 @@
 //! spending limit (the largest payment it may make, enforced by the core); and the transaction
 //! list of a treasury wallet.
 
-use super::api::{auth, body, query_transactions, wallet_row, TxQuery};
-use super::api::{card_json, treasury_json};
+use super::api::schema::Listed;
+use super::api::{auth, body, query_transactions, wallet_row, TxOut, TxQuery, VirtualWalletOut};
+use super::api::{card_out, treasury_json, CardOut};
 use super::error::ApiError;
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
 
-/// Longest alias accepted.
+/// Longest alias accepted, in characters (the schema's `maxLength`).
 pub const MAX_ALIAS_LEN: usize = 200;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/wallets/virtual/{id}", patch(update_virtual))
-        .route("/v1/virtual-cards/{id}", patch(update_vcard))
-        .route("/v1/treasury/{id}/transactions", get(treasury_transactions))
+        .routes(routes!(update_virtual))
+        .routes(routes!(update_vcard))
+        .routes(routes!(treasury_transactions))
 }
 
 fn check_alias(alias: &str) -> Result<(), ApiError> {
-    if alias.trim().is_empty() || alias.len() > MAX_ALIAS_LEN || alias.chars().any(char::is_control)
+    if alias.trim().is_empty()
+        || alias.chars().count() > MAX_ALIAS_LEN
+        || alias.chars().any(char::is_control)
     {
         return Err(ApiError::bad_request(format!(
             "alias must be 1 to {MAX_ALIAS_LEN} printable characters"
@@ -40,13 +44,26 @@ fn check_alias(alias: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+/// What changes on a virtual wallet.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WalletUpdate {
+    /// Its new alias (1 to 200 characters, no control characters, not only blanks); absent:
+    /// unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "savings"
+    )]
     alias: Option<String>,
 }
 
 /// `PATCH /v1/wallets/virtual/{id} {"alias"}`.
+#[utoipa::path(patch, path = "/v1/wallets/virtual/{id}", operation_id = "virtual_wallets.update", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    request_body(content = WalletUpdate, example = json!({"alias": "savings"})),
+    responses((status = 200, description = "The wallet as it is now", body = VirtualWalletOut)))]
 async fn update_virtual(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -68,15 +85,26 @@ async fn update_virtual(
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let balances =
         super::api::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
-    Ok(Json(super::api::wallet_json(&row, balances.get(&id))?).into_response())
+    Ok(Json(super::api::wallet_out(&row, balances.get(&id))?).into_response())
 }
 
-/// A card's spending limit in a request: a USD amount, or `null` to lift it.
-#[derive(Deserialize)]
+/// What changes on a virtual card.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CardUpdate {
+struct VirtualCardUpdate {
+    /// Its new alias (1 to 200 characters, no control characters, not only blanks); absent:
+    /// unchanged.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "travel"
+    )]
     alias: Option<String>,
+    /// Its spending limit (the largest payment it may make): a decimal USD amount, `null` to
+    /// lift it; absent: unchanged.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>, example = "500")]
     spending_limit: Option<Option<String>>,
 }
 
@@ -94,6 +122,10 @@ pub(super) mod double_option {
 }
 
 /// `PATCH /v1/virtual-cards/{id} {"alias", "spending_limit"}`.
+#[utoipa::path(patch, path = "/v1/virtual-cards/{id}", operation_id = "virtual_cards.update", tag = "virtual_cards",
+    params(("id" = String, Path, description = "The virtual card's id")),
+    request_body(content = VirtualCardUpdate, example = json!({"alias": "travel", "spending_limit": "500"})),
+    responses((status = 200, description = "The virtual card as it is now (its number masked)", body = CardOut)))]
 async fn update_vcard(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -101,8 +133,8 @@ async fn update_vcard(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_cards.update").await?;
-    let req: CardUpdate = body(&bytes)?;
-    card_json(&s, &caller.client_id, &id, "virtual").await?;
+    let req: VirtualCardUpdate = body(&bytes)?;
+    card_out(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(alias) = &req.alias {
         check_alias(alias)?;
@@ -128,12 +160,15 @@ async fn update_vcard(
             .await?;
     }
     w.commit().await?;
-    Ok(Json(card_json(&s, &caller.client_id, &id, "virtual").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, "virtual").await?).into_response())
 }
 
 type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;
 
 /// `GET /v1/treasury/{id}/transactions`: paginated and filtered as `/v1/transactions`.
+#[utoipa::path(get, path = "/v1/treasury/{id}/transactions", operation_id = "treasury.transactions", tag = "treasury",
+    params(("id" = String, Path, description = "The treasury wallet's id"), TxQuery),
+    responses((status = 200, description = "A page of the treasury wallet's transactions, newest first (`wallet_id` is the path's)", body = Listed<TxOut>)))]
 async fn treasury_transactions(
     State(s): State<Shared>,
     headers: HeaderMap,

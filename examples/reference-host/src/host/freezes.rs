@@ -3,7 +3,7 @@
 //! the wallet's balances are back at or above zero. The rules are the core's
 //! (`Ledger::freeze`, `Ledger::unfreeze`).
 
-use super::api::{auth, body, finish, wallet_row, NoBody};
+use super::api::{auth, body, finish, wallet_row, EmptyBody, NoBody, WalletStatus};
 use super::error::ApiError;
 use super::store::new_id;
 use super::AppState;
@@ -11,11 +11,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -24,16 +25,23 @@ type ApiResult = Result<Response, ApiError>;
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/wallets/virtual/{id}/freeze", post(freeze))
-        .route("/v1/wallets/virtual/{id}/unfreeze", post(unfreeze))
+        .routes(routes!(freeze))
+        .routes(routes!(unfreeze))
 }
 
-#[derive(Deserialize)]
+/// Why a wallet is frozen.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FreezeReq {
+    /// The reason, kept with the freeze and sent in its webhook.
+    #[schema(example = "fraud review")]
     reason: String,
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/freeze", operation_id = "virtual_wallets.freeze", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    request_body(content = FreezeReq, example = json!({"reason": "fraud review"})),
+    responses((status = 200, description = "The wallet, frozen", body = WalletStatus)))]
 async fn freeze(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -46,7 +54,11 @@ async fn freeze(
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.freeze(&id, &req.reason)?;
-    let out = json!({"id": id, "status": "frozen", "reason": req.reason});
+    let out = WalletStatus {
+        id: id.clone(),
+        status: "frozen".to_owned(),
+        reason: Some(req.reason.clone()),
+    };
     w.event(
         "VIRTUAL_WALLET",
         "FROZEN",
@@ -58,11 +70,14 @@ async fn freeze(
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/unfreeze", operation_id = "virtual_wallets.unfreeze", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
 async fn unfreeze(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.unfreeze").await?;
     let NoBody {} = body(&bytes)?;
@@ -79,12 +94,10 @@ async fn unfreeze(
         None,
         json!({"wallet_id": id, "status": status}),
     )?;
-    finish(
-        w,
-        &None,
-        StatusCode::OK,
-        json!({"id": id, "status": status}),
-        &s,
-    )
-    .await
+    let out = WalletStatus {
+        id,
+        status: status.to_owned(),
+        reason: None,
+    };
+    finish(w, &None, StatusCode::OK, out, &s).await
 }

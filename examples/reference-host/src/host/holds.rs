@@ -5,7 +5,8 @@
 //! hold with `expires_at` releases itself once that time has passed (a
 //! sweep every second). The rules are the core's (`Ledger::place_hold` and friends).
 
-use super::api::{auth, body, finish, wallet_row, NoBody};
+use super::api::schema::Listed;
+use super::api::{auth, body, finish, value_of, wallet_row, EmptyBody, NoBody};
 use super::error::ApiError;
 use super::page::{self, Page, PageQuery};
 use super::store::{col, now_ms, Work};
@@ -14,13 +15,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::ledger::{Hold, HoldStatus};
 use waas_core::webhook::Status;
 
@@ -30,51 +32,84 @@ type ApiResult = Result<Response, ApiError>;
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/wallets/virtual/{id}/holds", get(list).post(place))
-        .route(
-            "/v1/wallets/virtual/{id}/holds/{hold_id}/release",
-            post(release),
-        )
-        .route(
-            "/v1/wallets/virtual/{id}/holds/{hold_id}/capture",
-            post(capture),
-        )
+        .routes(routes!(list, place))
+        .routes(routes!(release))
+        .routes(routes!(capture))
+}
+
+/// A hold: an amount of a virtual wallet set aside.
+#[derive(Serialize, ToSchema)]
+struct HoldOut {
+    /// Its id (`hold_...`).
+    id: String,
+    /// The wallet whose funds it holds.
+    wallet_id: String,
+    /// Token symbol.
+    token: String,
+    /// Decimal amount held.
+    amount: String,
+    /// Why.
+    reason: String,
+    /// `active`, `released`, `captured` or `expired`.
+    status: String,
+    /// When it releases itself (RFC 3339), if ever.
+    expires_at: Option<String>,
+    /// Where it was captured to (a wallet id or an address), once captured.
+    captured_to: Option<String>,
 }
 
 /// A hold as the API shows it.
-fn hold_json(h: &Hold) -> Value {
-    json!({
-        "id": h.id, "wallet_id": h.wallet, "token": h.token, "amount": h.amount.to_string(),
-        "reason": h.reason, "status": h.status.as_str(),
-        "expires_at": h.expires_at.map(|t| super::journal::rfc3339(t.saturating_mul(1000))),
-        "captured_to": h.captured_to,
-    })
+fn hold_out(h: &Hold) -> HoldOut {
+    HoldOut {
+        id: h.id.clone(),
+        wallet_id: h.wallet.clone(),
+        token: h.token.clone(),
+        amount: h.amount.to_string(),
+        reason: h.reason.clone(),
+        status: h.status.as_str().to_owned(),
+        expires_at: h
+            .expires_at
+            .map(|t| super::journal::rfc3339(t.saturating_mul(1000))),
+        captured_to: h.captured_to.clone(),
+    }
 }
 
 /// Records the hold's event (VIRTUAL_WALLET / HOLD, RELEASE or CAPTURE).
-fn announce(w: &mut Work, h: &Hold, sub: &str) -> Result<Value, ApiError> {
-    let out = hold_json(h);
+fn announce(w: &mut Work, h: &Hold, sub: &str) -> Result<HoldOut, ApiError> {
+    let out = hold_out(h);
     w.event(
         "VIRTUAL_WALLET",
         sub,
         &format!("{}:{}", h.id, h.status.as_str()),
         Status::Success,
         None,
-        out.clone(),
+        value_of(&out)?,
     )?;
     Ok(out)
 }
 
-#[derive(Deserialize)]
+/// An amount to set aside.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct HoldReq {
+    /// Token symbol.
+    #[schema(example = "USDT")]
     token: String,
+    /// Decimal amount, out of the confirmed funds.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     amount: String,
+    /// Why (kept with the hold).
+    #[schema(example = "order 1234")]
     reason: String,
-    /// RFC 3339.
+    /// When it releases itself, RFC 3339 (absent: never).
+    #[schema(example = "2026-12-31T00:00:00Z")]
     expires_at: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/holds", operation_id = "virtual_wallets.holds.create", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    request_body(content = HoldReq, example = json!({"token": "USDT", "amount": "10.5", "reason": "order 1234"})),
+    responses((status = 201, description = "The hold, active", body = HoldOut)))]
 async fn place(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -118,11 +153,15 @@ async fn load(w: &mut Work, wallet: &str, hold_id: &str) -> Result<(), ApiError>
     Ok(())
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/holds/{hold_id}/release", operation_id = "virtual_wallets.holds.release", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"),
+        ("hold_id" = String, Path, description = "The hold's id")),
+    responses((status = 200, description = "The hold, released (or as it was when no longer active)", body = HoldOut)))]
 async fn release(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path((id, hold_id)): Path<(String, String)>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.holds.release").await?;
     let NoBody {} = body(&bytes)?;
@@ -133,20 +172,27 @@ async fn release(
     let out = if before == HoldStatus::Active {
         announce(&mut w, &h, "RELEASE")?
     } else {
-        hold_json(&h)
+        hold_out(&h)
     };
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
-#[derive(Deserialize)]
+/// Where a held amount goes: exactly one of `to_wallet_id` and `to_address`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CaptureReq {
     /// Another virtual wallet of the client (a transfer).
+    #[schema(example = "vw_01HZX4")]
     to_wallet_id: Option<String>,
     /// An outside address (a withdrawal with its lifecycle).
     to_address: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/holds/{hold_id}/capture", operation_id = "virtual_wallets.holds.capture", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"),
+        ("hold_id" = String, Path, description = "The hold's id")),
+    request_body(content = CaptureReq, example = json!({"to_wallet_id": "vw_01HZX4"})),
+    responses((status = 200, description = "The hold, captured (or as it was when no longer active)", body = HoldOut)))]
 async fn capture(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -184,7 +230,7 @@ async fn capture(
         }
     };
     if before != HoldStatus::Active {
-        return finish(w, &None, StatusCode::OK, hold_json(&h), &s).await;
+        return finish(w, &None, StatusCode::OK, hold_out(&h), &s).await;
     }
     let (kind, status, body) = match &req.to_wallet_id {
         Some(to) => (
@@ -216,6 +262,9 @@ async fn capture(
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
+#[utoipa::path(get, path = "/v1/wallets/virtual/{id}/holds", operation_id = "virtual_wallets.holds.list", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"), PageQuery),
+    responses((status = 200, description = "A page of the wallet's holds, oldest first", body = Listed<HoldOut>)))]
 async fn list(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -235,9 +284,9 @@ async fn list(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let h: Hold = super::store::stored(&col(&r, "body")?, "ledger record")?;
-        out.push(hold_json(&h));
+        out.push(hold_out(&h));
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
 /// Releases the holds whose expiry has passed, every second, forever.

@@ -3,7 +3,6 @@
 //! (the last row's position) stays valid while rows are added: pages never overlap or skip.
 
 use super::error::ApiError;
-use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
 
@@ -103,11 +102,6 @@ impl Page {
         };
         Ok((rows, next))
     }
-}
-
-/// The answer of a list.
-pub fn answer(data: Vec<Value>, next_cursor: Option<String>) -> Value {
-    json!({"data": data, "next_cursor": next_cursor})
 }
 
 /// The position a cursor of a list ordered by sequence, newest first, names: rows before it.

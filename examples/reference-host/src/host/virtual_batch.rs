@@ -1,7 +1,8 @@
 //! `POST /v1/wallets/virtual/batch`: up to [`MAX_BATCH`] virtual wallets of one account and chain
 //! in one request, all or none, within the contracted limit; their addresses derived as one batch.
 
-use super::api::{auth, body, ensure_holding, idem, stored, Idem};
+use super::api::schema::IdempotencyKey;
+use super::api::{auth, body, ensure_holding, idem, stored, value_of, Idem};
 use super::error::ApiError;
 use super::store::{col, new_id, now_ms, Work};
 use super::AppState;
@@ -9,13 +10,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::Row as _;
 use std::sync::Arc;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -28,19 +30,57 @@ const ROWS_PER_INSERT: usize = 100;
 
 /// The batch route.
 pub fn routes() -> OpenApiRouter<Shared> {
-    OpenApiRouter::new().route("/v1/wallets/virtual/batch", post(create_batch))
+    OpenApiRouter::new().routes(routes!(create_batch))
 }
 
 /// Wallets made by one request from which the database's planner statistics are refreshed.
 const ANALYZE_AFTER: usize = 1_000;
-#[derive(Deserialize)]
+/// Virtual wallets to make at once.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BatchCreate {
+    /// The account that owns them.
+    #[schema(example = "acc_01HZX3")]
     account_id: String,
+    /// Their blockchain.
+    #[schema(example = "ethereum")]
     blockchain: String,
+    /// How many (1 to 10,000).
+    #[schema(minimum = 1, maximum = 10000, example = 100)]
     count: u32,
 }
 
+/// A virtual wallet made by a batch.
+#[derive(Serialize, ToSchema)]
+struct BatchWallet {
+    /// Its id.
+    id: String,
+    /// Its deposit address.
+    address: String,
+    /// Its derivation index (consecutive within a batch).
+    index: i64,
+    /// Its blockchain.
+    blockchain: String,
+    /// The account that owns it.
+    account_id: String,
+    /// Always `null` (a batch gives no alias).
+    #[schema(value_type = Option<String>)]
+    alias: Option<String>,
+    /// Always `active`.
+    status: String,
+}
+
+/// The wallets of a batch, in the order of their indices.
+#[derive(Serialize, ToSchema)]
+struct BatchCreated {
+    /// The wallets made.
+    data: Vec<BatchWallet>,
+}
+
+#[utoipa::path(post, path = "/v1/wallets/virtual/batch", operation_id = "virtual_wallets.batch_create", tag = "virtual_wallets",
+    params(IdempotencyKey),
+    request_body(content = BatchCreate, example = json!({"account_id": "acc_01HZX3", "blockchain": "ethereum", "count": 100})),
+    responses((status = 201, description = "The wallets made (all or none)", body = BatchCreated)))]
 async fn create_batch(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -63,7 +103,9 @@ async fn create_batch(
         drop(w);
         return Ok((
             status,
-            Json(json!({"data": listed(&s, &caller.client_id, &batch).await?})),
+            Json(BatchCreated {
+                data: listed(&s, &caller.client_id, &batch).await?,
+            }),
         )
             .into_response());
     }
@@ -99,14 +141,17 @@ async fn create_batch(
             .xpub(chain.family, account)?
             .derive_addresses(chain.family, start, req.count)?;
     let now = now_ms();
-    let wallets: Vec<Value> = ids
+    let wallets: Vec<BatchWallet> = ids
         .iter()
         .zip(&addresses)
-        .map(|((id, index), address)| {
-            json!({
-                "id": id, "address": address.to_string(), "index": index, "blockchain": chain.id.as_str(),
-                "account_id": req.account_id, "alias": null, "status": "active",
-            })
+        .map(|((id, index), address)| BatchWallet {
+            id: id.clone(),
+            address: address.to_string(),
+            index: i64::from(*index),
+            blockchain: chain.id.as_str().to_owned(),
+            account_id: req.account_id.clone(),
+            alias: None,
+            status: "active".to_owned(),
         })
         .collect();
     insert(
@@ -119,14 +164,13 @@ async fn create_batch(
     )
     .await?;
     for wallet in &wallets {
-        let id = wallet["id"].as_str().unwrap_or_default().to_owned();
         w.event(
             "VIRTUAL_WALLET",
             "CREATED",
-            &id,
+            &wallet.id,
             Status::Success,
             None,
-            wallet.clone(),
+            value_of(wallet)?,
         )?;
     }
     finish(w, &idem, &batch).await?;
@@ -137,16 +181,16 @@ async fn create_batch(
     if let Some(evm) = s.evm.as_ref().filter(|e| e.chain_id() == chain.id.as_str()) {
         for wallet in &wallets {
             evm.watch(
-                wallet["address"].as_str().unwrap_or_default(),
+                &wallet.address,
                 super::evm::index::Watched {
                     client_id: caller.client_id.clone(),
-                    wallet_id: wallet["id"].as_str().unwrap_or_default().to_owned(),
+                    wallet_id: wallet.id.clone(),
                     kind: "virtual".to_owned(),
                 },
             );
         }
     }
-    Ok((StatusCode::CREATED, Json(json!({"data": wallets}))).into_response())
+    Ok((StatusCode::CREATED, Json(BatchCreated { data: wallets })).into_response())
 }
 
 /// Writes the batch's wallet rows, several per statement.
@@ -156,7 +200,7 @@ async fn insert(
     batch: &str,
     account: &str,
     now: i64,
-    wallets: &[Value],
+    wallets: &[BatchWallet],
 ) -> Result<(), ApiError> {
     for chunk in wallets.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
@@ -180,12 +224,12 @@ async fn insert(
         let mut q = sqlx::query(&sql);
         for wallet in chunk {
             q = q
-                .bind(wallet["id"].as_str().unwrap_or_default().to_owned())
+                .bind(wallet.id.clone())
                 .bind(client.to_owned())
                 .bind(account.to_owned())
-                .bind(wallet["blockchain"].as_str().unwrap_or_default().to_owned())
-                .bind(wallet["address"].as_str().unwrap_or_default().to_owned())
-                .bind(wallet["index"].as_i64().unwrap_or_default())
+                .bind(wallet.blockchain.clone())
+                .bind(wallet.address.clone())
+                .bind(wallet.index)
                 .bind(now)
                 .bind(batch.to_owned());
         }
@@ -211,7 +255,7 @@ async fn finish(mut w: Work, idem: &Option<Idem>, batch: &str) -> Result<(), Api
 }
 
 /// The wallets of a batch, as its answer listed them.
-async fn listed(s: &AppState, client: &str, batch: &str) -> Result<Vec<Value>, ApiError> {
+async fn listed(s: &AppState, client: &str, batch: &str) -> Result<Vec<BatchWallet>, ApiError> {
     let rows = sqlx::query("SELECT id, account_id, blockchain, address, derivation_index FROM wallets WHERE client_id = $1 AND batch_id = $2 ORDER BY derivation_index")
         .bind(client)
         .bind(batch)
@@ -219,11 +263,15 @@ async fn listed(s: &AppState, client: &str, batch: &str) -> Result<Vec<Value>, A
         .await?;
     rows.iter()
         .map(|r| {
-            Ok(json!({
-                "id": col(r, "id")?, "address": col(r, "address")?,
-                "index": r.try_get::<i64, _>("derivation_index")?, "blockchain": col(r, "blockchain")?,
-                "account_id": col(r, "account_id")?, "alias": null, "status": "active",
-            }))
+            Ok(BatchWallet {
+                id: col(r, "id")?,
+                address: col(r, "address")?,
+                index: r.try_get::<i64, _>("derivation_index")?,
+                blockchain: col(r, "blockchain")?,
+                account_id: col(r, "account_id")?,
+                alias: None,
+                status: "active".to_owned(),
+            })
         })
         .collect()
 }

@@ -8,7 +8,7 @@
 //! then `WITHDRAWAL` once, with `SUCCESS` on confirmation, `FAILED` (and the reason) when it
 //! failed and its debit came back, or `CANCELLED`.
 
-use super::api::{auth, body, NoBody};
+use super::api::{auth, body, EmptyBody, NoBody};
 use super::error::ApiError;
 use super::store::{col, now_ms, opt_col, Work};
 use super::AppState;
@@ -16,13 +16,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 use sqlx::Row;
 use std::sync::Arc;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::access::Environment;
 use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
 use waas_core::webhook::Status;
@@ -54,10 +55,186 @@ pub enum Step {
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route("/v1/withdrawals/{id}", get(get_withdrawal))
-        .route("/v1/withdrawals/{id}/cancel", post(cancel))
-        .route("/v1/wallets/virtual/{id}/withdraw/quote", post(quote))
-        .route("/v1/simulate/withdrawal-failure", post(simulate_failure))
+        .routes(routes!(get_withdrawal))
+        .routes(routes!(cancel))
+        .routes(routes!(quote))
+        .routes(routes!(simulate_failure))
+}
+
+/// A withdrawal as its transaction row keeps it (any kind: `withdrawal`, `holding_withdrawal`,
+/// `treasury_send`, `deposit_refund`). A field shown `null` was stored `null`; a field a kind does
+/// not have is absent. The answer is the stored record read back: the fields below are typed, any
+/// other the record carries is passed through as stored.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub(crate) struct WithdrawalRecord {
+    /// The withdrawal's id.
+    pub(crate) id: String,
+    /// `withdrawal`, `holding_withdrawal`, `treasury_send` or `deposit_refund`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// `pending`, `broadcast`, `confirmed`, `failed` or `cancelled`.
+    pub(crate) status: String,
+    /// The paying wallet (`null` for a holding wallet's).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) wallet_id: Option<Option<String>>,
+    /// The paying holding wallet (`holding_withdrawal`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) holding_id: Option<Option<String>>,
+    /// The refunded deposit's transaction (`deposit_refund`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) deposit_tx: Option<Option<String>>,
+    /// The hold it captured, if it comes from one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) hold_id: Option<Option<String>>,
+    /// Its blockchain.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) blockchain: Option<Option<String>>,
+    /// The receiving address.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) to_address: Option<Option<String>>,
+    /// The receiving wallet of an internal withdrawal (`null` for the holding wallet).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) to_wallet_id: Option<Option<String>>,
+    /// Whether an internal withdrawal went to the client's holding wallet.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<bool>)]
+    pub(crate) to_holding: Option<Option<bool>>,
+    /// `true`: settled internally, no chain transaction.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<bool>)]
+    pub(crate) internal: Option<Option<bool>>,
+    /// Token symbol.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) token: Option<Option<String>>,
+    /// Decimal amount.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) amount: Option<Option<String>>,
+    /// The network fee, decimal.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) fee: Option<Option<String>>,
+    /// The transaction hash, once broadcast.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) tx_hash: Option<Option<String>>,
+    /// Why it failed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) reason: Option<Option<String>>,
+    /// The EVM transaction signed for it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) chain_tx: Option<Option<String>>,
+    /// The EVM nonce of that transaction.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<u64>)]
+    pub(crate) nonce: Option<Option<u64>>,
+    /// The address that signed it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "maybe"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub(crate) from_address: Option<Option<String>>,
+    /// When it was made, unix milliseconds (`GET` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) created_at: Option<i64>,
+    /// When it last changed, unix milliseconds (`GET` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) updated_at: Option<i64>,
+    /// Any other field the record carries, as stored.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub(crate) other: Map<String, Value>,
+}
+
+/// A present field, `null` or not (absent fields stay `None`).
+fn maybe<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    super::edits::double_option::deserialize(d)
+}
+
+impl WithdrawalRecord {
+    /// The record of a stored transaction body.
+    fn of(body: Value) -> Result<WithdrawalRecord, ApiError> {
+        serde_json::from_value(body)
+            .map_err(|e| ApiError::internal(format!("withdrawal record: {e}")))
+    }
 }
 
 /// The webhook operation of a withdrawal's transaction type.
@@ -197,17 +374,48 @@ pub async fn fee_for(
     )?)
 }
 
-#[derive(Deserialize)]
+/// A withdrawal to price.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct QuoteReq {
+    /// Token symbol.
+    #[schema(example = "USDT")]
     token: String,
+    /// Decimal amount.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     amount: String,
+    /// The receiving address, to learn whether it would settle internally (without fee).
     to_address: Option<String>,
+}
+
+/// What a withdrawal would cost.
+#[derive(Serialize, ToSchema)]
+struct QuoteOut {
+    /// The paying wallet.
+    wallet_id: String,
+    /// Its blockchain.
+    blockchain: String,
+    /// Token symbol.
+    token: String,
+    /// Decimal amount.
+    amount: String,
+    /// The configured network fee (`0` internally).
+    fee: String,
+    /// What leaves the wallet: amount plus fee.
+    total: String,
+    /// What arrives.
+    arrives: String,
+    /// Whether it would settle internally (an address of the client's own).
+    internal: bool,
 }
 
 /// `POST /v1/wallets/virtual/{id}/withdraw/quote {"token","amount"[,"to_address"]}`: what a
 /// withdrawal would cost (the configured fee), what arrives, and whether it would settle
 /// internally. Changes nothing.
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/withdraw/quote", operation_id = "virtual_wallets.withdraw_quote", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The paying virtual wallet's id")),
+    request_body(content = QuoteReq, example = json!({"token": "USDT", "amount": "10.5"})),
+    responses((status = 200, description = "The price of the withdrawal", body = QuoteOut)))]
 async fn quote(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -238,11 +446,16 @@ async fn quote(
     let token = t.symbol.clone();
     // A quote writes nothing: the working set is dropped, its transaction rolled back.
     drop(w);
-    Ok(Json(json!({
-        "wallet_id": id, "blockchain": chain, "token": token, "amount": q.amount.to_string(),
-        "fee": q.fee.to_string(), "total": q.total.to_string(), "arrives": q.amount.to_string(),
-        "internal": internal,
-    }))
+    Ok(Json(QuoteOut {
+        wallet_id: id,
+        blockchain: chain,
+        token,
+        amount: q.amount.to_string(),
+        fee: q.fee.to_string(),
+        total: q.total.to_string(),
+        arrives: q.amount.to_string(),
+        internal,
+    })
     .into_response())
 }
 
@@ -273,6 +486,9 @@ async fn remember(w: &mut Work, id: &str) -> Result<(), ApiError> {
     w.need_wallets(&names).await
 }
 
+#[utoipa::path(get, path = "/v1/withdrawals/{id}", operation_id = "withdrawals.get", tag = "withdrawals",
+    params(("id" = String, Path, description = "The withdrawal's id")),
+    responses((status = 200, description = "The withdrawal and where it stands", body = WithdrawalRecord)))]
 async fn get_withdrawal(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -294,34 +510,43 @@ async fn get_withdrawal(
         // Written by a version before the lifecycle: debited and handed to the chain.
         body["status"] = json!("pending");
     }
-    Ok(Json(body).into_response())
+    Ok(Json(WithdrawalRecord::of(body)?).into_response())
 }
 
 /// `POST /v1/withdrawals/{id}/cancel`: a pending withdrawal is cancelled and its debit given back.
+#[utoipa::path(post, path = "/v1/withdrawals/{id}/cancel", operation_id = "withdrawals.cancel", tag = "withdrawals",
+    params(("id" = String, Path, description = "The withdrawal's id")),
+    responses((status = 200, description = "The withdrawal, cancelled", body = WithdrawalRecord)))]
 async fn cancel(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "withdrawals.cancel").await?;
     let _: NoBody = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    let out = advance(&mut w, &id, Step::Cancel).await?;
+    let out = WithdrawalRecord::of(advance(&mut w, &id, Step::Cancel).await?)?;
     w.commit().await?;
     s.outbox_notify.notify_one();
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+/// The withdrawal the simulated chain rejects.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FailureReq {
+    /// The withdrawal's id.
     id: String,
+    /// Why it failed (default: the simulated chain rejected the transaction).
     reason: Option<String>,
 }
 
 /// `POST /v1/simulate/withdrawal-failure {"id","reason"}` (sandbox): the chain rejects a
 /// withdrawal that is pending or broadcast; its debit comes back.
+#[utoipa::path(post, path = "/v1/simulate/withdrawal-failure", operation_id = "simulate.withdrawal_failure", tag = "simulate",
+    request_body(content = FailureReq, example = json!({"id": "op_01HZX5", "reason": "out of gas"})),
+    responses((status = 200, description = "The withdrawal, failed", body = WithdrawalRecord)))]
 async fn simulate_failure(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let caller = auth(&s, &headers, "simulate.withdrawal_failure").await?;
     let req: FailureReq = body(&bytes)?;
@@ -329,7 +554,7 @@ async fn simulate_failure(State(s): State<Shared>, headers: HeaderMap, bytes: By
         .reason
         .unwrap_or_else(|| "the simulated chain rejected the transaction".to_owned());
     let mut w = s.store.begin(&caller.client_id).await?;
-    let out = advance(&mut w, &req.id, Step::Fail(reason)).await?;
+    let out = WithdrawalRecord::of(advance(&mut w, &req.id, Step::Fail(reason)).await?)?;
     w.commit().await?;
     s.outbox_notify.notify_one();
     Ok(Json(out).into_response())
@@ -393,4 +618,23 @@ pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), 
 fn sim_hash(id: &str) -> String {
     use sha2::Digest;
     format!("0x{}", hex::encode(sha2::Sha256::digest(id.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_withdrawal_record_reads_back_as_stored() {
+        // Nulls stay null, absent fields stay absent, fields the type does not name pass through.
+        let stored = json!({
+            "id": "mv_1", "type": "withdrawal", "status": "confirmed", "wallet_id": "vw_1",
+            "blockchain": null, "to_address": "0xabc", "to_wallet_id": null, "to_holding": true,
+            "internal": true, "token": "USDT", "amount": "1.5", "fee": "0", "nonce": 7,
+            "block_number": 12, "dropped": false,
+        });
+        let record = WithdrawalRecord::of(stored.clone()).map_err(|e| e.to_string());
+        let back = record.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()));
+        assert_eq!(back, Ok(stored));
+    }
 }

@@ -78,16 +78,6 @@ pub(crate) async fn card_out(
     card_view(&row, balances.get(id))
 }
 
-/// [`card_out`] as JSON.
-pub(crate) async fn card_json(
-    s: &AppState,
-    client: &str,
-    id: &str,
-    kind: &str,
-) -> Result<Value, ApiError> {
-    Ok(json!(card_out(s, client, id, kind).await?))
-}
-
 /// A card as its row and balance row hold it.
 pub(crate) fn card_view(
     row: &sqlx::any::AnyRow,
@@ -253,6 +243,7 @@ pub(crate) async fn insert_card(
 }
 
 #[utoipa::path(post, path = "/v1/cards", operation_id = "cards.create", tag = "cards",
+    params(IdempotencyKey),
     request_body(content = CardCreate, example = json!({"account_id": "acc_01", "number": "4242424242424242", "expiry": "12/29", "holder": "Alice Doe", "label": "travel"})),
     responses((status = 201, description = "The card (its number masked)", body = CardCreated)))]
 pub(crate) async fn create_card(
@@ -283,6 +274,7 @@ pub(crate) async fn create_card(
 }
 
 #[utoipa::path(post, path = "/v1/virtual-cards", operation_id = "virtual_cards.create", tag = "virtual_cards",
+    params(IdempotencyKey),
     request_body(content = VirtualCardCreate, example = json!({"account_id": "acc_01", "holder": "Alice Doe", "label": "ads"})),
     responses((status = 201, description = "The virtual card, with its full number shown this once", body = CardCreated)))]
 pub(crate) async fn issue_vcard(
@@ -466,7 +458,6 @@ pub(crate) struct CardStatus {
     /// `blocked` or `active`.
     pub(crate) status: String,
 }
-
 
 pub(crate) async fn set_blocked(
     s: Shared,

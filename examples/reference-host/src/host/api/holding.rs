@@ -255,7 +255,7 @@ pub(crate) struct HoldingWithdrawalOut {
 }
 
 #[utoipa::path(post, path = "/v1/wallets/holding/{blockchain}/withdraw", operation_id = "holding_wallets.withdraw", tag = "holding_wallets",
-    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    params(IdempotencyKey, ("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
     request_body(content = HoldingWithdrawReq, example = json!({"token": "USDT", "amount": "100", "to_address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72"})),
     responses((status = 201, description = "The withdrawal, pending", body = HoldingWithdrawalOut)))]
 pub(crate) async fn holding_withdraw(
@@ -349,7 +349,7 @@ pub(crate) struct HoldingTransferOut {
 }
 
 #[utoipa::path(post, path = "/v1/wallets/holding/{blockchain}/transfer", operation_id = "holding_wallets.transfer", tag = "holding_wallets",
-    params(("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
+    params(IdempotencyKey, ("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
     request_body(content = HoldingTransferReq, example = json!({"to_wallet_id": "vw_0123456789abcdef", "token": "USDT", "amount": "25"})),
     responses((status = 201, description = "The transfer, completed", body = HoldingTransferOut)))]
 pub(crate) async fn holding_transfer(

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use schema::{Deleted, IdempotencyKey, Listed, PermissionName};
 use serde::de::DeserializeOwned;
@@ -138,12 +138,4 @@ pub(crate) fn num(d: rust_decimal::Decimal) -> String {
     } else {
         d.normalize().to_string()
     }
-}
-
-/// Balances per token with what holds set aside: `available` is `total` minus `held`.
-pub(crate) fn held_balances_json(
-    balances: &BTreeMap<String, Balance>,
-    held: &BTreeMap<String, rust_decimal::Decimal>,
-) -> Value {
-    json!(schema::held_balances(balances, held))
 }

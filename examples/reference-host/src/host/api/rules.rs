@@ -5,16 +5,105 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn rules_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route(
-            "/v1/wallets/virtual/{id}/rules",
-            get(list_rules).post(add_rule),
-        )
-        .route(
-            "/v1/wallets/virtual/{id}/rules/{rule_id}",
-            delete(remove_rule),
-        )
+        .routes(routes!(list_rules, add_rule))
+        .routes(routes!(remove_rule))
 }
 
+/// A new automation rule of the wallet in the path (which it may not name).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct RuleCreate {
+    /// Its id (absent: one is made, `rule_...`).
+    rule: Option<String>,
+    /// When it acts: `deposit` (a deposit credited, pending) or `confirm` (confirmed).
+    #[schema(example = "confirm")]
+    on: String,
+    /// The token whose deposits it watches.
+    #[schema(example = "USDT")]
+    token: String,
+    /// Deposits under this decimal amount do not trigger it.
+    min_amount: Option<String>,
+    /// What it does.
+    action: RuleActionSpec,
+}
+
+/// What a rule does: `forward` (`to` and one of `percent`, `amount`), `forward_excess` (`to`,
+/// `keep`), `withdraw` (`to_address`, one of `percent`, `amount`, and `fee`) or `alert`.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleActionSpec {
+    /// `forward`, `forward_excess`, `withdraw` or `alert`.
+    #[serde(rename = "type")]
+    #[schema(example = "forward")]
+    kind: String,
+    /// The receiving virtual wallet (`forward`, `forward_excess`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    /// The share of the deposit, a decimal percent (`forward`, `withdraw`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "100")]
+    percent: Option<String>,
+    /// A fixed decimal amount instead of a percent (`forward`, `withdraw`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
+    amount: Option<String>,
+    /// What stays in the wallet; the excess is forwarded (`forward_excess`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keep: Option<String>,
+    /// The receiving address (`withdraw`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_address: Option<String>,
+    /// The network fee, decimal (`withdraw`; default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
+    fee: Option<String>,
+}
+
+/// An automation rule of a virtual wallet.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleOut {
+    /// Its id.
+    rule: String,
+    /// The wallet it watches.
+    wallet: String,
+    /// `deposit` or `confirm`.
+    on: String,
+    /// The token whose deposits it watches.
+    token: String,
+    /// Deposits under this decimal amount do not trigger it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_amount: Option<String>,
+    /// What it does.
+    action: RuleActionSpec,
+}
+
+impl RuleOut {
+    /// A rule as the core shows it (the core's `rule_json` is the one definition of its shape;
+    /// a field it would add and this type lacks is an internal error, not a silent loss).
+    fn of(rule: &waas_core::automation::Rule) -> Result<RuleOut, ApiError> {
+        serde_json::from_value(waas_core::scenario::rule_json(rule))
+            .map_err(|e| ApiError::internal(format!("rule answer: {e}")))
+    }
+}
+
+/// The rules of a wallet.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RuleList {
+    /// In the order they were added (the order they act in).
+    rules: Vec<RuleOut>,
+}
+
+/// A rule removed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RuleRemoved {
+    /// The rule as it was.
+    removed: RuleOut,
+}
+
+#[utoipa::path(get, path = "/v1/wallets/virtual/{id}/rules", operation_id = "virtual_wallets.rules.list", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's rules", body = RuleList)))]
 pub(crate) async fn list_rules(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -32,11 +121,15 @@ pub(crate) async fn list_rules(
     for r in rows {
         let rule: waas_core::automation::Rule =
             crate::host::store::stored(&col(&r, "body")?, "ledger record")?;
-        rules.push(waas_core::scenario::rule_json(&rule));
+        rules.push(RuleOut::of(&rule)?);
     }
-    Ok(Json(json!({"rules": rules})).into_response())
+    Ok(Json(RuleList { rules }).into_response())
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/rules", operation_id = "virtual_wallets.rules.create", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    request_body(content = RuleCreate, example = json!({"on": "confirm", "token": "USDT", "action": {"type": "forward", "to": "vw_01HZX4", "percent": "100"}})),
+    responses((status = 201, description = "The rule", body = RuleOut)))]
 pub(crate) async fn add_rule(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -66,10 +159,14 @@ pub(crate) async fn add_rule(
         .await?;
     w.need_rule(&rule.id).await?;
     let rule = w.ledger.add_rule(rule)?;
-    let out = waas_core::scenario::rule_json(&rule);
+    let out = RuleOut::of(&rule)?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
 }
 
+#[utoipa::path(delete, path = "/v1/wallets/virtual/{id}/rules/{rule_id}", operation_id = "virtual_wallets.rules.delete", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"),
+        ("rule_id" = String, Path, description = "The rule's id")),
+    responses((status = 200, description = "The rule removed", body = RuleRemoved)))]
 pub(crate) async fn remove_rule(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -94,7 +191,9 @@ pub(crate) async fn remove_rule(
         w,
         &None,
         StatusCode::OK,
-        json!({"removed": waas_core::scenario::rule_json(&rule)}),
+        RuleRemoved {
+            removed: RuleOut::of(&rule)?,
+        },
         &s,
     )
     .await

@@ -42,6 +42,7 @@ pub(crate) struct TreasuryCreated {
 }
 
 #[utoipa::path(post, path = "/v1/treasury", operation_id = "treasury.create", tag = "treasury",
+    params(IdempotencyKey),
     request_body(content = TreasuryCreate, example = json!({"account_id": "acc_0123456789abcdef", "blockchain": "ethereum", "alias": "operations"})),
     responses((status = 201, description = "The treasury wallet", body = TreasuryCreated)))]
 pub(crate) async fn create_treasury(
@@ -251,7 +252,7 @@ pub(crate) struct TreasurySendOut {
 }
 
 #[utoipa::path(post, path = "/v1/treasury/{id}/send", operation_id = "treasury.send", tag = "treasury",
-    params(("id" = String, Path, description = "The treasury wallet's id")),
+    params(IdempotencyKey, ("id" = String, Path, description = "The treasury wallet's id")),
     request_body(content = SendReq, example = json!({"to_address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72", "token": "USDT", "amount": "100"})),
     responses((status = 201, description = "The send, pending", body = TreasurySendOut)))]
 

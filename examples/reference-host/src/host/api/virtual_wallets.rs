@@ -5,25 +5,55 @@ use super::*;
 /// Routes of this module.
 pub(crate) fn virtual_wallets_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
-        .route(
-            "/v1/wallets/virtual",
-            get(list_virtual).post(create_virtual),
-        )
-        .route("/v1/wallets/virtual/{id}", get(get_virtual))
-        .route("/v1/wallets/virtual/{id}/balance", get(get_virtual_balance))
-        .route("/v1/wallets/virtual/{id}/deactivate", post(deactivate))
-        .route("/v1/wallets/virtual/{id}/activate", post(activate))
-        .route("/v1/wallets/virtual/{id}/reactivate", post(reactivate))
-        .route("/v1/wallets/virtual/{id}/transfer", post(transfer))
-        .route("/v1/wallets/virtual/{id}/withdraw", post(withdraw))
+        .routes(routes!(list_virtual, create_virtual))
+        .routes(routes!(get_virtual))
+        .routes(routes!(get_virtual_balance))
+        .routes(routes!(deactivate))
+        .routes(routes!(activate))
+        .routes(routes!(reactivate))
+        .routes(routes!(transfer))
+        .routes(routes!(withdraw))
 }
 
-#[derive(Deserialize)]
+/// An answer as JSON (for events and stored transaction bodies).
+pub(crate) fn value_of(out: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(out)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("answer: {e}")))
+}
+
+/// A new virtual wallet.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VirtualCreate {
+    /// The account that owns it (`acc_...`).
+    #[schema(example = "acc_01HZX3")]
     pub(crate) account_id: String,
+    /// Its blockchain (e.g. `ethereum`).
+    #[schema(example = "ethereum")]
     pub(crate) blockchain: String,
+    /// A name for people.
     pub(crate) alias: Option<String>,
+}
+
+/// A virtual wallet just made, with its deposit address.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct VirtualCreated {
+    /// Its id (`vw_...`).
+    pub(crate) id: String,
+    /// Its deposit address.
+    pub(crate) address: String,
+    /// Its derivation index under the client's holding account.
+    pub(crate) index: u32,
+    /// Its blockchain.
+    pub(crate) blockchain: String,
+    /// The account that owns it.
+    pub(crate) account_id: String,
+    /// Its alias, if given.
+    pub(crate) alias: Option<String>,
+    /// Always `active`.
+    pub(crate) status: String,
+    /// Whether the chain's holding wallet was made with it (the first wallet of the chain).
+    pub(crate) holding_created: bool,
 }
 
 /// The holding wallet of a client on a chain, created on first use: (account number, created).
@@ -77,6 +107,10 @@ pub(crate) async fn ensure_holding(
     Ok((account, true))
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual", operation_id = "virtual_wallets.create", tag = "virtual_wallets",
+    params(IdempotencyKey),
+    request_body(content = VirtualCreate, example = json!({"account_id": "acc_01HZX3", "blockchain": "ethereum", "alias": "savings"})),
+    responses((status = 201, description = "The wallet and its deposit address", body = VirtualCreated)))]
 pub(crate) async fn create_virtual(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -110,17 +144,23 @@ pub(crate) async fn create_virtual(
         .bind(now_ms())
         .execute(&mut *w.tx)
         .await?;
-    let out = json!({
-        "id": id, "address": address.to_string(), "index": created.index, "blockchain": chain.id.as_str(),
-        "account_id": req.account_id, "alias": req.alias, "status": "active", "holding_created": created.holding_created,
-    });
+    let out = VirtualCreated {
+        id: id.clone(),
+        address: address.to_string(),
+        index: created.index,
+        blockchain: chain.id.as_str().to_owned(),
+        account_id: req.account_id,
+        alias: req.alias,
+        status: "active".to_owned(),
+        holding_created: created.holding_created,
+    };
     w.event(
         "VIRTUAL_WALLET",
         "CREATED",
         &id,
         Status::Success,
         None,
-        out.clone(),
+        value_of(&out)?,
     )?;
     let client_id = w.client_id.clone();
     let response = finish(w, &idem, StatusCode::CREATED, out, &s).await?;
@@ -153,28 +193,57 @@ pub(crate) async fn wallet_row(
         .ok_or_else(|| ApiError::not_found(format!("no {kind} wallet {id}")))
 }
 
-/// A wallet as its row and balance rows hold it.
-pub(crate) fn wallet_json(
-    row: &sqlx::any::AnyRow,
-    balances: Option<&BTreeMap<String, Balance>>,
-) -> Result<Value, ApiError> {
-    let empty = BTreeMap::new();
-    let flags: Value = crate::host::store::stored(&col(row, "flags")?, "wallet flags")?;
-    let held: BTreeMap<String, rust_decimal::Decimal> = opt_col(row, "held")?
+/// A virtual wallet with its balances.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct VirtualWalletOut {
+    /// Its id (`vw_...`).
+    pub(crate) id: String,
+    /// The account that owns it.
+    pub(crate) account_id: Option<String>,
+    /// Its blockchain.
+    pub(crate) blockchain: Option<String>,
+    /// Its deposit address.
+    pub(crate) address: Option<String>,
+    /// Its derivation index.
+    pub(crate) index: Option<i64>,
+    /// Its alias.
+    pub(crate) alias: Option<String>,
+    /// `active`, `inactive` or `frozen`.
+    pub(crate) status: String,
+    /// Notes an operator must look at (deposits while inactive, reorg after spending).
+    pub(crate) flags: Vec<String>,
+    /// Its balances per token, with what holds set aside.
+    #[schema(value_type = BTreeMap<String, schema::BalanceOut>)]
+    pub(crate) balances: schema::Balances,
+}
+
+/// The amounts holds set aside, per token, from a wallet row.
+fn held_of(row: &sqlx::any::AnyRow) -> Result<BTreeMap<String, rust_decimal::Decimal>, ApiError> {
+    Ok(opt_col(row, "held")?
         .map(|h| crate::host::store::stored(&h, "held amounts"))
         .transpose()?
-        .unwrap_or_default();
-    Ok(json!({
-        "id": col(row, "id")?,
-        "account_id": opt_col(row, "account_id")?,
-        "blockchain": opt_col(row, "blockchain")?,
-        "address": opt_col(row, "address")?,
-        "index": row.try_get::<Option<i64>, _>("derivation_index")?,
-        "alias": opt_col(row, "alias")?,
-        "status": col(row, "status")?,
-        "flags": flags,
-        "balances": held_balances_json(balances.unwrap_or(&empty), &held),
-    }))
+        .unwrap_or_default())
+}
+
+/// A wallet as its row and balance rows hold it.
+pub(crate) fn wallet_out(
+    row: &sqlx::any::AnyRow,
+    balances: Option<&BTreeMap<String, Balance>>,
+) -> Result<VirtualWalletOut, ApiError> {
+    let empty = BTreeMap::new();
+    let flags: Vec<String> = crate::host::store::stored(&col(row, "flags")?, "wallet flags")?;
+    let held = held_of(row)?;
+    Ok(VirtualWalletOut {
+        id: col(row, "id")?,
+        account_id: opt_col(row, "account_id")?,
+        blockchain: opt_col(row, "blockchain")?,
+        address: opt_col(row, "address")?,
+        index: row.try_get::<Option<i64>, _>("derivation_index")?,
+        alias: opt_col(row, "alias")?,
+        status: col(row, "status")?,
+        flags,
+        balances: schema::held_balances(balances.unwrap_or(&empty), &held),
+    })
 }
 
 /// The balances (token -> balance) of wallets, from their balance rows.
@@ -194,6 +263,9 @@ pub(crate) async fn wallet_balances(
         .collect())
 }
 
+#[utoipa::path(get, path = "/v1/wallets/virtual/{id}", operation_id = "virtual_wallets.get", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet and its balances", body = VirtualWalletOut)))]
 pub(crate) async fn get_virtual(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -202,9 +274,29 @@ pub(crate) async fn get_virtual(
     let caller = auth(&s, &headers, "virtual_wallets.get").await?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
-    Ok(Json(wallet_json(&row, balances.get(&id))?).into_response())
+    Ok(Json(wallet_out(&row, balances.get(&id))?).into_response())
 }
 
+/// A wallet's balances, now or at a time.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WalletBalance {
+    /// The wallet's id.
+    pub(crate) id: String,
+    /// Its status (answers for now only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<String>,
+    /// The time asked for, RFC 3339 (answers for `at` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) at: Option<String>,
+    /// Balances per token (for now, with what holds set aside).
+    #[schema(value_type = BTreeMap<String, schema::BalanceOut>)]
+    pub(crate) balances: schema::Balances,
+}
+
+#[utoipa::path(get, path = "/v1/wallets/virtual/{id}/balance", operation_id = "virtual_wallets.balance", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id"),
+        ("at" = Option<String>, Query, format = DateTime, description = "RFC 3339 time the balances are asked for (absent: now)")),
+    responses((status = 200, description = "The wallet's balances per token", body = WalletBalance)))]
 pub(crate) async fn get_virtual_balance(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -219,32 +311,51 @@ pub(crate) async fn get_virtual_balance(
         let balances =
             crate::host::journal::balances_at(&s, &caller.client_id, &account, at).await?;
         let at = crate::host::journal::rfc3339(at);
-        return Ok(Json(json!({"id": id, "at": at, "balances": balances})).into_response());
+        return Ok(Json(WalletBalance {
+            id,
+            status: None,
+            at: Some(at),
+            balances,
+        })
+        .into_response());
     }
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     let empty = BTreeMap::new();
-    let held: BTreeMap<String, rust_decimal::Decimal> = opt_col(&row, "held")?
-        .map(|h| crate::host::store::stored(&h, "held amounts"))
-        .transpose()?
-        .unwrap_or_default();
-    Ok(Json(json!({
-        "id": id, "status": col(&row, "status")?,
-        "balances": held_balances_json(balances.get(&id).unwrap_or(&empty), &held),
-    }))
+    let held = held_of(&row)?;
+    let balances = schema::held_balances(balances.get(&id).unwrap_or(&empty), &held);
+    Ok(Json(WalletBalance {
+        status: Some(col(&row, "status")?),
+        id,
+        at: None,
+        balances,
+    })
     .into_response())
 }
 
 /// `GET /v1/wallets/virtual` query: a page, and the filters of virtual wallets.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct VirtualListQuery {
+    /// Rows wanted (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub(crate) limit: Option<i64>,
+    /// `next_cursor` of the page before (a position in the list: every string of this form is one;
+    /// empty: the first page).
+    #[param(pattern = r"^(?:[0-9]{1,18}-(?:[0-9a-f]{2}){0,200})?$")]
     pub(crate) cursor: Option<String>,
+    /// Only the wallets of this blockchain.
     pub(crate) blockchain: Option<String>,
+    /// Only the wallets in this status: `active`, `inactive` or `frozen` (empty: every status).
+    #[param(pattern = r"^(?:active|inactive|frozen)?$", example = "active")]
     pub(crate) status: Option<String>,
+    /// Only the wallets of this account.
     pub(crate) account_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/wallets/virtual", operation_id = "virtual_wallets.list", tag = "virtual_wallets",
+    params(VirtualListQuery),
+    responses((status = 200, description = "A page of virtual wallets, oldest first", body = Listed<VirtualWalletOut>)))]
 pub(crate) async fn list_virtual(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -279,9 +390,9 @@ pub(crate) async fn list_virtual(
     let balances = wallet_balances(&s, &caller.client_id, &ids).await?;
     let mut out = Vec::new();
     for (r, id) in rows.iter().zip(&ids) {
-        out.push(wallet_json(r, balances.get(id))?);
+        out.push(wallet_out(r, balances.get(id))?);
     }
-    Ok(Json(page::answer(out, next)).into_response())
+    Ok(Json(Listed::new(out, next)).into_response())
 }
 
 pub(crate) async fn lifecycle(
@@ -320,45 +431,97 @@ pub(crate) async fn lifecycle(
         w,
         &None,
         StatusCode::OK,
-        json!({"id": id, "status": status}),
+        WalletStatus {
+            id,
+            status: status.to_owned(),
+            reason: None,
+        },
         &s,
     )
     .await
 }
 
+/// A wallet's status after a change of it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WalletStatus {
+    /// The wallet's id.
+    pub(crate) id: String,
+    /// `active`, `inactive` or `frozen`.
+    pub(crate) status: String,
+    /// Why it was frozen (answers of a freeze only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/deactivate", operation_id = "virtual_wallets.deactivate", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
 pub(crate) async fn deactivate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     lifecycle(s, headers, id, bytes, "virtual_wallets.deactivate", false).await
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/activate", operation_id = "virtual_wallets.activate", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
 pub(crate) async fn activate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     lifecycle(s, headers, id, bytes, "virtual_wallets.activate", true).await
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/reactivate", operation_id = "virtual_wallets.reactivate", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
 pub(crate) async fn reactivate(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    bytes: Bytes,
+    bytes: EmptyBody,
 ) -> ApiResult {
     lifecycle(s, headers, id, bytes, "virtual_wallets.reactivate", true).await
 }
 
-#[derive(Deserialize)]
+/// A transfer to another virtual wallet of the client.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TransferReq {
+    /// The receiving wallet.
+    #[schema(example = "vw_01HZX4")]
     pub(crate) to_wallet_id: String,
+    /// Token symbol.
+    #[schema(example = "USDT")]
     pub(crate) token: String,
+    /// Decimal amount.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     pub(crate) amount: String,
+}
+
+/// A transfer between virtual wallets (off chain, done at once).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TransferOut {
+    /// The movement's id (the Idempotency-Key when given).
+    pub(crate) id: String,
+    /// Always `transfer`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// The paying wallet.
+    pub(crate) from_wallet_id: String,
+    /// The receiving wallet.
+    pub(crate) to_wallet_id: String,
+    /// Token symbol.
+    pub(crate) token: String,
+    /// Decimal amount.
+    pub(crate) amount: String,
+    /// Always `completed`.
+    pub(crate) status: String,
 }
 
 /// The movement id: the Idempotency-Key when given (reserved `rule:` prefix refused), else new.
@@ -372,6 +535,10 @@ pub(crate) fn movement_id(w: &mut Work, idem: &Option<Idem>) -> Result<String, A
     }
 }
 
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/transfer", operation_id = "virtual_wallets.transfer", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The paying virtual wallet's id"), IdempotencyKey),
+    request_body(content = TransferReq, example = json!({"to_wallet_id": "vw_01HZX4", "token": "USDT", "amount": "10.5"})),
+    responses((status = 201, description = "The transfer, done", body = TransferOut)))]
 pub(crate) async fn transfer(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -392,7 +559,15 @@ pub(crate) async fn transfer(
     let m = w
         .ledger
         .transfer(&mid, &id, &req.to_wallet_id, &req.token, amt)?;
-    let out = json!({"id": mid, "type": "transfer", "from_wallet_id": id, "to_wallet_id": req.to_wallet_id, "token": token_of(&m), "amount": amt.to_string(), "status": "completed"});
+    let out = TransferOut {
+        id: mid.clone(),
+        kind: "transfer".to_owned(),
+        from_wallet_id: id.clone(),
+        to_wallet_id: req.to_wallet_id.clone(),
+        token: token_of(&m),
+        amount: amt.to_string(),
+        status: "completed".to_owned(),
+    };
     let row = MovementRow {
         wallet: &id,
         counterparty: Some(&req.to_wallet_id),
@@ -430,8 +605,9 @@ pub(crate) async fn settle_movement(
     m: &waas_core::ledger::Movement,
     amt: Amount,
     row: MovementRow<'_>,
-    out: Value,
+    out: impl Serialize,
 ) -> ApiResult {
+    let out = value_of(&out)?;
     let token = token_of(m);
     w.upsert_transaction_to(
         mid,
@@ -459,15 +635,66 @@ pub(crate) fn token_of(m: &waas_core::ledger::Movement) -> String {
     m.token().to_owned()
 }
 
-#[derive(Deserialize)]
+/// A withdrawal to an address.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WithdrawReq {
+    /// The receiving address (an address of the client's own settles internally, without fee).
+    #[schema(example = "0x52908400098527886E0F7030069857D2E4169EE7")]
     pub(crate) to_address: String,
+    /// Token symbol.
+    #[schema(example = "USDT")]
     pub(crate) token: String,
+    /// Decimal amount that leaves the wallet before the fee.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     pub(crate) amount: String,
+    /// The network fee offered (decimal; a fee schedule set by the platform replaces it).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "0.1")]
     pub(crate) fee: Option<String>,
 }
 
+/// A withdrawal: pending on chain, or settled internally at once (`internal`).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WithdrawalOut {
+    /// The withdrawal's id (the Idempotency-Key when given).
+    pub(crate) id: String,
+    /// `withdrawal`, or `deposit_refund` for a refund of a deposit.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// The refunded deposit's transaction (refunds only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deposit_tx: Option<String>,
+    /// The paying wallet.
+    pub(crate) wallet_id: String,
+    /// Its blockchain.
+    pub(crate) blockchain: Option<String>,
+    /// The receiving address.
+    pub(crate) to_address: String,
+    /// The receiving wallet of an internal withdrawal (`null` for the holding wallet); absent
+    /// on chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub(crate) to_wallet_id: Option<Option<String>>,
+    /// Whether an internal withdrawal went to the client's holding wallet (internal only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) to_holding: Option<bool>,
+    /// Token symbol.
+    pub(crate) token: String,
+    /// Decimal amount.
+    pub(crate) amount: String,
+    /// The network fee, decimal (`0` internally).
+    pub(crate) fee: String,
+    /// `pending` on chain (then `broadcast`, `confirmed`...), `confirmed` internally.
+    pub(crate) status: String,
+    /// Always `true` when present: settled internally, no chain transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) internal: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/withdraw", operation_id = "virtual_wallets.withdraw", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The paying virtual wallet's id"), IdempotencyKey),
+    request_body(content = WithdrawReq, example = json!({"to_address": "0x52908400098527886E0F7030069857D2E4169EE7", "token": "USDT", "amount": "10.5"})),
+    responses((status = 201, description = "The withdrawal, pending (or settled internally)", body = WithdrawalOut)))]
 pub(crate) async fn withdraw(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -511,7 +738,21 @@ pub(crate) async fn withdraw(
         waas_core::ledger::Movement::Withdraw { to_address, .. } => to_address.clone(),
         _ => req.to_address.clone(),
     };
-    let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": to, "token": token_of(&m), "amount": amt.to_string(), "fee": fee.to_string(), "status": "pending"});
+    let out = WithdrawalOut {
+        id: mid.clone(),
+        kind: "withdrawal".to_owned(),
+        deposit_tx: None,
+        wallet_id: id.clone(),
+        blockchain: Some(chain),
+        to_address: to,
+        to_wallet_id: None,
+        to_holding: None,
+        token: token_of(&m),
+        amount: amt.to_string(),
+        fee: fee.to_string(),
+        status: "pending".to_owned(),
+        internal: None,
+    };
     let row = MovementRow {
         wallet: &id,
         counterparty: None,
@@ -547,7 +788,21 @@ pub(crate) async fn settle_internally(
         _ => (w.ledger.return_to_holding(mid, id, &req.token, amt)?, None),
     };
     let chain = w.ledger.wallet(id)?.blockchain.clone();
-    let out = json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": req.to_address, "to_wallet_id": to_wallet, "to_holding": matches!(route, Route::Holding), "token": token_of(&m), "amount": amt.to_string(), "fee": "0", "status": "confirmed", "internal": true});
+    let out = WithdrawalOut {
+        id: mid.to_owned(),
+        kind: "withdrawal".to_owned(),
+        deposit_tx: None,
+        wallet_id: id.to_owned(),
+        blockchain: chain,
+        to_address: req.to_address.clone(),
+        to_wallet_id: Some(to_wallet.clone()),
+        to_holding: Some(matches!(route, Route::Holding)),
+        token: token_of(&m),
+        amount: amt.to_string(),
+        fee: "0".to_owned(),
+        status: "confirmed".to_owned(),
+        internal: Some(true),
+    };
     let row = MovementRow {
         wallet: id,
         counterparty: to_wallet.as_deref(),

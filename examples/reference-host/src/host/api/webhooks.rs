@@ -135,7 +135,6 @@ pub(crate) async fn list_deliveries(
     Ok(Json(Listed::new(out, next)).into_response())
 }
 
-
 /// An event queued again.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Queued {

@@ -8,5 +8,7 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== API contract: Schemathesis on the served OpenAPI document, generated TypeScript and Python clients"
+examples/reference-host/api-contract.sh
 echo "== bindings: wasm (Node, headless Chromium) and uniffi (Python)"
 bindings/test.sh

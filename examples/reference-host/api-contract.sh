@@ -27,6 +27,13 @@ NPM_DIR="$CACHE/api-contract-npm-ots$OPENAPI_TS-ts$TS-node$NODE_TYPES"
 FUZZ_SECONDS="${WAAS_FUZZ_SECONDS:-150}"
 
 if [ ! -x "$VENV/bin/st" ] || [ ! -x "$VENV/bin/openapi-python-client" ]; then
+  # Debian's python3 needs python3-venv for a virtualenv (ensurepip).
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    log "apt-get install python3-venv"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
   log "pip install schemathesis==$SCHEMATHESIS openapi-python-client==$PY_CLIENT into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"

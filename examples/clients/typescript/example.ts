@@ -54,7 +54,28 @@ async function main(): Promise<void> {
   const tokens = await call<Schemas["Tokens"]>("GET", "/v1/tokens?blockchain=ethereum");
   const usdt = tokens.json.tokens.find((t: Schemas["TokenOut"]) => t.symbol === "USDT");
   if (usdt?.decimals !== 6) throw new Error("USDT has 6 decimals");
-  console.log(`typescript client: account ${made.json.id}, ${tokens.json.tokens.length} ethereum tokens, typed answers`);
+  // A deposit address, a (simulated) deposit confirmed, a transfer, the balances after.
+  const wallets: Answer<"virtual_wallets.create", 201>[] = [];
+  for (let i = 0; i < 2; i++) {
+    const body: Body<"virtual_wallets.create"> = { account_id: made.json.id, blockchain: "ethereum" };
+    const w = await call<Answer<"virtual_wallets.create", 201>>("POST", "/v1/wallets/virtual", body);
+    if (w.status !== 201 || !w.json.address.startsWith("0x")) throw new Error(`wallet: ${w.status}`);
+    wallets.push(w.json);
+  }
+  const [from, to] = wallets;
+  const deposit: Body<"simulate.deposit"> = { address: from.address, token: "USDT", amount: "25", tx: "ts-example-1" };
+  await call<Answer<"simulate.deposit", 201>>("POST", "/v1/simulate/deposit", deposit);
+  const confirm: Body<"simulate.confirm"> = { tx: "ts-example-1" };
+  await call<Answer<"simulate.confirm", 200>>("POST", "/v1/simulate/confirm", confirm);
+  const transfer: Body<"virtual_wallets.transfer"> = { to_wallet_id: to.id, token: "USDT", amount: "10" };
+  const moved = await call<Answer<"virtual_wallets.transfer", 201>>("POST", `/v1/wallets/virtual/${from.id}/transfer`, transfer);
+  if (moved.status !== 201) throw new Error(`transfer: ${moved.status}`);
+  const balance = await call<Answer<"virtual_wallets.balance", 200>>("GET", `/v1/wallets/virtual/${to.id}/balance`);
+  const held: Schemas["BalanceOut"] | undefined = balance.json.balances["USDT"];
+  if (held?.available !== "10") throw new Error(`balance: ${JSON.stringify(balance.json)}`);
+  console.log(
+    `typescript client: account ${made.json.id}, ${tokens.json.tokens.length} ethereum tokens, 25 USDT deposited and 10 moved (${moved.json.id}), typed answers`,
+  );
 }
 
 main().catch((e: unknown) => {

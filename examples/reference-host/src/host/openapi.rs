@@ -22,13 +22,9 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
             None => entry[&method] = untyped(op),
         }
     }
-    paths.insert(
-        "/healthz".into(),
-        json!({"get": {"operationId": "healthz", "summary": "Liveness", "security": [],
-            "responses": {"200": {"description": "The process answers",
-                "content": {"application/json": {"schema": {"type": "object",
-                    "required": ["status"], "properties": {"status": {"type": "string"}}}}}}}}}),
-    );
+    for (path, operation) in operator_paths() {
+        paths.insert(path.into(), operation);
+    }
     let mut schemas = typed["components"]["schemas"]
         .as_object()
         .cloned()
@@ -78,6 +74,50 @@ fn body_required(operation: &mut Value, schemas: &Map<String, Value>) {
             .iter()
             .any(|k| schema[*k].is_array());
     body["required"] = Value::Bool(required);
+}
+
+/// What every server has beside the API, without a key: liveness, readiness, metrics, this
+/// document.
+fn operator_paths() -> [(&'static str, Value); 4] {
+    let status = |what: &str| {
+        json!({"description": what, "headers": {"X-Request-Id": request_id_header()},
+            "content": {"application/json": {"schema": {"type": "object",
+                "required": ["status"], "properties": {"status": {"type": "string"}}}}}})
+    };
+    let error = json!({"$ref": "#/components/responses/Error"});
+    [
+        (
+            "/healthz",
+            json!({"get": {"operationId": "healthz", "summary": "Liveness: the process answers",
+                "tags": ["operations"], "security": [],
+                "responses": {"200": status("The process answers")}}}),
+        ),
+        (
+            "/readyz",
+            json!({"get": {"operationId": "readyz", "summary": "Readiness: the database answers",
+                "tags": ["operations"], "security": [],
+                "responses": {"200": status("Ready"), "503": error}}}),
+        ),
+        (
+            "/metrics",
+            json!({"get": {"operationId": "metrics",
+                "summary": "Requests by route and status, latencies, batch sizes, outbox and chain scanner (Prometheus text)",
+                "tags": ["operations"], "security": [],
+                "responses": {"200": {"description": "The Prometheus text exposition format 0.0.4",
+                    "headers": {"X-Request-Id": request_id_header()},
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}}),
+        ),
+        (
+            "/openapi.json",
+            json!({"get": {"operationId": "openapi", "summary": "This document (OpenAPI 3.1)",
+                "tags": ["operations"], "security": [],
+                "responses": {"200": {"description": "The document",
+                    "headers": {"X-Request-Id": request_id_header()},
+                    "content": {"application/json": {"schema": {"type": "object",
+                        "required": ["openapi", "paths"],
+                        "properties": {"openapi": {"type": "string"}, "paths": {"type": "object"}}}}}}}}}),
+        ),
+    ]
 }
 
 /// Every HTTP status an error code can answer with.

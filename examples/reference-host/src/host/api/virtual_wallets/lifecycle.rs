@@ -1,0 +1,85 @@
+//! The lifecycle of a virtual wallet: deactivate, activate and reactivate.
+
+use super::*;
+
+pub(crate) async fn lifecycle(
+    s: Shared,
+    headers: HeaderMap,
+    id: String,
+    bytes: Bytes,
+    op: &str,
+    activate: bool,
+) -> ApiResult {
+    let caller = auth(&s, &headers, op).await?;
+    let NoBody {} = body(&bytes)?;
+    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let mut w = s.store.begin(&caller.client_id).await?;
+    w.need_wallets(&[&id]).await?;
+    if activate {
+        w.ledger.activate(&id)?;
+    } else {
+        w.ledger.deactivate(&id)?;
+    }
+    let status = w.ledger.wallet(&id)?.status.as_str();
+    let sub = if activate {
+        "REACTIVATED"
+    } else {
+        "DEACTIVATED"
+    };
+    w.event(
+        "VIRTUAL_WALLET",
+        sub,
+        &new_id("op"),
+        Status::Success,
+        None,
+        json!({"wallet_id": id, "status": status}),
+    )?;
+    finish(
+        w,
+        &None,
+        StatusCode::OK,
+        WalletStatus {
+            id,
+            status: status.to_owned(),
+            reason: None,
+        },
+        &s,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/deactivate", operation_id = "virtual_wallets.deactivate", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
+pub(crate) async fn deactivate(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: EmptyBody,
+) -> ApiResult {
+    lifecycle(s, headers, id, bytes, "virtual_wallets.deactivate", false).await
+}
+
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/activate", operation_id = "virtual_wallets.activate", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
+pub(crate) async fn activate(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: EmptyBody,
+) -> ApiResult {
+    lifecycle(s, headers, id, bytes, "virtual_wallets.activate", true).await
+}
+
+#[utoipa::path(post, path = "/v1/wallets/virtual/{id}/reactivate", operation_id = "virtual_wallets.reactivate", tag = "virtual_wallets",
+    params(("id" = String, Path, description = "The virtual wallet's id")),
+    responses((status = 200, description = "The wallet's status now", body = WalletStatus)))]
+pub(crate) async fn reactivate(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: EmptyBody,
+) -> ApiResult {
+    lifecycle(s, headers, id, bytes, "virtual_wallets.reactivate", true).await
+}

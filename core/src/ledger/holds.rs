@@ -87,11 +87,7 @@ impl Ledger {
             )));
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
-        if reason.trim().is_empty() || reason.len() > MAX_REASON_LEN {
-            return Err(err::invalid_argument(format!(
-                "reason must be 1 to {MAX_REASON_LEN} characters"
-            )));
-        }
+        super::withdrawals::check_text("reason", reason)?;
         if expires_at.is_some_and(|t| t <= now) {
             return Err(err::invalid_argument("expires_at must be in the future"));
         }

@@ -335,11 +335,7 @@ impl Ledger {
                 "{wallet} is a card; block it instead"
             )));
         }
-        if reason.trim().is_empty() || reason.len() > MAX_REASON_LEN {
-            return Err(err::invalid_argument(format!(
-                "reason must be 1 to {MAX_REASON_LEN} characters"
-            )));
-        }
+        super::withdrawals::check_text("reason", reason)?;
         if let Some(w) = self.wallets.get_mut(wallet) {
             w.status = WalletStatus::Frozen;
             w.flags.push(format!("FROZEN: {reason}"));

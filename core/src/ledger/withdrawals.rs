@@ -207,8 +207,11 @@ impl Ledger {
     }
 }
 
-fn check_text(what: &str, text: &str) -> Result<()> {
-    if text.trim().is_empty() || text.len() > MAX_REASON_LEN {
+/// A reason or a transaction hash: 1 to [`MAX_REASON_LEN`] characters, not only spaces, tabs and
+/// line breaks (the rule an API schema states exactly: `minLength`, `maxLength`, a pattern).
+pub(crate) fn check_text(what: &str, text: &str) -> Result<()> {
+    let blank = |c: char| matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ');
+    if text.chars().all(blank) || text.chars().count() > MAX_REASON_LEN {
         return Err(err::invalid_argument(format!(
             "{what} must be 1 to {MAX_REASON_LEN} characters"
         )));

@@ -33,8 +33,14 @@ pub fn routes() -> OpenApiRouter<Shared> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FreezeReq {
-    /// The reason, kept with the freeze and sent in its webhook.
-    #[schema(example = "fraud review")]
+    /// The reason, kept with the freeze and sent in its webhook (1 to 512 characters, not only
+    /// spaces).
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "fraud review"
+    )]
     reason: String,
 }
 

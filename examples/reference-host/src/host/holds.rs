@@ -98,8 +98,13 @@ struct HoldReq {
     /// Decimal amount, out of the confirmed funds.
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
     amount: String,
-    /// Why (kept with the hold).
-    #[schema(example = "order 1234")]
+    /// Why (kept with the hold; 1 to 512 characters, not only spaces).
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        pattern = r"[^\t\n\x0B\f\r ]",
+        example = "order 1234"
+    )]
     reason: String,
     /// When it releases itself, RFC 3339 (absent: never).
     #[schema(example = "2026-12-31T00:00:00Z")]

@@ -6,15 +6,10 @@
 
 pub mod api;
 pub mod books;
-pub mod card_funding;
 pub mod chain;
-pub mod deposits;
-pub mod edits;
 pub mod endpoint;
 pub mod error;
 pub mod evm;
-pub mod freezes;
-pub mod holds;
 pub mod journal;
 pub mod keycache;
 pub mod keys;
@@ -27,7 +22,6 @@ pub mod ratelimit;
 pub mod seal;
 pub mod server;
 pub mod store;
-pub mod virtual_batch;
 pub mod webhooks;
 pub mod withdrawals;
 
@@ -298,7 +292,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         stopped,
     ));
     tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
-    tokio::spawn(holds::expire_forever(state.clone()));
+    tokio::spawn(api::holds::expire_forever(state.clone()));
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).
         tokio::spawn(chain::run(state.clone()));

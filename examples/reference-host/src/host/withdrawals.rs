@@ -226,7 +226,7 @@ pub(crate) struct WithdrawalRecord {
 fn maybe<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
-    super::edits::double_option::deserialize(d)
+    super::api::edits::double_option::deserialize(d)
 }
 
 impl WithdrawalRecord {

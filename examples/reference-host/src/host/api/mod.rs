@@ -31,10 +31,15 @@ use waas_core::{Address, Amount, ErrorCode};
 
 mod access_levels;
 mod accounts;
+mod card_funding;
 mod cards;
 mod clients;
+mod deposits;
+pub(crate) mod edits;
 mod extract;
+mod freezes;
 mod holding;
+pub(crate) mod holds;
 mod management;
 mod rules;
 pub(crate) mod schema;
@@ -43,6 +48,7 @@ mod simulate;
 mod transactions;
 mod treasury;
 mod users;
+mod virtual_batch;
 mod virtual_wallets;
 mod webhook_config;
 mod webhooks;
@@ -93,14 +99,14 @@ pub fn router(state: Shared) -> Router {
         .merge(treasury_routes())
         .merge(cards_routes())
         .merge(webhook_config_routes())
-        .merge(super::card_funding::routes())
+        .merge(card_funding::routes())
         .merge(super::withdrawals::routes())
-        .merge(super::edits::routes())
-        .merge(super::freezes::routes())
-        .merge(super::deposits::routes())
-        .merge(super::holds::routes())
+        .merge(edits::routes())
+        .merge(freezes::routes())
+        .merge(deposits::routes())
+        .merge(holds::routes())
         .merge(super::journal::routes())
-        .merge(super::virtual_batch::routes())
+        .merge(virtual_batch::routes())
         .merge(clients_routes())
         .merge(access_levels_routes())
         .merge(users_routes())

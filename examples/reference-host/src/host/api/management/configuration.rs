@@ -204,7 +204,7 @@ pub(crate) struct ConfigUpdate {
     pub(crate) min_deposit_usd: Option<MinDeposits>,
     /// `{"blockchain": ["address", ...]}` turns the allowlist on (and replaces it); `null` turns
     /// it off.
-    #[serde(default, with = "crate::host::edits::double_option")]
+    #[serde(default, with = "crate::host::api::edits::double_option")]
     #[schema(value_type = Option<BTreeMap<String, Vec<String>>>)]
     pub(crate) withdrawal_allowlist: Option<Option<BTreeMap<String, Vec<String>>>>,
 }

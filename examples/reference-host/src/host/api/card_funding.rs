@@ -4,15 +4,15 @@
 //! price in the request is taken in sandbox only. Without `from_wallet_id`, a sandbox host still
 //! funds a card from outside (a simulated external top-up); a live host refuses.
 
-use super::api::{
+use super::schema::{IdempotencyKey, Listed};
+use super::TxOut;
+use super::{
     amount, auth, body, finish, idem, load_settings, movement_id, num, query_transactions, replay,
     settle_movement, MovementRow, TxQuery,
 };
-use super::api::{card_out, kind_label};
-use super::error::ApiError;
-use super::{AppState, Settings};
-use crate::host::api::schema::{IdempotencyKey, Listed};
-use crate::host::api::TxOut;
+use super::{card_out, kind_label};
+use crate::host::error::ApiError;
+use crate::host::{AppState, Settings};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -2,11 +2,11 @@
 //! spending limit (the largest payment it may make, enforced by the core); and the transaction
 //! list of a treasury wallet.
 
-use super::api::schema::Listed;
-use super::api::{auth, body, query_transactions, wallet_row, TxOut, TxQuery, VirtualWalletOut};
-use super::api::{card_out, treasury_json, CardOut};
-use super::error::ApiError;
-use super::AppState;
+use super::schema::Listed;
+use super::{auth, body, query_transactions, wallet_row, TxOut, TxQuery, VirtualWalletOut};
+use super::{card_out, treasury_json, CardOut};
+use crate::host::error::ApiError;
+use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -83,9 +83,8 @@ async fn update_virtual(
             .await?;
     }
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    let balances =
-        super::api::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
-    Ok(Json(super::api::wallet_out(&row, balances.get(&id))?).into_response())
+    let balances = super::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
+    Ok(Json(super::wallet_out(&row, balances.get(&id))?).into_response())
 }
 
 /// What changes on a virtual card.
@@ -109,7 +108,7 @@ struct VirtualCardUpdate {
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub(super) mod double_option {
+pub(crate) mod double_option {
     use serde::{Deserialize, Deserializer};
 
     /// `Some(None)` for `null`, `Some(Some(v))` for a value (absent fields stay `None` by
@@ -148,7 +147,7 @@ async fn update_vcard(
     if let Some(limit) = &req.spending_limit {
         let amount = limit
             .as_deref()
-            .map(|l| super::api::amount("spending_limit", l))
+            .map(|l| super::amount("spending_limit", l))
             .transpose()?;
         w.need_wallets(&[&id]).await?;
         w.ledger.set_card_spending_limit(&id, amount)?;

@@ -5,12 +5,12 @@
 //! (MANAGEMENT) sends it back less the network fee, as a withdrawal with its lifecycle
 //! (`Ledger::refund_below_minimum`).
 
-use super::api::schema::{IdempotencyKey, Listed};
-use super::api::{auth, body, finish, EmptyBody, NoBody, WithdrawalOut};
-use super::error::ApiError;
-use super::page::Page;
-use super::store::{col, opt_col};
-use super::AppState;
+use super::schema::{IdempotencyKey, Listed};
+use super::{auth, body, finish, EmptyBody, NoBody, WithdrawalOut};
+use crate::host::error::ApiError;
+use crate::host::page::Page;
+use crate::host::store::{col, opt_col};
+use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -184,7 +184,7 @@ async fn list(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let body: Value = super::store::stored(&col(&r, "body")?, "transaction body")?;
+        let body: Value = crate::host::store::stored(&col(&r, "body")?, "transaction body")?;
         out.push(DepositSummary {
             id: col(&r, "id")?,
             tx: col(&r, "id")?,
@@ -220,7 +220,7 @@ async fn credit(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no deposit {tx}")))?;
     let status = col(&row, "status")?;
-    let mut out: Value = super::store::stored(&col(&row, "body")?, "transaction body")?;
+    let mut out: Value = crate::host::store::stored(&col(&row, "body")?, "transaction body")?;
     w.remember_deposit(&tx).await?;
     let record = w.ledger.credit_below_minimum(&tx)?;
     let wallet = record.request.to.clone();
@@ -280,12 +280,12 @@ async fn refund(
     let caller = auth(&s, &headers, "deposits.refund").await?;
     let req: RefundReq = body(&bytes)?;
     let fee = match &req.fee {
-        Some(f) => super::api::amount("fee", f)?,
+        Some(f) => super::amount("fee", f)?,
         None => waas_core::Amount::ZERO,
     };
-    let idem = super::api::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
+    let idem = super::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    if let Some(r) = super::api::replay(&mut w, &idem).await? {
+    if let Some(r) = super::replay(&mut w, &idem).await? {
         return Ok(r);
     }
     let known = sqlx::query(
@@ -298,7 +298,7 @@ async fn refund(
     if known.is_none() {
         return Err(ApiError::not_found(format!("no deposit {tx}")));
     }
-    let mid = super::api::movement_id(&mut w, &idem)?;
+    let mid = super::movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
     w.remember_withdrawal(&mid).await?;
     let m = w
@@ -306,8 +306,8 @@ async fn refund(
         .refund_below_minimum(&mid, &tx, &req.to_address, fee)?;
     // On an EVM chain, a refund from the deposit address and the sweep of the same funds are
     // kept apart (a sweep in flight refuses the refund for now).
-    let from = super::evm::sends::refund_source(&w.ledger.withdrawal(&mid)?.legs);
-    super::evm::sends::refund_vs_sweep(&mut w, &tx, &from).await?;
+    let from = crate::host::evm::sends::refund_source(&w.ledger.withdrawal(&mid)?.legs);
+    crate::host::evm::sends::refund_vs_sweep(&mut w, &tx, &from).await?;
     let waas_core::ledger::Movement::DepositRefund {
         to_address,
         token,
@@ -339,7 +339,7 @@ async fn refund(
         status: "pending".to_owned(),
         internal: None,
     };
-    let row = super::api::MovementRow {
+    let row = super::MovementRow {
         wallet: &wallet,
         counterparty: None,
         kind: "deposit_refund",
@@ -348,5 +348,5 @@ async fn refund(
         sub_operation: "WITHDRAWAL_PENDING",
     };
     let amt = *amount;
-    super::api::settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
+    super::settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

@@ -5,12 +5,12 @@
 //! hold with `expires_at` releases itself once that time has passed (a
 //! sweep every second). The rules are the core's (`Ledger::place_hold` and friends).
 
-use super::api::schema::Listed;
-use super::api::{auth, body, finish, value_of, wallet_row, EmptyBody, NoBody};
-use super::error::ApiError;
-use super::page::{self, Page, PageQuery};
-use super::store::{col, now_ms, Work};
-use super::AppState;
+use super::schema::Listed;
+use super::{auth, body, finish, value_of, wallet_row, EmptyBody, NoBody};
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, now_ms, Work};
+use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -69,7 +69,7 @@ fn hold_out(h: &Hold) -> HoldOut {
         status: h.status.as_str().to_owned(),
         expires_at: h
             .expires_at
-            .map(|t| super::journal::rfc3339(t.saturating_mul(1000))),
+            .map(|t| crate::host::journal::rfc3339(t.saturating_mul(1000))),
         captured_to: h.captured_to.clone(),
     }
 }
@@ -123,13 +123,13 @@ async fn place(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.holds.create").await?;
     let req: HoldReq = body(&bytes)?;
-    let amount = super::api::amount("amount", &req.amount)?;
+    let amount = super::amount("amount", &req.amount)?;
     let expires_at = match &req.expires_at {
-        Some(t) => Some(super::journal::parse_time("expires_at", t)? / 1000),
+        Some(t) => Some(crate::host::journal::parse_time("expires_at", t)? / 1000),
         None => None,
     };
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    let hold_id = super::store::new_id("hold");
+    let hold_id = crate::host::store::new_id("hold");
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     let h = w
@@ -220,7 +220,8 @@ async fn capture(
             // An address of the client's own is captured to by wallet (to_wallet_id).
             let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();
             let registry = s.store.registry();
-            let owner = super::withdrawals::owner_of(&mut w, registry, &chain, address).await?;
+            let owner =
+                crate::host::withdrawals::owner_of(&mut w, registry, &chain, address).await?;
             if w.ledger.withdrawal_route(&id, &owner)? != waas_core::ledger::Route::Chain {
                 return Err(ApiError::bad_request(
                     "to_address belongs to a wallet of the client: capture to it with to_wallet_id",
@@ -288,7 +289,7 @@ async fn list(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let h: Hold = super::store::stored(&col(&r, "body")?, "ledger record")?;
+        let h: Hold = crate::host::store::stored(&col(&r, "body")?, "ledger record")?;
         out.push(hold_out(&h));
     }
     Ok(Json(Listed::new(out, next)).into_response())

@@ -3,10 +3,10 @@
 //! the wallet's balances are back at or above zero. The rules are the core's
 //! (`Ledger::freeze`, `Ledger::unfreeze`).
 
-use super::api::{auth, body, finish, wallet_row, EmptyBody, NoBody, WalletStatus};
-use super::error::ApiError;
-use super::store::new_id;
-use super::AppState;
+use super::{auth, body, finish, wallet_row, EmptyBody, NoBody, WalletStatus};
+use crate::host::error::ApiError;
+use crate::host::store::new_id;
+use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

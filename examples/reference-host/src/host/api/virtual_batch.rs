@@ -1,11 +1,11 @@
 //! `POST /v1/wallets/virtual/batch`: up to [`MAX_BATCH`] virtual wallets of one account and chain
 //! in one request, all or none, within the contracted limit; their addresses derived as one batch.
 
-use super::api::schema::IdempotencyKey;
-use super::api::{auth, body, ensure_holding, idem, stored, value_of, Idem};
-use super::error::ApiError;
-use super::store::{col, new_id, now_ms, Work};
-use super::AppState;
+use super::schema::IdempotencyKey;
+use super::{auth, body, ensure_holding, idem, stored, value_of, Idem};
+use crate::host::error::ApiError;
+use crate::host::store::{col, new_id, now_ms, Work};
+use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -182,7 +182,7 @@ async fn create_batch(
         for wallet in &wallets {
             evm.watch(
                 &wallet.address,
-                super::evm::index::Watched {
+                crate::host::evm::index::Watched {
                     client_id: caller.client_id.clone(),
                     wallet_id: wallet.id.clone(),
                     kind: "virtual".to_owned(),

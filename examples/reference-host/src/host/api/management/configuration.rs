@@ -64,17 +64,6 @@ impl From<&waas_core::fees::FeeSchedule> for FeeOut {
     }
 }
 
-/// The least USD value of a deposit, by kind of destination.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct MinDepositsOut {
-    /// Into a virtual wallet.
-    pub(crate) virtual_wallet: String,
-    /// Into a treasury wallet.
-    pub(crate) treasury: String,
-    /// Onto a card.
-    pub(crate) card: String,
-}
-
 /// Why and when the webhook endpoint was disabled (after failing deliveries).
 #[derive(Serialize, Deserialize, ToSchema)]
 pub(crate) struct WebhookDisabled {

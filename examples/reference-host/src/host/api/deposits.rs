@@ -279,10 +279,7 @@ async fn refund(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "deposits.refund").await?;
     let req: RefundReq = body(&bytes)?;
-    let fee = match &req.fee {
-        Some(f) => super::amount("fee", f)?,
-        None => waas_core::Amount::ZERO,
-    };
+    let fee = super::optional_amount("fee", req.fee.as_deref())?;
     let idem = super::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = super::replay(&mut w, &idem).await? {

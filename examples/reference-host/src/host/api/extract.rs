@@ -140,6 +140,11 @@ pub(crate) fn amount(field: &str, text: &str) -> Result<Amount, ApiError> {
     })
 }
 
+/// An amount that may be left out (zero then), such as a caller's fee.
+pub(crate) fn optional_amount(field: &str, text: Option<&str>) -> Result<Amount, ApiError> {
+    text.map_or(Ok(Amount::ZERO), |t| amount(field, t))
+}
+
 /// The Idempotency-Key of a POST, with a hash of what it was sent with.
 pub(crate) struct Idem {
     pub(crate) key: String,

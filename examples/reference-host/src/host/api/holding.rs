@@ -314,20 +314,6 @@ pub(crate) async fn holding_withdraw(
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
 
-/// A transfer from the holding wallet to a virtual wallet of the same blockchain.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct HoldingTransferReq {
-    /// The virtual wallet credited.
-    pub(crate) to_wallet_id: String,
-    /// The token's symbol.
-    #[schema(example = "USDT")]
-    pub(crate) token: String,
-    /// The amount, a decimal string.
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128, example = "10.5")]
-    pub(crate) amount: String,
-}
-
 /// A transfer from the holding wallet, as recorded.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct HoldingTransferOut {
@@ -350,7 +336,7 @@ pub(crate) struct HoldingTransferOut {
 
 #[utoipa::path(post, path = "/v1/wallets/holding/{blockchain}/transfer", operation_id = "holding_wallets.transfer", tag = "holding_wallets",
     params(IdempotencyKey, ("blockchain" = String, Path, description = "The blockchain (e.g. `ethereum`)")),
-    request_body(content = HoldingTransferReq, example = json!({"to_wallet_id": "vw_0123456789abcdef", "token": "USDT", "amount": "25"})),
+    request_body(content = TransferReq, example = json!({"to_wallet_id": "vw_0123456789abcdef", "token": "USDT", "amount": "25"})),
     responses((status = 201, description = "The transfer, completed", body = HoldingTransferOut)))]
 pub(crate) async fn holding_transfer(
     State(s): State<Shared>,
@@ -359,7 +345,7 @@ pub(crate) async fn holding_transfer(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "holding_wallets.transfer").await?;
-    let req: HoldingTransferReq = body(&bytes)?;
+    let req: TransferReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;
     let chain = col(&row, "blockchain")?;

@@ -1,7 +1,6 @@
 //! Treasury wallets: the client's own on-chain wallets.
 
 use super::*;
-use waas_core::Amount;
 
 /// Routes of this module.
 pub(crate) fn treasury_routes() -> OpenApiRouter<Shared> {
@@ -255,7 +254,6 @@ pub(crate) struct TreasurySendOut {
     params(IdempotencyKey, ("id" = String, Path, description = "The treasury wallet's id")),
     request_body(content = SendReq, example = json!({"to_address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72", "token": "USDT", "amount": "100"})),
     responses((status = 201, description = "The send, pending", body = TreasurySendOut)))]
-
 pub(crate) async fn treasury_send(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -265,10 +263,7 @@ pub(crate) async fn treasury_send(
     let caller = auth(&s, &headers, "treasury.send").await?;
     let req: SendReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
-    let fee = match &req.fee {
-        Some(f) => amount("fee", f)?,
-        None => Amount::ZERO,
-    };
+    let fee = optional_amount("fee", req.fee.as_deref())?;
     treasury_json(&s, &caller.client_id, &id).await?;
     let idem = idem(&headers, &format!("treasury_send:{id}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;

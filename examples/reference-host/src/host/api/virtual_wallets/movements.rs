@@ -217,10 +217,7 @@ pub(crate) async fn withdraw(
     let caller = auth(&s, &headers, "virtual_wallets.withdraw").await?;
     let req: WithdrawReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
-    let fee = match &req.fee {
-        Some(f) => amount("fee", f)?,
-        None => Amount::ZERO,
-    };
+    let fee = optional_amount("fee", req.fee.as_deref())?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let idem = idem(&headers, &format!("withdraw:{id}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;

@@ -9,6 +9,7 @@
 
 use super::error::ApiError;
 use super::journal::{self, Head};
+use super::sql::Marks;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
@@ -66,14 +67,6 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e.to_string())
 }
 
-/// `$first, $first+1, ...` for `n` values.
-fn marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A wallet's stored text: everything but its balances (those are rows of `balances`).
 fn wallet_text(w: &Wallet) -> Result<String, ApiError> {
     let mut bare = w.clone();
@@ -129,8 +122,9 @@ impl Books {
             "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
              WHERE client_id = $1 AND kind = 'holding' \
              UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-             FROM balances WHERE client_id = $1 AND ((account >= 'holding:' AND account < 'holding;') \
-             OR (account >= 'system:' AND account < 'system;')) \
+             FROM balances WHERE client_id = $1 AND account >= 'holding:' AND account < 'holding;' \
+             UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+             FROM balances WHERE client_id = $1 AND account >= 'system:' AND account < 'system;' \
              UNION ALL SELECT 'c' AS part, '' AS a, '' AS b, '' AS c, '' AS d \
              FROM (SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1) AS any_rule \
              ORDER BY part",
@@ -190,9 +184,11 @@ impl Parts {
             return Ok(());
         }
         let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
+        let mut marks = Marks::on(conn, 1);
         let sql = format!(
-            "SELECT id, body FROM rules WHERE client_id = $1 AND wallet_id IN ({}) ORDER BY seq",
-            marks(2, refs.len())
+            "SELECT id, body FROM rules WHERE client_id = {} AND wallet_id IN ({}) ORDER BY seq",
+            marks.list(1),
+            marks.list(refs.len())
         );
         let mut q = sqlx::query(&sql).bind(client_id);
         for id in &refs {
@@ -239,18 +235,22 @@ impl Parts {
             .iter()
             .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
             .collect();
+        let mut marks = Marks::on(conn, 1);
         let sql = format!(
             "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
-             WHERE client_id = $1 AND kind = 'wallet' AND key IN ({}) \
+             WHERE client_id = {} AND kind = 'wallet' AND key IN ({}) \
              UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-             FROM balances WHERE client_id = $1 AND account IN ({}) ORDER BY part",
-            marks(2, missing.len()),
-            marks(2 + missing.len(), accounts.len())
+             FROM balances WHERE client_id = {} AND account IN ({}) ORDER BY part",
+            marks.list(1),
+            marks.list(missing.len()),
+            marks.list(1),
+            marks.list(accounts.len())
         );
         let mut q = sqlx::query(&sql).bind(client_id);
         for id in &missing {
             q = q.bind(*id);
         }
+        q = q.bind(client_id);
         for a in &accounts {
             q = q.bind(a.as_str());
         }
@@ -387,12 +387,7 @@ async fn write_parts(
 ) -> Result<(), ApiError> {
     for chunk in parts.chunks(64) {
         let mut sql = String::from("INSERT INTO books (client_id, kind, key, body) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("({})", marks(i * 4 + 1, 4)));
-        }
+        sql.push_str(&Marks::on(conn, 1).rows(chunk.len(), 4));
         sql.push_str(" ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body");
         let mut q = sqlx::query(&sql);
         for (kind, key, text) in chunk {

@@ -301,7 +301,7 @@ pub async fn simulate_deposit(
         .bind(out["token"].as_str().unwrap_or(&d.token))
         .bind(out["amount"].as_str().unwrap_or_default())
         .bind(confirm_at)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     Ok((w, out))
 }
@@ -309,8 +309,8 @@ pub async fn simulate_deposit(
 async fn sim_row(w: &mut Work, tx: &str) -> Result<(String, String, String, String), ApiError> {
     let row = sqlx::query("SELECT wallet_id, token, amount, status FROM sim_deposits WHERE tx = $1 AND client_id = $2")
         .bind(tx)
-        .bind(&w.client_id)
-        .fetch_optional(&mut *w.tx)
+        .bind(w.client_id.clone())
+        .fetch_optional(w.conn().await?)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no simulated deposit {tx}")))?;
     Ok((
@@ -350,7 +350,7 @@ pub async fn confirm(state: &AppState, client: &str, tx: &str) -> Result<Value, 
     }
     sqlx::query("UPDATE sim_deposits SET status = 'confirmed' WHERE tx = $1")
         .bind(tx)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     w.commit().await?;
     state.outbox_notify.notify_one();
@@ -364,7 +364,7 @@ pub async fn reorg(state: &AppState, client: &str, tx: &str) -> Result<Value, Ap
     let body = settle_dropped(&mut w, tx, &wallet, &token, &amount, &Value::Null).await?;
     sqlx::query("UPDATE sim_deposits SET status = 'dropped' WHERE tx = $1")
         .bind(tx)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     w.commit().await?;
     state.outbox_notify.notify_one();

@@ -77,20 +77,7 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
 pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash) VALUES ");
-        for i in 0..chunk.len() {
-            let n = i * 12;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for k in 1..=12 {
-                if k > 1 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", n + k));
-            }
-            sql.push(')');
-        }
+        sql.push_str(&super::sql::Marks::on(conn, 1).rows(chunk.len(), 12));
         let mut q = sqlx::query(&sql);
         for r in chunk {
             let e = &r.entry;
@@ -175,21 +162,7 @@ async fn write_balances(
         let mut sql = String::from(
             "INSERT INTO balances (client_id, account, token, posted, pending, seq) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let n = i * 6;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            ));
-        }
+        sql.push_str(&super::sql::Marks::on(conn, 1).rows(chunk.len(), 6));
         sql.push_str(" ON CONFLICT (client_id, account, token) DO UPDATE SET posted = excluded.posted, pending = excluded.pending, seq = excluded.seq");
         let mut q = sqlx::query(&sql);
         for r in chunk {

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod books;
 pub mod chain;
+pub mod durable;
 pub mod endpoint;
 pub mod error;
 pub mod evm;
@@ -21,6 +22,7 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod seal;
 pub mod server;
+pub mod sql;
 pub mod store;
 pub mod webhooks;
 pub mod withdrawals;

@@ -10,13 +10,14 @@
 //! one round trip on PostgreSQL) then serves the whole queue.
 
 use super::books::{self, Books, Parts};
+use super::durable::WalSync;
 use super::error::ApiError;
 use super::journal;
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
@@ -55,6 +56,23 @@ pub struct Store {
     sealer: Arc<super::seal::Sealer>,
     /// What `/metrics` shows (the batches committed here among them).
     metrics: Arc<super::metrics::Metrics>,
+    /// SQLite file: batches commit without waiting for the disk and are answered once this
+    /// syncer has synced the WAL after them ([`super::durable`]).
+    wal: Option<Arc<WalSync>>,
+    /// Set while the writer connection runs a batch at `synchronous = NORMAL`; the pool puts it
+    /// back to FULL when the connection is released, for every other writer.
+    relaxed: Arc<AtomicBool>,
+}
+
+/// The file of a SQLite URL, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    let memory = url.contains("mode=memory")
+        || file.as_os_str().is_empty()
+        || file == std::path::Path::new(":memory:");
+    (!memory).then(|| file.to_path_buf())
 }
 
 /// Milliseconds since the Unix epoch (the host's clock; the core never reads one).
@@ -65,9 +83,11 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// A new random id with a readable prefix.
+/// A new id with a readable prefix: a UUIDv7 (milliseconds since the epoch, then 74 random
+/// bits), so rows keyed by ids made one after another land side by side in the tables' B-trees
+/// instead of on a random page each.
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
 }
 
 impl Store {
@@ -90,9 +110,26 @@ impl Store {
                 "database URL must start with sqlite:// or postgres:// (got {url:?})"
             )));
         };
+        let relaxed = Arc::new(AtomicBool::new(false));
+        let wal = match backend {
+            Backend::Sqlite => sqlite_file(&url).map(WalSync::start),
+            Backend::Postgres => None,
+        };
         let options = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
             .acquire_timeout(std::time::Duration::from_secs(30));
+        let reset = Arc::clone(&relaxed);
+        let options = options.after_release(move |conn, _meta| {
+            let reset = Arc::clone(&reset);
+            Box::pin(async move {
+                if reset.swap(false, Ordering::SeqCst) {
+                    sqlx::query("PRAGMA synchronous = FULL")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(true)
+            })
+        });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -102,6 +139,9 @@ impl Store {
                         "PRAGMA synchronous = FULL",
                         "PRAGMA busy_timeout = 10000",
                         "PRAGMA foreign_keys = ON",
+                        "PRAGMA temp_store = MEMORY",
+                        "PRAGMA cache_size = -65536",
+                        "PRAGMA wal_autocheckpoint = 8000",
                     ] {
                         sqlx::query(pragma).execute(&mut *conn).await?;
                     }
@@ -151,6 +191,8 @@ impl Store {
             // Replaced at start (`with_sealer`) by the deployment's key before anything is sealed.
             sealer: Arc::new(super::seal::Sealer::from_material(url.as_bytes())),
             metrics: Arc::default(),
+            wal,
+            relaxed,
         })
     }
 
@@ -164,7 +206,7 @@ impl Store {
     /// tiny, with sequential scans, until it looks again; SQLite plans by its indexes).
     pub async fn analyze_after_bulk(&self) -> Result<(), ApiError> {
         if self.backend == Backend::Postgres {
-            sqlx::query("ANALYZE books, wallets, balances")
+            sqlx::query("ANALYZE books, wallets, balances, outbox")
                 .execute(&self.pool)
                 .await?;
         }
@@ -230,7 +272,7 @@ impl Store {
         drop(queued);
         let tx = match guard.tx.take() {
             Some(tx) => tx,
-            None => self.pool.begin().await?,
+            None => self.begin_batch().await?,
         };
         // The working set as the last operation of this client in the batch left it, if one did.
         let cached = guard.ledgers.remove(client_id);
@@ -241,6 +283,7 @@ impl Store {
                 guard,
                 waiting: lane.waiting,
                 metrics: self.metrics.clone(),
+                wal: self.wal.clone(),
             }),
             client_id: client_id.to_owned(),
             ledger: placeholder(),
@@ -248,12 +291,11 @@ impl Store {
             events: Vec::new(),
             seq: 0,
             fresh: Vec::new(),
+            made: Vec::new(),
+            savepoint: false,
             snapshot: None,
             sealer: Arc::clone(&self.sealer),
         };
-        sqlx::query("SAVEPOINT operation")
-            .execute(&mut *work.tx)
-            .await?;
         let books = match cached {
             Some(books) => {
                 // The batch's transaction holds the row (and its lock) since that operation. A
@@ -274,6 +316,20 @@ impl Store {
         work.ledger = books.ledger;
         work.parts = Some(books.parts);
         Ok(work)
+    }
+
+    /// Opens a batch's transaction. On a SQLite file its commit does not wait for the disk
+    /// (`synchronous = NORMAL`): its operations are answered after the WAL syncer's next sync.
+    async fn begin_batch(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        if self.wal.is_some() {
+            self.relaxed.store(true, Ordering::SeqCst);
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await?;
+        }
+        // What `Pool::begin` does, on the connection the pragma was set on.
+        Ok(sqlx::Transaction::begin(conn, None).await?)
     }
 
     /// Splits the books of clients still kept as one document (written by an earlier version)
@@ -456,6 +512,8 @@ struct Parked {
     outbox: Vec<OutboxRow>,
     /// The journal entries of the batch's operations, written just before it commits.
     journal: Vec<journal::Row>,
+    /// Transaction rows under ids the batch's operations made up, written just before it commits.
+    transactions: Vec<TransactionRow>,
     /// Wallet rows to bring up to the books: (client, wallet, status, flags as JSON).
     wallets: Vec<WalletState>,
     /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
@@ -493,6 +551,50 @@ impl WalletState {
     }
 }
 
+/// A transaction row under an id the host made up (so no row has it yet).
+struct TransactionRow {
+    id: String,
+    client_id: String,
+    seq: i64,
+    wallet_id: Option<String>,
+    counterparty_id: Option<String>,
+    kind: String,
+    status: String,
+    token: Option<String>,
+    amount: Option<String>,
+    created_at: i64,
+    body: String,
+}
+
+/// Writes transaction rows made up by a batch's operations, several per statement.
+async fn insert_transactions(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[TransactionRow],
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let mut sql = String::from("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ");
+        sql.push_str(&super::sql::Marks::on(conn, 1).rows(chunk.len(), 12));
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.client_id)
+                .bind(r.seq)
+                .bind(r.wallet_id.as_deref())
+                .bind(r.counterparty_id.as_deref())
+                .bind(&r.kind)
+                .bind(&r.status)
+                .bind(r.token.as_deref())
+                .bind(r.amount.as_deref())
+                .bind(r.created_at)
+                .bind(r.created_at)
+                .bind(&r.body);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// One webhook event for the outbox table.
 struct OutboxRow {
     id: String,
@@ -512,6 +614,7 @@ async fn flush(
     ledgers: &mut HashMap<String, Books>,
     entries: &[journal::Row],
     wallets: &[WalletState],
+    transactions: &[TransactionRow],
     outbox: &[OutboxRow],
 ) -> Result<(), String> {
     for (client_id, books) in ledgers.iter_mut() {
@@ -530,6 +633,9 @@ async fn flush(
     update_wallets(conn, wallets)
         .await
         .map_err(|e| e.to_string())?;
+    insert_transactions(conn, transactions)
+        .await
+        .map_err(|e| e.to_string())?;
     insert_outbox(conn, outbox).await.map_err(|e| e.to_string())
 }
 
@@ -543,22 +649,7 @@ async fn update_wallets(conn: &mut sqlx::AnyConnection, rows: &[WalletState]) ->
     let rows: Vec<&WalletState> = last.into_values().collect();
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
         // VALUES columns are named column1, column2, ... on SQLite and PostgreSQL alike.
-        let mut values = String::new();
-        for i in 0..chunk.len() {
-            let n = i * 6;
-            if i > 0 {
-                values.push_str(", ");
-            }
-            values.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            ));
-        }
+        let values = super::sql::Marks::on(conn, 1).rows(chunk.len(), 6);
         for sql in [
             format!("UPDATE wallets SET status = v.column3, flags = v.column5, held = v.column6 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
             format!("UPDATE cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
@@ -585,20 +676,12 @@ async fn insert_outbox(conn: &mut sqlx::AnyConnection, rows: &[OutboxRow]) -> sq
         let mut sql = String::from(
             "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
         );
+        let mut marks = super::sql::Marks::on(conn, 1);
         for i in 0..chunk.len() {
-            let n = i * 5;
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, 0, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 5
-            ));
+            sql.push_str(&format!("({}, 0, {})", marks.list(5), marks.list(1)));
         }
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -607,6 +690,7 @@ async fn insert_outbox(conn: &mut sqlx::AnyConnection, rows: &[OutboxRow]) -> sq
                 .bind(&r.client_id)
                 .bind(r.seq)
                 .bind(&r.event)
+                .bind(r.created_at)
                 .bind(r.created_at);
         }
         q.execute(&mut *conn).await?;
@@ -635,6 +719,8 @@ struct Turn {
     guard: OwnedMutexGuard<Parked>,
     waiting: Arc<AtomicUsize>,
     metrics: Arc<super::metrics::Metrics>,
+    /// Syncs the WAL after a commit made without waiting for the disk (SQLite file).
+    wal: Option<Arc<WalSync>>,
 }
 
 impl Turn {
@@ -647,6 +733,7 @@ impl Turn {
             self.guard.outbox.clear();
             self.guard.journal.clear();
             self.guard.wallets.clear();
+            self.guard.transactions.clear();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
             if self.waiting.load(Ordering::SeqCst) == 0 || self.guard.operations >= MAX_BATCH {
                 self.guard.operations = 0;
@@ -667,10 +754,27 @@ impl Turn {
         let outbox = std::mem::take(&mut self.guard.outbox);
         let entries = std::mem::take(&mut self.guard.journal);
         let wallets = std::mem::take(&mut self.guard.wallets);
+        let transactions = std::mem::take(&mut self.guard.transactions);
         let mut tx = tx;
-        let result = match flush(&mut tx, &mut ledgers, &entries, &wallets, &outbox).await {
+        let result = match flush(
+            &mut tx,
+            &mut ledgers,
+            &entries,
+            &wallets,
+            &transactions,
+            &outbox,
+        )
+        .await
+        {
             Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
+        };
+        // The next batch may start while this one's commit reaches the disk.
+        let Turn { guard, wal, .. } = self;
+        drop(guard);
+        let result = match (result, wal) {
+            (Ok(()), Some(wal)) => wal.durable().await,
+            (result, _) => result,
         };
         for member in members {
             let _ = member.send(result.clone());
@@ -685,6 +789,7 @@ impl Turn {
         self.guard.outbox.clear();
         self.guard.journal.clear();
         self.guard.wallets.clear();
+        self.guard.transactions.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
         }
@@ -723,10 +828,16 @@ fn placeholder() -> Ledger {
     Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty())
 }
 
-/// One operation in progress: a savepoint in the lane's transaction, holding the client's ledger.
+/// One operation in progress in the lane's transaction, holding the client's ledger.
 pub struct Work {
-    /// The open database transaction (`&mut *w.tx` runs a statement in it).
-    pub tx: Tx,
+    /// The open database transaction: reads of the store's own; statements of the handlers go
+    /// through [`Work::conn`].
+    tx: Tx,
+    /// Whether the operation has taken its savepoint (before its first statement through
+    /// [`Work::conn`]): an operation that wrote nothing needs none to be undone.
+    savepoint: bool,
+    /// Transaction rows under ids this operation made up, written with the batch.
+    made: Vec<TransactionRow>,
     turn: Option<Turn>,
     /// The client whose books are locked.
     pub client_id: String,
@@ -747,6 +858,18 @@ pub struct Work {
 }
 
 impl Work {
+    /// The operation's connection for a statement: takes the operation's savepoint first, so
+    /// that a failed operation leaves nothing of its writes in the batch.
+    pub async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, ApiError> {
+        if !self.savepoint {
+            sqlx::query("SAVEPOINT operation")
+                .execute(&mut *self.tx)
+                .await?;
+            self.savepoint = true;
+        }
+        Ok(&mut self.tx)
+    }
+
     /// The sealer of secrets at rest.
     pub fn sealer(&self) -> &super::seal::Sealer {
         &self.sealer
@@ -952,9 +1075,41 @@ impl Work {
     ) -> Result<(), ApiError> {
         let now = now_ms();
         let seq = self.next_seq();
+        if self.is_fresh(id) {
+            // No earlier row can carry an id made up here: the row joins the batch's insert.
+            let row = TransactionRow {
+                id: id.to_owned(),
+                client_id: self.client_id.clone(),
+                seq,
+                wallet_id: wallet_id.map(str::to_owned),
+                counterparty_id: counterparty.map(str::to_owned),
+                kind: kind.to_owned(),
+                status: status.to_owned(),
+                token: token.map(str::to_owned),
+                amount: amount.map(str::to_owned),
+                created_at: now,
+                body: body.to_string(),
+            };
+            match self.made.iter_mut().find(|r| r.id == id) {
+                Some(earlier) if earlier.kind != row.kind => {
+                    return Err(ApiError::internal(format!(
+                        "transaction {id} written twice with different types"
+                    )))
+                }
+                Some(earlier) => {
+                    earlier.status = row.status;
+                    earlier.body = row.body;
+                    if row.counterparty_id.is_some() {
+                        earlier.counterparty_id = row.counterparty_id;
+                    }
+                }
+                None => self.made.push(row),
+            }
+            return Ok(());
+        }
         let written = sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type")
             .bind(id)
-            .bind(&self.client_id)
+            .bind(self.client_id.clone())
             .bind(seq)
             .bind(wallet_id)
             .bind(counterparty)
@@ -965,7 +1120,7 @@ impl Work {
             .bind(now)
             .bind(now)
             .bind(body.to_string())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         if written.rows_affected() == 0 {
             return Err(ApiError::new(
@@ -992,15 +1147,16 @@ impl Work {
         // Holds are rows of their own (the expiry sweep finds the due ones by index).
         for h in self.ledger.take_holds() {
             let body = serde_json::to_string(&h).map_err(|e| ApiError::internal(e.to_string()))?;
+            let client = self.client_id.clone();
             sqlx::query("INSERT INTO holds (client_id, id, wallet_id, status, expires_at, created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, body = excluded.body")
-                .bind(&self.client_id)
+                .bind(client)
                 .bind(&h.id)
                 .bind(&h.wallet)
                 .bind(h.status.as_str())
                 .bind(h.expires_at)
                 .bind(now_ms())
                 .bind(body)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
         }
         // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
@@ -1076,12 +1232,13 @@ impl Work {
             )
         {
             let body = body.map_err(|e| ApiError::internal(e.to_string()))?;
+            let client = self.client_id.clone();
             sqlx::query("INSERT INTO records (client_id, kind, key, body) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body")
-                .bind(&self.client_id)
+                .bind(client)
                 .bind(kind)
                 .bind(&key)
                 .bind(body)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
         }
         let now = now_ms();
@@ -1120,6 +1277,7 @@ impl Work {
         turn.guard.outbox.append(&mut outbox);
         turn.guard.journal.append(&mut entries);
         turn.guard.wallets.append(&mut wallets);
+        turn.guard.transactions.append(&mut self.made);
         let (member, committed) = oneshot::channel();
         turn.guard.members.push(member);
         tokio::spawn(turn.pass(tx));
@@ -1147,6 +1305,11 @@ impl Drop for Work {
             turn.fail(tx, "the runtime stopped");
             return;
         };
+        if !self.savepoint {
+            // Nothing written: the batch goes on as it was.
+            runtime.spawn(turn.pass(tx));
+            return;
+        }
         runtime.spawn(async move {
             let undone = sqlx::query("ROLLBACK TO SAVEPOINT operation")
                 .execute(&mut *tx)

@@ -252,8 +252,8 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
     let row =
         sqlx::query("SELECT type, status, body FROM transactions WHERE id = $1 AND client_id = $2")
             .bind(id)
-            .bind(&w.client_id)
-            .fetch_optional(&mut *w.tx)
+            .bind(w.client_id.clone())
+            .fetch_optional(w.conn().await?)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no withdrawal {id}")))?;
     let kind = col(&row, "type")?;
@@ -293,8 +293,8 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
         sqlx::query("UPDATE chain_deposits SET sweep = 'due', updated_at = $1 WHERE id = $2 AND client_id = $3 AND sweep = 'refund'")
             .bind(now_ms())
             .bind(tx)
-            .bind(&w.client_id)
-            .execute(&mut *w.tx)
+            .bind(w.client_id.clone())
+            .execute(w.conn().await?)
             .await?;
     }
     let (sub, st, reason) = match record.status {
@@ -329,10 +329,10 @@ pub async fn owner_of(
     let wallet = sqlx::query(
         "SELECT id FROM wallets WHERE client_id = $1 AND address = $2 AND blockchain = $3",
     )
-    .bind(&w.client_id)
+    .bind(w.client_id.clone())
     .bind(&canonical)
     .bind(chain)
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.conn().await?)
     .await?;
     if let Some(r) = wallet {
         // The core decides with the owner in the working set.
@@ -343,10 +343,10 @@ pub async fn owner_of(
     let holding = sqlx::query(
         "SELECT blockchain FROM holdings WHERE client_id = $1 AND address = $2 AND blockchain = $3",
     )
-    .bind(&w.client_id)
+    .bind(w.client_id.clone())
     .bind(&canonical)
     .bind(chain)
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.conn().await?)
     .await?;
     Ok(match holding {
         Some(r) => AddressOwner::Holding(col(&r, "blockchain")?),

@@ -140,7 +140,7 @@ pub(crate) async fn create_account(
         .bind(&caller.client_id)
         .bind(&req.name)
         .bind(now_ms())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     w.event(
         "ACCOUNT",

@@ -220,7 +220,7 @@ pub(crate) async fn insert_card(
         .bind(holder)
         .bind(label)
         .bind(now_ms())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     let mut out = CardCreated {
         id: id.to_owned(),
@@ -384,21 +384,21 @@ pub(crate) async fn update_card(
         sqlx::query("UPDATE cards SET expiry = $1 WHERE id = $2")
             .bind(format!("{month:02}/{:02}", year % 100))
             .bind(&id)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     if let Some(h) = &req.holder {
         sqlx::query("UPDATE cards SET holder = $1 WHERE id = $2")
             .bind(h)
             .bind(&id)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     if let Some(l) = &req.label {
         sqlx::query("UPDATE cards SET label = $1 WHERE id = $2")
             .bind(l)
             .bind(&id)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     w.commit().await?;
@@ -412,7 +412,7 @@ pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> 
     w.ledger.remove_card(id)?;
     sqlx::query("UPDATE cards SET deleted = 1 WHERE id = $1")
         .bind(id)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     let (op, _) = kind_label(kind);
     w.event(

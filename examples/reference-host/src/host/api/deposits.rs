@@ -216,7 +216,7 @@ async fn credit(
     let row = sqlx::query("SELECT wallet_id, status, body FROM transactions WHERE id = $1 AND client_id = $2 AND type = 'deposit'")
         .bind(&tx)
         .bind(&caller.client_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.conn().await?)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no deposit {tx}")))?;
     let status = col(&row, "status")?;
@@ -290,7 +290,7 @@ async fn refund(
     )
     .bind(&tx)
     .bind(&caller.client_id)
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.conn().await?)
     .await?;
     if known.is_none() {
         return Err(ApiError::not_found(format!("no deposit {tx}")));

@@ -141,7 +141,7 @@ async fn update_vcard(
             .bind(alias)
             .bind(&id)
             .bind(&caller.client_id)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     if let Some(limit) = &req.spending_limit {
@@ -155,7 +155,7 @@ async fn update_vcard(
             .bind(amount.map(|a| a.to_string()))
             .bind(&id)
             .bind(&caller.client_id)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     w.commit().await?;

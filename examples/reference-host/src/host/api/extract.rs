@@ -198,9 +198,9 @@ pub(crate) async fn stored(
     let row = sqlx::query(
         "SELECT request_hash, status, response FROM idempotency WHERE client_id = $1 AND key = $2",
     )
-    .bind(&w.client_id)
+    .bind(w.client_id.clone())
     .bind(&i.key)
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.conn().await?)
     .await?;
     let Some(row) = row else { return Ok(None) };
     if col(&row, "request_hash")? != i.hash {
@@ -249,13 +249,13 @@ pub(crate) async fn finish(
             }
         }
         sqlx::query("INSERT INTO idempotency (client_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&w.client_id)
+            .bind(w.client_id.clone())
             .bind(&i.key)
             .bind(&i.hash)
             .bind(i64::from(status.as_u16()))
             .bind(kept.to_string())
             .bind(now_ms())
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     w.commit().await?;

@@ -66,7 +66,7 @@ pub(crate) async fn create_treasury(
         &sqlx::query(
             "UPDATE counters SET value = value + 1 WHERE name = 'account_number' RETURNING value",
         )
-        .fetch_one(&mut *w.tx)
+        .fetch_one(w.conn().await?)
         .await?,
         "value",
     )?;
@@ -82,7 +82,7 @@ pub(crate) async fn create_treasury(
         .bind(n - 1)
         .bind(&req.alias)
         .bind(now_ms())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     let out = TreasuryCreated {
         id: id.clone(),

@@ -204,21 +204,15 @@ async fn insert(
 ) -> Result<(), ApiError> {
     for chunk in wallets.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
+        let mut marks = crate::host::sql::Marks::on(w.conn().await?, 1);
         for i in 0..chunk.len() {
-            let n = i * 8;
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!(
-                "(${}, ${}, ${}, 'virtual', ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8
+                "({}, 'virtual', {})",
+                marks.list(3),
+                marks.list(5)
             ));
         }
         let mut q = sqlx::query(&sql);
@@ -233,7 +227,7 @@ async fn insert(
                 .bind(now)
                 .bind(batch.to_owned());
         }
-        q.execute(&mut *w.tx).await?;
+        q.execute(w.conn().await?).await?;
     }
     Ok(())
 }
@@ -242,13 +236,13 @@ async fn insert(
 async fn finish(mut w: Work, idem: &Option<Idem>, batch: &str) -> Result<(), ApiError> {
     if let Some(i) = idem {
         sqlx::query("INSERT INTO idempotency (client_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&w.client_id)
+            .bind(w.client_id.clone())
             .bind(i.key())
             .bind(i.hash())
             .bind(201_i64)
             .bind(json!({"batch_id": batch}).to_string())
             .bind(now_ms())
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     w.commit().await

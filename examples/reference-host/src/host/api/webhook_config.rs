@@ -108,7 +108,7 @@ pub(crate) async fn put_webhooks(
         st.webhook_events = crate::host::webhooks::subscriptions::parse(&events)?;
     }
     // Saving the configuration re-enables a disabled endpoint (its parked events are due again).
-    crate::host::webhooks::enable_in(&mut w.tx, &caller.client_id).await?;
+    crate::host::webhooks::enable_in(w.conn().await?, &caller.client_id).await?;
     crate::host::api::save_settings_in(&mut w, &st).await?;
     w.commit().await?;
     s.outbox_notify.notify_one();

@@ -498,7 +498,7 @@ impl EvmAdapter {
                     sqlx::query("UPDATE chain_deposits SET status = 'dropped', updated_at = $1 WHERE id = $2")
                         .bind(now_ms())
                         .bind(&id)
-                        .execute(&mut *w.tx)
+                        .execute(w.conn().await?)
                         .await?;
                     w.commit().await?;
                     state.outbox_notify.notify_one();
@@ -806,7 +806,7 @@ impl EvmAdapter {
         };
         self.insert_deposit(
             state,
-            Some(&mut *w.tx),
+            Some(w.conn().await?),
             &id,
             &who,
             &token.symbol,
@@ -887,7 +887,7 @@ impl EvmAdapter {
             sqlx::query("UPDATE chain_deposits SET status = 'pending', updated_at = $1 WHERE id = $2 AND status = 'unpriced'")
                 .bind(now_ms())
                 .bind(&id)
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
             w.commit().await?;
             state.outbox_notify.notify_one();
@@ -924,7 +924,7 @@ impl EvmAdapter {
                 .bind(sweep)
                 .bind(now_ms())
                 .bind(&id)
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
             w.commit().await?;
             state.outbox_notify.notify_one();

@@ -259,8 +259,8 @@ pub async fn refund_vs_sweep(w: &mut Work, tx: &str, from: &RefundFrom) -> Resul
         "SELECT sweep, wallet_id, token FROM chain_deposits WHERE id = $1 AND client_id = $2",
     )
     .bind(tx)
-    .bind(&w.client_id)
-    .fetch_optional(&mut *w.tx)
+    .bind(w.client_id.clone())
+    .fetch_optional(w.conn().await?)
     .await?;
     let Some(row) = row else {
         return Ok(());
@@ -276,7 +276,7 @@ pub async fn refund_vs_sweep(w: &mut Work, tx: &str, from: &RefundFrom) -> Resul
             let claimed = sqlx::query("UPDATE chain_deposits SET sweep = 'refund', updated_at = $1 WHERE id = $2 AND sweep = 'due'")
                 .bind(now_ms())
                 .bind(tx)
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
             if claimed.rows_affected() == 1 {
                 Ok(())
@@ -289,7 +289,7 @@ pub async fn refund_vs_sweep(w: &mut Work, tx: &str, from: &RefundFrom) -> Resul
                 .bind(col(&row, "wallet_id")?)
                 .bind(col(&row, "token")?)
                 .bind(tx)
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(w.conn().await?)
                 .await?;
             match waiting {
                 Some(_) => Err(ApiError::bad_request(format!(
@@ -401,15 +401,24 @@ impl EvmAdapter {
         .bind(self.chain_id())
         .bind(id)
         .bind(client)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.conn().await?)
         .await?;
         if exists.is_some() {
             return Ok(());
         }
         let p = self
-            .prepare(&mut w.tx, &key, pending, call_to, value, data, gas, fees)
+            .prepare(
+                w.conn().await?,
+                &key,
+                pending,
+                call_to,
+                value,
+                data,
+                gas,
+                fees,
+            )
             .await?;
-        self.record_tx(&mut w.tx, &p, "withdrawal", id, client)
+        self.record_tx(w.conn().await?, &p, "withdrawal", id, client)
             .await?;
         body["chain_tx"] = json!(p.hash);
         body["nonce"] = json!(p.nonce);
@@ -688,7 +697,7 @@ impl EvmAdapter {
             .bind(now_ms())
             .bind(&tx.id)
             .bind(also)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
         if moved.rows_affected() == 0 {
             return Ok(());
@@ -712,7 +721,7 @@ async fn sweep_outcome(w: &mut Work, tx: &OurTx, outcome: &Outcome) -> Result<()
             let d =
                 sqlx::query("SELECT wallet_id, token, amount FROM chain_deposits WHERE id = $1")
                     .bind(reference)
-                    .fetch_one(&mut *w.tx)
+                    .fetch_one(w.conn().await?)
                     .await?;
             chain::record_sweep(
                 w,
@@ -737,7 +746,7 @@ async fn sweep_outcome(w: &mut Work, tx: &OurTx, outcome: &Outcome) -> Result<()
             .bind(s)
             .bind(now_ms())
             .bind(reference)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     Ok(())
@@ -750,8 +759,8 @@ async fn withdrawal_outcome(w: &mut Work, tx: &OurTx, outcome: &Outcome) -> Resu
     let t =
         sqlx::query("SELECT type, status, body FROM transactions WHERE id = $1 AND client_id = $2")
             .bind(reference)
-            .bind(&w.client_id)
-            .fetch_one(&mut *w.tx)
+            .bind(w.client_id.clone())
+            .fetch_one(w.conn().await?)
             .await?;
     let kind = col(&t, "type")?;
     let mut body: Value = stored(&col(&t, "body")?, "transaction body")?;

@@ -5,8 +5,8 @@ use super::*;
 /// The client's settings, read inside an operation (under the client's lock).
 pub(crate) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
     let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
-        .bind(&w.client_id)
-        .fetch_optional(&mut *w.tx)
+        .bind(w.client_id.clone())
+        .fetch_optional(w.conn().await?)
         .await?;
     Ok(match row {
         Some(r) => Settings::from_body(&col(&r, "body")?, w.sealer())?,
@@ -18,16 +18,16 @@ pub(crate) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
 pub(crate) async fn save_settings_in(w: &mut Work, st: &Settings) -> Result<(), ApiError> {
     sqlx::query("UPDATE settings SET body = $1 WHERE client_id = $2")
         .bind(st.to_body(w.sealer())?)
-        .bind(&w.client_id)
-        .execute(&mut *w.tx)
+        .bind(w.client_id.clone())
+        .execute(w.conn().await?)
         .await?;
     if st.webhook_url.is_some() {
         // Events kept while the client had no endpoint are due again.
         sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE client_id = $2 AND delivered_at IS NULL AND next_attempt_at = $3")
             .bind(now_ms())
-            .bind(&w.client_id)
+            .bind(w.client_id.clone())
             .bind(crate::host::webhooks::PARKED)
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
     }
     Ok(())
@@ -280,7 +280,7 @@ pub(crate) async fn put_config(
     w.ledger.set_config(config)?;
     // Saving the configuration re-enables a disabled webhook endpoint (its parked events are
     // due again).
-    crate::host::webhooks::enable_in(&mut w.tx, &caller.client_id).await?;
+    crate::host::webhooks::enable_in(w.conn().await?, &caller.client_id).await?;
     save_settings_in(&mut w, &st).await?;
     let out = config_out(&st, &w.ledger);
     finish(w, &None, StatusCode::OK, out, &s).await

@@ -113,7 +113,7 @@ pub(crate) async fn set_contract(s: &AppState, client: &str, u: ContractUpdate) 
         max_treasury_wallets: u.max_treasury_wallets,
     };
     w.ledger.set_contract(client, contract)?;
-    let n = virtual_count(&mut w.tx, client).await?;
+    let n = virtual_count(w.conn().await?, client).await?;
     let out = contract_out(&w.ledger, client, n);
     finish(w, &None, StatusCode::OK, out, s).await
 }

@@ -45,9 +45,9 @@ pub(crate) async fn ensure_holding(
 ) -> Result<(u32, bool), ApiError> {
     let row =
         sqlx::query("SELECT account_number FROM holdings WHERE client_id = $1 AND blockchain = $2")
-            .bind(&w.client_id)
+            .bind(w.client_id.clone())
             .bind(chain)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.conn().await?)
             .await?;
     if let Some(r) = row {
         let n: i64 = r.try_get("account_number")?;
@@ -59,7 +59,7 @@ pub(crate) async fn ensure_holding(
     let n: i64 = sqlx::query(
         "UPDATE counters SET value = value + 1 WHERE name = 'account_number' RETURNING value",
     )
-    .fetch_one(&mut *w.tx)
+    .fetch_one(w.conn().await?)
     .await?
     .try_get("value")?;
     let account =
@@ -68,14 +68,14 @@ pub(crate) async fn ensure_holding(
     let address = s.keys.holding_address(family, account)?;
     let id = new_id("hld");
     sqlx::query("INSERT INTO holdings (client_id, blockchain, id, account_number, address, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&w.client_id)
+        .bind(w.client_id.clone())
         .bind(chain)
         .bind(&id)
         .bind(n - 1)
         .bind(address.to_string())
         .bind(format!("{chain} holding wallet"))
         .bind(now_ms())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     w.event(
         "HOLDING_WALLET",
@@ -123,7 +123,7 @@ pub(crate) async fn create_virtual(
         .bind(i64::from(created.index))
         .bind(&req.alias)
         .bind(now_ms())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     let out = VirtualCreated {
         id: id.clone(),

@@ -40,6 +40,7 @@ mod extract;
 mod freezes;
 mod holding;
 pub(crate) mod holds;
+pub(crate) mod journal;
 mod management;
 mod rules;
 pub(crate) mod schema;
@@ -52,6 +53,7 @@ mod virtual_batch;
 mod virtual_wallets;
 mod webhook_config;
 mod webhooks;
+mod withdrawals;
 
 pub(crate) use access_levels::*;
 pub(crate) use accounts::*;
@@ -100,12 +102,12 @@ pub fn router(state: Shared) -> Router {
         .merge(cards_routes())
         .merge(webhook_config_routes())
         .merge(card_funding::routes())
-        .merge(super::withdrawals::routes())
+        .merge(withdrawals::routes())
         .merge(edits::routes())
         .merge(freezes::routes())
         .merge(deposits::routes())
         .merge(holds::routes())
-        .merge(super::journal::routes())
+        .merge(journal::routes())
         .merge(virtual_batch::routes())
         .merge(clients_routes())
         .merge(access_levels_routes())

@@ -40,15 +40,15 @@ pub(crate) async fn get_virtual_balance(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    q: Result<Query<crate::host::journal::AtQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<crate::host::api::journal::AtQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.balance").await?;
-    let at = crate::host::journal::at_query(q)?;
+    let at = crate::host::api::journal::at_query(q)?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     if let Some(at) = at {
         let account = format!("wallet:{id}");
         let balances =
-            crate::host::journal::balances_at(&s, &caller.client_id, &account, at).await?;
+            crate::host::api::journal::balances_at(&s, &caller.client_id, &account, at).await?;
         let at = crate::host::journal::rfc3339(at);
         return Ok(Json(WalletBalance {
             id,

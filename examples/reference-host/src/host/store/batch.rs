@@ -1,0 +1,348 @@
+//! Group commit: the lane of operations that share one database transaction, what a batch keeps
+//! for its end, and the commit that answers them all.
+
+use super::super::books::Books;
+use super::super::durable::WalSync;
+use super::super::error::ApiError;
+use super::super::journal;
+use super::MAX_BATCH;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
+
+/// The operations queued behind one lock, and the transaction they share.
+#[derive(Clone, Default)]
+pub(super) struct Lane {
+    pub(super) slot: Arc<Mutex<Parked>>,
+    pub(super) waiting: Arc<AtomicUsize>,
+}
+
+/// A batch between two operations: its open transaction and the operations waiting for its commit.
+#[derive(Default)]
+pub(super) struct Parked {
+    pub(super) tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
+    pub(super) members: Vec<oneshot::Sender<Result<(), String>>>,
+    /// Each client's ledger as the last successful operation of the client in this batch left
+    /// it, with its version: the client's next operation in the batch starts from it instead of
+    /// reading and restoring the row, and the row is written once, just before the commit.
+    pub(super) ledgers: HashMap<String, Books>,
+    /// The webhook events of the batch's operations, written just before it commits.
+    pub(super) outbox: Vec<OutboxRow>,
+    /// The journal entries of the batch's operations, written just before it commits.
+    pub(super) journal: Vec<journal::Row>,
+    /// Transaction rows under ids the batch's operations made up, written just before it commits.
+    pub(super) transactions: Vec<TransactionRow>,
+    /// Wallet rows to bring up to the books: (client, wallet, status, flags as JSON).
+    pub(super) wallets: Vec<WalletState>,
+    /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
+    /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
+    pub(super) operations: usize,
+}
+
+/// A wallet's status and flags as its row keeps them.
+pub(super) struct WalletState {
+    pub(super) client_id: String,
+    pub(super) id: String,
+    pub(super) status: &'static str,
+    /// A card's status: `blocked` while blocked, else the wallet status.
+    pub(super) card_status: &'static str,
+    pub(super) flags: String,
+    /// Held amounts per token (JSON).
+    pub(super) held: String,
+}
+
+impl WalletState {
+    pub(super) fn of(
+        client_id: &str,
+        id: String,
+        w: &waas_core::ledger::Wallet,
+    ) -> Result<Self, ApiError> {
+        Ok(WalletState {
+            client_id: client_id.to_owned(),
+            status: w.status.as_str(),
+            card_status: if w.inactive {
+                "blocked"
+            } else {
+                w.status.as_str()
+            },
+            flags: serde_json::to_string(&w.flags)
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+            held: serde_json::to_string(&w.held).map_err(|e| ApiError::internal(e.to_string()))?,
+            id,
+        })
+    }
+}
+
+/// A transaction row under an id the host made up (so no row has it yet).
+pub(super) struct TransactionRow {
+    pub(super) id: String,
+    pub(super) client_id: String,
+    pub(super) seq: i64,
+    pub(super) wallet_id: Option<String>,
+    pub(super) counterparty_id: Option<String>,
+    pub(super) kind: String,
+    pub(super) status: String,
+    pub(super) token: Option<String>,
+    pub(super) amount: Option<String>,
+    pub(super) created_at: i64,
+    pub(super) body: String,
+}
+
+/// Writes transaction rows made up by a batch's operations, several per statement.
+pub(super) async fn insert_transactions(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[TransactionRow],
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let mut sql = String::from("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ");
+        sql.push_str(&super::super::sql::Marks::on(conn, 1).rows(chunk.len(), 12));
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.client_id)
+                .bind(r.seq)
+                .bind(r.wallet_id.as_deref())
+                .bind(r.counterparty_id.as_deref())
+                .bind(&r.kind)
+                .bind(&r.status)
+                .bind(r.token.as_deref())
+                .bind(r.amount.as_deref())
+                .bind(r.created_at)
+                .bind(r.created_at)
+                .bind(&r.body);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// One webhook event for the outbox table.
+pub(super) struct OutboxRow {
+    pub(super) id: String,
+    pub(super) client_id: String,
+    pub(super) seq: i64,
+    pub(super) event: String,
+    pub(super) created_at: i64,
+}
+
+/// Rows of the outbox written per statement.
+pub(super) const OUTBOX_ROWS_PER_INSERT: usize = 64;
+
+/// Writes what a batch kept for its end: each client's ledger row (with its journal head), the
+/// journal entries, then the events.
+pub(super) async fn flush(
+    conn: &mut sqlx::AnyConnection,
+    ledgers: &mut HashMap<String, Books>,
+    entries: &[journal::Row],
+    wallets: &[WalletState],
+    transactions: &[TransactionRow],
+    outbox: &[OutboxRow],
+) -> Result<(), String> {
+    for (client_id, books) in ledgers.iter_mut() {
+        books
+            .parts
+            .write(conn, &books.ledger, client_id)
+            .await
+            .map_err(|e| e.message().to_owned())?;
+    }
+    journal::insert(conn, entries)
+        .await
+        .map_err(|e| e.to_string())?;
+    journal::project_balances(conn, entries)
+        .await
+        .map_err(|e| e.to_string())?;
+    update_wallets(conn, wallets)
+        .await
+        .map_err(|e| e.to_string())?;
+    insert_transactions(conn, transactions)
+        .await
+        .map_err(|e| e.to_string())?;
+    insert_outbox(conn, outbox).await.map_err(|e| e.to_string())
+}
+
+/// Brings wallet rows up to the books (status, flags), several rows per statement.
+pub(super) async fn update_wallets(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[WalletState],
+) -> sqlx::Result<()> {
+    // The last state of each wallet in the batch.
+    let mut last: HashMap<(&str, &str), &WalletState> = HashMap::new();
+    for r in rows {
+        last.insert((&r.client_id, &r.id), r);
+    }
+    let rows: Vec<&WalletState> = last.into_values().collect();
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        // VALUES columns are named column1, column2, ... on SQLite and PostgreSQL alike.
+        let values = super::super::sql::Marks::on(conn, 1).rows(chunk.len(), 6);
+        for sql in [
+            format!("UPDATE wallets SET status = v.column3, flags = v.column5, held = v.column6 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
+            format!("UPDATE cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
+        ] {
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(&r.client_id)
+                    .bind(&r.id)
+                    .bind(r.status)
+                    .bind(r.card_status)
+                    .bind(&r.flags)
+                    .bind(&r.held);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a batch's events, several rows per statement.
+pub(super) async fn insert_outbox(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[OutboxRow],
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
+        );
+        let mut marks = super::super::sql::Marks::on(conn, 1);
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("({}, 0, {})", marks.list(5), marks.list(1)));
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.client_id)
+                .bind(r.seq)
+                .bind(&r.event)
+                .bind(r.created_at)
+                .bind(r.created_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Counts an operation as waiting for its lane until it gets its turn (or is cancelled).
+pub(super) struct Queued(Arc<AtomicUsize>);
+
+impl Queued {
+    pub(super) fn new(waiting: &Arc<AtomicUsize>) -> Queued {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Queued(Arc::clone(waiting))
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An operation's turn on its lane.
+pub(super) struct Turn {
+    pub(super) guard: OwnedMutexGuard<Parked>,
+    pub(super) waiting: Arc<AtomicUsize>,
+    pub(super) metrics: Arc<super::super::metrics::Metrics>,
+    /// Syncs the WAL after a commit made without waiting for the disk (SQLite file).
+    pub(super) wal: Option<Arc<WalSync>>,
+}
+
+impl Turn {
+    /// Ends the turn with the batch's transaction: commits it when nobody waits (or the batch is
+    /// full), otherwise parks it for the next operation. Runs to the end even if the caller is
+    /// cancelled, so one dropped request never abandons the others' commit.
+    pub(super) async fn pass(mut self, tx: sqlx::Transaction<'static, sqlx::Any>) {
+        if self.guard.members.is_empty() {
+            self.guard.ledgers.clear();
+            self.guard.outbox.clear();
+            self.guard.journal.clear();
+            self.guard.wallets.clear();
+            self.guard.transactions.clear();
+            // Nothing of anyone's is in it (the operation rolled back): no commit needed.
+            if self.waiting.load(Ordering::SeqCst) == 0 || self.guard.operations >= MAX_BATCH {
+                self.guard.operations = 0;
+                drop(tx);
+            } else {
+                self.guard.tx = Some(tx);
+            }
+            return;
+        }
+        if self.waiting.load(Ordering::SeqCst) > 0 && self.guard.operations < MAX_BATCH {
+            self.guard.tx = Some(tx);
+            return;
+        }
+        let members = std::mem::take(&mut self.guard.members);
+        self.metrics.batch(members.len());
+        self.guard.operations = 0;
+        let mut ledgers = std::mem::take(&mut self.guard.ledgers);
+        let outbox = std::mem::take(&mut self.guard.outbox);
+        let entries = std::mem::take(&mut self.guard.journal);
+        let wallets = std::mem::take(&mut self.guard.wallets);
+        let transactions = std::mem::take(&mut self.guard.transactions);
+        let mut tx = tx;
+        let result = match flush(
+            &mut tx,
+            &mut ledgers,
+            &entries,
+            &wallets,
+            &transactions,
+            &outbox,
+        )
+        .await
+        {
+            Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        // The next batch may start while this one's commit reaches the disk.
+        let Turn { guard, wal, .. } = self;
+        drop(guard);
+        let result = match (result, wal) {
+            (Ok(()), Some(wal)) => wal.durable().await,
+            (result, _) => result,
+        };
+        for member in members {
+            let _ = member.send(result.clone());
+        }
+    }
+
+    /// Ends the turn after a failure that may have broken the transaction: every operation in the
+    /// batch fails, and the transaction rolls back.
+    pub(super) fn fail(mut self, tx: sqlx::Transaction<'static, sqlx::Any>, why: &str) {
+        self.guard.ledgers.clear();
+        self.guard.operations = 0;
+        self.guard.outbox.clear();
+        self.guard.journal.clear();
+        self.guard.wallets.clear();
+        self.guard.transactions.clear();
+        for member in std::mem::take(&mut self.guard.members) {
+            let _ = member.send(Err(why.to_owned()));
+        }
+        drop(tx);
+    }
+}
+
+/// The shared transaction, as an operation sees it while it holds its turn.
+pub struct Tx(pub(super) Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        // Taken only by `Work::commit` and `Drop for Work`, which consume the operation.
+        self.0
+            .as_deref()
+            .expect("the transaction is held until the operation ends")
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        self.0
+            .as_deref_mut()
+            .expect("the transaction is held until the operation ends")
+    }
+}

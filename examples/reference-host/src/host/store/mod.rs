@@ -1,0 +1,441 @@
+//! Storage: the database is the source of truth, the books in rows (`books.rs`). An operation
+//! takes its turn on its lane, loads the parts of the client's books it names, asks the core, and
+//! leaves its journal entries, balances, transaction rows and events to the batch it joined.
+//!
+//! Group commit (`batch.rs`): operations that queue on the same lane share one transaction and
+//! commit together when no operation waits any more, or after [`MAX_BATCH`] operations. No
+//! operation is answered before the commit that holds it is durable: a batch that fails to commit
+//! fails every operation in it. An operation (`work.rs`) that writes a statement of its own takes a
+//! savepoint first, so a failed or abandoned one rolls back to it and nothing else.
+
+mod batch;
+mod schema;
+mod work;
+
+pub use batch::Tx;
+pub use work::Work;
+
+use super::books::{self, Books};
+use super::durable::WalSync;
+use super::error::ApiError;
+use super::journal;
+use batch::{update_wallets, Lane, Queued, Turn, WalletState};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+use waas_core::ledger::Ledger;
+use waas_core::Registry;
+use work::placeholder;
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file (embedded default): one connection, writes serialize in process.
+    Sqlite,
+    /// PostgreSQL: row locks (`FOR UPDATE`) serialize the operations of one client across hosts.
+    Postgres,
+}
+
+/// Operations one database transaction holds at most before it commits.
+pub const MAX_BATCH: usize = 64;
+
+/// Read connections of the SQLite reader pool (WAL lets them read while the writer writes).
+const SQLITE_READERS: u32 = 4;
+
+/// The connection pool and its backend.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    /// Reads of committed state outside an operation (SQLite: read-only connections beside the
+    /// single writer; PostgreSQL: the same pool).
+    reader: AnyPool,
+    backend: Backend,
+    /// One lane per lock domain (SQLite: the whole file; PostgreSQL: a client's ledger row).
+    lanes: Arc<StdMutex<HashMap<String, Lane>>>,
+    /// The blockchains and tokens every ledger of this host is restored over (the built-in
+    /// registry plus what was registered at start, e.g. a local EVM chain and its tokens).
+    registry: Arc<Registry>,
+    /// Seals secrets at rest (set at start, before the host serves).
+    sealer: Arc<super::seal::Sealer>,
+    /// What `/metrics` shows (the batches committed here among them).
+    metrics: Arc<super::metrics::Metrics>,
+    /// SQLite file: batches commit without waiting for the disk and are answered once this
+    /// syncer has synced the WAL after them ([`super::durable`]).
+    wal: Option<Arc<WalSync>>,
+    /// Set while the writer connection runs a batch at `synchronous = NORMAL`; the pool puts it
+    /// back to FULL when the connection is released, for every other writer.
+    relaxed: Arc<AtomicBool>,
+}
+
+/// The file of a SQLite URL, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    let memory = url.contains("mode=memory")
+        || file.as_os_str().is_empty()
+        || file == std::path::Path::new(":memory:");
+    (!memory).then(|| file.to_path_buf())
+}
+
+/// Milliseconds since the Unix epoch (the host's clock; the core never reads one).
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A new id with a readable prefix: a UUIDv7 (milliseconds since the epoch, then 74 random
+/// bits), so rows keyed by ids made one after another land side by side in the tables' B-trees
+/// instead of on a random page each.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and runs the migrations.
+    pub async fn open(url: &str) -> Result<Store, ApiError> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = if url.starts_with("sqlite:") {
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (url, Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (url.to_owned(), Backend::Postgres)
+        } else {
+            return Err(ApiError::config(format!(
+                "database URL must start with sqlite:// or postgres:// (got {url:?})"
+            )));
+        };
+        let relaxed = Arc::new(AtomicBool::new(false));
+        let wal = match backend {
+            Backend::Sqlite => sqlite_file(&url).map(WalSync::start),
+            Backend::Postgres => None,
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
+            .acquire_timeout(std::time::Duration::from_secs(30));
+        let reset = Arc::clone(&relaxed);
+        let options = options.after_release(move |conn, _meta| {
+            let reset = Arc::clone(&reset);
+            Box::pin(async move {
+                if reset.swap(false, Ordering::SeqCst) {
+                    sqlx::query("PRAGMA synchronous = FULL")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(true)
+            })
+        });
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL with FULL sync: every commit is on disk before the answer goes out.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = FULL",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA temp_store = MEMORY",
+                        "PRAGMA cache_size = -65536",
+                        "PRAGMA wal_autocheckpoint = 8000",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|e| ApiError::config(format!("cannot open database: {e}")))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| ApiError::config(format!("migration failed: {e}")))?;
+        if backend == Backend::Postgres {
+            schema::byte_order_accounts(&pool).await?;
+        } else {
+            schema::clustered_books(&pool).await?;
+        }
+        let reader = if backend == Backend::Sqlite {
+            AnyPoolOptions::new()
+                .max_connections(SQLITE_READERS)
+                .acquire_timeout(std::time::Duration::from_secs(30))
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA query_only = ON"] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await
+                .map_err(|e| ApiError::config(format!("cannot open database: {e}")))?
+        } else {
+            pool.clone()
+        };
+        Ok(Store {
+            pool,
+            reader,
+            backend,
+            lanes: Arc::default(),
+            registry: Arc::new(Registry::builtin()),
+            // Replaced at start (`with_sealer`) by the deployment's key before anything is sealed.
+            sealer: Arc::new(super::seal::Sealer::from_material(url.as_bytes())),
+            metrics: Arc::default(),
+            wal,
+            relaxed,
+        })
+    }
+
+    /// What `/metrics` shows.
+    pub fn metrics(&self) -> &super::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// Brings the planner's statistics up to date after a bulk insert (PostgreSQL: a table
+    /// that grew by thousands of rows since autovacuum last looked is planned as if it were
+    /// tiny, with sequential scans, until it looks again; SQLite plans by its indexes).
+    pub async fn analyze_after_bulk(&self) -> Result<(), ApiError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE books, wallets, balances, outbox")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The same store over another registry (set once at start, before the host serves).
+    pub fn with_registry(mut self, registry: Registry) -> Store {
+        self.registry = Arc::new(registry);
+        self
+    }
+
+    /// The same store sealing secrets with another sealer (set once at start).
+    pub fn with_sealer(mut self, sealer: super::seal::Sealer) -> Store {
+        self.sealer = Arc::new(sealer);
+        self
+    }
+
+    /// The sealer of secrets at rest.
+    pub fn sealer(&self) -> &super::seal::Sealer {
+        &self.sealer
+    }
+
+    /// The registry of blockchains and tokens of this host.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The pool, for writes and reads outside an operation. On SQLite it has one connection,
+    /// which an open operation holds: never use it while holding a [`Work`].
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A pool for reads of committed state (API keys, lists), which never waits for writers.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The lane of a client's operations.
+    fn lane(&self, client_id: &str) -> Lane {
+        let key = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => client_id,
+        };
+        let mut lanes = self
+            .lanes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        lanes.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// Starts an operation on a client's books: locks and restores its ledger.
+    pub async fn begin(&self, client_id: &str) -> Result<Work, ApiError> {
+        let lane = self.lane(client_id);
+        let queued = Queued::new(&lane.waiting);
+        let mut guard = lane.slot.clone().lock_owned().await;
+        drop(queued);
+        let tx = match guard.tx.take() {
+            Some(tx) => tx,
+            None => self.begin_batch().await?,
+        };
+        // The working set as the last operation of this client in the batch left it, if one did.
+        let cached = guard.ledgers.remove(client_id);
+        guard.operations += 1;
+        let mut work = Work {
+            tx: Tx(Some(tx)),
+            turn: Some(Turn {
+                guard,
+                waiting: lane.waiting,
+                metrics: self.metrics.clone(),
+                wal: self.wal.clone(),
+            }),
+            client_id: client_id.to_owned(),
+            ledger: placeholder(),
+            parts: None,
+            events: Vec::new(),
+            seq: 0,
+            fresh: Vec::new(),
+            made: Vec::new(),
+            savepoint: false,
+            snapshot: None,
+            sealer: Arc::clone(&self.sealer),
+        };
+        let books = match cached {
+            Some(books) => {
+                // The batch's transaction holds the row (and its lock) since that operation. A
+                // copy goes back to the batch if this operation fails.
+                work.snapshot = Some(books.clone());
+                books
+            }
+            None => {
+                Books::open(
+                    &mut work.tx,
+                    Arc::clone(&self.registry),
+                    client_id,
+                    self.backend == Backend::Postgres,
+                )
+                .await?
+            }
+        };
+        work.ledger = books.ledger;
+        work.parts = Some(books.parts);
+        Ok(work)
+    }
+
+    /// Opens a batch's transaction. On a SQLite file its commit does not wait for the disk
+    /// (`synchronous = NORMAL`): its operations are answered after the WAL syncer's next sync.
+    async fn begin_batch(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        if self.wal.is_some() {
+            self.relaxed.store(true, Ordering::SeqCst);
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await?;
+        }
+        // What `Pool::begin` does, on the connection the pragma was set on.
+        Ok(sqlx::Transaction::begin(conn, None).await?)
+    }
+
+    /// Splits the books of clients still kept as one document (written by an earlier version)
+    /// into rows, once per client, at start: see [`books::split`].
+    pub async fn fill_rows(&self) -> Result<(), ApiError> {
+        let clients = sqlx::query("SELECT client_id FROM ledgers WHERE rows_ready < $1")
+            .bind(books::SPLIT)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in clients {
+            let client: String = row.try_get("client_id")?;
+            let mut tx = self.pool.begin().await?;
+            let lock = if self.backend == Backend::Postgres {
+                " FOR UPDATE"
+            } else {
+                ""
+            };
+            let doc = sqlx::query(&format!(
+                "SELECT state, journal_seq, journal_hash, rows_ready FROM ledgers WHERE client_id = $1{lock}"
+            ))
+            .bind(&client)
+            .fetch_one(&mut *tx)
+            .await?;
+            if doc.try_get::<i64, _>("rows_ready")? >= books::SPLIT {
+                continue;
+            }
+            let ledger = Ledger::restore(
+                &doc.try_get::<String, _>("state")?,
+                Arc::clone(&self.registry),
+            )?;
+            let mut states = Vec::new();
+            for (id, w) in ledger.wallets() {
+                states.push(WalletState::of(&client, id.clone(), w)?);
+            }
+            update_wallets(&mut tx, &states).await?;
+            let mut head = journal::Head {
+                seq: doc.try_get("journal_seq")?,
+                hash: doc.try_get("journal_hash")?,
+            };
+            books::split(&mut tx, &client, ledger, &mut head).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// A client's terms, holding wallets and system accounts as committed, without locking (for
+    /// reports); wallets are not loaded.
+    pub async fn read_ledger(&self, client_id: &str) -> Result<Ledger, ApiError> {
+        let mut conn = self.reader.acquire().await?;
+        Ok(
+            Books::open(&mut conn, Arc::clone(&self.registry), client_id, false)
+                .await?
+                .ledger,
+        )
+    }
+
+    /// The same, with the wallets a query selects (column `id`; bound: the client id, then
+    /// `binds`), loaded with their balances and rules: the core answers about them (reports).
+    pub async fn read_with_wallets(
+        &self,
+        client_id: &str,
+        sql: &str,
+        binds: &[&str],
+    ) -> Result<Ledger, ApiError> {
+        let mut conn = self.reader.acquire().await?;
+        let mut q = sqlx::query(sql).bind(client_id);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        let ids: Vec<String> = q
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()?;
+        let mut books =
+            Books::open(&mut conn, Arc::clone(&self.registry), client_id, false).await?;
+        for chunk in ids.chunks(500) {
+            let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            books
+                .parts
+                .load_wallets(&mut conn, &mut books.ledger, client_id, &chunk)
+                .await?;
+        }
+        Ok(books.ledger)
+    }
+}
+
+/// Reads one string column of an optional row.
+pub fn col(row: &AnyRow, name: &str) -> Result<String, ApiError> {
+    Ok(row.try_get::<String, _>(name)?)
+}
+
+/// Reads one optional string column.
+pub fn opt_col(row: &AnyRow, name: &str) -> Result<Option<String>, ApiError> {
+    Ok(row.try_get::<Option<String>, _>(name)?)
+}
+
+/// Reads a JSON text the host stored; CORRUPT_RECORD (and an error log naming `what`) when it
+/// cannot be read: stored data is never silently replaced by a default.
+pub fn stored<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::corrupt(what, e))
+}

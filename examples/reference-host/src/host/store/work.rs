@@ -1,0 +1,517 @@
+//! One operation in progress: the client's working set, and what it writes with the batch.
+
+use super::super::books::{Books, Parts};
+use super::super::error::ApiError;
+use super::super::journal;
+use super::batch::{OutboxRow, TransactionRow, Turn, Tx, WalletState};
+use super::{new_id, now_ms, stored};
+use serde_json::Value;
+use sqlx::Row;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use waas_core::ledger::{Ledger, Movement, Settled};
+use waas_core::Registry;
+
+/// Whether `id` is one of the movement ids an operation made up itself.
+pub(super) fn made_up(fresh: &[String], id: &str) -> bool {
+    fresh.iter().any(|f| f == id)
+}
+
+/// An empty ledger that holds the place of one taken out or not yet restored (no registry copy).
+pub(super) fn placeholder() -> Ledger {
+    Ledger::with_registry(waas_core::ledger::Config::default(), Registry::empty())
+}
+
+/// One operation in progress in the lane's transaction, holding the client's ledger.
+pub struct Work {
+    /// The open database transaction: reads of the store's own; statements of the handlers go
+    /// through [`Work::conn`].
+    pub(super) tx: Tx,
+    /// Whether the operation has taken its savepoint (before its first statement through
+    /// [`Work::conn`]): an operation that wrote nothing needs none to be undone.
+    pub(super) savepoint: bool,
+    /// Transaction rows under ids this operation made up, written with the batch.
+    pub(super) made: Vec<TransactionRow>,
+    pub(super) turn: Option<Turn>,
+    /// The client whose books are locked.
+    pub client_id: String,
+    /// The client's working set: the core ledger over the parts loaded so far. Load what the
+    /// operation names first ([`Work::need_wallets`], [`Work::need_account`], ...).
+    pub ledger: Ledger,
+    /// What the working set loaded (its row version and journal head among it).
+    pub(super) parts: Option<Parts>,
+    pub(super) events: Vec<Value>,
+    pub(super) seq: i64,
+    /// Movement ids this operation made up itself: no earlier record can carry them and no
+    /// retry can name them, so they are neither looked up nor kept as records.
+    pub(super) fresh: Vec<String>,
+    /// The ledger as the batch held it before this operation, restored there if it fails.
+    pub(super) snapshot: Option<Books>,
+    /// Seals secrets the operation writes.
+    pub(super) sealer: Arc<super::super::seal::Sealer>,
+}
+
+impl Work {
+    /// The operation's connection for a statement: takes the operation's savepoint first, so
+    /// that a failed operation leaves nothing of its writes in the batch.
+    pub async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, ApiError> {
+        if !self.savepoint {
+            sqlx::query("SAVEPOINT operation")
+                .execute(&mut *self.tx)
+                .await?;
+            self.savepoint = true;
+        }
+        Ok(&mut self.tx)
+    }
+
+    /// The sealer of secrets at rest.
+    pub fn sealer(&self) -> &super::super::seal::Sealer {
+        &self.sealer
+    }
+
+    /// The next sequence number of this operation (orders transactions and events per client).
+    pub fn next_seq(&mut self) -> i64 {
+        self.seq += 1;
+        (self.version() + 1) * 1000 + self.seq
+    }
+
+    fn version(&self) -> i64 {
+        self.parts.as_ref().map_or(0, |p| p.version)
+    }
+
+    /// Loads the named wallets (with their balances and rules) into the working set.
+    pub async fn need_wallets(&mut self, ids: &[&str]) -> Result<(), ApiError> {
+        match self.parts.as_mut() {
+            Some(p) => {
+                p.load_wallets(&mut self.tx, &mut self.ledger, &self.client_id, ids)
+                    .await
+            }
+            None => Err(ApiError::internal("the operation has already ended")),
+        }
+    }
+
+    /// Loads an account of this client into the working set.
+    pub async fn need_account(&mut self, id: &str) -> Result<(), ApiError> {
+        Parts::load_account(&mut self.tx, &mut self.ledger, &self.client_id, id).await
+    }
+
+    /// Loads a rule (and its wallet) into the working set.
+    pub async fn need_rule(&mut self, id: &str) -> Result<(), ApiError> {
+        match self.parts.as_mut() {
+            Some(p) => {
+                p.load_rule(&mut self.tx, &mut self.ledger, &self.client_id, id)
+                    .await
+            }
+            None => Err(ApiError::internal("the operation has already ended")),
+        }
+    }
+
+    /// Queues a webhook event (an envelope built and checked by the core) for the outbox.
+    pub fn event(
+        &mut self,
+        operation: &str,
+        sub_operation: &str,
+        operation_id: &str,
+        status: waas_core::webhook::Status,
+        reason: Option<&str>,
+        data: Value,
+    ) -> Result<(), ApiError> {
+        let data = match data {
+            Value::Object(map) => map,
+            other => {
+                let mut map = serde_json::Map::new();
+                map.insert("value".into(), other);
+                map
+            }
+        };
+        let envelope = waas_core::webhook::Envelope::new(
+            operation,
+            sub_operation,
+            operation_id,
+            status,
+            reason,
+            data,
+        )?;
+        self.events
+            .push(serde_json::to_value(&envelope).map_err(|e| ApiError::internal(e.to_string()))?);
+        Ok(())
+    }
+
+    /// A new movement id for an operation that got no Idempotency-Key.
+    pub fn fresh_movement_id(&mut self) -> String {
+        let id = new_id("mv");
+        self.fresh.push(id.clone());
+        id
+    }
+
+    fn is_fresh(&self, id: &str) -> bool {
+        made_up(&self.fresh, id)
+    }
+
+    /// Gives a settled movement back to the core before a retry of `id` (if the id is known).
+    pub async fn remember_movement(&mut self, id: &str) -> Result<(), ApiError> {
+        if self.is_fresh(id) {
+            return Ok(());
+        }
+        if let Some(body) = self.record("movement", id).await? {
+            let m: Movement = stored(&body, "ledger record")?;
+            self.ledger.remember_movement(id.to_owned(), m);
+        }
+        Ok(())
+    }
+
+    /// Gives a settled sweep back to the core before a retry.
+    pub async fn remember_sweep(&mut self, tx: &str) -> Result<(), ApiError> {
+        if let Some(body) = self.record("sweep", tx).await? {
+            let m: Movement = stored(&body, "ledger record")?;
+            self.ledger.remember_sweep(tx.to_owned(), m);
+        }
+        Ok(())
+    }
+
+    /// Loads a deposit record (pending or settled) and its wallet before a retry, a confirmation
+    /// or a drop.
+    pub async fn remember_deposit(&mut self, tx: &str) -> Result<(), ApiError> {
+        if self.is_fresh(tx) {
+            return Ok(());
+        }
+        if self.ledger.deposit_record(tx).is_some() {
+            return Ok(());
+        }
+        if let Some(body) = self.record("deposit", tx).await? {
+            let d: waas_core::ledger::DepositRecord = stored(&body, "ledger record")?;
+            let wallet = d.request.to.clone();
+            self.ledger.remember_deposit(d);
+            self.need_wallets(&[&wallet]).await?;
+        }
+        Ok(())
+    }
+
+    /// Gives the working set a hold's record and its wallet; false when there is none.
+    pub async fn remember_hold(&mut self, id: &str) -> Result<bool, ApiError> {
+        if self.ledger.hold(id).is_ok() {
+            return Ok(true);
+        }
+        let row = sqlx::query("SELECT body FROM holds WHERE client_id = $1 AND id = $2")
+            .bind(&self.client_id)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let h: waas_core::ledger::Hold =
+            stored(&row.try_get::<String, _>("body")?, "ledger record")?;
+        let wallet = h.wallet.clone();
+        self.ledger.remember_hold(h);
+        self.need_wallets(&[&wallet]).await?;
+        Ok(true)
+    }
+
+    /// Gives the working set a withdrawal's lifecycle record; false when there is none.
+    pub async fn remember_withdrawal(&mut self, id: &str) -> Result<bool, ApiError> {
+        if self.ledger.withdrawal(id).is_ok() {
+            return Ok(true);
+        }
+        match self.record("withdrawal", id).await? {
+            Some(body) => {
+                let r: waas_core::ledger::WithdrawalRecord = stored(&body, "ledger record")?;
+                self.ledger.remember_withdrawal(r);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn record(&mut self, kind: &str, key: &str) -> Result<Option<String>, ApiError> {
+        let row =
+            sqlx::query("SELECT body FROM records WHERE client_id = $1 AND kind = $2 AND key = $3")
+                .bind(&self.client_id)
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("body")?),
+            None => None,
+        })
+    }
+
+    /// Records a transaction row (deposits, movements), or updates its status when it exists.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upsert_transaction(
+        &mut self,
+        id: &str,
+        wallet_id: Option<&str>,
+        kind: &str,
+        status: &str,
+        token: Option<&str>,
+        amount: Option<&str>,
+        body: &Value,
+    ) -> Result<(), ApiError> {
+        self.upsert_transaction_to(id, wallet_id, None, kind, status, token, amount, body)
+            .await
+    }
+
+    /// The same, with the receiving wallet, so that the row lists under both wallets: one
+    /// statement whether the row is new or not.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upsert_transaction_to(
+        &mut self,
+        id: &str,
+        wallet_id: Option<&str>,
+        counterparty: Option<&str>,
+        kind: &str,
+        status: &str,
+        token: Option<&str>,
+        amount: Option<&str>,
+        body: &Value,
+    ) -> Result<(), ApiError> {
+        let now = now_ms();
+        let seq = self.next_seq();
+        if self.is_fresh(id) {
+            // No earlier row can carry an id made up here: the row joins the batch's insert.
+            let row = TransactionRow {
+                id: id.to_owned(),
+                client_id: self.client_id.clone(),
+                seq,
+                wallet_id: wallet_id.map(str::to_owned),
+                counterparty_id: counterparty.map(str::to_owned),
+                kind: kind.to_owned(),
+                status: status.to_owned(),
+                token: token.map(str::to_owned),
+                amount: amount.map(str::to_owned),
+                created_at: now,
+                body: body.to_string(),
+            };
+            match self.made.iter_mut().find(|r| r.id == id) {
+                Some(earlier) if earlier.kind != row.kind => {
+                    return Err(ApiError::internal(format!(
+                        "transaction {id} written twice with different types"
+                    )))
+                }
+                Some(earlier) => {
+                    earlier.status = row.status;
+                    earlier.body = row.body;
+                    if row.counterparty_id.is_some() {
+                        earlier.counterparty_id = row.counterparty_id;
+                    }
+                }
+                None => self.made.push(row),
+            }
+            return Ok(());
+        }
+        let written = sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type")
+            .bind(id)
+            .bind(self.client_id.clone())
+            .bind(seq)
+            .bind(wallet_id)
+            .bind(counterparty)
+            .bind(kind)
+            .bind(status)
+            .bind(token)
+            .bind(amount)
+            .bind(now)
+            .bind(now)
+            .bind(body.to_string())
+            .execute(self.conn().await?)
+            .await?;
+        if written.rows_affected() == 0 {
+            return Err(ApiError::new(
+                waas_core::ErrorCode::DuplicateOperation,
+                format!(
+                    "transaction id {id} already names a transaction of another type; use another Idempotency-Key"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the ledger, settled records and events, then commits.
+    pub async fn commit(mut self) -> Result<(), ApiError> {
+        let Settled {
+            movements,
+            sweeps,
+            deposits,
+        } = self.ledger.take_settled();
+        // Pending deposits are rows too: the next operation that names one loads it.
+        let pending = self.ledger.take_deposits();
+        // Withdrawals, pending or final, are rows too: a lifecycle step loads the one it names.
+        let withdrawals = self.ledger.take_withdrawals();
+        // Holds are rows of their own (the expiry sweep finds the due ones by index).
+        for h in self.ledger.take_holds() {
+            let body = serde_json::to_string(&h).map_err(|e| ApiError::internal(e.to_string()))?;
+            let client = self.client_id.clone();
+            sqlx::query("INSERT INTO holds (client_id, id, wallet_id, status, expires_at, created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, body = excluded.body")
+                .bind(client)
+                .bind(&h.id)
+                .bind(&h.wallet)
+                .bind(h.status.as_str())
+                .bind(h.expires_at)
+                .bind(now_ms())
+                .bind(body)
+                .execute(self.conn().await?)
+                .await?;
+        }
+        // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
+        // list them: record their transaction rows here, like the handlers do for theirs.
+        for (id, m) in movements.iter().filter(|(id, _)| id.starts_with("rule:")) {
+            let (wallet, kind, status, token, amount, body) = match m {
+                Movement::Transfer {
+                    from,
+                    to,
+                    token,
+                    amount,
+                } => (
+                    from,
+                    "transfer",
+                    "completed",
+                    token,
+                    amount,
+                    serde_json::json!({"id": id, "type": "transfer", "from_wallet_id": from, "to_wallet_id": to, "token": token, "amount": amount.to_string(), "status": "completed", "automation": true}),
+                ),
+                Movement::Withdraw {
+                    from,
+                    to_address,
+                    token,
+                    amount,
+                    fee,
+                } => (
+                    from,
+                    "withdrawal",
+                    "pending",
+                    token,
+                    amount,
+                    serde_json::json!({"id": id, "type": "withdrawal", "wallet_id": from, "blockchain": self.ledger.wallet(from).ok().and_then(|w| w.blockchain.clone()), "to_address": to_address, "token": token, "amount": amount.to_string(), "fee": fee.to_string(), "status": "pending", "automation": true}),
+                ),
+                _ => continue,
+            };
+            let amount = amount.to_string();
+            let counterparty = match m {
+                Movement::Transfer { to, .. } => Some(to.as_str()),
+                _ => None,
+            };
+            self.upsert_transaction_to(
+                id,
+                Some(wallet),
+                counterparty,
+                kind,
+                status,
+                Some(token),
+                Some(&amount),
+                &body,
+            )
+            .await?;
+        }
+        let fresh = std::mem::take(&mut self.fresh);
+        for (kind, key, body) in movements
+            .iter()
+            .filter(|(id, _)| !made_up(&fresh, id))
+            .map(|(id, m)| ("movement", id.clone(), serde_json::to_string(m)))
+            .chain(
+                sweeps
+                    .iter()
+                    .map(|(tx, m)| ("sweep", tx.clone(), serde_json::to_string(m))),
+            )
+            .chain(
+                deposits
+                    .iter()
+                    .chain(pending.iter())
+                    .map(|d| ("deposit", d.request.tx.clone(), serde_json::to_string(d))),
+            )
+            .chain(
+                withdrawals
+                    .iter()
+                    .map(|w| ("withdrawal", w.id.clone(), serde_json::to_string(w))),
+            )
+        {
+            let body = body.map_err(|e| ApiError::internal(e.to_string()))?;
+            let client = self.client_id.clone();
+            sqlx::query("INSERT INTO records (client_id, kind, key, body) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body")
+                .bind(client)
+                .bind(kind)
+                .bind(&key)
+                .bind(body)
+                .execute(self.conn().await?)
+                .await?;
+        }
+        let now = now_ms();
+        let events = std::mem::take(&mut self.events);
+        let mut outbox = Vec::with_capacity(events.len());
+        for event in events {
+            outbox.push(OutboxRow {
+                id: new_id("evt"),
+                client_id: self.client_id.clone(),
+                seq: self.next_seq(),
+                event: event.to_string(),
+                created_at: now,
+            });
+        }
+        // The ledger row is written once per batch, just before the commit (see `flush`).
+        // The savepoint stays until the batch commits (savepoints of one name stack, and a
+        // rollback goes to the newest): one statement fewer per operation.
+        let postings = self.ledger.take_journal();
+        let mut wallets = Vec::new();
+        for id in self.ledger.take_touched_wallets() {
+            if let Ok(w) = self.ledger.wallet(&id) {
+                wallets.push(WalletState::of(&self.client_id, id, w)?);
+            }
+        }
+        let (Some(tx), Some(mut turn), Some(mut parts)) =
+            (self.tx.0.take(), self.turn.take(), self.parts.take())
+        else {
+            return Err(ApiError::internal("the operation has already ended"));
+        };
+        let mut entries = journal::chain(&self.client_id, &mut parts.head, now, &postings);
+        parts.version += 1;
+        let ledger = std::mem::replace(&mut self.ledger, placeholder());
+        turn.guard
+            .ledgers
+            .insert(self.client_id.clone(), Books { ledger, parts });
+        turn.guard.outbox.append(&mut outbox);
+        turn.guard.journal.append(&mut entries);
+        turn.guard.wallets.append(&mut wallets);
+        turn.guard.transactions.append(&mut self.made);
+        let (member, committed) = oneshot::channel();
+        turn.guard.members.push(member);
+        tokio::spawn(turn.pass(tx));
+        match committed.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ApiError::internal(format!("commit failed: {e}"))),
+            Err(_) => Err(ApiError::internal(
+                "the batch holding this operation was abandoned",
+            )),
+        }
+    }
+}
+
+impl Drop for Work {
+    /// An operation that ends without `commit` (an error, an early answer, a cancelled request)
+    /// rolls back to its savepoint; the batch it was part of goes on.
+    fn drop(&mut self) {
+        let (Some(mut tx), Some(mut turn)) = (self.tx.0.take(), self.turn.take()) else {
+            return;
+        };
+        if let Some(before) = self.snapshot.take() {
+            turn.guard.ledgers.insert(self.client_id.clone(), before);
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            turn.fail(tx, "the runtime stopped");
+            return;
+        };
+        if !self.savepoint {
+            // Nothing written: the batch goes on as it was.
+            runtime.spawn(turn.pass(tx));
+            return;
+        }
+        runtime.spawn(async move {
+            let undone = sqlx::query("ROLLBACK TO SAVEPOINT operation")
+                .execute(&mut *tx)
+                .await;
+            match undone {
+                Ok(_) => turn.pass(tx).await,
+                Err(e) => turn.fail(tx, &format!("rollback to savepoint failed: {e}")),
+            }
+        });
+    }
+}

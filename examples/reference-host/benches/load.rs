@@ -6,6 +6,9 @@
 //!
 //!     cargo bench -p waas-host --bench load -- [--secs 10] [--conns 50] [--clients 1] [sqlite] [postgres]
 //!
+//! `WAAS_BENCH_BIN=PATH` runs the bench against another `waas` binary (to compare two builds in
+//! one session, alternating runs: figures on this machine move by 20% from one run to the next).
+//!
 //! `--clients K` spreads the connections over K clients (each with its own ledger row); the
 //! default, one client, is the worst case: every transfer serializes on that client's books.
 //! `--wallets N` gives each client N virtual wallets (made through the batch endpoint, 10,000 a
@@ -151,8 +154,10 @@ fn run(backend: Backend, a: &Args) {
     let Some(db) = Db::fresh(backend, "load") else {
         return;
     };
+    // WAAS_BENCH_BIN runs another build of `waas` (an earlier commit, say) under the same load.
     let opts = Opts {
         outbox_poll_ms: 500,
+        release_bin: std::env::var_os("WAAS_BENCH_BIN").map(std::path::PathBuf::from),
         ..Opts::default()
     };
     let s = Server::start(&db, &opts);

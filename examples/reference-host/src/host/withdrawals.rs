@@ -17,7 +17,6 @@ use waas_core::access::Environment;
 use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
 use waas_core::webhook::Status;
 
-
 /// Transaction types that are withdrawals.
 pub const KINDS: [&str; 4] = [
     "withdrawal",

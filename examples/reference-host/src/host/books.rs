@@ -184,7 +184,7 @@ impl Parts {
             return Ok(());
         }
         let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
-        let mut marks = Marks::on(conn, 1);
+        let mut marks = Marks::on(conn);
         let sql = format!(
             "SELECT id, body FROM rules WHERE client_id = {} AND wallet_id IN ({}) ORDER BY seq",
             marks.list(1),
@@ -235,7 +235,7 @@ impl Parts {
             .iter()
             .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
             .collect();
-        let mut marks = Marks::on(conn, 1);
+        let mut marks = Marks::on(conn);
         let sql = format!(
             "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
              WHERE client_id = {} AND kind = 'wallet' AND key IN ({}) \
@@ -387,7 +387,7 @@ async fn write_parts(
 ) -> Result<(), ApiError> {
     for chunk in parts.chunks(64) {
         let mut sql = String::from("INSERT INTO books (client_id, kind, key, body) VALUES ");
-        sql.push_str(&Marks::on(conn, 1).rows(chunk.len(), 4));
+        sql.push_str(&Marks::on(conn).rows(chunk.len(), 4));
         sql.push_str(" ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body");
         let mut q = sqlx::query(&sql);
         for (kind, key, text) in chunk {

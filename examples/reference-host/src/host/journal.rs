@@ -56,7 +56,7 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
 pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash) VALUES ");
-        sql.push_str(&super::sql::Marks::on(conn, 1).rows(chunk.len(), 12));
+        sql.push_str(&super::sql::Marks::on(conn).rows(chunk.len(), 12));
         let mut q = sqlx::query(&sql);
         for r in chunk {
             let e = &r.entry;
@@ -141,7 +141,7 @@ async fn write_balances(
         let mut sql = String::from(
             "INSERT INTO balances (client_id, account, token, posted, pending, seq) VALUES ",
         );
-        sql.push_str(&super::sql::Marks::on(conn, 1).rows(chunk.len(), 6));
+        sql.push_str(&super::sql::Marks::on(conn).rows(chunk.len(), 6));
         sql.push_str(" ON CONFLICT (client_id, account, token) DO UPDATE SET posted = excluded.posted, pending = excluded.pending, seq = excluded.seq");
         let mut q = sqlx::query(&sql);
         for r in chunk {

@@ -13,11 +13,11 @@ pub struct Marks {
 }
 
 impl Marks {
-    /// Placeholders for a statement on `conn`, the first one numbered `first` (`$first`).
-    pub fn on(conn: &sqlx::AnyConnection, first: usize) -> Marks {
+    /// Placeholders for a statement on `conn`, numbered from `$1`.
+    pub fn on(conn: &sqlx::AnyConnection) -> Marks {
         Marks {
             anonymous: conn.backend_name() == "SQLite",
-            next: first,
+            next: 1,
         }
     }
 

@@ -204,7 +204,7 @@ async fn insert(
 ) -> Result<(), ApiError> {
     for chunk in wallets.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
-        let mut marks = crate::host::sql::Marks::on(w.conn().await?, 1);
+        let mut marks = crate::host::sql::Marks::on(w.conn().await?);
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");

@@ -40,6 +40,17 @@ pub(super) struct Parked {
     pub(super) operations: usize,
 }
 
+impl Parked {
+    /// Drops what the batch kept for its end (its operations rolled back or failed).
+    fn clear_batch(&mut self) {
+        self.ledgers.clear();
+        self.outbox.clear();
+        self.journal.clear();
+        self.wallets.clear();
+        self.transactions.clear();
+    }
+}
+
 /// A wallet's status and flags as its row keeps them.
 pub(super) struct WalletState {
     pub(super) client_id: String,
@@ -89,29 +100,42 @@ pub(super) struct TransactionRow {
     pub(super) body: String,
 }
 
+/// The columns of a transaction row, in the order [`TransactionRow::bind`] binds them.
+pub(super) const TRANSACTION_COLUMNS: &str = "id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body";
+
+impl TransactionRow {
+    /// Binds the row's values in the order of [`TRANSACTION_COLUMNS`] (a new row: updated when
+    /// created).
+    pub(super) fn bind<'q>(
+        &'q self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        q.bind(self.id.as_str())
+            .bind(self.client_id.as_str())
+            .bind(self.seq)
+            .bind(self.wallet_id.as_deref())
+            .bind(self.counterparty_id.as_deref())
+            .bind(self.kind.as_str())
+            .bind(self.status.as_str())
+            .bind(self.token.as_deref())
+            .bind(self.amount.as_deref())
+            .bind(self.created_at)
+            .bind(self.created_at)
+            .bind(self.body.as_str())
+    }
+}
+
 /// Writes transaction rows made up by a batch's operations, several per statement.
 pub(super) async fn insert_transactions(
     conn: &mut sqlx::AnyConnection,
     rows: &[TransactionRow],
 ) -> sqlx::Result<()> {
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
-        let mut sql = String::from("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ");
-        sql.push_str(&super::super::sql::Marks::on(conn, 1).rows(chunk.len(), 12));
+        let mut sql = format!("INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES ");
+        sql.push_str(&super::super::sql::Marks::on(conn).rows(chunk.len(), 12));
         let mut q = sqlx::query(&sql);
         for r in chunk {
-            q = q
-                .bind(&r.id)
-                .bind(&r.client_id)
-                .bind(r.seq)
-                .bind(r.wallet_id.as_deref())
-                .bind(r.counterparty_id.as_deref())
-                .bind(&r.kind)
-                .bind(&r.status)
-                .bind(r.token.as_deref())
-                .bind(r.amount.as_deref())
-                .bind(r.created_at)
-                .bind(r.created_at)
-                .bind(&r.body);
+            q = r.bind(q);
         }
         q.execute(&mut *conn).await?;
     }
@@ -175,7 +199,7 @@ pub(super) async fn update_wallets(
     let rows: Vec<&WalletState> = last.into_values().collect();
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
         // VALUES columns are named column1, column2, ... on SQLite and PostgreSQL alike.
-        let values = super::super::sql::Marks::on(conn, 1).rows(chunk.len(), 6);
+        let values = super::super::sql::Marks::on(conn).rows(chunk.len(), 6);
         for sql in [
             format!("UPDATE wallets SET status = v.column3, flags = v.column5, held = v.column6 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
             format!("UPDATE cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
@@ -205,7 +229,7 @@ pub(super) async fn insert_outbox(
         let mut sql = String::from(
             "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
         );
-        let mut marks = super::super::sql::Marks::on(conn, 1);
+        let mut marks = super::super::sql::Marks::on(conn);
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");
@@ -258,11 +282,7 @@ impl Turn {
     /// cancelled, so one dropped request never abandons the others' commit.
     pub(super) async fn pass(mut self, tx: sqlx::Transaction<'static, sqlx::Any>) {
         if self.guard.members.is_empty() {
-            self.guard.ledgers.clear();
-            self.guard.outbox.clear();
-            self.guard.journal.clear();
-            self.guard.wallets.clear();
-            self.guard.transactions.clear();
+            self.guard.clear_batch();
             // Nothing of anyone's is in it (the operation rolled back): no commit needed.
             if self.waiting.load(Ordering::SeqCst) == 0 || self.guard.operations >= MAX_BATCH {
                 self.guard.operations = 0;
@@ -313,12 +333,8 @@ impl Turn {
     /// Ends the turn after a failure that may have broken the transaction: every operation in the
     /// batch fails, and the transaction rolls back.
     pub(super) fn fail(mut self, tx: sqlx::Transaction<'static, sqlx::Any>, why: &str) {
-        self.guard.ledgers.clear();
+        self.guard.clear_batch();
         self.guard.operations = 0;
-        self.guard.outbox.clear();
-        self.guard.journal.clear();
-        self.guard.wallets.clear();
-        self.guard.transactions.clear();
         for member in std::mem::take(&mut self.guard.members) {
             let _ = member.send(Err(why.to_owned()));
         }

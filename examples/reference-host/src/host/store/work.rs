@@ -3,7 +3,7 @@
 use super::super::books::{Books, Parts};
 use super::super::error::ApiError;
 use super::super::journal;
-use super::batch::{OutboxRow, TransactionRow, Turn, Tx, WalletState};
+use super::batch::{OutboxRow, TransactionRow, Turn, Tx, WalletState, TRANSACTION_COLUMNS};
 use super::{new_id, now_ms, stored};
 use serde_json::Value;
 use sqlx::Row;
@@ -269,21 +269,21 @@ impl Work {
     ) -> Result<(), ApiError> {
         let now = now_ms();
         let seq = self.next_seq();
+        let row = TransactionRow {
+            id: id.to_owned(),
+            client_id: self.client_id.clone(),
+            seq,
+            wallet_id: wallet_id.map(str::to_owned),
+            counterparty_id: counterparty.map(str::to_owned),
+            kind: kind.to_owned(),
+            status: status.to_owned(),
+            token: token.map(str::to_owned),
+            amount: amount.map(str::to_owned),
+            created_at: now,
+            body: body.to_string(),
+        };
         if self.is_fresh(id) {
             // No earlier row can carry an id made up here: the row joins the batch's insert.
-            let row = TransactionRow {
-                id: id.to_owned(),
-                client_id: self.client_id.clone(),
-                seq,
-                wallet_id: wallet_id.map(str::to_owned),
-                counterparty_id: counterparty.map(str::to_owned),
-                kind: kind.to_owned(),
-                status: status.to_owned(),
-                token: token.map(str::to_owned),
-                amount: amount.map(str::to_owned),
-                created_at: now,
-                body: body.to_string(),
-            };
             match self.made.iter_mut().find(|r| r.id == id) {
                 Some(earlier) if earlier.kind != row.kind => {
                     return Err(ApiError::internal(format!(
@@ -301,19 +301,9 @@ impl Work {
             }
             return Ok(());
         }
-        let written = sqlx::query("INSERT INTO transactions (id, client_id, seq, wallet_id, counterparty_id, type, status, token, amount, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type")
-            .bind(id)
-            .bind(self.client_id.clone())
-            .bind(seq)
-            .bind(wallet_id)
-            .bind(counterparty)
-            .bind(kind)
-            .bind(status)
-            .bind(token)
-            .bind(amount)
-            .bind(now)
-            .bind(now)
-            .bind(body.to_string())
+        let sql = format!("INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type");
+        let written = row
+            .bind(sqlx::query(&sql))
             .execute(self.conn().await?)
             .await?;
         if written.rows_affected() == 0 {

@@ -18,7 +18,7 @@ from waas_api.models import (
     AccountOut,
     ConfirmOut,
     DepositOut,
-    ErrorBody,
+    AccountsGetResponse404,
     ListedAccountOut,
     SimDeposit,
     SimTx,
@@ -55,8 +55,9 @@ def main() -> None:
 
         missing = accounts_get.sync_detailed(client=c, id="acc_nope")
         assert missing.status_code == 404
-        assert isinstance(missing.parsed, ErrorBody), missing.parsed
-        assert str(missing.parsed.error.code) == "NOT_FOUND", missing.parsed.error.code
+        # Each operation's refusals are typed with the codes it can answer (here 404: NOT_FOUND).
+        assert isinstance(missing.parsed, AccountsGetResponse404), missing.parsed
+        assert missing.parsed.error.code.value == "NOT_FOUND", missing.parsed.error.code
 
         tokens = tokens_list.sync(client=c, blockchain="ethereum")
         assert isinstance(tokens, Tokens), tokens

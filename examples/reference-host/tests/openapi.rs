@@ -100,10 +100,23 @@ fn the_document_is_the_catalog_typed() {
             if creates && op["responses"].get("201").is_none() {
                 problems.push(format!("{id}: a create that does not answer 201"));
             }
-            // Each error status answers the envelope.
-            for status in ["400", "401", "403", "404"] {
-                if op["responses"][status]["$ref"] != "#/components/responses/Error" {
-                    problems.push(format!("{id}: {status} is not the error envelope"));
+            // Every keyed operation can be refused for its key, and each error status answers
+            // the envelope with the codes of that status this operation can give.
+            for status in ["400", "401", "403", "429", "500"] {
+                if op["responses"].get(status).is_none() {
+                    problems.push(format!("{id}: {status} not documented"));
+                }
+            }
+            for (status, answer) in op["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    continue;
+                }
+                let error = &answer["content"]["application/json"]["schema"]["properties"]["error"];
+                let codes = error["allOf"][1]["properties"]["code"]["enum"].as_array();
+                if error["allOf"][0]["$ref"] != "#/components/schemas/ErrorDetail"
+                    || codes.is_none_or(|c| c.is_empty())
+                {
+                    problems.push(format!("{id}: {status} is not the envelope with its codes"));
                 }
             }
         }

@@ -103,7 +103,7 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
     )
     .await?;
     w.event(operation, sub_op, &d.tx, Status::Success, None, out.clone())?;
-    super::api::rule_events(w, &d.wallet, &r.automation, &d.tx)?;
+    super::api::simulate::rule_events(w, &d.wallet, &r.automation, &d.tx)?;
     Ok(out)
 }
 
@@ -145,7 +145,7 @@ pub async fn settle_confirmed(
         None,
         body.clone(),
     )?;
-    super::api::rule_events(w, wallet, &settled.automation, tx)?;
+    super::api::simulate::rule_events(w, wallet, &settled.automation, tx)?;
     Ok((body, kind))
 }
 

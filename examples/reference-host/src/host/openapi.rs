@@ -3,9 +3,10 @@
 //! says of each (permission, sandbox only, summary) and what every operation shares (the API key,
 //! `X-Request-Id`, `Idempotency-Key`, the error envelope with the core's codes).
 
+use super::api::error_codes::{self, Takes};
 use super::api::schema::{ErrorBody, ErrorDetail};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use utoipa::PartialSchema;
 use waas_core::access::{ApiOperation, OPERATIONS};
 use waas_core::ErrorCode;
@@ -120,11 +121,6 @@ fn operator_paths() -> [(&'static str, Value); 4] {
     ]
 }
 
-/// Every HTTP status an error code can answer with.
-fn error_statuses() -> BTreeSet<u16> {
-    ErrorCode::ALL.iter().map(|c| c.http_status()).collect()
-}
-
 fn request_id_header() -> Value {
     json!({"description": "The request's id: the X-Request-Id sent, or one made by the host",
         "schema": {"type": "string"}})
@@ -156,7 +152,23 @@ fn complete(operation: &mut Value, op: &ApiOperation) {
                     .map(|h| h.insert("X-Request-Id".into(), request_id_header()));
             }
         }
-        add_errors(responses);
+        let takes = takes(o);
+        if let Some(responses) = o.get_mut("responses").and_then(Value::as_object_mut) {
+            add_errors(responses, &error_codes::of(op, takes));
+        }
+    }
+}
+
+/// What a declared operation takes, from its parameters and body.
+fn takes(o: &Map<String, Value>) -> Takes {
+    let params = o
+        .get("parameters")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    Takes {
+        idempotency_key: params.iter().any(|p| p["name"] == "Idempotency-Key"),
+        input: o.contains_key("requestBody") || params.iter().any(|p| p["in"] == "query"),
     }
 }
 
@@ -170,11 +182,31 @@ fn shared_parameters(_op: &ApiOperation) -> Vec<Value> {
     ]
 }
 
-fn add_errors(responses: &mut Map<String, Value>) {
-    for status in error_statuses() {
-        responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({"$ref": "#/components/responses/Error"}));
+/// One response per error status the operation can answer, each naming its codes: the envelope
+/// with `error.code` limited to them.
+fn add_errors(responses: &mut Map<String, Value>, codes: &[ErrorCode]) {
+    let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    for code in codes {
+        by_status
+            .entry(code.http_status())
+            .or_default()
+            .push(code.as_str());
+    }
+    for (status, codes) in by_status {
+        responses.entry(status.to_string()).or_insert_with(|| {
+            json!({
+                "description": format!("Refused: {}", codes.join(", ")),
+                "headers": {"X-Request-Id": request_id_header()},
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"allOf": [
+                        {"$ref": "#/components/schemas/ErrorDetail"},
+                        {"type": "object", "properties": {"code": {"type": "string", "enum": codes}}},
+                    ]}},
+                }}},
+            })
+        });
     }
 }
 
@@ -192,7 +224,17 @@ fn untyped(op: &ApiOperation) -> Value {
         "200".into(),
         json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}),
     );
-    add_errors(&mut responses);
+    let input = matches!(op.method, "POST" | "PUT" | "PATCH");
+    add_errors(
+        &mut responses,
+        &error_codes::of(
+            op,
+            Takes {
+                input,
+                ..Takes::default()
+            },
+        ),
+    );
     let mut operation = json!({
         "operationId": op.id,
         "summary": op.description,
@@ -214,19 +256,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_error_code_is_in_the_envelope_and_its_status_documented() {
+    fn every_error_code_is_in_the_envelope() {
         let doc = document(utoipa::openapi::OpenApi::default());
         let codes = doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
             .as_array()
             .cloned()
             .unwrap_or_default();
         assert_eq!(codes.len(), ErrorCode::ALL.len());
-        let op = &doc["paths"]["/v1/accounts"]["post"];
-        for code in ErrorCode::ALL {
-            assert!(
-                op["responses"][code.http_status().to_string()].is_object(),
-                "{code:?}"
-            );
+    }
+
+    /// The codes an error response allows, by status.
+    fn documented(op: &Value) -> BTreeMap<String, Vec<String>> {
+        op["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(status, _)| !status.starts_with('2'))
+            .map(|(status, answer)| {
+                let schema = &answer["content"]["application/json"]["schema"];
+                let codes = schema["properties"]["error"]["allOf"][1]["properties"]["code"]["enum"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect();
+                (status.clone(), codes)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_operation_names_its_own_codes_under_their_statuses() {
+        let doc = document(utoipa::openapi::OpenApi::default());
+        let create = documented(&doc["paths"]["/v1/accounts"]["post"]);
+        assert!(create["409"].contains(&"ALREADY_EXISTS".to_owned()));
+        assert!(create["401"].contains(&"UNAUTHORIZED".to_owned()));
+        let catalog = documented(&doc["paths"]["/v1/management/operations"]["get"]);
+        assert!(
+            !catalog.contains_key("404"),
+            "it names nothing that could be missing"
+        );
+        let transfer = documented(&doc["paths"]["/v1/wallets/virtual/{id}/transfer"]["post"]);
+        assert!(transfer["422"].contains(&"INSUFFICIENT_FUNDS".to_owned()));
+        assert!(!transfer["422"].contains(&"RESERVE_RATIO_VIOLATION".to_owned()));
+        assert!(transfer["404"].contains(&"NOT_FOUND".to_owned()));
+        let holding =
+            documented(&doc["paths"]["/v1/wallets/holding/{blockchain}/withdraw"]["post"]);
+        assert!(holding["422"].contains(&"RESERVE_RATIO_VIOLATION".to_owned()));
+        for (status, codes) in &transfer {
+            for code in codes {
+                let known = ErrorCode::ALL.iter().find(|c| c.as_str() == code).unwrap();
+                assert_eq!(known.http_status().to_string(), *status, "{code}");
+            }
         }
     }
 }

@@ -76,8 +76,9 @@ pub async fn observe(state: Arc<AppState>, mut req: Request, next: Next) -> Resp
         .get::<Route>()
         .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
     let status = response.status();
+    let mut code = String::new();
     if status.is_client_error() || status.is_server_error() {
-        response = with_request_id(response, &id).await;
+        (response, code) = with_request_id(response, &id).await;
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, v);
@@ -95,6 +96,7 @@ pub async fn observe(state: Arc<AppState>, mut req: Request, next: Next) -> Resp
             path = %path,
             route = %route,
             status = status.as_u16(),
+            code = %code,
             ms = (seconds * 1000.0).round() as u64,
             "request"
         );
@@ -112,30 +114,44 @@ pub fn is_token(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// An error answer in the JSON envelope gets `error.request_id`.
-async fn with_request_id(response: Response, id: &str) -> Response {
+/// An error answer in the JSON envelope gets `error.request_id`; its code comes back for the
+/// access log ("" when the answer is not in the envelope).
+async fn with_request_id(response: Response, id: &str) -> (Response, String) {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if !is_json {
-        return response;
+        return (response, String::new());
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
-        return ApiError::internal("error answer too large").into_response();
+        let error = ApiError::internal("error answer too large");
+        let code = error.code().as_str().to_owned();
+        return (error.into_response(), code);
     };
     let mut value: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
-        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+        Err(_) => {
+            return (
+                Response::from_parts(parts, Body::from(bytes)),
+                String::new(),
+            )
+        }
     };
+    let mut code = String::new();
     if let Some(error) = value.get_mut("error").and_then(Value::as_object_mut) {
+        code = error
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         error.insert("request_id".into(), Value::String(id.to_owned()));
     }
     let text = value.to_string();
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(text))
+    (Response::from_parts(parts, Body::from(text)), code)
 }
 
 /// CORS for the given origins (none: no CORS headers at all, browsers keep the same-origin rule).

@@ -166,7 +166,7 @@ pub async fn fee_for(
     amount: waas_core::Amount,
 ) -> Result<waas_core::fees::Quote, ApiError> {
     let t = registry.token(chain, token)?;
-    let settings = super::api::settings_in(w).await?;
+    let settings = super::api::management::configuration::settings_in(w).await?;
     let schedule = settings
         .withdrawal_fees
         .get(&format!("{chain}/{}", t.symbol));

@@ -7,6 +7,7 @@
 #![allow(dead_code, clippy::unwrap_used, missing_docs)]
 
 pub mod api;
+mod documented;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -178,6 +179,8 @@ pub struct Server {
     /// The key printed on the first start (every permission); `None` after a restart.
     pub key: Option<String>,
     log: Arc<Mutex<String>>,
+    /// The served document's operations, fetched at the first error answer.
+    documented: OnceLock<documented::Documented>,
 }
 
 /// Options of `waas serve` the tests vary.
@@ -338,6 +341,7 @@ impl Server {
             base,
             key,
             log,
+            documented: OnceLock::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -390,8 +394,33 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// One request; transport errors are returned.
+    /// One request; transport errors are returned. An error answer must be one the reached
+    /// operation documents (status and code), else the test fails here.
     pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Resp, String> {
+        let resp = self.send(method, path, key, body, headers)?;
+        if resp.status >= 400 {
+            let documented = self.documented.get_or_init(|| {
+                let doc = self
+                    .send("GET", "/openapi.json", None, None, &[])
+                    .map(|r| r.json)
+                    .unwrap_or(Value::Null);
+                documented::Documented::of(&doc)
+            });
+            if let Some(problem) = documented.undocumented(method, path, resp.status, &resp.json) {
+                panic!("an error the document does not list: {problem}");
+            }
+        }
+        Ok(resp)
+    }
+
+    fn send(
         &self,
         method: &str,
         path: &str,

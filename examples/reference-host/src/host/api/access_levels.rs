@@ -1,8 +1,30 @@
 //! Access levels: named sets of permissions for users and keys.
 
-use super::*;
+use crate::host::api::clients::name_ok;
+use crate::host::api::clients::permissions;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::{ApiResult, Caller, PageQ, Shared};
+use crate::host::api::schema::{Deleted, Listed, PermissionName};
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, new_id, now_ms};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::access::check_grantable;
 use waas_core::access::levels::check_level_permissions;
-use waas_core::access::{check_grantable, Permission, StoredKey};
+use waas_core::access::{Permission, StoredKey};
 
 /// Routes of this module.
 pub(crate) fn access_levels_routes() -> OpenApiRouter<Shared> {
@@ -78,7 +100,9 @@ pub(crate) async fn level_out(s: &AppState, client: &str, id: &str) -> Result<Le
 /// Checks that the caller may put a user on a level of its client: the level exists (NOT_FOUND)
 /// and the caller holds each of its permissions (FORBIDDEN), as for a level it creates.
 pub(crate) async fn give_level(s: &AppState, caller: &Caller, level: &str) -> Result<(), ApiError> {
-    let perms = crate::host::api::level_permissions(s, &caller.client_id, level).await?;
+    let perms =
+        crate::host::api::management::api_keys::level_permissions(s, &caller.client_id, level)
+            .await?;
     let list: Vec<Permission> = perms.into_iter().collect();
     check_grantable(&caller.permissions, &list)?;
     Ok(())

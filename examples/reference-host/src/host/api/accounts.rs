@@ -1,6 +1,29 @@
 //! Tokens and accounts.
 
-use super::*;
+use crate::host::api::clients::name_ok;
+use crate::host::api::clients::NameUpdate;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::replay;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::schema::{Deleted, IdempotencyKey, Listed};
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, new_id, now_ms, opt_col};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::webhook::Status;
 
 /// Routes of this module.
 pub(crate) fn accounts_routes() -> OpenApiRouter<Shared> {

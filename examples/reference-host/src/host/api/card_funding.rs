@@ -5,12 +5,22 @@
 //! funds a card from outside (a simulated external top-up); a live host refuses.
 
 use super::schema::{IdempotencyKey, Listed};
-use super::TxOut;
-use super::{
-    amount, auth, body, finish, idem, load_settings, movement_id, num, query_transactions, replay,
-    settle_movement, MovementRow, TxQuery,
-};
-use super::{card_out, kind_label};
+use crate::host::api::cards::card_out;
+use crate::host::api::cards::kind_label;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::replay;
+use crate::host::api::management::configuration::load_settings;
+use crate::host::api::schema::num;
+use crate::host::api::transactions::query_transactions;
+use crate::host::api::transactions::TxOut;
+use crate::host::api::transactions::TxQuery;
+use crate::host::api::virtual_wallets::movements::movement_id;
+use crate::host::api::virtual_wallets::movements::settle_movement;
+use crate::host::api::virtual_wallets::movements::MovementRow;
 use crate::host::error::ApiError;
 use crate::host::{AppState, Settings};
 use axum::body::Bytes;

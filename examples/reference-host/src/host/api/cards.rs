@@ -1,8 +1,36 @@
 //! Cards and virtual cards: issue, read, block, delete, and simulated card payments.
 
-use super::*;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::replay;
+use crate::host::api::extract::EmptyBody;
+use crate::host::api::extract::NoBody;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::schema::num;
+use crate::host::api::schema::{Deleted, IdempotencyKey, Listed};
+use crate::host::api::virtual_wallets::wallet_balances;
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, new_id, now_ms, opt_col};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::card;
 use waas_core::ledger::USD;
+use waas_core::webhook::Status;
+use waas_core::ErrorCode;
 
 /// The sandbox BIN of issued virtual cards (a test range: such numbers never reach a real network).
 pub const VIRTUAL_CARD_BIN: &str = "400000";
@@ -193,7 +221,7 @@ pub(crate) struct CardCreated {
 pub(crate) async fn insert_card(
     s: &AppState,
     client: &str,
-    idem_key: Option<crate::host::api::Idem>,
+    idem_key: Option<crate::host::api::extract::Idem>,
     id: &str,
     account: &str,
     kind: &str,

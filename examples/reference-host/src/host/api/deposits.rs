@@ -6,7 +6,12 @@
 //! (`Ledger::refund_below_minimum`).
 
 use super::schema::{IdempotencyKey, Listed};
-use super::{auth, body, finish, EmptyBody, NoBody, WithdrawalOut};
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::EmptyBody;
+use crate::host::api::extract::NoBody;
+use crate::host::api::virtual_wallets::movements::WithdrawalOut;
 use crate::host::error::ApiError;
 use crate::host::page::Page;
 use crate::host::store::{col, opt_col};
@@ -279,10 +284,10 @@ async fn refund(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "deposits.refund").await?;
     let req: RefundReq = body(&bytes)?;
-    let fee = super::optional_amount("fee", req.fee.as_deref())?;
-    let idem = super::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
+    let fee = crate::host::api::extract::optional_amount("fee", req.fee.as_deref())?;
+    let idem = crate::host::api::extract::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    if let Some(r) = super::replay(&mut w, &idem).await? {
+    if let Some(r) = crate::host::api::extract::replay(&mut w, &idem).await? {
         return Ok(r);
     }
     let known = sqlx::query(
@@ -295,7 +300,7 @@ async fn refund(
     if known.is_none() {
         return Err(ApiError::not_found(format!("no deposit {tx}")));
     }
-    let mid = super::movement_id(&mut w, &idem)?;
+    let mid = crate::host::api::virtual_wallets::movements::movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
     w.remember_withdrawal(&mid).await?;
     let m = w
@@ -336,7 +341,7 @@ async fn refund(
         status: "pending".to_owned(),
         internal: None,
     };
-    let row = super::MovementRow {
+    let row = crate::host::api::virtual_wallets::movements::MovementRow {
         wallet: &wallet,
         counterparty: None,
         kind: "deposit_refund",
@@ -345,5 +350,8 @@ async fn refund(
         sub_operation: "WITHDRAWAL_PENDING",
     };
     let amt = *amount;
-    super::settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
+    crate::host::api::virtual_wallets::movements::settle_movement(
+        &s, w, &idem, &mid, &m, amt, row, out,
+    )
+    .await
 }

@@ -1,7 +1,42 @@
 //! What every handler takes from a request: the API key and its permission (`auth`), a strict
 //! JSON body, amounts, and the Idempotency-Key with its stored answer.
 
-use super::*;
+use crate::host::error::ApiError;
+use crate::host::page::PageQuery;
+use crate::host::store::{col, now_ms, opt_col, Work};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use waas_core::access::Environment;
+use waas_core::access::{self, KeyHash, Permission, StoredKey};
+use waas_core::{Amount, ErrorCode};
+
+/// The host's state as handlers take it.
+pub(crate) type Shared = Arc<AppState>;
+/// What a handler answers.
+pub(crate) type ApiResult = Result<Response, ApiError>;
+/// The query of a list without filters.
+pub(crate) type PageQ = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+
+/// Who is calling: the client the key belongs to.
+pub struct Caller {
+    /// The key's client.
+    pub client_id: String,
+    /// The key's environment.
+    pub environment: Environment,
+    /// What the key may do.
+    pub permissions: std::collections::BTreeSet<Permission>,
+}
 
 /// API keys with the permissions of the access level each follows (`level_permissions`: its own
 /// level, else its user's; NULL for a client key, a user without a level, a user or level gone).

@@ -3,7 +3,13 @@
 //! the wallet's balances are back at or above zero. The rules are the core's
 //! (`Ledger::freeze`, `Ledger::unfreeze`).
 
-use super::{auth, body, finish, wallet_row, EmptyBody, NoBody, WalletStatus};
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::EmptyBody;
+use crate::host::api::extract::NoBody;
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::api::virtual_wallets::WalletStatus;
 use crate::host::error::ApiError;
 use crate::host::store::new_id;
 use crate::host::AppState;

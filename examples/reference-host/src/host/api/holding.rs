@@ -1,6 +1,37 @@
 //! Holding wallets: reports, reserve, withdrawals and transfers.
 
-use super::*;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::replay;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::management::configuration::settings_in;
+use crate::host::api::schema::num;
+use crate::host::api::schema::{IdempotencyKey, Listed};
+use crate::host::api::virtual_wallets::movements::movement_id;
+use crate::host::api::virtual_wallets::movements::settle_movement;
+use crate::host::api::virtual_wallets::movements::token_of;
+use crate::host::api::virtual_wallets::movements::MovementRow;
+use crate::host::api::virtual_wallets::movements::TransferReq;
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, opt_col};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::ledger::Ledger;
 
 /// Routes of this module.
 pub(crate) fn holding_routes() -> OpenApiRouter<Shared> {

@@ -6,7 +6,13 @@
 //! sweep every second). The rules are the core's (`Ledger::place_hold` and friends).
 
 use super::schema::Listed;
-use super::{auth, body, finish, value_of, wallet_row, EmptyBody, NoBody};
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::EmptyBody;
+use crate::host::api::extract::NoBody;
+use crate::host::api::virtual_wallets::value_of;
+use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
 use crate::host::store::{col, now_ms, Work};
@@ -123,7 +129,7 @@ async fn place(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "virtual_wallets.holds.create").await?;
     let req: HoldReq = body(&bytes)?;
-    let amount = super::amount("amount", &req.amount)?;
+    let amount = crate::host::api::extract::amount("amount", &req.amount)?;
     let expires_at = match &req.expires_at {
         Some(t) => Some(crate::host::journal::parse_time("expires_at", t)? / 1000),
         None => None,

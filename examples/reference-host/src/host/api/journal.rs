@@ -2,7 +2,8 @@
 //! JSON Lines export (the entries are written by `host/journal.rs`).
 
 use super::schema::{self, Balances};
-use super::{auth, wallet_row};
+use crate::host::api::extract::auth;
+use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
 use crate::host::journal::{entry_of, parse_time, COLUMNS};
 use crate::host::AppState;

@@ -1,6 +1,24 @@
 //! Automation rules of virtual wallets.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::error::ApiError;
+use crate::host::store::{col, new_id};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::ErrorCode;
 
 /// Routes of this module.
 pub(crate) fn rules_routes() -> OpenApiRouter<Shared> {

@@ -1,7 +1,6 @@
 //! Shapes that many answers share, with their OpenAPI schemas: the error envelope, a page of a
 //! list, balances per token, a deletion.
 
-use super::num;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -143,3 +142,12 @@ impl utoipa::PartialSchema for PermissionName {
 }
 
 impl ToSchema for PermissionName {}
+
+/// A decimal as the API writes it: normalized, `0` for zero.
+pub(crate) fn num(d: rust_decimal::Decimal) -> String {
+    if d.is_zero() {
+        "0".to_owned()
+    } else {
+        d.normalize().to_string()
+    }
+}

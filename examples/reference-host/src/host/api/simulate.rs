@@ -1,6 +1,29 @@
 //! Sandbox simulation of chain events (deposits, confirmations, reorgs), and the webhook events of rule outcomes.
 
-use super::*;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::management::configuration::load_settings;
+use crate::host::api::schema::num;
+use crate::host::error::ApiError;
+use crate::host::store::{col, opt_col, Work};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::automation::RuleOutcome;
+use waas_core::webhook::Status;
+use waas_core::{Address, ErrorCode};
 
 /// Routes of this module.
 pub(crate) fn simulate_routes() -> OpenApiRouter<Shared> {

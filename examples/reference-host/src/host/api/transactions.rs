@@ -1,6 +1,23 @@
 //! Transactions: lists and reads.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::schema::Listed;
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::error::ApiError;
+use crate::host::store::{col, opt_col};
+use crate::host::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Routes of this module.
 pub(crate) fn transactions_routes() -> OpenApiRouter<Shared> {

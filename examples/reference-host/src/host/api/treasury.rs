@@ -1,6 +1,36 @@
 //! Treasury wallets: the client's own on-chain wallets.
 
-use super::*;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::optional_amount;
+use crate::host::api::extract::replay;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::schema;
+use crate::host::api::schema::{IdempotencyKey, Listed};
+use crate::host::api::virtual_wallets::movements::movement_id;
+use crate::host::api::virtual_wallets::movements::settle_movement;
+use crate::host::api::virtual_wallets::movements::token_of;
+use crate::host::api::virtual_wallets::movements::MovementRow;
+use crate::host::api::virtual_wallets::wallet_balances;
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, new_id, now_ms, opt_col};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::webhook::Status;
 
 /// Routes of this module.
 pub(crate) fn treasury_routes() -> OpenApiRouter<Shared> {

@@ -1,7 +1,27 @@
 //! Users of a client's dashboard.
 
-use super::*;
+use crate::host::api::access_levels::give_level;
+use crate::host::api::clients::name_ok;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::schema::Listed;
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, new_id, now_ms, opt_col};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use waas_core::access::StoredKey;
+use waas_core::ErrorCode;
 
 /// Routes of this module.
 pub(crate) fn users_routes() -> OpenApiRouter<Shared> {

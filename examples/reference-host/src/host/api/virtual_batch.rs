@@ -2,7 +2,13 @@
 //! in one request, all or none, within the contracted limit; their addresses derived as one batch.
 
 use super::schema::IdempotencyKey;
-use super::{auth, body, ensure_holding, idem, stored, value_of, Idem};
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::stored;
+use crate::host::api::extract::Idem;
+use crate::host::api::virtual_wallets::create::ensure_holding;
+use crate::host::api::virtual_wallets::value_of;
 use crate::host::error::ApiError;
 use crate::host::store::{col, new_id, now_ms, Work};
 use crate::host::AppState;

@@ -1,6 +1,20 @@
 //! The webhook configuration (URL, key, events).
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::management::configuration::load_settings;
+use crate::host::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Routes of this module.
 pub(crate) fn webhook_config_routes() -> OpenApiRouter<Shared> {
@@ -56,7 +70,7 @@ pub(crate) async fn get_webhooks(State(s): State<Shared>, headers: HeaderMap) ->
     let caller = auth(&s, &headers, "webhooks.configuration.get").await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let disabled = crate::host::webhooks::disabled_notice(&s, &caller.client_id).await?;
-    let disabled = super::retype(disabled, "disabled notice")?;
+    let disabled = crate::host::api::simulate::retype(disabled, "disabled notice")?;
     Ok(Json(webhooks_json(&st, disabled)).into_response())
 }
 
@@ -89,7 +103,7 @@ pub(crate) async fn put_webhooks(
     let caller = auth(&s, &headers, "webhooks.configuration.update").await?;
     let req: WebhookConfig = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    let mut st = crate::host::api::settings_in(&mut w).await?;
+    let mut st = crate::host::api::management::configuration::settings_in(&mut w).await?;
     if let Some(url) = req.url {
         crate::host::endpoint::check(&url, &s.endpoint_policy)?;
         st.webhook_url = Some(url);
@@ -109,7 +123,7 @@ pub(crate) async fn put_webhooks(
     }
     // Saving the configuration re-enables a disabled endpoint (its parked events are due again).
     crate::host::webhooks::enable_in(w.conn().await?, &caller.client_id).await?;
-    crate::host::api::save_settings_in(&mut w, &st).await?;
+    crate::host::api::management::configuration::save_settings_in(&mut w, &st).await?;
     w.commit().await?;
     s.outbox_notify.notify_one();
     Ok(Json(webhooks_json(&st, None)).into_response())

@@ -1,6 +1,25 @@
 //! Webhook deliveries and redelivery.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::EmptyBody;
+use crate::host::api::extract::NoBody;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::schema::Listed;
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page};
+use crate::host::store::{col, now_ms, opt_col};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Routes of this module.
 pub(crate) fn webhooks_routes() -> OpenApiRouter<Shared> {

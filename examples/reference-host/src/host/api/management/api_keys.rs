@@ -1,6 +1,26 @@
 //! API keys: create (client, user or access-level keys), list and revoke.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::level_set;
+use crate::host::api::extract::KEYS_WITH_LEVELS;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::management::permission_names;
+use crate::host::api::schema::{Listed, PermissionName};
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, opt_col};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use utoipa::ToSchema;
+use waas_core::access::{self, KeyBinding, Permission, StoredKey};
 
 /// A new API key: give exactly one of `permissions`, `user_id`, `access_level_id` (its schema,
 /// a `oneOf` of the three, is [`KeyCreate::schema`]).

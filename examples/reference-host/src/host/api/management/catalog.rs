@@ -1,6 +1,15 @@
 //! The catalogs of the platform: its API operations and its blockchains.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::management::serde_text;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use waas_core::access::{self};
 
 /// One operation of the API.
 #[derive(Serialize, ToSchema)]

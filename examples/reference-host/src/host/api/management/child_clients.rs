@@ -1,6 +1,25 @@
 //! Child clients: create one below the caller's, list the caller's tree.
 
-use super::*;
+use crate::host::api::clients::name_ok;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::{ApiResult, PageQ, Shared};
+use crate::host::api::management::permission_names;
+use crate::host::api::schema::{Listed, PermissionName};
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::{col, opt_col};
+use crate::host::Settings;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+use waas_core::access::{self, Permission};
 
 /// A new client below the caller's.
 #[derive(Deserialize, ToSchema)]

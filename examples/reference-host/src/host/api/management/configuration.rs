@@ -1,6 +1,28 @@
 //! The company configuration (get and update) and the client's settings it is read from and saved to.
 
-use super::*;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::schema::num;
+use crate::host::api::settings::MinDepositsOut;
+use crate::host::error::ApiError;
+use crate::host::store::{col, now_ms, Work};
+use crate::host::{AppState, Settings};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use waas_core::access::{self, Environment};
+use waas_core::ledger::Ledger;
+use waas_core::{Address, ErrorCode};
 
 /// The client's settings, read inside an operation (under the client's lock).
 pub(crate) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
@@ -208,7 +230,7 @@ pub(crate) async fn put_config(
 ) -> ApiResult {
     let caller = auth(&s, &headers, "management.configurations.update").await?;
     let u: ConfigUpdate = body(&bytes)?;
-    let has_parent = !crate::host::api::ancestors(&s, &caller.client_id)
+    let has_parent = !crate::host::api::clients::ancestors(&s, &caller.client_id)
         .await?
         .unwrap_or_default()
         .is_empty();

@@ -1,6 +1,22 @@
 //! Contracted products: a client's limits and their usage (get and update).
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::error::ApiError;
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+use waas_core::access::{self};
+use waas_core::ledger::{Contract, Ledger};
 
 /// Contracted limits; an absent (or `null`) limit is no limit.
 #[derive(Deserialize, ToSchema)]
@@ -97,7 +113,7 @@ pub(crate) async fn put_contract(
     let u: ContractUpdate = body(&bytes)?;
     // Only the root client sets its own; others' are set by the clients above them
     // (`PUT /v1/management/clients/{id}/contracted-products`).
-    let up = crate::host::api::ancestors(&s, &caller.client_id)
+    let up = crate::host::api::clients::ancestors(&s, &caller.client_id)
         .await?
         .unwrap_or_default();
     access::check_policy_setter(&caller.client_id, &caller.client_id, &up)?;

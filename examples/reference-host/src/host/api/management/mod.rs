@@ -1,18 +1,39 @@
 //! Client management: the operations catalog, blockchains, configuration, contract, API keys and child clients.
 
-use super::*;
+use crate::host::api::extract::Shared;
+use crate::host::api::management::api_keys::__path_create_key;
+use crate::host::api::management::api_keys::__path_list_keys;
+use crate::host::api::management::api_keys::__path_revoke_key;
+use crate::host::api::management::api_keys::create_key;
+use crate::host::api::management::api_keys::list_keys;
+use crate::host::api::management::api_keys::revoke_key;
+use crate::host::api::management::catalog::__path_blockchains;
+use crate::host::api::management::catalog::__path_operations;
+use crate::host::api::management::catalog::blockchains;
+use crate::host::api::management::catalog::operations;
+use crate::host::api::management::child_clients::__path_create_client;
+use crate::host::api::management::child_clients::__path_list_clients;
+use crate::host::api::management::child_clients::create_client;
+use crate::host::api::management::child_clients::list_clients;
+use crate::host::api::management::configuration::__path_get_config;
+use crate::host::api::management::configuration::__path_put_config;
+use crate::host::api::management::configuration::get_config;
+use crate::host::api::management::configuration::put_config;
+use crate::host::api::management::contract::__path_get_contract;
+use crate::host::api::management::contract::__path_put_contract;
+use crate::host::api::management::contract::get_contract;
+use crate::host::api::management::contract::put_contract;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::access::Permission;
 
-mod api_keys;
-mod catalog;
-mod child_clients;
-mod configuration;
-mod contract;
-
-pub(crate) use api_keys::*;
-pub(crate) use catalog::*;
-pub(crate) use child_clients::*;
-pub(crate) use configuration::*;
-pub(crate) use contract::*;
+pub(crate) mod api_keys;
+pub(crate) mod catalog;
+pub(crate) mod child_clients;
+pub(crate) mod configuration;
+pub(crate) mod contract;
 
 /// Routes of this module.
 pub(crate) fn management_routes() -> OpenApiRouter<Shared> {

@@ -1,6 +1,25 @@
 //! Creating a virtual wallet, and the chain's holding wallet made with the first one.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::replay;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::schema::IdempotencyKey;
+use crate::host::api::virtual_wallets::value_of;
+use crate::host::error::ApiError;
+use crate::host::store::{new_id, now_ms, Work};
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use utoipa::ToSchema;
+use waas_core::webhook::Status;
 
 /// A new virtual wallet.
 #[derive(Deserialize, ToSchema)]

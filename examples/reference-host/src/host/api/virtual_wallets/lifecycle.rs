@@ -1,6 +1,19 @@
 //! The lifecycle of a virtual wallet: deactivate, activate and reactivate.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::EmptyBody;
+use crate::host::api::extract::NoBody;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::api::virtual_wallets::WalletStatus;
+use crate::host::store::new_id;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::json;
+use waas_core::webhook::Status;
 
 pub(crate) async fn lifecycle(
     s: Shared,

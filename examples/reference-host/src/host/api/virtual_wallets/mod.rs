@@ -1,16 +1,42 @@
 //! Virtual wallets: their routes, and the wallet row, answer, balances and status the operations share.
 
-use super::*;
+use crate::host::api::extract::Shared;
+use crate::host::api::schema;
+use crate::host::api::virtual_wallets::create::__path_create_virtual;
+use crate::host::api::virtual_wallets::create::create_virtual;
+use crate::host::api::virtual_wallets::lifecycle::__path_activate;
+use crate::host::api::virtual_wallets::lifecycle::__path_deactivate;
+use crate::host::api::virtual_wallets::lifecycle::__path_reactivate;
+use crate::host::api::virtual_wallets::lifecycle::activate;
+use crate::host::api::virtual_wallets::lifecycle::deactivate;
+use crate::host::api::virtual_wallets::lifecycle::reactivate;
+use crate::host::api::virtual_wallets::movements::__path_transfer;
+use crate::host::api::virtual_wallets::movements::__path_withdraw;
+use crate::host::api::virtual_wallets::movements::transfer;
+use crate::host::api::virtual_wallets::movements::withdraw;
+use crate::host::api::virtual_wallets::reads::__path_get_virtual;
+use crate::host::api::virtual_wallets::reads::__path_get_virtual_balance;
+use crate::host::api::virtual_wallets::reads::__path_list_virtual;
+use crate::host::api::virtual_wallets::reads::get_virtual;
+use crate::host::api::virtual_wallets::reads::get_virtual_balance;
+use crate::host::api::virtual_wallets::reads::list_virtual;
+use crate::host::error::ApiError;
+use crate::host::store::{col, opt_col};
+use crate::host::AppState;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waas_core::ledger::Balance;
+use waas_core::ErrorCode;
 
-mod create;
-mod lifecycle;
-mod movements;
-mod reads;
-
-pub(crate) use create::*;
-pub(crate) use lifecycle::*;
-pub(crate) use movements::*;
-pub(crate) use reads::*;
+pub(crate) mod create;
+pub(crate) mod lifecycle;
+pub(crate) mod movements;
+pub(crate) mod reads;
 
 /// Routes of this module.
 pub(crate) fn virtual_wallets_routes() -> OpenApiRouter<Shared> {

@@ -1,6 +1,29 @@
 //! Money out of a virtual wallet: transfers, withdrawals, and the helpers that settle them.
 
-use super::*;
+use crate::host::api::extract::amount;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::body;
+use crate::host::api::extract::finish;
+use crate::host::api::extract::idem;
+use crate::host::api::extract::optional_amount;
+use crate::host::api::extract::replay;
+use crate::host::api::extract::Idem;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::schema::IdempotencyKey;
+use crate::host::api::virtual_wallets::value_of;
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::error::ApiError;
+use crate::host::store::Work;
+use crate::host::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use waas_core::ledger::Route;
+use waas_core::webhook::Status;
+use waas_core::Amount;
 
 /// A transfer to another virtual wallet of the client.
 #[derive(Deserialize, ToSchema)]

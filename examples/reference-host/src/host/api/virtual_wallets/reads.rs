@@ -1,6 +1,25 @@
 //! Reading virtual wallets: one, its balances (now or at a time), and a filtered list.
 
-use super::*;
+use crate::host::api::extract::auth;
+use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::schema;
+use crate::host::api::schema::Listed;
+use crate::host::api::virtual_wallets::held_of;
+use crate::host::api::virtual_wallets::wallet_balances;
+use crate::host::api::virtual_wallets::wallet_out;
+use crate::host::api::virtual_wallets::wallet_row;
+use crate::host::api::virtual_wallets::VirtualWalletOut;
+use crate::host::error::ApiError;
+use crate::host::page::{self, Page};
+use crate::host::store::col;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 
 #[utoipa::path(get, path = "/v1/wallets/virtual/{id}", operation_id = "virtual_wallets.get", tag = "virtual_wallets",
     params(("id" = String, Path, description = "The virtual wallet's id")),

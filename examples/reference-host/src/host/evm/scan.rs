@@ -1,0 +1,491 @@
+//! Scanning the chain: the cursor, reorgs rolled back, blocks and token logs read, deposits
+//! matched and credited.
+
+use super::index::{self, Hit, Watched};
+use super::rpc::Block;
+use super::{rpc_err, to_i64, to_u64, EvmAdapter, Scan};
+use crate::host::chain::{self, Incoming};
+use crate::host::error::ApiError;
+use crate::host::store::{col, now_ms};
+use crate::host::AppState;
+use rust_decimal::Decimal;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use waas_core::tx::U256;
+use waas_core::Amount;
+
+impl EvmAdapter {
+    /// The first block not yet scanned (created at the start block, or the head, on first use).
+    pub(super) async fn cursor(&self, state: &AppState, head: u64) -> Result<u64, ApiError> {
+        let row = sqlx::query("SELECT next_block FROM chain_cursors WHERE chain = $1")
+            .bind(self.chain_id())
+            .fetch_optional(state.store.pool())
+            .await?;
+        if let Some(r) = row {
+            return Ok(to_u64(r.try_get("next_block")?));
+        }
+        let start = self.setup.start_block.unwrap_or(head);
+        sqlx::query("INSERT INTO chain_cursors (chain, next_block, updated_at) VALUES ($1, $2, $3) ON CONFLICT (chain) DO NOTHING")
+            .bind(self.chain_id())
+            .bind(to_i64(start))
+            .bind(now_ms())
+            .execute(state.store.pool())
+            .await?;
+        tracing::info!(chain = %self.chain.id, start, "EVM scan starts");
+        Ok(start)
+    }
+
+    pub(super) async fn stored_hash(
+        &self,
+        state: &AppState,
+        n: u64,
+    ) -> Result<Option<String>, ApiError> {
+        let row = sqlx::query("SELECT hash FROM chain_blocks WHERE chain = $1 AND number = $2")
+            .bind(self.chain_id())
+            .bind(to_i64(n))
+            .fetch_optional(state.store.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => Some(col(&r, "hash")?),
+            None => None,
+        })
+    }
+
+    /// Compares the last scanned block with the node's; on a mismatch, rolls back to the fork.
+    /// True when it rolled back.
+    pub(super) async fn check_reorg(&self, state: &AppState, next: u64) -> Result<bool, ApiError> {
+        let Some(last) = next.checked_sub(1) else {
+            return Ok(false);
+        };
+        let Some(stored) = self.stored_hash(state, last).await? else {
+            return Ok(false);
+        };
+        let canonical = self.rpc.block(json!(format!("0x{last:x}")), false).await;
+        if canonical
+            .map_err(rpc_err)?
+            .is_some_and(|b| b.hash == stored)
+        {
+            return Ok(false);
+        }
+        // Walk back the kept hashes to the last block the node still has.
+        let rows = sqlx::query("SELECT number, hash FROM chain_blocks WHERE chain = $1 AND number < $2 ORDER BY number DESC")
+            .bind(self.chain_id())
+            .bind(to_i64(last))
+            .fetch_all(state.store.pool())
+            .await?;
+        let mut fork = None;
+        for r in rows {
+            let n = to_u64(r.try_get("number")?);
+            let b = self
+                .rpc
+                .block(json!(format!("0x{n:x}")), false)
+                .await
+                .map_err(rpc_err)?;
+            if b.is_some_and(|b| b.hash == col(&r, "hash").unwrap_or_default()) {
+                fork = Some(n);
+                break;
+            }
+        }
+        let Some(fork) = fork else {
+            return Err(ApiError::internal(format!(
+                "reorg on {} deeper than the kept block hashes (below block {last}): an operator must look",
+                self.chain.id
+            )));
+        };
+        tracing::warn!(chain = %self.chain.id, fork, last, "reorg: rolling back to the fork");
+        self.rollback(state, fork).await?;
+        Ok(true)
+    }
+
+    /// Drops the deposits of blocks above `fork` and moves the cursor to `fork + 1`.
+    pub(super) async fn rollback(&self, state: &AppState, fork: u64) -> Result<(), ApiError> {
+        let rows = sqlx::query("SELECT id, client_id, wallet_id, token, amount, status, block_number, block_hash FROM chain_deposits WHERE chain = $1 AND block_number > $2 AND status IN ('pending', 'unpriced', 'confirmed')")
+            .bind(self.chain_id())
+            .bind(to_i64(fork))
+            .fetch_all(state.store.pool())
+            .await?;
+        for r in rows {
+            let id = col(&r, "id")?;
+            let status = col(&r, "status")?;
+            let new_status = match status.as_str() {
+                "pending" => {
+                    let mut w = state.store.begin(&col(&r, "client_id")?).await?;
+                    let extra = json!({"reason": "reorg", "block_number": r.try_get::<i64, _>("block_number")?, "block_hash": col(&r, "block_hash")?});
+                    chain::settle_dropped(
+                        &mut w,
+                        &id,
+                        &col(&r, "wallet_id")?,
+                        &col(&r, "token")?,
+                        &col(&r, "amount")?,
+                        &extra,
+                    )
+                    .await?;
+                    sqlx::query("UPDATE chain_deposits SET status = 'dropped', updated_at = $1 WHERE id = $2")
+                        .bind(now_ms())
+                        .bind(&id)
+                        .execute(w.conn().await?)
+                        .await?;
+                    w.commit().await?;
+                    state.outbox_notify.notify_one();
+                    continue;
+                }
+                "unpriced" => "dropped",
+                _ => {
+                    tracing::error!(%id, "a confirmed deposit left the canonical chain (reorg deeper than the confirmations): marked orphaned for an operator");
+                    "orphaned"
+                }
+            };
+            sqlx::query("UPDATE chain_deposits SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(new_status)
+                .bind(now_ms())
+                .bind(&id)
+                .execute(state.store.pool())
+                .await?;
+        }
+        let mut tx = state.store.pool().begin().await?;
+        sqlx::query("DELETE FROM chain_blocks WHERE chain = $1 AND number > $2")
+            .bind(self.chain_id())
+            .bind(to_i64(fork))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE chain_cursors SET next_block = $1, updated_at = $2 WHERE chain = $3")
+            .bind(to_i64(fork + 1))
+            .bind(now_ms())
+            .bind(self.chain_id())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Scans blocks `next..` up to the head (one batch).
+    pub(super) async fn scan(
+        &self,
+        state: &AppState,
+        next: u64,
+        head: u64,
+    ) -> Result<Scan, ApiError> {
+        if next > head {
+            return Ok(Scan::Idle);
+        }
+        let end = head.min(next + self.setup.batch.max(1) - 1);
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut parent = match next.checked_sub(1) {
+            Some(p) => self.stored_hash(state, p).await?,
+            None => None,
+        };
+        for n in next..=end {
+            let Some(b) = self
+                .rpc
+                .block(json!(format!("0x{n:x}")), true)
+                .await
+                .map_err(rpc_err)?
+            else {
+                break;
+            };
+            if parent.as_ref().is_some_and(|p| *p != b.parent_hash) {
+                // Block n is not on top of what we stored: the next tick's check finds the fork.
+                if blocks.is_empty() {
+                    return Ok(Scan::Retry);
+                }
+                break;
+            }
+            parent = Some(b.hash.clone());
+            blocks.push(b);
+        }
+        let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
+            return Ok(Scan::Idle);
+        };
+        let mut logs: BTreeMap<u64, Vec<index::TransferLog>> = BTreeMap::new();
+        for (n, l) in self
+            .rpc
+            .transfer_logs(first.number, last.number, &self.contracts)
+            .await
+            .map_err(rpc_err)?
+        {
+            logs.entry(n).or_default().push(l);
+        }
+        // The logs must come from the blocks we hold, and the last block must still be there.
+        let still = self
+            .rpc
+            .block(json!(format!("0x{:x}", last.number)), false)
+            .await
+            .map_err(rpc_err)?;
+        if still.is_none_or(|b| b.hash != last.hash) {
+            return Ok(Scan::Retry);
+        }
+        for b in &blocks {
+            let block_logs = logs.remove(&b.number).unwrap_or_default();
+            if block_logs.iter().any(|l| l.block_hash != b.hash) {
+                return Ok(Scan::Retry);
+            }
+            let mut hits = Vec::new();
+            if let Ok(idx) = self.index.read() {
+                index::match_block(&idx, &self.contracts, &b.txs, &block_logs, &mut hits);
+            }
+            for hit in hits {
+                let credited = self.report(state, b, &block_logs, hit).await?;
+                if credited && self.setup.failpoint.as_deref() == Some("exit-after-deposit") {
+                    eprintln!("failpoint exit-after-deposit: exiting after a deposit of block {} before its cursor", b.number);
+                    std::process::exit(86);
+                }
+            }
+            let mut tx = state.store.pool().begin().await?;
+            sqlx::query(
+                "DELETE FROM chain_blocks WHERE chain = $1 AND (number = $2 OR number < $3)",
+            )
+            .bind(self.chain_id())
+            .bind(to_i64(b.number))
+            .bind(to_i64(b.number.saturating_sub(self.keep_blocks())))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO chain_blocks (chain, number, hash, parent_hash) VALUES ($1, $2, $3, $4)")
+                .bind(self.chain_id())
+                .bind(to_i64(b.number))
+                .bind(&b.hash)
+                .bind(&b.parent_hash)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE chain_cursors SET next_block = $1, updated_at = $2 WHERE chain = $3",
+            )
+            .bind(to_i64(b.number + 1))
+            .bind(now_ms())
+            .bind(self.chain_id())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(Scan::Progress)
+    }
+
+    /// Block hashes kept for reorg detection: well beyond the confirmations.
+    pub(super) fn keep_blocks(&self) -> u64 {
+        u64::from(self.chain.confirmations) * 2 + 64
+    }
+
+    /// USD price of a token for the minimum-deposit rule: the client's configured price, 1 for
+    /// the USD stablecoins, else none (the deposit waits, `unpriced`, until one is configured).
+    pub(super) async fn price(
+        &self,
+        state: &AppState,
+        client: &str,
+        symbol: &str,
+    ) -> Result<Option<Decimal>, ApiError> {
+        let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
+            .bind(client)
+            .fetch_optional(state.store.pool())
+            .await?;
+        let settings: crate::host::Settings = match row {
+            Some(r) => crate::host::Settings::from_body(&col(&r, "body")?, state.store.sealer())?,
+            None => crate::host::Settings::default(),
+        };
+        let configured = settings
+            .usd_prices
+            .get(&symbol.to_ascii_uppercase())
+            .map(|p| waas_core::amount::parse_decimal(p))
+            .transpose()?;
+        Ok(waas_core::pricing::usd_price(symbol, None, configured))
+    }
+
+    /// Records one matched transfer; true when it credited a new deposit.
+    pub(super) async fn report(
+        &self,
+        state: &AppState,
+        block: &Block,
+        logs: &[index::TransferLog],
+        hit: Hit,
+    ) -> Result<bool, ApiError> {
+        let (tx_hash, log_index, to, value, token) = match hit {
+            Hit::Native(i) => {
+                let Some(t) = block.txs.get(i) else {
+                    return Ok(false);
+                };
+                (
+                    t.hash.clone(),
+                    -1i64,
+                    t.to.unwrap_or_default(),
+                    t.value,
+                    self.native.clone(),
+                )
+            }
+            Hit::Token(i) => {
+                let Some(l) = logs.get(i) else {
+                    return Ok(false);
+                };
+                let Some((_, token)) = self.tokens.iter().find(|(a, _)| *a == l.contract) else {
+                    return Ok(false);
+                };
+                (
+                    l.tx_hash.clone(),
+                    to_i64(l.log_index),
+                    l.to,
+                    l.value,
+                    token.clone(),
+                )
+            }
+        };
+        let Some(who) = self.index.read().ok().and_then(|i| i.get(&to).cloned()) else {
+            return Ok(false);
+        };
+        // Our own transactions (gas top-ups from the holding wallet) are not deposits.
+        let ours = sqlx::query("SELECT id FROM chain_txs WHERE hash = $1")
+            .bind(&tx_hash)
+            .fetch_optional(state.store.pool())
+            .await?;
+        if ours.is_some() {
+            return Ok(false);
+        }
+        let base = if log_index < 0 {
+            format!("{tx_hash}:native")
+        } else {
+            format!("{tx_hash}:{log_index}")
+        };
+        // Idempotent by tx hash + log index; a transaction re-included in another block after
+        // its first block was dropped by a reorg is a new deposit (its first id is spent).
+        let mut id = base.clone();
+        for _ in 0..2 {
+            let row = sqlx::query("SELECT status, block_hash FROM chain_deposits WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(state.store.pool())
+                .await?;
+            match row {
+                None => break,
+                Some(r) if col(&r, "block_hash")? == block.hash => return Ok(false),
+                Some(r) if col(&r, "status")? == "dropped" => {
+                    id = format!("{base}@{}", &block.hash[..block.hash.len().min(12)]);
+                }
+                Some(_) => {
+                    tracing::warn!(%id, block = block.number, "deposit seen in another block while its first block is still current; waiting for the reorg check");
+                    return Ok(false);
+                }
+            }
+        }
+        if log_index < 0 {
+            // A reverted transaction moves no value.
+            match self.rpc.receipt(&tx_hash).await.map_err(rpc_err)? {
+                Some(r) if r.success => {}
+                _ => return Ok(false),
+            }
+        }
+        let units = U256::from_be_bytes(value).to_string();
+        let amount = match Amount::from_base_units(&units, token.decimals) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "deposit amount out of range: recorded as rejected");
+                self.insert_deposit(
+                    state,
+                    None,
+                    &id,
+                    &who,
+                    &token.symbol,
+                    &units,
+                    &tx_hash,
+                    log_index,
+                    block,
+                    "rejected",
+                )
+                .await?;
+                return Ok(false);
+            }
+        };
+        let price = self.price(state, &who.client_id, &token.symbol).await?;
+        let incoming = Incoming {
+            tx: id.clone(),
+            wallet: who.wallet_id.clone(),
+            chain: self.chain_id().to_owned(),
+            kind: who.kind.clone(),
+            token: token.symbol.clone(),
+            amount,
+            usd_price: price.unwrap_or_default(),
+            confirmations: self.chain.confirmations,
+            extra: json!({"chain_tx": tx_hash, "log_index": log_index, "block_number": block.number, "block_hash": block.hash, "address": format!("0x{}", hex::encode(to))}),
+        };
+        let mut w = state.store.begin(&who.client_id).await?;
+        let status = if price.is_some() {
+            match chain::credit(&mut w, &incoming).await {
+                Ok(_) => "pending",
+                Err(e)
+                    if !matches!(
+                        e.code(),
+                        waas_core::ErrorCode::Internal | waas_core::ErrorCode::Unavailable
+                    ) =>
+                {
+                    drop(w);
+                    tracing::warn!(%id, error = %e, "the ledger refused a deposit: recorded as rejected");
+                    self.insert_deposit(
+                        state,
+                        None,
+                        &id,
+                        &who,
+                        &token.symbol,
+                        &amount.to_string(),
+                        &tx_hash,
+                        log_index,
+                        block,
+                        "rejected",
+                    )
+                    .await?;
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            tracing::warn!(%id, token = %token.symbol, "no USD price for the token: the deposit waits until one is configured");
+            "unpriced"
+        };
+        self.insert_deposit(
+            state,
+            Some(w.conn().await?),
+            &id,
+            &who,
+            &token.symbol,
+            &amount.to_string(),
+            &tx_hash,
+            log_index,
+            block,
+            status,
+        )
+        .await?;
+        w.commit().await?;
+        state.outbox_notify.notify_one();
+        Ok(status == "pending")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn insert_deposit(
+        &self,
+        state: &AppState,
+        tx: Option<&mut sqlx::AnyConnection>,
+        id: &str,
+        who: &Watched,
+        token: &str,
+        amount: &str,
+        tx_hash: &str,
+        log_index: i64,
+        block: &Block,
+        status: &str,
+    ) -> Result<(), ApiError> {
+        let q = sqlx::query("INSERT INTO chain_deposits (id, chain, client_id, wallet_id, address, token, amount, tx_hash, log_index, block_number, block_hash, status, sweep, created_at, updated_at) VALUES ($1, $2, $3, $4, (SELECT address FROM wallets WHERE id = $5), $6, $7, $8, $9, $10, $11, $12, 'none', $13, $14)")
+            .bind(id)
+            .bind(self.chain_id())
+            .bind(&who.client_id)
+            .bind(&who.wallet_id)
+            .bind(&who.wallet_id)
+            .bind(token)
+            .bind(amount)
+            .bind(tx_hash)
+            .bind(log_index)
+            .bind(to_i64(block.number))
+            .bind(&block.hash)
+            .bind(status)
+            .bind(now_ms())
+            .bind(now_ms());
+        match tx {
+            Some(tx) => q.execute(tx).await?,
+            None => q.execute(state.store.pool()).await?,
+        };
+        Ok(())
+    }
+}

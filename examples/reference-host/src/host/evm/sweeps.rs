@@ -1,0 +1,257 @@
+//! Deposits after the scan: credited once priced, posted once confirmed, then swept to the
+//! holding wallet (a gas top-up first where a token sweep needs it).
+
+use super::broadcasts;
+use super::prepare::eip1559;
+use super::{rpc_err, to_i64, EvmAdapter, DEFAULT_TIP, NATIVE_GAS};
+use crate::host::chain::{self, Incoming};
+use crate::host::error::ApiError;
+use crate::host::store::{col, now_ms};
+use crate::host::AppState;
+use serde_json::json;
+use sqlx::Row;
+use waas_core::tx::{erc20_transfer_data, signer_address, Fees, U256};
+use waas_core::{Address, Amount, Family};
+
+impl EvmAdapter {
+    /// Credits deposits that waited for a price, and posts those with enough confirmations.
+    pub(super) async fn settle(
+        &self,
+        state: &AppState,
+        head: u64,
+        next: u64,
+    ) -> Result<(), ApiError> {
+        let unpriced = sqlx::query("SELECT d.id, d.client_id, d.wallet_id, d.token, d.amount, d.tx_hash, d.log_index, d.block_number, d.block_hash, w.kind FROM chain_deposits d JOIN wallets w ON w.id = d.wallet_id WHERE d.chain = $1 AND d.status = 'unpriced' LIMIT 100")
+            .bind(self.chain_id())
+            .fetch_all(state.store.pool())
+            .await?;
+        for r in unpriced {
+            let client = col(&r, "client_id")?;
+            let token = col(&r, "token")?;
+            let Some(price) = self.price(state, &client, &token).await? else {
+                continue;
+            };
+            let id = col(&r, "id")?;
+            let incoming = Incoming {
+                tx: id.clone(),
+                wallet: col(&r, "wallet_id")?,
+                chain: self.chain_id().to_owned(),
+                kind: col(&r, "kind")?,
+                token,
+                amount: Amount::parse(&col(&r, "amount")?, waas_core::amount::MAX_DECIMALS)?,
+                usd_price: price,
+                confirmations: self.chain.confirmations,
+                extra: json!({"chain_tx": col(&r, "tx_hash")?, "log_index": r.try_get::<i64, _>("log_index")?, "block_number": r.try_get::<i64, _>("block_number")?, "block_hash": col(&r, "block_hash")?}),
+            };
+            let mut w = state.store.begin(&client).await?;
+            chain::credit(&mut w, &incoming).await?;
+            sqlx::query("UPDATE chain_deposits SET status = 'pending', updated_at = $1 WHERE id = $2 AND status = 'unpriced'")
+                .bind(now_ms())
+                .bind(&id)
+                .execute(w.conn().await?)
+                .await?;
+            w.commit().await?;
+            state.outbox_notify.notify_one();
+        }
+        // Confirmed: at least `confirmations` blocks on top of (and including) its block, and a
+        // block the scan has verified against the node this tick.
+        let deep = (to_i64(head) + 1).saturating_sub(i64::from(self.chain.confirmations));
+        let bound = deep.min(to_i64(next) - 1);
+        let due = sqlx::query("SELECT id, client_id, wallet_id, token, amount, tx_hash, block_number FROM chain_deposits WHERE chain = $1 AND status = 'pending' AND block_number <= $2 ORDER BY block_number LIMIT 200")
+            .bind(self.chain_id())
+            .bind(bound)
+            .fetch_all(state.store.pool())
+            .await?;
+        for r in due {
+            let id = col(&r, "id")?;
+            let mut w = state.store.begin(&col(&r, "client_id")?).await?;
+            let bn: i64 = r.try_get("block_number")?;
+            let extra = json!({"chain_tx": col(&r, "tx_hash")?, "block_number": bn, "confirmations": to_i64(head) - bn + 1});
+            let (_, kind) = chain::settle_confirmed(
+                &mut w,
+                &id,
+                &col(&r, "wallet_id")?,
+                &col(&r, "token")?,
+                &col(&r, "amount")?,
+                &extra,
+            )
+            .await?;
+            let sweep = if kind == waas_core::ledger::WalletKind::Virtual {
+                "due"
+            } else {
+                "none"
+            };
+            sqlx::query("UPDATE chain_deposits SET status = 'confirmed', sweep = $1, updated_at = $2 WHERE id = $3")
+                .bind(sweep)
+                .bind(now_ms())
+                .bind(&id)
+                .execute(w.conn().await?)
+                .await?;
+            w.commit().await?;
+            state.outbox_notify.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Starts the sweeps of confirmed deposits (gas top-up first where a token sweep needs it).
+    pub(super) async fn sweeps(&self, state: &AppState) -> Result<(), ApiError> {
+        let rows = sqlx::query("SELECT d.id, d.client_id, d.wallet_id, d.address, d.token, d.amount, d.sweep, w.derivation_index FROM chain_deposits d JOIN wallets w ON w.id = d.wallet_id WHERE d.chain = $1 AND d.sweep IN ('due', 'topup') ORDER BY d.block_number LIMIT 50")
+            .bind(self.chain_id())
+            .fetch_all(state.store.pool())
+            .await?;
+        for r in rows {
+            let id = col(&r, "id")?;
+            let client = col(&r, "client_id")?;
+            let address = col(&r, "address")?;
+            let sweep = col(&r, "sweep")?;
+            let index = u32::try_from(r.try_get::<i64, _>("derivation_index")?)
+                .map_err(|_| ApiError::internal("derivation index"))?;
+            let token = self.token(&col(&r, "token")?)?;
+            let amount = Amount::parse(&col(&r, "amount")?, waas_core::amount::MAX_DECIMALS)?;
+            let units = amount.to_base_units(token.decimals)?;
+            let (account, holding) = self.holding(state, &client).await?;
+            let key = state.keys.evm_deposit_key(account, index)?;
+            let (fees, cap) = self.fees().await?;
+            let (to, value, data, gas, fees) = match &token.contract {
+                None => {
+                    let fee = cap.saturating_mul(u128::from(NATIVE_GAS));
+                    if units <= fee {
+                        tracing::warn!(%id, "native deposit smaller than the gas of its sweep: left at the address (dust)");
+                        self.set_sweep(state, &id, "due", "dust").await?;
+                        continue;
+                    }
+                    (holding, units - fee, Vec::new(), NATIVE_GAS, fees)
+                }
+                Some(contract) => {
+                    let need = cap.saturating_mul(u128::from(self.setup.token_gas));
+                    let balance = self.rpc.balance(&address).await.map_err(rpc_err)?;
+                    if sweep == "due" && balance < need {
+                        self.top_up(state, &id, &client, account, &address, need - balance)
+                            .await?;
+                        continue;
+                    }
+                    if sweep == "topup" {
+                        let t = sqlx::query("SELECT status FROM chain_txs WHERE chain = $1 AND purpose = 'topup' AND ref = $2")
+                            .bind(self.chain_id())
+                            .bind(&id)
+                            .fetch_optional(state.store.pool())
+                            .await?;
+                        match t.map(|t| col(&t, "status")).transpose()?.as_deref() {
+                            Some("confirmed") => {}
+                            Some("failed") => {
+                                self.set_sweep(state, &id, "topup", "failed").await?;
+                                continue;
+                            }
+                            _ => continue,
+                        }
+                    }
+                    // Pay at most what the address holds (fees may have moved since the top-up).
+                    let affordable = balance / u128::from(self.setup.token_gas);
+                    let fees = match fees {
+                        Fees::Eip1559 { .. } if affordable < cap => {
+                            let tip = DEFAULT_TIP.min(affordable / 2);
+                            eip1559(affordable, tip)
+                        }
+                        Fees::Legacy { .. } if affordable < cap => Fees::Legacy {
+                            gas_price: U256::from(affordable),
+                        },
+                        f => f,
+                    };
+                    (
+                        *contract,
+                        0,
+                        erc20_transfer_data(&holding, &U256::from(units))?,
+                        self.setup.token_gas,
+                        fees,
+                    )
+                }
+            };
+            let from = signer_address(&key).to_string();
+            let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
+            let mut tx = state.store.pool().begin().await?;
+            let p = self
+                .prepare(&mut tx, &key, pending, to, value, data, gas, fees)
+                .await?;
+            self.record_tx(&mut tx, &p, "sweep", &id, &client).await?;
+            // Only from `due`/`topup`: a refund from the deposit address may have claimed it
+            // (`refund`); then nothing is recorded (the transaction rolls back).
+            let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'sent', updated_at = $1 WHERE id = $2 AND sweep IN ('due', 'topup')")
+                .bind(now_ms())
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            if moved.rows_affected() == 0 {
+                continue;
+            }
+            tx.commit().await?;
+            tracing::info!(%id, hash = %p.hash, "sweep broadcast");
+            self.send(state, &broadcasts::OurTx::new(p, "sweep", &id, &client))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves a deposit's sweep from state `from` to `to` (not when a refund claimed it meanwhile).
+    pub(super) async fn set_sweep(
+        &self,
+        state: &AppState,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE chain_deposits SET sweep = $1, updated_at = $2 WHERE id = $3 AND sweep = $4",
+        )
+        .bind(to)
+        .bind(now_ms())
+        .bind(id)
+        .bind(from)
+        .execute(state.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Sends the gas a token sweep needs from the holding wallet to the deposit address.
+    pub(super) async fn top_up(
+        &self,
+        state: &AppState,
+        id: &str,
+        client: &str,
+        account: u32,
+        address: &str,
+        wei: u128,
+    ) -> Result<(), ApiError> {
+        let key = state.keys.evm_holding_key(account)?;
+        let from = signer_address(&key).to_string();
+        let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
+        let (fees, _) = self.fees().await?;
+        let to = Address::parse(Family::Evm, address)?;
+        let mut tx = state.store.pool().begin().await?;
+        let p = self
+            .prepare(
+                &mut tx,
+                &key,
+                pending,
+                to,
+                wei,
+                Vec::new(),
+                NATIVE_GAS,
+                fees,
+            )
+            .await?;
+        self.record_tx(&mut tx, &p, "topup", id, client).await?;
+        // Only from `due`: a refund from the deposit address may have claimed it meanwhile.
+        let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'topup', updated_at = $1 WHERE id = $2 AND sweep = 'due'")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(());
+        }
+        tx.commit().await?;
+        tracing::info!(%id, hash = %p.hash, wei, "gas top-up broadcast");
+        self.send(state, &broadcasts::OurTx::new(p, "topup", id, client))
+            .await
+    }
+}

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 use waas_core::access::{
-    api_operation, authorize, new_key, ApiKey, Environment, KeyHash, Permission, StoredKey,
-    OPERATIONS,
+    api_operation, authorize, new_key, ApiKey, Environment, KeyHash, Operation, Permission,
+    StoredKey, OPERATIONS,
 };
 use waas_core::ErrorCode;
 
@@ -14,16 +14,22 @@ fn stored_record_holds_the_hash_not_the_key() {
     let (key, stored) = new_key(Environment::Live, [Permission::Management]).unwrap();
     let text = key.expose().to_owned();
     assert!(text.starts_with("waas_live_"));
-    assert_eq!(stored.hash, KeyHash::of(&text).to_hex());
-    assert_eq!(stored.hash.len(), 64);
+    assert_eq!(stored.hash, KeyHash::of(&text));
     let json = serde_json::to_string(&stored).unwrap();
     assert!(!json.contains(&text[10..]), "{json}");
     assert!(json.contains("\"MANAGEMENT\""));
+    // The record keeps the hash as its 64 hex digits, and reads back the same.
+    let hex = KeyHash::of(&text).to_hex();
+    assert_eq!(hex.len(), 64);
+    assert!(json.contains(&format!("\"hash\":\"{hex}\"")), "{json}");
+    let back: waas_core::access::StoredKey = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, stored);
     assert!(stored.hint.starts_with("waas_live_") && text.starts_with(&stored.hint));
-    assert!(KeyHash::parse_hex(&stored.hash).unwrap().matches(&text));
-    assert!(!KeyHash::parse_hex(&stored.hash)
-        .unwrap()
-        .matches(&text[1..]));
+    assert!(stored.hash.matches(&text));
+    assert!(!stored.hash.matches(&text[1..]));
+    // A record whose hash is not 64 hex digits cannot be read (never a key that matches nothing).
+    let broken = json.replace(&hex, "not-hex");
+    assert!(serde_json::from_str::<waas_core::access::StoredKey>(&broken).is_err());
 }
 
 #[test]
@@ -40,7 +46,7 @@ fn malformed_keys_are_unauthorized_and_not_echoed() {
         "sk_live_abc",
         "Bearer waas_test_00",
     ] {
-        let e = authorize(Some(bad), Some(&stored), "tokens.list").unwrap_err();
+        let e = authorize(Some(bad), Some(&stored), Operation::TokensList).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Unauthorized, "{bad:?}");
         if bad.len() > 12 {
             assert!(!e.message().contains(bad), "{}", e.message());
@@ -54,7 +60,7 @@ fn environment_of_record_must_match_prefix() {
     let (key, mut stored) = new_key(Environment::Sandbox, [Permission::TokensRead]).unwrap();
     stored.environment = Environment::Live;
     assert_eq!(
-        authorize(Some(key.expose()), Some(&stored), "tokens.list")
+        authorize(Some(key.expose()), Some(&stored), Operation::TokensList)
             .unwrap_err()
             .code(),
         ErrorCode::Unauthorized
@@ -66,7 +72,7 @@ fn every_operation_needs_exactly_its_permission() {
     for op in OPERATIONS {
         let (key, with) = new_key(Environment::Sandbox, [op.permission]).unwrap();
         assert_eq!(
-            authorize(Some(key.expose()), Some(&with), op.id)
+            authorize(Some(key.expose()), Some(&with), op.operation)
                 .unwrap()
                 .id,
             op.id
@@ -79,7 +85,7 @@ fn every_operation_needs_exactly_its_permission() {
             permissions: others,
             ..with.clone()
         };
-        let e = authorize(Some(key.expose()), Some(&without), op.id).unwrap_err();
+        let e = authorize(Some(key.expose()), Some(&without), op.operation).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Forbidden, "{}", op.id);
         assert!(e.message().contains(op.permission.as_str()));
     }
@@ -91,13 +97,17 @@ fn management_is_not_a_super_permission_and_write_grants_read_only_in_module() {
     assert!(authorize(
         Some(key.expose()),
         Some(&stored),
-        "management.operations.list"
+        Operation::ManagementOperationsList
     )
     .is_ok());
     assert_eq!(
-        authorize(Some(key.expose()), Some(&stored), "virtual_wallets.list")
-            .unwrap_err()
-            .code(),
+        authorize(
+            Some(key.expose()),
+            Some(&stored),
+            Operation::VirtualWalletsList
+        )
+        .unwrap_err()
+        .code(),
         ErrorCode::Forbidden
     );
     assert!(Permission::CardsWrite.grants(Permission::CardsRead));

@@ -76,3 +76,18 @@ fn every_ledger_scenario_gives_its_expected_output() {
 fn every_automation_scenario_gives_its_expected_output() {
     run_folder("automation", 8);
 }
+
+#[test]
+fn wallet_kinds_read_back_their_stored_names() {
+    use waas_core::ledger::WalletKind;
+    for kind in [WalletKind::Virtual, WalletKind::Treasury, WalletKind::Card] {
+        assert_eq!(WalletKind::parse(kind.as_str()).unwrap(), kind);
+        // The stored name is the serde name.
+        assert_eq!(
+            serde_json::to_value(kind).unwrap(),
+            serde_json::json!(kind.as_str())
+        );
+    }
+    let refused = WalletKind::parse("Virtual").unwrap_err();
+    assert_eq!(refused.code(), waas_core::ErrorCode::InvalidArgument);
+}

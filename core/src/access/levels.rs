@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn old_records_read_as_client_keys_and_client_records_are_unchanged() {
-        let old = r#"{"hash":"00","environment":"sandbox","permissions":["WALLETS_READ"],"hint":"h","revoked":false}"#;
+        let old = r#"{"hash":"00000000000000000000000000000000000000000000000000000000000000ff","environment":"sandbox","permissions":["WALLETS_READ"],"hint":"h","revoked":false}"#;
         let k: StoredKey = serde_json::from_str(old).expect("old record");
         assert_eq!(k.binding, KeyBinding::Client);
         assert_eq!(serde_json::to_string(&k).expect("json"), old);

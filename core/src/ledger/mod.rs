@@ -118,6 +118,30 @@ pub enum WalletKind {
     Card,
 }
 
+impl WalletKind {
+    /// Its name as stored and shown: `virtual`, `treasury` or `card`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WalletKind::Virtual => "virtual",
+            WalletKind::Treasury => "treasury",
+            WalletKind::Card => "card",
+        }
+    }
+
+    /// The kind of a stored name; `INVALID_ARGUMENT` for any other.
+    pub fn parse(name: &str) -> Result<WalletKind> {
+        [WalletKind::Virtual, WalletKind::Treasury, WalletKind::Card]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or_else(|| {
+                err::invalid_argument(format!(
+                    "wallet kind: '{}' is not virtual, treasury or card",
+                    name.escape_debug()
+                ))
+            })
+    }
+}
+
 /// A wallet and its balances per token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {

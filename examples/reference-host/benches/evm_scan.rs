@@ -75,7 +75,7 @@ fn fixture() -> Fixture {
             Watched {
                 client_id: format!("cli_{}", i % 1000),
                 wallet_id: format!("vw_{i}"),
-                kind: "virtual".into(),
+                kind: waas_core::ledger::WalletKind::Virtual,
             },
         );
     }

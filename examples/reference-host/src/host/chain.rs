@@ -32,8 +32,8 @@ pub struct Incoming {
     pub wallet: String,
     /// The wallet's blockchain.
     pub chain: String,
-    /// `virtual` or `treasury`.
-    pub kind: String,
+    /// A virtual wallet's deposit address or a treasury wallet's own address.
+    pub kind: WalletKind,
     /// Token symbol.
     pub token: String,
     /// Amount in token units.
@@ -75,11 +75,7 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
     } else {
         "DEPOSIT"
     };
-    let operation = if d.kind == "treasury" {
-        "TREASURY"
-    } else {
-        "VIRTUAL_WALLET"
-    };
+    let operation = operation_of(d.kind);
     let mut out = json!({
         "tx": d.tx, "wallet_id": d.wallet, "blockchain": d.chain, "token": r.token, "amount": num(r.amount),
         "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,

@@ -433,7 +433,7 @@ pub async fn insert_key(
     let id = new_id("key");
     sqlx::query("INSERT INTO api_keys (id, hash, client_id, record, created_at, user_id, access_level_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&id)
-        .bind(&record.hash)
+        .bind(record.hash.to_hex())
         .bind(client_id)
         .bind(serde_json::to_string(record).map_err(|e| ApiError::internal(e.to_string()))?)
         .bind(now_ms())

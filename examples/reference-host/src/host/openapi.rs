@@ -6,7 +6,7 @@
 use super::api::error_codes::{self, Takes};
 use super::api::schema::{ErrorBody, ErrorDetail};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa::PartialSchema;
 use waas_core::access::{ApiOperation, OPERATIONS};
 use waas_core::ErrorCode;
@@ -37,6 +37,15 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
             .flat_map(|i| i.values_mut())
         {
             body_required(operation, &schemas);
+        }
+    }
+    for op in OPERATIONS {
+        let method = op.method.to_ascii_lowercase();
+        if let Some(operation) = paths.get_mut(op.path).and_then(|i| i.get_mut(&method)) {
+            let codes = error_codes::of(op, &takes(operation, &schemas));
+            if let Some(responses) = operation["responses"].as_object_mut() {
+                add_errors(responses, &codes);
+            }
         }
     }
     schemas.insert("ErrorBody".into(), json!(ErrorBody::schema()));
@@ -152,23 +161,64 @@ fn complete(operation: &mut Value, op: &ApiOperation) {
                     .map(|h| h.insert("X-Request-Id".into(), request_id_header()));
             }
         }
-        let takes = takes(o);
-        if let Some(responses) = o.get_mut("responses").and_then(Value::as_object_mut) {
-            add_errors(responses, &error_codes::of(op, takes));
-        }
     }
 }
 
-/// What a declared operation takes, from its parameters and body.
-fn takes(o: &Map<String, Value>) -> Takes {
-    let params = o
-        .get("parameters")
-        .and_then(Value::as_array)
+/// What an operation takes, from its parameters and body (the body's fields resolved through
+/// `$ref`s and `oneOf`/`anyOf`/`allOf`).
+fn takes(o: &Value, schemas: &Map<String, Value>) -> Takes {
+    let params = o["parameters"]
+        .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
+    let body = o.get("requestBody");
+    let mut fields: BTreeSet<String> = params
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    if let Some(body) = body {
+        field_names(
+            &body["content"]["application/json"]["schema"],
+            schemas,
+            &mut fields,
+            0,
+        );
+    }
     Takes {
         idempotency_key: params.iter().any(|p| p["name"] == "Idempotency-Key"),
-        input: o.contains_key("requestBody") || params.iter().any(|p| p["in"] == "query"),
+        input: body.is_some() || !fields.is_empty(),
+        fields,
+    }
+}
+
+/// The property names of a schema, following references and combinations a few levels deep.
+fn field_names(
+    schema: &Value,
+    schemas: &Map<String, Value>,
+    out: &mut BTreeSet<String>,
+    depth: u8,
+) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        if let Some(target) = schemas.get(name) {
+            field_names(target, schemas, out, depth + 1);
+        }
+        return;
+    }
+    out.extend(
+        schema["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.clone()),
+    );
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for part in schema[key].as_array().into_iter().flatten() {
+            field_names(part, schemas, out, depth + 1);
+        }
     }
 }
 
@@ -223,17 +273,6 @@ fn untyped(op: &ApiOperation) -> Value {
     responses.insert(
         "200".into(),
         json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}),
-    );
-    let input = matches!(op.method, "POST" | "PUT" | "PATCH");
-    add_errors(
-        &mut responses,
-        &error_codes::of(
-            op,
-            Takes {
-                input,
-                ..Takes::default()
-            },
-        ),
     );
     let mut operation = json!({
         "operationId": op.id,

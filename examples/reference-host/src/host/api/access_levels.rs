@@ -24,6 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::check_grantable;
 use waas_core::access::levels::check_level_permissions;
+use waas_core::access::Operation;
 use waas_core::access::{Permission, StoredKey};
 
 /// Routes of this module.
@@ -116,7 +117,7 @@ pub(crate) async fn create_level(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.access_levels.create").await?;
+    let caller = auth(&s, &headers, Operation::ManagementAccessLevelsCreate).await?;
     let req: LevelCreate = body(&bytes)?;
     let name = req.name;
     name_ok("name", &name)?;
@@ -146,7 +147,7 @@ pub(crate) async fn list_levels(
     headers: HeaderMap,
     q: PageQ,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.access_levels.list").await?;
+    let caller = auth(&s, &headers, Operation::ManagementAccessLevelsList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
@@ -172,7 +173,7 @@ pub(crate) async fn update_level(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.access_levels.update").await?;
+    let caller = auth(&s, &headers, Operation::ManagementAccessLevelsUpdate).await?;
     let req: LevelReq = body(&bytes)?;
     level_out(&s, &caller.client_id, &id).await?;
     if let Some(name) = &req.name {
@@ -213,7 +214,7 @@ pub(crate) async fn delete_level(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.access_levels.delete").await?;
+    let caller = auth(&s, &headers, Operation::ManagementAccessLevelsDelete).await?;
     level_out(&s, &caller.client_id, &id).await?;
     let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE access_level_id = $1")
         .bind(&id)

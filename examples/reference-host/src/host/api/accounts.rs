@@ -23,6 +23,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::webhook::Status;
 
 /// Routes of this module.
@@ -83,7 +84,7 @@ pub(crate) async fn tokens(
     headers: HeaderMap,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult {
-    auth(&s, &headers, "tokens.list").await?;
+    auth(&s, &headers, Operation::TokensList).await?;
     let registry = s.store.registry();
     let tokens = registry.tokens(q.blockchain.as_deref())?;
     Ok(Json(Tokens {
@@ -148,7 +149,7 @@ pub(crate) async fn create_account(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "accounts.create").await?;
+    let caller = auth(&s, &headers, Operation::AccountsCreate).await?;
     let req: AccountCreate = body(&bytes)?;
     name_ok("name", &req.name)?;
     let idem = idem(&headers, "accounts.create", &bytes)?;
@@ -191,7 +192,7 @@ pub(crate) async fn list_accounts(
     headers: HeaderMap,
     q: PageQ,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "accounts.list").await?;
+    let caller = auth(&s, &headers, Operation::AccountsList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
@@ -218,7 +219,7 @@ pub(crate) async fn get_account(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "accounts.get").await?;
+    let caller = auth(&s, &headers, Operation::AccountsGet).await?;
     let row = sqlx::query("SELECT id, name FROM accounts WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)
@@ -256,7 +257,7 @@ pub(crate) async fn update_account(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "accounts.update").await?;
+    let caller = auth(&s, &headers, Operation::AccountsUpdate).await?;
     let req: NameUpdate = body(&bytes)?;
     name_ok("name", &req.name)?;
     let done = sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2 AND client_id = $3")
@@ -280,7 +281,7 @@ pub(crate) async fn delete_account(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "accounts.delete").await?;
+    let caller = auth(&s, &headers, Operation::AccountsDelete).await?;
     let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)

@@ -36,6 +36,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Environment;
+use waas_core::access::Operation;
 use waas_core::ledger::rules::{deposit_decision, DepositDecision};
 use waas_core::ledger::{DepositRequest, Movement};
 use waas_core::webhook::Status;
@@ -67,9 +68,9 @@ async fn transactions(
     kind: &str,
 ) -> ApiResult {
     let op = if kind == "virtual" {
-        "virtual_cards.transactions"
+        Operation::VirtualCardsTransactions
     } else {
-        "cards.transactions"
+        Operation::CardsTransactions
     };
     let caller = auth(s, headers, op).await?;
     card_out(s, &caller.client_id, &id, kind).await?;
@@ -208,9 +209,9 @@ enum CardDepositOut {
 /// Funds a card: from a wallet of the client (a movement), or in sandbox from outside.
 async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: &str) -> ApiResult {
     let op = if kind == "virtual" {
-        "virtual_cards.deposit"
+        Operation::VirtualCardsDeposit
     } else {
-        "cards.deposit"
+        Operation::CardsDeposit
     };
     let caller = auth(s, headers, op).await?;
     let req: CardDeposit = body(bytes)?;
@@ -394,9 +395,9 @@ async fn refund(
     kind: &str,
 ) -> ApiResult {
     let op = if kind == "virtual" {
-        "virtual_cards.refund"
+        Operation::VirtualCardsRefund
     } else {
-        "cards.refund"
+        Operation::CardsRefund
     };
     let caller = auth(s, headers, op).await?;
     let req: CardRefund = body(bytes)?;

@@ -21,6 +21,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::access::Permission;
 
 /// How long the previous webhook secret keeps signing after a rotation.
@@ -108,7 +109,7 @@ pub(crate) async fn get_client(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.clients.get").await?;
+    let caller = auth(&s, &headers, Operation::ManagementClientsGet).await?;
     reachable(&s, &caller.client_id, &id).await?;
     Ok(Json(client_out(&s, &id).await?).into_response())
 }
@@ -132,7 +133,7 @@ pub(crate) async fn update_client(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.clients.update").await?;
+    let caller = auth(&s, &headers, Operation::ManagementClientsUpdate).await?;
     let up = reachable(&s, &caller.client_id, &id).await?;
     waas_core::access::check_below(&caller.client_id, &id, &up)?;
     let req: NameUpdate = body(&bytes)?;
@@ -159,7 +160,7 @@ pub(crate) async fn put_client_contract(
     let caller = auth(
         &s,
         &headers,
-        "management.clients.contracted_products.update",
+        Operation::ManagementClientsContractedProductsUpdate,
     )
     .await?;
     let up = reachable(&s, &caller.client_id, &id).await?;
@@ -219,7 +220,7 @@ pub(crate) async fn put_client_policy(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.clients.policy.update").await?;
+    let caller = auth(&s, &headers, Operation::ManagementClientsPolicyUpdate).await?;
     let up = reachable(&s, &caller.client_id, &id).await?;
     waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
     let req: PolicyUpdate = body(&bytes)?;
@@ -295,7 +296,7 @@ pub(crate) async fn delete_client(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.clients.delete").await?;
+    let caller = auth(&s, &headers, Operation::ManagementClientsDelete).await?;
     let up = reachable(&s, &caller.client_id, &id).await?;
     waas_core::access::check_retire_client(&caller.client_id, &id)?;
     waas_core::access::check_below(&caller.client_id, &id, &up)?;

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 
@@ -167,7 +168,7 @@ async fn list(
     headers: HeaderMap,
     q: Result<Query<DepositQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "deposits.list").await?;
+    let caller = auth(&s, &headers, Operation::DepositsList).await?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
     // The deposit's transaction row carries `below_minimum` in its body: an operator's list,
     // read by a scan of the client's deposit rows.
@@ -215,7 +216,7 @@ async fn credit(
     Path(tx): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "deposits.credit").await?;
+    let caller = auth(&s, &headers, Operation::DepositsCredit).await?;
     let NoBody {} = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     let row = sqlx::query("SELECT wallet_id, status, body FROM transactions WHERE id = $1 AND client_id = $2 AND type = 'deposit'")
@@ -282,7 +283,7 @@ async fn refund(
     Path(tx): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "deposits.refund").await?;
+    let caller = auth(&s, &headers, Operation::DepositsRefund).await?;
     let req: RefundReq = body(&bytes)?;
     let fee = crate::host::api::extract::optional_amount("fee", req.fee.as_deref())?;
     let idem = crate::host::api::extract::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;

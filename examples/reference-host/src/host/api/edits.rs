@@ -25,6 +25,7 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -78,7 +79,7 @@ async fn update_virtual(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.update").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsUpdate).await?;
     let req: WalletUpdate = body(&bytes)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     if let Some(alias) = &req.alias {
@@ -148,7 +149,7 @@ async fn update_vcard(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_cards.update").await?;
+    let caller = auth(&s, &headers, Operation::VirtualCardsUpdate).await?;
     let req: VirtualCardUpdate = body(&bytes)?;
     card_out(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
@@ -191,7 +192,7 @@ async fn treasury_transactions(
     Path(id): Path<String>,
     q: TxQ,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "treasury.transactions").await?;
+    let caller = auth(&s, &headers, Operation::TreasuryTransactions).await?;
     treasury_json(&s, &caller.client_id, &id).await?;
     let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
     q.wallet_id = Some(id);

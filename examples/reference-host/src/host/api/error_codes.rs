@@ -4,7 +4,8 @@
 //! rules the operation runs. The OpenAPI document lists them per operation and status
 //! (`openapi.rs`); the HTTP suites check every error they meet against that list.
 
-use waas_core::access::ApiOperation;
+use std::collections::BTreeSet;
+use waas_core::access::{ApiOperation, Operation};
 use waas_core::ErrorCode::{self, *};
 
 /// What any keyed request can be refused for before or beside its operation.
@@ -68,51 +69,54 @@ const NEW_WALLET: &[ErrorCode] = &[
 
 /// The codes of the core rules an operation runs, by operation id (beside [`REQUEST`] and what
 /// its path and headers add).
-const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
-    ("virtual_wallets.list", &[&[UnknownChain]]),
-    ("virtual_wallets.create", &[NEW_WALLET]),
-    ("virtual_wallets.batch_create", &[NEW_WALLET]),
-    ("virtual_wallets.get", &[]),
-    ("virtual_wallets.balance", &[]),
+const DOMAIN: &[(Operation, &[&[ErrorCode]])] = &[
+    (Operation::VirtualWalletsList, &[&[UnknownChain]]),
+    (Operation::VirtualWalletsCreate, &[NEW_WALLET]),
+    (Operation::VirtualWalletsBatchCreate, &[NEW_WALLET]),
+    (Operation::VirtualWalletsGet, &[]),
+    (Operation::VirtualWalletsBalance, &[]),
     (
-        "virtual_wallets.transactions",
+        Operation::VirtualWalletsTransactions,
         &[&[UnknownToken, UnknownChain]],
     ),
-    ("virtual_wallets.statement", &[&[UnknownToken]]),
-    ("virtual_wallets.freeze", &[&[WalletFrozen, WalletInactive]]),
+    (Operation::VirtualWalletsStatement, &[&[UnknownToken]]),
     (
-        "virtual_wallets.unfreeze",
+        Operation::VirtualWalletsFreeze,
         &[&[WalletFrozen, WalletInactive]],
     ),
-    ("virtual_wallets.withdraw_quote", &[SPEND, SEND]),
-    ("virtual_wallets.holds.list", &[]),
-    ("virtual_wallets.holds.create", &[SPEND]),
     (
-        "virtual_wallets.holds.release",
+        Operation::VirtualWalletsUnfreeze,
+        &[&[WalletFrozen, WalletInactive]],
+    ),
+    (Operation::VirtualWalletsWithdrawQuote, &[SPEND, SEND]),
+    (Operation::VirtualWalletsHoldsList, &[]),
+    (Operation::VirtualWalletsHoldsCreate, &[SPEND]),
+    (
+        Operation::VirtualWalletsHoldsRelease,
         &[&[WalletInactive, WalletFrozen]],
     ),
-    ("virtual_wallets.holds.capture", &[SPEND, SEND]),
-    ("virtual_wallets.update", &[&[AlreadyExists]]),
+    (Operation::VirtualWalletsHoldsCapture, &[SPEND, SEND]),
+    (Operation::VirtualWalletsUpdate, &[&[AlreadyExists]]),
     (
-        "virtual_wallets.withdraw",
+        Operation::VirtualWalletsWithdraw,
         &[SPEND, SEND, &[ContractLimitReached]],
     ),
-    ("virtual_wallets.transfer", &[SPEND]),
+    (Operation::VirtualWalletsTransfer, &[SPEND]),
     (
-        "virtual_wallets.deactivate",
+        Operation::VirtualWalletsDeactivate,
         &[&[WalletInactive, WalletFrozen]],
     ),
     (
-        "virtual_wallets.reactivate",
+        Operation::VirtualWalletsReactivate,
         &[&[WalletInactive, WalletFrozen, ContractLimitReached]],
     ),
     (
-        "virtual_wallets.activate",
+        Operation::VirtualWalletsActivate,
         &[&[WalletInactive, WalletFrozen, ContractLimitReached]],
     ),
-    ("virtual_wallets.rules.list", &[]),
+    (Operation::VirtualWalletsRulesList, &[]),
     (
-        "virtual_wallets.rules.create",
+        Operation::VirtualWalletsRulesCreate,
         &[&[
             InvalidRule,
             InvalidAmount,
@@ -121,14 +125,17 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
             AlreadyExists,
         ]],
     ),
-    ("virtual_wallets.rules.delete", &[]),
-    ("holding_wallets.list", &[]),
-    ("holding_wallets.get", &[]),
-    ("holding_wallets.balance", &[]),
-    ("holding_wallets.reserve", &[&[UnknownToken, StalePrice]]),
-    ("holding_wallets.statement", &[&[UnknownToken]]),
+    (Operation::VirtualWalletsRulesDelete, &[]),
+    (Operation::HoldingWalletsList, &[]),
+    (Operation::HoldingWalletsGet, &[]),
+    (Operation::HoldingWalletsBalance, &[]),
     (
-        "holding_wallets.withdraw",
+        Operation::HoldingWalletsReserve,
+        &[&[UnknownToken, StalePrice]],
+    ),
+    (Operation::HoldingWalletsStatement, &[&[UnknownToken]]),
+    (
+        Operation::HoldingWalletsWithdraw,
         &[
             SEND,
             &[
@@ -141,53 +148,68 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
         ],
     ),
     (
-        "holding_wallets.transfer",
+        Operation::HoldingWalletsTransfer,
         &[SPEND, &[ReserveRatioViolation]],
     ),
-    ("wallets.configuration.get", &[]),
+    (Operation::WalletsConfigurationGet, &[]),
     (
-        "wallets.configuration.update",
+        Operation::WalletsConfigurationUpdate,
         &[&[InvalidAmount, UnknownToken, UnknownChain, InvalidAddress]],
     ),
-    ("accounts.list", &[]),
-    ("accounts.create", &[&[AlreadyExists, ContractLimitReached]]),
-    ("accounts.get", &[]),
-    ("accounts.update", &[&[AlreadyExists]]),
-    ("accounts.delete", &[&[AlreadyExists]]),
-    ("tokens.list", &[&[UnknownChain]]),
-    ("tokens.get", &[&[UnknownChain, UnknownToken]]),
-    ("treasury.list", &[&[UnknownChain]]),
-    ("treasury.create", &[NEW_WALLET]),
-    ("treasury.get", &[]),
-    ("treasury.balance", &[]),
-    ("treasury.transactions", &[&[UnknownToken, UnknownChain]]),
-    ("treasury.statement", &[&[UnknownToken]]),
-    ("treasury.send", &[SPEND, SEND]),
-    ("cards.list", &[]),
-    ("cards.create", &[&[AlreadyExists, ContractLimitReached]]),
-    ("cards.get", &[]),
-    ("cards.update", &[&[AlreadyExists]]),
-    ("cards.delete", &[&[InsufficientFunds]]),
-    ("cards.deposit", &[CARD_FUNDING]),
-    ("cards.refund", &[CARD_FUNDING]),
-    ("cards.transactions", &[]),
-    ("virtual_cards.list", &[]),
+    (Operation::AccountsList, &[]),
     (
-        "virtual_cards.create",
+        Operation::AccountsCreate,
+        &[&[AlreadyExists, ContractLimitReached]],
+    ),
+    (Operation::AccountsGet, &[]),
+    (Operation::AccountsUpdate, &[&[AlreadyExists]]),
+    (Operation::AccountsDelete, &[&[AlreadyExists]]),
+    (Operation::TokensList, &[&[UnknownChain]]),
+    (Operation::TokensGet, &[&[UnknownChain, UnknownToken]]),
+    (Operation::TreasuryList, &[&[UnknownChain]]),
+    (Operation::TreasuryCreate, &[NEW_WALLET]),
+    (Operation::TreasuryGet, &[]),
+    (Operation::TreasuryBalance, &[]),
+    (
+        Operation::TreasuryTransactions,
+        &[&[UnknownToken, UnknownChain]],
+    ),
+    (Operation::TreasuryStatement, &[&[UnknownToken]]),
+    (Operation::TreasurySend, &[SPEND, SEND]),
+    (Operation::CardsList, &[]),
+    (
+        Operation::CardsCreate,
+        &[&[AlreadyExists, ContractLimitReached]],
+    ),
+    (Operation::CardsGet, &[]),
+    (Operation::CardsUpdate, &[&[AlreadyExists]]),
+    (Operation::CardsDelete, &[&[InsufficientFunds]]),
+    (Operation::CardsDeposit, &[CARD_FUNDING]),
+    (Operation::CardsRefund, &[CARD_FUNDING]),
+    (Operation::CardsTransactions, &[]),
+    (Operation::VirtualCardsList, &[]),
+    (
+        Operation::VirtualCardsCreate,
         &[&[AlreadyExists, ContractLimitReached, InvalidAmount]],
     ),
-    ("virtual_cards.get", &[]),
-    ("virtual_cards.update", &[&[AlreadyExists, InvalidAmount]]),
-    ("virtual_cards.block", &[]),
-    ("virtual_cards.unblock", &[]),
-    ("virtual_cards.delete", &[&[InsufficientFunds]]),
-    ("virtual_cards.deposit", &[CARD_FUNDING]),
-    ("virtual_cards.refund", &[CARD_FUNDING]),
-    ("virtual_cards.transactions", &[]),
-    ("transactions.list", &[&[UnknownChain, UnknownToken]]),
-    ("deposits.list", &[&[UnknownChain]]),
+    (Operation::VirtualCardsGet, &[]),
     (
-        "deposits.credit",
+        Operation::VirtualCardsUpdate,
+        &[&[AlreadyExists, InvalidAmount]],
+    ),
+    (Operation::VirtualCardsBlock, &[]),
+    (Operation::VirtualCardsUnblock, &[]),
+    (Operation::VirtualCardsDelete, &[&[InsufficientFunds]]),
+    (Operation::VirtualCardsDeposit, &[CARD_FUNDING]),
+    (Operation::VirtualCardsRefund, &[CARD_FUNDING]),
+    (Operation::VirtualCardsTransactions, &[]),
+    (
+        Operation::TransactionsList,
+        &[&[UnknownChain, UnknownToken]],
+    ),
+    (Operation::DepositsList, &[&[UnknownChain]]),
+    (
+        Operation::DepositsCredit,
         &[&[
             BelowMinimumDeposit,
             WalletInactive,
@@ -196,7 +218,7 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
         ]],
     ),
     (
-        "deposits.refund",
+        Operation::DepositsRefund,
         &[
             SEND,
             &[
@@ -207,20 +229,20 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
             ],
         ],
     ),
-    ("transactions.get", &[]),
-    ("withdrawals.get", &[]),
-    ("withdrawals.cancel", &[]),
-    ("journal.export", &[]),
-    ("webhooks.configuration.get", &[]),
+    (Operation::TransactionsGet, &[]),
+    (Operation::WithdrawalsGet, &[]),
+    (Operation::WithdrawalsCancel, &[]),
+    (Operation::JournalExport, &[]),
+    (Operation::WebhooksConfigurationGet, &[]),
     (
-        "webhooks.configuration.update",
+        Operation::WebhooksConfigurationUpdate,
         &[&[InvalidWebhookUrl, InvalidWebhook, InvalidSecret]],
     ),
-    ("webhooks.secret.rotate", &[&[InvalidSecret]]),
-    ("webhooks.deliveries.list", &[]),
-    ("webhooks.deliveries.redeliver", &[]),
+    (Operation::WebhooksSecretRotate, &[&[InvalidSecret]]),
+    (Operation::WebhooksDeliveriesList, &[]),
+    (Operation::WebhooksDeliveriesRedeliver, &[]),
     (
-        "simulate.deposit",
+        Operation::SimulateDeposit,
         &[&[
             DuplicateOperation,
             InvalidAddress,
@@ -233,10 +255,10 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
             AlreadyExists,
         ]],
     ),
-    ("simulate.confirm", &[&[UnknownChain]]),
-    ("simulate.reorg", &[&[UnknownChain]]),
+    (Operation::SimulateConfirm, &[&[UnknownChain]]),
+    (Operation::SimulateReorg, &[&[UnknownChain]]),
     (
-        "simulate.card_transaction",
+        Operation::SimulateCardTransaction,
         &[&[
             DuplicateOperation,
             InvalidAmount,
@@ -246,39 +268,39 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
             WalletFrozen,
         ]],
     ),
-    ("simulate.withdrawal_failure", &[]),
-    ("management.clients.list", &[]),
+    (Operation::SimulateWithdrawalFailure, &[]),
+    (Operation::ManagementClientsList, &[]),
     (
-        "management.clients.create",
+        Operation::ManagementClientsCreate,
         &[&[AlreadyExists, InvalidSecret]],
     ),
-    ("management.clients.get", &[]),
-    ("management.clients.update", &[&[AlreadyExists]]),
-    ("management.clients.delete", &[]),
+    (Operation::ManagementClientsGet, &[]),
+    (Operation::ManagementClientsUpdate, &[&[AlreadyExists]]),
+    (Operation::ManagementClientsDelete, &[]),
     (
-        "management.clients.contracted_products.update",
+        Operation::ManagementClientsContractedProductsUpdate,
         &[&[ContractLimitReached]],
     ),
     (
-        "management.clients.policy.update",
+        Operation::ManagementClientsPolicyUpdate,
         &[&[InvalidAmount, UnknownToken, UnknownChain]],
     ),
-    ("management.users.list", &[]),
-    ("management.users.create", &[&[AlreadyExists]]),
-    ("management.users.update", &[&[AlreadyExists]]),
-    ("management.users.delete", &[]),
-    ("management.access_levels.list", &[]),
-    ("management.access_levels.create", &[&[AlreadyExists]]),
-    ("management.access_levels.update", &[&[AlreadyExists]]),
-    ("management.access_levels.delete", &[&[AlreadyExists]]),
-    ("management.api_keys.list", &[]),
-    ("management.api_keys.create", &[&[AlreadyExists]]),
-    ("management.api_keys.revoke", &[]),
-    ("management.operations.list", &[]),
-    ("management.blockchains.list", &[]),
-    ("management.configurations.get", &[]),
+    (Operation::ManagementUsersList, &[]),
+    (Operation::ManagementUsersCreate, &[&[AlreadyExists]]),
+    (Operation::ManagementUsersUpdate, &[&[AlreadyExists]]),
+    (Operation::ManagementUsersDelete, &[]),
+    (Operation::ManagementAccessLevelsList, &[]),
+    (Operation::ManagementAccessLevelsCreate, &[&[AlreadyExists]]),
+    (Operation::ManagementAccessLevelsUpdate, &[&[AlreadyExists]]),
+    (Operation::ManagementAccessLevelsDelete, &[&[AlreadyExists]]),
+    (Operation::ManagementApiKeysList, &[]),
+    (Operation::ManagementApiKeysCreate, &[&[AlreadyExists]]),
+    (Operation::ManagementApiKeysRevoke, &[]),
+    (Operation::ManagementOperationsList, &[]),
+    (Operation::ManagementBlockchainsList, &[]),
+    (Operation::ManagementConfigurationsGet, &[]),
     (
-        "management.configurations.update",
+        Operation::ManagementConfigurationsUpdate,
         &[&[
             InvalidAddress,
             InvalidAmount,
@@ -289,24 +311,35 @@ const DOMAIN: &[(&str, &[&[ErrorCode]])] = &[
             InvalidSecret,
         ]],
     ),
-    ("management.contracted_products.get", &[]),
+    (Operation::ManagementContractedProductsGet, &[]),
     (
-        "management.contracted_products.update",
+        Operation::ManagementContractedProductsUpdate,
         &[&[ContractLimitReached]],
     ),
 ];
 
 /// What an operation takes beside its path, as its document declares it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Takes {
     /// It honours `Idempotency-Key` (a replay with another body is `DUPLICATE_OPERATION`).
     pub(crate) idempotency_key: bool,
     /// It takes a body or query parameters, which may name something that does not exist.
     pub(crate) input: bool,
+    /// The names of its query parameters and body fields.
+    pub(crate) fields: BTreeSet<String>,
+}
+
+impl Takes {
+    /// Whether a query parameter or body field has this name or ends with `_` and it.
+    fn field(&self, name: &str) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f == name || f.strip_suffix(name).is_some_and(|p| p.ends_with('_')))
+    }
 }
 
 /// The codes `op` can answer with, in the core's order, without duplicates.
-pub(crate) fn of(op: &ApiOperation, takes: Takes) -> Vec<ErrorCode> {
+pub(crate) fn of(op: &ApiOperation, takes: &Takes) -> Vec<ErrorCode> {
     let mut codes: Vec<ErrorCode> = REQUEST.to_vec();
     if op.path.contains('{') || takes.input {
         codes.push(NotFound);
@@ -317,7 +350,20 @@ pub(crate) fn of(op: &ApiOperation, takes: Takes) -> Vec<ErrorCode> {
     if takes.idempotency_key {
         codes.push(DuplicateOperation);
     }
-    if let Some((_, sets)) = DOMAIN.iter().find(|(id, _)| *id == op.id) {
+    // What the input names is looked up in the registry and checked by the core's parsers.
+    if takes.field("blockchain") || takes.field("chain") {
+        codes.push(UnknownChain);
+    }
+    if takes.field("token") {
+        codes.extend([UnknownChain, UnknownToken]);
+    }
+    if takes.field("amount") {
+        codes.push(InvalidAmount);
+    }
+    if takes.field("address") {
+        codes.push(InvalidAddress);
+    }
+    if let Some((_, sets)) = DOMAIN.iter().find(|(o, _)| *o == op.operation) {
         codes.extend(sets.iter().flat_map(|set| set.iter().copied()));
     }
     ErrorCode::ALL
@@ -330,39 +376,52 @@ pub(crate) fn of(op: &ApiOperation, takes: Takes) -> Vec<ErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
-    use waas_core::access::OPERATIONS;
 
     #[test]
     fn every_operation_of_the_catalog_is_listed_once() {
-        let listed: Vec<&str> = DOMAIN.iter().map(|(id, _)| *id).collect();
-        let unique: BTreeSet<&str> = listed.iter().copied().collect();
+        let listed: Vec<Operation> = DOMAIN.iter().map(|(o, _)| *o).collect();
+        let unique: BTreeSet<Operation> = listed.iter().copied().collect();
         assert_eq!(listed.len(), unique.len(), "an operation listed twice");
-        let catalog: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.id).collect();
+        let catalog: BTreeSet<Operation> = Operation::ALL.iter().copied().collect();
         assert_eq!(unique, catalog);
     }
 
     #[test]
     fn only_what_names_something_can_be_not_found() {
         let none = Takes::default();
-        let get = OPERATIONS.iter().find(|o| o.id == "accounts.get").unwrap();
-        assert!(of(get, none).contains(&NotFound));
-        let list = OPERATIONS
-            .iter()
-            .find(|o| o.id == "management.operations.list")
-            .unwrap();
-        assert!(!of(list, none).contains(&NotFound));
-        assert!(of(list, none).contains(&Unauthorized));
-        assert!(!of(list, none).contains(&DuplicateOperation));
+        let get = Operation::AccountsGet.spec();
+        assert!(of(get, &none).contains(&NotFound));
+        let list = Operation::ManagementOperationsList.spec();
+        assert!(!of(list, &none).contains(&NotFound));
+        assert!(of(list, &none).contains(&Unauthorized));
+        assert!(!of(list, &none).contains(&DuplicateOperation));
         let input = Takes {
             input: true,
-            ..none
+            ..Takes::default()
         };
-        assert!(of(list, input).contains(&NotFound));
+        assert!(of(list, &input).contains(&NotFound));
         let replayed = Takes {
             idempotency_key: true,
-            ..none
+            ..Takes::default()
         };
-        assert!(of(list, replayed).contains(&DuplicateOperation));
+        assert!(of(list, &replayed).contains(&DuplicateOperation));
+    }
+
+    #[test]
+    fn the_fields_an_operation_takes_bring_their_parsers_codes() {
+        let list = Operation::ManagementOperationsList.spec();
+        let fields = |names: &[&str]| Takes {
+            input: true,
+            fields: names.iter().map(|n| (*n).to_owned()).collect(),
+            ..Takes::default()
+        };
+        let filtered = of(list, &fields(&["blockchain", "limit"]));
+        assert!(filtered.contains(&UnknownChain));
+        assert!(!filtered.contains(&UnknownToken));
+        let priced = of(list, &fields(&["min_amount", "token", "to_address"]));
+        assert!(priced.contains(&InvalidAmount));
+        assert!(priced.contains(&UnknownToken));
+        assert!(priced.contains(&InvalidAddress));
+        assert!(!of(list, &fields(&["amounts_note"])).contains(&InvalidAmount));
     }
 }

@@ -18,6 +18,7 @@ use sqlx::Row;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use waas_core::access::Environment;
+use waas_core::access::Operation;
 use waas_core::access::{self, KeyHash, Permission, StoredKey};
 use waas_core::{Amount, ErrorCode};
 
@@ -66,7 +67,7 @@ pub(crate) fn acting_key(row: &sqlx::any::AnyRow) -> Result<Option<StoredKey>, A
 pub async fn auth(
     state: &AppState,
     headers: &HeaderMap,
-    operation: &str,
+    operation: Operation,
 ) -> Result<Caller, ApiError> {
     let presented = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let mut stored: Option<StoredKey> = None;

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -60,7 +61,7 @@ async fn freeze(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.freeze").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsFreeze).await?;
     let req: FreezeReq = body(&bytes)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
@@ -91,7 +92,7 @@ async fn unfreeze(
     Path(id): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.unfreeze").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsUnfreeze).await?;
     let NoBody {} = body(&bytes)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::ledger::Ledger;
 
 /// Routes of this module.
@@ -131,7 +132,12 @@ pub(crate) struct HoldingDetail {
 }
 
 /// The holding wallet of a blockchain with its balances and reserve.
-async fn holding_detail(s: &AppState, headers: &HeaderMap, op: &str, chain: &str) -> ApiResult {
+async fn holding_detail(
+    s: &AppState,
+    headers: &HeaderMap,
+    op: Operation,
+    chain: &str,
+) -> ApiResult {
     let caller = auth(s, headers, op).await?;
     let row = holding_row(s, &caller.client_id, chain).await?;
     let chain = col(&row, "blockchain")?;
@@ -163,7 +169,7 @@ pub(crate) async fn get_holding(
     headers: HeaderMap,
     Path(chain): Path<String>,
 ) -> ApiResult {
-    holding_detail(&s, &headers, "holding_wallets.get", &chain).await
+    holding_detail(&s, &headers, Operation::HoldingWalletsGet, &chain).await
 }
 
 #[utoipa::path(get, path = "/v1/wallets/holding/{blockchain}/balance", operation_id = "holding_wallets.balance", tag = "holding_wallets",
@@ -175,7 +181,7 @@ pub(crate) async fn get_holding_balance(
     Path(chain): Path<String>,
 ) -> ApiResult {
     // Authorized as `holding_wallets.get`, as this route always was (same permission).
-    holding_detail(&s, &headers, "holding_wallets.get", &chain).await
+    holding_detail(&s, &headers, Operation::HoldingWalletsGet, &chain).await
 }
 
 /// The reserve report of a holding wallet.
@@ -195,7 +201,7 @@ pub(crate) async fn get_reserve(
     headers: HeaderMap,
     Path(chain): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "holding_wallets.reserve").await?;
+    let caller = auth(&s, &headers, Operation::HoldingWalletsReserve).await?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;
     let chain = col(&row, "blockchain")?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
@@ -228,7 +234,7 @@ pub(crate) async fn list_holdings(
     headers: HeaderMap,
     q: PageQ,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "holding_wallets.list").await?;
+    let caller = auth(&s, &headers, Operation::HoldingWalletsList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
@@ -295,7 +301,7 @@ pub(crate) async fn holding_withdraw(
     Path(chain): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "holding_wallets.withdraw").await?;
+    let caller = auth(&s, &headers, Operation::HoldingWalletsWithdraw).await?;
     let req: HoldingWithdrawReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;
@@ -375,7 +381,7 @@ pub(crate) async fn holding_transfer(
     Path(chain): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "holding_wallets.transfer").await?;
+    let caller = auth(&s, &headers, Operation::HoldingWalletsTransfer).await?;
     let req: TransferReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;

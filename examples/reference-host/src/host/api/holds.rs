@@ -29,6 +29,7 @@ use std::time::Duration;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::ledger::{Hold, HoldStatus};
 use waas_core::webhook::Status;
 
@@ -127,7 +128,7 @@ async fn place(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.holds.create").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsHoldsCreate).await?;
     let req: HoldReq = body(&bytes)?;
     let amount = crate::host::api::extract::amount("amount", &req.amount)?;
     let expires_at = match &req.expires_at {
@@ -174,7 +175,7 @@ async fn release(
     Path((id, hold_id)): Path<(String, String)>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.holds.release").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsHoldsRelease).await?;
     let NoBody {} = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     load(&mut w, &id, &hold_id).await?;
@@ -210,7 +211,7 @@ async fn capture(
     Path((id, hold_id)): Path<(String, String)>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.holds.capture").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsHoldsCapture).await?;
     let req: CaptureReq = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     load(&mut w, &id, &hold_id).await?;
@@ -283,7 +284,7 @@ async fn list(
     Path(id): Path<String>,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.holds.list").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsHoldsList).await?;
     let q = page::query(q)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?

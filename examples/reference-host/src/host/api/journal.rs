@@ -20,6 +20,7 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::ledger::Balance;
 
 type Shared = Arc<AppState>;
@@ -111,7 +112,7 @@ fn bounds(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), ApiError> 
     responses((status = 200, description = "The entries of the period in chain order, one JSON object (a `JournalEntry`) per line",
         content_type = "application/x-ndjson", body = JournalEntry)))]
 async fn export(State(s): State<Shared>, headers: HeaderMap, q: QueryResult<Period>) -> ApiResult {
-    let caller = auth(&s, &headers, "journal.export").await?;
+    let caller = auth(&s, &headers, Operation::JournalExport).await?;
     let q = query(q)?;
     let (from, to) = bounds(q.from.as_deref(), q.to.as_deref())?;
     let pool = s.store.reader().clone();
@@ -307,7 +308,7 @@ async fn virtual_statement(
     Path(id): Path<String>,
     q: QueryResult<StatementQuery>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.statement").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsStatement).await?;
     let q = query(q)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
@@ -322,7 +323,7 @@ async fn treasury_statement(
     Path(id): Path<String>,
     q: QueryResult<StatementQuery>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "treasury.statement").await?;
+    let caller = auth(&s, &headers, Operation::TreasuryStatement).await?;
     let q = query(q)?;
     wallet_row(&s, &caller.client_id, &id, "treasury").await?;
     statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
@@ -337,7 +338,7 @@ async fn holding_statement(
     Path(chain): Path<String>,
     q: QueryResult<StatementQuery>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "holding_wallets.statement").await?;
+    let caller = auth(&s, &headers, Operation::HoldingWalletsStatement).await?;
     let q = query(q)?;
     let chain = s.store.registry().chain(&chain)?.id.to_string();
     let held: Option<AnyRow> =

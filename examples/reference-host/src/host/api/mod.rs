@@ -30,6 +30,7 @@ pub(crate) mod transactions;
 pub(crate) mod treasury;
 pub(crate) mod users;
 pub(crate) mod virtual_batch;
+pub(crate) mod virtual_cards;
 pub(crate) mod virtual_wallets;
 pub(crate) mod webhook_config;
 pub(crate) mod webhooks;
@@ -48,6 +49,7 @@ pub fn router(state: extract::Shared) -> Router {
         .merge(simulate::simulate_routes())
         .merge(treasury::treasury_routes())
         .merge(cards::cards_routes())
+        .merge(virtual_cards::virtual_cards_routes())
         .merge(webhook_config::webhook_config_routes())
         .merge(card_funding::routes())
         .merge(withdrawals::routes())

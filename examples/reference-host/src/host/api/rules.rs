@@ -18,6 +18,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::ErrorCode;
 
 /// Routes of this module.
@@ -127,7 +128,7 @@ pub(crate) async fn list_rules(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.rules.list").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsRulesList).await?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let rows =
         sqlx::query("SELECT body FROM rules WHERE client_id = $1 AND wallet_id = $2 ORDER BY seq")
@@ -154,7 +155,7 @@ pub(crate) async fn add_rule(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.rules.create").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsRulesCreate).await?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut v: Value = body(&bytes)?;
     let obj = v
@@ -190,7 +191,7 @@ pub(crate) async fn remove_rule(
     headers: HeaderMap,
     Path((id, rule_id)): Path<(String, String)>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.rules.delete").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsRulesDelete).await?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_rule(&rule_id).await?;

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 
 /// Routes of this module.
 pub(crate) fn settings_routes() -> OpenApiRouter<Shared> {
@@ -41,7 +42,7 @@ pub(crate) async fn get_token(
     headers: HeaderMap,
     Path((chain, symbol)): Path<(String, String)>,
 ) -> ApiResult {
-    auth(&s, &headers, "tokens.get").await?;
+    auth(&s, &headers, Operation::TokensGet).await?;
     let token = s.store.registry().token(&chain, &symbol)?;
     Ok(Json(TokenOut::from(token)).into_response())
 }
@@ -62,7 +63,7 @@ pub(crate) async fn rotate_secret(
     headers: HeaderMap,
     bytes: EmptyBody,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "webhooks.secret.rotate").await?;
+    let caller = auth(&s, &headers, Operation::WebhooksSecretRotate).await?;
     let crate::host::api::extract::NoBody {} = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut st = crate::host::api::management::configuration::settings_in(&mut w).await?;
@@ -141,7 +142,7 @@ pub(crate) struct WalletConfigurationOut {
 #[utoipa::path(get, path = "/v1/wallets/configuration", operation_id = "wallets.configuration.get", tag = "wallets",
     responses((status = 200, description = "The configuration", body = WalletConfigurationOut)))]
 pub(crate) async fn get_wallet_config(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
-    let caller = auth(&s, &headers, "wallets.configuration.get").await?;
+    let caller = auth(&s, &headers, Operation::WalletsConfigurationGet).await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let out: WalletConfigurationOut = retype(settings_json(&st, &ledger), "configuration")?;
@@ -167,7 +168,7 @@ pub(crate) async fn put_wallet_config(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "wallets.configuration.update").await?;
+    let caller = auth(&s, &headers, Operation::WalletsConfigurationUpdate).await?;
     let req: WalletConfig = body(&bytes)?;
     // Read before the operation: on SQLite the operation holds the only connection.
     let st = load_settings(&s, &caller.client_id).await?;

@@ -21,7 +21,9 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::automation::RuleOutcome;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 use waas_core::{Address, ErrorCode};
 
@@ -165,7 +167,7 @@ pub(crate) async fn simulate_deposit(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "simulate.deposit").await?;
+    let caller = auth(&s, &headers, Operation::SimulateDeposit).await?;
     let req: SimDeposit = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let registry = s.store.registry();
@@ -199,7 +201,7 @@ pub(crate) async fn simulate_deposit(
             if req.blockchain.as_deref().is_none_or(|b| {
                 registry.chain(b).map(|c| c.id.to_string()).ok().as_deref() == Some(chain.as_str())
             }) {
-                found = Some((col(&r, "id")?, chain, col(&r, "kind")?));
+                found = Some((col(&r, "id")?, chain, WalletKind::parse(&col(&r, "kind")?)?));
             }
         }
     }
@@ -288,7 +290,7 @@ pub(crate) async fn simulate_confirm(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "simulate.confirm").await?;
+    let caller = auth(&s, &headers, Operation::SimulateConfirm).await?;
     let req: SimTx = body(&bytes)?;
     let out = crate::host::chain::confirm(&s, &caller.client_id, &req.tx).await?;
     Ok(Json(retype::<ConfirmOut>(out, "simulate.confirm")?).into_response())
@@ -303,7 +305,7 @@ pub(crate) async fn simulate_reorg(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "simulate.reorg").await?;
+    let caller = auth(&s, &headers, Operation::SimulateReorg).await?;
     let req: SimTx = body(&bytes)?;
     let out = crate::host::chain::reorg(&s, &caller.client_id, &req.tx).await?;
     Ok(Json(retype::<ReorgOut>(out, "simulate.reorg")?).into_response())

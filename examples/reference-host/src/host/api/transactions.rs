@@ -18,6 +18,7 @@ use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 
 /// Routes of this module.
 pub(crate) fn transactions_routes() -> OpenApiRouter<Shared> {
@@ -160,7 +161,7 @@ pub(crate) async fn list_transactions(
     headers: HeaderMap,
     q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "transactions.list").await?;
+    let caller = auth(&s, &headers, Operation::TransactionsList).await?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
     Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())
 }
@@ -174,7 +175,7 @@ pub(crate) async fn wallet_transactions(
     Path(id): Path<String>,
     q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.transactions").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsTransactions).await?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
     q.wallet_id = Some(id);
@@ -189,7 +190,7 @@ pub(crate) async fn get_transaction(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "transactions.get").await?;
+    let caller = auth(&s, &headers, Operation::TransactionsGet).await?;
     let row = sqlx::query("SELECT id, seq, wallet_id, type, status, token, amount, created_at, updated_at, body FROM transactions WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)

@@ -30,6 +30,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::webhook::Status;
 
 /// Routes of this module.
@@ -79,7 +80,7 @@ pub(crate) async fn create_treasury(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "treasury.create").await?;
+    let caller = auth(&s, &headers, Operation::TreasuryCreate).await?;
     let req: TreasuryCreate = body(&bytes)?;
     let chain = s.store.registry().chain(&req.blockchain)?.clone();
     let idem = idem(&headers, "treasury.create", &bytes)?;
@@ -191,7 +192,7 @@ pub(crate) async fn get_treasury(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "treasury.get").await?;
+    let caller = auth(&s, &headers, Operation::TreasuryGet).await?;
     Ok(Json(treasury_json(&s, &caller.client_id, &id).await?).into_response())
 }
 
@@ -204,7 +205,7 @@ pub(crate) async fn get_treasury_balance(
     Path(id): Path<String>,
 ) -> ApiResult {
     // Authorized as `treasury.get`, as this route always was (same permission).
-    let caller = auth(&s, &headers, "treasury.get").await?;
+    let caller = auth(&s, &headers, Operation::TreasuryGet).await?;
     Ok(Json(treasury_json(&s, &caller.client_id, &id).await?).into_response())
 }
 
@@ -217,7 +218,7 @@ pub(crate) async fn list_treasury(
     headers: HeaderMap,
     q: PageQ,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "treasury.list").await?;
+    let caller = auth(&s, &headers, Operation::TreasuryList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
@@ -290,7 +291,7 @@ pub(crate) async fn treasury_send(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "treasury.send").await?;
+    let caller = auth(&s, &headers, Operation::TreasurySend).await?;
     let req: SendReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let fee = optional_amount("fee", req.fee.as_deref())?;

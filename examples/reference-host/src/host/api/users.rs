@@ -20,6 +20,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 use waas_core::access::StoredKey;
 use waas_core::ErrorCode;
 
@@ -140,7 +141,7 @@ pub(crate) async fn create_user(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.users.create").await?;
+    let caller = auth(&s, &headers, Operation::ManagementUsersCreate).await?;
     let req: UserCreate = body(&bytes)?;
     let email = req.email.to_ascii_lowercase();
     email_ok(&email)?;
@@ -181,7 +182,7 @@ pub(crate) async fn create_user(
     params(PageQuery),
     responses((status = 200, description = "A page of users, oldest first", body = Listed<UserOut>)))]
 pub(crate) async fn list_users(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.users.list").await?;
+    let caller = auth(&s, &headers, Operation::ManagementUsersList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
@@ -207,7 +208,7 @@ pub(crate) async fn update_user(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.users.update").await?;
+    let caller = auth(&s, &headers, Operation::ManagementUsersUpdate).await?;
     let req: UserReq = body(&bytes)?;
     user_out(&s, &caller.client_id, &id).await?;
     if req.email.is_some() {
@@ -248,7 +249,7 @@ pub(crate) async fn delete_user(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.users.delete").await?;
+    let caller = auth(&s, &headers, Operation::ManagementUsersDelete).await?;
     user_out(&s, &caller.client_id, &id).await?;
     // The user's keys are revoked with it (a key of a missing user would act with nothing anyway).
     let mut tx = s.store.pool().begin().await?;

@@ -24,6 +24,8 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 
 type Shared = Arc<AppState>;
@@ -92,7 +94,7 @@ async fn create_batch(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let caller = auth(&s, &headers, "virtual_wallets.batch_create").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsBatchCreate).await?;
     let req: BatchCreate = body(&bytes)?;
     if !(1..=MAX_BATCH).contains(&req.count) {
         return Err(ApiError::bad_request(format!(
@@ -191,7 +193,7 @@ async fn create_batch(
                 crate::host::evm::index::Watched {
                     client_id: caller.client_id.clone(),
                     wallet_id: wallet.id.clone(),
-                    kind: "virtual".to_owned(),
+                    kind: WalletKind::Virtual,
                 },
             );
         }

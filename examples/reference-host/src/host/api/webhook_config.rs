@@ -15,6 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 
 /// Routes of this module.
 pub(crate) fn webhook_config_routes() -> OpenApiRouter<Shared> {
@@ -67,7 +68,7 @@ pub(crate) fn webhooks_json(
 #[utoipa::path(get, path = "/v1/webhooks/configuration", operation_id = "webhooks.configuration.get", tag = "webhooks",
     responses((status = 200, description = "The webhook configuration", body = WebhooksOut)))]
 pub(crate) async fn get_webhooks(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
-    let caller = auth(&s, &headers, "webhooks.configuration.get").await?;
+    let caller = auth(&s, &headers, Operation::WebhooksConfigurationGet).await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let disabled = crate::host::webhooks::disabled_notice(&s, &caller.client_id).await?;
     let disabled = crate::host::api::simulate::retype(disabled, "disabled notice")?;
@@ -100,7 +101,7 @@ pub(crate) async fn put_webhooks(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "webhooks.configuration.update").await?;
+    let caller = auth(&s, &headers, Operation::WebhooksConfigurationUpdate).await?;
     let req: WebhookConfig = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut st = crate::host::api::management::configuration::settings_in(&mut w).await?;

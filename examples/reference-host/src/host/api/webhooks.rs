@@ -20,6 +20,7 @@ use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 
 /// Routes of this module.
 pub(crate) fn webhooks_routes() -> OpenApiRouter<Shared> {
@@ -100,7 +101,7 @@ pub(crate) async fn list_deliveries(
     headers: HeaderMap,
     q: Result<Query<DeliveryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "webhooks.deliveries.list").await?;
+    let caller = auth(&s, &headers, Operation::WebhooksDeliveriesList).await?;
     let q = page::query(q)?;
     let filter = match q.status.as_deref() {
         None => "",
@@ -174,7 +175,7 @@ pub(crate) async fn redeliver(
     Path(id): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "webhooks.deliveries.redeliver").await?;
+    let caller = auth(&s, &headers, Operation::WebhooksDeliveriesRedeliver).await?;
     let NoBody {} = body(&bytes)?;
     let now = now_ms();
     let done = sqlx::query("UPDATE outbox SET delivered_at = NULL, outcome = NULL, attempt_base = attempts, revived_at = $1, next_attempt_at = $2 WHERE id = $3 AND client_id = $4")

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use waas_core::access::Operation;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -258,7 +259,7 @@ async fn quote(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.withdraw_quote").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsWithdrawQuote).await?;
     let req: QuoteReq = body(&bytes)?;
     let amt = crate::host::api::extract::amount("amount", &req.amount)?;
     crate::host::api::virtual_wallets::wallet_row(&s, &caller.client_id, &id, "virtual").await?;
@@ -303,7 +304,7 @@ async fn get_withdrawal(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "withdrawals.get").await?;
+    let caller = auth(&s, &headers, Operation::WithdrawalsGet).await?;
     let row = sqlx::query("SELECT type, wallet_id, created_at, updated_at, body FROM transactions WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)
@@ -332,7 +333,7 @@ async fn cancel(
     Path(id): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "withdrawals.cancel").await?;
+    let caller = auth(&s, &headers, Operation::WithdrawalsCancel).await?;
     let _: NoBody = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     let out = WithdrawalRecord::of(advance(&mut w, &id, Step::Cancel).await?)?;
@@ -357,7 +358,7 @@ struct FailureReq {
     request_body(content = FailureReq, example = json!({"id": "op_01HZX5", "reason": "out of gas"})),
     responses((status = 200, description = "The withdrawal, failed", body = WithdrawalRecord)))]
 async fn simulate_failure(State(s): State<Shared>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
-    let caller = auth(&s, &headers, "simulate.withdrawal_failure").await?;
+    let caller = auth(&s, &headers, Operation::SimulateWithdrawalFailure).await?;
     let req: FailureReq = body(&bytes)?;
     let reason = req
         .reason

@@ -8,6 +8,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
+use waas_core::ledger::WalletKind;
 
 /// A 20-byte EVM address.
 pub type Addr = [u8; 20];
@@ -85,8 +86,8 @@ pub struct Watched {
     pub client_id: String,
     /// The wallet.
     pub wallet_id: String,
-    /// `virtual` or `treasury`.
-    pub kind: String,
+    /// A virtual wallet's deposit address or a treasury wallet's own address.
+    pub kind: WalletKind,
 }
 
 /// Watched addresses: address -> slot in `entries`.

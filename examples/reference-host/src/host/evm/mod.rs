@@ -62,6 +62,7 @@ use rpc::{Rpc, RpcError};
 use sqlx::Row;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+use waas_core::ledger::WalletKind;
 use waas_core::{Address, Blockchain, ChainId, Family, Registry, Token};
 
 /// Gas of a plain native transfer.
@@ -313,7 +314,7 @@ impl EvmAdapter {
                     Watched {
                         client_id: col(r, "client_id")?,
                         wallet_id: col(r, "id")?,
-                        kind: col(r, "kind")?,
+                        kind: WalletKind::parse(&col(r, "kind")?)?,
                     },
                 ));
             }
@@ -417,7 +418,7 @@ mod tests {
         let who = Watched {
             client_id: "c".into(),
             wallet_id: "w".into(),
-            kind: "virtual".into(),
+            kind: waas_core::ledger::WalletKind::Virtual,
         };
         index.insert(a, who.clone());
         assert_eq!(index.get(&a), Some(&who));

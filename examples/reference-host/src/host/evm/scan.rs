@@ -395,7 +395,7 @@ impl EvmAdapter {
             tx: id.clone(),
             wallet: who.wallet_id.clone(),
             chain: self.chain_id().to_owned(),
-            kind: who.kind.clone(),
+            kind: who.kind,
             token: token.symbol.clone(),
             amount,
             usd_price: price.unwrap_or_default(),

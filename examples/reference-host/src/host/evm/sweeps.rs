@@ -10,6 +10,7 @@ use crate::host::store::{col, now_ms};
 use crate::host::AppState;
 use serde_json::json;
 use sqlx::Row;
+use waas_core::ledger::WalletKind;
 use waas_core::tx::{erc20_transfer_data, signer_address, Fees, U256};
 use waas_core::{Address, Amount, Family};
 
@@ -36,7 +37,7 @@ impl EvmAdapter {
                 tx: id.clone(),
                 wallet: col(&r, "wallet_id")?,
                 chain: self.chain_id().to_owned(),
-                kind: col(&r, "kind")?,
+                kind: WalletKind::parse(&col(&r, "kind")?)?,
                 token,
                 amount: Amount::parse(&col(&r, "amount")?, waas_core::amount::MAX_DECIMALS)?,
                 usd_price: price,

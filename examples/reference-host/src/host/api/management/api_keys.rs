@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
 use waas_core::access::{self, KeyBinding, Permission, StoredKey};
 
 /// A new API key: give exactly one of `permissions`, `user_id`, `access_level_id` (its schema,
@@ -180,7 +181,7 @@ pub(crate) async fn create_key(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.api_keys.create").await?;
+    let caller = auth(&s, &headers, Operation::ManagementApiKeysCreate).await?;
     let req: KeyCreate = body(&bytes)?;
     let given = [
         req.permissions.is_some(),
@@ -237,7 +238,7 @@ pub(crate) async fn create_key(
     params(PageQuery),
     responses((status = 200, description = "A page of API keys (hints only), oldest first", body = Listed<KeyOut>)))]
 pub(crate) async fn list_keys(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.api_keys.list").await?;
+    let caller = auth(&s, &headers, Operation::ManagementApiKeysList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
@@ -275,7 +276,7 @@ pub(crate) async fn revoke_key(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.api_keys.revoke").await?;
+    let caller = auth(&s, &headers, Operation::ManagementApiKeysRevoke).await?;
     let row = sqlx::query("SELECT record FROM api_keys WHERE id = $1 AND client_id = $2")
         .bind(&id)
         .bind(&caller.client_id)

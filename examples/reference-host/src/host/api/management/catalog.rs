@@ -9,6 +9,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
 use waas_core::access::{self};
 
 /// One operation of the API.
@@ -51,7 +52,7 @@ pub(crate) struct Operations {
 #[utoipa::path(get, path = "/v1/management/operations", operation_id = "management.operations.list", tag = "management",
     responses((status = 200, description = "The catalog of operations", body = Operations)))]
 pub(crate) async fn operations(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
-    auth(&s, &headers, "management.operations.list").await?;
+    auth(&s, &headers, Operation::ManagementOperationsList).await?;
     Ok(Json(Operations {
         operations: access::OPERATIONS.iter().map(OperationOut::from).collect(),
     })
@@ -104,7 +105,7 @@ pub(crate) struct Blockchains {
 #[utoipa::path(get, path = "/v1/management/blockchains", operation_id = "management.blockchains.list", tag = "management",
     responses((status = 200, description = "The blockchains available", body = Blockchains)))]
 pub(crate) async fn blockchains(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
-    auth(&s, &headers, "management.blockchains.list").await?;
+    auth(&s, &headers, Operation::ManagementBlockchainsList).await?;
     Ok(Json(Blockchains {
         blockchains: s
             .store

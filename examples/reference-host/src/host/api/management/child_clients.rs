@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
 use waas_core::access::{self, Permission};
 
 /// A new client below the caller's.
@@ -87,7 +88,7 @@ pub(crate) async fn create_client(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.clients.create").await?;
+    let caller = auth(&s, &headers, Operation::ManagementClientsCreate).await?;
     let req: ClientCreate = body(&bytes)?;
     name_ok("name", &req.name)?;
     let asked = match req.permissions {
@@ -127,7 +128,7 @@ pub(crate) async fn list_clients(
     headers: HeaderMap,
     q: PageQ,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.clients.list").await?;
+    let caller = auth(&s, &headers, Operation::ManagementClientsList).await?;
     let q = page::query(q)?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(

@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
 use waas_core::access::{self, Environment};
 use waas_core::ledger::Ledger;
 use waas_core::{Address, ErrorCode};
@@ -167,7 +168,7 @@ pub(crate) fn settings_json(st: &Settings, ledger: &Ledger) -> Value {
 #[utoipa::path(get, path = "/v1/management/configurations", operation_id = "management.configurations.get", tag = "management",
     responses((status = 200, description = "The company configuration", body = ConfigOut)))]
 pub(crate) async fn get_config(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
-    let caller = auth(&s, &headers, "management.configurations.get").await?;
+    let caller = auth(&s, &headers, Operation::ManagementConfigurationsGet).await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let mut out = config_out(&st, &ledger);
@@ -228,7 +229,7 @@ pub(crate) async fn put_config(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.configurations.update").await?;
+    let caller = auth(&s, &headers, Operation::ManagementConfigurationsUpdate).await?;
     let u: ConfigUpdate = body(&bytes)?;
     let has_parent = !crate::host::api::clients::ancestors(&s, &caller.client_id)
         .await?

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
 use waas_core::access::{self};
 use waas_core::ledger::{Contract, Ledger};
 
@@ -94,7 +95,7 @@ pub(crate) async fn virtual_count(
 #[utoipa::path(get, path = "/v1/management/contracted-products", operation_id = "management.contracted_products.get", tag = "management",
     responses((status = 200, description = "The contracted limits and their usage", body = ContractOut)))]
 pub(crate) async fn get_contract(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
-    let caller = auth(&s, &headers, "management.contracted_products.get").await?;
+    let caller = auth(&s, &headers, Operation::ManagementContractedProductsGet).await?;
     let ledger = s.store.read_ledger(&caller.client_id).await?;
     let mut conn = s.store.reader().acquire().await?;
     let n = virtual_count(&mut conn, &caller.client_id).await?;
@@ -109,7 +110,7 @@ pub(crate) async fn put_contract(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "management.contracted_products.update").await?;
+    let caller = auth(&s, &headers, Operation::ManagementContractedProductsUpdate).await?;
     let u: ContractUpdate = body(&bytes)?;
     // Only the root client sets its own; others' are set by the clients above them
     // (`PUT /v1/management/clients/{id}/contracted-products`).

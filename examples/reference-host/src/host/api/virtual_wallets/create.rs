@@ -19,6 +19,8 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 
 /// A new virtual wallet.
@@ -116,7 +118,7 @@ pub(crate) async fn create_virtual(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.create").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsCreate).await?;
     let req: VirtualCreate = body(&bytes)?;
     let chain = s.store.registry().chain(&req.blockchain)?.clone();
     let idem = idem(&headers, "virtual_wallets.create", &bytes)?;
@@ -171,7 +173,7 @@ pub(crate) async fn create_virtual(
             crate::host::evm::index::Watched {
                 client_id,
                 wallet_id: id,
-                kind: "virtual".to_owned(),
+                kind: WalletKind::Virtual,
             },
         );
     }

@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
+use waas_core::access::Operation;
 use waas_core::webhook::Status;
 
 pub(crate) async fn lifecycle(
@@ -20,7 +21,7 @@ pub(crate) async fn lifecycle(
     headers: HeaderMap,
     id: String,
     bytes: Bytes,
-    op: &str,
+    op: Operation,
     activate: bool,
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
@@ -70,7 +71,15 @@ pub(crate) async fn deactivate(
     Path(id): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    lifecycle(s, headers, id, bytes, "virtual_wallets.deactivate", false).await
+    lifecycle(
+        s,
+        headers,
+        id,
+        bytes,
+        Operation::VirtualWalletsDeactivate,
+        false,
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/v1/wallets/virtual/{id}/activate", operation_id = "virtual_wallets.activate", tag = "virtual_wallets",
@@ -82,7 +91,15 @@ pub(crate) async fn activate(
     Path(id): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    lifecycle(s, headers, id, bytes, "virtual_wallets.activate", true).await
+    lifecycle(
+        s,
+        headers,
+        id,
+        bytes,
+        Operation::VirtualWalletsActivate,
+        true,
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/v1/wallets/virtual/{id}/reactivate", operation_id = "virtual_wallets.reactivate", tag = "virtual_wallets",
@@ -94,5 +111,13 @@ pub(crate) async fn reactivate(
     Path(id): Path<String>,
     bytes: EmptyBody,
 ) -> ApiResult {
-    lifecycle(s, headers, id, bytes, "virtual_wallets.reactivate", true).await
+    lifecycle(
+        s,
+        headers,
+        id,
+        bytes,
+        Operation::VirtualWalletsReactivate,
+        true,
+    )
+    .await
 }

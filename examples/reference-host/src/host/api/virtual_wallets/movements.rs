@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde::Serialize;
 use utoipa::ToSchema;
+use waas_core::access::Operation;
 use waas_core::ledger::Route;
 use waas_core::webhook::Status;
 use waas_core::Amount;
@@ -81,7 +82,7 @@ pub(crate) async fn transfer(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.transfer").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsTransfer).await?;
     let req: TransferReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let idem = idem(&headers, &format!("transfer:{id}"), &bytes)?;
@@ -237,7 +238,7 @@ pub(crate) async fn withdraw(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.withdraw").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsWithdraw).await?;
     let req: WithdrawReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let fee = optional_amount("fee", req.fee.as_deref())?;

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
+use waas_core::access::Operation;
 
 #[utoipa::path(get, path = "/v1/wallets/virtual/{id}", operation_id = "virtual_wallets.get", tag = "virtual_wallets",
     params(("id" = String, Path, description = "The virtual wallet's id")),
@@ -29,7 +30,7 @@ pub(crate) async fn get_virtual(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.get").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsGet).await?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     Ok(Json(wallet_out(&row, balances.get(&id))?).into_response())
@@ -61,7 +62,7 @@ pub(crate) async fn get_virtual_balance(
     Path(id): Path<String>,
     q: Result<Query<crate::host::api::journal::AtQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.balance").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsBalance).await?;
     let at = crate::host::api::journal::at_query(q)?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     if let Some(at) = at {
@@ -119,7 +120,7 @@ pub(crate) async fn list_virtual(
     headers: HeaderMap,
     q: Result<Query<VirtualListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let caller = auth(&s, &headers, "virtual_wallets.list").await?;
+    let caller = auth(&s, &headers, Operation::VirtualWalletsList).await?;
     let q = page::query(q)?;
     let page = Page::new(q.limit, q.cursor.as_deref())?;
     let chain = match &q.blockchain {

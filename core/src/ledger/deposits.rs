@@ -17,57 +17,15 @@ impl Ledger {
         }
         rules::check_positive(req.amount)?;
         let w = self.wallet(&req.to)?.clone();
-        let (token, chain, decimals) = match &w.blockchain {
-            Some(chain) => {
-                let (symbol, decimals) = self.token_of(chain, &req.token)?;
-                req.amount.check_scale(decimals)?;
-                (symbol, chain.clone(), decimals)
-            }
-            None => (req.token.to_ascii_uppercase(), "card".to_owned(), 0),
-        };
-        let usd_value = rules::usd_value(req.amount, req.usd_price)?;
-        let minimum = match w.kind {
-            WalletKind::Virtual => self.config.min_deposit_usd.virtual_wallet,
-            WalletKind::Treasury => self.config.min_deposit_usd.treasury,
-            WalletKind::Card => self.config.min_deposit_usd.card,
-        };
-        let decision = rules::deposit_decision(usd_value, minimum);
-        let amount = req.amount.as_decimal();
-        let (credit_unit, credited) = match w.kind {
-            WalletKind::Card => (USD.to_owned(), usd_value),
-            _ => (token.clone(), amount),
-        };
-        let external = |unit: &str| match w.kind {
-            WalletKind::Card => Book::System(format!("external/{USD}")),
-            _ => Book::System(format!("external/{chain}/{unit}")),
-        };
-        let mut legs = Vec::with_capacity(2);
-        match decision {
-            DepositDecision::Credit => legs.push(Leg {
-                from: external(&credit_unit),
-                to: Book::Wallet(req.to.clone(), credit_unit.clone()),
-                amount: credited,
-            }),
-            DepositDecision::BelowMinimum => legs.push(Leg {
-                from: external(&credit_unit),
-                to: Book::System(format!("suspense/{}/{chain}/{credit_unit}", w.client)),
-                amount: credited,
-            }),
-        }
-        if w.kind == WalletKind::Virtual {
-            legs.push(Leg {
-                from: Book::System(format!("chain/{chain}/{token}")),
-                to: Book::OnChain(req.to.clone(), token.clone()),
-                amount,
-            });
-        }
+        let priced = self.price_deposit(&w, &req)?;
+        let legs = deposit_legs(&w, &req, &priced);
         let flagged = match (w.kind, w.status, w.inactive) {
             (WalletKind::Virtual, _, true) => Some(ErrorCode::WalletInactive.as_str().to_owned()),
             (_, WalletStatus::Frozen, _) => Some(ErrorCode::WalletFrozen.as_str().to_owned()),
             _ => None,
         };
         self.apply(&legs, Phase::Pending, &req.tx)?;
-        let below_minimum = decision == DepositDecision::BelowMinimum;
+        let below_minimum = priced.decision == DepositDecision::BelowMinimum;
         if let Some(flag) = &flagged {
             if let Some(wallet) = self.wallets.get_mut(&req.to) {
                 wallet.flags.push(format!("{flag}: deposit {}", req.tx));
@@ -77,16 +35,16 @@ impl Ledger {
         if below_minimum {
             self.below_minimum.push(req.tx.clone());
         }
-        let result = DepositResult {
+        let mut result = DepositResult {
             tx: req.tx.clone(),
             to: req.to.clone(),
-            token,
-            amount: amount.normalize(),
-            usd_value,
+            token: priced.token,
+            amount: req.amount.as_decimal().normalize(),
+            usd_value: priced.usd_value,
             credited: if below_minimum {
                 Decimal::ZERO
             } else {
-                credited.normalize()
+                priced.credited.normalize()
             },
             below_minimum,
             flagged,
@@ -95,7 +53,6 @@ impl Ledger {
         };
         // Rules act before the record is kept (movements never read deposit records), so the
         // answer is built once and copied once.
-        let mut result = result;
         if !below_minimum {
             result.automation = self.fire(
                 Trigger::Deposit,
@@ -104,7 +61,7 @@ impl Ledger {
                     wallet: &req.to,
                     token: &result.token,
                     amount: req.amount,
-                    decimals,
+                    decimals: priced.decimals,
                 },
             );
         }
@@ -121,6 +78,38 @@ impl Ledger {
             },
         );
         Ok(result)
+    }
+
+    /// What a deposit to `w` is worth and where it goes: its token on the wallet's chain (a card
+    /// takes USD), its USD value and the minimum-deposit decision.
+    fn price_deposit(&self, w: &Wallet, req: &DepositRequest) -> Result<PricedDeposit> {
+        let (token, chain, decimals) = match &w.blockchain {
+            Some(chain) => {
+                let (symbol, decimals) = self.token_of(chain, &req.token)?;
+                req.amount.check_scale(decimals)?;
+                (symbol, chain.clone(), decimals)
+            }
+            None => (req.token.to_ascii_uppercase(), "card".to_owned(), 0),
+        };
+        let usd_value = rules::usd_value(req.amount, req.usd_price)?;
+        let minimum = match w.kind {
+            WalletKind::Virtual => self.config.min_deposit_usd.virtual_wallet,
+            WalletKind::Treasury => self.config.min_deposit_usd.treasury,
+            WalletKind::Card => self.config.min_deposit_usd.card,
+        };
+        let (credit_unit, credited) = match w.kind {
+            WalletKind::Card => (USD.to_owned(), usd_value),
+            _ => (token.clone(), req.amount.as_decimal()),
+        };
+        Ok(PricedDeposit {
+            token,
+            chain,
+            decimals,
+            usd_value,
+            credit_unit,
+            credited,
+            decision: rules::deposit_decision(usd_value, minimum),
+        })
     }
 
     /// The chain confirmed a deposit: its pending credit is posted.
@@ -245,4 +234,48 @@ impl Ledger {
             automation: Vec::new(),
         })
     }
+}
+
+/// A deposit priced for its wallet (see [`Ledger::price_deposit`]).
+struct PricedDeposit {
+    /// The token's symbol (as the request named it, upper-cased, for a card).
+    token: String,
+    /// The wallet's chain (`card` for a card).
+    chain: String,
+    decimals: u8,
+    usd_value: Decimal,
+    /// What the wallet is credited in: the token, or USD for a card.
+    credit_unit: String,
+    /// How much: the amount, or its USD value for a card.
+    credited: Decimal,
+    decision: DepositDecision,
+}
+
+/// The legs of a pending deposit: from outside to the wallet (or to the client's suspense when
+/// below the minimum), and for a virtual wallet, the chain's coins onto its deposit address.
+fn deposit_legs(w: &Wallet, req: &DepositRequest, p: &PricedDeposit) -> Vec<Leg> {
+    let chain = &p.chain;
+    let from = match w.kind {
+        WalletKind::Card => Book::System(format!("external/{USD}")),
+        _ => Book::System(format!("external/{chain}/{}", p.credit_unit)),
+    };
+    let to = match p.decision {
+        DepositDecision::Credit => Book::Wallet(req.to.clone(), p.credit_unit.clone()),
+        DepositDecision::BelowMinimum => {
+            Book::System(format!("suspense/{}/{chain}/{}", w.client, p.credit_unit))
+        }
+    };
+    let mut legs = vec![Leg {
+        from,
+        to,
+        amount: p.credited,
+    }];
+    if w.kind == WalletKind::Virtual {
+        legs.push(Leg {
+            from: Book::System(format!("chain/{chain}/{}", p.token)),
+            to: Book::OnChain(req.to.clone(), p.token.clone()),
+            amount: req.amount.as_decimal(),
+        });
+    }
+    legs
 }

@@ -199,90 +199,91 @@ impl std::fmt::Display for Mismatch {
 /// An export that starts at entry 1 must start from [`GENESIS_HASH`] and zero balances; one that
 /// starts later (a period) takes each account's opening balance from its first entry.
 pub fn verify(jsonl: &str) -> std::result::Result<Verified, Mismatch> {
-    let mut balances: BTreeMap<String, BTreeMap<String, Balance>> = BTreeMap::new();
-    let mut prev: Option<Entry> = None;
-    let mut complete = false;
-    let mut count = 0usize;
-    // The changes of the current run of one movement, per unit: (posted, pending).
-    let mut run: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
-    let mut run_start = (0usize, 0u64);
-    let check_run = |run: &BTreeMap<String, (Decimal, Decimal)>, at: (usize, u64)| match run
-        .iter()
-        .find(|(_, (p, q))| !p.is_zero() || !q.is_zero())
-    {
-        None => Ok(()),
-        Some((unit, (p, q))) => Err(Mismatch {
-            line: at.0,
-            seq: Some(at.1),
-            reason: format!(
-                "the movement's changes in {unit} do not sum to zero (posted {p}, pending {q})"
-            ),
-        }),
-    };
+    let mut verifier = Verifier::default();
     for (i, text) in jsonl.lines().enumerate() {
-        let line = i + 1;
-        if text.trim().is_empty() {
-            continue;
+        if !text.trim().is_empty() {
+            verifier.take(i + 1, text)?;
         }
-        let bad = |seq: Option<u64>, reason: String| Mismatch { line, seq, reason };
-        let entry: Entry = serde_json::from_str(text)
-            .map_err(|e| bad(None, format!("not a journal entry: {e}")))?;
+    }
+    verifier.finish()
+}
+
+/// What the entries read so far establish.
+#[derive(Default)]
+struct Verifier {
+    /// Running balances by account and unit.
+    balances: BTreeMap<String, BTreeMap<String, Balance>>,
+    prev: Option<Entry>,
+    /// The export starts at entry 1 (from zero balances).
+    complete: bool,
+    count: usize,
+    /// The changes of the current run of one movement, per unit: (posted, pending).
+    run: BTreeMap<String, (Decimal, Decimal)>,
+    /// Line and sequence number where the current run started.
+    run_start: (usize, u64),
+}
+
+impl Verifier {
+    /// Checks the entry on `line` against itself, the chain and the running balances.
+    fn take(&mut self, line: usize, text: &str) -> std::result::Result<(), Mismatch> {
+        let entry: Entry = serde_json::from_str(text).map_err(|e| Mismatch {
+            line,
+            seq: None,
+            reason: format!("not a journal entry: {e}"),
+        })?;
         let seq = Some(entry.seq);
-        if entry.hash != entry.computed_hash() {
-            return Err(bad(seq, "hash does not match the entry's contents".into()));
+        let bad = move |reason: String| Mismatch { line, seq, reason };
+        self_consistent(&entry).map_err(bad)?;
+        self.link(&entry).map_err(bad)?;
+        if self
+            .prev
+            .as_ref()
+            .is_some_and(|p| p.movement_id != entry.movement_id)
+        {
+            self.close_run()?;
         }
-        if entry.id != entry.seq.to_string() {
-            return Err(bad(seq, "id is not the entry's sequence number".into()));
+        if self.run.is_empty() {
+            self.run_start = (line, entry.seq);
         }
-        if entry.amount != entry.posted + entry.pending {
-            return Err(bad(seq, "amount is not posted + pending".into()));
-        }
-        if entry.balance_after != entry.posted_after + entry.pending_after {
-            return Err(bad(
-                seq,
-                "balance_after is not posted_after + pending_after".into(),
-            ));
-        }
-        match &prev {
-            None => {
-                complete = entry.seq == 1;
-                if complete && entry.prev_hash != GENESIS_HASH {
-                    return Err(bad(seq, "the first entry does not start the chain".into()));
-                }
-            }
-            Some(p) => {
-                if entry.client_id != p.client_id {
-                    return Err(bad(seq, "entry of another client".into()));
-                }
-                if entry.seq != p.seq + 1 {
-                    return Err(bad(seq, format!("expected entry {}", p.seq + 1)));
-                }
-                if entry.prev_hash != p.hash {
-                    return Err(bad(
-                        seq,
-                        "prev_hash is not the previous entry's hash".into(),
-                    ));
-                }
-                if entry.movement_id != p.movement_id {
-                    check_run(&run, run_start)?;
-                    run.clear();
-                }
-            }
-        }
-        if run.is_empty() {
-            run_start = (line, entry.seq);
-        }
-        let sums = run.entry(entry.token.clone()).or_default();
+        let sums = self.run.entry(entry.token.clone()).or_default();
         sums.0 += entry.posted;
         sums.1 += entry.pending;
-        let slot = balances
-            .entry(entry.account.clone())
-            .or_default()
-            .entry(entry.token.clone());
-        let before = match slot {
-            std::collections::btree_map::Entry::Occupied(o) => *o.get(),
-            std::collections::btree_map::Entry::Vacant(_) if complete => Balance::default(),
-            std::collections::btree_map::Entry::Vacant(_) => Balance {
+        self.follow(&entry).map_err(bad)?;
+        self.count += 1;
+        self.prev = Some(entry);
+        Ok(())
+    }
+
+    /// The entry's place in the chain: the first starts it (at entry 1, from the genesis hash),
+    /// each next one follows the previous entry of the same client.
+    fn link(&mut self, entry: &Entry) -> std::result::Result<(), String> {
+        let Some(p) = &self.prev else {
+            self.complete = entry.seq == 1;
+            if self.complete && entry.prev_hash != GENESIS_HASH {
+                return Err("the first entry does not start the chain".into());
+            }
+            return Ok(());
+        };
+        if entry.client_id != p.client_id {
+            return Err("entry of another client".into());
+        }
+        if entry.seq != p.seq + 1 {
+            return Err(format!("expected entry {}", p.seq + 1));
+        }
+        if entry.prev_hash != p.hash {
+            return Err("prev_hash is not the previous entry's hash".into());
+        }
+        Ok(())
+    }
+
+    /// The entry's balance after follows the account's balance before (its first entry in a
+    /// period export opens it).
+    fn follow(&mut self, entry: &Entry) -> std::result::Result<(), String> {
+        let account = self.balances.entry(entry.account.clone()).or_default();
+        let before = match account.get(&entry.token) {
+            Some(b) => *b,
+            None if self.complete => Balance::default(),
+            None => Balance {
                 posted: entry.posted_after - entry.posted,
                 pending: entry.pending_after - entry.pending,
             },
@@ -290,34 +291,70 @@ pub fn verify(jsonl: &str) -> std::result::Result<Verified, Mismatch> {
         if before.posted + entry.posted != entry.posted_after
             || before.pending + entry.pending != entry.pending_after
         {
-            return Err(bad(
-                seq,
-                format!(
-                    "balance after does not follow: {} {} was {} and changed by {}",
-                    entry.account,
-                    entry.token,
-                    before.total().normalize(),
-                    entry.amount
-                ),
+            return Err(format!(
+                "balance after does not follow: {} {} was {} and changed by {}",
+                entry.account,
+                entry.token,
+                before.total().normalize(),
+                entry.amount
             ));
         }
-        balances.entry(entry.account.clone()).or_default().insert(
+        account.insert(
             entry.token.clone(),
             Balance {
                 posted: entry.posted_after,
                 pending: entry.pending_after,
             },
         );
-        count += 1;
-        prev = Some(entry);
+        Ok(())
     }
-    check_run(&run, run_start)?;
-    Ok(Verified {
-        entries: count,
-        last_hash: prev.map(|p| p.hash),
-        complete,
-        balances,
-    })
+
+    /// Ends the current movement's run: its changes must sum to zero in every unit.
+    fn close_run(&mut self) -> std::result::Result<(), Mismatch> {
+        let unbalanced = self
+            .run
+            .iter()
+            .find(|(_, (p, q))| !p.is_zero() || !q.is_zero());
+        if let Some((unit, (p, q))) = unbalanced {
+            return Err(Mismatch {
+                line: self.run_start.0,
+                seq: Some(self.run_start.1),
+                reason: format!(
+                    "the movement's changes in {unit} do not sum to zero (posted {p}, pending {q})"
+                ),
+            });
+        }
+        self.run.clear();
+        Ok(())
+    }
+
+    /// The result once every line is read.
+    fn finish(mut self) -> std::result::Result<Verified, Mismatch> {
+        self.close_run()?;
+        Ok(Verified {
+            entries: self.count,
+            last_hash: self.prev.map(|p| p.hash),
+            complete: self.complete,
+            balances: self.balances,
+        })
+    }
+}
+
+/// The checks an entry makes of itself: its hash, its id, and its sums.
+fn self_consistent(entry: &Entry) -> std::result::Result<(), String> {
+    if entry.hash != entry.computed_hash() {
+        return Err("hash does not match the entry's contents".into());
+    }
+    if entry.id != entry.seq.to_string() {
+        return Err("id is not the entry's sequence number".into());
+    }
+    if entry.amount != entry.posted + entry.pending {
+        return Err("amount is not posted + pending".into());
+    }
+    if entry.balance_after != entry.posted_after + entry.pending_after {
+        return Err("balance_after is not posted_after + pending_after".into());
+    }
+    Ok(())
 }
 
 /// [`verify`] as the bindings and the CLI use it: `ok N entries`, or an error naming the first

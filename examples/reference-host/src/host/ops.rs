@@ -96,7 +96,7 @@ pub async fn observe(state: Arc<AppState>, mut req: Request, next: Next) -> Resp
             path = %path,
             route = %route,
             status = status.as_u16(),
-            code = %code,
+            code = (!code.is_empty()).then_some(code.as_str()),
             ms = (seconds * 1000.0).round() as u64,
             "request"
         );

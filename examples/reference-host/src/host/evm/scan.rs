@@ -1,7 +1,7 @@
 //! Scanning the chain: the cursor, reorgs rolled back, blocks and token logs read, deposits
 //! matched and credited.
 
-use super::index::{self, Hit, Watched};
+use super::index::{self, Addr, Hit, Watched};
 use super::rpc::Block;
 use super::{rpc_err, to_i64, to_u64, EvmAdapter, Scan};
 use crate::host::chain::{self, Incoming};
@@ -13,7 +13,7 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use waas_core::tx::U256;
-use waas_core::Amount;
+use waas_core::{Amount, ErrorCode, Token};
 
 impl EvmAdapter {
     /// The first block not yet scanned (created at the start block, or the head, on first use).
@@ -297,53 +297,91 @@ impl EvmAdapter {
         logs: &[index::TransferLog],
         hit: Hit,
     ) -> Result<bool, ApiError> {
-        let (tx_hash, log_index, to, value, token) = match hit {
-            Hit::Native(i) => {
-                let Some(t) = block.txs.get(i) else {
-                    return Ok(false);
-                };
-                (
-                    t.hash.clone(),
-                    -1i64,
-                    t.to.unwrap_or_default(),
-                    t.value,
-                    self.native.clone(),
-                )
-            }
-            Hit::Token(i) => {
-                let Some(l) = logs.get(i) else {
-                    return Ok(false);
-                };
-                let Some((_, token)) = self.tokens.iter().find(|(a, _)| *a == l.contract) else {
-                    return Ok(false);
-                };
-                (
-                    l.tx_hash.clone(),
-                    to_i64(l.log_index),
-                    l.to,
-                    l.value,
-                    token.clone(),
-                )
-            }
-        };
-        let Some(who) = self.index.read().ok().and_then(|i| i.get(&to).cloned()) else {
+        let Some(seen) = self.transfer_of(block, logs, hit) else {
             return Ok(false);
         };
-        // Our own transactions (gas top-ups from the holding wallet) are not deposits.
+        let Some(who) = self
+            .index
+            .read()
+            .ok()
+            .and_then(|i| i.get(&seen.to).cloned())
+        else {
+            return Ok(false);
+        };
+        let Some(id) = self.deposit_id(state, &seen, block).await? else {
+            return Ok(false);
+        };
+        if seen.log_index < 0 {
+            // A reverted transaction moves no value.
+            match self.rpc.receipt(&seen.tx_hash).await.map_err(rpc_err)? {
+                Some(r) if r.success => {}
+                _ => return Ok(false),
+            }
+        }
+        let row = SeenDeposit {
+            id: &id,
+            who: &who,
+            seen: &seen,
+            block,
+        };
+        let units = U256::from_be_bytes(seen.value).to_string();
+        match Amount::from_base_units(&units, seen.token.decimals) {
+            Ok(amount) => self.credit_seen(state, &row, amount).await,
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "deposit amount out of range: recorded as rejected");
+                self.insert_deposit(state, None, &row, &units, "rejected")
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// The transfer a hit points at: a native transfer of the block or a token log.
+    fn transfer_of(&self, block: &Block, logs: &[index::TransferLog], hit: Hit) -> Option<Seen> {
+        match hit {
+            Hit::Native(i) => block.txs.get(i).map(|t| Seen {
+                tx_hash: t.hash.clone(),
+                log_index: -1,
+                to: t.to.unwrap_or_default(),
+                value: t.value,
+                token: self.native.clone(),
+            }),
+            Hit::Token(i) => {
+                let l = logs.get(i)?;
+                let (_, token) = self.tokens.iter().find(|(a, _)| *a == l.contract)?;
+                Some(Seen {
+                    tx_hash: l.tx_hash.clone(),
+                    log_index: to_i64(l.log_index),
+                    to: l.to,
+                    value: l.value,
+                    token: token.clone(),
+                })
+            }
+        }
+    }
+
+    /// The id of a new deposit for this transfer (tx hash + log index), or `None` when it is not
+    /// one: our own transaction (a gas top-up), or already recorded for this block. A transaction
+    /// re-included in another block after its first block was dropped by a reorg is a new deposit
+    /// (its first id is spent).
+    async fn deposit_id(
+        &self,
+        state: &AppState,
+        seen: &Seen,
+        block: &Block,
+    ) -> Result<Option<String>, ApiError> {
         let ours = sqlx::query("SELECT id FROM chain_txs WHERE hash = $1")
-            .bind(&tx_hash)
+            .bind(&seen.tx_hash)
             .fetch_optional(state.store.pool())
             .await?;
         if ours.is_some() {
-            return Ok(false);
+            return Ok(None);
         }
-        let base = if log_index < 0 {
-            format!("{tx_hash}:native")
+        let base = if seen.log_index < 0 {
+            format!("{}:native", seen.tx_hash)
         } else {
-            format!("{tx_hash}:{log_index}")
+            format!("{}:{}", seen.tx_hash, seen.log_index)
         };
-        // Idempotent by tx hash + log index; a transaction re-included in another block after
-        // its first block was dropped by a reorg is a new deposit (its first id is spent).
         let mut id = base.clone();
         for _ in 0..2 {
             let row = sqlx::query("SELECT status, block_hash FROM chain_deposits WHERE id = $1")
@@ -352,133 +390,90 @@ impl EvmAdapter {
                 .await?;
             match row {
                 None => break,
-                Some(r) if col(&r, "block_hash")? == block.hash => return Ok(false),
+                Some(r) if col(&r, "block_hash")? == block.hash => return Ok(None),
                 Some(r) if col(&r, "status")? == "dropped" => {
                     id = format!("{base}@{}", &block.hash[..block.hash.len().min(12)]);
                 }
                 Some(_) => {
                     tracing::warn!(%id, block = block.number, "deposit seen in another block while its first block is still current; waiting for the reorg check");
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
         }
-        if log_index < 0 {
-            // A reverted transaction moves no value.
-            match self.rpc.receipt(&tx_hash).await.map_err(rpc_err)? {
-                Some(r) if r.success => {}
-                _ => return Ok(false),
-            }
-        }
-        let units = U256::from_be_bytes(value).to_string();
-        let amount = match Amount::from_base_units(&units, token.decimals) {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(%id, error = %e, "deposit amount out of range: recorded as rejected");
-                self.insert_deposit(
-                    state,
-                    None,
-                    &id,
-                    &who,
-                    &token.symbol,
-                    &units,
-                    &tx_hash,
-                    log_index,
-                    block,
-                    "rejected",
-                )
-                .await?;
-                return Ok(false);
-            }
-        };
-        let price = self.price(state, &who.client_id, &token.symbol).await?;
+        Ok(Some(id))
+    }
+
+    /// Credits a seen deposit in its client's books (`pending`), or records it `unpriced` when
+    /// the token has no USD price yet, or `rejected` when the ledger refuses it.
+    async fn credit_seen(
+        &self,
+        state: &AppState,
+        row: &SeenDeposit<'_>,
+        amount: Amount,
+    ) -> Result<bool, ApiError> {
+        let (id, who, seen) = (row.id, row.who, row.seen);
+        let price = self
+            .price(state, &who.client_id, &seen.token.symbol)
+            .await?;
         let incoming = Incoming {
-            tx: id.clone(),
+            tx: id.to_owned(),
             wallet: who.wallet_id.clone(),
             chain: self.chain_id().to_owned(),
             kind: who.kind,
-            token: token.symbol.clone(),
+            token: seen.token.symbol.clone(),
             amount,
             usd_price: price.unwrap_or_default(),
             confirmations: self.chain.confirmations,
-            extra: json!({"chain_tx": tx_hash, "log_index": log_index, "block_number": block.number, "block_hash": block.hash, "address": format!("0x{}", hex::encode(to))}),
+            extra: json!({"chain_tx": seen.tx_hash, "log_index": seen.log_index, "block_number": row.block.number, "block_hash": row.block.hash, "address": format!("0x{}", hex::encode(seen.to))}),
         };
         let mut w = state.store.begin(&who.client_id).await?;
-        let status = if price.is_some() {
+        let status = if price.is_none() {
+            tracing::warn!(%id, token = %seen.token.symbol, "no USD price for the token: the deposit waits until one is configured");
+            "unpriced"
+        } else {
             match chain::credit(&mut w, &incoming).await {
                 Ok(_) => "pending",
-                Err(e)
-                    if !matches!(
-                        e.code(),
-                        waas_core::ErrorCode::Internal | waas_core::ErrorCode::Unavailable
-                    ) =>
-                {
+                Err(e) if matches!(e.code(), ErrorCode::Internal | ErrorCode::Unavailable) => {
+                    return Err(e)
+                }
+                Err(e) => {
                     drop(w);
                     tracing::warn!(%id, error = %e, "the ledger refused a deposit: recorded as rejected");
-                    self.insert_deposit(
-                        state,
-                        None,
-                        &id,
-                        &who,
-                        &token.symbol,
-                        &amount.to_string(),
-                        &tx_hash,
-                        log_index,
-                        block,
-                        "rejected",
-                    )
-                    .await?;
+                    self.insert_deposit(state, None, row, &amount.to_string(), "rejected")
+                        .await?;
                     return Ok(false);
                 }
-                Err(e) => return Err(e),
             }
-        } else {
-            tracing::warn!(%id, token = %token.symbol, "no USD price for the token: the deposit waits until one is configured");
-            "unpriced"
         };
-        self.insert_deposit(
-            state,
-            Some(w.conn().await?),
-            &id,
-            &who,
-            &token.symbol,
-            &amount.to_string(),
-            &tx_hash,
-            log_index,
-            block,
-            status,
-        )
-        .await?;
+        let conn = w.conn().await?;
+        self.insert_deposit(state, Some(conn), row, &amount.to_string(), status)
+            .await?;
         w.commit().await?;
         state.outbox_notify.notify_one();
         Ok(status == "pending")
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Writes the `chain_deposits` row of a seen deposit (in the crediting transaction when given).
     pub(super) async fn insert_deposit(
         &self,
         state: &AppState,
         tx: Option<&mut sqlx::AnyConnection>,
-        id: &str,
-        who: &Watched,
-        token: &str,
+        row: &SeenDeposit<'_>,
         amount: &str,
-        tx_hash: &str,
-        log_index: i64,
-        block: &Block,
         status: &str,
     ) -> Result<(), ApiError> {
         let q = sqlx::query("INSERT INTO chain_deposits (id, chain, client_id, wallet_id, address, token, amount, tx_hash, log_index, block_number, block_hash, status, sweep, created_at, updated_at) VALUES ($1, $2, $3, $4, (SELECT address FROM wallets WHERE id = $5), $6, $7, $8, $9, $10, $11, $12, 'none', $13, $14)")
-            .bind(id)
+            .bind(row.id)
             .bind(self.chain_id())
-            .bind(&who.client_id)
-            .bind(&who.wallet_id)
-            .bind(&who.wallet_id)
-            .bind(token)
+            .bind(&row.who.client_id)
+            .bind(&row.who.wallet_id)
+            .bind(&row.who.wallet_id)
+            .bind(&row.seen.token.symbol)
             .bind(amount)
-            .bind(tx_hash)
-            .bind(log_index)
-            .bind(to_i64(block.number))
-            .bind(&block.hash)
+            .bind(&row.seen.tx_hash)
+            .bind(row.seen.log_index)
+            .bind(to_i64(row.block.number))
+            .bind(&row.block.hash)
             .bind(status)
             .bind(now_ms())
             .bind(now_ms());
@@ -488,4 +483,22 @@ impl EvmAdapter {
         };
         Ok(())
     }
+}
+
+/// A transfer to a watched address, as the block or its logs show it.
+struct Seen {
+    tx_hash: String,
+    /// -1 for a native transfer.
+    log_index: i64,
+    to: Addr,
+    value: [u8; 32],
+    token: Token,
+}
+
+/// A seen transfer as a deposit: its id, its wallet and block.
+pub(super) struct SeenDeposit<'a> {
+    id: &'a str,
+    who: &'a Watched,
+    seen: &'a Seen,
+    block: &'a Block,
 }

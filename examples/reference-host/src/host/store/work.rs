@@ -319,16 +319,15 @@ impl Work {
 
     /// Writes the ledger, settled records and events, then commits.
     pub async fn commit(mut self) -> Result<(), ApiError> {
-        let Settled {
-            movements,
-            sweeps,
-            deposits,
-        } = self.ledger.take_settled();
-        // Pending deposits are rows too: the next operation that names one loads it.
-        let pending = self.ledger.take_deposits();
-        // Withdrawals, pending or final, are rows too: a lifecycle step loads the one it names.
-        let withdrawals = self.ledger.take_withdrawals();
-        // Holds are rows of their own (the expiry sweep finds the due ones by index).
+        let settled = self.ledger.take_settled();
+        self.write_holds().await?;
+        self.record_rule_movements(&settled.movements).await?;
+        self.write_records(settled).await?;
+        self.hand_to_batch().await
+    }
+
+    /// Holds are rows of their own (the expiry sweep finds the due ones by index).
+    async fn write_holds(&mut self) -> Result<(), ApiError> {
         for h in self.ledger.take_holds() {
             let body = serde_json::to_string(&h).map_err(|e| ApiError::internal(e.to_string()))?;
             let client = self.client_id.clone();
@@ -343,10 +342,17 @@ impl Work {
                 .execute(self.conn().await?)
                 .await?;
         }
-        // Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
-        // list them: record their transaction rows here, like the handlers do for theirs.
+        Ok(())
+    }
+
+    /// Movements made by automation rules (ids `rule:RULE:TX`) have no handler of their own to
+    /// list them: their transaction rows are recorded here, like the handlers do for theirs.
+    async fn record_rule_movements(
+        &mut self,
+        movements: &[(String, Movement)],
+    ) -> Result<(), ApiError> {
         for (id, m) in movements.iter().filter(|(id, _)| id.starts_with("rule:")) {
-            let (wallet, kind, status, token, amount, body) = match m {
+            let (wallet, counterparty, kind, status, token, amount, body) = match m {
                 Movement::Transfer {
                     from,
                     to,
@@ -354,6 +360,7 @@ impl Work {
                     amount,
                 } => (
                     from,
+                    Some(to.as_str()),
                     "transfer",
                     "completed",
                     token,
@@ -368,6 +375,7 @@ impl Work {
                     fee,
                 } => (
                     from,
+                    None,
                     "withdrawal",
                     "pending",
                     token,
@@ -377,10 +385,6 @@ impl Work {
                 _ => continue,
             };
             let amount = amount.to_string();
-            let counterparty = match m {
-                Movement::Transfer { to, .. } => Some(to.as_str()),
-                _ => None,
-            };
             self.upsert_transaction_to(
                 id,
                 Some(wallet),
@@ -393,6 +397,19 @@ impl Work {
             )
             .await?;
         }
+        Ok(())
+    }
+
+    /// Movement, sweep, deposit and withdrawal records as rows: the next operation that names
+    /// one loads it (pending deposits and withdrawals, pending or final, included).
+    async fn write_records(&mut self, settled: Settled) -> Result<(), ApiError> {
+        let Settled {
+            movements,
+            sweeps,
+            deposits,
+        } = settled;
+        let pending = self.ledger.take_deposits();
+        let withdrawals = self.ledger.take_withdrawals();
         let fresh = std::mem::take(&mut self.fresh);
         for (kind, key, body) in movements
             .iter()
@@ -425,6 +442,15 @@ impl Work {
                 .execute(self.conn().await?)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Hands the operation's events, journal entries, wallet rows and transaction rows to its
+    /// batch with the books, then waits for the batch's commit. The ledger row is written once
+    /// per batch, just before the commit (see `flush`); the savepoint stays until the batch
+    /// commits (savepoints of one name stack, and a rollback goes to the newest): one statement
+    /// fewer per operation.
+    async fn hand_to_batch(&mut self) -> Result<(), ApiError> {
         let now = now_ms();
         let events = std::mem::take(&mut self.events);
         let mut outbox = Vec::with_capacity(events.len());
@@ -437,9 +463,6 @@ impl Work {
                 created_at: now,
             });
         }
-        // The ledger row is written once per batch, just before the commit (see `flush`).
-        // The savepoint stays until the batch commits (savepoints of one name stack, and a
-        // rollback goes to the newest): one statement fewer per operation.
         let postings = self.ledger.take_journal();
         let mut wallets = Vec::new();
         for id in self.ledger.take_touched_wallets() {

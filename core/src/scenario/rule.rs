@@ -33,7 +33,6 @@ struct RawAction {
 
 /// Builds a rule from its scenario form; every defect is INVALID_RULE.
 pub fn parse_rule(args: Value) -> Result<Rule> {
-    let bad = |m: String| err::invalid_rule(m);
     let c: RuleCmd = serde_json::from_value(args).map_err(|e| bad(e.to_string()))?;
     let on = match c.on.as_str() {
         "deposit" => Trigger::Deposit,
@@ -44,97 +43,9 @@ pub fn parse_rule(args: Value) -> Result<Rule> {
             )))
         }
     };
-    let amt = |field: &str, text: &str| {
-        amount(text).map_err(|e| bad(format!("{field}: {}", e.message())))
-    };
-    let a = c.action;
-    let allowed = |fields: &[(&str, bool)]| -> Result<()> {
-        for (name, present) in fields {
-            if *present {
-                return Err(bad(format!("action {} does not take `{name}`", a.kind)));
-            }
-        }
-        Ok(())
-    };
-    let share = || -> Result<Share> {
-        match (&a.percent, &a.amount) {
-            (Some(p), None) => Ok(Share::Percent(
-                parse_decimal(p).map_err(|e| bad(format!("percent: {}", e.message())))?,
-            )),
-            (None, Some(x)) => Ok(Share::Amount(amt("amount", x)?)),
-            _ => Err(bad(format!(
-                "action {} needs exactly one of `percent` and `amount`",
-                a.kind
-            ))),
-        }
-    };
-    let target = || {
-        a.to.clone()
-            .ok_or_else(|| bad(format!("action {} needs `to`", a.kind)))
-    };
-    let action = match a.kind.as_str() {
-        "forward" => {
-            allowed(&[
-                ("keep", a.keep.is_some()),
-                ("to_address", a.to_address.is_some()),
-                ("fee", a.fee.is_some()),
-            ])?;
-            Action::Forward {
-                to: target()?,
-                share: share()?,
-            }
-        }
-        "forward_excess" => {
-            allowed(&[
-                ("percent", a.percent.is_some()),
-                ("amount", a.amount.is_some()),
-                ("to_address", a.to_address.is_some()),
-                ("fee", a.fee.is_some()),
-            ])?;
-            let keep = a
-                .keep
-                .as_deref()
-                .ok_or_else(|| bad("action forward_excess needs `keep`".into()))?;
-            Action::ForwardExcess {
-                to: target()?,
-                keep: amt("keep", keep)?,
-            }
-        }
-        "withdraw" => {
-            allowed(&[("to", a.to.is_some()), ("keep", a.keep.is_some())])?;
-            let to_address = a
-                .to_address
-                .clone()
-                .ok_or_else(|| bad("action withdraw needs `to_address`".into()))?;
-            let fee = match &a.fee {
-                Some(f) => amt("fee", f)?,
-                None => Amount::ZERO,
-            };
-            Action::Withdraw {
-                to_address,
-                share: share()?,
-                fee,
-            }
-        }
-        "alert" => {
-            allowed(&[
-                ("to", a.to.is_some()),
-                ("percent", a.percent.is_some()),
-                ("amount", a.amount.is_some()),
-                ("keep", a.keep.is_some()),
-                ("to_address", a.to_address.is_some()),
-                ("fee", a.fee.is_some()),
-            ])?;
-            Action::Alert
-        }
-        other => {
-            return Err(bad(format!(
-                "unknown action {other:?}; allowed: forward, forward_excess, withdraw, alert"
-            )))
-        }
-    };
+    let action = c.action.parse()?;
     let min_amount = match &c.min_amount {
-        Some(m) => Some(amt("min_amount", m)?),
+        Some(m) => Some(field_amount("min_amount", m)?),
         None => None,
     };
     Ok(Rule {
@@ -145,4 +56,112 @@ pub fn parse_rule(args: Value) -> Result<Rule> {
         min_amount,
         action,
     })
+}
+
+/// An INVALID_RULE error.
+fn bad(message: String) -> crate::error::Error {
+    err::invalid_rule(message)
+}
+
+/// An amount field of a rule.
+fn field_amount(field: &str, text: &str) -> Result<Amount> {
+    amount(text).map_err(|e| bad(format!("{field}: {}", e.message())))
+}
+
+impl RawAction {
+    /// The action of its `type`, with the fields that type takes and no other.
+    fn parse(&self) -> Result<Action> {
+        match self.kind.as_str() {
+            "forward" => {
+                self.refuse(&[
+                    ("keep", self.keep.is_some()),
+                    ("to_address", self.to_address.is_some()),
+                    ("fee", self.fee.is_some()),
+                ])?;
+                Ok(Action::Forward {
+                    to: self.target()?,
+                    share: self.share()?,
+                })
+            }
+            "forward_excess" => self.forward_excess(),
+            "withdraw" => self.withdraw(),
+            "alert" => {
+                self.refuse(&[
+                    ("to", self.to.is_some()),
+                    ("percent", self.percent.is_some()),
+                    ("amount", self.amount.is_some()),
+                    ("keep", self.keep.is_some()),
+                    ("to_address", self.to_address.is_some()),
+                    ("fee", self.fee.is_some()),
+                ])?;
+                Ok(Action::Alert)
+            }
+            other => Err(bad(format!(
+                "unknown action {other:?}; allowed: forward, forward_excess, withdraw, alert"
+            ))),
+        }
+    }
+
+    fn forward_excess(&self) -> Result<Action> {
+        self.refuse(&[
+            ("percent", self.percent.is_some()),
+            ("amount", self.amount.is_some()),
+            ("to_address", self.to_address.is_some()),
+            ("fee", self.fee.is_some()),
+        ])?;
+        let keep = self
+            .keep
+            .as_deref()
+            .ok_or_else(|| bad("action forward_excess needs `keep`".into()))?;
+        Ok(Action::ForwardExcess {
+            to: self.target()?,
+            keep: field_amount("keep", keep)?,
+        })
+    }
+
+    fn withdraw(&self) -> Result<Action> {
+        self.refuse(&[("to", self.to.is_some()), ("keep", self.keep.is_some())])?;
+        let to_address = self
+            .to_address
+            .clone()
+            .ok_or_else(|| bad("action withdraw needs `to_address`".into()))?;
+        let fee = match &self.fee {
+            Some(f) => field_amount("fee", f)?,
+            None => Amount::ZERO,
+        };
+        Ok(Action::Withdraw {
+            to_address,
+            share: self.share()?,
+            fee,
+        })
+    }
+
+    /// Refuses the first field given that this action does not take.
+    fn refuse(&self, fields: &[(&str, bool)]) -> Result<()> {
+        match fields.iter().find(|(_, present)| *present) {
+            Some((name, _)) => Err(bad(format!("action {} does not take `{name}`", self.kind))),
+            None => Ok(()),
+        }
+    }
+
+    /// Exactly one of `percent` and `amount`.
+    fn share(&self) -> Result<Share> {
+        match (&self.percent, &self.amount) {
+            (Some(p), None) => Ok(Share::Percent(
+                parse_decimal(p).map_err(|e| bad(format!("percent: {}", e.message())))?,
+            )),
+            (None, Some(x)) => Ok(Share::Amount(field_amount("amount", x)?)),
+            _ => Err(bad(format!(
+                "action {} needs exactly one of `percent` and `amount`",
+                self.kind
+            ))),
+        }
+    }
+
+    /// The wallet a forward goes to.
+    fn target(&self) -> Result<String> {
+        self.to
+            .clone()
+            .ok_or_else(|| bad(format!("action {} needs `to`", self.kind)))
+    }
 }

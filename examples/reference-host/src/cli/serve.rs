@@ -140,19 +140,40 @@ fn webhook_policy(args: &ServeArgs) -> crate::host::webhooks::Policy {
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
 pub fn serve(args: ServeArgs) -> Outcome {
-    let args_evm = EvmArgs {
-        rpc: args.evm_rpc.clone(),
-        chain: args.evm_chain.clone(),
-        chain_id: args.evm_chain_id,
-        confirmations: args.evm_confirmations,
-        native: args.evm_native.clone(),
-        tokens: args.evm_tokens.clone(),
-        poll_ms: args.evm_poll_ms,
-        batch: args.evm_batch,
-        start_block: args.evm_start_block,
-        token_gas: args.evm_token_gas,
-        lease_ms: args.evm_lease_ms,
+    let config = host_config(&args)?;
+    // Checked before anything is opened or created: a live host without its master key from
+    // outside the database does not start.
+    if config.environment == Environment::Live
+        && std::env::var("WAAS_MNEMONIC").map_or(true, |m| m.trim().is_empty())
+        && args.key_file.is_none()
+    {
+        return Err(Error::new(
+            ErrorCode::MissingKey,
+            "live mode needs the master key from outside the database: set WAAS_MNEMONIC or --key-file FILE",
+        ));
+    }
+    let config = crate::host::HostConfig {
+        evm: evm_setup(&evm_args(&args))?,
+        ..config
     };
+    init_logs(&args.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("cannot start the runtime: {e}"),
+            )
+        })?;
+    runtime
+        .block_on(crate::host::serve(config))
+        .map_err(|e| Error::new(e.code(), e.message().to_owned()))?;
+    Ok(String::new())
+}
+
+/// The host's configuration from the flags (the EVM adapter apart: [`evm_setup`]).
+fn host_config(args: &ServeArgs) -> Result<crate::host::HostConfig, Error> {
     let listen: SocketAddr = args
         .listen
         .as_deref()
@@ -169,15 +190,13 @@ pub fn serve(args: ServeArgs) -> Outcome {
             ))
         }
     };
-    let webhook_delivery = webhook_policy(&args);
-    let log_format = args.log_format.clone();
-    let config = crate::host::HostConfig {
-        webhook_delivery,
+    Ok(crate::host::HostConfig {
+        webhook_delivery: webhook_policy(args),
         listen,
-        database_url: args.db.unwrap_or_else(|| DEFAULT_DB.to_owned()),
+        database_url: args.db.clone().unwrap_or_else(|| DEFAULT_DB.to_owned()),
         environment,
-        webhook_url: args.webhook_url,
-        webhook_key: args.webhook_key,
+        webhook_url: args.webhook_url.clone(),
+        webhook_key: args.webhook_key.clone(),
         sim_block_ms: args.sim_block_ms.max(1),
         endpoint_policy: waas_core::endpoint::EndpointPolicy {
             allow_loopback: args
@@ -194,58 +213,53 @@ pub fn serve(args: ServeArgs) -> Outcome {
             args.idempotency_ttl_hours.unwrap_or(24).max(1) * 3600,
         ),
         cors_origins: args.cors_origins.clone(),
-        limits: crate::host::server::Limits {
-            header_read_timeout: args.header_timeout_ms.map_or(
-                crate::host::server::Limits::default().header_read_timeout,
-                |ms| std::time::Duration::from_millis(ms.max(1)),
-            ),
-            max_connections: args
-                .max_connections
-                .unwrap_or(crate::host::server::Limits::default().max_connections),
-            request_timeout: args.request_timeout_ms.map_or(
-                crate::host::server::Limits::default().request_timeout,
-                |ms| std::time::Duration::from_millis(ms.max(1)),
-            ),
-        },
+        limits: limits(args),
+    })
+}
+
+/// The HTTP limits from the flags, the defaults where none is given.
+fn limits(args: &ServeArgs) -> crate::host::server::Limits {
+    let d = crate::host::server::Limits::default();
+    let ms = |v: Option<u64>, default| {
+        v.map_or(default, |ms| std::time::Duration::from_millis(ms.max(1)))
     };
-    // Checked before anything is opened or created: a live host without its master key from
-    // outside the database does not start.
-    if environment == Environment::Live
-        && std::env::var("WAAS_MNEMONIC").map_or(true, |m| m.trim().is_empty())
-        && args.key_file.is_none()
-    {
-        return Err(Error::new(
-            ErrorCode::MissingKey,
-            "live mode needs the master key from outside the database: set WAAS_MNEMONIC or --key-file FILE",
-        ));
+    crate::host::server::Limits {
+        header_read_timeout: ms(args.header_timeout_ms, d.header_read_timeout),
+        max_connections: args.max_connections.unwrap_or(d.max_connections),
+        request_timeout: ms(args.request_timeout_ms, d.request_timeout),
     }
-    let config = crate::host::HostConfig {
-        evm: evm_setup(&args_evm)?,
-        ..config
-    };
+}
+
+/// Logs to standard error, as text or JSON lines, filtered by `WAAS_LOG` (default: warnings and
+/// the access log).
+fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("WAAS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,waas::access=info"));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if log_format == "json" {
+    let _ = if format == "json" {
         logs.json().with_current_span(true).try_init()
     } else {
         logs.try_init()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidArgument,
-                format!("cannot start the runtime: {e}"),
-            )
-        })?;
-    runtime
-        .block_on(crate::host::serve(config))
-        .map_err(|e| Error::new(e.code(), e.message().to_owned()))?;
-    Ok(String::new())
+}
+
+/// The EVM adapter's flags.
+fn evm_args(args: &ServeArgs) -> EvmArgs {
+    EvmArgs {
+        rpc: args.evm_rpc.clone(),
+        chain: args.evm_chain.clone(),
+        chain_id: args.evm_chain_id,
+        confirmations: args.evm_confirmations,
+        native: args.evm_native.clone(),
+        tokens: args.evm_tokens.clone(),
+        poll_ms: args.evm_poll_ms,
+        batch: args.evm_batch,
+        start_block: args.evm_start_block,
+        token_gas: args.evm_token_gas,
+        lease_ms: args.evm_lease_ms,
+    }
 }
 
 struct EvmArgs {

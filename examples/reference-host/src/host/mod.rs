@@ -241,51 +241,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         .await
         .map_err(|e| ApiError::config(format!("cannot listen on {}: {e}", config.listen)))?;
     let cors = ops::cors(&config.cors_origins)?;
-    let outside = outside_mnemonic(config.key_file.as_deref())?;
-    if config.environment == Environment::Live && outside.is_none() {
-        return Err(ApiError::new(
-            waas_core::ErrorCode::MissingKey,
-            "live mode needs the master key from outside the database: set WAAS_MNEMONIC or --key-file FILE",
-        ));
-    }
-    let mut store = Store::open(&config.database_url).await?;
-    // Secrets at rest are sealed with key material from outside the database: the master
-    // mnemonic when given, else (sandbox) a key file beside the database.
-    let sealer = match &outside {
-        Some(phrase) => seal::Sealer::from_material(phrase.as_bytes()),
-        None => seal::Sealer::from_material(&seal::key_file_material(&seal::sandbox_key_file(
-            &config.database_url,
-        ))?),
-    };
-    store = store.with_sealer(sealer);
-    if let Some(setup) = &config.evm {
-        // A custom chain and its tokens join the registry every ledger is restored over.
-        store = store.with_registry(evm::registry(setup)?);
-    }
-    if let Some(url) = &config.webhook_url {
-        endpoint::check(url, &config.endpoint_policy)?;
-    }
-    store.fill_rows().await?;
-    let keys = keys::KeyRing::load(&store, outside).await?;
-    seal_settings(&store).await?;
-    bootstrap(&store, &config).await?;
-    let evm = match &config.evm {
-        Some(setup) => Some(Arc::new(
-            evm::EvmAdapter::connect(setup.clone(), &store).await?,
-        )),
-        None => None,
-    };
-    let state = Arc::new(AppState {
-        store,
-        environment: config.environment,
-        sim_block_ms: config.sim_block_ms,
-        endpoint_policy: config.endpoint_policy,
-        keys,
-        outbox_notify: tokio::sync::Notify::new(),
-        evm,
-        key_cache: keycache::KeyCache::default(),
-        limiter: ratelimit::RateLimiter::new(config.rate_limit),
-    });
+    let state = Arc::new(open_state(&config).await?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let outbox = tokio::spawn(webhooks::run(
         state.clone(),
@@ -328,6 +284,56 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     }
     tracing::info!("waas host stopped");
     Ok(())
+}
+
+/// Opens the database with its sealer and registry, loads the keys, seeds a fresh database and
+/// connects the EVM adapter: everything the routes share.
+async fn open_state(config: &HostConfig) -> Result<AppState, ApiError> {
+    let outside = outside_mnemonic(config.key_file.as_deref())?;
+    if config.environment == Environment::Live && outside.is_none() {
+        return Err(ApiError::new(
+            waas_core::ErrorCode::MissingKey,
+            "live mode needs the master key from outside the database: set WAAS_MNEMONIC or --key-file FILE",
+        ));
+    }
+    let mut store = Store::open(&config.database_url).await?;
+    // Secrets at rest are sealed with key material from outside the database: the master
+    // mnemonic when given, else (sandbox) a key file beside the database.
+    let sealer = match &outside {
+        Some(phrase) => seal::Sealer::from_material(phrase.as_bytes()),
+        None => seal::Sealer::from_material(&seal::key_file_material(&seal::sandbox_key_file(
+            &config.database_url,
+        ))?),
+    };
+    store = store.with_sealer(sealer);
+    if let Some(setup) = &config.evm {
+        // A custom chain and its tokens join the registry every ledger is restored over.
+        store = store.with_registry(evm::registry(setup)?);
+    }
+    if let Some(url) = &config.webhook_url {
+        endpoint::check(url, &config.endpoint_policy)?;
+    }
+    store.fill_rows().await?;
+    let keys = keys::KeyRing::load(&store, outside).await?;
+    seal_settings(&store).await?;
+    bootstrap(&store, config).await?;
+    let evm = match &config.evm {
+        Some(setup) => Some(Arc::new(
+            evm::EvmAdapter::connect(setup.clone(), &store).await?,
+        )),
+        None => None,
+    };
+    Ok(AppState {
+        store,
+        environment: config.environment,
+        sim_block_ms: config.sim_block_ms,
+        endpoint_policy: config.endpoint_policy,
+        keys,
+        outbox_notify: tokio::sync::Notify::new(),
+        evm,
+        key_cache: keycache::KeyCache::default(),
+        limiter: ratelimit::RateLimiter::new(config.rate_limit),
+    })
 }
 
 /// Longest wait for the outbox's attempts in flight at shutdown.

@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
+use waas_core::Blockchain;
 
 type Shared = Arc<AppState>;
 
@@ -109,65 +110,17 @@ async fn create_batch(
         // would be too big for a row).
         let batch = marker["batch_id"].as_str().unwrap_or_default().to_owned();
         drop(w);
-        return Ok((
-            status,
-            Json(BatchCreated {
-                data: listed(&s, &caller.client_id, &batch).await?,
-            }),
-        )
-            .into_response());
+        let data = listed(&s, &caller.client_id, &batch).await?;
+        return Ok((status, Json(BatchCreated { data })).into_response());
     }
     let batch = new_id("batch");
-    // Ids share a random stem and end in the wallet's place in the batch, so that lists, which
-    // order by (created_at, id), show a batch in the order it was made.
-    let stem = new_id("vw");
-    let stem = &stem[..stem.len() - 5];
-    let mut ids = Vec::with_capacity(req.count as usize);
-    let mut first = None;
-    w.need_account(&req.account_id).await?;
-    for i in 0..req.count {
-        let id = format!("{stem}{i:05x}");
-        // The core checks the account, the chain and the contracted limit for each wallet; the
-        // first refusal undoes the whole batch (the operation rolls back).
-        let created = w
-            .ledger
-            .create_virtual_wallet(&req.account_id, &id, chain.id.as_str())?;
-        first.get_or_insert(created.index);
-        ids.push((id, created.index));
-    }
-    let (account, _) = ensure_holding(&s, &mut w, chain.id.as_str()).await?;
-    let start = first.unwrap_or_default();
-    if ids.iter().enumerate().any(|(i, (_, index))| {
-        u32::try_from(i).ok().and_then(|i| start.checked_add(i)) != Some(*index)
-    }) {
-        return Err(ApiError::internal(
-            "the batch's derivation indices are not consecutive",
-        ));
-    }
-    let addresses =
-        s.keys
-            .xpub(chain.family, account)?
-            .derive_addresses(chain.family, start, req.count)?;
-    let now = now_ms();
-    let wallets: Vec<BatchWallet> = ids
-        .iter()
-        .zip(&addresses)
-        .map(|((id, index), address)| BatchWallet {
-            id: id.clone(),
-            address: address.to_string(),
-            index: i64::from(*index),
-            blockchain: chain.id.as_str().to_owned(),
-            account_id: req.account_id.clone(),
-            alias: None,
-            status: "active".to_owned(),
-        })
-        .collect();
+    let wallets = make_wallets(&s, &mut w, &req, &chain).await?;
     insert(
         &mut w,
         &caller.client_id,
         &batch,
         &req.account_id,
-        now,
+        now_ms(),
         &wallets,
     )
     .await?;
@@ -199,6 +152,56 @@ async fn create_batch(
         }
     }
     Ok((StatusCode::CREATED, Json(BatchCreated { data: wallets })).into_response())
+}
+
+/// The batch's wallets in the books, with consecutive derivation indices and their addresses
+/// derived as one batch. The core checks the account, the chain and the contracted limit for
+/// each wallet; the first refusal undoes the whole batch (the operation rolls back).
+async fn make_wallets(
+    s: &AppState,
+    w: &mut Work,
+    req: &BatchCreate,
+    chain: &Blockchain,
+) -> Result<Vec<BatchWallet>, ApiError> {
+    // Ids share a random stem and end in the wallet's place in the batch, so that lists, which
+    // order by (created_at, id), show a batch in the order it was made.
+    let stem = new_id("vw");
+    let stem = &stem[..stem.len() - 5];
+    let mut ids = Vec::with_capacity(req.count as usize);
+    w.need_account(&req.account_id).await?;
+    for i in 0..req.count {
+        let id = format!("{stem}{i:05x}");
+        let created = w
+            .ledger
+            .create_virtual_wallet(&req.account_id, &id, chain.id.as_str())?;
+        ids.push((id, created.index));
+    }
+    let (account, _) = ensure_holding(s, w, chain.id.as_str()).await?;
+    let start = ids.first().map(|(_, index)| *index).unwrap_or_default();
+    if ids.iter().enumerate().any(|(i, (_, index))| {
+        u32::try_from(i).ok().and_then(|i| start.checked_add(i)) != Some(*index)
+    }) {
+        return Err(ApiError::internal(
+            "the batch's derivation indices are not consecutive",
+        ));
+    }
+    let addresses =
+        s.keys
+            .xpub(chain.family, account)?
+            .derive_addresses(chain.family, start, req.count)?;
+    Ok(ids
+        .into_iter()
+        .zip(&addresses)
+        .map(|((id, index), address)| BatchWallet {
+            id,
+            address: address.to_string(),
+            index: i64::from(index),
+            blockchain: chain.id.as_str().to_owned(),
+            account_id: req.account_id.clone(),
+            alias: None,
+            status: "active".to_owned(),
+        })
+        .collect())
 }
 
 /// Writes the batch's wallet rows, several per statement.

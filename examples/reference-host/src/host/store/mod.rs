@@ -96,37 +96,35 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
 }
 
-impl Store {
-    /// Opens (creating if needed) the database and runs the migrations.
-    pub async fn open(url: &str) -> Result<Store, ApiError> {
-        sqlx::any::install_default_drivers();
-        let (url, backend) = if url.starts_with("sqlite:") {
-            let url = if url.contains("mode=") {
-                url.to_owned()
-            } else if url.contains('?') {
-                format!("{url}&mode=rwc")
-            } else {
-                format!("{url}?mode=rwc")
-            };
-            (url, Backend::Sqlite)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            (url.to_owned(), Backend::Postgres)
+/// The backend of a database URL, with SQLite's file created when missing (`mode=rwc`).
+fn backend_of(url: &str) -> Result<(String, Backend), ApiError> {
+    if url.starts_with("sqlite:") {
+        let url = if url.contains("mode=") {
+            url.to_owned()
+        } else if url.contains('?') {
+            format!("{url}&mode=rwc")
         } else {
-            return Err(ApiError::config(format!(
-                "database URL must start with sqlite:// or postgres:// (got {url:?})"
-            )));
+            format!("{url}?mode=rwc")
         };
-        let relaxed = Arc::new(AtomicBool::new(false));
-        let wal = match backend {
-            Backend::Sqlite => sqlite_file(&url).map(WalSync::start),
-            Backend::Postgres => None,
-        };
-        let options = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
-            .acquire_timeout(std::time::Duration::from_secs(30));
-        let reset = Arc::clone(&relaxed);
-        let options = options.after_release(move |conn, _meta| {
-            let reset = Arc::clone(&reset);
+        Ok((url, Backend::Sqlite))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok((url.to_owned(), Backend::Postgres))
+    } else {
+        Err(ApiError::config(format!(
+            "database URL must start with sqlite:// or postgres:// (got {url:?})"
+        )))
+    }
+}
+
+/// The writers' pool: SQLite's one writer (WAL, FULL sync: every commit is on disk before the
+/// answer goes out, unless a batch relaxed it, which `relaxed` undoes on release), or sixteen
+/// PostgreSQL connections.
+fn writer_options(backend: Backend, relaxed: Arc<AtomicBool>) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .after_release(move |conn, _meta| {
+            let reset = Arc::clone(&relaxed);
             Box::pin(async move {
                 if reset.swap(false, Ordering::SeqCst) {
                     sqlx::query("PRAGMA synchronous = FULL")
@@ -136,28 +134,53 @@ impl Store {
                 Ok(true)
             })
         });
-        let options = if backend == Backend::Sqlite {
-            options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL with FULL sync: every commit is on disk before the answer goes out.
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = FULL",
-                        "PRAGMA busy_timeout = 10000",
-                        "PRAGMA foreign_keys = ON",
-                        "PRAGMA temp_store = MEMORY",
-                        "PRAGMA cache_size = -65536",
-                        "PRAGMA wal_autocheckpoint = 8000",
-                    ] {
-                        sqlx::query(pragma).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
+    if backend != Backend::Sqlite {
+        return options;
+    }
+    options.after_connect(|conn, _meta| {
+        Box::pin(async move {
+            for pragma in [
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = FULL",
+                "PRAGMA busy_timeout = 10000",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA temp_store = MEMORY",
+                "PRAGMA cache_size = -65536",
+                "PRAGMA wal_autocheckpoint = 8000",
+            ] {
+                sqlx::query(pragma).execute(&mut *conn).await?;
+            }
+            Ok(())
+        })
+    })
+}
+
+/// SQLite's read-only connections beside the writer.
+fn sqlite_readers() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(SQLITE_READERS)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA query_only = ON"] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
             })
-        } else {
-            options
+        })
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and runs the migrations.
+    pub async fn open(url: &str) -> Result<Store, ApiError> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = backend_of(url)?;
+        let relaxed = Arc::new(AtomicBool::new(false));
+        let wal = match backend {
+            Backend::Sqlite => sqlite_file(&url).map(WalSync::start),
+            Backend::Postgres => None,
         };
-        let pool = options
+        let pool = writer_options(backend, Arc::clone(&relaxed))
             .connect(&url)
             .await
             .map_err(|e| ApiError::config(format!("cannot open database: {e}")))?;
@@ -171,17 +194,7 @@ impl Store {
             schema::clustered_books(&pool).await?;
         }
         let reader = if backend == Backend::Sqlite {
-            AnyPoolOptions::new()
-                .max_connections(SQLITE_READERS)
-                .acquire_timeout(std::time::Duration::from_secs(30))
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA query_only = ON"] {
-                            sqlx::query(pragma).execute(&mut *conn).await?;
-                        }
-                        Ok(())
-                    })
-                })
+            sqlite_readers()
                 .connect(&url)
                 .await
                 .map_err(|e| ApiError::config(format!("cannot open database: {e}")))?

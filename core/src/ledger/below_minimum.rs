@@ -66,25 +66,10 @@ impl Ledger {
     ) -> Result<Movement> {
         check_id("operation", id)?;
         let record = self.deposit_of(tx)?;
-        if let Some(by) = &record.refunded_by {
-            if by == id {
-                return Ok(self.withdrawal(id)?.movement.clone());
-            }
-            return Err(err::invalid_argument(format!(
-                "deposit {tx} is already being refunded by {by}"
-            )));
+        if record.refunded_by.as_deref() == Some(id) {
+            return Ok(self.withdrawal(id)?.movement.clone());
         }
-        if !record.result.below_minimum || record.credited_by_decision {
-            return Err(err::invalid_argument(format!(
-                "deposit {tx} is not waiting for a decision: only an uncredited below-minimum deposit can be refunded"
-            )));
-        }
-        if record.status != DepositStatus::Confirmed {
-            return Err(err::invalid_argument(format!(
-                "deposit {tx} is {}; only a confirmed deposit can be refunded",
-                format!("{:?}", record.status).to_lowercase()
-            )));
-        }
+        refundable(tx, record)?;
         let wallet = self.wallet(&record.request.to)?.clone();
         let Some(chain) = wallet.blockchain.clone() else {
             return Err(err::invalid_argument(
@@ -104,39 +89,8 @@ impl Ledger {
             .ok_or_else(|| {
                 err::invalid_amount(format!("the fee {fee} leaves nothing of {amount}"))
             })?;
-        let suspense = Book::System(format!("suspense/{}/{chain}/{token}", wallet.client));
-        let mut legs = vec![Leg {
-            from: suspense.clone(),
-            to: Book::System(format!("external/{chain}/{token}")),
-            amount: sent.as_decimal(),
-        }];
-        if !fee.is_zero() {
-            legs.push(Leg {
-                from: suspense,
-                to: Book::System(format!("fees/{}/{chain}/{token}", wallet.client)),
-                amount: fee.as_decimal(),
-            });
-        }
-        if wallet.kind == WalletKind::Virtual {
-            // What leaves on chain: from the deposit address if it is still there, else from the
-            // holding wallet it was swept to.
-            let at_address = Book::OnChain(record.request.to.clone(), token.clone());
-            let from = if self.balance_of(&at_address).posted >= sent.as_decimal() {
-                at_address
-            } else {
-                Book::Holding(holding_key(&wallet.client, &chain), token.clone())
-            };
-            if self.balance_of(&from).posted < sent.as_decimal() {
-                return Err(err::insufficient_funds(format!(
-                    "the holding wallet cannot cover the refund of {sent} {token}"
-                )));
-            }
-            legs.push(Leg {
-                from,
-                to: Book::System(format!("chain/{chain}/{token}")),
-                amount: sent.as_decimal(),
-            });
-        }
+        let to = record.request.to.clone();
+        let legs = self.refund_legs(&wallet, &to, &chain, &token, sent, fee)?;
         let movement = Movement::DepositRefund {
             tx: tx.to_owned(),
             to_address: address,
@@ -152,9 +106,77 @@ impl Ledger {
         Ok(m)
     }
 
+    /// The legs of a refund of `sent` (and `fee`) out of the client's suspense, and for a
+    /// virtual wallet what leaves on chain: from the deposit address if the funds are still
+    /// there, else from the holding wallet they were swept to.
+    fn refund_legs(
+        &self,
+        wallet: &Wallet,
+        deposit_wallet: &str,
+        chain: &str,
+        token: &str,
+        sent: Amount,
+        fee: Amount,
+    ) -> Result<Vec<Leg>> {
+        let suspense = Book::System(format!("suspense/{}/{chain}/{token}", wallet.client));
+        let mut legs = vec![Leg {
+            from: suspense.clone(),
+            to: Book::System(format!("external/{chain}/{token}")),
+            amount: sent.as_decimal(),
+        }];
+        if !fee.is_zero() {
+            legs.push(Leg {
+                from: suspense,
+                to: Book::System(format!("fees/{}/{chain}/{token}", wallet.client)),
+                amount: fee.as_decimal(),
+            });
+        }
+        if wallet.kind == WalletKind::Virtual {
+            let at_address = Book::OnChain(deposit_wallet.to_owned(), token.to_owned());
+            let from = if self.balance_of(&at_address).posted >= sent.as_decimal() {
+                at_address
+            } else {
+                Book::Holding(holding_key(&wallet.client, chain), token.to_owned())
+            };
+            if self.balance_of(&from).posted < sent.as_decimal() {
+                return Err(err::insufficient_funds(format!(
+                    "the holding wallet cannot cover the refund of {sent} {token}"
+                )));
+            }
+            legs.push(Leg {
+                from,
+                to: Book::System(format!("chain/{chain}/{token}")),
+                amount: sent.as_decimal(),
+            });
+        }
+        Ok(legs)
+    }
+
     fn deposit_of(&self, tx: &str) -> Result<&DepositRecord> {
         self.deposits
             .get(tx)
             .ok_or_else(|| err::not_found(format!("no deposit {tx}")))
     }
+}
+
+/// Whether a deposit can be refunded now: below the minimum, neither credited by decision nor
+/// refunded by another operation, and confirmed.
+fn refundable(tx: &str, record: &DepositRecord) -> Result<()> {
+    if let Some(by) = &record.refunded_by {
+        return Err(err::invalid_argument(format!(
+            "deposit {tx} is already being refunded by {by}"
+        )));
+    }
+    if !record.result.below_minimum || record.credited_by_decision {
+        return Err(err::invalid_argument(format!(
+            "deposit {tx} is not waiting for a decision: only an uncredited below-minimum deposit can be refunded"
+        )));
+    }
+    if record.status != DepositStatus::Confirmed {
+        return Err(err::invalid_argument(format!(
+            "deposit {tx} is {}; only a confirmed deposit can be refunded",
+            format!("{:?}", record.status).to_lowercase()
+        )));
+    }
+    Ok(())
 }

@@ -108,22 +108,7 @@ impl Ledger {
         let usd_amount = Amount::from_decimal(usd)?;
         rules::check_positive(usd_amount)?;
         rules::check_internal_transfer(held, usd_amount)?;
-        if usd_price <= Decimal::ZERO {
-            return Err(err::invalid_amount(
-                "the USD price must be greater than zero",
-            ));
-        }
-        let tokens = usd
-            .checked_div(usd_price)
-            .ok_or_else(|| err::invalid_amount("the refund's token value overflows"))?
-            .round_dp_with_strategy(u32::from(decimals), rust_decimal::RoundingStrategy::ToZero);
-        let amount = Amount::from_decimal(tokens)?;
-        if amount.is_zero() {
-            return Err(err::invalid_amount(format!(
-                "{} USD is worth less than the smallest unit of {token}",
-                usd.normalize()
-            )));
-        }
+        let amount = tokens_for(usd, usd_price, decimals, &token)?;
         let client = self.wallet(card)?.client.clone();
         let movement = Movement::CardRefund {
             card: card.to_owned(),
@@ -176,4 +161,26 @@ impl Ledger {
         let (token, decimals) = self.token_of(&chain, token)?;
         Ok((chain, token, decimals))
     }
+}
+
+/// How many tokens `usd` buys at `usd_price`, rounded down to the token's `decimals`; refused
+/// when the price is not positive or the value is below the token's smallest unit.
+fn tokens_for(usd: Decimal, usd_price: Decimal, decimals: u8, token: &str) -> Result<Amount> {
+    if usd_price <= Decimal::ZERO {
+        return Err(err::invalid_amount(
+            "the USD price must be greater than zero",
+        ));
+    }
+    let tokens = usd
+        .checked_div(usd_price)
+        .ok_or_else(|| err::invalid_amount("the refund's token value overflows"))?
+        .round_dp_with_strategy(u32::from(decimals), rust_decimal::RoundingStrategy::ToZero);
+    let amount = Amount::from_decimal(tokens)?;
+    if amount.is_zero() {
+        return Err(err::invalid_amount(format!(
+            "{} USD is worth less than the smallest unit of {token}",
+            usd.normalize()
+        )));
+    }
+    Ok(amount)
 }

@@ -169,31 +169,10 @@ impl EvmAdapter {
         if next > head {
             return Ok(Scan::Idle);
         }
-        let end = head.min(next + self.setup.batch.max(1) - 1);
-        let mut blocks: Vec<Block> = Vec::new();
-        let mut parent = match next.checked_sub(1) {
-            Some(p) => self.stored_hash(state, p).await?,
-            None => None,
+        let blocks = match self.fetch_blocks(state, next, head).await? {
+            Some(blocks) => blocks,
+            None => return Ok(Scan::Retry),
         };
-        for n in next..=end {
-            let Some(b) = self
-                .rpc
-                .block(json!(format!("0x{n:x}")), true)
-                .await
-                .map_err(rpc_err)?
-            else {
-                break;
-            };
-            if parent.as_ref().is_some_and(|p| *p != b.parent_hash) {
-                // Block n is not on top of what we stored: the next tick's check finds the fork.
-                if blocks.is_empty() {
-                    return Ok(Scan::Retry);
-                }
-                break;
-            }
-            parent = Some(b.hash.clone());
-            blocks.push(b);
-        }
         let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
             return Ok(Scan::Idle);
         };
@@ -231,33 +210,75 @@ impl EvmAdapter {
                     std::process::exit(86);
                 }
             }
-            let mut tx = state.store.pool().begin().await?;
-            sqlx::query(
-                "DELETE FROM chain_blocks WHERE chain = $1 AND (number = $2 OR number < $3)",
-            )
+            self.advance_cursor(state, b).await?;
+        }
+        Ok(Scan::Progress)
+    }
+
+    /// Blocks `next..` (one batch, up to the head) with their transactions, each on top of the
+    /// one before (the first on top of the stored block `next - 1`); `None` when the first is
+    /// not (the next tick's reorg check finds the fork).
+    async fn fetch_blocks(
+        &self,
+        state: &AppState,
+        next: u64,
+        head: u64,
+    ) -> Result<Option<Vec<Block>>, ApiError> {
+        let end = head.min(next + self.setup.batch.max(1) - 1);
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut parent = match next.checked_sub(1) {
+            Some(p) => self.stored_hash(state, p).await?,
+            None => None,
+        };
+        for n in next..=end {
+            let Some(b) = self
+                .rpc
+                .block(json!(format!("0x{n:x}")), true)
+                .await
+                .map_err(rpc_err)?
+            else {
+                break;
+            };
+            if parent.as_ref().is_some_and(|p| *p != b.parent_hash) {
+                // Block n is not on top of what we stored: the next tick's check finds the fork.
+                if blocks.is_empty() {
+                    return Ok(None);
+                }
+                break;
+            }
+            parent = Some(b.hash.clone());
+            blocks.push(b);
+        }
+        Ok(Some(blocks))
+    }
+
+    /// Stores a scanned block's hash (dropping those beyond the reorg window) and moves the
+    /// cursor past it, in one transaction.
+    async fn advance_cursor(&self, state: &AppState, b: &Block) -> Result<(), ApiError> {
+        let mut tx = state.store.pool().begin().await?;
+        sqlx::query("DELETE FROM chain_blocks WHERE chain = $1 AND (number = $2 OR number < $3)")
             .bind(self.chain_id())
             .bind(to_i64(b.number))
             .bind(to_i64(b.number.saturating_sub(self.keep_blocks())))
             .execute(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO chain_blocks (chain, number, hash, parent_hash) VALUES ($1, $2, $3, $4)")
-                .bind(self.chain_id())
-                .bind(to_i64(b.number))
-                .bind(&b.hash)
-                .bind(&b.parent_hash)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE chain_cursors SET next_block = $1, updated_at = $2 WHERE chain = $3",
-            )
+        sqlx::query(
+            "INSERT INTO chain_blocks (chain, number, hash, parent_hash) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(self.chain_id())
+        .bind(to_i64(b.number))
+        .bind(&b.hash)
+        .bind(&b.parent_hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE chain_cursors SET next_block = $1, updated_at = $2 WHERE chain = $3")
             .bind(to_i64(b.number + 1))
             .bind(now_ms())
             .bind(self.chain_id())
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
-        }
-        Ok(Scan::Progress)
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Block hashes kept for reorg detection: well beyond the confirmations.

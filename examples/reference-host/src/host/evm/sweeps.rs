@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::Row;
 use waas_core::ledger::WalletKind;
 use waas_core::tx::{erc20_transfer_data, signer_address, Fees, U256};
-use waas_core::{Address, Amount, Family};
+use waas_core::{Address, Amount, Family, Token};
 
 impl EvmAdapter {
     /// Credits deposits that waited for a price, and posts those with enough confirmations.
@@ -101,95 +101,128 @@ impl EvmAdapter {
             .fetch_all(state.store.pool())
             .await?;
         for r in rows {
-            let id = col(&r, "id")?;
-            let client = col(&r, "client_id")?;
-            let address = col(&r, "address")?;
-            let sweep = col(&r, "sweep")?;
-            let index = u32::try_from(r.try_get::<i64, _>("derivation_index")?)
-                .map_err(|_| ApiError::internal("derivation index"))?;
-            let token = self.token(&col(&r, "token")?)?;
-            let amount = Amount::parse(&col(&r, "amount")?, waas_core::amount::MAX_DECIMALS)?;
-            let units = amount.to_base_units(token.decimals)?;
-            let (account, holding) = self.holding(state, &client).await?;
-            let key = state.keys.evm_deposit_key(account, index)?;
-            let (fees, cap) = self.fees().await?;
-            let (to, value, data, gas, fees) = match &token.contract {
-                None => {
-                    let fee = cap.saturating_mul(u128::from(NATIVE_GAS));
-                    if units <= fee {
-                        tracing::warn!(%id, "native deposit smaller than the gas of its sweep: left at the address (dust)");
-                        self.set_sweep(state, &id, "due", "dust").await?;
-                        continue;
-                    }
-                    (holding, units - fee, Vec::new(), NATIVE_GAS, fees)
-                }
-                Some(contract) => {
-                    let need = cap.saturating_mul(u128::from(self.setup.token_gas));
-                    let balance = self.rpc.balance(&address).await.map_err(rpc_err)?;
-                    if sweep == "due" && balance < need {
-                        self.top_up(state, &id, &client, account, &address, need - balance)
-                            .await?;
-                        continue;
-                    }
-                    if sweep == "topup" {
-                        let t = sqlx::query("SELECT status FROM chain_txs WHERE chain = $1 AND purpose = 'topup' AND ref = $2")
-                            .bind(self.chain_id())
-                            .bind(&id)
-                            .fetch_optional(state.store.pool())
-                            .await?;
-                        match t.map(|t| col(&t, "status")).transpose()?.as_deref() {
-                            Some("confirmed") => {}
-                            Some("failed") => {
-                                self.set_sweep(state, &id, "topup", "failed").await?;
-                                continue;
-                            }
-                            _ => continue,
-                        }
-                    }
-                    // Pay at most what the address holds (fees may have moved since the top-up).
-                    let affordable = balance / u128::from(self.setup.token_gas);
-                    let fees = match fees {
-                        Fees::Eip1559 { .. } if affordable < cap => {
-                            let tip = DEFAULT_TIP.min(affordable / 2);
-                            eip1559(affordable, tip)
-                        }
-                        Fees::Legacy { .. } if affordable < cap => Fees::Legacy {
-                            gas_price: U256::from(affordable),
-                        },
-                        f => f,
-                    };
-                    (
-                        *contract,
-                        0,
-                        erc20_transfer_data(&holding, &U256::from(units))?,
-                        self.setup.token_gas,
-                        fees,
-                    )
-                }
+            let due = SweepDue {
+                id: col(&r, "id")?,
+                client: col(&r, "client_id")?,
+                address: col(&r, "address")?,
+                sweep: col(&r, "sweep")?,
+                index: u32::try_from(r.try_get::<i64, _>("derivation_index")?)
+                    .map_err(|_| ApiError::internal("derivation index"))?,
+                token: self.token(&col(&r, "token")?)?,
+                amount: Amount::parse(&col(&r, "amount")?, waas_core::amount::MAX_DECIMALS)?,
             };
-            let from = signer_address(&key).to_string();
-            let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
-            let mut tx = state.store.pool().begin().await?;
-            let p = self
-                .prepare(&mut tx, &key, pending, to, value, data, gas, fees)
-                .await?;
-            self.record_tx(&mut tx, &p, "sweep", &id, &client).await?;
-            // Only from `due`/`topup`: a refund from the deposit address may have claimed it
-            // (`refund`); then nothing is recorded (the transaction rolls back).
-            let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'sent', updated_at = $1 WHERE id = $2 AND sweep IN ('due', 'topup')")
-                .bind(now_ms())
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-            if moved.rows_affected() == 0 {
-                continue;
-            }
-            tx.commit().await?;
-            tracing::info!(%id, hash = %p.hash, "sweep broadcast");
-            self.send(state, &broadcasts::OurTx::new(p, "sweep", &id, &client))
-                .await?;
+            self.sweep_one(state, &due).await?;
         }
         Ok(())
+    }
+
+    /// Signs, records and broadcasts the sweep of one deposit, unless it has to wait (a gas
+    /// top-up in flight), is dust, or a refund claimed it meanwhile.
+    async fn sweep_one(&self, state: &AppState, due: &SweepDue) -> Result<(), ApiError> {
+        let units = due.amount.to_base_units(due.token.decimals)?;
+        let (account, holding) = self.holding(state, &due.client).await?;
+        let key = state.keys.evm_deposit_key(account, due.index)?;
+        let (fees, cap) = self.fees().await?;
+        let call = match &due.token.contract {
+            None => {
+                let fee = cap.saturating_mul(u128::from(NATIVE_GAS));
+                if units <= fee {
+                    tracing::warn!(id = %due.id, "native deposit smaller than the gas of its sweep: left at the address (dust)");
+                    self.set_sweep(state, &due.id, "due", "dust").await?;
+                    return Ok(());
+                }
+                (holding, units - fee, Vec::new(), NATIVE_GAS, fees)
+            }
+            Some(contract) => {
+                let Some(fees) = self
+                    .token_sweep_fees(state, due, account, fees, cap)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let data = erc20_transfer_data(&holding, &U256::from(units))?;
+                (*contract, 0, data, self.setup.token_gas, fees)
+            }
+        };
+        let (to, value, data, gas, fees) = call;
+        let (id, client) = (&due.id, &due.client);
+        let from = signer_address(&key).to_string();
+        let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
+        let mut tx = state.store.pool().begin().await?;
+        let p = self
+            .prepare(&mut tx, &key, pending, to, value, data, gas, fees)
+            .await?;
+        self.record_tx(&mut tx, &p, "sweep", id, client).await?;
+        // Only from `due`/`topup`: a refund from the deposit address may have claimed it
+        // (`refund`); then nothing is recorded (the transaction rolls back).
+        let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'sent', updated_at = $1 WHERE id = $2 AND sweep IN ('due', 'topup')")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(());
+        }
+        tx.commit().await?;
+        tracing::info!(%id, hash = %p.hash, "sweep broadcast");
+        self.send(state, &broadcasts::OurTx::new(p, "sweep", id, client))
+            .await
+    }
+
+    /// The fees of a token sweep paid by the deposit address, or `None` while it waits for its
+    /// gas: a top-up is sent first when the address lacks it, and the sweep goes once the
+    /// top-up is confirmed (a failed top-up fails the sweep). The fees are capped at what the
+    /// address holds (they may have moved since the top-up).
+    async fn token_sweep_fees(
+        &self,
+        state: &AppState,
+        due: &SweepDue,
+        account: u32,
+        fees: Fees,
+        cap: u128,
+    ) -> Result<Option<Fees>, ApiError> {
+        let need = cap.saturating_mul(u128::from(self.setup.token_gas));
+        let balance = self.rpc.balance(&due.address).await.map_err(rpc_err)?;
+        if due.sweep == "due" && balance < need {
+            self.top_up(
+                state,
+                &due.id,
+                &due.client,
+                account,
+                &due.address,
+                need - balance,
+            )
+            .await?;
+            return Ok(None);
+        }
+        if due.sweep == "topup" {
+            let t = sqlx::query(
+                "SELECT status FROM chain_txs WHERE chain = $1 AND purpose = 'topup' AND ref = $2",
+            )
+            .bind(self.chain_id())
+            .bind(&due.id)
+            .fetch_optional(state.store.pool())
+            .await?;
+            match t.map(|t| col(&t, "status")).transpose()?.as_deref() {
+                Some("confirmed") => {}
+                Some("failed") => {
+                    self.set_sweep(state, &due.id, "topup", "failed").await?;
+                    return Ok(None);
+                }
+                _ => return Ok(None),
+            }
+        }
+        let affordable = balance / u128::from(self.setup.token_gas);
+        Ok(Some(match fees {
+            Fees::Eip1559 { .. } if affordable < cap => {
+                let tip = DEFAULT_TIP.min(affordable / 2);
+                eip1559(affordable, tip)
+            }
+            Fees::Legacy { .. } if affordable < cap => Fees::Legacy {
+                gas_price: U256::from(affordable),
+            },
+            f => f,
+        }))
     }
 
     /// Moves a deposit's sweep from state `from` to `to` (not when a refund claimed it meanwhile).
@@ -255,4 +288,18 @@ impl EvmAdapter {
         self.send(state, &broadcasts::OurTx::new(p, "topup", id, client))
             .await
     }
+}
+
+/// A confirmed deposit whose sweep is due (or waits for its gas top-up).
+struct SweepDue {
+    id: String,
+    client: String,
+    /// The deposit address.
+    address: String,
+    /// `due` or `topup`.
+    sweep: String,
+    /// The deposit address's derivation index.
+    index: u32,
+    token: Token,
+    amount: Amount,
 }

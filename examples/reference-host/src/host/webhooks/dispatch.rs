@@ -167,18 +167,7 @@ impl Dispatcher {
             .is_some();
         let url = match (&settings.webhook_url, disabled) {
             (Some(url), false) => url.clone(),
-            _ => {
-                // No endpoint, or a disabled one: the client's due events are parked in one
-                // statement until the configuration is saved (which makes them due again).
-                // Nothing is scanned or written for them in the meantime, however many there are.
-                let parked = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE client_id = $2 AND delivered_at IS NULL AND next_attempt_at <= $3")
-                    .bind(PARKED)
-                    .bind(client_id)
-                    .bind(now)
-                    .execute(state.store.pool())
-                    .await?;
-                return Ok(usize::try_from(parked.rows_affected()).unwrap_or(0));
-            }
+            _ => return self.park(client_id, now).await,
         };
         let settings = Arc::new(settings);
         // A few more rows than slots, so events skipped for the subscriptions do not waste the
@@ -199,51 +188,79 @@ impl Dispatcher {
             if started == free {
                 break;
             }
-            let id = col(&r, "id")?;
-            let due: i64 = r.try_get("next_attempt_at")?;
-            let event = col(&r, "event")?;
-            let wanted = subscriptions::kind_of(&event).is_none_or(|(op, sub)| {
+            let wanted = subscriptions::kind_of(&col(&r, "event")?).is_none_or(|(op, sub)| {
                 subscriptions::wants(settings.webhook_events.as_deref(), &op, &sub)
             });
             if !wanted {
-                // Not subscribed: closed as skipped, in the log, never sent.
-                let skipped = sqlx::query("UPDATE outbox SET outcome = 'skipped', next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND delivered_at IS NULL")
-                    .bind(CLOSED)
-                    .bind(&id)
-                    .bind(due)
-                    .execute(state.store.pool())
-                    .await?;
-                progress += usize::try_from(skipped.rows_affected()).unwrap_or(0);
-                continue;
+                progress += self.skip(&r).await?;
+            } else if self.start(client_id, &r, &url, &settings).await? {
+                started += 1;
+                progress += 1;
             }
-            // Claim it for a lease (another host on the same database may be looking at it).
-            let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND delivered_at IS NULL")
-                .bind(now_ms() + LEASE_MS)
-                .bind(&id)
-                .bind(due)
-                .execute(state.store.pool())
-                .await?;
-            if claimed.rows_affected() == 0 {
-                continue;
-            }
-            let created_at: i64 = r.try_get("created_at")?;
-            let revived_at: Option<i64> = r.try_get("revived_at")?;
-            let job = Job {
-                client_id: client_id.to_owned(),
-                id,
-                event,
-                attempts: r.try_get("attempts")?,
-                attempt_base: r.try_get("attempt_base")?,
-                since: revived_at.unwrap_or(created_at),
-                url: url.clone(),
-                settings: settings.clone(),
-            };
-            let guard = self.reserve(client_id);
-            tokio::spawn(send::attempt(self.shared.clone(), job, guard));
-            started += 1;
-            progress += 1;
         }
         Ok(progress)
+    }
+
+    /// No endpoint, or a disabled one: the client's due events are parked in one statement
+    /// until the configuration is saved (which makes them due again). Nothing is scanned or
+    /// written for them in the meantime, however many there are.
+    async fn park(&self, client_id: &str, now: i64) -> Result<usize, ApiError> {
+        let parked = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE client_id = $2 AND delivered_at IS NULL AND next_attempt_at <= $3")
+            .bind(PARKED)
+            .bind(client_id)
+            .bind(now)
+            .execute(self.shared.state.store.pool())
+            .await?;
+        Ok(usize::try_from(parked.rows_affected()).unwrap_or(0))
+    }
+
+    /// An event the client did not subscribe to: closed as skipped, in the log, never sent.
+    async fn skip(&self, r: &sqlx::any::AnyRow) -> Result<usize, ApiError> {
+        let due: i64 = r.try_get("next_attempt_at")?;
+        let skipped = sqlx::query("UPDATE outbox SET outcome = 'skipped', next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND delivered_at IS NULL")
+            .bind(CLOSED)
+            .bind(col(r, "id")?)
+            .bind(due)
+            .execute(self.shared.state.store.pool())
+            .await?;
+        Ok(usize::try_from(skipped.rows_affected()).unwrap_or(0))
+    }
+
+    /// Claims a due event for a lease (another host on the same database may be looking at it)
+    /// and starts its attempt; false when another host claimed it first.
+    async fn start(
+        &self,
+        client_id: &str,
+        r: &sqlx::any::AnyRow,
+        url: &str,
+        settings: &Arc<Settings>,
+    ) -> Result<bool, ApiError> {
+        let id = col(r, "id")?;
+        let due: i64 = r.try_get("next_attempt_at")?;
+        let claimed = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND delivered_at IS NULL")
+            .bind(now_ms() + LEASE_MS)
+            .bind(&id)
+            .bind(due)
+            .execute(self.shared.state.store.pool())
+            .await?;
+        if claimed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let created_at: i64 = r.try_get("created_at")?;
+        let revived_at: Option<i64> = r.try_get("revived_at")?;
+        let job = Job {
+            client_id: client_id.to_owned(),
+            id,
+            event: col(r, "event")?,
+            attempts: r.try_get("attempts")?,
+            attempt_base: r.try_get("attempt_base")?,
+            since: revived_at.unwrap_or(created_at),
+            url: url.to_owned(),
+            settings: Arc::clone(settings),
+        };
+        let guard = self.reserve(client_id);
+        tokio::spawn(send::attempt(self.shared.clone(), job, guard));
+        Ok(true)
     }
 }
 

@@ -245,61 +245,10 @@ pub(crate) async fn put_config(
     // different fields both land.
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut st = settings_in(&mut w).await?;
-    let registry = s.store.registry();
-    if let Some(url) = u.webhook_url {
-        crate::host::endpoint::check(&url, &s.endpoint_policy)?;
-        st.webhook_url = Some(url);
-    }
-    if let Some(key) = u.webhook_key {
-        if key.is_empty() {
-            return Err(ApiError::bad_request("webhook_key cannot be empty"));
-        }
-        st.webhook_key = Some(key);
-    }
-    if let Some(secret) = u.webhook_secret {
-        waas_core::webhook::WebhookSecret::parse(&secret)?;
-        st.webhook_secret = Some(secret);
-    }
-    if let Some(events) = u.webhook_events {
-        st.webhook_events = crate::host::webhooks::subscriptions::parse(&events)?;
-    }
-    if let Some(addresses) = u.payment_addresses {
-        for (chain, address) in addresses {
-            let c = registry.chain(&chain)?;
-            let a = Address::parse(c.family, &address)?;
-            st.payment_addresses.insert(c.id.to_string(), a.to_string());
-        }
-    }
-    if let Some(prices) = u.usd_prices {
-        for (token, price) in prices {
-            let p = amount("usd_prices", &price)?;
-            st.usd_prices
-                .insert(token.to_ascii_uppercase(), p.to_string());
-        }
-    }
+    let mut u = u;
+    update_settings(&s, &mut st, &mut u)?;
     let mut config = w.ledger.config().clone();
-    if let Some(r) = u.min_reserve_ratio {
-        let r = amount("min_reserve_ratio", &r)?.as_decimal();
-        access::check_reserve_ratio(r, st.floor(has_parent))?;
-        config.min_reserve_ratio = r;
-    }
-    if let Some(m) = u.min_deposit_usd {
-        if let Some(v) = m.virtual_wallet {
-            config.min_deposit_usd.virtual_wallet =
-                amount("min_deposit_usd.virtual_wallet", &v)?.as_decimal();
-        }
-        if let Some(v) = m.treasury {
-            config.min_deposit_usd.treasury = amount("min_deposit_usd.treasury", &v)?.as_decimal();
-        }
-        if let Some(v) = m.card {
-            config.min_deposit_usd.card = amount("min_deposit_usd.card", &v)?.as_decimal();
-        }
-    }
-    if let Some(list) = u.withdrawal_allowlist {
-        config.withdrawal_allowlist = list
-            .map(|l| waas_core::allowlist::Allowlist::new(registry, &l))
-            .transpose()?;
-    }
+    update_rules(s.store.registry(), &mut config, u, st.floor(has_parent))?;
     w.ledger.set_config(config)?;
     // Saving the configuration re-enables a disabled webhook endpoint (its parked events are
     // due again).
@@ -307,4 +256,75 @@ pub(crate) async fn put_config(
     save_settings_in(&mut w, &st).await?;
     let out = config_out(&st, &w.ledger);
     finish(w, &None, StatusCode::OK, out, &s).await
+}
+
+/// The host-side settings a configuration update changes: the webhook endpoint, its key,
+/// secret and subscriptions, payment addresses and USD prices (taken out of `u`).
+fn update_settings(s: &AppState, st: &mut Settings, u: &mut ConfigUpdate) -> Result<(), ApiError> {
+    let registry = s.store.registry();
+    if let Some(url) = u.webhook_url.take() {
+        crate::host::endpoint::check(&url, &s.endpoint_policy)?;
+        st.webhook_url = Some(url);
+    }
+    if let Some(key) = u.webhook_key.take() {
+        if key.is_empty() {
+            return Err(ApiError::bad_request("webhook_key cannot be empty"));
+        }
+        st.webhook_key = Some(key);
+    }
+    if let Some(secret) = u.webhook_secret.take() {
+        waas_core::webhook::WebhookSecret::parse(&secret)?;
+        st.webhook_secret = Some(secret);
+    }
+    if let Some(events) = u.webhook_events.take() {
+        st.webhook_events = crate::host::webhooks::subscriptions::parse(&events)?;
+    }
+    if let Some(addresses) = u.payment_addresses.take() {
+        for (chain, address) in addresses {
+            let c = registry.chain(&chain)?;
+            let a = Address::parse(c.family, &address)?;
+            st.payment_addresses.insert(c.id.to_string(), a.to_string());
+        }
+    }
+    if let Some(prices) = u.usd_prices.take() {
+        for (token, price) in prices {
+            let p = amount("usd_prices", &price)?;
+            st.usd_prices
+                .insert(token.to_ascii_uppercase(), p.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// The ledger's rules a configuration update changes: the reserve ratio (not below the
+/// client's floor), the minimum deposits and the withdrawal allowlist.
+fn update_rules(
+    registry: &waas_core::Registry,
+    config: &mut waas_core::ledger::Config,
+    u: ConfigUpdate,
+    floor: rust_decimal::Decimal,
+) -> Result<(), ApiError> {
+    if let Some(r) = u.min_reserve_ratio {
+        let r = amount("min_reserve_ratio", &r)?.as_decimal();
+        access::check_reserve_ratio(r, floor)?;
+        config.min_reserve_ratio = r;
+    }
+    if let Some(m) = u.min_deposit_usd {
+        let minimums = &mut config.min_deposit_usd;
+        if let Some(v) = m.virtual_wallet {
+            minimums.virtual_wallet = amount("min_deposit_usd.virtual_wallet", &v)?.as_decimal();
+        }
+        if let Some(v) = m.treasury {
+            minimums.treasury = amount("min_deposit_usd.treasury", &v)?.as_decimal();
+        }
+        if let Some(v) = m.card {
+            minimums.card = amount("min_deposit_usd.card", &v)?.as_decimal();
+        }
+    }
+    if let Some(list) = u.withdrawal_allowlist {
+        config.withdrawal_allowlist = list
+            .map(|l| waas_core::allowlist::Allowlist::new(registry, &l))
+            .transpose()?;
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //!
 //! Full card numbers are never stored by waas: the host keeps the last four digits and the brand.
 
-use crate::error::{err, Result};
+use crate::error::{err, ErrorCode, Result};
 
 /// What is kept of a card number.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -125,8 +125,30 @@ pub fn issue_number(bin: &str) -> Result<String> {
     Err(err::invalid_argument("no check digit"))
 }
 
+/// Whether a card payment refused with `code` is a decline: the card, its balance or its
+/// spending limit said no (reported to the client as a declined transaction, as a card network
+/// would), rather than a malformed request (nothing recorded).
+pub fn is_decline(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::InsufficientFunds
+            | ErrorCode::WalletInactive
+            | ErrorCode::WalletFrozen
+            | ErrorCode::SpendingLimitExceeded
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn declines_are_what_the_card_says_not_malformed_requests() {
+        assert!(is_decline(ErrorCode::InsufficientFunds));
+        assert!(is_decline(ErrorCode::SpendingLimitExceeded));
+        assert!(is_decline(ErrorCode::WalletFrozen));
+        assert!(!is_decline(ErrorCode::InvalidAmount));
+        assert!(!is_decline(ErrorCode::NotFound));
+    }
+
     use super::*;
 
     #[test]

@@ -11,9 +11,12 @@ use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
 use crate::host::api::extract::EmptyBody;
 use crate::host::api::extract::NoBody;
+use crate::host::api::virtual_wallets::movements::settle_movement;
+use crate::host::api::virtual_wallets::movements::MovementRow;
 use crate::host::api::virtual_wallets::movements::WithdrawalOut;
 use crate::host::error::ApiError;
 use crate::host::page::Page;
+use crate::host::store::Work;
 use crate::host::store::{col, opt_col};
 use crate::host::AppState;
 use axum::body::Bytes;
@@ -29,8 +32,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
-use waas_core::ledger::WalletKind;
+use waas_core::ledger::{Movement, WalletKind};
 use waas_core::webhook::Status;
+use waas_core::Amount;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -311,27 +315,48 @@ async fn refund(
     // kept apart (a sweep in flight refuses the refund for now).
     let from = crate::host::evm::sends::refund_source(&w.ledger.withdrawal(&mid)?.legs);
     crate::host::evm::sends::refund_vs_sweep(&mut w, &tx, &from).await?;
-    let waas_core::ledger::Movement::DepositRefund {
+    let (out, amt) = refund_out(&w, &mid, &tx, &m)?;
+    let wallet = out.wallet_id.clone();
+    let row = MovementRow {
+        wallet: &wallet,
+        counterparty: None,
+        kind: "deposit_refund",
+        status: "pending",
+        operation: "VIRTUAL_WALLET",
+        sub_operation: "WITHDRAWAL_PENDING",
+    };
+    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
+}
+
+/// The answer of a refund (the withdrawal `mid` that sends deposit `tx` back) and the amount
+/// it sends.
+fn refund_out(
+    w: &Work,
+    mid: &str,
+    tx: &str,
+    m: &Movement,
+) -> Result<(WithdrawalOut, Amount), ApiError> {
+    let Movement::DepositRefund {
         to_address,
         token,
         amount,
         fee,
         ..
-    } = &m
+    } = m
     else {
         return Err(ApiError::internal("a refund made another movement"));
     };
     let wallet = w
         .ledger
-        .deposit_record(&tx)
+        .deposit_record(tx)
         .map(|d| d.request.to.clone())
         .unwrap_or_default();
     let chain = w.ledger.wallet(&wallet)?.blockchain.clone();
     let out = WithdrawalOut {
-        id: mid.clone(),
+        id: mid.to_owned(),
         kind: "deposit_refund".to_owned(),
-        deposit_tx: Some(tx.clone()),
-        wallet_id: wallet.clone(),
+        deposit_tx: Some(tx.to_owned()),
+        wallet_id: wallet,
         blockchain: chain,
         to_address: to_address.to_string(),
         to_wallet_id: None,
@@ -342,17 +367,5 @@ async fn refund(
         status: "pending".to_owned(),
         internal: None,
     };
-    let row = crate::host::api::virtual_wallets::movements::MovementRow {
-        wallet: &wallet,
-        counterparty: None,
-        kind: "deposit_refund",
-        status: "pending",
-        operation: "VIRTUAL_WALLET",
-        sub_operation: "WITHDRAWAL_PENDING",
-    };
-    let amt = *amount;
-    crate::host::api::virtual_wallets::movements::settle_movement(
-        &s, w, &idem, &mid, &m, amt, row, out,
-    )
-    .await
+    Ok((out, *amount))
 }

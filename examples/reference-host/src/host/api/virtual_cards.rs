@@ -19,7 +19,7 @@ use crate::host::api::extract::{ApiResult, PageQ, Shared};
 use crate::host::api::schema::{Deleted, IdempotencyKey, Listed};
 use crate::host::error::ApiError;
 use crate::host::page::{self, PageQuery};
-use crate::host::store::{col, new_id, now_ms};
+use crate::host::store::{col, new_id, now_ms, Work};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,7 +35,6 @@ use waas_core::access::Operation;
 use waas_core::card;
 use waas_core::ledger::USD;
 use waas_core::webhook::Status;
-use waas_core::ErrorCode;
 
 /// The sandbox BIN of issued virtual cards (a test range: such numbers never reach a real network).
 pub const VIRTUAL_CARD_BIN: &str = "400000";
@@ -274,52 +273,65 @@ pub(crate) async fn simulate_card_payment(
     let data = json!(payment);
     match result {
         Ok(_) => {
-            w.upsert_transaction(
-                &id,
-                Some(&req.card_id),
-                "card_payment",
+            record_payment(
+                &mut w,
+                &payment,
                 "completed",
-                Some(USD),
-                Some(&amt.to_string()),
-                &data,
+                op,
+                Status::Success,
+                None,
+                data,
             )
             .await?;
-            w.event(op, "TRANSACTION", &id, Status::Success, None, data)?;
             let out = CardPaymentResult {
                 status: "approved".to_owned(),
                 payment,
             };
             finish(w, &None, StatusCode::CREATED, out, &s).await
         }
-        Err(e)
-            if !matches!(
-                e.code(),
-                ErrorCode::InsufficientFunds
-                    | ErrorCode::WalletInactive
-                    | ErrorCode::WalletFrozen
-                    | ErrorCode::SpendingLimitExceeded
-            ) =>
-        {
-            // Malformed input is not a payment attempt: nothing is recorded.
-            Err(e.into())
-        }
+        // Malformed input is not a payment attempt: nothing is recorded.
+        Err(e) if !waas_core::card::is_decline(e.code()) => Err(e.into()),
         Err(e) => {
             // A declined payment changes no balance but is reported, as a card network would.
             let reason = format!("{}: {}", e.code(), e.message());
-            w.upsert_transaction(
-                &id,
-                Some(&req.card_id),
-                "card_payment",
+            let failed = Status::Failed;
+            record_payment(
+                &mut w,
+                &payment,
                 "declined",
-                Some(USD),
-                Some(&amt.to_string()),
-                &data,
+                op,
+                failed,
+                Some(&reason),
+                data,
             )
             .await?;
-            w.event(op, "TRANSACTION", &id, Status::Failed, Some(&reason), data)?;
             w.commit().await?;
             s.outbox_notify.notify_one();
             Err(e.into())
         }
     }
+}
+
+/// A card payment's transaction row and its event.
+async fn record_payment(
+    w: &mut Work,
+    payment: &CardPaymentOut,
+    status: &str,
+    op: &str,
+    event_status: Status,
+    reason: Option<&str>,
+    data: serde_json::Value,
+) -> Result<(), ApiError> {
+    w.upsert_transaction(
+        &payment.id,
+        Some(&payment.card_id),
+        "card_payment",
+        status,
+        Some(USD),
+        Some(&payment.amount_usd),
+        &data,
+    )
+    .await?;
+    w.event(op, "TRANSACTION", &payment.id, event_status, reason, data)?;
+    Ok(())
 }

@@ -19,19 +19,9 @@ impl Ledger {
         let w = self.wallet(&req.to)?.clone();
         let priced = self.price_deposit(&w, &req)?;
         let legs = deposit_legs(&w, &req, &priced);
-        let flagged = match (w.kind, w.status, w.inactive) {
-            (WalletKind::Virtual, _, true) => Some(ErrorCode::WalletInactive.as_str().to_owned()),
-            (_, WalletStatus::Frozen, _) => Some(ErrorCode::WalletFrozen.as_str().to_owned()),
-            _ => None,
-        };
         self.apply(&legs, Phase::Pending, &req.tx)?;
         let below_minimum = priced.decision == DepositDecision::BelowMinimum;
-        if let Some(flag) = &flagged {
-            if let Some(wallet) = self.wallets.get_mut(&req.to) {
-                wallet.flags.push(format!("{flag}: deposit {}", req.tx));
-            }
-            self.touch(&req.to);
-        }
+        let flagged = self.flag_deposit(&w, &req);
         if below_minimum {
             self.below_minimum.push(req.tx.clone());
         }
@@ -78,6 +68,23 @@ impl Ledger {
             },
         );
         Ok(result)
+    }
+
+    /// A deposit to an inactive virtual wallet or a frozen wallet is credited and flagged on
+    /// the wallet for an operator: the flag's code, if any.
+    fn flag_deposit(&mut self, w: &Wallet, req: &DepositRequest) -> Option<String> {
+        let flag = match (w.kind, w.status, w.inactive) {
+            (WalletKind::Virtual, _, true) => ErrorCode::WalletInactive,
+            (_, WalletStatus::Frozen, _) => ErrorCode::WalletFrozen,
+            _ => return None,
+        };
+        if let Some(wallet) = self.wallets.get_mut(&req.to) {
+            wallet
+                .flags
+                .push(format!("{}: deposit {}", flag.as_str(), req.tx));
+        }
+        self.touch(&req.to);
+        Some(flag.as_str().to_owned())
     }
 
     /// What a deposit to `w` is worth and where it goes: its token on the wallet's chain (a card

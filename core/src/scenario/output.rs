@@ -85,6 +85,8 @@ pub(super) fn error_json(e: &Error) -> Value {
     json!({"ok": false, "code": e.code().as_str(), "message": e.message()})
 }
 
+/// A movement in the scenario output, under `key` = `id`. A table, one arm per kind of movement
+/// (eleven, each one JSON object), so it stays longer than the usual limit.
 pub(super) fn movement_json(key: &str, id: &str, m: &Movement) -> Value {
     let mut out = match m {
         Movement::Transfer {

@@ -116,42 +116,7 @@ impl Books {
         ledger.put_client(client_id, terms.client.clone());
         let mut loaded = HashMap::new();
         loaded.insert("terms".to_owned(), text);
-        // One statement: the holding wallets ('a'), then the balances of holding wallets and
-        // system accounts ('b'), then a row if the client has any rule ('c').
-        let rows = sqlx::query(
-            "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
-             WHERE client_id = $1 AND kind = 'holding' \
-             UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-             FROM balances WHERE client_id = $1 AND account >= 'holding:' AND account < 'holding;' \
-             UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-             FROM balances WHERE client_id = $1 AND account >= 'system:' AND account < 'system;' \
-             UNION ALL SELECT 'c' AS part, '' AS a, '' AS b, '' AS c, '' AS d \
-             FROM (SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1) AS any_rule \
-             ORDER BY part",
-        )
-        .bind(client_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut any_rules = false;
-        for r in rows {
-            let a: String = r.try_get("a")?;
-            let b: String = r.try_get("b")?;
-            match r.try_get::<String, _>("part")?.as_str() {
-                "a" => {
-                    let holding: Holding = super::store::stored(&b, "holding wallet")?;
-                    ledger.put_holding(&a, holding);
-                    loaded.insert(format!("holding:{a}"), b);
-                }
-                "b" => {
-                    let balance = Balance {
-                        posted: decimal(&r.try_get::<String, _>("c")?)?,
-                        pending: decimal(&r.try_get::<String, _>("d")?)?,
-                    };
-                    ledger.put_balance(&a, &b, balance)?;
-                }
-                _ => any_rules = true,
-            }
-        }
+        let any_rules = load_shared(conn, client_id, &mut ledger, &mut loaded).await?;
         Ok(Books {
             ledger,
             parts: Parts {
@@ -166,6 +131,52 @@ impl Books {
             },
         })
     }
+}
+
+/// Loads what every operation of a client may touch, in one statement: the holding wallets
+/// ('a'), then the balances of holding wallets and system accounts ('b'), then a row if the
+/// client has any rule ('c'). Returns whether it has one.
+async fn load_shared(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+    ledger: &mut Ledger,
+    loaded: &mut HashMap<String, String>,
+) -> Result<bool, ApiError> {
+    let rows = sqlx::query(
+        "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
+         WHERE client_id = $1 AND kind = 'holding' \
+         UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+         FROM balances WHERE client_id = $1 AND account >= 'holding:' AND account < 'holding;' \
+         UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+         FROM balances WHERE client_id = $1 AND account >= 'system:' AND account < 'system;' \
+         UNION ALL SELECT 'c' AS part, '' AS a, '' AS b, '' AS c, '' AS d \
+         FROM (SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1) AS any_rule \
+         ORDER BY part",
+    )
+    .bind(client_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut any_rules = false;
+    for r in rows {
+        let a: String = r.try_get("a")?;
+        let b: String = r.try_get("b")?;
+        match r.try_get::<String, _>("part")?.as_str() {
+            "a" => {
+                let holding: Holding = super::store::stored(&b, "holding wallet")?;
+                ledger.put_holding(&a, holding);
+                loaded.insert(format!("holding:{a}"), b);
+            }
+            "b" => {
+                let balance = Balance {
+                    posted: decimal(&r.try_get::<String, _>("c")?)?,
+                    pending: decimal(&r.try_get::<String, _>("d")?)?,
+                };
+                ledger.put_balance(&a, &b, balance)?;
+            }
+            _ => any_rules = true,
+        }
+    }
+    Ok(any_rules)
 }
 
 impl Parts {

@@ -22,6 +22,12 @@ impl EvmAdapter {
         head: u64,
         next: u64,
     ) -> Result<(), ApiError> {
+        self.credit_priced(state).await?;
+        self.post_confirmed(state, head, next).await
+    }
+
+    /// Credits the deposits that waited for a USD price, once their token has one.
+    async fn credit_priced(&self, state: &AppState) -> Result<(), ApiError> {
         let unpriced = sqlx::query("SELECT d.id, d.client_id, d.wallet_id, d.token, d.amount, d.tx_hash, d.log_index, d.block_number, d.block_hash, w.kind FROM chain_deposits d JOIN wallets w ON w.id = d.wallet_id WHERE d.chain = $1 AND d.status = 'unpriced' LIMIT 100")
             .bind(self.chain_id())
             .fetch_all(state.store.pool())
@@ -54,8 +60,13 @@ impl EvmAdapter {
             w.commit().await?;
             state.outbox_notify.notify_one();
         }
-        // Confirmed: at least `confirmations` blocks on top of (and including) its block, and a
-        // block the scan has verified against the node this tick.
+        Ok(())
+    }
+
+    /// Posts the pending deposits with the chain's confirmations: at least `confirmations`
+    /// blocks on top of (and including) its block, and a block the scan has verified against
+    /// the node this tick.
+    async fn post_confirmed(&self, state: &AppState, head: u64, next: u64) -> Result<(), ApiError> {
         let deep = (to_i64(head) + 1).saturating_sub(i64::from(self.chain.confirmations));
         let bound = deep.min(to_i64(next) - 1);
         let due = sqlx::query("SELECT id, client_id, wallet_id, token, amount, tx_hash, block_number FROM chain_deposits WHERE chain = $1 AND status = 'pending' AND block_number <= $2 ORDER BY block_number LIMIT 200")

@@ -22,6 +22,7 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod seal;
 pub mod server;
+pub mod simchain;
 pub mod sql;
 pub mod store;
 pub mod webhooks;
@@ -253,7 +254,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     tokio::spawn(api::holds::expire_forever(state.clone()));
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).
-        tokio::spawn(chain::run(state.clone()));
+        tokio::spawn(simchain::run(state.clone()));
     }
     if let Some(adapter) = &state.evm {
         tokio::spawn(adapter.clone().run(state.clone()));

@@ -232,7 +232,8 @@ pub(crate) async fn simulate_deposit(
         confirmations,
         extra: Value::Null,
     };
-    let (w, out) = crate::host::chain::simulate_deposit(&s, &caller.client_id, &incoming).await?;
+    let (w, out) =
+        crate::host::simchain::simulate_deposit(&s, &caller.client_id, &incoming).await?;
     let out: DepositOut = retype(out, "simulate.deposit")?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
 }
@@ -292,7 +293,7 @@ pub(crate) async fn simulate_confirm(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::SimulateConfirm).await?;
     let req: SimTx = body(&bytes)?;
-    let out = crate::host::chain::confirm(&s, &caller.client_id, &req.tx).await?;
+    let out = crate::host::simchain::confirm(&s, &caller.client_id, &req.tx).await?;
     Ok(Json(retype::<ConfirmOut>(out, "simulate.confirm")?).into_response())
 }
 
@@ -307,6 +308,6 @@ pub(crate) async fn simulate_reorg(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::SimulateReorg).await?;
     let req: SimTx = body(&bytes)?;
-    let out = crate::host::chain::reorg(&s, &caller.client_id, &req.tx).await?;
+    let out = crate::host::simchain::reorg(&s, &caller.client_id, &req.tx).await?;
     Ok(Json(retype::<ReorgOut>(out, "simulate.reorg")?).into_response())
 }

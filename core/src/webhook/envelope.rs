@@ -182,16 +182,7 @@ impl Envelope {
             )));
         };
         if mode == Mode::Strict {
-            if let Some(extra) = fields
-                .keys()
-                .find(|k| !ENVELOPE_FIELDS.contains(&k.as_str()))
-            {
-                return Err(err::invalid_webhook(format!(
-                    "{}: unknown field; allowed: {} (unknown fields are dropped only in lenient mode)",
-                    clip(extra),
-                    ENVELOPE_FIELDS.join(", ")
-                )));
-            }
+            no_unknown_fields(fields)?;
         }
         let op_name = required_string(fields, "operation", || {
             format!("one of {}", operation_names())
@@ -209,30 +200,8 @@ impl Envelope {
             "one of SUCCESS, CANCELLED, FAILED".to_owned()
         })?;
         let status = Status::parse(status_text, mode)?;
-        let reason = match fields.get("reason") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                return Err(err::invalid_webhook(format!(
-                    "reason: expected a string or null, found {}",
-                    kind(other)
-                )))
-            }
-        };
-        let data = match fields.get("data") {
-            Some(Value::Object(map)) => map.clone(),
-            None => {
-                return Err(err::invalid_webhook(
-                    "data: required; allowed: a JSON object (may be empty: {})",
-                ))
-            }
-            Some(other) => {
-                return Err(err::invalid_webhook(format!(
-                    "data: expected a JSON object, found {}",
-                    kind(other)
-                )))
-            }
-        };
+        let reason = reason_of(fields)?;
+        let data = data_of(fields)?;
         let envelope = Self {
             operation: op_name.to_owned(),
             sub_operation: sub_operation.to_owned(),
@@ -351,4 +320,45 @@ pub(super) fn clip(text: &str) -> String {
         out.push_str("...");
     }
     out.escape_debug().to_string()
+}
+
+/// Strict mode: every field is one of the envelope's.
+fn no_unknown_fields(fields: &Map<String, Value>) -> Result<()> {
+    match fields
+        .keys()
+        .find(|k| !ENVELOPE_FIELDS.contains(&k.as_str()))
+    {
+        Some(extra) => Err(err::invalid_webhook(format!(
+            "{}: unknown field; allowed: {} (unknown fields are dropped only in lenient mode)",
+            clip(extra),
+            ENVELOPE_FIELDS.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The optional `reason`: a string or null.
+fn reason_of(fields: &Map<String, Value>) -> Result<Option<String>> {
+    match fields.get("reason") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(err::invalid_webhook(format!(
+            "reason: expected a string or null, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+/// The required `data`: a JSON object (may be empty).
+fn data_of(fields: &Map<String, Value>) -> Result<Map<String, Value>> {
+    match fields.get("data") {
+        Some(Value::Object(map)) => Ok(map.clone()),
+        None => Err(err::invalid_webhook(
+            "data: required; allowed: a JSON object (may be empty: {})",
+        )),
+        Some(other) => Err(err::invalid_webhook(format!(
+            "data: expected a JSON object, found {}",
+            kind(other)
+        ))),
+    }
 }

@@ -80,27 +80,7 @@ pub type Outcome = Result<String, Error>;
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                    2
-                } else {
-                    0
-                };
-            }
-            let json = std::env::args().any(|a| a == "--json");
-            return fail(
-                &Error::new(ErrorCode::InvalidArgument, clap_message(&e)),
-                json,
-            );
-        }
+        Err(e) => return refused(&e),
     };
     let json = cli.json;
     let Some(command) = cli.command else {
@@ -113,7 +93,50 @@ pub fn run() -> i32 {
             Err(e) => fail(&e, json),
         };
     };
-    let outcome = match command {
+    let outcome = dispatch(command, json);
+    match outcome {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return 1;
+            }
+            0
+        }
+        Err(e) => fail(&e, json),
+    }
+}
+
+/// Arguments clap did not accept: help and version are printed (exit 0, or 2 for help shown
+/// because something is missing); anything else is `INVALID_ARGUMENT` (exit 2).
+fn refused(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            2
+        } else {
+            0
+        };
+    }
+    let json = std::env::args().any(|a| a == "--json");
+    fail(
+        &Error::new(ErrorCode::InvalidArgument, clap_message(e)),
+        json,
+    )
+}
+
+/// Runs one command.
+fn dispatch(command: Command, json: bool) -> Outcome {
+    match command {
         Command::Serve(args) => serve::serve(*args),
         Command::Mnemonic(cmd) => keys::mnemonic(cmd, json),
         Command::Xpub(args) => keys::xpub(args, json),
@@ -133,20 +156,6 @@ pub fn run() -> i32 {
             clap_complete::generate(shell, &mut Cli::command(), "waas", &mut out);
             Ok(String::from_utf8_lossy(&out).into_owned())
         }
-    };
-    match outcome {
-        Ok(out) => {
-            let mut stdout = std::io::stdout().lock();
-            if stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-                .is_err()
-            {
-                return 1;
-            }
-            0
-        }
-        Err(e) => fail(&e, json),
     }
 }
 

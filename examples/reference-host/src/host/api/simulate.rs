@@ -9,6 +9,7 @@ use crate::host::api::management::configuration::load_settings;
 use crate::host::api::schema::num;
 use crate::host::error::ApiError;
 use crate::host::store::{col, opt_col, Work};
+use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -171,43 +172,7 @@ pub(crate) async fn simulate_deposit(
     let req: SimDeposit = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let registry = s.store.registry();
-    // Find the wallet by its (canonical) address.
-    let mut candidates = Vec::new();
-    for family in [waas_core::Family::Evm, waas_core::Family::Tron] {
-        if let Ok(a) = Address::parse(family, &req.address) {
-            candidates.push(a.to_string());
-        }
-    }
-    if candidates.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidAddress,
-            format!(
-                "address: {:?} is neither an EVM nor a Tron address",
-                req.address
-            ),
-        ));
-    }
-    let mut found = None;
-    for a in &candidates {
-        let rows = sqlx::query(
-            "SELECT id, blockchain, kind FROM wallets WHERE address = $1 AND client_id = $2",
-        )
-        .bind(a)
-        .bind(&caller.client_id)
-        .fetch_all(s.store.reader())
-        .await?;
-        for r in rows {
-            let chain = opt_col(&r, "blockchain")?.unwrap_or_default();
-            if req.blockchain.as_deref().is_none_or(|b| {
-                registry.chain(b).map(|c| c.id.to_string()).ok().as_deref() == Some(chain.as_str())
-            }) {
-                found = Some((col(&r, "id")?, chain, WalletKind::parse(&col(&r, "kind")?)?));
-            }
-        }
-    }
-    let (wallet, chain, kind) = found.ok_or_else(|| {
-        ApiError::not_found(format!("no wallet of yours has address {}", req.address))
-    })?;
+    let (wallet, chain, kind) = wallet_at(&s, &caller.client_id, &req).await?;
     let settings = load_settings(&s, &caller.client_id).await?;
     let symbol = req.token.to_ascii_uppercase();
     let parse = |p: &String| amount("usd_price", p).map(|a| a.as_decimal());
@@ -236,6 +201,52 @@ pub(crate) async fn simulate_deposit(
         crate::host::simchain::simulate_deposit(&s, &caller.client_id, &incoming).await?;
     let out: DepositOut = retype(out, "simulate.deposit")?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
+}
+
+/// The caller's wallet at a deposit's address (EVM or Tron, canonical form), on the blockchain
+/// the request names if it names one: (id, blockchain, kind).
+async fn wallet_at(
+    s: &AppState,
+    client_id: &str,
+    req: &SimDeposit,
+) -> Result<(String, String, WalletKind), ApiError> {
+    let registry = s.store.registry();
+    let mut candidates = Vec::new();
+    for family in [waas_core::Family::Evm, waas_core::Family::Tron] {
+        if let Ok(a) = Address::parse(family, &req.address) {
+            candidates.push(a.to_string());
+        }
+    }
+    if candidates.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidAddress,
+            format!(
+                "address: {:?} is neither an EVM nor a Tron address",
+                req.address
+            ),
+        ));
+    }
+    let mut found = None;
+    for a in &candidates {
+        let rows = sqlx::query(
+            "SELECT id, blockchain, kind FROM wallets WHERE address = $1 AND client_id = $2",
+        )
+        .bind(a)
+        .bind(client_id)
+        .fetch_all(s.store.reader())
+        .await?;
+        for r in rows {
+            let chain = opt_col(&r, "blockchain")?.unwrap_or_default();
+            if req.blockchain.as_deref().is_none_or(|b| {
+                registry.chain(b).map(|c| c.id.to_string()).ok().as_deref() == Some(chain.as_str())
+            }) {
+                found = Some((col(&r, "id")?, chain, WalletKind::parse(&col(&r, "kind")?)?));
+            }
+        }
+    }
+    found.ok_or_else(|| {
+        ApiError::not_found(format!("no wallet of yours has address {}", req.address))
+    })
 }
 
 /// A simulated deposit, by its chain transaction id.

@@ -230,55 +230,9 @@ impl Rpc {
         let v = self.call("eth_getLogs", json!([filter])).await?;
         let mut out = Vec::new();
         for l in v.as_array().map(Vec::as_slice).unwrap_or_default() {
-            if l.get("removed").and_then(Value::as_bool) == Some(true) {
-                continue;
+            if let Some(found) = transfer_log(l)? {
+                out.push(found);
             }
-            let topics = l
-                .get("topics")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            // A Transfer with indexed from/to has three topics; anything else is not ERC-20's.
-            if topics.len() != 3 {
-                continue;
-            }
-            let Some(to) = topics[2].as_str().and_then(index::topic_addr) else {
-                continue;
-            };
-            let Some(value) = l.get("data").and_then(Value::as_str).and_then(|d| {
-                if d.len() == 66 {
-                    index::parse_word(d)
-                } else {
-                    None
-                }
-            }) else {
-                continue;
-            };
-            let contract = l
-                .get("address")
-                .and_then(Value::as_str)
-                .and_then(index::parse_addr)
-                .ok_or_else(|| bad("log address", l))?;
-            let block = qty(l.get("blockNumber").unwrap_or(&Value::Null))?;
-            out.push((
-                block,
-                TransferLog {
-                    contract,
-                    to,
-                    value,
-                    tx_hash: l
-                        .get("transactionHash")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| bad("log", l))?
-                        .to_ascii_lowercase(),
-                    log_index: qty(l.get("logIndex").unwrap_or(&Value::Null))?,
-                    block_hash: l
-                        .get("blockHash")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| bad("log", l))?
-                        .to_ascii_lowercase(),
-                },
-            ));
         }
         Ok(out)
     }
@@ -340,4 +294,50 @@ impl Rpc {
             gas_used: qty128(v.get("gasUsed").unwrap_or(&Value::Null))?,
         }))
     }
+}
+
+/// One log of `eth_getLogs` as an ERC-20 Transfer with its block number; `None` for a removed
+/// log or one that is not ERC-20's (indexed from and to: three topics, one data word).
+fn transfer_log(l: &Value) -> Result<Option<(u64, TransferLog)>, RpcError> {
+    if l.get("removed").and_then(Value::as_bool) == Some(true) {
+        return Ok(None);
+    }
+    let topics = l
+        .get("topics")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if topics.len() != 3 {
+        return Ok(None);
+    }
+    let Some(to) = topics[2].as_str().and_then(index::topic_addr) else {
+        return Ok(None);
+    };
+    let data = l.get("data").and_then(Value::as_str);
+    let Some(value) = data.filter(|d| d.len() == 66).and_then(index::parse_word) else {
+        return Ok(None);
+    };
+    let contract = l
+        .get("address")
+        .and_then(Value::as_str)
+        .and_then(index::parse_addr)
+        .ok_or_else(|| bad("log address", l))?;
+    let hex_field = |name: &str| {
+        l.get(name)
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .ok_or_else(|| bad("log", l))
+    };
+    let block = qty(l.get("blockNumber").unwrap_or(&Value::Null))?;
+    Ok(Some((
+        block,
+        TransferLog {
+            contract,
+            to,
+            value,
+            tx_hash: hex_field("transactionHash")?,
+            log_index: qty(l.get("logIndex").unwrap_or(&Value::Null))?,
+            block_hash: hex_field("blockHash")?,
+        },
+    )))
 }

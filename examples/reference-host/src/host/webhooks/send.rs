@@ -96,17 +96,30 @@ async fn run(shared: &Shared, job: &Job) -> Result<bool, ApiError> {
         state.store.metrics().delivery("failed");
         return Ok(false);
     }
-    // Dead letter: closed, in the log with status `dead`; the endpoint is disabled, so the
-    // client's other events are parked instead of failing one by one.
+    dead_letter(shared, job, attempt, used, &error, now).await?;
+    Ok(false)
+}
+
+/// Dead letter: the event is closed, in the log with status `dead`; the endpoint is disabled,
+/// so the client's other events are parked instead of failing one by one.
+async fn dead_letter(
+    shared: &Shared,
+    job: &Job,
+    attempt: i64,
+    used: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let state = &shared.state;
     let reason = format!(
         "event {} dead-lettered after {used} failed attempts: {error}",
         job.id
     );
-    let mut tx = pool.begin().await?;
+    let mut tx = state.store.pool().begin().await?;
     sqlx::query("UPDATE outbox SET attempts = $1, next_attempt_at = $2, last_error = $3, outcome = 'dead' WHERE id = $4 AND delivered_at IS NULL")
         .bind(attempt)
         .bind(CLOSED)
-        .bind(&error)
+        .bind(error)
         .bind(&job.id)
         .execute(&mut *tx)
         .await?;
@@ -119,7 +132,7 @@ async fn run(shared: &Shared, job: &Job) -> Result<bool, ApiError> {
     tx.commit().await?;
     state.store.metrics().delivery("dead");
     tracing::warn!(client = %job.client_id, event = %job.id, "webhook endpoint disabled after a dead letter");
-    Ok(false)
+    Ok(())
 }
 
 /// Posts one event with its authentication headers; the HTTP status or a transport error.

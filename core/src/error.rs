@@ -216,36 +216,6 @@ impl ErrorCode {
     pub fn parse(text: &str) -> Option<ErrorCode> {
         Self::ALL.iter().copied().find(|c| c.as_str() == text)
     }
-
-    /// The HTTP status a host answers with for this code.
-    pub const fn http_status(self) -> u16 {
-        match self {
-            Self::Unauthorized | Self::InvalidSignature | Self::TimestampOutOfTolerance => 401,
-            Self::Forbidden => 403,
-            Self::NotFound | Self::UnknownChain | Self::UnknownToken => 404,
-            Self::AlreadyExists | Self::DuplicateOperation => 409,
-            Self::InsufficientFunds
-            | Self::BelowMinimumDeposit
-            | Self::ReserveRatioViolation
-            | Self::WalletInactive
-            | Self::WalletFrozen
-            | Self::ContractLimitReached
-            | Self::StalePrice
-            | Self::SameAddress
-            | Self::DestinationNotAllowed
-            | Self::SpendingLimitExceeded => 422,
-            Self::MethodNotAllowed => 405,
-            Self::RequestTimeout => 408,
-            Self::PayloadTooLarge => 413,
-            Self::UriTooLong => 414,
-            Self::UnsupportedMediaType => 415,
-            Self::HeadersTooLarge => 431,
-            Self::RateLimited => 429,
-            Self::KeyDerivation | Self::Entropy | Self::CorruptRecord | Self::Internal => 500,
-            Self::Unavailable => 503,
-            _ => 400,
-        }
-    }
 }
 
 impl fmt::Display for ErrorCode {
@@ -348,7 +318,6 @@ mod tests {
         assert_eq!(json, "\"RESERVE_RATIO_VIOLATION\"");
         let e = err::insufficient_funds("need 5 USDT");
         assert_eq!(e.to_string(), "INSUFFICIENT_FUNDS: need 5 USDT");
-        assert_eq!(e.code().http_status(), 422);
     }
 
     #[test]

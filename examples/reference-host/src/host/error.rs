@@ -19,7 +19,7 @@ impl ApiError {
     /// From a code and a message, with the code's HTTP status.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status: StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            status: StatusCode::from_u16(http_status(code)).unwrap_or(StatusCode::BAD_REQUEST),
             code,
             message: message.into(),
             retry_after: None,
@@ -88,6 +88,44 @@ impl ApiError {
     }
 }
 
+/// The HTTP status the host answers with for a code of the core (HTTP is the host's business,
+/// not the core's): 401/403 for keys and signatures, 404 for what does not exist, 409 for
+/// conflicts, 422 for the rules over the books, 4xx/5xx for the request and the host itself,
+/// 400 for every other malformed input.
+pub const fn http_status(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::Unauthorized
+        | ErrorCode::InvalidSignature
+        | ErrorCode::TimestampOutOfTolerance => 401,
+        ErrorCode::Forbidden => 403,
+        ErrorCode::NotFound | ErrorCode::UnknownChain | ErrorCode::UnknownToken => 404,
+        ErrorCode::AlreadyExists | ErrorCode::DuplicateOperation => 409,
+        ErrorCode::InsufficientFunds
+        | ErrorCode::BelowMinimumDeposit
+        | ErrorCode::ReserveRatioViolation
+        | ErrorCode::WalletInactive
+        | ErrorCode::WalletFrozen
+        | ErrorCode::ContractLimitReached
+        | ErrorCode::StalePrice
+        | ErrorCode::SameAddress
+        | ErrorCode::DestinationNotAllowed
+        | ErrorCode::SpendingLimitExceeded => 422,
+        ErrorCode::MethodNotAllowed => 405,
+        ErrorCode::RequestTimeout => 408,
+        ErrorCode::PayloadTooLarge => 413,
+        ErrorCode::UriTooLong => 414,
+        ErrorCode::UnsupportedMediaType => 415,
+        ErrorCode::HeadersTooLarge => 431,
+        ErrorCode::RateLimited => 429,
+        ErrorCode::KeyDerivation
+        | ErrorCode::Entropy
+        | ErrorCode::CorruptRecord
+        | ErrorCode::Internal => 500,
+        ErrorCode::Unavailable => 503,
+        _ => 400,
+    }
+}
+
 /// The stable code of an HTTP-level error status (docs/HOST.md, "Errors").
 pub fn http_code(status: StatusCode) -> ErrorCode {
     match status.as_u16() {
@@ -135,7 +173,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = super::api::schema::ErrorBody {
             error: super::api::schema::ErrorDetail {
-                code: self.code.as_str().to_owned(),
+                code: self.code,
                 message: self.message,
                 request_id: None,
             },
@@ -148,5 +186,33 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_status_and_the_statuses_map_back() {
+        assert_eq!(http_status(ErrorCode::InsufficientFunds), 422);
+        assert_eq!(http_status(ErrorCode::NotFound), 404);
+        assert_eq!(http_status(ErrorCode::InvalidAmount), 400);
+        for code in ErrorCode::ALL {
+            let status = StatusCode::from_u16(http_status(code)).unwrap();
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{code}"
+            );
+        }
+        // The request-level codes round-trip through their status.
+        for code in [
+            ErrorCode::Unauthorized,
+            ErrorCode::RateLimited,
+            ErrorCode::Unavailable,
+        ] {
+            let status = StatusCode::from_u16(http_status(code)).unwrap();
+            assert_eq!(http_code(status), code);
+        }
     }
 }

@@ -5,6 +5,7 @@ use crate::host::api::clients::permissions;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::{ApiResult, Caller, PageQ, Shared};
+use crate::host::api::management::api_keys;
 use crate::host::api::schema::{Deleted, Listed, PermissionName};
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
@@ -101,9 +102,7 @@ pub(crate) async fn level_out(s: &AppState, client: &str, id: &str) -> Result<Le
 /// Checks that the caller may put a user on a level of its client: the level exists (NOT_FOUND)
 /// and the caller holds each of its permissions (FORBIDDEN), as for a level it creates.
 pub(crate) async fn give_level(s: &AppState, caller: &Caller, level: &str) -> Result<(), ApiError> {
-    let perms =
-        crate::host::api::management::api_keys::level_permissions(s, &caller.client_id, level)
-            .await?;
+    let perms = api_keys::level_permissions(s, &caller.client_id, level).await?;
     let list: Vec<Permission> = perms.into_iter().collect();
     check_grantable(&caller.permissions, &list)?;
     Ok(())

@@ -1,6 +1,7 @@
 //! Cards of the platform's users: recorded (the number checked, never stored), read, updated,
 //! deleted; what cards and virtual cards share (their rows, answers and deletion).
 
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
@@ -198,7 +199,7 @@ pub(crate) struct CardCreated {
 pub(crate) async fn insert_card(
     s: &AppState,
     client: &str,
-    idem_key: Option<crate::host::api::extract::Idem>,
+    idem_key: Option<extract::Idem>,
     id: &str,
     account: &str,
     kind: &str,

@@ -1,11 +1,14 @@
 //! Client management by id: read, update, delete, contracted products and policy of child clients.
 
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::{ApiResult, Shared};
 use crate::host::api::management::child_clients::ClientOut;
+use crate::host::api::management::configuration;
 use crate::host::api::management::configuration::config_out;
 use crate::host::api::management::configuration::ConfigOut;
+use crate::host::api::management::contract;
 use crate::host::api::management::contract::ContractOut;
 use crate::host::api::management::contract::ContractUpdate;
 use crate::host::error::ApiError;
@@ -165,8 +168,8 @@ pub(crate) async fn put_client_contract(
     .await?;
     let up = reachable(&s, &caller.client_id, &id).await?;
     waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
-    let u: crate::host::api::management::contract::ContractUpdate = body(&bytes)?;
-    crate::host::api::management::contract::set_contract(&s, &id, u).await
+    let u: contract::ContractUpdate = body(&bytes)?;
+    contract::set_contract(&s, &id, u).await
 }
 
 /// A child client's policy; absent fields keep their value.
@@ -225,10 +228,10 @@ pub(crate) async fn put_client_policy(
     waas_core::access::check_policy_setter(&caller.client_id, &id, &up)?;
     let req: PolicyUpdate = body(&bytes)?;
     let mut w = s.store.begin(&id).await?;
-    let mut st = crate::host::api::management::configuration::settings_in(&mut w).await?;
+    let mut st = configuration::settings_in(&mut w).await?;
     let mut config = w.ledger.config().clone();
     if let Some(r) = req.min_reserve_ratio {
-        let floor = crate::host::api::extract::amount("min_reserve_ratio", &r)?.as_decimal();
+        let floor = extract::amount("min_reserve_ratio", &r)?.as_decimal();
         waas_core::access::check_reserve_ratio(floor, rust_decimal::Decimal::ZERO)?;
         st.reserve_floor = Some(floor.normalize().to_string());
         config.min_reserve_ratio = config.min_reserve_ratio.max(floor);
@@ -248,7 +251,7 @@ pub(crate) async fn put_client_policy(
                 }
                 Some(f) => {
                     let part = |v: Option<String>, name: &str| match v {
-                        Some(t) => Ok(crate::host::api::extract::amount(name, &t)?.as_decimal()),
+                        Some(t) => Ok(extract::amount(name, &t)?.as_decimal()),
                         None => Ok::<_, ApiError>(rust_decimal::Decimal::ZERO),
                     };
                     let schedule = waas_core::fees::FeeSchedule::new(
@@ -262,13 +265,13 @@ pub(crate) async fn put_client_policy(
     }
     if let Some(prices) = req.usd_prices {
         for (token, price) in prices {
-            let p = crate::host::api::extract::amount("usd_prices", &price)?;
+            let p = extract::amount("usd_prices", &price)?;
             st.usd_prices
                 .insert(token.to_ascii_uppercase(), p.to_string());
         }
     }
     w.ledger.set_config(config)?;
-    crate::host::api::management::configuration::save_settings_in(&mut w, &st).await?;
+    configuration::save_settings_in(&mut w, &st).await?;
     let out = PolicyOut {
         config: config_out(&st, &w.ledger),
         reserve_floor: st.reserve_floor.clone(),

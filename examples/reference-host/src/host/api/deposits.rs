@@ -6,11 +6,13 @@
 //! (`Ledger::refund_below_minimum`).
 
 use super::schema::{IdempotencyKey, Listed};
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
 use crate::host::api::extract::EmptyBody;
 use crate::host::api::extract::NoBody;
+use crate::host::api::virtual_wallets::movements;
 use crate::host::api::virtual_wallets::movements::settle_movement;
 use crate::host::api::virtual_wallets::movements::MovementRow;
 use crate::host::api::virtual_wallets::movements::WithdrawalOut;
@@ -289,10 +291,10 @@ async fn refund(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::DepositsRefund).await?;
     let req: RefundReq = body(&bytes)?;
-    let fee = crate::host::api::extract::optional_amount("fee", req.fee.as_deref())?;
-    let idem = crate::host::api::extract::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
+    let fee = extract::optional_amount("fee", req.fee.as_deref())?;
+    let idem = extract::idem(&headers, &format!("deposit_refund:{tx}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    if let Some(r) = crate::host::api::extract::replay(&mut w, &idem).await? {
+    if let Some(r) = extract::replay(&mut w, &idem).await? {
         return Ok(r);
     }
     let known = sqlx::query(
@@ -305,7 +307,7 @@ async fn refund(
     if known.is_none() {
         return Err(ApiError::not_found(format!("no deposit {tx}")));
     }
-    let mid = crate::host::api::virtual_wallets::movements::movement_id(&mut w, &idem)?;
+    let mid = movements::movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
     w.remember_withdrawal(&mid).await?;
     let m = w

@@ -5,12 +5,14 @@
 use super::schema::Listed;
 use crate::host::api::cards::card_out;
 use crate::host::api::cards::CardOut;
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::transactions::query_transactions;
 use crate::host::api::transactions::TxOut;
 use crate::host::api::transactions::TxQuery;
 use crate::host::api::treasury::treasury_json;
+use crate::host::api::virtual_wallets;
 use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::api::virtual_wallets::VirtualWalletOut;
 use crate::host::error::ApiError;
@@ -92,17 +94,9 @@ async fn update_virtual(
             .await?;
     }
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    let balances = crate::host::api::virtual_wallets::wallet_balances(
-        &s,
-        &caller.client_id,
-        std::slice::from_ref(&id),
-    )
-    .await?;
-    Ok(Json(crate::host::api::virtual_wallets::wallet_out(
-        &row,
-        balances.get(&id),
-    )?)
-    .into_response())
+    let balances =
+        virtual_wallets::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
+    Ok(Json(virtual_wallets::wallet_out(&row, balances.get(&id))?).into_response())
 }
 
 /// What changes on a virtual card.
@@ -165,7 +159,7 @@ async fn update_vcard(
     if let Some(limit) = &req.spending_limit {
         let amount = limit
             .as_deref()
-            .map(|l| crate::host::api::extract::amount("spending_limit", l))
+            .map(|l| extract::amount("spending_limit", l))
             .transpose()?;
         w.need_wallets(&[&id]).await?;
         w.ledger.set_card_spending_limit(&id, amount)?;

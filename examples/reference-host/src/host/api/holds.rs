@@ -6,6 +6,7 @@
 //! sweep every second). The rules are the core's (`Ledger::place_hold` and friends).
 
 use super::schema::Listed;
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
@@ -130,7 +131,7 @@ async fn place(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsHoldsCreate).await?;
     let req: HoldReq = body(&bytes)?;
-    let amount = crate::host::api::extract::amount("amount", &req.amount)?;
+    let amount = extract::amount("amount", &req.amount)?;
     let expires_at = match &req.expires_at {
         Some(t) => Some(crate::host::journal::parse_time("expires_at", t)? / 1000),
         None => None,

@@ -18,7 +18,8 @@ pub(crate) struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ErrorDetail {
     /// One of the core's stable codes (the document lists them all).
-    pub(crate) code: String,
+    #[schema(value_type = String)]
+    pub(crate) code: waas_core::ErrorCode,
     /// What went wrong, for people (not for matching: match the code).
     pub(crate) message: String,
     /// The request's X-Request-Id (given or made).

@@ -3,10 +3,12 @@
 use crate::host::api::accounts::TokenOut;
 use crate::host::api::clients::ancestors;
 use crate::host::api::clients::ROTATION_OVERLAP_MS;
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::EmptyBody;
 use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::management::configuration;
 use crate::host::api::management::configuration::load_settings;
 use crate::host::api::management::configuration::settings_json;
 use crate::host::api::simulate::retype;
@@ -64,9 +66,9 @@ pub(crate) async fn rotate_secret(
     bytes: EmptyBody,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::WebhooksSecretRotate).await?;
-    let crate::host::api::extract::NoBody {} = body(&bytes)?;
+    let extract::NoBody {} = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    let mut st = crate::host::api::management::configuration::settings_in(&mut w).await?;
+    let mut st = configuration::settings_in(&mut w).await?;
     let new = waas_core::webhook::WebhookSecret::generate()?;
     let text = new.expose().to_string();
     st.previous_webhook_secret = st.webhook_secret.take();
@@ -75,7 +77,7 @@ pub(crate) async fn rotate_secret(
         .as_ref()
         .map(|_| now_ms() + ROTATION_OVERLAP_MS);
     st.webhook_secret = Some(text.clone());
-    crate::host::api::management::configuration::save_settings_in(&mut w, &st).await?;
+    configuration::save_settings_in(&mut w, &st).await?;
     w.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -179,7 +181,7 @@ pub(crate) async fn put_wallet_config(
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut config = w.ledger.config().clone();
     if let Some(r) = req.min_reserve_ratio {
-        let r = crate::host::api::extract::amount("min_reserve_ratio", &r)?.as_decimal();
+        let r = extract::amount("min_reserve_ratio", &r)?.as_decimal();
         waas_core::access::check_reserve_ratio(r, st.floor(has_parent))?;
         config.min_reserve_ratio = r;
     }

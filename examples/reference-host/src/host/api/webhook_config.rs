@@ -3,7 +3,9 @@
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::management::configuration;
 use crate::host::api::management::configuration::load_settings;
+use crate::host::api::simulate;
 use crate::host::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -71,7 +73,7 @@ pub(crate) async fn get_webhooks(State(s): State<Shared>, headers: HeaderMap) ->
     let caller = auth(&s, &headers, Operation::WebhooksConfigurationGet).await?;
     let st = load_settings(&s, &caller.client_id).await?;
     let disabled = crate::host::webhooks::disabled_notice(&s, &caller.client_id).await?;
-    let disabled = crate::host::api::simulate::retype(disabled, "disabled notice")?;
+    let disabled = simulate::retype(disabled, "disabled notice")?;
     Ok(Json(webhooks_json(&st, disabled)).into_response())
 }
 
@@ -104,7 +106,7 @@ pub(crate) async fn put_webhooks(
     let caller = auth(&s, &headers, Operation::WebhooksConfigurationUpdate).await?;
     let req: WebhookConfig = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
-    let mut st = crate::host::api::management::configuration::settings_in(&mut w).await?;
+    let mut st = configuration::settings_in(&mut w).await?;
     if let Some(url) = req.url {
         crate::host::endpoint::check(&url, &s.endpoint_policy)?;
         st.webhook_url = Some(url);
@@ -124,7 +126,7 @@ pub(crate) async fn put_webhooks(
     }
     // Saving the configuration re-enables a disabled endpoint (its parked events are due again).
     crate::host::webhooks::enable_in(w.conn().await?, &caller.client_id).await?;
-    crate::host::api::management::configuration::save_settings_in(&mut w, &st).await?;
+    configuration::save_settings_in(&mut w, &st).await?;
     w.commit().await?;
     s.outbox_notify.notify_one();
     Ok(Json(webhooks_json(&st, None)).into_response())

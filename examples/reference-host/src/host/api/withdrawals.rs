@@ -1,10 +1,12 @@
 //! The withdrawal routes: a withdrawal read back, cancelled, quoted, or failed in the sandbox. Each
 //! step goes through the lifecycle in `host/withdrawals.rs`.
 
+use crate::host::api::extract;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::EmptyBody;
 use crate::host::api::extract::NoBody;
+use crate::host::api::virtual_wallets;
 use crate::host::error::ApiError;
 use crate::host::store::{col, opt_col};
 use crate::host::withdrawals::{advance, fee_for, owner_of, Step, KINDS};
@@ -261,8 +263,8 @@ async fn quote(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsWithdrawQuote).await?;
     let req: QuoteReq = body(&bytes)?;
-    let amt = crate::host::api::extract::amount("amount", &req.amount)?;
-    crate::host::api::virtual_wallets::wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let amt = extract::amount("amount", &req.amount)?;
+    virtual_wallets::wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();

@@ -1,5 +1,6 @@
 //! The company configuration (get and update) and the client's settings it is read from and saved to.
 
+use crate::host::api::clients;
 use crate::host::api::extract::amount;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
@@ -231,7 +232,7 @@ pub(crate) async fn put_config(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::ManagementConfigurationsUpdate).await?;
     let u: ConfigUpdate = body(&bytes)?;
-    let has_parent = !crate::host::api::clients::ancestors(&s, &caller.client_id)
+    let has_parent = !clients::ancestors(&s, &caller.client_id)
         .await?
         .unwrap_or_default()
         .is_empty();

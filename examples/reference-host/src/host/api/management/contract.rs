@@ -1,5 +1,6 @@
 //! Contracted products: a client's limits and their usage (get and update).
 
+use crate::host::api::clients;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
@@ -114,7 +115,7 @@ pub(crate) async fn put_contract(
     let u: ContractUpdate = body(&bytes)?;
     // Only the root client sets its own; others' are set by the clients above them
     // (`PUT /v1/management/clients/{id}/contracted-products`).
-    let up = crate::host::api::clients::ancestors(&s, &caller.client_id)
+    let up = clients::ancestors(&s, &caller.client_id)
         .await?
         .unwrap_or_default();
     access::check_policy_setter(&caller.client_id, &caller.client_id, &up)?;

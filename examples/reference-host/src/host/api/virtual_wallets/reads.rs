@@ -2,6 +2,7 @@
 
 use crate::host::api::extract::auth;
 use crate::host::api::extract::{ApiResult, Shared};
+use crate::host::api::journal;
 use crate::host::api::schema;
 use crate::host::api::schema::Listed;
 use crate::host::api::virtual_wallets::held_of;
@@ -60,15 +61,14 @@ pub(crate) async fn get_virtual_balance(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    q: Result<Query<crate::host::api::journal::AtQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<journal::AtQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsBalance).await?;
-    let at = crate::host::api::journal::at_query(q)?;
+    let at = journal::at_query(q)?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     if let Some(at) = at {
         let account = format!("wallet:{id}");
-        let balances =
-            crate::host::api::journal::balances_at(&s, &caller.client_id, &account, at).await?;
+        let balances = journal::balances_at(&s, &caller.client_id, &account, at).await?;
         let at = crate::host::journal::rfc3339(at);
         return Ok(Json(WalletBalance {
             id,

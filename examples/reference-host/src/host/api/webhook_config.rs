@@ -6,7 +6,7 @@ use crate::host::api::extract::{ApiResult, Shared};
 use crate::host::api::management::configuration;
 use crate::host::api::management::configuration::load_settings;
 use crate::host::api::simulate;
-use crate::host::error::ApiError;
+use crate::host::webhooks::EndpointChange;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -107,23 +107,13 @@ pub(crate) async fn put_webhooks(
     let req: WebhookConfig = body(&bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     let mut st = configuration::settings_in(&mut w).await?;
-    if let Some(url) = req.url {
-        crate::host::endpoint::check(&url, &s.endpoint_policy)?;
-        st.webhook_url = Some(url);
-    }
-    if let Some(key) = req.key {
-        if key.is_empty() {
-            return Err(ApiError::bad_request("key cannot be empty"));
-        }
-        st.webhook_key = Some(key);
-    }
-    if let Some(secret) = req.secret {
-        waas_core::webhook::WebhookSecret::parse(&secret)?;
-        st.webhook_secret = Some(secret);
-    }
-    if let Some(events) = req.events {
-        st.webhook_events = crate::host::webhooks::subscriptions::parse(&events)?;
-    }
+    let change = EndpointChange {
+        url: req.url,
+        key: req.key,
+        secret: req.secret,
+        events: req.events,
+    };
+    change.apply(&mut st, &s.endpoint_policy, "")?;
     // Saving the configuration re-enables a disabled endpoint (its parked events are due again).
     crate::host::webhooks::enable_in(w.conn().await?, &caller.client_id).await?;
     configuration::save_settings_in(&mut w, &st).await?;

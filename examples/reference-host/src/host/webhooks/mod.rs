@@ -176,6 +176,51 @@ pub async fn enable_in(conn: &mut sqlx::AnyConnection, client_id: &str) -> Resul
     Ok(())
 }
 
+/// A change of a client's webhook endpoint as either configuration route takes it (absent
+/// fields stay): checked and written by [`EndpointChange::apply`], the one place both routes use.
+pub struct EndpointChange {
+    /// Where webhooks go: checked against the endpoint policy.
+    pub url: Option<String>,
+    /// Sent as X-Webhook-Key: not empty.
+    pub key: Option<String>,
+    /// The Standard Webhooks signing secret: a valid `whsec_` secret.
+    pub secret: Option<String>,
+    /// The events subscribed to: known operations or pairs (`*`: all).
+    pub events: Option<Vec<String>>,
+}
+
+impl EndpointChange {
+    /// Checks each given field and writes it into the client's settings; `prefix` is how the
+    /// route names the fields (`webhook_` on the company configuration).
+    pub fn apply(
+        self,
+        st: &mut super::Settings,
+        policy: &waas_core::endpoint::EndpointPolicy,
+        prefix: &str,
+    ) -> Result<(), ApiError> {
+        if let Some(url) = self.url {
+            super::endpoint::check(&url, policy)?;
+            st.webhook_url = Some(url);
+        }
+        if let Some(key) = self.key {
+            if key.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "{prefix}key cannot be empty"
+                )));
+            }
+            st.webhook_key = Some(key);
+        }
+        if let Some(secret) = self.secret {
+            waas_core::webhook::WebhookSecret::parse(&secret)?;
+            st.webhook_secret = Some(secret);
+        }
+        if let Some(events) = self.events {
+            st.webhook_events = subscriptions::parse(&events)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use crate::host::api::schema::num;
 use crate::host::api::settings::MinDepositsOut;
 use crate::host::error::ApiError;
 use crate::host::store::{col, now_ms, Work};
+use crate::host::webhooks::EndpointChange;
 use crate::host::{AppState, Settings};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -263,23 +264,13 @@ pub(crate) async fn put_config(
 /// secret and subscriptions, payment addresses and USD prices (taken out of `u`).
 fn update_settings(s: &AppState, st: &mut Settings, u: &mut ConfigUpdate) -> Result<(), ApiError> {
     let registry = s.store.registry();
-    if let Some(url) = u.webhook_url.take() {
-        crate::host::endpoint::check(&url, &s.endpoint_policy)?;
-        st.webhook_url = Some(url);
-    }
-    if let Some(key) = u.webhook_key.take() {
-        if key.is_empty() {
-            return Err(ApiError::bad_request("webhook_key cannot be empty"));
-        }
-        st.webhook_key = Some(key);
-    }
-    if let Some(secret) = u.webhook_secret.take() {
-        waas_core::webhook::WebhookSecret::parse(&secret)?;
-        st.webhook_secret = Some(secret);
-    }
-    if let Some(events) = u.webhook_events.take() {
-        st.webhook_events = crate::host::webhooks::subscriptions::parse(&events)?;
-    }
+    let change = EndpointChange {
+        url: u.webhook_url.take(),
+        key: u.webhook_key.take(),
+        secret: u.webhook_secret.take(),
+        events: u.webhook_events.take(),
+    };
+    change.apply(st, &s.endpoint_policy, "webhook_")?;
     if let Some(addresses) = u.payment_addresses.take() {
         for (chain, address) in addresses {
             let c = registry.chain(&chain)?;

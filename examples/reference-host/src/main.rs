@@ -1,9 +1,6 @@
 //! `waas`: the operator command line of waas and the reference host (`waas serve`, also what runs
 //! with no arguments).
 
-mod cli;
-mod host;
-
 fn main() {
-    std::process::exit(cli::run());
+    std::process::exit(waas_host::cli::run());
 }

@@ -433,6 +433,7 @@ fn parts_text(ledger: &Ledger) -> Result<Vec<(&'static str, String, String)>, Ap
     Ok(parts)
 }
 
+/// Splits a client's books kept as one document (a database of the first version) into rows.
 pub async fn split(
     conn: &mut sqlx::AnyConnection,
     client_id: &str,

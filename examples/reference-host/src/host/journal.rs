@@ -253,4 +253,5 @@ pub fn entry_of(row: &AnyRow) -> Result<Entry, ApiError> {
     })
 }
 
+/// The columns of a journal row, in the order [`entry_of`] reads them.
 pub const COLUMNS: &str = "client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash";

@@ -155,29 +155,20 @@ impl EvmAdapter {
                 (*contract, 0, data, self.setup.token_gas, fees)
             }
         };
-        let (to, value, data, gas, fees) = call;
-        let (id, client) = (&due.id, &due.client);
-        let from = signer_address(&key).to_string();
-        let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
-        let mut tx = state.store.pool().begin().await?;
-        let p = self
-            .prepare(&mut tx, &key, pending, to, value, data, gas, fees)
-            .await?;
-        self.record_tx(&mut tx, &p, "sweep", id, client).await?;
         // Only from `due`/`topup`: a refund from the deposit address may have claimed it
-        // (`refund`); then nothing is recorded (the transaction rolls back).
-        let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'sent', updated_at = $1 WHERE id = $2 AND sweep IN ('due', 'topup')")
-            .bind(now_ms())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if moved.rows_affected() == 0 {
-            return Ok(());
+        // (`refund`); then nothing is recorded.
+        let moved = SweepStep {
+            purpose: "sweep",
+            from: "('due', 'topup')",
+            to: "sent",
+        };
+        if let Some(hash) = self
+            .send_for(state, &key, call, (&due.id, &due.client), moved)
+            .await?
+        {
+            tracing::info!(id = %due.id, %hash, "sweep broadcast");
         }
-        tx.commit().await?;
-        tracing::info!(%id, hash = %p.hash, "sweep broadcast");
-        self.send(state, &broadcasts::OurTx::new(p, "sweep", id, client))
-            .await
+        Ok(())
     }
 
     /// The fees of a token sweep paid by the deposit address, or `None` while it waits for its
@@ -267,37 +258,61 @@ impl EvmAdapter {
         wei: u128,
     ) -> Result<(), ApiError> {
         let key = state.keys.evm_holding_key(account)?;
-        let from = signer_address(&key).to_string();
-        let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
         let (fees, _) = self.fees().await?;
         let to = Address::parse(Family::Evm, address)?;
+        let call = (to, wei, Vec::new(), NATIVE_GAS, fees);
+        // Only from `due`: a refund from the deposit address may have claimed it meanwhile.
+        let moved = SweepStep {
+            purpose: "topup",
+            from: "('due')",
+            to: "topup",
+        };
+        if let Some(hash) = self
+            .send_for(state, &key, call, (id, client), moved)
+            .await?
+        {
+            tracing::info!(%id, %hash, wei, "gas top-up broadcast");
+        }
+        Ok(())
+    }
+
+    /// Signs our transaction for a deposit's sweep or gas top-up, records it and moves the
+    /// deposit's sweep state in one database transaction, then broadcasts it. Nothing is
+    /// recorded when the deposit's sweep is no longer in the step's `from` states (a refund
+    /// claimed it meanwhile): `None`; else the transaction's hash.
+    async fn send_for(
+        &self,
+        state: &AppState,
+        key: &k256::ecdsa::SigningKey,
+        (to, value, data, gas, fees): (Address, u128, Vec<u8>, u64, Fees),
+        (id, client): (&str, &str),
+        step: SweepStep,
+    ) -> Result<Option<String>, ApiError> {
+        let from = signer_address(key).to_string();
+        let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
         let mut tx = state.store.pool().begin().await?;
         let p = self
-            .prepare(
-                &mut tx,
-                &key,
-                pending,
-                to,
-                wei,
-                Vec::new(),
-                NATIVE_GAS,
-                fees,
-            )
+            .prepare(&mut tx, key, pending, to, value, data, gas, fees)
             .await?;
-        self.record_tx(&mut tx, &p, "topup", id, client).await?;
-        // Only from `due`: a refund from the deposit address may have claimed it meanwhile.
-        let moved = sqlx::query("UPDATE chain_deposits SET sweep = 'topup', updated_at = $1 WHERE id = $2 AND sweep = 'due'")
-            .bind(now_ms())
-            .bind(id)
-            .execute(&mut *tx)
+        self.record_tx(&mut tx, &p, step.purpose, id, client)
             .await?;
+        let moved = sqlx::query(&format!(
+            "UPDATE chain_deposits SET sweep = $1, updated_at = $2 WHERE id = $3 AND sweep IN {}",
+            step.from
+        ))
+        .bind(step.to)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if moved.rows_affected() == 0 {
-            return Ok(());
+            return Ok(None);
         }
         tx.commit().await?;
-        tracing::info!(%id, hash = %p.hash, wei, "gas top-up broadcast");
-        self.send(state, &broadcasts::OurTx::new(p, "topup", id, client))
-            .await
+        let hash = p.hash.clone();
+        self.send(state, &broadcasts::OurTx::new(p, step.purpose, id, client))
+            .await?;
+        Ok(Some(hash))
     }
 }
 
@@ -313,4 +328,12 @@ struct SweepDue {
     index: u32,
     token: Token,
     amount: Amount,
+}
+
+/// What a transaction made for a deposit moves its sweep through: the transaction's purpose,
+/// the sweep states it may start from (an SQL list of constants) and the state it leaves.
+struct SweepStep {
+    purpose: &'static str,
+    from: &'static str,
+    to: &'static str,
 }

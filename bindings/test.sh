@@ -13,8 +13,10 @@
 #      examples/kotlin compiled and run
 #   6. examples/node (require, import, and typed.ts through `tsc --strict --noEmit`) in that
 #      temporary project, and examples/python with the virtualenv of step 4, run as a new user would
-#   7. the dashboard in headless chromium (examples/dashboard/e2e) on the package installed from the
-#      tarball, screenshot target/dashboard.png
+#   7. the dashboard: examples/dashboard/dist (embedded by the host) rebuilt and compared, then in
+#      headless chromium (examples/dashboard/e2e): the tools page on the package installed from the
+#      tarball, and the operator dashboard served by a live `waas serve` (screenshots in
+#      target/dashboard/)
 # Exits non-zero when any step fails. Honors CARGO_TARGET_DIR for the cargo builds.
 # WAAS_BINDINGS_STEPS (space-separated) runs only some steps, e.g. "build python kotlin" (steps 2, 4,
 # 5); names: wasm build node python kotlin examples dashboard. Default: all of them.
@@ -150,9 +152,13 @@ if step examples; then
 fi
 
 if step dashboard; then
-  log "dashboard in headless chromium"
+  log "dashboard: examples/dashboard/build.sh --check (dist/, which the host embeds, is what the sources build)"
+  examples/dashboard/build.sh --check
+  cargo build --locked -q -p waas-host --bin waas --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}"
+  export WAAS_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/waas"
+  log "dashboard in headless chromium: the tools page, and /dashboard/ against a live host"
   (cd examples/dashboard/e2e && npm ci --no-audit --no-fund --silent && node --test)
-  echo "screenshot: target/dashboard.png"
+  echo "screenshots: target/dashboard/*.png"
 fi
 
 log "bindings/test.sh: every step passed"

@@ -57,6 +57,34 @@ pub fn report(
     })
 }
 
+/// The figures a reserve report of one holding wallet and token is made from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// The holding wallet's posted position.
+    pub holding: Decimal,
+    /// Funds at virtual addresses not yet swept.
+    pub in_transit: Decimal,
+    /// Sum of the virtual balances.
+    pub liabilities: Decimal,
+    /// Below-minimum deposits still waiting for a decision (never withdrawable).
+    pub unresolved: Decimal,
+}
+
+/// Rule 4 over [`Figures`]: the report, with unresolved below-minimum deposits kept out of
+/// what may be withdrawn.
+pub fn report_of(figures: Figures, min_reserve_ratio: Decimal) -> Result<ReserveReport> {
+    let mut report = report(
+        figures.holding,
+        figures.in_transit,
+        figures.liabilities,
+        min_reserve_ratio,
+    )?;
+    report.withdrawable = (report.withdrawable - figures.unresolved.max(Decimal::ZERO))
+        .max(Decimal::ZERO)
+        .normalize();
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

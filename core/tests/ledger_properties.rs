@@ -333,3 +333,42 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The reserves recomputed from the journal (what a dashboard checks a platform with) are
+    /// the ledger's own reports, and the history ends at them.
+    #[test]
+    fn reserves_recomputed_from_the_journal_are_the_ledgers(cmds in prop::collection::vec(command(), 1..60)) {
+        use waas_core::ledger::audit::{audit, WalletChains};
+        use waas_core::ledger::journal::{Entry, GENESIS_HASH};
+        use waas_core::ledger::Ledger;
+        let mut ledger = Ledger::new(waas_core::scenario::default_config());
+        ledger.record_journal(true);
+        let mut s = Scenario::with_ledger(ledger);
+        for c in setup() { run(&mut s, &c); }
+        for c in &cmds { run(&mut s, c); }
+        let postings = s.ledger_mut().take_journal();
+        let mut prev = GENESIS_HASH.to_owned();
+        let mut lines = Vec::new();
+        for (i, p) in postings.iter().enumerate() {
+            let e = Entry::chain("c1", i as u64 + 1, "2026-12-01T00:00:00.000Z", &prev, p);
+            prev = e.hash.clone();
+            lines.push(serde_json::to_string(&e).unwrap());
+        }
+        let wallets: WalletChains = ["vw1", "vw2", "vw3"].iter().map(|w| (w.to_string(), "ethereum".to_string())).collect();
+        let ratio = s.ledger().config().min_reserve_ratio;
+        let got = audit(&lines.join("\n"), &wallets, ratio).map_err(|m| TestCaseError::fail(m.to_string()))?;
+        let expected: std::collections::BTreeMap<String, _> = s.ledger().reserves().unwrap().into_iter()
+            .map(|(k, r)| (k.trim_start_matches("c1/").to_owned(), r)).collect();
+        let zero = waas_core::reserve::report(Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, ratio).unwrap();
+        for key in expected.keys().chain(got.reserves.keys()) {
+            prop_assert_eq!(got.reserves.get(key).unwrap_or(&zero), expected.get(key).unwrap_or(&zero), "{}", key);
+        }
+        for (key, report) in &got.reserves {
+            let last = got.history.iter().rev().find(|p| &p.reserve == key);
+            prop_assert_eq!(last.map(|p| &p.report), Some(report), "{}", key);
+        }
+    }
+}

@@ -145,6 +145,42 @@ export function reserveReport(jsonl: string): ReserveReport;
  * balances, zero-sum movements. Returns `ok N entries`; throws JOURNAL_MISMATCH naming the line.
  */
 export function verifyJournal(jsonl: string): string;
+/** A posted and a pending amount (decimal strings). */
+export interface PostedPending {
+  posted: string;
+  pending: string;
+}
+/** One reserve as it stood after a movement that changed it. */
+export interface ReservePoint {
+  /** Sequence number of the movement's last entry. */
+  seq: number;
+  /** When the movement was recorded (RFC 3339). */
+  created_at: string;
+  /** `blockchain/token`. */
+  reserve: string;
+  report: Reserve;
+}
+/** What a journal export establishes about a client's books. */
+export interface JournalAudit {
+  verified: {
+    entries: number;
+    last_hash: string | null;
+    /** The export starts at the client's first entry (reserves and history need that). */
+    complete: boolean;
+    /** Each account (`wallet:ID`, `onchain:ID`, `holding:CLIENT/CHAIN`, `system:KEY`) by unit. */
+    balances: Record<string, Record<string, PostedPending>>;
+  };
+  /** Each reserve at the end of the export, by `blockchain/token`. */
+  reserves: Record<string, Reserve>;
+  /** Each reserve after every movement that changed it, oldest first. */
+  history: ReservePoint[];
+}
+/**
+ * Verifies a journal export and recomputes the books from it. `wallets` maps each virtual wallet
+ * id to its blockchain (the journal names accounts, not chains); `minReserveRatio` is a decimal
+ * string. Throws JOURNAL_MISMATCH naming the first entry that does not verify.
+ */
+export function auditJournal(jsonl: string, wallets: Record<string, string>, minReserveRatio: string): JournalAudit;
 
 /** A newly generated API key: show `key` once, store only `hash`. */
 export class NewApiKey {

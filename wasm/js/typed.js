@@ -22,6 +22,15 @@ function reserveReport(jsonl) {
   return JSON.parse(raw.reserveReport(jsonl));
 }
 
+/**
+ * Verifies a journal export and recomputes the books from it: every account's balance, the
+ * reserves by `blockchain/token` and their history. `wallets` maps each virtual wallet id to its
+ * blockchain.
+ */
+function auditJournal(jsonl, wallets, minReserveRatio) {
+  return JSON.parse(raw.auditJournal(jsonl, JSON.stringify(wallets), minReserveRatio));
+}
+
 /** A webhook envelope, validated and normalized, as an object. */
 function checkEnvelope(json, lenient) {
   return JSON.parse(raw.checkEnvelope(json, lenient));

@@ -284,6 +284,23 @@ pub fn verify_journal(jsonl: &str) -> Result<String, JsValue> {
     run(waas_core::ledger::journal::verify_report(jsonl))
 }
 
+/// Verifies a journal export and recomputes the books from it: `wallets` is a JSON object of
+/// virtual wallet id -> blockchain, `minReserveRatio` a decimal string. Returns JSON: `verified`
+/// (entries, last_hash, complete, balances by account and unit), `reserves` by
+/// `blockchain/token` and their `history`; throws `JOURNAL_MISMATCH` naming the first bad entry.
+#[wasm_bindgen(js_name = auditJournal)]
+pub fn audit_journal(
+    jsonl: &str,
+    wallets: &str,
+    #[wasm_bindgen(js_name = minReserveRatio)] min_reserve_ratio: &str,
+) -> Result<String, JsValue> {
+    run(waas_core::ledger::audit::audit_json(
+        jsonl,
+        wallets,
+        min_reserve_ratio,
+    ))
+}
+
 /// A newly generated API key: show `key` once, store only `hash`.
 #[wasm_bindgen(getter_with_clone)]
 pub struct NewApiKey {

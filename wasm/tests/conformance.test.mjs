@@ -96,7 +96,12 @@ const runners = {
       test(`journal: ${c.name}`, () => {
         if (c.expected.ok !== undefined) {
           assert.equal(waas.verifyJournal(c.jsonl), c.expected.ok);
+          // the audit verifies the same entries (and has reserves only for a whole journal)
+          const audit = waas.auditJournal(c.jsonl, {}, '1');
+          assert.equal(`ok ${audit.verified.entries} entries`, c.expected.ok);
+          if (!audit.verified.complete) assert.deepEqual([audit.reserves, audit.history], [{}, []]);
         } else {
+          throwsCode(() => waas.auditJournal(c.jsonl, {}, '1'), c.expected.error, c.name);
           throwsCode(() => waas.verifyJournal(c.jsonl), c.expected.error, c.name);
           assert.throws(() => waas.verifyJournal(c.jsonl), (e) => e.message.includes(`line ${c.expected.line}:`), c.name);
         }

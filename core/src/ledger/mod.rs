@@ -6,6 +6,7 @@
 //! posted when the chain confirms it, voided if a reorg drops it. Every decision comes from
 //! [`rules`]; this type only keeps the books.
 
+pub mod audit;
 mod below_minimum;
 mod cards;
 mod deposits;

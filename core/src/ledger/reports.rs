@@ -20,22 +20,18 @@ impl Ledger {
         holding: &Holding,
         token: &str,
     ) -> Result<ReserveReport> {
-        let mut report = reserve::report(
-            holding
+        let figures = reserve::Figures {
+            holding: holding
                 .position
                 .get(token)
                 .map(|b| b.posted)
                 .unwrap_or_default(),
-            holding.in_transit.get(token).copied().unwrap_or_default(),
-            holding.liabilities.get(token).copied().unwrap_or_default(),
-            self.config.min_reserve_ratio,
-        )?;
-        // Below-minimum deposits waiting for a decision are not the platform's to withdraw.
-        let unresolved = self.unresolved_below_minimum(key, token);
-        report.withdrawable = (report.withdrawable - unresolved)
-            .max(Decimal::ZERO)
-            .normalize();
-        Ok(report)
+            in_transit: holding.in_transit.get(token).copied().unwrap_or_default(),
+            liabilities: holding.liabilities.get(token).copied().unwrap_or_default(),
+            // Below-minimum deposits waiting for a decision are not the platform's to withdraw.
+            unresolved: self.unresolved_below_minimum(key, token),
+        };
+        reserve::report_of(figures, self.config.min_reserve_ratio)
     }
 
     /// The value of below-minimum deposits of a holding's client and chain still waiting for a

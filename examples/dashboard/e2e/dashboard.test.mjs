@@ -18,7 +18,7 @@ const vectors = JSON.parse(readFileSync(path.join(root, 'tests/vectors/derivatio
 const addresses = JSON.parse(readFileSync(path.join(root, 'tests/vectors/addresses.json'), 'utf8'));
 // The package in Node (the same installed copy, `require`) computes what the page must show.
 const waasNode = required;
-const screenshot = process.env.WAAS_DASHBOARD_PNG ?? path.join(root, 'target/dashboard.png');
+const screenshot = process.env.WAAS_DASHBOARD_PNG ?? path.join(root, 'target/dashboard/tools.png');
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
@@ -51,7 +51,7 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   const entry = path.relative(project, path.join(packageDir, 'web/index.js')).split(path.sep).join('/');
-  await page.goto(`${base}/examples/dashboard/?pkg=${encodeURIComponent(`/${entry}`)}`);
+  await page.goto(`${base}/examples/dashboard/dist/tools.html?pkg=${encodeURIComponent(`/${entry}`)}`);
   await page.waitForSelector('#status[data-state="ready"], #status[data-state="failed"]', { timeout: 30000 });
 });
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod books;
 pub mod chain;
+pub mod dashboard;
 pub mod durable;
 pub mod endpoint;
 pub mod error;

@@ -75,6 +75,7 @@ pub fn router(state: extract::Shared) -> Router {
             }),
         )
         .merge(super::ops::routes())
+        .merge(super::dashboard::routes())
         .fallback(not_found_route)
         .layer(axum::middleware::from_fn(super::ops::route_label))
         // A path served for other methods: axum's 405 with its Allow header, given the JSON

@@ -1,8 +1,8 @@
-// The waas dashboard: loads the web build of waas-wasm and computes everything locally.
-// Serve the repository root with any static file server and open /examples/dashboard/;
+// The waas tools page: loads the web build of waas-wasm and computes everything locally.
+// The host serves it at /dashboard/tools.html (with the package's web build beside it, in wasm/);
 // ?pkg=URL points to another copy of the package's browser entry (web/index.js), e.g. one in a
 // project's node_modules/waas-wasm.
-const pkgUrl = new URLSearchParams(location.search).get('pkg') ?? '../../target/npm/waas-wasm/web/index.js';
+const pkgUrl = new URLSearchParams(location.search).get('pkg') ?? './wasm/index.js';
 const CHAINS = ['ethereum', 'polygon', 'bsc', 'arbitrum', 'optimism', 'base', 'avalanche', 'tron',
   'sepolia', 'polygon-amoy', 'bsc-testnet', 'tron-nile'];
 

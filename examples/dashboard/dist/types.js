@@ -1,0 +1,2 @@
+// The rows the public API answers, as the dashboard reads them (amounts are decimal strings).
+export {};

@@ -148,13 +148,19 @@ impl RuleOutcome {
         self.code.is_none()
     }
 
-    /// The webhook sub-operation that reports it (`VIRTUAL_WALLET` events): `ALERT` for an
-    /// alert, `WITHDRAWAL` for a payout, `TRANSFER` for a forward.
-    pub fn sub_operation(&self) -> &'static str {
+    /// The kind of the webhook event that reports it (always about the virtual wallet).
+    pub fn event_kind(&self) -> crate::Result<crate::webhook::EventKind> {
+        crate::webhook::Subject::VirtualWallet.on(self.sub_operation())
+    }
+
+    /// What happened, as the event reports it: `ALERT` for an alert, `WITHDRAWAL` for a payout,
+    /// `TRANSFER` for a forward.
+    pub fn sub_operation(&self) -> crate::webhook::Happening {
+        use crate::webhook::Happening;
         match self.action {
-            ActionKind::Alert => "ALERT",
-            ActionKind::Withdraw => "WITHDRAWAL",
-            ActionKind::Forward | ActionKind::ForwardExcess => "TRANSFER",
+            ActionKind::Alert => Happening::Alert,
+            ActionKind::Withdraw => Happening::Withdrawal,
+            ActionKind::Forward | ActionKind::ForwardExcess => Happening::Transfer,
         }
     }
 }
@@ -250,7 +256,8 @@ pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_
     );
     let id = movement_id(&rule.id, tx);
     let status = crate::webhook::Status::Success;
-    match crate::webhook::Envelope::new("VIRTUAL_WALLET", "ALERT", &id, status, None, data) {
+    let alert = crate::webhook::Subject::VirtualWallet.on(crate::webhook::Happening::Alert);
+    match alert.and_then(|kind| crate::webhook::Envelope::new(kind, &id, status, None, data)) {
         Ok(envelope) => serde_json::to_value(&envelope).unwrap_or_default(),
         // Only an over-long id can fail: the outcome still names the alert.
         Err(e) => {

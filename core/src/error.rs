@@ -224,12 +224,51 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// A waas error: a stable code and a human message.
+/// Figures a caller may act on, beside an error's message (decimal strings in JSON, under
+/// `kind`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Detail {
+    /// An amount needed against what there is to cover it (INSUFFICIENT_FUNDS).
+    Shortfall {
+        /// What the operation needs.
+        needed: rust_decimal::Decimal,
+        /// What there is.
+        available: rust_decimal::Decimal,
+    },
+    /// The reserve a holding wallet must keep against what it would keep
+    /// (RESERVE_RATIO_VIOLATION).
+    Reserve {
+        /// `min_reserve_ratio x liabilities`.
+        required: rust_decimal::Decimal,
+        /// What the holding wallet would keep after the operation.
+        would_keep: rust_decimal::Decimal,
+    },
+    /// A limit and the figure that reached or passed it (CONTRACT_LIMIT_REACHED,
+    /// SPENDING_LIMIT_EXCEEDED).
+    Limit {
+        /// The limit.
+        limit: rust_decimal::Decimal,
+        /// The figure asked for (or already in use).
+        value: rust_decimal::Decimal,
+    },
+    /// A minimum and the figure below it (BELOW_MINIMUM_DEPOSIT; USD values).
+    Minimum {
+        /// The minimum.
+        minimum: rust_decimal::Decimal,
+        /// The figure below it.
+        value: rust_decimal::Decimal,
+    },
+}
+
+/// A waas error: a stable code, a human message and, where a caller needs them, its figures.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct Error {
     code: ErrorCode,
     message: String,
+    detail: Option<Box<Detail>>,
 }
 
 impl Error {
@@ -238,7 +277,20 @@ impl Error {
         Self {
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// The same error carrying its figures.
+    #[must_use]
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.detail = Some(Box::new(detail));
+        self
+    }
+
+    /// The figures a caller may act on, when the error has them.
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_deref()
     }
 
     /// The stable machine code.
@@ -309,6 +361,22 @@ pub mod err {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_refusal_carries_its_figures() {
+        let e = crate::ledger::rules::check_internal_transfer(
+            rust_decimal::Decimal::new(25, 1),
+            crate::amount::Amount::parse("4", 6).expect("amount"),
+        )
+        .expect_err("short");
+        assert_eq!(e.code(), ErrorCode::InsufficientFunds);
+        let json = serde_json::to_value(e.detail().expect("detail")).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "shortfall", "needed": "4", "available": "2.5"})
+        );
+        assert_eq!(err::not_found("x").detail(), None);
+    }
 
     #[test]
     fn codes_are_screaming_snake_and_serde_agrees() {

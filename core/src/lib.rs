@@ -26,4 +26,4 @@ pub mod webhook;
 pub use address::Address;
 pub use amount::Amount;
 pub use chain::{Blockchain, ChainId, Family, Registry, Token};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Detail, Error, ErrorCode, Result};

@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use waas_core::webhook::{
-    self, check_webhook_key, parse_signature_header, Envelope, Mode, SeenIds, Status, Verifier,
-    WebhookSecret, OPERATIONS,
+    self, check_webhook_key, parse_signature_header, Envelope, Happening, Mode, SeenIds, Status,
+    Subject, Verifier, WebhookSecret, OPERATIONS,
 };
 use waas_core::ErrorCode;
 
@@ -242,8 +242,7 @@ fn timestamp_extremes_do_not_overflow() {
 #[test]
 fn envelope_builder_and_catalog() {
     let e = Envelope::new(
-        "VIRTUAL_WALLET",
-        "ALERT",
+        Subject::VirtualWallet.on(Happening::Alert).unwrap(),
         "op-9",
         Status::Success,
         None,
@@ -251,10 +250,11 @@ fn envelope_builder_and_catalog() {
     )
     .unwrap();
     assert_eq!(e.spec().unwrap().name, "VIRTUAL_WALLET");
+    // A pair outside the catalog cannot even be named, and an over-long id is refused.
+    assert!(Subject::Account.on(Happening::Sweep).is_err());
     assert!(Envelope::new(
-        "X",
-        "Y",
-        "op",
+        Subject::Account.on(Happening::Created).unwrap(),
+        &"x".repeat(10_000),
         Status::Success,
         None,
         serde_json::Map::new()

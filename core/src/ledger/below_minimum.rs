@@ -36,7 +36,7 @@ impl Ledger {
         let held = record
             .legs
             .iter()
-            .find(|l| matches!(&l.to, Book::System(k) if k.starts_with("suspense/")))
+            .find(|l| matches!(&l.to, Book::System(a) if a.is_suspense()))
             .cloned()
             .ok_or_else(|| {
                 err::invalid_argument(format!("deposit {tx} holds nothing in suspense"))
@@ -118,16 +118,28 @@ impl Ledger {
         sent: Amount,
         fee: Amount,
     ) -> Result<Vec<Leg>> {
-        let suspense = Book::System(format!("suspense/{}/{chain}/{token}", wallet.client));
+        let scope = || (wallet.client.clone(), chain.to_owned(), token.to_owned());
+        let suspense = Book::System(SystemAccount::Suspense {
+            client: scope().0,
+            chain: scope().1,
+            token: scope().2,
+        });
         let mut legs = vec![Leg {
             from: suspense.clone(),
-            to: Book::System(format!("external/{chain}/{token}")),
+            to: Book::System(SystemAccount::External {
+                chain: chain.to_owned(),
+                token: token.to_owned(),
+            }),
             amount: sent.as_decimal(),
         }];
         if !fee.is_zero() {
             legs.push(Leg {
                 from: suspense,
-                to: Book::System(format!("fees/{}/{chain}/{token}", wallet.client)),
+                to: Book::System(SystemAccount::Fees {
+                    client: scope().0,
+                    chain: scope().1,
+                    token: scope().2,
+                }),
                 amount: fee.as_decimal(),
             });
         }
@@ -138,14 +150,22 @@ impl Ledger {
             } else {
                 Book::Holding(holding_key(&wallet.client, chain), token.to_owned())
             };
-            if self.balance_of(&from).posted < sent.as_decimal() {
+            let available = self.balance_of(&from).posted;
+            if available < sent.as_decimal() {
                 return Err(err::insufficient_funds(format!(
                     "the holding wallet cannot cover the refund of {sent} {token}"
-                )));
+                ))
+                .with_detail(Detail::Shortfall {
+                    needed: sent.as_decimal().normalize(),
+                    available: available.normalize(),
+                }));
             }
             legs.push(Leg {
                 from,
-                to: Book::System(format!("chain/{chain}/{token}")),
+                to: Book::System(SystemAccount::Chain {
+                    chain: chain.to_owned(),
+                    token: token.to_owned(),
+                }),
                 amount: sent.as_decimal(),
             });
         }

@@ -49,17 +49,27 @@ impl Ledger {
                 "a card top-up must be worth at least {} USD; this one is worth {}",
                 minimum.normalize(),
                 usd.normalize()
-            )));
+            ))
+            .with_detail(Detail::Minimum {
+                minimum: minimum.normalize(),
+                value: usd.normalize(),
+            }));
         }
         let client = src.client.clone();
         let legs = [
             Leg {
                 from: Book::Wallet(from.to_owned(), token.clone()),
-                to: Book::System(format!("cards/{client}/{chain}/{token}")),
+                to: Book::System(SystemAccount::CardFunding {
+                    client: client.clone(),
+                    chain: chain.clone(),
+                    token: token.clone(),
+                }),
                 amount: amount.as_decimal(),
             },
             Leg {
-                from: Book::System(format!("cards/{client}/{USD}")),
+                from: Book::System(SystemAccount::CardUsd {
+                    client: client.clone(),
+                }),
                 to: Book::Wallet(card.to_owned(), USD.to_owned()),
                 amount: usd,
             },
@@ -120,11 +130,17 @@ impl Ledger {
         let legs = [
             Leg {
                 from: Book::Wallet(card.to_owned(), USD.to_owned()),
-                to: Book::System(format!("cards/{client}/{USD}")),
+                to: Book::System(SystemAccount::CardUsd {
+                    client: client.clone(),
+                }),
                 amount: usd,
             },
             Leg {
-                from: Book::System(format!("cards/{client}/{chain}/{token}")),
+                from: Book::System(SystemAccount::CardFunding {
+                    client: client.clone(),
+                    chain: chain.clone(),
+                    token: token.clone(),
+                }),
                 to: Book::Wallet(to.to_owned(), token),
                 amount: amount.as_decimal(),
             },

@@ -263,14 +263,19 @@ struct PricedDeposit {
 fn deposit_legs(w: &Wallet, req: &DepositRequest, p: &PricedDeposit) -> Vec<Leg> {
     let chain = &p.chain;
     let from = match w.kind {
-        WalletKind::Card => Book::System(format!("external/{USD}")),
-        _ => Book::System(format!("external/{chain}/{}", p.credit_unit)),
+        WalletKind::Card => Book::System(SystemAccount::ExternalUsd),
+        _ => Book::System(SystemAccount::External {
+            chain: chain.clone(),
+            token: p.credit_unit.clone(),
+        }),
     };
     let to = match p.decision {
         DepositDecision::Credit => Book::Wallet(req.to.clone(), p.credit_unit.clone()),
-        DepositDecision::BelowMinimum => {
-            Book::System(format!("suspense/{}/{chain}/{}", w.client, p.credit_unit))
-        }
+        DepositDecision::BelowMinimum => Book::System(SystemAccount::Suspense {
+            client: w.client.clone(),
+            chain: chain.clone(),
+            token: p.credit_unit.clone(),
+        }),
     };
     let mut legs = vec![Leg {
         from,
@@ -279,7 +284,10 @@ fn deposit_legs(w: &Wallet, req: &DepositRequest, p: &PricedDeposit) -> Vec<Leg>
     }];
     if w.kind == WalletKind::Virtual {
         legs.push(Leg {
-            from: Book::System(format!("chain/{chain}/{}", p.token)),
+            from: Book::System(SystemAccount::Chain {
+                chain: chain.clone(),
+                token: p.token.clone(),
+            }),
             to: Book::OnChain(req.to.clone(), p.token.clone()),
             amount: req.amount.as_decimal(),
         });

@@ -99,7 +99,11 @@ impl Ledger {
         rules::check_internal_transfer(Self::available(src, &token, total), amount)?;
         let leg = Leg {
             from: Book::Wallet(from.to_owned(), token.clone()),
-            to: Book::System(format!("returned/{client}/{chain}/{token}")),
+            to: Book::System(SystemAccount::Returned {
+                client: client.to_owned(),
+                chain: chain.to_owned(),
+                token: token.clone(),
+            }),
             amount: amount.as_decimal(),
         };
         self.post_movement(&[leg], Records::Movements, id, movement)

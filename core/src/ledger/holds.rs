@@ -102,7 +102,11 @@ impl Ledger {
             return Err(err::insufficient_funds(format!(
                 "available confirmed balance {} is less than {amount}",
                 available.normalize()
-            )));
+            ))
+            .with_detail(Detail::Shortfall {
+                needed: amount.as_decimal().normalize(),
+                available: available.normalize(),
+            }));
         }
         self.adjust_held(wallet, &token, amount.as_decimal())?;
         self.holds.insert(

@@ -50,7 +50,7 @@ pub fn account_of(book: &Book) -> String {
 pub fn unit_of(book: &Book) -> &str {
     match book {
         Book::Wallet(_, t) | Book::OnChain(_, t) | Book::Holding(_, t) => t,
-        Book::System(k) => k.rsplit('/').next().unwrap_or(k),
+        Book::System(a) => a.unit(),
     }
 }
 
@@ -404,13 +404,15 @@ impl super::Ledger {
                 books.push((Book::Holding(key.clone(), token.clone()), *b));
             }
         }
-        for (key, b) in &self.system {
-            books.push((Book::System(key.clone()), *b));
-        }
         let mut out: Vec<(String, String, Balance)> = books
             .into_iter()
             .map(|(book, b)| (account_of(&book), unit_of(&book).to_owned(), b))
             .collect();
+        // System accounts are kept by key; a key's last part is its unit (SystemAccount::unit).
+        for (key, b) in &self.system {
+            let unit = key.rsplit('/').next().unwrap_or(key);
+            out.push((format!("system:{key}"), unit.to_owned(), *b));
+        }
         out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         out
     }

@@ -6,6 +6,7 @@
 //! posted when the chain confirms it, voided if a reorg drops it. Every decision comes from
 //! [`rules`]; this type only keeps the books.
 
+pub mod accounts;
 pub mod audit;
 mod below_minimum;
 mod cards;
@@ -22,6 +23,7 @@ pub mod rules;
 mod wallets;
 mod withdrawals;
 
+pub use accounts::SystemAccount;
 pub use destinations::{check_holding_route, holding_destination, AddressOwner, Route};
 pub use holds::{Hold, HoldStatus};
 pub use withdrawals::{WithdrawalRecord, WithdrawalStatus, MAX_REASON_LEN};
@@ -29,7 +31,7 @@ pub use withdrawals::{WithdrawalRecord, WithdrawalStatus, MAX_REASON_LEN};
 use crate::amount::Amount;
 use crate::automation::{self, Action, Rule, RuleOutcome, Trigger};
 use crate::chain::Registry;
-use crate::error::{err, ErrorCode, Result};
+use crate::error::{err, Detail, ErrorCode, Result};
 use crate::reserve::{self, ReserveReport};
 use rules::{DepositDecision, MinimumDeposits, WalletStatus};
 use rust_decimal::Decimal;
@@ -214,8 +216,8 @@ pub enum Book {
     OnChain(String, String),
     /// A holding wallet's position: holding key, token.
     Holding(String, String),
-    /// A system account, by key (`external/...`, `fees/...`, `issuance/...`, `suspense/...`).
-    System(String),
+    /// A system account (outside world, chain, fees, suspense, cards, issuance).
+    System(SystemAccount),
 }
 
 /// A movement of `amount` from `from` to `to`.

@@ -23,13 +23,17 @@ impl Ledger {
             return Err(err::spending_limit_exceeded(format!(
                 "{amount} USD is over the card's spending limit of {} USD",
                 limit.normalize()
-            )));
+            ))
+            .with_detail(Detail::Limit {
+                limit: limit.normalize(),
+                value: amount.as_decimal().normalize(),
+            }));
         }
         let total = w.balances.get(USD).map(Balance::total).unwrap_or_default();
         rules::check_internal_transfer(total, amount)?;
         let leg = Leg {
             from: Book::Wallet(card.to_owned(), USD.to_owned()),
-            to: Book::System(format!("external/{USD}")),
+            to: Book::System(SystemAccount::ExternalUsd),
             amount: amount.as_decimal(),
         };
         self.post_movement(&[leg], Records::Movements, id, movement)
@@ -58,7 +62,11 @@ impl Ledger {
             return Err(err::insufficient_funds(format!(
                 "the address of {from} holds {} confirmed {token}, less than {amount}",
                 at_address.normalize()
-            )));
+            ))
+            .with_detail(Detail::Shortfall {
+                needed: amount.as_decimal().normalize(),
+                available: at_address.normalize(),
+            }));
         }
         let client = self.virtual_wallet(from)?.client.clone();
         let leg = Leg {
@@ -141,7 +149,11 @@ impl Ledger {
         }
         rules::check_positive(amount.check_scale(decimals)?)?;
         let leg = Leg {
-            from: Book::System(format!("issuance/{client}/{chain}/{token}")),
+            from: Book::System(SystemAccount::Issuance {
+                client: client.to_owned(),
+                chain: chain.to_owned(),
+                token: token.clone(),
+            }),
             to: Book::Wallet(to.to_owned(), token),
             amount: amount.as_decimal(),
         };
@@ -190,33 +202,62 @@ impl Ledger {
                 .map(Balance::confirmed)
                 .unwrap_or_default(),
         );
-        let hkey = holding_key(&src.client, &chain);
+        let (legs, holding) = self.withdrawal_legs(&src, from, &chain, &token, amount, fee);
+        rules::check_withdrawal(confirmed, amount, fee, holding)?;
+        let m = self.post_movement(&legs, Records::Movements, id, movement)?;
+        self.open_withdrawal(id, m.clone(), legs);
+        Ok(m)
+    }
+
+    /// The legs of a withdrawal (the amount out, the fee to the client, and for a virtual wallet
+    /// the holding wallet's coins leaving on chain) and, for a virtual wallet, what the holding
+    /// wallet holds.
+    fn withdrawal_legs(
+        &self,
+        src: &Wallet,
+        from: &str,
+        chain: &str,
+        token: &str,
+        amount: Amount,
+        fee: Amount,
+    ) -> (Vec<Leg>, Option<Decimal>) {
+        let hkey = holding_key(&src.client, chain);
         let mut legs = vec![Leg {
-            from: Book::Wallet(from.to_owned(), token.clone()),
-            to: Book::System(format!("external/{chain}/{token}")),
+            from: Book::Wallet(from.to_owned(), token.to_owned()),
+            to: Book::System(SystemAccount::External {
+                chain: chain.to_owned(),
+                token: token.to_owned(),
+            }),
             amount: amount.as_decimal(),
         }];
         if !fee.is_zero() {
             legs.push(Leg {
-                from: Book::Wallet(from.to_owned(), token.clone()),
-                to: Book::System(format!("fees/{}/{chain}/{token}", src.client)),
+                from: Book::Wallet(from.to_owned(), token.to_owned()),
+                to: Book::System(SystemAccount::Fees {
+                    client: src.client.clone(),
+                    chain: chain.to_owned(),
+                    token: token.to_owned(),
+                }),
                 amount: fee.as_decimal(),
             });
         }
         let holding = if src.kind == WalletKind::Virtual {
             legs.push(Leg {
-                from: Book::Holding(hkey.clone(), token.clone()),
-                to: Book::System(format!("chain/{chain}/{token}")),
+                from: Book::Holding(hkey.clone(), token.to_owned()),
+                to: Book::System(SystemAccount::Chain {
+                    chain: chain.to_owned(),
+                    token: token.to_owned(),
+                }),
                 amount: amount.as_decimal(),
             });
-            Some(self.balance_of(&Book::Holding(hkey, token.clone())).posted)
+            Some(
+                self.balance_of(&Book::Holding(hkey, token.to_owned()))
+                    .posted,
+            )
         } else {
             None
         };
-        rules::check_withdrawal(confirmed, amount, fee, holding)?;
-        let m = self.post_movement(&legs, Records::Movements, id, movement)?;
-        self.open_withdrawal(id, m.clone(), legs);
-        Ok(m)
+        (legs, holding)
     }
 
     /// Rule 5: a partial withdrawal from a holding wallet, kept above the minimum reserve ratio.
@@ -269,11 +310,18 @@ impl Ledger {
                 "{amount} is more than the {} the holding wallet may send: below-minimum deposits worth {} wait for a decision",
                 withdrawable.normalize(),
                 self.unresolved_below_minimum(&key, &token).normalize()
-            )));
+            ))
+            .with_detail(Detail::Reserve {
+                required: (position - withdrawable).normalize(),
+                would_keep: (position - amount.as_decimal()).normalize(),
+            }));
         }
         let leg = Leg {
             from: Book::Holding(key, token.clone()),
-            to: Book::System(format!("chain/{chain}/{token}")),
+            to: Book::System(SystemAccount::Chain {
+                chain: chain.to_owned(),
+                token: token.to_owned(),
+            }),
             amount: amount.as_decimal(),
         };
         let m = self.post_movement(std::slice::from_ref(&leg), Records::Movements, id, movement)?;

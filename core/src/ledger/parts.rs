@@ -81,7 +81,9 @@ impl Ledger {
                     .insert(token.to_owned(), balance);
             }
             "system" => {
-                self.system.insert(key.to_owned(), balance);
+                // Only keys of real system accounts enter the books.
+                let account: super::SystemAccount = key.parse()?;
+                self.system.insert(account.to_string(), balance);
             }
             _ => return Err(unknown()),
         }

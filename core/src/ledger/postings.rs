@@ -20,7 +20,7 @@ impl Ledger {
                 .position
                 .entry(t.clone())
                 .or_default(),
-            Book::System(k) => self.system.entry(k.clone()).or_default(),
+            Book::System(a) => self.system.entry(a.to_string()).or_default(),
         })
     }
 
@@ -33,7 +33,7 @@ impl Ledger {
                 .get(h)
                 .and_then(|h| h.position.get(t))
                 .copied(),
-            Book::System(k) => self.system.get(k).copied(),
+            Book::System(a) => self.system.get(&a.to_string()).copied(),
         }
         .unwrap_or_default()
     }
@@ -73,6 +73,7 @@ impl Ledger {
             }
         }
         self.check_representable(&changes)?;
+        debug_assert_balanced(&changes);
         for (book, before, next) in changes {
             *self.balance_mut(book)? = next;
             self.update_caches(book, next.total() - before.total());
@@ -197,5 +198,108 @@ impl Ledger {
             ))),
             None => Ok(false),
         }
+    }
+}
+
+/// The double-entry invariant of a movement: in every unit, the posted and the pending changes
+/// of the books it touches each sum to zero (checked in debug builds and tests).
+fn debug_assert_balanced(changes: &[(&Book, Balance, Balance)]) {
+    if cfg!(debug_assertions) {
+        let mut sums: Vec<(&str, Decimal, Decimal)> = Vec::new();
+        for (book, before, next) in changes {
+            let unit = journal::unit_of(book);
+            let (p, q) = (next.posted - before.posted, next.pending - before.pending);
+            match sums.iter_mut().find(|(u, _, _)| *u == unit) {
+                Some((_, sp, sq)) => (*sp, *sq) = (*sp + p, *sq + q),
+                None => sums.push((unit, p, q)),
+            }
+        }
+        for (unit, p, q) in sums {
+            debug_assert!(
+                p.is_zero() && q.is_zero(),
+                "a movement does not sum to zero in {unit}: posted {p}, pending {q}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(token: &str) -> Book {
+        Book::System(SystemAccount::External {
+            chain: "ethereum".into(),
+            token: token.into(),
+        })
+    }
+
+    fn fees(token: &str) -> Book {
+        Book::System(SystemAccount::Fees {
+            client: "c1".into(),
+            chain: "ethereum".into(),
+            token: token.into(),
+        })
+    }
+
+    #[test]
+    fn every_phase_leaves_each_unit_summing_to_zero() {
+        let mut l = Ledger::new(Config::default());
+        l.record_journal(true);
+        let d = |n: i64| Decimal::new(n, 0);
+        // two legs through one book (merged into one change), in two units
+        let legs = [
+            Leg {
+                from: ext("USDT"),
+                to: fees("USDT"),
+                amount: d(5),
+            },
+            Leg {
+                from: fees("USDT"),
+                to: ext("USDT"),
+                amount: d(2),
+            },
+            Leg {
+                from: ext("USDC"),
+                to: fees("USDC"),
+                amount: d(7),
+            },
+        ];
+        for phase in [
+            Phase::Pending,
+            Phase::PostPending,
+            Phase::Post,
+            Phase::Pending,
+            Phase::VoidPending,
+        ] {
+            l.apply(&legs, phase, "m").expect("applies");
+        }
+        let mut sums: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+        for p in l.take_journal() {
+            let s = sums.entry(p.token).or_default();
+            (s.0, s.1) = (s.0 + p.posted, s.1 + p.pending);
+        }
+        assert!(
+            sums.values().all(|(p, q)| p.is_zero() && q.is_zero()),
+            "{sums:?}"
+        );
+        assert_eq!(
+            l.balance_of(&fees("USDT")),
+            Balance {
+                posted: d(6),
+                pending: d(0)
+            }
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "does not sum to zero in USDT")]
+    fn an_unbalanced_change_is_caught() {
+        let one = Balance {
+            posted: Decimal::ONE,
+            pending: Decimal::ZERO,
+        };
+        let book = ext("USDT");
+        debug_assert_balanced(&[(&book, Balance::default(), one)]);
     }
 }

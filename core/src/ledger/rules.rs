@@ -4,7 +4,7 @@
 //! a database: the numbers come in, a decision comes out, nothing else is read or written.
 
 use crate::amount::Amount;
-use crate::error::{err, Result};
+use crate::error::{err, Detail, Result};
 use rust_decimal::Decimal;
 
 /// Status of a wallet as far as outgoing movements are concerned.
@@ -113,7 +113,11 @@ pub fn check_internal_transfer(total: Decimal, amount: Amount) -> Result<()> {
         return Err(err::insufficient_funds(format!(
             "balance {} is less than {amount}",
             total.normalize()
-        )));
+        ))
+        .with_detail(Detail::Shortfall {
+            needed: amount.as_decimal().normalize(),
+            available: total.normalize(),
+        }));
     }
     Ok(())
 }
@@ -132,14 +136,22 @@ pub fn check_withdrawal(
             "confirmed balance {} is less than amount + fee {}",
             confirmed.normalize(),
             needed.normalize()
-        )));
+        ))
+        .with_detail(Detail::Shortfall {
+            needed: needed.normalize(),
+            available: confirmed.normalize(),
+        }));
     }
     if let Some(holding) = holding {
         if holding < amount.as_decimal() {
             return Err(err::insufficient_funds(format!(
                 "the holding wallet holds {} and cannot cover {amount}",
                 holding.normalize()
-            )));
+            ))
+            .with_detail(Detail::Shortfall {
+                needed: amount.as_decimal().normalize(),
+                available: holding.normalize(),
+            }));
         }
     }
     Ok(())
@@ -157,7 +169,11 @@ pub fn check_holding_withdrawal(
         return Err(err::insufficient_funds(format!(
             "the holding wallet holds {} and cannot send {amount}",
             holding.normalize()
-        )));
+        ))
+        .with_detail(Detail::Shortfall {
+            needed: amount.as_decimal().normalize(),
+            available: holding.normalize(),
+        }));
     }
     let required = required_reserve(liabilities, min_reserve_ratio)?;
     let after = holding - amount.as_decimal();
@@ -168,7 +184,11 @@ pub fn check_holding_withdrawal(
             required.normalize(),
             min_reserve_ratio.normalize(),
             liabilities.normalize()
-        )));
+        ))
+        .with_detail(Detail::Reserve {
+            required: required.normalize(),
+            would_keep: after.normalize(),
+        }));
     }
     Ok(())
 }
@@ -186,7 +206,11 @@ pub fn check_slot(active: u32, limit: Option<u32>, what: &str) -> Result<()> {
     match limit {
         Some(limit) if active >= limit => Err(err::contract_limit_reached(format!(
             "the contracted limit of {limit} {what} is reached"
-        ))),
+        ))
+        .with_detail(Detail::Limit {
+            limit: limit.into(),
+            value: active.into(),
+        })),
         _ => Ok(()),
     }
 }

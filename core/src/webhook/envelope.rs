@@ -3,6 +3,7 @@
 use super::catalog::operation;
 use super::catalog::operation_names;
 use super::catalog::OperationSpec;
+use super::event::EventKind;
 use crate::error::{err, Result};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -143,18 +144,17 @@ pub(super) const ENVELOPE_FIELDS: [&str; 6] = [
 ];
 
 impl Envelope {
-    /// Builds an envelope for sending and checks it strictly (known operation and so on).
+    /// Builds an envelope of `kind` for sending and checks it strictly.
     pub fn new(
-        operation: &str,
-        sub_operation: &str,
+        kind: EventKind,
         operation_id: &str,
         status: Status,
         reason: Option<&str>,
         data: Map<String, Value>,
     ) -> Result<Self> {
         let envelope = Self {
-            operation: operation.to_owned(),
-            sub_operation: sub_operation.to_owned(),
+            operation: kind.subject().as_str().to_owned(),
+            sub_operation: kind.happening().as_str().to_owned(),
             operation_id: operation_id.to_owned(),
             status,
             reason: reason.map(str::to_owned),

@@ -13,12 +13,14 @@
 
 mod catalog;
 mod envelope;
+mod event;
 mod key;
 mod seen;
 mod signature;
 
 pub use catalog::*;
 pub use envelope::*;
+pub use event::{EventKind, Happening, Subject};
 pub use key::*;
 pub use seen::*;
 pub use signature::*;

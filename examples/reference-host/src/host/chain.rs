@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use waas_core::ledger::{DepositRequest, WalletKind};
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 use waas_core::Amount;
 
 /// A deposit seen on a chain, about to be reported to the ledger.
@@ -44,11 +45,11 @@ pub struct Incoming {
     pub extra: Value,
 }
 
-fn operation_of(kind: WalletKind) -> &'static str {
+fn operation_of(kind: WalletKind) -> Subject {
     if kind == WalletKind::Treasury {
-        "TREASURY"
+        Subject::Treasury
     } else {
-        "VIRTUAL_WALLET"
+        Subject::VirtualWallet
     }
 }
 
@@ -68,12 +69,12 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
         amount: d.amount,
         usd_price: d.usd_price,
     })?;
-    let sub_op = if r.below_minimum {
-        "BELOW_MINIMUM"
+    let happened = if r.below_minimum {
+        Happening::BelowMinimum
     } else {
-        "DEPOSIT"
+        Happening::Deposit
     };
-    let operation = operation_of(d.kind);
+    let event = operation_of(d.kind).on(happened)?;
     let mut out = json!({
         "tx": d.tx, "wallet_id": d.wallet, "blockchain": d.chain, "token": r.token, "amount": num(r.amount),
         "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,
@@ -96,7 +97,7 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
         &out,
     )
     .await?;
-    w.event(operation, sub_op, &d.tx, Status::Success, None, out.clone())?;
+    w.event(event, &d.tx, Status::Success, None, out.clone())?;
     super::api::simulate::rule_events(w, &d.wallet, &r.automation, &d.tx)?;
     Ok(out)
 }
@@ -132,8 +133,7 @@ pub async fn settle_confirmed(
     )
     .await?;
     w.event(
-        operation_of(kind),
-        "DEPOSIT_CONFIRMED",
+        operation_of(kind).on(Happening::DepositConfirmed)?,
         &format!("{tx}:confirmed"),
         Status::Success,
         None,
@@ -170,8 +170,7 @@ pub async fn record_sweep(
     )
     .await?;
     w.event(
-        "VIRTUAL_WALLET",
-        "SWEEP",
+        Subject::VirtualWallet.on(Happening::Sweep)?,
         sweep_tx,
         Status::Success,
         None,
@@ -206,8 +205,7 @@ pub async fn settle_dropped(
     .await?;
     let kind = w.ledger.wallet(wallet)?.kind;
     w.event(
-        operation_of(kind),
-        "DEPOSIT_REVERSED",
+        operation_of(kind).on(Happening::DepositReversed)?,
         &format!("{tx}:dropped"),
         Status::Cancelled,
         None,
@@ -215,8 +213,7 @@ pub async fn settle_dropped(
     )?;
     if let Some(frozen) = &r.frozen {
         w.event(
-            "VIRTUAL_WALLET",
-            "FROZEN",
+            Subject::VirtualWallet.on(Happening::Frozen)?,
             &format!("{tx}:frozen"),
             Status::Success,
             None,

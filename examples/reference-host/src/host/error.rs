@@ -13,6 +13,8 @@ pub struct ApiError {
     message: String,
     /// Seconds for a `Retry-After` header (429).
     retry_after: Option<u64>,
+    /// The figures of a core rule's refusal (amounts, limits), answered as `error.detail`.
+    detail: Option<Box<waas_core::Detail>>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            detail: None,
         }
     }
 
@@ -44,6 +47,7 @@ impl ApiError {
             code: http_code(status),
             message: message.into(),
             retry_after: None,
+            detail: None,
         }
     }
 
@@ -154,7 +158,10 @@ impl std::fmt::Display for ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        ApiError::new(e.code(), e.message())
+        ApiError {
+            detail: e.detail().cloned().map(Box::new),
+            ..ApiError::new(e.code(), e.message())
+        }
     }
 }
 
@@ -176,6 +183,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: self.message,
                 request_id: None,
+                detail: self.detail,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

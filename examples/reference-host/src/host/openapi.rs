@@ -4,23 +4,21 @@
 //! `X-Request-Id`, `Idempotency-Key`, the error envelope with the core's codes).
 
 use super::api::error_codes::{self, Takes};
+use super::api::routes::{Route, Routes};
 use super::api::schema::{ErrorBody, ErrorDetail};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::PartialSchema;
-use waas_core::access::{ApiOperation, OPERATIONS};
+use waas_core::access::ApiOperation;
 use waas_core::ErrorCode;
 
-/// The document: the handlers' own declarations, completed from the catalog.
-pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
-    let typed = serde_json::to_value(&typed).unwrap_or_else(|_| json!({}));
+/// The document: the handlers' own declarations (`typed`, utoipa's document as JSON), completed
+/// from the catalog for each operation's route.
+pub fn document(typed: Value, routes: &Routes) -> Value {
     let mut paths = typed["paths"].as_object().cloned().unwrap_or_default();
-    for op in OPERATIONS {
-        let method = op.method.to_ascii_lowercase();
-        let entry = paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));
-        match entry.get_mut(&method) {
-            Some(declared) => complete(declared, op),
-            None => entry[&method] = untyped(op),
+    for (op, route) in routes.iter() {
+        if let Some(declared) = declared(&mut paths, route) {
+            complete(declared, op.spec());
         }
     }
     for (path, operation) in operator_paths() {
@@ -39,10 +37,9 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
             body_required(operation, &schemas);
         }
     }
-    for op in OPERATIONS {
-        let method = op.method.to_ascii_lowercase();
-        if let Some(operation) = paths.get_mut(op.path).and_then(|i| i.get_mut(&method)) {
-            let codes = error_codes::of(op, &takes(operation, &schemas));
+    for (op, route) in routes.iter() {
+        if let Some(operation) = declared(&mut paths, route) {
+            let codes = error_codes::of(op.spec(), &route.path, &takes(operation, &schemas));
             if let Some(responses) = operation["responses"].as_object_mut() {
                 add_errors(responses, &codes);
             }
@@ -51,6 +48,7 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
     schemas.insert("ErrorBody".into(), json!(ErrorBody::schema()));
     let mut detail = json!(ErrorDetail::schema());
     detail["properties"]["code"]["enum"] = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    detail["properties"]["detail"] = detail_schema();
     schemas.insert("ErrorDetail".into(), detail);
     json!({
         "openapi": "3.1.0",
@@ -66,6 +64,13 @@ pub fn document(typed: utoipa::openapi::OpenApi) -> Value {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}},
         },
     })
+}
+
+/// The operation a handler declared at `route`.
+fn declared<'p>(paths: &'p mut Map<String, Value>, route: &Route) -> Option<&'p mut Value> {
+    paths
+        .get_mut(&route.path)
+        .and_then(|item| item.get_mut(route.method.to_ascii_lowercase()))
 }
 
 /// A JSON body is required exactly when its schema requires a field (or is one of several
@@ -128,6 +133,33 @@ fn operator_paths() -> [(&'static str, Value); 4] {
                         "properties": {"openapi": {"type": "string"}, "paths": {"type": "object"}}}}}}}}}),
         ),
     ]
+}
+
+/// The figures of a rule's refusal (`waas_core::Detail`): one object per `kind`, amounts as
+/// decimal strings.
+fn detail_schema() -> Value {
+    let kind = |name: &str, what: &str, fields: [(&str, &str); 2]| {
+        let mut properties = Map::new();
+        properties.insert("kind".into(), json!({"type": "string", "enum": [name]}));
+        for (field, about) in fields {
+            properties.insert(
+                field.into(),
+                json!({"type": "string", "description": about, "example": "10"}),
+            );
+        }
+        json!({"type": "object", "description": what, "required": ["kind", fields[0].0, fields[1].0],
+            "properties": properties})
+    };
+    json!({"description": "The figures of a rule's refusal, when it has them", "oneOf": [
+        kind("shortfall", "An amount needed against what there is (INSUFFICIENT_FUNDS)",
+            [("needed", "What the operation needs"), ("available", "What there is")]),
+        kind("reserve", "The reserve a holding wallet must keep against what it would keep (RESERVE_RATIO_VIOLATION)",
+            [("required", "min_reserve_ratio x liabilities"), ("would_keep", "What it would keep")]),
+        kind("limit", "A limit and the figure that reached or passed it (CONTRACT_LIMIT_REACHED, SPENDING_LIMIT_EXCEEDED)",
+            [("limit", "The limit"), ("value", "The figure asked for or in use")]),
+        kind("minimum", "A minimum and the figure below it, in USD (BELOW_MINIMUM_DEPOSIT)",
+            [("minimum", "The minimum"), ("value", "The figure below it")]),
+    ]})
 }
 
 fn request_id_header() -> Value {
@@ -260,43 +292,21 @@ fn add_errors(responses: &mut Map<String, Value>, codes: &[ErrorCode]) {
     }
 }
 
-/// An operation no handler declares yet: its path parameters and an untyped body.
-fn untyped(op: &ApiOperation) -> Value {
-    let mut params: Vec<Value> = op
-        .path
-        .split('/')
-        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-        .collect();
-    params.extend(shared_parameters(op));
-    let mut responses = Map::new();
-    responses.insert(
-        "200".into(),
-        json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}),
-    );
-    let mut operation = json!({
-        "operationId": op.id,
-        "summary": op.description,
-        "tags": [op.id.split('.').next().unwrap_or("api")],
-        "x-permission": op.permission,
-        "x-sandbox-only": op.sandbox_only,
-        "parameters": params,
-        "responses": responses,
-    });
-    if matches!(op.method, "POST" | "PUT" | "PATCH") {
-        operation["requestBody"] =
-            json!({"content": {"application/json": {"schema": {"type": "object"}}}});
-    }
-    operation
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The document the router serves.
+    fn served() -> Value {
+        let (_, typed) = crate::host::api::api_routes().split_for_parts();
+        let typed = serde_json::to_value(&typed).expect("json");
+        let routes = Routes::from_document(&typed).expect("routes");
+        document(typed, &routes)
+    }
+
     #[test]
     fn every_error_code_is_in_the_envelope() {
-        let doc = document(utoipa::openapi::OpenApi::default());
+        let doc = served();
         let codes = doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
             .as_array()
             .cloned()
@@ -326,7 +336,7 @@ mod tests {
 
     #[test]
     fn each_operation_names_its_own_codes_under_their_statuses() {
-        let doc = document(utoipa::openapi::OpenApi::default());
+        let doc = served();
         let create = documented(&doc["paths"]["/v1/accounts"]["post"]);
         assert!(create["409"].contains(&"ALREADY_EXISTS".to_owned()));
         assert!(create["401"].contains(&"UNAUTHORIZED".to_owned()));

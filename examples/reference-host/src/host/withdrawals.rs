@@ -16,6 +16,7 @@ use sqlx::Row;
 use waas_core::access::Environment;
 use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 /// Transaction types that are withdrawals.
 pub const KINDS: [&str; 4] = [
@@ -39,11 +40,11 @@ pub enum Step {
 }
 
 /// The webhook operation of a withdrawal's transaction type.
-pub fn operation_of(kind: &str) -> &'static str {
+pub fn operation_of(kind: &str) -> Subject {
     match kind {
-        "holding_withdrawal" => "HOLDING_WALLET",
-        "treasury_send" => "TREASURY",
-        _ => "VIRTUAL_WALLET",
+        "holding_withdrawal" => Subject::HoldingWallet,
+        "treasury_send" => Subject::Treasury,
+        _ => Subject::VirtualWallet,
     }
 }
 
@@ -99,15 +100,18 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
             .await?;
     }
     let (sub, st, reason) = match record.status {
-        WithdrawalStatus::Broadcast => ("WITHDRAWAL_BROADCAST", Status::Success, None),
-        WithdrawalStatus::Confirmed => ("WITHDRAWAL", Status::Success, None),
-        WithdrawalStatus::Failed => ("WITHDRAWAL", Status::Failed, record.reason.as_deref()),
-        WithdrawalStatus::Cancelled => ("WITHDRAWAL", Status::Cancelled, None),
+        WithdrawalStatus::Broadcast => (Happening::WithdrawalBroadcast, Status::Success, None),
+        WithdrawalStatus::Confirmed => (Happening::Withdrawal, Status::Success, None),
+        WithdrawalStatus::Failed => (
+            Happening::Withdrawal,
+            Status::Failed,
+            record.reason.as_deref(),
+        ),
+        WithdrawalStatus::Cancelled => (Happening::Withdrawal, Status::Cancelled, None),
         WithdrawalStatus::Pending => return Ok(body),
     };
     w.event(
-        operation_of(&kind),
-        sub,
+        operation_of(&kind).on(sub)?,
         &format!("{id}:{status}"),
         st,
         reason,

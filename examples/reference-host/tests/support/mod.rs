@@ -622,3 +622,32 @@ impl Drop for Receiver {
         }
     }
 }
+
+/// One operation of the catalog with the route the host serves it at.
+#[allow(dead_code)] // each test binary uses its own part of the support code
+#[derive(Debug, Clone)]
+pub struct CatalogOp {
+    /// Its stable id.
+    pub id: &'static str,
+    /// Its HTTP method, upper case.
+    pub method: String,
+    /// Its path, with `{placeholders}`.
+    pub path: String,
+    /// The permission a key needs.
+    pub permission: waas_core::access::Permission,
+}
+
+/// Every operation of the core's catalog with its route, in catalog order: the route as the
+/// host's handlers declare it (the core knows nothing of HTTP).
+#[allow(dead_code)]
+pub fn catalog() -> Vec<CatalogOp> {
+    waas_host::host::api::routes::operation_routes()
+        .iter()
+        .map(|(op, route)| CatalogOp {
+            id: op.id(),
+            method: route.method.clone(),
+            path: route.path.clone(),
+            permission: op.spec().permission,
+        })
+        .collect()
+}

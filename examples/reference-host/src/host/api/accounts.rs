@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 /// Routes of this module.
 pub(crate) fn accounts_routes() -> OpenApiRouter<Shared> {
@@ -167,8 +168,7 @@ pub(crate) async fn create_account(
         .execute(w.conn().await?)
         .await?;
     w.event(
-        "ACCOUNT",
-        "CREATED",
+        Subject::Account.on(Happening::Created)?,
         &id,
         Status::Success,
         None,

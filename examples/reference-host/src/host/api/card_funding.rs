@@ -39,6 +39,7 @@ use waas_core::access::Environment;
 use waas_core::access::Operation;
 use waas_core::ledger::rules::{deposit_decision, DepositDecision};
 use waas_core::ledger::{DepositRequest, Movement};
+use waas_core::webhook::Happening;
 use waas_core::webhook::Status;
 use waas_core::ErrorCode;
 
@@ -265,8 +266,7 @@ async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: 
         counterparty: Some(id),
         kind: "card_top_up",
         status: "completed",
-        operation: kind_label(kind).0,
-        sub_operation: "DEPOSIT",
+        event: kind_label(kind).0.on(Happening::Deposit)?,
     };
     settle_movement(s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -334,8 +334,7 @@ async fn fund_from_outside(
     )
     .await?;
     w.event(
-        kind_label(kind).0,
-        "DEPOSIT",
+        kind_label(kind).0.on(Happening::Deposit)?,
         &tx,
         Status::Success,
         None,
@@ -446,8 +445,7 @@ async fn refund(
         counterparty: Some(&req.to_wallet_id),
         kind: "card_refund",
         status: "completed",
-        operation: kind_label(kind).0,
-        sub_operation: "REFUND",
+        event: kind_label(kind).0.on(Happening::Refund)?,
     };
     settle_movement(s, w, &idem, &mid, &m, tokens, row, out).await
 }

@@ -30,6 +30,7 @@ use waas_core::access::Operation;
 use waas_core::card;
 use waas_core::ledger::USD;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 /// Routes of this module.
 pub(crate) fn cards_routes() -> OpenApiRouter<Shared> {
@@ -38,11 +39,11 @@ pub(crate) fn cards_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(get_card, update_card, delete_card))
 }
 
-pub(crate) fn kind_label(kind: &str) -> (&'static str, &'static str) {
+pub(crate) fn kind_label(kind: &str) -> (Subject, &'static str) {
     if kind == "virtual" {
-        ("VIRTUAL_CARD", "virtual card")
+        (Subject::VirtualCard, "virtual card")
     } else {
-        ("CARD", "card")
+        (Subject::Card, "card")
     }
 }
 
@@ -243,7 +244,8 @@ pub(crate) async fn insert_card(
     };
     let (op, _) = kind_label(kind);
     // The webhook event never carries the full number.
-    w.event(op, "CREATED", id, Status::Success, None, json!(out))?;
+    let event = op.on(Happening::Created)?;
+    w.event(event, id, Status::Success, None, json!(out))?;
     out.full_number = full_number;
     finish(w, &idem_key, StatusCode::CREATED, out, s).await
 }
@@ -364,8 +366,7 @@ pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> 
         .await?;
     let (op, _) = kind_label(kind);
     w.event(
-        op,
-        "DELETED",
+        op.on(Happening::Deleted)?,
         &new_id("op"),
         Status::Success,
         None,

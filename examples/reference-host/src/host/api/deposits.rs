@@ -36,6 +36,7 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::{Movement, WalletKind};
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 use waas_core::Amount;
 
 type Shared = Arc<AppState>;
@@ -246,13 +247,12 @@ async fn credit(
         w.upsert_transaction(&tx, None, "deposit", &status, None, None, &out)
             .await?;
         let operation = match w.ledger.wallet(&wallet)?.kind {
-            WalletKind::Treasury => "TREASURY",
-            WalletKind::Card => "CARD",
-            WalletKind::Virtual => "VIRTUAL_WALLET",
+            WalletKind::Treasury => Subject::Treasury,
+            WalletKind::Card => Subject::Card,
+            WalletKind::Virtual => Subject::VirtualWallet,
         };
         w.event(
-            operation,
-            "DEPOSIT",
+            operation.on(Happening::Deposit)?,
             &format!("{tx}:credit"),
             Status::Success,
             None,
@@ -324,8 +324,7 @@ async fn refund(
         counterparty: None,
         kind: "deposit_refund",
         status: "pending",
-        operation: "VIRTUAL_WALLET",
-        sub_operation: "WITHDRAWAL_PENDING",
+        event: Subject::VirtualWallet.on(Happening::WithdrawalPending)?,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

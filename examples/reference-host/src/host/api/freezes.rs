@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -73,8 +74,7 @@ async fn freeze(
         reason: Some(req.reason.clone()),
     };
     w.event(
-        "VIRTUAL_WALLET",
-        "FROZEN",
+        Subject::VirtualWallet.on(Happening::Frozen)?,
         &new_id("op"),
         Status::Success,
         None,
@@ -100,8 +100,7 @@ async fn unfreeze(
     w.ledger.unfreeze(&id)?;
     let status = w.ledger.wallet(&id)?.status.as_str();
     w.event(
-        "VIRTUAL_WALLET",
-        "UNFROZEN",
+        Subject::VirtualWallet.on(Happening::Unfrozen)?,
         &new_id("op"),
         Status::Success,
         None,

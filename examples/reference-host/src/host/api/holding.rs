@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::Ledger;
+use waas_core::webhook::{Happening, Subject};
 
 /// Routes of this module.
 pub(crate) fn holding_routes() -> OpenApiRouter<Shared> {
@@ -345,8 +346,7 @@ pub(crate) async fn holding_withdraw(
         counterparty: None,
         kind: "holding_withdrawal",
         status: "pending",
-        operation: "HOLDING_WALLET",
-        sub_operation: "WITHDRAWAL_PENDING",
+        event: Subject::HoldingWallet.on(Happening::WithdrawalPending)?,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -418,8 +418,7 @@ pub(crate) async fn holding_transfer(
         counterparty: None,
         kind: "holding_transfer",
         status: "completed",
-        operation: "HOLDING_WALLET",
-        sub_operation: "TRANSFER",
+        event: Subject::HoldingWallet.on(Happening::Transfer)?,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

@@ -33,6 +33,7 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::{Hold, HoldStatus};
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -83,11 +84,10 @@ fn hold_out(h: &Hold) -> HoldOut {
 }
 
 /// Records the hold's event (VIRTUAL_WALLET / HOLD, RELEASE or CAPTURE).
-fn announce(w: &mut Work, h: &Hold, sub: &str) -> Result<HoldOut, ApiError> {
+fn announce(w: &mut Work, h: &Hold, sub: Happening) -> Result<HoldOut, ApiError> {
     let out = hold_out(h);
     w.event(
-        "VIRTUAL_WALLET",
-        sub,
+        Subject::VirtualWallet.on(sub)?,
         &format!("{}:{}", h.id, h.status.as_str()),
         Status::Success,
         None,
@@ -152,7 +152,7 @@ async fn place(
             now_ms() / 1000,
         )?
         .clone();
-    let out = announce(&mut w, &h, "HOLD")?;
+    let out = announce(&mut w, &h, Happening::Hold)?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
 }
 
@@ -183,7 +183,7 @@ async fn release(
     let before = w.ledger.hold(&hold_id)?.status;
     let h = w.ledger.release_hold(&hold_id)?.clone();
     let out = if before == HoldStatus::Active {
-        announce(&mut w, &h, "RELEASE")?
+        announce(&mut w, &h, Happening::Release)?
     } else {
         hold_out(&h)
     };
@@ -272,7 +272,7 @@ async fn capture(
         &body,
     )
     .await?;
-    let out = announce(&mut w, &h, "CAPTURE")?;
+    let out = announce(&mut w, &h, Happening::Capture)?;
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
@@ -327,7 +327,7 @@ async fn expire_due(state: &AppState) -> Result<(), ApiError> {
         }
         let h = w.ledger.expire_hold(&id, now)?.clone();
         if h.status == HoldStatus::Expired {
-            announce(&mut w, &h, "RELEASE")?;
+            announce(&mut w, &h, Happening::Release)?;
             w.commit().await?;
             state.outbox_notify.notify_one();
         }

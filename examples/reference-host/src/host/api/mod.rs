@@ -22,6 +22,7 @@ pub(crate) mod holding;
 pub(crate) mod holds;
 pub(crate) mod journal;
 pub(crate) mod management;
+pub mod routes;
 pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod settings;
@@ -36,9 +37,9 @@ pub(crate) mod webhook_config;
 pub(crate) mod webhooks;
 pub(crate) mod withdrawals;
 
-/// All routes of the API, with the OpenAPI document their handlers declare.
-pub fn router(state: extract::Shared) -> Router {
-    let (routes, typed) = OpenApiRouter::new()
+/// Every operation's handler, with the OpenAPI declarations utoipa keeps of them.
+pub(crate) fn api_routes() -> OpenApiRouter<extract::Shared> {
+    OpenApiRouter::new()
         .merge(management::management_routes())
         .merge(accounts::accounts_routes())
         .merge(virtual_wallets::virtual_wallets_routes())
@@ -63,8 +64,19 @@ pub fn router(state: extract::Shared) -> Router {
         .merge(access_levels::access_levels_routes())
         .merge(users::users_routes())
         .merge(settings::settings_routes())
-        .split_for_parts();
-    let document = Arc::new(super::openapi::document(typed));
+}
+
+/// All routes of the API, with the OpenAPI document their handlers declare.
+pub fn router(state: extract::Shared) -> Router {
+    let (routes, typed) = api_routes().split_for_parts();
+    let typed = serde_json::to_value(&typed).unwrap_or_default();
+    // A handler whose operation id is not the catalog's, or an operation without a handler, is a
+    // bug this refuses to start with (routes::tests proves the tree has none).
+    let table = Arc::new(
+        routes::Routes::from_document(&typed)
+            .unwrap_or_else(|e| panic!("the handlers and the catalog disagree: {e}")),
+    );
+    let document = Arc::new(super::openapi::document(typed, &table));
     routes
         .route("/healthz", get(healthz))
         .route(
@@ -77,6 +89,7 @@ pub fn router(state: extract::Shared) -> Router {
         .merge(super::ops::routes())
         .merge(super::dashboard::routes())
         .fallback(not_found_route)
+        .layer(axum::Extension(table))
         .layer(axum::middleware::from_fn(super::ops::route_label))
         // A path served for other methods: axum's 405 with its Allow header, given the JSON
         // envelope (METHOD_NOT_ALLOWED) by the protocol guard.

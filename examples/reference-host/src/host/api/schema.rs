@@ -25,6 +25,10 @@ pub(crate) struct ErrorDetail {
     /// The request's X-Request-Id (given or made).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) request_id: Option<String>,
+    /// The figures of a rule's refusal, when it has them (its schema is set in `openapi.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub(crate) detail: Option<Box<waas_core::Detail>>,
 }
 
 /// A page of a list: the rows and the cursor of the next page (`null` on the last).

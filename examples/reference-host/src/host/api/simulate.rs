@@ -131,8 +131,7 @@ pub fn rule_events(
         if let Some(event) = &o.event {
             let data = event.get("data").cloned().unwrap_or(Value::Null);
             w.event(
-                "VIRTUAL_WALLET",
-                o.sub_operation(),
+                o.event_kind()?,
                 &waas_core::automation::movement_id(&o.rule, tx),
                 Status::Success,
                 None,
@@ -140,7 +139,7 @@ pub fn rule_events(
             )?;
             continue;
         }
-        let sub = o.sub_operation();
+        let kind = o.event_kind()?;
         let id = waas_core::automation::movement_id(&o.rule, tx);
         let data = json!({"wallet_id": wallet, "rule": o.rule, "action": o.action.as_str(), "deposit_tx": tx, "amount": o.amount.map(num), "code": o.code});
         let status = if o.ok() {
@@ -148,14 +147,7 @@ pub fn rule_events(
         } else {
             Status::Failed
         };
-        w.event(
-            "VIRTUAL_WALLET",
-            sub,
-            &id,
-            status,
-            o.message.as_deref(),
-            data,
-        )?;
+        w.event(kind, &id, status, o.message.as_deref(), data)?;
     }
     Ok(())
 }

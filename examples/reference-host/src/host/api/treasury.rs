@@ -32,6 +32,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 /// Routes of this module.
 pub(crate) fn treasury_routes() -> OpenApiRouter<Shared> {
@@ -123,8 +124,7 @@ pub(crate) async fn create_treasury(
         alias: req.alias,
     };
     w.event(
-        "TREASURY",
-        "CREATED",
+        Subject::Treasury.on(Happening::Created)?,
         &id,
         Status::Success,
         None,
@@ -338,8 +338,7 @@ pub(crate) async fn treasury_send(
         counterparty: None,
         kind: "treasury_send",
         status: "pending",
-        operation: "TREASURY",
-        sub_operation: "WITHDRAWAL_PENDING",
+        event: Subject::Treasury.on(Happening::WithdrawalPending)?,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 use waas_core::Blockchain;
 
 type Shared = Arc<AppState>;
@@ -126,8 +127,7 @@ async fn create_batch(
     .await?;
     for wallet in &wallets {
         w.event(
-            "VIRTUAL_WALLET",
-            "CREATED",
+            Subject::VirtualWallet.on(Happening::Created)?,
             &wallet.id,
             Status::Success,
             None,

@@ -35,6 +35,7 @@ use waas_core::access::Operation;
 use waas_core::card;
 use waas_core::ledger::USD;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 /// The sandbox BIN of issued virtual cards (a test range: such numbers never reach a real network).
 pub const VIRTUAL_CARD_BIN: &str = "400000";
@@ -155,10 +156,13 @@ pub(crate) async fn set_blocked(
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.set_card_blocked(&id, blocked)?;
-    let sub = if blocked { "BLOCKED" } else { "UNBLOCKED" };
+    let sub = if blocked {
+        Happening::Blocked
+    } else {
+        Happening::Unblocked
+    };
     w.event(
-        "VIRTUAL_CARD",
-        sub,
+        Subject::VirtualCard.on(sub)?,
         &new_id("op"),
         Status::Success,
         None,
@@ -317,7 +321,7 @@ async fn record_payment(
     w: &mut Work,
     payment: &CardPaymentOut,
     status: &str,
-    op: &str,
+    op: Subject,
     event_status: Status,
     reason: Option<&str>,
     data: serde_json::Value,
@@ -332,6 +336,7 @@ async fn record_payment(
         &data,
     )
     .await?;
-    w.event(op, "TRANSACTION", &payment.id, event_status, reason, data)?;
+    let kind = op.on(Happening::Transaction)?;
+    w.event(kind, &payment.id, event_status, reason, data)?;
     Ok(())
 }

@@ -29,6 +29,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::HashMap;
 use waas_core::ledger::WithdrawalRecord;
+use waas_core::webhook::Happening;
 
 /// Longest part of a node's message kept in a failure reason.
 const MAX_NODE_MESSAGE: usize = 200;
@@ -473,8 +474,7 @@ async fn legacy_withdrawal_outcome(
         (waas_core::webhook::Status::Failed, Some(reason))
     };
     w.event(
-        withdrawals::operation_of(kind),
-        "WITHDRAWAL",
+        withdrawals::operation_of(kind).on(Happening::Withdrawal)?,
         &format!("{reference}:{status}"),
         st,
         reason,

@@ -356,15 +356,23 @@ impl EvmAdapter {
 mod tests {
     use super::*;
     use rust_decimal::Decimal;
+    use waas_core::ledger::SystemAccount;
 
     #[test]
     fn refund_leaves_where_the_legs_say() {
         let leg = |from: Book| Leg {
             from,
-            to: Book::System("chain/local/ETH".into()),
+            to: Book::System(SystemAccount::Chain {
+                chain: "local".into(),
+                token: "ETH".into(),
+            }),
             amount: Decimal::ONE,
         };
-        let suspense = leg(Book::System("suspense/c/local/ETH".into()));
+        let suspense = leg(Book::System(SystemAccount::Suspense {
+            client: "c".into(),
+            chain: "local".into(),
+            token: "ETH".into(),
+        }));
         assert_eq!(
             refund_source(&[
                 suspense.clone(),

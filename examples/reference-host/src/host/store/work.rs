@@ -109,8 +109,7 @@ impl Work {
     /// Queues a webhook event (an envelope built and checked by the core) for the outbox.
     pub fn event(
         &mut self,
-        operation: &str,
-        sub_operation: &str,
+        kind: waas_core::webhook::EventKind,
         operation_id: &str,
         status: waas_core::webhook::Status,
         reason: Option<&str>,
@@ -124,14 +123,7 @@ impl Work {
                 map
             }
         };
-        let envelope = waas_core::webhook::Envelope::new(
-            operation,
-            sub_operation,
-            operation_id,
-            status,
-            reason,
-            data,
-        )?;
+        let envelope = waas_core::webhook::Envelope::new(kind, operation_id, status, reason, data)?;
         self.events
             .push(serde_json::to_value(&envelope).map_err(|e| ApiError::internal(e.to_string()))?);
         Ok(())

@@ -3,11 +3,14 @@
 use crate::host::api::extract::auth;
 use crate::host::api::extract::{ApiResult, Shared};
 use crate::host::api::management::serde_text;
+use crate::host::api::routes::{Route, Routes};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
+use axum::Extension;
 use axum::Json;
 use serde::Serialize;
+use std::sync::Arc;
 use utoipa::ToSchema;
 use waas_core::access::Operation;
 use waas_core::access::{self};
@@ -29,12 +32,12 @@ pub(crate) struct OperationOut {
     pub(crate) description: String,
 }
 
-impl From<&access::ApiOperation> for OperationOut {
-    fn from(o: &access::ApiOperation) -> OperationOut {
+impl OperationOut {
+    fn of(o: &access::ApiOperation, route: &Route) -> OperationOut {
         OperationOut {
             id: o.id.to_owned(),
-            method: o.method.to_owned(),
-            path: o.path.to_owned(),
+            method: route.method.clone(),
+            path: route.path.clone(),
             permission: o.permission.as_str().to_owned(),
             sandbox_only: o.sandbox_only,
             description: o.description.to_owned(),
@@ -51,10 +54,17 @@ pub(crate) struct Operations {
 
 #[utoipa::path(get, path = "/v1/management/operations", operation_id = "management.operations.list", tag = "management",
     responses((status = 200, description = "The catalog of operations", body = Operations)))]
-pub(crate) async fn operations(State(s): State<Shared>, headers: HeaderMap) -> ApiResult {
+pub(crate) async fn operations(
+    State(s): State<Shared>,
+    Extension(routes): Extension<Arc<Routes>>,
+    headers: HeaderMap,
+) -> ApiResult {
     auth(&s, &headers, Operation::ManagementOperationsList).await?;
     Ok(Json(Operations {
-        operations: access::OPERATIONS.iter().map(OperationOut::from).collect(),
+        operations: routes
+            .iter()
+            .map(|(op, route)| OperationOut::of(op.spec(), route))
+            .collect(),
     })
     .into_response())
 }

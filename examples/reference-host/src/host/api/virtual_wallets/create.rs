@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 /// A new virtual wallet.
 #[derive(Deserialize, ToSchema)]
@@ -99,8 +100,7 @@ pub(crate) async fn ensure_holding(
         .execute(w.conn().await?)
         .await?;
     w.event(
-        "HOLDING_WALLET",
-        "CREATED",
+        Subject::HoldingWallet.on(Happening::Created)?,
         &id,
         Status::Success,
         None,
@@ -157,8 +157,7 @@ pub(crate) async fn create_virtual(
         holding_created: created.holding_created,
     };
     w.event(
-        "VIRTUAL_WALLET",
-        "CREATED",
+        Subject::VirtualWallet.on(Happening::Created)?,
         &id,
         Status::Success,
         None,

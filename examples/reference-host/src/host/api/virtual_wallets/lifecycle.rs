@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 use waas_core::access::Operation;
 use waas_core::webhook::Status;
+use waas_core::webhook::{Happening, Subject};
 
 pub(crate) async fn lifecycle(
     s: Shared,
@@ -36,13 +37,12 @@ pub(crate) async fn lifecycle(
     }
     let status = w.ledger.wallet(&id)?.status.as_str();
     let sub = if activate {
-        "REACTIVATED"
+        Happening::Reactivated
     } else {
-        "DEACTIVATED"
+        Happening::Deactivated
     };
     w.event(
-        "VIRTUAL_WALLET",
-        sub,
+        Subject::VirtualWallet.on(sub)?,
         &new_id("op"),
         Status::Success,
         None,

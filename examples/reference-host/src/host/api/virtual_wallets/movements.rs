@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 use waas_core::access::Operation;
 use waas_core::ledger::Route;
 use waas_core::webhook::Status;
+use waas_core::webhook::{EventKind, Happening, Subject};
 use waas_core::Amount;
 
 /// A transfer to another virtual wallet of the client.
@@ -110,8 +111,7 @@ pub(crate) async fn transfer(
         counterparty: Some(&req.to_wallet_id),
         kind: "transfer",
         status: "completed",
-        operation: "VIRTUAL_WALLET",
-        sub_operation: "TRANSFER",
+        event: Subject::VirtualWallet.on(Happening::Transfer)?,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -126,10 +126,8 @@ pub(crate) struct MovementRow<'a> {
     pub kind: &'a str,
     /// Transaction status.
     pub status: &'a str,
-    /// Webhook operation.
-    pub operation: &'a str,
-    /// Webhook sub-operation.
-    pub sub_operation: &'a str,
+    /// The webhook event that announces it.
+    pub event: EventKind,
 }
 
 /// Records a movement's transaction row and webhook event, then commits with the answer.
@@ -157,14 +155,7 @@ pub(crate) async fn settle_movement(
         &out,
     )
     .await?;
-    w.event(
-        row.operation,
-        row.sub_operation,
-        mid,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
+    w.event(row.event, mid, Status::Success, None, out.clone())?;
     finish(w, idem, StatusCode::CREATED, out, s).await
 }
 
@@ -292,8 +283,7 @@ pub(crate) async fn withdraw(
         counterparty: None,
         kind: "withdrawal",
         status: "pending",
-        operation: "VIRTUAL_WALLET",
-        sub_operation: "WITHDRAWAL_PENDING",
+        event: Subject::VirtualWallet.on(Happening::WithdrawalPending)?,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -342,8 +332,7 @@ pub(crate) async fn settle_internally(
         counterparty: to_wallet.as_deref(),
         kind: "withdrawal",
         status: "confirmed",
-        operation: "VIRTUAL_WALLET",
-        sub_operation: "WITHDRAWAL",
+        event: Subject::VirtualWallet.on(Happening::Withdrawal)?,
     };
     settle_movement(s, w, idem, mid, &m, amt, row, out).await
 }

@@ -13,8 +13,10 @@ async function pending(api, container, chains, wallets) {
         }
         const progress = (d) => {
             const chain = chains.get(wallets.get(d.wallet_id) ?? '');
-            const seconds = Math.max(0, Math.round((Date.now() - d.created_at) / 1000));
-            return el('span', { class: 'note' }, `${chain ? `${chain.confirmations} confirmations on ${chain.name}` : 'confirmations'}; seen ${seconds} s ago`);
+            const c = d.confirmations;
+            if (!c)
+                return el('span', { class: 'note' }, `${chain?.confirmations ?? '?'} confirmations needed`);
+            return el('span', { class: 'progress', 'data-test': 'deposit-progress' }, el('progress', { max: String(c.required), value: String(c.seen) }), el('span', { class: 'amount' }, ` ${c.seen} / ${c.required}`), chain ? el('span', { class: 'note' }, ` on ${chain.name}`) : null);
         };
         container.replaceChildren(el('div', { class: 'scroll' }, table([
             { head: 'Transaction', cell: (d) => el('code', { title: d.tx }, short(d.tx, 14)) },

@@ -20,7 +20,9 @@ import { chromium } from 'playwright-core';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = process.env.WAAS_BIN ?? path.join(root, 'target/debug/waas');
 const shots = path.join(root, 'target/dashboard');
-const SIM_BLOCK_MS = 40;
+// Ethereum needs 12 blocks (1.2 s), Polygon 128 (12.8 s): a Polygon deposit made last is still
+// confirming while the page is looked at.
+const SIM_BLOCK_MS = 100;
 
 let host; let base; let key; let dir; let browser; let page; let deadHook;
 const consoleErrors = [];
@@ -101,7 +103,9 @@ async function seed() {
   await api('POST', `/v1/wallets/virtual/${eth[0].id}/transfer`, { to_wallet_id: eth[1].id, token: 'USDT', amount: '2' });
   await api('POST', `/v1/wallets/virtual/${eth[0].id}/withdraw`, { to_address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', token: 'USDT', amount: '5' });
   await api('POST', `/v1/wallets/virtual/${eth[2].id}/freeze`, { reason: 'under review' });
-  await api('POST', '/v1/simulate/deposit', { address: eth[2].address, token: 'USDT', amount: '3' }); // still confirming
+  await api('POST', '/v1/simulate/deposit', { address: eth[2].address, token: 'USDT', amount: '3' });
+  ids.polygon = await api('POST', '/v1/wallets/virtual', { account_id: acc.id, blockchain: 'polygon' });
+  await api('POST', '/v1/simulate/deposit', { address: ids.polygon.address, token: 'USDT', amount: '7' }); // still confirming
 }
 
 before(async () => {
@@ -171,8 +175,8 @@ test('verifies the books in the browser, then catches one journal row changed in
   await page.click('[data-test=verify-books]');
   await page.waitForFunction(() => /^(verified|mismatch)/.test(document.querySelector('[data-test=verify-result]').textContent));
   const ok = await page.textContent('[data-test=verify-result]');
-  // four virtual wallets and the treasury wallet; USDT and USDC on Ethereum, USDT on Tron
-  assert.match(ok, /^verified: \d+ entries; 5 wallets and 3 reserves agree with the API$/, ok);
+  // five virtual wallets and the treasury wallet; USDT and USDC on Ethereum, USDT on Tron and Polygon
+  assert.match(ok, /^verified: \d+ entries; 6 wallets and 4 reserves agree with the API$/, ok);
   await page.waitForSelector('#history svg.chart');
   await page.screenshot({ path: path.join(shots, 'verified.png'), fullPage: true });
 
@@ -195,7 +199,7 @@ db.commit()
 test('flags a deposit address the xpub does not derive (a test double of one response)', async () => {
   await page.click('[data-test=verify-addresses]');
   await page.waitForFunction(() => /^(verified|mismatch)/.test(document.querySelector('[data-test=address-result]').textContent));
-  assert.match(await page.textContent('[data-test=address-result]'), /^verified: 4 addresses/);
+  assert.match(await page.textContent('[data-test=address-result]'), /^verified: 5 addresses/);
 
   // TEST DOUBLE: from here on, the list of virtual wallets the page reads claims that the second
   // Ethereum wallet's address is the third one's (a valid address, but not the one the xpub
@@ -220,10 +224,21 @@ test('flags a deposit address the xpub does not derive (a test double of one res
 
 test('deposits, frozen wallets and webhook deliveries, failed first', async () => {
   await until('a failed delivery', async () => (await api('GET', '/v1/webhooks/deliveries')).data.some((d) => d.last_error));
+  await until('only the Polygon deposit still confirming', async () => {
+    const pending = (await api('GET', '/v1/deposits')).data.filter((d) => d.status === 'pending');
+    return pending.length === 1 && pending[0].wallet_id === ids.polygon.id;
+  });
   await page.click('nav [data-tab=activity]');
   await page.waitForSelector('[data-list=deliveries] table');
   await page.waitForSelector('[data-list=frozen] table');
   assert.ok((await page.textContent('[data-list=frozen]')).includes(ids.eth[2].id));
+  // the Polygon deposit with its confirmations so far, as the API counts them
+  await page.waitForSelector('[data-test=deposit-progress] progress');
+  const [seen, required] = (await page.textContent('[data-test=deposit-progress] .amount')).trim().split(' / ').map(Number);
+  const listed = (await api('GET', '/v1/deposits')).data.find((d) => d.wallet_id === ids.polygon.id);
+  assert.equal(required, 128);
+  assert.equal(listed.confirmations.required, 128);
+  assert.ok(seen >= 0 && seen <= listed.confirmations.seen && seen < required, `${seen} of ${required}`);
   const first = await page.locator('[data-list=deliveries] tbody tr').first().getAttribute('class');
   assert.equal(first, 'failed', 'failed deliveries come first');
   await page.screenshot({ path: path.join(shots, 'activity.png'), fullPage: true });

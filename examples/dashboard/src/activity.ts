@@ -14,8 +14,12 @@ async function pending(api: Api, container: HTMLElement, chains: Map<string, Blo
     if (rows.length === 0) { state(container, 'empty', 'No deposit is waiting for confirmations.'); return; }
     const progress = (d: Deposit) => {
       const chain = chains.get(wallets.get(d.wallet_id) ?? '');
-      const seconds = Math.max(0, Math.round((Date.now() - d.created_at) / 1000));
-      return el('span', { class: 'note' }, `${chain ? `${chain.confirmations} confirmations on ${chain.name}` : 'confirmations'}; seen ${seconds} s ago`);
+      const c = d.confirmations;
+      if (!c) return el('span', { class: 'note' }, `${chain?.confirmations ?? '?'} confirmations needed`);
+      return el('span', { class: 'progress', 'data-test': 'deposit-progress' },
+        el('progress', { max: String(c.required), value: String(c.seen) }),
+        el('span', { class: 'amount' }, ` ${c.seen} / ${c.required}`),
+        chain ? el('span', { class: 'note' }, ` on ${chain.name}`) : null);
     };
     container.replaceChildren(el('div', { class: 'scroll' }, table([
       { head: 'Transaction', cell: (d: Deposit) => el('code', { title: d.tx }, short(d.tx, 14)) },

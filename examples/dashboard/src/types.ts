@@ -79,6 +79,8 @@ export interface Deposit {
   below_minimum: boolean;
   credited_by_decision: boolean;
   created_at: number;
+  /** For a pending deposit: the confirmations it has and the ones its chain needs. */
+  confirmations?: { seen: number; required: number };
 }
 
 export interface Delivery {

@@ -276,6 +276,14 @@ fn accounts_tokens_wallets(backend: Backend) {
     let r = api.deposit(&e1addr, "USDT", "100", "dep-e1");
     assert_eq!(r["below_minimum"], false);
     assert_eq!(r["credited"], "100");
+    // A pending deposit shows how far it is from final (Ethereum: 12 blocks).
+    let listed = api.get("/v1/deposits").ok(200).clone();
+    let c = &listed["data"][0]["confirmations"];
+    assert_eq!(
+        (listed["data"][0]["id"].as_str(), &c["required"]),
+        (Some("dep-e1"), &json!(12))
+    );
+    assert!(c["seen"].as_u64().unwrap() <= 12, "{c}");
     assert_eq!(api.balance(&e1id, "USDT"), (d("0"), d("100"), d("100")));
     let r = api.deposit(&e1addr, "USDT", "0.99", "dep-small");
     assert_eq!(r["below_minimum"], true);

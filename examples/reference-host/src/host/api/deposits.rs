@@ -97,6 +97,48 @@ struct DepositSummary {
     credited_by_decision: bool,
     /// When it was seen, unix milliseconds.
     created_at: i64,
+    /// For a deposit still pending: the confirmations its chain needs and how many it has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confirmations: Option<Confirmations>,
+}
+
+/// How far a pending deposit is from final.
+#[derive(Serialize, ToSchema)]
+struct Confirmations {
+    /// Blocks on top of (and including) its block so far.
+    seen: u32,
+    /// Blocks its chain needs before the deposit is final.
+    required: u32,
+}
+
+/// The confirmations of a pending deposit: on the simulated chain from when it confirms, on an
+/// EVM chain from its block and the scanner's head. `None` when neither knows it.
+async fn confirmations(
+    s: &AppState,
+    tx: &str,
+    required: u32,
+) -> Result<Option<Confirmations>, ApiError> {
+    let reader = s.store.reader();
+    let simulated = sqlx::query("SELECT confirm_at FROM sim_deposits WHERE tx = $1")
+        .bind(tx)
+        .fetch_optional(reader)
+        .await?;
+    let seen = if let Some(row) = simulated {
+        let left_ms = row.try_get::<i64, _>("confirm_at")? - crate::host::store::now_ms();
+        let block_ms = i64::try_from(s.sim_block_ms.max(1)).unwrap_or(1000);
+        // blocks still to come, rounded up
+        let left = (left_ms.max(0) + block_ms - 1) / block_ms;
+        i64::from(required) - left
+    } else {
+        let row = sqlx::query("SELECT d.block_number, c.next_block FROM chain_deposits d JOIN chain_cursors c ON c.chain = d.chain WHERE d.id = $1")
+            .bind(tx)
+            .fetch_optional(reader)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        row.try_get::<i64, _>("next_block")? - row.try_get::<i64, _>("block_number")?
+    };
+    let seen = u32::try_from(seen.clamp(0, i64::from(required))).unwrap_or(required);
+    Ok(Some(Confirmations { seen, required }))
 }
 
 /// A deposit as its transaction row keeps it, after an operator's credit. A field shown `null`
@@ -198,11 +240,21 @@ async fn list(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let body: Value = crate::host::store::stored(&col(&r, "body")?, "transaction body")?;
+        let status: String = col(&r, "status")?;
+        let tx: String = col(&r, "id")?;
+        let required = body["confirmations"]
+            .as_u64()
+            .and_then(|c| u32::try_from(c).ok());
+        let progress = match required {
+            Some(required) if status == "pending" => confirmations(&s, &tx, required).await?,
+            _ => None,
+        };
         out.push(DepositSummary {
+            confirmations: progress,
             id: col(&r, "id")?,
             tx: col(&r, "id")?,
             wallet_id: opt_col(&r, "wallet_id")?,
-            status: col(&r, "status")?,
+            status,
             token: opt_col(&r, "token")?,
             amount: opt_col(&r, "amount")?,
             below_minimum: body["below_minimum"].as_bool().unwrap_or(false),

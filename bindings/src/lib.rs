@@ -6,7 +6,7 @@
 //! Every failure is a [`WaasError`] carrying the core's stable code (e.g. `INVALID_ADDRESS`).
 
 use std::sync::{Arc, OnceLock};
-use waas_core::keys::{ExtendedPublicKey, Mnemonic};
+use waas_core::keys::Mnemonic;
 use waas_core::{access, webhook, Address, Amount, Error, ErrorCode, Family, Registry};
 
 uniffi::setup_scaffolding!("waas");
@@ -151,48 +151,39 @@ pub fn account_xpub(
 
 /// An account xpub bound to a blockchain: derives its deposit addresses without private keys.
 #[derive(Debug, uniffi::Object)]
-pub struct DepositKey {
-    family: Family,
-    key: ExtendedPublicKey,
-}
+pub struct DepositKey(waas_core::keys::DepositKey);
 
 #[uniffi::export]
 impl DepositKey {
     /// Parses `xpub` for the blockchain `chain` (id or alias).
     #[uniffi::constructor]
     pub fn new(chain: String, xpub: String) -> Result<Arc<DepositKey>> {
-        Ok(Arc::new(DepositKey {
-            family: family(&chain)?,
-            key: ExtendedPublicKey::parse(&xpub)?,
-        }))
+        let key = waas_core::keys::DepositKey::parse(registry(), &chain, &xpub)?;
+        Ok(Arc::new(DepositKey(key)))
     }
 
     /// The family of the bound blockchain.
     pub fn family(&self) -> ChainFamily {
-        self.family.into()
+        self.0.family().into()
     }
 
     /// The canonical xpub text.
     pub fn xpub(&self) -> String {
-        self.key.to_string()
+        self.0.xpub()
     }
 
     /// The deposit address of virtual wallet `index`.
     pub fn derive_address(&self, index: i64) -> Result<String> {
-        let index = to_u32(index, "index", ErrorCode::InvalidIndex)?;
-        Ok(self.key.derive_address(self.family, index)?.to_string())
+        Ok(self
+            .0
+            .address(to_u32(index, "index", ErrorCode::InvalidIndex)?)?)
     }
 
     /// The deposit addresses of virtual wallets `start .. start + count`.
     pub fn derive_addresses(&self, start: i64, count: i64) -> Result<Vec<String>> {
         let start = to_u32(start, "start", ErrorCode::InvalidIndex)?;
         let count = to_u32(count, "count", ErrorCode::InvalidArgument)?;
-        Ok(self
-            .key
-            .derive_addresses(self.family, start, count)?
-            .iter()
-            .map(ToString::to_string)
-            .collect())
+        Ok(self.0.addresses(start, count)?)
     }
 }
 

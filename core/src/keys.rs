@@ -311,6 +311,49 @@ fn non_hardened(index: u32) -> Result<ChildNumber> {
     ChildNumber::new(index, false).map_err(|e| err::invalid_index(e.to_string()))
 }
 
+/// An account xpub bound to a blockchain's family: derives deposit addresses as text, what the
+/// bindings' `DepositKey` wraps (they only translate numbers and errors).
+#[derive(Debug, Clone)]
+pub struct DepositKey {
+    family: Family,
+    key: ExtendedPublicKey,
+}
+
+impl DepositKey {
+    /// Parses `xpub` for the blockchain `chain` (id or alias) of `registry`.
+    pub fn parse(registry: &crate::chain::Registry, chain: &str, xpub: &str) -> Result<DepositKey> {
+        Ok(DepositKey {
+            family: registry.chain(chain)?.family,
+            key: ExtendedPublicKey::parse(xpub)?,
+        })
+    }
+
+    /// The family of the bound blockchain.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The canonical xpub text.
+    pub fn xpub(&self) -> String {
+        self.key.to_string()
+    }
+
+    /// The deposit address of virtual wallet `index`.
+    pub fn address(&self, index: u32) -> Result<String> {
+        Ok(self.key.derive_address(self.family, index)?.to_string())
+    }
+
+    /// The deposit addresses of virtual wallets `start .. start + count`.
+    pub fn addresses(&self, start: u32, count: u32) -> Result<Vec<String>> {
+        Ok(self
+            .key
+            .derive_addresses(self.family, start, count)?
+            .iter()
+            .map(ToString::to_string)
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,36 @@ fn rule() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The setup and `cmds` run on a ledger that records its journal, and the journal chained the
+/// way a host chains it: (the scenario, the postings, one JSON line per entry).
+fn journaled(
+    cmds: &[Value],
+) -> (
+    Scenario,
+    Vec<waas_core::ledger::journal::Posting>,
+    Vec<String>,
+) {
+    use waas_core::ledger::journal::{Entry, GENESIS_HASH};
+    let mut ledger = waas_core::ledger::Ledger::new(waas_core::scenario::default_config());
+    ledger.record_journal(true);
+    let mut s = Scenario::with_ledger(ledger);
+    for c in setup() {
+        run(&mut s, &c);
+    }
+    for c in cmds {
+        run(&mut s, c);
+    }
+    let postings = s.ledger_mut().take_journal();
+    let mut prev = GENESIS_HASH.to_owned();
+    let mut lines = Vec::new();
+    for (i, p) in postings.iter().enumerate() {
+        let e = Entry::chain("c1", i as u64 + 1, "2026-12-01T00:00:00.000Z", &prev, p);
+        prev = e.hash.clone();
+        lines.push(serde_json::to_string(&e).unwrap());
+    }
+    (s, postings, lines)
+}
+
 fn run(scenario: &mut Scenario, cmd: &Value) -> Value {
     let line = scenario.apply_line(&cmd.to_string()).unwrap();
     serde_json::from_str(&line).unwrap()
@@ -285,21 +315,8 @@ proptest! {
     /// are the ledger's; and changing any one digit of it is caught.
     #[test]
     fn the_journal_verifies_and_any_changed_digit_is_caught(cmds in prop::collection::vec(command(), 1..60), pick in any::<prop::sample::Index>()) {
-        use waas_core::ledger::journal::{self, Entry, GENESIS_HASH};
-        use waas_core::ledger::Ledger;
-        let mut ledger = Ledger::new(waas_core::scenario::default_config());
-        ledger.record_journal(true);
-        let mut s = Scenario::with_ledger(ledger);
-        for c in setup() { run(&mut s, &c); }
-        for c in &cmds { run(&mut s, c); }
-        let postings = s.ledger_mut().take_journal();
-        let mut prev = GENESIS_HASH.to_owned();
-        let mut lines = Vec::new();
-        for (i, p) in postings.iter().enumerate() {
-            let e = Entry::chain("c1", i as u64 + 1, "2026-12-01T00:00:00.000Z", &prev, p);
-            prev = e.hash.clone();
-            lines.push(serde_json::to_string(&e).unwrap());
-        }
+        use waas_core::ledger::journal::{self, Entry};
+        let (s, postings, lines) = journaled(&cmds);
         let export = lines.join("\n");
         let verified = journal::verify(&export).map_err(|m| TestCaseError::fail(m.to_string()))?;
         prop_assert_eq!(verified.entries, postings.len());
@@ -342,21 +359,7 @@ proptest! {
     #[test]
     fn reserves_recomputed_from_the_journal_are_the_ledgers(cmds in prop::collection::vec(command(), 1..60)) {
         use waas_core::ledger::audit::{audit, WalletChains};
-        use waas_core::ledger::journal::{Entry, GENESIS_HASH};
-        use waas_core::ledger::Ledger;
-        let mut ledger = Ledger::new(waas_core::scenario::default_config());
-        ledger.record_journal(true);
-        let mut s = Scenario::with_ledger(ledger);
-        for c in setup() { run(&mut s, &c); }
-        for c in &cmds { run(&mut s, c); }
-        let postings = s.ledger_mut().take_journal();
-        let mut prev = GENESIS_HASH.to_owned();
-        let mut lines = Vec::new();
-        for (i, p) in postings.iter().enumerate() {
-            let e = Entry::chain("c1", i as u64 + 1, "2026-12-01T00:00:00.000Z", &prev, p);
-            prev = e.hash.clone();
-            lines.push(serde_json::to_string(&e).unwrap());
-        }
+        let (s, _, lines) = journaled(&cmds);
         let wallets: WalletChains = ["vw1", "vw2", "vw3"].iter().map(|w| (w.to_string(), "ethereum".to_string())).collect();
         let ratio = s.ledger().config().min_reserve_ratio;
         let got = audit(&lines.join("\n"), &wallets, ratio).map_err(|m| TestCaseError::fail(m.to_string()))?;

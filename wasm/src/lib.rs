@@ -338,37 +338,26 @@ pub fn hash_api_key(key: &str) -> Result<String, JsValue> {
 
 /// An account xpub bound to a blockchain: parse once, derive many deposit addresses.
 #[wasm_bindgen]
-pub struct DepositKey {
-    family: Family,
-    key: ExtendedPublicKey,
-}
+pub struct DepositKey(waas_core::keys::DepositKey);
 
 #[wasm_bindgen]
 impl DepositKey {
     /// Parses `xpub` for the blockchain `chain` (id or alias).
     #[wasm_bindgen(constructor)]
     pub fn new(chain: &str, xpub: &str) -> Result<DepositKey, JsValue> {
-        run((|| {
-            Ok(DepositKey {
-                family: family(chain)?,
-                key: ExtendedPublicKey::parse(xpub)?,
-            })
-        })())
+        run(waas_core::keys::DepositKey::parse(registry(), chain, xpub).map(DepositKey))
     }
 
     /// The canonical xpub text.
     #[wasm_bindgen(getter)]
     pub fn xpub(&self) -> String {
-        self.key.to_string()
+        self.0.xpub()
     }
 
     /// The deposit address of virtual wallet `index`.
     #[wasm_bindgen(js_name = deriveAddress)]
     pub fn derive_address(&self, index: f64) -> Result<String, JsValue> {
-        run((|| {
-            let index = whole_u32(index, "index", ErrorCode::InvalidIndex)?;
-            Ok(self.key.derive_address(self.family, index)?.to_string())
-        })())
+        run(whole_u32(index, "index", ErrorCode::InvalidIndex).and_then(|i| self.0.address(i)))
     }
 
     /// The deposit addresses of virtual wallets `start .. start + count`.
@@ -377,12 +366,7 @@ impl DepositKey {
         run((|| {
             let start = whole_u32(start, "start", ErrorCode::InvalidIndex)?;
             let count = whole_u32(count, "count", ErrorCode::InvalidArgument)?;
-            Ok(self
-                .key
-                .derive_addresses(self.family, start, count)?
-                .iter()
-                .map(ToString::to_string)
-                .collect())
+            self.0.addresses(start, count)
         })())
     }
 }

@@ -129,47 +129,39 @@ pub fn audit(
     let mut sums = Sums::default();
     // Reserves the current movement changed, reported once its last entry is read.
     let mut touched: Vec<String> = Vec::new();
-    let mut last: Option<(usize, Entry)> = None;
-    let lines = jsonl
+    let mut entries = Vec::new();
+    for (i, text) in jsonl
         .lines()
         .enumerate()
-        .filter(|(_, t)| !t.trim().is_empty());
-    for (i, text) in lines {
+        .filter(|(_, t)| !t.trim().is_empty())
+    {
         // Every line parsed in `verify`; a failure here would be a bug, reported as a mismatch.
         let entry: Entry = serde_json::from_str(text).map_err(|e| mismatch(i + 1, None, e))?;
-        if let Some((line, prev)) = &last {
-            if prev.movement_id != entry.movement_id {
-                close(
-                    &sums,
-                    &mut touched,
-                    *line,
-                    prev,
-                    min_reserve_ratio,
-                    &mut audit.history,
-                )?;
-            }
-        }
+        entries.push((i + 1, entry));
+    }
+    for (k, (line, entry)) in entries.iter().enumerate() {
         if let Some((key, figure)) =
             slot_of(&entry.client_id, &entry.account, &entry.token, wallets)
         {
             if !touched.contains(&key) {
                 touched.push(key.clone());
             }
-            let line = i + 1;
-            sums.add(key, figure, &entry)
-                .ok_or_else(|| mismatch(line, Some(entry.seq), "a reserve figure overflows"))?;
+            sums.add(key, figure, entry)
+                .ok_or_else(|| mismatch(*line, Some(entry.seq), "a reserve figure overflows"))?;
         }
-        last = Some((i + 1, entry));
-    }
-    if let Some((line, prev)) = &last {
-        close(
-            &sums,
-            &mut touched,
-            *line,
-            prev,
-            min_reserve_ratio,
-            &mut audit.history,
-        )?;
+        let movement_ends = entries
+            .get(k + 1)
+            .is_none_or(|(_, next)| next.movement_id != entry.movement_id);
+        if movement_ends {
+            close(
+                &sums,
+                &mut touched,
+                *line,
+                entry,
+                min_reserve_ratio,
+                &mut audit.history,
+            )?;
+        }
     }
     for key in sums.0.keys() {
         let report = sums

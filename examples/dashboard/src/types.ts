@@ -46,15 +46,8 @@ export interface Card {
   status?: string;
 }
 
-/** A holding wallet's reserve for one token. */
-export interface Reserve {
-  holding: string;
-  in_transit: string;
-  liabilities: string;
-  ratio: string | null;
-  leverage: string;
-  withdrawable: string;
-}
+/** A holding wallet's reserve for one token: the package's own type (the same JSON). */
+export type Reserve = import('waas-wasm').Reserve;
 
 export interface HoldingSummary {
   id: string;

@@ -73,6 +73,56 @@ pub struct HostConfig {
     pub webhook_delivery: webhooks::Policy,
 }
 
+impl HostConfig {
+    /// A sandbox host on `database_url` with the defaults of `waas serve` (what the tests that
+    /// call the API in-process start from).
+    pub fn sandbox(database_url: &str) -> HostConfig {
+        HostConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_owned(),
+            environment: Environment::Sandbox,
+            webhook_url: None,
+            webhook_key: None,
+            sim_block_ms: 1000,
+            endpoint_policy: waas_core::endpoint::EndpointPolicy {
+                allow_loopback: true,
+                allow_private: false,
+                require_https: false,
+            },
+            outbox_poll_ms: 500,
+            evm: None,
+            key_file: None,
+            rate_limit: 100,
+            limits: server::Limits::default(),
+            cors_origins: Vec::new(),
+            idempotency_ttl: std::time::Duration::from_secs(24 * 3600),
+            webhook_delivery: webhooks::Policy::default(),
+        }
+    }
+}
+
+/// A host opened in this process, without a listening socket or background workers (no
+/// simulated chain, no webhook delivery): its shared state and the HTTP application `serve`
+/// would answer with, for tests that call the API in-process (`tower::ServiceExt::oneshot`).
+pub async fn open_app(config: &HostConfig) -> Result<(axum::Router, Arc<AppState>), ApiError> {
+    let state = Arc::new(open_state(config).await?);
+    Ok((app(state.clone(), config)?, state))
+}
+
+/// The API router with the protocol guard, CORS and the per-request observation (request id,
+/// access log, metrics).
+fn app(state: Arc<AppState>, config: &HostConfig) -> Result<axum::Router, ApiError> {
+    let mut app = protocol::guard(api::router(state.clone()), config.limits.request_timeout);
+    if let Some(cors) = ops::cors(&config.cors_origins)? {
+        app = app.layer(cors);
+    }
+    Ok(app.layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            ops::observe(state.clone(), req, next)
+        },
+    )))
+}
+
 /// Deletes idempotency rows older than `ttl`, every ten minutes (and once at start).
 async fn purge_idempotency(state: Arc<AppState>, ttl: std::time::Duration) {
     loop {
@@ -242,7 +292,8 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ApiError::config(format!("cannot listen on {}: {e}", config.listen)))?;
-    let cors = ops::cors(&config.cors_origins)?;
+    // A bad CORS origin is refused before the database is opened.
+    ops::cors(&config.cors_origins)?;
     let state = Arc::new(open_state(&config).await?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let outbox = tokio::spawn(webhooks::run(
@@ -260,16 +311,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     if let Some(adapter) = &state.evm {
         tokio::spawn(adapter.clone().run(state.clone()));
     }
-    let mut app = protocol::guard(api::router(state.clone()), config.limits.request_timeout);
-    if let Some(cors) = cors {
-        app = app.layer(cors);
-    }
-    let observed = state.clone();
-    let app = app.layer(axum::middleware::from_fn(
-        move |req: axum::extract::Request, next: axum::middleware::Next| {
-            ops::observe(observed.clone(), req, next)
-        },
-    ));
+    let app = app(state.clone(), &config)?;
     let local = listener
         .local_addr()
         .map_err(|e| ApiError::config(e.to_string()))?;

@@ -1,0 +1,89 @@
+//! Accounts: create, read, list, rename, delete, and what each refuses.
+
+use crate::app::App;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_account_is_created_and_read_back() {
+    let app = App::new().await;
+    let id = app.account("alice").await;
+    assert!(id.starts_with("acc_"), "{id}");
+    let a = app.get(&format!("/v1/accounts/{id}")).await;
+    assert_eq!(a.ok(200)["name"], "alice");
+}
+
+#[tokio::test]
+async fn the_list_pages_with_cursors_and_misses_nothing() {
+    let app = App::new().await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(app.account(&format!("a{i}")).await);
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(&format!("/v1/accounts?limit=2&cursor={cursor}"))
+            .await;
+        let page = page.ok(200);
+        assert!(page["data"].as_array().unwrap().len() <= 2);
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, made, "oldest first, each once");
+}
+
+#[tokio::test]
+async fn an_unknown_account_is_not_found() {
+    let app = App::new().await;
+    app.get("/v1/accounts/acc_nope").await.err(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn an_account_is_renamed_and_deleted() {
+    let app = App::new().await;
+    let id = app.account("old").await;
+    let r = app
+        .patch(&format!("/v1/accounts/{id}"), json!({"name": "new"}))
+        .await;
+    assert_eq!(r.ok(200)["name"], "new");
+    app.delete(&format!("/v1/accounts/{id}")).await.ok(200);
+    app.get(&format!("/v1/accounts/{id}"))
+        .await
+        .err(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_idempotency_key_answers_the_first_answer() {
+    let app = App::new().await;
+    let first = app
+        .post_idem("/v1/accounts", "acc-1", json!({"name": "b"}))
+        .await;
+    let again = app
+        .post_idem("/v1/accounts", "acc-1", json!({"name": "b"}))
+        .await;
+    assert_eq!(first.ok(201), again.ok(201));
+    app.post_idem("/v1/accounts", "acc-1", json!({"name": "c"}))
+        .await
+        .err(409, "DUPLICATE_OPERATION");
+    let list = app.get("/v1/accounts").await;
+    assert_eq!(list.ok(200)["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_refused_with_a_code() {
+    let app = App::new().await;
+    let r = app
+        .post("/v1/accounts", json!({"name": "x", "colour": "red"}))
+        .await;
+    r.err(400, "INVALID_ARGUMENT");
+}

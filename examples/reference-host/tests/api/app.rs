@@ -1,0 +1,205 @@
+//! The harness: a host in this process, called through its router.
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tower::ServiceExt;
+use waas_core::access::{Environment, Permission};
+use waas_host::host::{create_client, open_app, HostConfig, Settings};
+
+/// A host opened over its own SQLite file, with a client whose key has every permission.
+pub struct App {
+    router: axum::Router,
+    key: String,
+    file: PathBuf,
+}
+
+/// An answer: its status and its JSON body (`Null` when it has none).
+pub struct Answer {
+    pub status: u16,
+    pub json: Value,
+}
+
+impl Answer {
+    /// The body of a success with `status`; panics with the answer otherwise.
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.json);
+        &self.json
+    }
+
+    /// The error of a refusal with `status` and `code`; panics with the answer otherwise.
+    #[track_caller]
+    pub fn err(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            (self.status, self.json["error"]["code"].as_str()),
+            (status, Some(code)),
+            "unexpected answer: {}",
+            self.json
+        );
+        &self.json["error"]
+    }
+}
+
+impl App {
+    /// A fresh host with an empty database.
+    pub async fn new() -> App {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let file = std::env::temp_dir().join(format!(
+            "waas-api-{}-{}.db",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let config = HostConfig::sandbox(&format!("sqlite://{}", file.display()));
+        let (router, state) = open_app(&config).await.expect("the host opens");
+        let (_, key) = create_client(
+            &state.store,
+            None,
+            "tests",
+            Environment::Sandbox,
+            Permission::ALL.iter().copied(),
+            Settings::default(),
+        )
+        .await
+        .expect("a client");
+        App {
+            router,
+            key: key.expose().to_owned(),
+            file,
+        }
+    }
+
+    /// Calls `method path` with `key` (none: no X-API-Key), extra headers and a JSON body.
+    pub async fn send(
+        &self,
+        key: Option<&str>,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(k) = key {
+            req = req.header("X-API-Key", k);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header("Content-Type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
+            .await
+            .unwrap();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer { status, json }
+    }
+
+    /// Calls with the client's key.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        self.send(Some(&self.key), method, path, &[], body).await
+    }
+
+    /// POST with an `Idempotency-Key`.
+    pub async fn post_idem(&self, path: &str, idem: &str, body: Value) -> Answer {
+        self.send(
+            Some(&self.key),
+            "POST",
+            path,
+            &[("Idempotency-Key", idem)],
+            Some(body),
+        )
+        .await
+    }
+
+    /// A key of this client with only `permissions`.
+    pub async fn key_with(&self, permissions: &[&str]) -> String {
+        let r = self
+            .post(
+                "/v1/management/api-keys",
+                serde_json::json!({ "permissions": permissions }),
+            )
+            .await;
+        r.ok(201)["key"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.call("POST", path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.call("PUT", path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.call("PATCH", path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call("DELETE", path, None).await
+    }
+
+    /// An account of this client: its id.
+    pub async fn account(&self, name: &str) -> String {
+        let a = self
+            .post("/v1/accounts", serde_json::json!({ "name": name }))
+            .await;
+        a.ok(201)["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A virtual wallet of `account` on `chain`: (id, address).
+    pub async fn wallet(&self, account: &str, chain: &str) -> (String, String) {
+        let w = self
+            .post(
+                "/v1/wallets/virtual",
+                serde_json::json!({ "account_id": account, "blockchain": chain }),
+            )
+            .await;
+        let w = w.ok(201);
+        (
+            w["id"].as_str().unwrap().to_owned(),
+            w["address"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        // The database, its WAL files and the sandbox key file beside it.
+        let name = self
+            .file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) {
+            for entry in dir.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&name) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Virtual wallets: creation, deposit addresses, the batch endpoint, filters and balances.
+
+use crate::app::App;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_first_wallet_of_a_chain_makes_its_holding_wallet() {
+    let app = App::new().await;
+    let acc = app.account("a").await;
+    let first = app
+        .post(
+            "/v1/wallets/virtual",
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        )
+        .await;
+    assert_eq!(first.ok(201)["holding_created"], true);
+    assert_eq!(first.ok(201)["index"], 0);
+    let second = app
+        .post(
+            "/v1/wallets/virtual",
+            json!({"account_id": acc, "blockchain": "ethereum"}),
+        )
+        .await;
+    assert_eq!(second.ok(201)["holding_created"], false);
+    assert_eq!(second.ok(201)["index"], 1);
+    let holding = app.get("/v1/wallets/holding/ethereum").await;
+    assert!(holding.ok(200)["xpub"]
+        .as_str()
+        .unwrap()
+        .starts_with("xpub"));
+}
+
+#[tokio::test]
+async fn a_batch_makes_every_wallet_with_consecutive_indexes() {
+    let app = App::new().await;
+    let acc = app.account("a").await;
+    let r = app
+        .post(
+            "/v1/wallets/virtual/batch",
+            json!({"account_id": acc, "blockchain": "tron", "count": 25}),
+        )
+        .await;
+    let data = r.ok(201)["data"].as_array().unwrap().clone();
+    assert_eq!(data.len(), 25);
+    for (i, w) in data.iter().enumerate() {
+        assert_eq!(w["index"], i);
+        assert!(w["address"].as_str().unwrap().starts_with('T'));
+    }
+}
+
+#[tokio::test]
+async fn the_list_filters_by_blockchain() {
+    let app = App::new().await;
+    let acc = app.account("a").await;
+    app.wallet(&acc, "ethereum").await;
+    let (tron, _) = app.wallet(&acc, "tron").await;
+    let r = app.get("/v1/wallets/virtual?blockchain=tron").await;
+    let data = r.ok(200)["data"].as_array().unwrap().clone();
+    assert_eq!(data.len(), 1);
+    assert_eq!(data[0]["id"], tron.as_str());
+}
+
+#[tokio::test]
+async fn a_deposit_is_credited_pending_at_once() {
+    let app = App::new().await;
+    let acc = app.account("a").await;
+    let (id, addr) = app.wallet(&acc, "ethereum").await;
+    let d = app
+        .post(
+            "/v1/simulate/deposit",
+            json!({"address": addr, "token": "USDT", "amount": "25"}),
+        )
+        .await;
+    assert_eq!(d.ok(201)["credited"], "25");
+    let w = app.get(&format!("/v1/wallets/virtual/{id}")).await;
+    let usdt = &w.ok(200)["balances"]["USDT"];
+    assert_eq!(
+        (&usdt["total"], &usdt["unconfirmed"]),
+        (&json!("25"), &json!("25"))
+    );
+}
+
+#[tokio::test]
+async fn a_frozen_wallet_receives_but_does_not_send() {
+    let app = App::new().await;
+    let acc = app.account("a").await;
+    let (id, addr) = app.wallet(&acc, "ethereum").await;
+    let (other, _) = app.wallet(&acc, "ethereum").await;
+    app.post(
+        &format!("/v1/wallets/virtual/{id}/freeze"),
+        json!({"reason": "review"}),
+    )
+    .await
+    .ok(200);
+    app.post(
+        "/v1/simulate/deposit",
+        json!({"address": addr, "token": "USDT", "amount": "5"}),
+    )
+    .await
+    .ok(201);
+    app.post(
+        &format!("/v1/wallets/virtual/{id}/transfer"),
+        json!({"to_wallet_id": other, "token": "USDT", "amount": "1"}),
+    )
+    .await
+    .err(422, "WALLET_FROZEN");
+}

@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 use support::api::{d, dec, setup, Api};
 use support::catalog;
 use support::{wait_for, Backend, Db, Opts, Receiver, Resp, Server};
-use waas_core::access::OPERATIONS;
 
 // ------------------------------------------------------------------------------------------
 // Helpers
@@ -30,139 +29,6 @@ const TRON_OUT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 // ------------------------------------------------------------------------------------------
 // Each module end to end
 // ------------------------------------------------------------------------------------------
-
-fn management(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "management", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    assert!(s.key().starts_with("waas_test_"));
-
-    let ops = api.get("/v1/management/operations");
-    assert_eq!(
-        ops.ok(200)["operations"].as_array().unwrap().len(),
-        OPERATIONS.len()
-    );
-    let chains = api.get("/v1/management/blockchains").ok(200).clone();
-    let ids: Vec<&str> = chains["blockchains"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert!(
-        ids.contains(&"ethereum") && ids.contains(&"tron"),
-        "{ids:?}"
-    );
-
-    // Configurations: webhook endpoint, key and secret, payment addresses (canonicalized).
-    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    let r = api.put(
-        "/v1/management/configurations",
-        json!({"webhook_url": "http://127.0.0.1:9/hook", "webhook_key": "k-123", "webhook_secret": secret,
-               "payment_addresses": {"ethereum": EVM_OUT.to_lowercase(), "tron": TRON_OUT},
-               "min_reserve_ratio": "1"}),
-    );
-    r.ok(200);
-    let c = api.get("/v1/management/configurations").ok(200).clone();
-    assert_eq!(c["webhook_url"], "http://127.0.0.1:9/hook");
-    assert_eq!(c["webhook_key_set"], true);
-    assert_eq!(c["webhook_secret_set"], true);
-    assert_eq!(c["payment_addresses"]["ethereum"], EVM_OUT);
-    assert_eq!(c["payment_addresses"]["tron"], TRON_OUT);
-    assert!(
-        !c.to_string().contains("k-123"),
-        "the webhook key leaks: {c}"
-    );
-    assert!(!c.to_string().contains(secret), "the secret leaks: {c}");
-    api.put(
-        "/v1/management/configurations",
-        json!({"webhook_secret": "whsec_!!!"}),
-    )
-    .err(400, "INVALID_SECRET");
-    api.put(
-        "/v1/management/configurations",
-        json!({"webhook_url": "ftp://x"}),
-    )
-    .err(400, "INVALID_WEBHOOK_URL");
-
-    // Contracted products.
-    let r = api.put(
-        "/v1/management/contracted-products",
-        json!({"max_virtual_wallets": 2, "max_cards": 1}),
-    );
-    assert_eq!(r.ok(200)["max_virtual_wallets"], 2);
-    let c = api
-        .get("/v1/management/contracted-products")
-        .ok(200)
-        .clone();
-    assert_eq!(c["max_virtual_wallets"], 2);
-    assert_eq!(c["max_cards"], 1);
-
-    // API keys with permissions.
-    let r = api.post(
-        "/v1/management/api-keys",
-        json!({"permissions": ["WALLETS_READ"]}),
-    );
-    let v = r.ok(201).clone();
-    let reader = v["key"].as_str().unwrap().to_owned();
-    let reader_id = v["id"].as_str().unwrap().to_owned();
-    assert!(reader.starts_with("waas_test_"));
-    let keys = api.get("/v1/management/api-keys").ok(200).clone();
-    assert_eq!(keys["data"].as_array().unwrap().len(), 2);
-    assert!(
-        !keys.to_string().contains(&reader),
-        "a listed key shows its secret"
-    );
-    let ro = Api {
-        s: &s,
-        key: &reader,
-    };
-    ro.get("/v1/wallets/virtual").ok(200);
-    ro.post("/v1/accounts", json!({"name": "x"}))
-        .err(403, "FORBIDDEN");
-    ro.get("/v1/management/api-keys").err(403, "FORBIDDEN");
-    api.delete(&format!("/v1/management/api-keys/{reader_id}"))
-        .ok(200);
-    ro.get("/v1/wallets/virtual").err(401, "UNAUTHORIZED");
-    api.post(
-        "/v1/management/api-keys",
-        json!({"permissions": ["WALLETS_READ", "ROOT"]}),
-    )
-    .err(400, "INVALID_ARGUMENT");
-    api.post("/v1/management/api-keys", json!({"permissions": []}))
-        .err(400, "INVALID_ARGUMENT");
-
-    // Clients: a second client sees nothing of the first.
-    let acc = api.account("first");
-    let r = api.post("/v1/management/clients", json!({"name": "second"}));
-    let other = r.ok(201)["api_key"].as_str().unwrap().to_owned();
-    let clients = api.get("/v1/management/clients").ok(200).clone();
-    assert_eq!(clients["data"].as_array().unwrap().len(), 2);
-    let o = Api { s: &s, key: &other };
-    assert_eq!(
-        o.get("/v1/accounts").ok(200)["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    o.get(&format!("/v1/accounts/{acc}")).err(404, "NOT_FOUND");
-    o.post(
-        "/v1/wallets/virtual",
-        json!({"account_id": acc, "blockchain": "ethereum"}),
-    )
-    .err(404, "NOT_FOUND");
-
-    // Health and OpenAPI need no key; the document lists the catalog's paths.
-    let h = s.call("GET", "/healthz", None, None);
-    h.ok(200);
-    let doc = s.call("GET", "/openapi.json", None, None).ok(200).clone();
-    assert!(doc["paths"]["/v1/wallets/virtual/{id}/transfer"]["post"].is_object());
-}
 
 fn accounts_tokens_wallets(backend: Backend) {
     let Some((_db, s)) = setup(backend, "wallets", &Opts::default()) else {
@@ -1613,10 +1479,6 @@ macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
             use super::*;
-            #[test]
-            fn management() {
-                super::management($variant);
-            }
             #[test]
             fn accounts_tokens_wallets() {
                 super::accounts_tokens_wallets($variant);

@@ -3,18 +3,14 @@
 use crate::app::App;
 use serde_json::json;
 
-#[tokio::test]
-async fn an_account_is_created_and_read_back() {
-    let app = App::new().await;
+async fn an_account_is_created_and_read_back(app: App) {
     let id = app.account("alice").await;
     assert!(id.starts_with("acc_"), "{id}");
     let a = app.get(&format!("/v1/accounts/{id}")).await;
     assert_eq!(a.ok(200)["name"], "alice");
 }
 
-#[tokio::test]
-async fn the_list_pages_with_cursors_and_misses_nothing() {
-    let app = App::new().await;
+async fn the_list_pages_with_cursors_and_misses_nothing(app: App) {
     let mut made = Vec::new();
     for i in 0..5 {
         made.push(app.account(&format!("a{i}")).await);
@@ -42,15 +38,11 @@ async fn the_list_pages_with_cursors_and_misses_nothing() {
     assert_eq!(seen, made, "oldest first, each once");
 }
 
-#[tokio::test]
-async fn an_unknown_account_is_not_found() {
-    let app = App::new().await;
+async fn an_unknown_account_is_not_found(app: App) {
     app.get("/v1/accounts/acc_nope").await.err(404, "NOT_FOUND");
 }
 
-#[tokio::test]
-async fn an_account_is_renamed_and_deleted() {
-    let app = App::new().await;
+async fn an_account_is_renamed_and_deleted(app: App) {
     let id = app.account("old").await;
     let r = app
         .patch(&format!("/v1/accounts/{id}"), json!({"name": "new"}))
@@ -62,9 +54,7 @@ async fn an_account_is_renamed_and_deleted() {
         .err(404, "NOT_FOUND");
 }
 
-#[tokio::test]
-async fn a_retry_with_the_same_idempotency_key_answers_the_first_answer() {
-    let app = App::new().await;
+async fn a_retry_with_the_same_idempotency_key_answers_the_first_answer(app: App) {
     let first = app
         .post_idem("/v1/accounts", "acc-1", json!({"name": "b"}))
         .await;
@@ -79,11 +69,18 @@ async fn a_retry_with_the_same_idempotency_key_answers_the_first_answer() {
     assert_eq!(list.ok(200)["data"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn an_unknown_field_is_refused_with_a_code() {
-    let app = App::new().await;
+async fn an_unknown_field_is_refused_with_a_code(app: App) {
     let r = app
         .post("/v1/accounts", json!({"name": "x", "colour": "red"}))
         .await;
     r.err(400, "INVALID_ARGUMENT");
 }
+
+crate::on_both!(
+    an_account_is_created_and_read_back,
+    the_list_pages_with_cursors_and_misses_nothing,
+    an_unknown_account_is_not_found,
+    an_account_is_renamed_and_deleted,
+    a_retry_with_the_same_idempotency_key_answers_the_first_answer,
+    an_unknown_field_is_refused_with_a_code,
+);

@@ -9,12 +9,25 @@ use tower::ServiceExt;
 use waas_core::access::{Environment, Permission};
 use waas_host::host::{create_client, open_app, HostConfig, Settings};
 
-/// A host opened over its own SQLite file, with a client whose key has every permission.
+/// A host opened over its own database (a SQLite file, or a PostgreSQL database made for it),
+/// with a client whose key has every permission.
 pub struct App {
     router: axum::Router,
     key: String,
-    file: PathBuf,
+    db: Db,
 }
+
+/// Where an [`App`] keeps its books, removed when it is dropped.
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// The PostgreSQL the tests use: 127.0.0.1:5432, user postgres, trust auth; databases are made
+/// in it from `test`.
+const PG: &str = "postgres://postgres@127.0.0.1:5432";
+
+static N: AtomicU32 = AtomicU32::new(0);
 
 /// An answer: its status and its JSON body (`Null` when it has none).
 pub struct Answer {
@@ -44,15 +57,48 @@ impl Answer {
 }
 
 impl App {
-    /// A fresh host with an empty database.
+    /// A fresh host on an empty SQLite file.
     pub async fn new() -> App {
-        static N: AtomicU32 = AtomicU32::new(0);
         let file = std::env::temp_dir().join(format!(
             "waas-api-{}-{}.db",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         ));
-        let config = HostConfig::sandbox(&format!("sqlite://{}", file.display()));
+        let url = format!("sqlite://{}", file.display());
+        App::open(&url, Db::Sqlite(file)).await
+    }
+
+    /// A fresh host on a new PostgreSQL database; `None` (with a loud SKIPPED line) only when
+    /// PostgreSQL is unreachable and WAAS_SKIP_POSTGRES=1, else an unreachable server fails.
+    pub async fn postgres(test: &str) -> Option<App> {
+        use sqlx::{Connection, Executor};
+        let name = format!(
+            "waas_api_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let made = async {
+            let mut admin = sqlx::PgConnection::connect(&format!("{PG}/test")).await?;
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await?;
+            admin.close().await
+        };
+        if let Err(e) = made.await {
+            if std::env::var("WAAS_SKIP_POSTGRES").as_deref() == Ok("1") {
+                eprintln!("\n******** SKIPPED {test} on PostgreSQL (WAAS_SKIP_POSTGRES=1): {e} ********\n");
+                return None;
+            }
+            panic!(
+                "PostgreSQL at 127.0.0.1:5432 (user postgres, database test) is not usable: {e}. Start it, or set WAAS_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+            );
+        }
+        let url = format!("{PG}/{name}");
+        Some(App::open(&url, Db::Postgres(name)).await)
+    }
+
+    async fn open(url: &str, db: Db) -> App {
+        let config = HostConfig::sandbox(url);
         let (router, state) = open_app(&config).await.expect("the host opens");
         let (_, key) = create_client(
             &state.store,
@@ -67,7 +113,7 @@ impl App {
         App {
             router,
             key: key.expose().to_owned(),
-            file,
+            db,
         }
     }
 
@@ -187,18 +233,44 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
-        // The database, its WAL files and the sandbox key file beside it.
-        let name = self
-            .file
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) {
-            for entry in dir.flatten() {
-                if entry.file_name().to_string_lossy().starts_with(&name) {
-                    let _ = std::fs::remove_file(entry.path());
+        match &self.db {
+            Db::Sqlite(file) => {
+                // The database, its WAL files and the sandbox key file beside it.
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                if let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) {
+                    for entry in dir.flatten() {
+                        if entry.file_name().to_string_lossy().starts_with(&name) {
+                            let _ = std::fs::remove_file(entry.path());
+                        }
+                    }
                 }
+            }
+            Db::Postgres(name) => {
+                // Dropped from a thread of its own: this runs inside the test's runtime.
+                let name = name.clone();
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    if let Ok(rt) = rt {
+                        rt.block_on(async {
+                            use sqlx::{Connection, Executor};
+                            if let Ok(mut admin) =
+                                sqlx::PgConnection::connect(&format!("{PG}/test")).await
+                            {
+                                let _ = admin
+                                    .execute(
+                                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                                            .as_str(),
+                                    )
+                                    .await;
+                            }
+                        });
+                    }
+                })
+                .join();
+                // The sandbox key file of a PostgreSQL host is waas-sandbox.seal in the working
+                // directory, shared by every test: left in place.
             }
         }
     }

@@ -4,9 +4,7 @@ use crate::app::App;
 use waas_core::access::Operation;
 use waas_host::host::api::routes::operation_routes;
 
-#[tokio::test]
-async fn without_a_key_every_operation_is_unauthorized() {
-    let app = App::new().await;
+async fn without_a_key_every_operation_is_unauthorized(app: App) {
     for (op, route) in operation_routes().iter() {
         let path = route.path.replace('{', "x").replace('}', "");
         let r = app.send(None, &route.method, &path, &[], None).await;
@@ -14,9 +12,7 @@ async fn without_a_key_every_operation_is_unauthorized() {
     }
 }
 
-#[tokio::test]
-async fn a_key_without_the_permission_is_forbidden() {
-    let app = App::new().await;
+async fn a_key_without_the_permission_is_forbidden(app: App) {
     let reader = app.key_with(&["ACCOUNTS_READ"]).await;
     app.send(Some(&reader), "GET", "/v1/accounts", &[], None)
         .await
@@ -33,9 +29,7 @@ async fn a_key_without_the_permission_is_forbidden() {
     r.err(403, "FORBIDDEN");
 }
 
-#[tokio::test]
-async fn the_served_catalog_names_each_operation_with_its_route() {
-    let app = App::new().await;
+async fn the_served_catalog_names_each_operation_with_its_route(app: App) {
     let listed = app.get("/v1/management/operations").await;
     let listed = listed.ok(200)["operations"].as_array().unwrap().clone();
     assert_eq!(listed.len(), Operation::ALL.len());
@@ -67,9 +61,7 @@ fn concrete(path: &str) -> String {
         .join("/")
 }
 
-#[tokio::test]
-async fn every_operation_needs_its_permission_and_no_other() {
-    let app = App::new().await;
+async fn every_operation_needs_its_permission_and_no_other(app: App) {
     // For each permission: a key with only it, and a key with every permission that does not
     // grant it.
     let mut exact = std::collections::BTreeMap::new();
@@ -130,11 +122,17 @@ async fn every_operation_needs_its_permission_and_no_other() {
     }
 }
 
-#[tokio::test]
-async fn a_live_key_cannot_touch_a_sandbox_host() {
-    let app = App::new().await;
+async fn a_live_key_cannot_touch_a_sandbox_host(app: App) {
     let live = "waas_live_0000000000000000000000000000000000000000000000000000000000000000";
     app.send(Some(live), "GET", "/v1/wallets/virtual", &[], None)
         .await
         .err(401, "UNAUTHORIZED");
 }
+
+crate::on_both!(
+    without_a_key_every_operation_is_unauthorized,
+    a_key_without_the_permission_is_forbidden,
+    the_served_catalog_names_each_operation_with_its_route,
+    every_operation_needs_its_permission_and_no_other,
+    a_live_key_cannot_touch_a_sandbox_host,
+);

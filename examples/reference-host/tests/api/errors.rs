@@ -3,26 +3,20 @@
 use crate::app::App;
 use serde_json::json;
 
-#[tokio::test]
-async fn an_unknown_route_is_not_found_and_a_wrong_method_not_allowed() {
-    let app = App::new().await;
+async fn an_unknown_route_is_not_found_and_a_wrong_method_not_allowed(app: App) {
     app.get("/v1/nope").await.err(404, "NOT_FOUND");
     app.call("DELETE", "/v1/accounts", None)
         .await
         .err(405, "METHOD_NOT_ALLOWED");
 }
 
-#[tokio::test]
-async fn an_unknown_query_parameter_is_refused() {
-    let app = App::new().await;
+async fn an_unknown_query_parameter_is_refused(app: App) {
     app.get("/v1/accounts?colour=red")
         .await
         .err(400, "INVALID_ARGUMENT");
 }
 
-#[tokio::test]
-async fn a_contract_limit_names_the_limit_and_the_use() {
-    let app = App::new().await;
+async fn a_contract_limit_names_the_limit_and_the_use(app: App) {
     app.put(
         "/v1/management/contracted-products",
         json!({"max_virtual_wallets": 1}),
@@ -44,9 +38,7 @@ async fn a_contract_limit_names_the_limit_and_the_use() {
     );
 }
 
-#[tokio::test]
-async fn a_transfer_beyond_the_balance_names_what_is_missing() {
-    let app = App::new().await;
+async fn a_transfer_beyond_the_balance_names_what_is_missing(app: App) {
     let acc = app.account("a").await;
     let (from, addr) = app.wallet(&acc, "ethereum").await;
     let (to, _) = app.wallet(&acc, "ethereum").await;
@@ -70,12 +62,18 @@ async fn a_transfer_beyond_the_balance_names_what_is_missing() {
     assert!(e["message"].as_str().unwrap().contains('5'));
 }
 
-#[tokio::test]
-async fn every_error_carries_a_request_id() {
-    let app = App::new().await;
+async fn every_error_carries_a_request_id(app: App) {
     let r = app.get("/v1/accounts/acc_nope").await;
     assert!(r.err(404, "NOT_FOUND")["request_id"]
         .as_str()
         .unwrap()
         .starts_with("req_"));
 }
+
+crate::on_both!(
+    an_unknown_route_is_not_found_and_a_wrong_method_not_allowed,
+    an_unknown_query_parameter_is_refused,
+    a_contract_limit_names_the_limit_and_the_use,
+    a_transfer_beyond_the_balance_names_what_is_missing,
+    every_error_carries_a_request_id,
+);

@@ -5,8 +5,35 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap known-good values
 
+/// Runs each named `async fn(App)` of the module on SQLite and on PostgreSQL, as tests named
+/// `sqlite::NAME` and `postgres::NAME`.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::app::App::new().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::app::App::postgres(stringify!($name)).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 mod accounts;
 mod app;
 mod catalog;
 mod errors;
+mod management;
 mod wallets;

@@ -3,9 +3,7 @@
 use crate::app::App;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_first_wallet_of_a_chain_makes_its_holding_wallet() {
-    let app = App::new().await;
+async fn the_first_wallet_of_a_chain_makes_its_holding_wallet(app: App) {
     let acc = app.account("a").await;
     let first = app
         .post(
@@ -30,9 +28,7 @@ async fn the_first_wallet_of_a_chain_makes_its_holding_wallet() {
         .starts_with("xpub"));
 }
 
-#[tokio::test]
-async fn a_batch_makes_every_wallet_with_consecutive_indexes() {
-    let app = App::new().await;
+async fn a_batch_makes_every_wallet_with_consecutive_indexes(app: App) {
     let acc = app.account("a").await;
     let r = app
         .post(
@@ -48,9 +44,7 @@ async fn a_batch_makes_every_wallet_with_consecutive_indexes() {
     }
 }
 
-#[tokio::test]
-async fn the_list_filters_by_blockchain() {
-    let app = App::new().await;
+async fn the_list_filters_by_blockchain(app: App) {
     let acc = app.account("a").await;
     app.wallet(&acc, "ethereum").await;
     let (tron, _) = app.wallet(&acc, "tron").await;
@@ -60,9 +54,7 @@ async fn the_list_filters_by_blockchain() {
     assert_eq!(data[0]["id"], tron.as_str());
 }
 
-#[tokio::test]
-async fn a_deposit_is_credited_pending_at_once() {
-    let app = App::new().await;
+async fn a_deposit_is_credited_pending_at_once(app: App) {
     let acc = app.account("a").await;
     let (id, addr) = app.wallet(&acc, "ethereum").await;
     let d = app
@@ -80,9 +72,7 @@ async fn a_deposit_is_credited_pending_at_once() {
     );
 }
 
-#[tokio::test]
-async fn a_frozen_wallet_receives_but_does_not_send() {
-    let app = App::new().await;
+async fn a_frozen_wallet_receives_but_does_not_send(app: App) {
     let acc = app.account("a").await;
     let (id, addr) = app.wallet(&acc, "ethereum").await;
     let (other, _) = app.wallet(&acc, "ethereum").await;
@@ -105,3 +95,11 @@ async fn a_frozen_wallet_receives_but_does_not_send() {
     .await
     .err(422, "WALLET_FROZEN");
 }
+
+crate::on_both!(
+    the_first_wallet_of_a_chain_makes_its_holding_wallet,
+    a_batch_makes_every_wallet_with_consecutive_indexes,
+    the_list_filters_by_blockchain,
+    a_deposit_is_credited_pending_at_once,
+    a_frozen_wallet_receives_but_does_not_send,
+);

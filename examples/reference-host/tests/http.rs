@@ -1280,57 +1280,6 @@ fn crash_restart(backend: Backend) {
 
 /// A transfer lists under the sender and the receiver; settings updates of different fields
 /// both land.
-fn listings_and_settings(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "listings", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let acc = api.account("a");
-    let (a, _) = api.funded(&acc, "ethereum", "20");
-    let (b, _) = api.wallet(&acc, "ethereum");
-    let t = api
-        .post(
-            &format!("/v1/wallets/virtual/{a}/transfer"),
-            json!({"to_wallet_id": b, "token": "USDT", "amount": "3"}),
-        )
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for w in [&a, &b] {
-        let list = api
-            .get(&format!("/v1/wallets/virtual/{w}/transactions"))
-            .ok(200)
-            .clone();
-        let ids: Vec<&str> = list["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|x| x["id"].as_str())
-            .collect();
-        assert!(
-            ids.contains(&t.as_str()),
-            "transfer {t} missing under {w}: {ids:?}"
-        );
-    }
-    api.put(
-        "/v1/webhooks/configuration",
-        json!({"url": "http://127.0.0.1:9/a"}),
-    )
-    .ok(200);
-    api.put(
-        "/v1/management/configurations",
-        json!({"usd_prices": {"ETH": "3000"}}),
-    )
-    .ok(200);
-    let cfg = api.get("/v1/management/configurations").ok(200).clone();
-    assert_eq!(cfg["webhook_url"], "http://127.0.0.1:9/a");
-    assert_eq!(cfg["usd_prices"]["ETH"], "3000");
-}
-
 fn concurrency(backend: Backend) {
     let Some((_db, s)) = setup(backend, "concurrency", &Opts::default()) else {
         return;
@@ -1506,10 +1455,6 @@ macro_rules! suite {
             #[test]
             fn concurrency() {
                 super::concurrency($variant);
-            }
-            #[test]
-            fn listings_and_settings() {
-                super::listings_and_settings($variant);
             }
         }
     };

@@ -231,6 +231,21 @@ impl App {
     }
 }
 
+impl App {
+    /// A wallet funded with `amount` USDT, confirmed and swept: (id, address).
+    pub async fn funded(&self, account: &str, chain: &str, amount: &str) -> (String, String) {
+        let (id, addr) = self.wallet(account, chain).await;
+        let tx = format!("fund:{id}");
+        let body =
+            serde_json::json!({"address": addr, "token": "USDT", "amount": amount, "tx": tx});
+        self.post("/v1/simulate/deposit", body).await.ok(201);
+        self.post("/v1/simulate/confirm", serde_json::json!({ "tx": tx }))
+            .await
+            .ok(200);
+        (id, addr)
+    }
+}
+
 impl Drop for App {
     fn drop(&mut self) {
         match &self.db {

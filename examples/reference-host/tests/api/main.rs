@@ -36,4 +36,5 @@ mod app;
 mod catalog;
 mod errors;
 mod management;
+mod transactions;
 mod wallets;

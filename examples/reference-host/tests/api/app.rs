@@ -246,6 +246,52 @@ impl App {
     }
 }
 
+impl App {
+    /// A simulated deposit of `amount` `token` to `address` under the transaction id `tx`.
+    pub async fn deposit(&self, address: &str, token: &str, amount: &str, tx: &str) -> Value {
+        let body =
+            serde_json::json!({"address": address, "token": token, "amount": amount, "tx": tx});
+        self.post("/v1/simulate/deposit", body)
+            .await
+            .ok(201)
+            .clone()
+    }
+
+    /// Confirms a simulated deposit (and sweeps it).
+    pub async fn confirm(&self, tx: &str) -> Value {
+        let r = self
+            .post("/v1/simulate/confirm", serde_json::json!({ "tx": tx }))
+            .await;
+        r.ok(200).clone()
+    }
+
+    /// A USDT transfer between two virtual wallets.
+    pub async fn transfer(&self, from: &str, to: &str, amount: &str) -> Answer {
+        let body = serde_json::json!({"to_wallet_id": to, "token": "USDT", "amount": amount});
+        self.post(&format!("/v1/wallets/virtual/{from}/transfer"), body)
+            .await
+    }
+
+    /// A wallet's USDT balance as decimal strings: (confirmed, unconfirmed, total).
+    pub async fn usdt(&self, wallet: &str) -> (String, String, String) {
+        let w = self.get(&format!("/v1/wallets/virtual/{wallet}")).await;
+        let b = &w.ok(200)["balances"]["USDT"];
+        let s = |f: &str| b[f].as_str().unwrap_or("0").to_owned();
+        (s("confirmed"), s("unconfirmed"), s("total"))
+    }
+
+    /// A wallet's USDT total.
+    pub async fn total(&self, wallet: &str) -> String {
+        self.usdt(wallet).await.2
+    }
+
+    /// The reserve of USDT on `chain`'s holding wallet.
+    pub async fn reserve(&self, chain: &str) -> Value {
+        let h = self.get(&format!("/v1/wallets/holding/{chain}")).await;
+        h.ok(200)["reserve"]["USDT"].clone()
+    }
+}
+
 impl Drop for App {
     fn drop(&mut self) {
         match &self.db {

@@ -36,5 +36,6 @@ mod app;
 mod catalog;
 mod errors;
 mod management;
+mod money;
 mod transactions;
 mod wallets;

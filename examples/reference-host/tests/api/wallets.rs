@@ -96,7 +96,63 @@ async fn a_frozen_wallet_receives_but_does_not_send(app: App) {
     .err(422, "WALLET_FROZEN");
 }
 
+async fn tokens_are_listed_per_blockchain(app: App) {
+    let t = app.get("/v1/tokens?blockchain=tron").await;
+    let tokens = t.ok(200)["tokens"].as_array().unwrap().clone();
+    assert!(tokens.iter().all(|t| t["blockchain"] == "tron"));
+    assert!(tokens.iter().any(|t| t["symbol"] == "USDT"
+        && t["contract"] == "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+        && t["decimals"] == 6));
+    app.get("/v1/tokens?blockchain=nochain")
+        .await
+        .err(404, "UNKNOWN_CHAIN");
+}
+
+async fn the_contract_caps_active_wallets_and_a_deactivated_one_frees_a_slot(app: App) {
+    app.put(
+        "/v1/management/contracted-products",
+        json!({"max_virtual_wallets": 2}),
+    )
+    .await
+    .ok(200);
+    let acc = app.account("a").await;
+    let (a, _) = app.wallet(&acc, "ethereum").await;
+    app.wallet(&acc, "tron").await;
+    let third = json!({"account_id": acc, "blockchain": "ethereum"});
+    app.post("/v1/wallets/virtual", third.clone())
+        .await
+        .err(422, "CONTRACT_LIMIT_REACHED");
+    let r = app
+        .post(&format!("/v1/wallets/virtual/{a}/deactivate"), json!({}))
+        .await;
+    assert_eq!(r.ok(200)["status"], "inactive");
+    let (b, _) = app.wallet(&acc, "ethereum").await;
+    let got = app.get(&format!("/v1/wallets/virtual/{b}")).await;
+    assert_eq!(got.ok(200)["index"], 1, "indexes are never reused");
+    app.post(&format!("/v1/wallets/virtual/{a}/activate"), json!({}))
+        .await
+        .err(422, "CONTRACT_LIMIT_REACHED");
+    app.post(&format!("/v1/wallets/virtual/{b}/deactivate"), json!({}))
+        .await
+        .ok(200);
+    let r = app
+        .post(&format!("/v1/wallets/virtual/{a}/activate"), json!({}))
+        .await;
+    assert_eq!(r.ok(200)["status"], "active");
+    let c = app.get("/v1/management/contracted-products").await;
+    let usage = &c.ok(200)["usage"];
+    assert_eq!(
+        (
+            &usage["active_virtual_wallets"],
+            &usage["inactive_virtual_wallets"]
+        ),
+        (&json!(2), &json!(1))
+    );
+}
+
 crate::on_both!(
+    tokens_are_listed_per_blockchain,
+    the_contract_caps_active_wallets_and_a_deactivated_one_frees_a_slot,
     the_first_wallet_of_a_chain_makes_its_holding_wallet,
     a_batch_makes_every_wallet_with_consecutive_indexes,
     the_list_filters_by_blockchain,

@@ -37,5 +37,6 @@ mod catalog;
 mod errors;
 mod management;
 mod money;
+mod rules;
 mod transactions;
 mod wallets;

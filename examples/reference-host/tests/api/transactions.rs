@@ -49,7 +49,72 @@ async fn settings_set_through_two_routes_are_both_kept(app: App) {
     assert_eq!(cfg.ok(200)["usd_prices"]["ETH"], "3000");
 }
 
+async fn the_list_pages_filters_and_refuses_bad_queries(app: App) {
+    let acc = app.account("a").await;
+    let (w1, _) = app.funded(&acc, "ethereum", "20").await;
+    let (w2, a2) = app.wallet(&acc, "ethereum").await;
+    app.deposit(&a2, "USDT", "3", "dep-pending").await;
+    for i in 0..7 {
+        app.transfer(&w1, &w2, &format!("0.{}", i + 1))
+            .await
+            .ok(201);
+    }
+    let all = app.get("/v1/transactions?limit=500").await;
+    let all_ids: Vec<String> = all.ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    // the funding deposit, the pending one, seven transfers (sweeps are not listed as their own)
+    assert!(all_ids.len() >= 9, "{all_ids:?}");
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(&format!("/v1/transactions?limit=3&cursor={cursor}"))
+            .await;
+        let page = page.ok(200).clone();
+        let items = page["data"].as_array().unwrap();
+        assert!(items.len() <= 3);
+        paged.extend(items.iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+        assert!(paged.len() <= all_ids.len(), "pagination does not end");
+    }
+    assert_eq!(paged, all_ids);
+    let transfers = app
+        .get(&format!("/v1/transactions?type=transfer&wallet_id={w1}"))
+        .await;
+    let list = transfers.ok(200)["data"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 7);
+    assert!(list.iter().all(|t| t["type"] == "transfer"));
+    let pending = app
+        .get("/v1/transactions?type=deposit&status=pending")
+        .await;
+    let ids: Vec<&str> = pending.ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["dep-pending"]);
+    let none = app.get("/v1/transactions?from=0&to=1").await;
+    assert_eq!(none.ok(200)["data"].as_array().unwrap().len(), 0);
+    for bad in ["limit=0", "cursor=abc", "bogus=1"] {
+        app.get(&format!("/v1/transactions?{bad}"))
+            .await
+            .err(400, "INVALID_ARGUMENT");
+    }
+    let one = app.get(&format!("/v1/transactions/{}", all_ids[0])).await;
+    assert_eq!(one.ok(200)["id"], all_ids[0].as_str());
+    app.get("/v1/transactions/nope").await.err(404, "NOT_FOUND");
+}
+
 crate::on_both!(
+    the_list_pages_filters_and_refuses_bad_queries,
     a_transfer_is_listed_under_both_wallets,
     settings_set_through_two_routes_are_both_kept,
 );

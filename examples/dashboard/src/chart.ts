@@ -19,7 +19,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 export function lineChart(title: string, points: Point[], unit = ''): SVGSVGElement {
   const w = 560;
   const h = 160;
-  const pad = { l: 70, r: 12, t: 22, b: 26 };
+  const pad = { l: 96, r: 12, t: 22, b: 26 };
   const root = svg('svg', { viewBox: `0 0 ${w} ${h}`, class: 'chart', role: 'img', 'aria-label': title });
   const heading = svg('text', { x: pad.l, y: 14, class: 'chart-title' });
   heading.textContent = title;

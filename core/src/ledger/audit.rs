@@ -8,6 +8,7 @@
 //! first entry ([`journal::Verified::complete`]); a period export verifies, but has neither.
 
 use super::journal::{self, Entry, Mismatch, Verified};
+use super::SystemAccount;
 use crate::amount::parse_decimal;
 use crate::error::{err, Result};
 use crate::reserve::{self, Figures, ReserveReport};
@@ -47,12 +48,18 @@ fn slot_of(
             format!("{}/{token}", chain_of_holding(name)?),
             Figure::Holding,
         )),
-        "system" => {
-            // suspense/CLIENT/CHAIN/TOKEN: below-minimum deposits waiting for a decision.
-            let rest = chain_of_holding(name.strip_prefix("suspense/")?)?;
-            let (chain, unit) = rest.rsplit_once('/')?;
-            (unit == token).then(|| (format!("{chain}/{token}"), Figure::Unresolved))
-        }
+        // Below-minimum deposits of this client waiting for a decision, read back by the
+        // system accounts' own parser.
+        "system" => match name.parse::<SystemAccount>().ok()? {
+            SystemAccount::Suspense {
+                client,
+                chain,
+                token: unit,
+            } if client == entry_client && unit == token => {
+                Some((format!("{chain}/{token}"), Figure::Unresolved))
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -10,6 +10,7 @@
 use super::error::ApiError;
 use super::journal::{self, Head};
 use super::sql::Marks;
+use super::store::Hold;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
@@ -52,6 +53,9 @@ pub struct Books {
 pub struct Parts {
     /// The row version of the client (orders transactions and events).
     pub version: i64,
+    /// The client's row version this working set was opened (or last written) at: at the
+    /// batch's end, the distance to the row's version then is how far its numbers move.
+    pub opened_version: i64,
     /// The head of the client's journal.
     pub head: Head,
     /// Each part's stored text when loaded (`terms`, `holding:KEY`, `wallet:ID`).
@@ -121,6 +125,7 @@ impl Books {
             ledger,
             parts: Parts {
                 version: row.try_get("version")?,
+                opened_version: row.try_get("version")?,
                 head: Head {
                     seq: row.try_get("journal_seq")?,
                     hash: row.try_get("journal_hash")?,
@@ -181,14 +186,27 @@ async fn load_shared(
 
 impl Parts {
     /// Loads the named wallets not loaded yet (unknown ids stay absent: the core answers
-    /// NOT_FOUND), with their balances, rules and the wallets their rules forward to.
+    /// NOT_FOUND), with their balances, rules and the wallets their rules forward to. Under
+    /// [`Hold::Wallets`] it locks their rows first and loads no rules (such an operation fires
+    /// none).
     pub async fn load_wallets(
         &mut self,
         conn: &mut sqlx::AnyConnection,
         ledger: &mut Ledger,
         client_id: &str,
         ids: &[&str],
+        hold: Hold,
     ) -> Result<(), ApiError> {
+        if let Hold::Wallets { first } = hold {
+            let missing: Vec<&str> = ids
+                .iter()
+                .copied()
+                .filter(|id| !ledger.has_wallet(id))
+                .collect();
+            lock_wallets(conn, client_id, &missing, first).await?;
+            self.load_bare(conn, ledger, client_id, ids).await?;
+            return Ok(());
+        }
         let fresh = self.load_bare(conn, ledger, client_id, ids).await?;
         let no_rules = !self.any_rules && ledger.rules().is_empty();
         if fresh.is_empty() || no_rules {
@@ -303,7 +321,7 @@ impl Parts {
             .await?;
         if let Some(row) = row {
             let wallet: String = row.try_get("wallet_id")?;
-            self.load_wallets(conn, ledger, client_id, &[&wallet])
+            self.load_wallets(conn, ledger, client_id, &[&wallet], Hold::Client)
                 .await?;
         }
         Ok(())
@@ -388,6 +406,56 @@ impl Parts {
         self.rules = now;
         Ok(())
     }
+}
+
+/// Locks the rows of wallets in one statement, in the order of their ids (so that two operations
+/// never wait for each other in a circle). The first operation of a batch waits for a row
+/// another batch holds; a later one holds its batch's rows meanwhile and may not wait: it
+/// skips rows held elsewhere and meets [`ApiError::contended`] when one of them exists.
+async fn lock_wallets(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+    ids: &[&str],
+    first: bool,
+) -> Result<(), ApiError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let skip = if first { "" } else { " SKIP LOCKED" };
+    let mut marks = Marks::on(conn);
+    let sql = format!(
+        "SELECT key FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({}) ORDER BY key FOR UPDATE{skip}",
+        marks.list(1),
+        marks.list(ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(client_id);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let locked = q.fetch_all(&mut *conn).await?.len();
+    if locked == ids.len() || first {
+        return Ok(());
+    }
+    // Fewer rows than ids: either some ids name no wallet (the core answers NOT_FOUND), or
+    // another batch holds a row.
+    let mut marks = Marks::on(conn);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
+        marks.list(1),
+        marks.list(ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(client_id);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let existing: i64 = q.fetch_one(&mut *conn).await?.try_get("n")?;
+    if usize::try_from(existing).unwrap_or(usize::MAX) > locked {
+        return Err(ApiError::contended("a wallet"));
+    }
+    Ok(())
 }
 
 /// Upserts rows of `books`, several per statement.

@@ -15,6 +15,9 @@ pub struct ApiError {
     retry_after: Option<u64>,
     /// The figures of a core rule's refusal (amounts, limits), answered as `error.detail`.
     detail: Option<Box<waas_core::Detail>>,
+    /// Set when an operation met a row another batch holds: retried as the first operation of
+    /// a batch of its own (`store::Hold::Wallets`), which waits for the row instead.
+    contended: bool,
 }
 
 impl ApiError {
@@ -26,7 +29,25 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             detail: None,
+            contended: false,
         }
+    }
+
+    /// UNAVAILABLE (503): a row the operation needs is held by another batch; the operation
+    /// is retried on its own (see [`ApiError::is_contended`]), so a client rarely sees it.
+    pub fn contended(what: &str) -> ApiError {
+        ApiError {
+            contended: true,
+            ..ApiError::new(
+                ErrorCode::Unavailable,
+                format!("{what} is in use by another operation; retry"),
+            )
+        }
+    }
+
+    /// Whether the operation met a row another batch holds.
+    pub fn is_contended(&self) -> bool {
+        self.contended
     }
 
     /// RATE_LIMITED (429), to be retried after `seconds`.
@@ -48,6 +69,7 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             detail: None,
+            contended: false,
         }
     }
 

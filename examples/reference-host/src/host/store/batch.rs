@@ -6,6 +6,7 @@ use super::super::durable::WalSync;
 use super::super::error::ApiError;
 use super::super::journal;
 use super::MAX_BATCH;
+use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,7 +16,11 @@ use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 #[derive(Clone, Default)]
 pub(super) struct Lane {
     pub(super) slot: Arc<Mutex<Parked>>,
+    /// Operations waiting for their turn.
     pub(super) waiting: Arc<AtomicUsize>,
+    /// Operations waiting, running, or waiting for their batch's commit (picks the least busy
+    /// of a client's wallet lanes).
+    pub(super) load: Arc<AtomicUsize>,
 }
 
 /// A batch between two operations: its open transaction and the operations waiting for its commit.
@@ -29,8 +34,13 @@ pub(super) struct Parked {
     pub(super) ledgers: HashMap<String, Books>,
     /// The webhook events of the batch's operations, written just before it commits.
     pub(super) outbox: Vec<OutboxRow>,
-    /// The journal entries of the batch's operations, written just before it commits.
-    pub(super) journal: Vec<journal::Row>,
+    /// The journal postings of the batch's operations, chained after the client's head and
+    /// written just before it commits (the head is read, and on PostgreSQL locked, then).
+    pub(super) journal: Vec<Postings>,
+    /// Transaction rows the batch's operations wrote under a caller's id, with the sequence
+    /// number they got: renumbered at the commit if another batch of the client committed
+    /// between this batch's start and its end.
+    pub(super) keyed: Vec<Keyed>,
     /// Transaction rows under ids the batch's operations made up, written just before it commits.
     pub(super) transactions: Vec<TransactionRow>,
     /// Wallet rows to bring up to the books: (client, wallet, status, flags as JSON).
@@ -46,9 +56,24 @@ impl Parked {
         self.ledgers.clear();
         self.outbox.clear();
         self.journal.clear();
+        self.keyed.clear();
         self.wallets.clear();
         self.transactions.clear();
     }
+}
+
+/// One operation's journal postings, not yet chained.
+pub(super) struct Postings {
+    pub(super) client_id: String,
+    pub(super) at_ms: i64,
+    pub(super) postings: Vec<waas_core::ledger::journal::Posting>,
+}
+
+/// A transaction row written under a caller's id, and its sequence number.
+pub(super) struct Keyed {
+    pub(super) client_id: String,
+    pub(super) id: String,
+    pub(super) seq: i64,
 }
 
 /// A wallet's status and flags as its row keeps them.
@@ -154,36 +179,140 @@ pub(super) struct OutboxRow {
 /// Rows of the outbox written per statement.
 pub(super) const OUTBOX_ROWS_PER_INSERT: usize = 64;
 
-/// Writes what a batch kept for its end: each client's ledger row (with its journal head), the
-/// journal entries, then the events.
-pub(super) async fn flush(
-    conn: &mut sqlx::AnyConnection,
-    ledgers: &mut HashMap<String, Books>,
-    entries: &[journal::Row],
-    wallets: &[WalletState],
-    transactions: &[TransactionRow],
-    outbox: &[OutboxRow],
-) -> Result<(), String> {
-    for (client_id, books) in ledgers.iter_mut() {
+/// What a batch kept for its end, taken out of the lane when it commits.
+pub(super) struct Ending {
+    ledgers: HashMap<String, Books>,
+    journal: Vec<Postings>,
+    keyed: Vec<Keyed>,
+    wallets: Vec<WalletState>,
+    transactions: Vec<TransactionRow>,
+    outbox: Vec<OutboxRow>,
+}
+
+impl Parked {
+    /// Takes what the batch kept for its end.
+    fn take_ending(&mut self) -> Ending {
+        Ending {
+            ledgers: std::mem::take(&mut self.ledgers),
+            journal: std::mem::take(&mut self.journal),
+            keyed: std::mem::take(&mut self.keyed),
+            wallets: std::mem::take(&mut self.wallets),
+            transactions: std::mem::take(&mut self.transactions),
+            outbox: std::mem::take(&mut self.outbox),
+        }
+    }
+}
+
+/// Writes what a batch kept for its end: for each client, its head (locked on PostgreSQL),
+/// its operations' journal entries chained after it and their sequence numbers moved past any
+/// batch of the client that committed meanwhile, its ledger row; then the entries, balances,
+/// wallet rows, transaction rows and events.
+pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Result<(), String> {
+    let mut entries = Vec::new();
+    for (client_id, books) in end.ledgers.iter_mut() {
+        let shift = take_head(conn, client_id, books)
+            .await
+            .map_err(|e| e.message().to_owned())?;
+        for p in end.journal.iter().filter(|p| &p.client_id == client_id) {
+            entries.extend(journal::chain(
+                client_id,
+                &mut books.parts.head,
+                p.at_ms,
+                &p.postings,
+            ));
+        }
+        if shift != 0 {
+            for r in end.outbox.iter_mut().filter(|r| &r.client_id == client_id) {
+                r.seq += shift;
+            }
+            for r in end
+                .transactions
+                .iter_mut()
+                .filter(|r| &r.client_id == client_id)
+            {
+                r.seq += shift;
+            }
+            let keyed: Vec<&Keyed> = end
+                .keyed
+                .iter()
+                .filter(|k| &k.client_id == client_id)
+                .collect();
+            renumber(conn, &keyed, shift)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         books
             .parts
             .write(conn, &books.ledger, client_id)
             .await
             .map_err(|e| e.message().to_owned())?;
     }
-    journal::insert(conn, entries)
+    journal::insert(conn, &entries)
         .await
         .map_err(|e| e.to_string())?;
-    journal::project_balances(conn, entries)
+    journal::project_balances(conn, &entries)
         .await
         .map_err(|e| e.to_string())?;
-    update_wallets(conn, wallets)
+    update_wallets(conn, &end.wallets)
         .await
         .map_err(|e| e.to_string())?;
-    insert_transactions(conn, transactions)
+    insert_transactions(conn, &end.transactions)
         .await
         .map_err(|e| e.to_string())?;
-    insert_outbox(conn, outbox).await.map_err(|e| e.to_string())
+    insert_outbox(conn, &end.outbox)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Reads (on PostgreSQL: locks) a client's journal head and row version at a batch's end, moves
+/// the working set onto them, and returns by how much the batch's sequence numbers move: other
+/// batches of the client may have committed since this one opened its books (operations that
+/// hold only their wallets run beside each other).
+async fn take_head(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+    books: &mut Books,
+) -> Result<i64, ApiError> {
+    let lock = if conn.backend_name() == "SQLite" {
+        ""
+    } else {
+        " FOR UPDATE"
+    };
+    let row = sqlx::query(&format!(
+        "SELECT version, journal_seq, journal_hash FROM ledgers WHERE client_id = $1{lock}"
+    ))
+    .bind(client_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let version: i64 = row.try_get("version")?;
+    let parts = &mut books.parts;
+    let moved = version - parts.opened_version;
+    parts.opened_version = version;
+    parts.version += moved;
+    parts.head = journal::Head {
+        seq: row.try_get("journal_seq")?,
+        hash: row.try_get("journal_hash")?,
+    };
+    Ok(moved * super::work::SEQ_PER_VERSION)
+}
+
+/// Moves the sequence numbers of transaction rows written under callers' ids by `shift`
+/// (each still at the number it was written with), several rows per statement.
+async fn renumber(conn: &mut sqlx::AnyConnection, rows: &[&Keyed], shift: i64) -> sqlx::Result<()> {
+    for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let values = super::super::sql::Marks::on(conn).rows(chunk.len(), 4);
+        let sql = format!("UPDATE transactions SET seq = v.column3 FROM (VALUES {values}) AS v WHERE transactions.client_id = v.column1 AND transactions.id = v.column2 AND transactions.seq = v.column4");
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q
+                .bind(&k.client_id)
+                .bind(&k.id)
+                .bind(k.seq + shift)
+                .bind(k.seq);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Brings wallet rows up to the books (status, flags), several rows per statement.
@@ -274,6 +403,8 @@ pub(super) struct Turn {
     pub(super) metrics: Arc<super::super::metrics::Metrics>,
     /// Syncs the WAL after a commit made without waiting for the disk (SQLite file).
     pub(super) wal: Option<Arc<WalSync>>,
+    /// Counts the operation in its lane's load until the turn ends.
+    pub(super) _load: Queued,
 }
 
 impl Turn {
@@ -296,38 +427,16 @@ impl Turn {
             self.guard.tx = Some(tx);
             return;
         }
-        let members = std::mem::take(&mut self.guard.members);
-        self.metrics.batch(members.len());
-        self.guard.operations = 0;
-        let mut ledgers = std::mem::take(&mut self.guard.ledgers);
-        let outbox = std::mem::take(&mut self.guard.outbox);
-        let entries = std::mem::take(&mut self.guard.journal);
-        let wallets = std::mem::take(&mut self.guard.wallets);
-        let transactions = std::mem::take(&mut self.guard.transactions);
-        let mut tx = tx;
-        let result = match flush(
-            &mut tx,
-            &mut ledgers,
-            &entries,
-            &wallets,
-            &transactions,
-            &outbox,
-        )
-        .await
-        {
-            Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
+        let Turn {
+            mut guard,
+            metrics,
+            wal,
+            ..
+        } = self;
+        let (members, result) = end_batch(&mut guard, tx, &metrics).await;
         // The next batch may start while this one's commit reaches the disk.
-        let Turn { guard, wal, .. } = self;
         drop(guard);
-        let result = match (result, wal) {
-            (Ok(()), Some(wal)) => wal.durable().await,
-            (result, _) => result,
-        };
-        for member in members {
-            let _ = member.send(result.clone());
-        }
+        answer(members, result, wal).await;
     }
 
     /// Ends the turn after a failure that may have broken the transaction: every operation in the
@@ -340,6 +449,55 @@ impl Turn {
         }
         drop(tx);
     }
+}
+
+/// Flushes and commits a batch; returns its members and the outcome.
+async fn end_batch(
+    guard: &mut Parked,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    metrics: &super::super::metrics::Metrics,
+) -> (Vec<oneshot::Sender<Result<(), String>>>, Result<(), String>) {
+    let members = std::mem::take(&mut guard.members);
+    metrics.batch(members.len());
+    guard.operations = 0;
+    let result = match flush(&mut tx, guard.take_ending()).await {
+        Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    (members, result)
+}
+
+/// Answers a batch's members once its commit is durable.
+async fn answer(
+    members: Vec<oneshot::Sender<Result<(), String>>>,
+    result: Result<(), String>,
+    wal: Option<Arc<WalSync>>,
+) {
+    let result = match (result, wal) {
+        (Ok(()), Some(wal)) => wal.durable().await,
+        (result, _) => result,
+    };
+    for member in members {
+        let _ = member.send(result.clone());
+    }
+}
+
+/// Commits the batch parked on a lane now, for an operation that must start a batch of its own
+/// ([`super::Store::begin_wallets`] with `alone`). Its members are answered as usual.
+pub(super) async fn commit_parked(
+    guard: &mut OwnedMutexGuard<Parked>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    metrics: &super::super::metrics::Metrics,
+    wal: Option<Arc<WalSync>>,
+) {
+    if guard.members.is_empty() {
+        guard.clear_batch();
+        guard.operations = 0;
+        drop(tx);
+        return;
+    }
+    let (members, result) = end_batch(guard, tx, metrics).await;
+    tokio::spawn(answer(members, result, wal));
 }
 
 /// The shared transaction, as an operation sees it while it holds its turn.

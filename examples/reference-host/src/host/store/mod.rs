@@ -42,6 +42,46 @@ pub enum Backend {
 /// Operations one database transaction holds at most before it commits.
 pub const MAX_BATCH: usize = 64;
 
+/// Lanes per client on PostgreSQL for the operations that hold only their wallets
+/// ([`Store::begin_wallets`]): each is a batch of its own, run beside the others.
+pub const WALLET_LANES: usize = 4;
+
+/// What an operation holds of its client's books while it runs (PostgreSQL; on SQLite the one
+/// writer holds everything).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// The whole client: the client's lock taken exclusively, then its `ledgers` row.
+    Client,
+    /// The client's lock shared with other such operations, and the rows of the wallets the
+    /// operation loads. `first`: the first operation of its batch, which may wait for a row;
+    /// a later one may not (it holds its batch's rows meanwhile), and meets
+    /// [`ApiError::contended`] instead.
+    Wallets {
+        /// Whether it is the first operation of its batch.
+        first: bool,
+    },
+}
+
+/// Takes a client's lock for a new batch on PostgreSQL: exclusive for [`Hold::Client`],
+/// shared for [`Hold::Wallets`]. A transaction-level advisory lock, released by the commit.
+async fn lock_client(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    client_id: &str,
+    hold: Hold,
+) -> Result<(), ApiError> {
+    let function = match hold {
+        Hold::Client => "pg_advisory_xact_lock",
+        Hold::Wallets { .. } => "pg_advisory_xact_lock_shared",
+    };
+    sqlx::query(&format!(
+        "SELECT 1 AS locked FROM (SELECT {function}(hashtextextended($1, 0))) AS l"
+    ))
+    .bind(format!("waas-books:{client_id}"))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Read connections of the SQLite reader pool (WAL lets them read while the writer writes).
 const SQLITE_READERS: u32 = 4;
 
@@ -53,8 +93,8 @@ pub struct Store {
     /// single writer; PostgreSQL: the same pool).
     reader: AnyPool,
     backend: Backend,
-    /// One lane per lock domain (SQLite: the whole file; PostgreSQL: a client's ledger row).
-    lanes: Arc<StdMutex<HashMap<String, Lane>>>,
+    /// Lanes per lock domain (SQLite: the whole file; PostgreSQL: a client, see [`Store::lane`]).
+    lanes: Arc<StdMutex<HashMap<(String, usize), Lane>>>,
     /// The blockchains and tokens every ledger of this host is restored over (the built-in
     /// registry plus what was registered at start, e.g. a local EVM chain and its tokens).
     registry: Arc<Registry>,
@@ -270,29 +310,61 @@ impl Store {
         self.backend
     }
 
-    /// The lane of a client's operations.
-    fn lane(&self, client_id: &str) -> Lane {
+    /// A lane of a client's operations: slot 0 takes the whole client, slots 1 to
+    /// [`WALLET_LANES`] the operations that hold only their wallets (PostgreSQL; SQLite has one
+    /// lane for the whole file).
+    fn lane(&self, client_id: &str, slot: usize) -> Lane {
         let key = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => client_id,
+            Backend::Sqlite => (String::new(), 0),
+            Backend::Postgres => (client_id.to_owned(), slot),
         };
         let mut lanes = self
             .lanes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        lanes.entry(key.to_owned()).or_default().clone()
+        lanes.entry(key).or_default().clone()
     }
 
-    /// Starts an operation on a client's books: locks and restores its ledger.
+    /// Starts an operation that may change anything in a client's books: it holds the whole
+    /// client (PostgreSQL: the client's lock taken exclusively, then its `ledgers` row).
     pub async fn begin(&self, client_id: &str) -> Result<Work, ApiError> {
-        let lane = self.lane(client_id);
+        self.begin_on(self.lane(client_id, 0), client_id, Hold::Client, false)
+            .await
+    }
+
+    /// Starts an operation that changes only wallets it names (an internal transfer): on
+    /// PostgreSQL it shares the client's lock with other such operations and locks the rows of
+    /// its wallets as it loads them, so operations on different wallets of one client run at
+    /// once, on this host's lanes and on other hosts. `alone` starts it as the first operation
+    /// of a batch of its own: the retry of one that met a row held by another batch
+    /// ([`ApiError::is_contended`]).
+    pub async fn begin_wallets(&self, client_id: &str, alone: bool) -> Result<Work, ApiError> {
+        if self.backend == Backend::Sqlite {
+            return self.begin(client_id).await;
+        }
+        let lane = (1..=WALLET_LANES)
+            .map(|slot| self.lane(client_id, slot))
+            .min_by_key(|l| l.load.load(Ordering::SeqCst))
+            .unwrap_or_else(|| self.lane(client_id, 1));
+        self.begin_on(lane, client_id, Hold::Wallets { first: false }, alone)
+            .await
+    }
+
+    /// Takes a turn on `lane` and opens the client's working set in its batch.
+    async fn begin_on(
+        &self,
+        lane: Lane,
+        client_id: &str,
+        mut hold: Hold,
+        alone: bool,
+    ) -> Result<Work, ApiError> {
+        let load = Queued::new(&lane.load);
         let queued = Queued::new(&lane.waiting);
         let mut guard = lane.slot.clone().lock_owned().await;
         drop(queued);
-        let tx = match guard.tx.take() {
-            Some(tx) => tx,
-            None => self.begin_batch().await?,
-        };
+        let tx = self
+            .batch_of(&mut guard, client_id, &mut hold, alone)
+            .await?;
         // The working set as the last operation of this client in the batch left it, if one did.
         let cached = guard.ledgers.remove(client_id);
         guard.operations += 1;
@@ -303,14 +375,17 @@ impl Store {
                 waiting: lane.waiting,
                 metrics: self.metrics.clone(),
                 wal: self.wal.clone(),
+                _load: load,
             }),
             client_id: client_id.to_owned(),
+            hold,
             ledger: placeholder(),
             parts: None,
             events: Vec::new(),
             seq: 0,
             fresh: Vec::new(),
             made: Vec::new(),
+            keyed: Vec::new(),
             savepoint: false,
             snapshot: None,
             sealer: Arc::clone(&self.sealer),
@@ -327,7 +402,7 @@ impl Store {
                     &mut work.tx,
                     Arc::clone(&self.registry),
                     client_id,
-                    self.backend == Backend::Postgres,
+                    self.backend == Backend::Postgres && hold == Hold::Client,
                 )
                 .await?
             }
@@ -335,6 +410,34 @@ impl Store {
         work.ledger = books.ledger;
         work.parts = Some(books.parts);
         Ok(work)
+    }
+
+    /// The transaction of the lane's batch: the one parked there, or a new batch's (with the
+    /// client's lock on PostgreSQL; its first operation may wait for rows). `alone` commits a
+    /// parked batch first.
+    async fn batch_of(
+        &self,
+        guard: &mut tokio::sync::OwnedMutexGuard<batch::Parked>,
+        client_id: &str,
+        hold: &mut Hold,
+        alone: bool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, ApiError> {
+        if alone {
+            if let Some(tx) = guard.tx.take() {
+                batch::commit_parked(guard, tx, &self.metrics, self.wal.clone()).await;
+            }
+        }
+        if let Some(tx) = guard.tx.take() {
+            return Ok(tx);
+        }
+        if let Hold::Wallets { first } = hold {
+            *first = true;
+        }
+        let mut tx = self.begin_batch().await?;
+        if self.backend == Backend::Postgres {
+            lock_client(&mut tx, client_id, *hold).await?;
+        }
+        Ok(tx)
     }
 
     /// Opens a batch's transaction. On a SQLite file its commit does not wait for the disk
@@ -430,7 +533,13 @@ impl Store {
             let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
             books
                 .parts
-                .load_wallets(&mut conn, &mut books.ledger, client_id, &chunk)
+                .load_wallets(
+                    &mut conn,
+                    &mut books.ledger,
+                    client_id,
+                    &chunk,
+                    Hold::Client,
+                )
                 .await?;
         }
         Ok(books.ledger)

@@ -2,8 +2,10 @@
 
 use super::super::books::{Books, Parts};
 use super::super::error::ApiError;
-use super::super::journal;
-use super::batch::{OutboxRow, TransactionRow, Turn, Tx, WalletState, TRANSACTION_COLUMNS};
+use super::batch::{
+    Keyed, OutboxRow, Postings, TransactionRow, Turn, Tx, WalletState, TRANSACTION_COLUMNS,
+};
+use super::Hold;
 use super::{new_id, now_ms, stored};
 use serde_json::Value;
 use sqlx::Row;
@@ -11,6 +13,10 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use waas_core::ledger::{Ledger, Movement, Settled};
 use waas_core::Registry;
+
+/// Sequence numbers an operation may use: the numbers of a client's transactions and events are
+/// `(version + 1) * SEQ_PER_VERSION + n`, in the order of the client's row versions.
+pub(super) const SEQ_PER_VERSION: i64 = 1000;
 
 /// Whether `id` is one of the movement ids an operation made up itself.
 pub(super) fn made_up(fresh: &[String], id: &str) -> bool {
@@ -35,6 +41,10 @@ pub struct Work {
     pub(super) turn: Option<Turn>,
     /// The client whose books are locked.
     pub client_id: String,
+    /// What the operation holds of the client's books.
+    pub(super) hold: Hold,
+    /// Transaction rows written under callers' ids, with their sequence numbers.
+    pub(super) keyed: Vec<Keyed>,
     /// The client's working set: the core ledger over the parts loaded so far. Load what the
     /// operation names first ([`Work::need_wallets`], [`Work::need_account`], ...).
     pub ledger: Ledger,
@@ -72,7 +82,7 @@ impl Work {
     /// The next sequence number of this operation (orders transactions and events per client).
     pub fn next_seq(&mut self) -> i64 {
         self.seq += 1;
-        (self.version() + 1) * 1000 + self.seq
+        (self.version() + 1) * SEQ_PER_VERSION + self.seq
     }
 
     fn version(&self) -> i64 {
@@ -83,10 +93,43 @@ impl Work {
     pub async fn need_wallets(&mut self, ids: &[&str]) -> Result<(), ApiError> {
         match self.parts.as_mut() {
             Some(p) => {
-                p.load_wallets(&mut self.tx, &mut self.ledger, &self.client_id, ids)
-                    .await
+                p.load_wallets(
+                    &mut self.tx,
+                    &mut self.ledger,
+                    &self.client_id,
+                    ids,
+                    self.hold,
+                )
+                .await
             }
             None => Err(ApiError::internal("the operation has already ended")),
+        }
+    }
+
+    /// Claims a caller's Idempotency-Key for the rest of the batch, so that an operation
+    /// holding only its wallets never runs beside a retry of itself in another batch
+    /// (PostgreSQL; an operation holding the whole client needs no claim).
+    pub async fn claim_key(&mut self, key: &str) -> Result<(), ApiError> {
+        let Hold::Wallets { first } = self.hold else {
+            return Ok(());
+        };
+        let name = format!("waas-key:{}:{key}", self.client_id);
+        if first {
+            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l")
+                .bind(name)
+                .fetch_one(&mut *self.tx)
+                .await?;
+            return Ok(());
+        }
+        let row =
+            sqlx::query("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked")
+                .bind(name)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        if row.try_get::<bool, _>("locked")? {
+            Ok(())
+        } else {
+            Err(ApiError::contended("the Idempotency-Key"))
         }
     }
 
@@ -298,6 +341,13 @@ impl Work {
             .bind(sqlx::query(&sql))
             .execute(self.conn().await?)
             .await?;
+        if written.rows_affected() > 0 {
+            self.keyed.push(Keyed {
+                client_id: self.client_id.clone(),
+                id: id.to_owned(),
+                seq,
+            });
+        }
         if written.rows_affected() == 0 {
             return Err(ApiError::new(
                 waas_core::ErrorCode::DuplicateOperation,
@@ -467,7 +517,14 @@ impl Work {
         else {
             return Err(ApiError::internal("the operation has already ended"));
         };
-        let mut entries = journal::chain(&self.client_id, &mut parts.head, now, &postings);
+        if let Hold::Wallets { .. } = self.hold {
+            check_wallets_only(&postings)?;
+        }
+        let mut entries = vec![Postings {
+            client_id: self.client_id.clone(),
+            at_ms: now,
+            postings,
+        }];
         parts.version += 1;
         let ledger = std::mem::replace(&mut self.ledger, placeholder());
         turn.guard
@@ -475,6 +532,7 @@ impl Work {
             .insert(self.client_id.clone(), Books { ledger, parts });
         turn.guard.outbox.append(&mut outbox);
         turn.guard.journal.append(&mut entries);
+        turn.guard.keyed.append(&mut self.keyed);
         turn.guard.wallets.append(&mut wallets);
         turn.guard.transactions.append(&mut self.made);
         let (member, committed) = oneshot::channel();
@@ -487,6 +545,18 @@ impl Work {
                 "the batch holding this operation was abandoned",
             )),
         }
+    }
+}
+
+/// An operation that holds only its wallets may change nothing else: the books it shares with
+/// the client's other such operations (holding positions, system accounts) are not locked.
+fn check_wallets_only(postings: &[waas_core::ledger::journal::Posting]) -> Result<(), ApiError> {
+    match postings.iter().find(|p| !p.account.starts_with("wallet:")) {
+        Some(p) => Err(ApiError::internal(format!(
+            "an operation holding only its wallets changed {}",
+            p.account
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -87,33 +87,59 @@ pub(crate) async fn transfer(
     let req: TransferReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let idem = idem(&headers, &format!("transfer:{id}"), &bytes)?;
-    let mut w = s.store.begin(&caller.client_id).await?;
-    if let Some(r) = replay(&mut w, &idem).await? {
+    // It changes two wallets and nothing else of the client: it holds only those (see
+    // `Store::begin_wallets`), and is retried once on its own if another batch holds one.
+    let mut alone = false;
+    loop {
+        let w = s.store.begin_wallets(&caller.client_id, alone).await?;
+        match transfer_in(&s, w, &idem, &id, &req, amt).await {
+            Err(e) if e.is_contended() && !alone => {
+                s.store.metrics().contended();
+                alone = true;
+            }
+            answer => return answer,
+        }
+    }
+}
+
+/// A transfer in an operation begun on the client's books.
+async fn transfer_in(
+    s: &AppState,
+    mut w: Work,
+    idem: &Option<Idem>,
+    id: &str,
+    req: &TransferReq,
+    amt: Amount,
+) -> ApiResult {
+    if let Some(i) = idem {
+        w.claim_key(&i.key).await?;
+    }
+    if let Some(r) = replay(&mut w, idem).await? {
         return Ok(r);
     }
-    let mid = movement_id(&mut w, &idem)?;
+    let mid = movement_id(&mut w, idem)?;
     w.remember_movement(&mid).await?;
-    w.need_wallets(&[&id, &req.to_wallet_id]).await?;
+    w.need_wallets(&[id, &req.to_wallet_id]).await?;
     let m = w
         .ledger
-        .transfer(&mid, &id, &req.to_wallet_id, &req.token, amt)?;
+        .transfer(&mid, id, &req.to_wallet_id, &req.token, amt)?;
     let out = TransferOut {
         id: mid.clone(),
         kind: "transfer".to_owned(),
-        from_wallet_id: id.clone(),
+        from_wallet_id: id.to_owned(),
         to_wallet_id: req.to_wallet_id.clone(),
         token: token_of(&m),
         amount: amt.to_string(),
         status: "completed".to_owned(),
     };
     let row = MovementRow {
-        wallet: &id,
+        wallet: id,
         counterparty: Some(&req.to_wallet_id),
         kind: "transfer",
         status: "completed",
         event: Subject::VirtualWallet.on(Happening::Transfer)?,
     };
-    settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
+    settle_movement(s, w, idem, &mid, &m, amt, row, out).await
 }
 
 /// Where a money movement is listed and announced.

@@ -251,6 +251,25 @@ fn run(backend: Backend, a: &Args) {
             a.clients,
             a.wallets,
         );
+        // What the host saw: how many operations a commit carried, and how many transfers met a
+        // wallet row held by another batch and ran again (PostgreSQL).
+        let metrics = s.call("GET", "/metrics", None, None).text;
+        let figure = |name: &str| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let (batches, ops) = (
+            figure("waas_commit_batch_operations_count "),
+            figure("waas_commit_batch_operations_sum "),
+        );
+        println!(
+            "  host: {batches:.0} commits of {:.1} operations on average; {:.0} transfers ran again after a collision",
+            ops / batches.max(1.0),
+            figure("waas_contended_operations_total "),
+        );
     }
     // The books still balance: the wallets of each client hold what they were funded with.
     for books in clients.iter() {

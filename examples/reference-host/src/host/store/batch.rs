@@ -8,12 +8,21 @@ use super::super::journal;
 use super::MAX_BATCH;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
+/// Ids of the wallets whose rows a lane's open batch holds.
+pub(super) type Held = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
+/// Locks a lane's held wallets (a poisoned lock still holds a usable set).
+pub(super) fn held(set: &Held) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The operations queued behind one lock, and the transaction they share.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(super) struct Lane {
     pub(super) slot: Arc<Mutex<Parked>>,
     /// Operations waiting for their turn.
@@ -21,6 +30,43 @@ pub(super) struct Lane {
     /// Operations waiting, running, or waiting for their batch's commit (picks the least busy
     /// of a client's wallet lanes).
     pub(super) load: Arc<AtomicUsize>,
+    /// The wallets whose rows its open batch holds: a transfer of one of them joins this lane
+    /// rather than waiting for its commit in another.
+    pub(super) held: Held,
+    /// When (ms since the epoch; 0: not) the first operation of its batch began to lock its
+    /// wallets: one still at it after [`STALLED_MS`] waits for a row another batch holds, and
+    /// transfers look for another lane meanwhile.
+    pub(super) stalled: Arc<AtomicI64>,
+}
+
+/// How long (ms) the first operation of a batch may take to lock and load its wallets before its
+/// lane counts as stalled (they take about a millisecond when no other batch holds them).
+pub(super) const STALLED_MS: i64 = 20;
+
+impl Lane {
+    /// Whether the lane's first operation has been waiting for a row for a while.
+    pub(super) fn is_stalled(&self, now_ms: i64) -> bool {
+        let since = self.stalled.load(Ordering::SeqCst);
+        since != 0 && now_ms - since > STALLED_MS
+    }
+}
+
+impl Default for Lane {
+    fn default() -> Self {
+        let held = Held::default();
+        let stalled = Arc::<AtomicI64>::default();
+        Lane {
+            slot: Arc::new(Mutex::new(Parked {
+                held: Arc::clone(&held),
+                stalled: Arc::clone(&stalled),
+                ..Parked::default()
+            })),
+            waiting: Arc::default(),
+            load: Arc::default(),
+            held,
+            stalled,
+        }
+    }
 }
 
 /// A batch between two operations: its open transaction and the operations waiting for its commit.
@@ -45,6 +91,10 @@ pub(super) struct Parked {
     pub(super) transactions: Vec<TransactionRow>,
     /// Wallet rows to bring up to the books: (client, wallet, status, flags as JSON).
     pub(super) wallets: Vec<WalletState>,
+    /// The lane's held wallets (see [`Lane::held`]), emptied when the batch ends.
+    pub(super) held: Held,
+    /// See [`Lane::stalled`].
+    pub(super) stalled: Arc<AtomicI64>,
     /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
     /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
     pub(super) operations: usize,
@@ -53,6 +103,7 @@ pub(super) struct Parked {
 impl Parked {
     /// Drops what the batch kept for its end (its operations rolled back or failed).
     fn clear_batch(&mut self) {
+        held(&self.held).clear();
         self.ledgers.clear();
         self.outbox.clear();
         self.journal.clear();
@@ -464,6 +515,7 @@ async fn end_batch(
         Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
         Err(e) => Err(e),
     };
+    held(&guard.held).clear();
     (members, result)
 }
 

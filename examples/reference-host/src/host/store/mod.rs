@@ -338,13 +338,43 @@ impl Store {
     /// once, on this host's lanes and on other hosts. `alone` starts it as the first operation
     /// of a batch of its own: the retry of one that met a row held by another batch
     /// ([`ApiError::is_contended`]).
-    pub async fn begin_wallets(&self, client_id: &str, alone: bool) -> Result<Work, ApiError> {
+    pub async fn begin_wallets(
+        &self,
+        client_id: &str,
+        wallets: &[&str],
+        alone: bool,
+    ) -> Result<Work, ApiError> {
         if self.backend == Backend::Sqlite {
             return self.begin(client_id).await;
         }
-        let lane = (1..=WALLET_LANES)
+        // The lane whose open batch holds one of the wallets (it would be waited for anywhere
+        // else), else the lane of the lowest wallet id: transfers over the same wallets keep to
+        // one lane from batch to batch instead of taking turns between lanes; but not a lane
+        // whose first operation waits for a row held elsewhere (the least busy lane then).
+        let lanes: Vec<Lane> = (1..=WALLET_LANES)
             .map(|slot| self.lane(client_id, slot))
-            .min_by_key(|l| l.load.load(Ordering::SeqCst))
+            .collect();
+        let holding = lanes.iter().position(|l| {
+            let held = batch::held(&l.held);
+            wallets.iter().any(|w| held.contains(*w))
+        });
+        let home = wallets.iter().min().map_or(0, |w| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            w.hash(&mut h);
+            usize::try_from(h.finish() % WALLET_LANES as u64).unwrap_or(0)
+        });
+        let now = now_ms();
+        let free = |i: &usize| lanes.get(*i).is_some_and(|l| !l.is_stalled(now));
+        let pick = holding.or(Some(home).filter(free)).or_else(|| {
+            (0..lanes.len()).min_by_key(|i| {
+                let l = &lanes[*i];
+                (l.is_stalled(now), l.load.load(Ordering::SeqCst))
+            })
+        });
+        let lane = pick
+            .and_then(|i| lanes.get(i))
+            .cloned()
             .unwrap_or_else(|| self.lane(client_id, 1));
         self.begin_on(lane, client_id, Hold::Wallets { first: false }, alone)
             .await

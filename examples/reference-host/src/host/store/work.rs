@@ -91,19 +91,35 @@ impl Work {
 
     /// Loads the named wallets (with their balances and rules) into the working set.
     pub async fn need_wallets(&mut self, ids: &[&str]) -> Result<(), ApiError> {
-        match self.parts.as_mut() {
-            Some(p) => {
-                p.load_wallets(
-                    &mut self.tx,
-                    &mut self.ledger,
-                    &self.client_id,
-                    ids,
-                    self.hold,
-                )
-                .await
+        let Some(p) = self.parts.as_mut() else {
+            return Err(ApiError::internal("the operation has already ended"));
+        };
+        let stalled = match (self.hold, self.turn.as_ref()) {
+            (Hold::Wallets { first: true }, Some(turn)) => Some(Arc::clone(&turn.guard.stalled)),
+            _ => None,
+        };
+        // The first operation of a batch may wait for its rows: its lane is marked meanwhile.
+        let mark = |since: i64| {
+            if let Some(flag) = &stalled {
+                flag.store(since, std::sync::atomic::Ordering::SeqCst);
             }
-            None => Err(ApiError::internal("the operation has already ended")),
+        };
+        mark(now_ms());
+        let loaded = p
+            .load_wallets(
+                &mut self.tx,
+                &mut self.ledger,
+                &self.client_id,
+                ids,
+                self.hold,
+            )
+            .await;
+        mark(0);
+        loaded?;
+        if let (Hold::Wallets { .. }, Some(turn)) = (self.hold, self.turn.as_ref()) {
+            super::batch::held(&turn.guard.held).extend(ids.iter().map(|id| (*id).to_owned()));
         }
+        Ok(())
     }
 
     /// Claims a caller's Idempotency-Key for the rest of the batch, so that an operation

@@ -91,7 +91,10 @@ pub(crate) async fn transfer(
     // `Store::begin_wallets`), and is retried once on its own if another batch holds one.
     let mut alone = false;
     loop {
-        let w = s.store.begin_wallets(&caller.client_id, alone).await?;
+        let w = s
+            .store
+            .begin_wallets(&caller.client_id, &[&id, &req.to_wallet_id], alone)
+            .await?;
         match transfer_in(&s, w, &idem, &id, &req, amt).await {
             Err(e) if e.is_contended() && !alone => {
                 s.store.metrics().contended();

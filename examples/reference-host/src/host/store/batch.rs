@@ -225,6 +225,27 @@ pub(super) struct OutboxRow {
     pub(super) seq: i64,
     pub(super) event: String,
     pub(super) created_at: i64,
+    /// When it is first due (`created_at`, or parked).
+    pub(super) due: i64,
+}
+
+/// Whether a client has a webhook endpoint configured. Its events are written due; those of a
+/// client without one are written parked ([`crate::host::webhooks::PARKED`]), as the dispatcher
+/// would park them, and saving an endpoint makes them due (that save takes the whole client,
+/// so it never runs between this read and the batch's commit).
+async fn has_endpoint(conn: &mut sqlx::AnyConnection, client_id: &str) -> Result<bool, ApiError> {
+    let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
+        .bind(client_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let settings: crate::host::Settings =
+                super::stored(&r.try_get::<String, _>("body")?, "settings")?;
+            settings.webhook_url.is_some()
+        }
+        None => false,
+    })
 }
 
 /// Rows of the outbox written per statement.
@@ -271,6 +292,18 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
                 p.at_ms,
                 &p.postings,
             ));
+        }
+        let announces = end.outbox.iter().any(|r| &r.client_id == client_id);
+        if announces
+            && !has_endpoint(conn, client_id)
+                .await
+                .map_err(|e| e.message().to_owned())?
+        {
+            for r in end.outbox.iter_mut() {
+                if &r.client_id == client_id {
+                    r.due = crate::host::webhooks::PARKED;
+                }
+            }
         }
         if shift != 0 {
             for r in end.outbox.iter_mut().filter(|r| &r.client_id == client_id) {
@@ -424,7 +457,7 @@ pub(super) async fn insert_outbox(
                 .bind(r.seq)
                 .bind(&r.event)
                 .bind(r.created_at)
-                .bind(r.created_at);
+                .bind(r.due);
         }
         q.execute(&mut *conn).await?;
     }

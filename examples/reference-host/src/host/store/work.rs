@@ -519,6 +519,7 @@ impl Work {
                 seq: self.next_seq(),
                 event: event.to_string(),
                 created_at: now,
+                due: now,
             });
         }
         let postings = self.ledger.take_journal();

@@ -303,6 +303,14 @@ impl Parts {
         Ok(found)
     }
 
+    /// Whether a wallet is as it was loaded (status, flags, held amounts): its row in
+    /// `wallets` needs no update then.
+    pub fn wallet_unchanged(&self, id: &str, w: &Wallet) -> bool {
+        self.loaded
+            .get(&format!("wallet:{id}"))
+            .is_some_and(|text| wallet_text(w).ok().as_ref() == Some(text))
+    }
+
     /// Loads a rule by id (to tell a repeated rule from a reused id, or to remove it).
     pub async fn load_rule(
         &mut self,

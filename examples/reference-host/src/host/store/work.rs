@@ -523,11 +523,16 @@ impl Work {
             });
         }
         let postings = self.ledger.take_journal();
-        let mut wallets = Vec::new();
+        let mut wallets: Vec<(bool, WalletState)> = Vec::new();
         for id in self.ledger.take_touched_wallets() {
-            if let Ok(w) = self.ledger.wallet(&id) {
-                wallets.push(WalletState::of(&self.client_id, id, w)?);
-            }
+            let Ok(w) = self.ledger.wallet(&id) else {
+                continue;
+            };
+            let unchanged = self
+                .parts
+                .as_ref()
+                .is_some_and(|p| p.wallet_unchanged(&id, w));
+            wallets.push((unchanged, WalletState::of(&self.client_id, id, w)?));
         }
         let (Some(tx), Some(mut turn), Some(mut parts)) =
             (self.tx.0.take(), self.turn.take(), self.parts.take())
@@ -550,7 +555,13 @@ impl Work {
         turn.guard.outbox.append(&mut outbox);
         turn.guard.journal.append(&mut entries);
         turn.guard.keyed.append(&mut self.keyed);
-        turn.guard.wallets.append(&mut wallets);
+        // A wallet whose balances alone changed (a transfer) keeps its row as it is, unless an
+        // earlier operation of the batch changed it (its row is written at the end).
+        for (unchanged, state) in wallets {
+            if !unchanged || turn.guard.wallets.iter().any(|w| w.id == state.id) {
+                turn.guard.wallets.push(state);
+            }
+        }
         turn.guard.transactions.append(&mut self.made);
         let (member, committed) = oneshot::channel();
         turn.guard.members.push(member);

@@ -17,6 +17,14 @@ use std::time::Duration;
 use support::api::{d, setup, Api};
 use support::{rt, Backend, Opts, Server};
 
+/// A fresh PostgreSQL database with two host processes on it, and the first one's API key.
+fn two_hosts(test: &str) -> Option<(support::Db, Server, Server, String)> {
+    let (db, first) = setup(Backend::Postgres, test, &Opts::default())?;
+    let key = first.key().to_owned();
+    let second = Server::restart(&db, &Opts::default());
+    Some((db, first, second, key))
+}
+
 /// Makes `n` funded (with `each` USDT) wallets of one account; returns their ids.
 fn funded(api: Api<'_>, n: usize, each: &str) -> Vec<String> {
     let acc = api.account("funded");
@@ -87,11 +95,9 @@ fn a_transfer_waits_for_its_wallets_and_only_for_them() {
 
 #[test]
 fn colliding_transfers_on_two_hosts_move_money_once() {
-    let Some((db, first)) = setup(Backend::Postgres, "collisions", &Opts::default()) else {
+    let Some((_db, first, second, key)) = two_hosts("collisions") else {
         return;
     };
-    let key = first.key().to_owned();
-    let second = Server::restart(&db, &Opts::default());
     let one = Api {
         s: &first,
         key: &key,
@@ -184,11 +190,9 @@ fn colliding_transfers_on_two_hosts_move_money_once() {
 
 #[test]
 fn two_hosts_share_one_client() {
-    let Some((db, first)) = setup(Backend::Postgres, "two_hosts", &Opts::default()) else {
+    let Some((_db, first, second, key)) = two_hosts("two_hosts") else {
         return;
     };
-    let key = first.key().to_owned();
-    let second = Server::restart(&db, &Opts::default());
     let one = Api {
         s: &first,
         key: &key,

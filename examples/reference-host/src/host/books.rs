@@ -264,24 +264,32 @@ impl Parts {
             .iter()
             .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
             .collect();
+        // Balances are read one account per branch: with `account IN (...)` PostgreSQL may
+        // plan a scan of every balance row of the client when its statistics are older than
+        // the client's rows (seen at 100,000 wallets: 250 pages read per transfer), while one
+        // account per branch can only be an index lookup.
         let mut marks = Marks::on(conn);
-        let sql = format!(
+        let mut sql = format!(
             "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
-             WHERE client_id = {} AND kind = 'wallet' AND key IN ({}) \
-             UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-             FROM balances WHERE client_id = {} AND account IN ({}) ORDER BY part",
+             WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
             marks.list(1),
             marks.list(missing.len()),
-            marks.list(1),
-            marks.list(accounts.len())
         );
+        for _ in &accounts {
+            sql.push_str(&format!(
+                " UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+                 FROM balances WHERE client_id = {} AND account = {}",
+                marks.list(1),
+                marks.list(1)
+            ));
+        }
+        sql.push_str(" ORDER BY part");
         let mut q = sqlx::query(&sql).bind(client_id);
         for id in &missing {
             q = q.bind(*id);
         }
-        q = q.bind(client_id);
         for a in &accounts {
-            q = q.bind(a.as_str());
+            q = q.bind(client_id).bind(a.as_str());
         }
         let mut found = Vec::new();
         for row in q.fetch_all(&mut *conn).await? {

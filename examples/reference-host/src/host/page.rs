@@ -71,7 +71,7 @@ impl Page {
     ) -> Result<(Vec<AnyRow>, Option<String>), ApiError> {
         let n = binds.len();
         let sql = format!(
-            "{select} AND (created_at > ${a} OR (created_at = ${a} AND id > ${b})) ORDER BY created_at, id LIMIT ${c}",
+            "{select} AND (created_at, id) > (${a}, ${b}) ORDER BY created_at, id LIMIT ${c}",
             a = n + 1,
             b = n + 2,
             c = n + 3

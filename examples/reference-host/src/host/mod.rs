@@ -304,6 +304,9 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     ));
     tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
     tokio::spawn(api::holds::expire_forever(state.clone()));
+    if state.store.backend() == store::Backend::Postgres {
+        tokio::spawn(store::statistics::keep(state.store.pool().clone()));
+    }
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).
         tokio::spawn(simchain::run(state.clone()));

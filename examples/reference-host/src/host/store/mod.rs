@@ -10,6 +10,7 @@
 
 mod batch;
 mod schema;
+pub mod statistics;
 mod work;
 
 pub use batch::Tx;

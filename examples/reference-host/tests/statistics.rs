@@ -1,0 +1,93 @@
+#![allow(clippy::unwrap_used)]
+//! The host keeps PostgreSQL's planner statistics fresh: a table that grew by thousands of rows
+//! since it was analyzed is analyzed again at the next check, and one that did not is left alone.
+
+use sqlx::{Connection, Executor, Row};
+use waas_host::host::store::{statistics, Store};
+
+const PG: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// A fresh database with the host's tables; `None` (loudly) only with WAAS_SKIP_POSTGRES=1.
+async fn fresh(name: &str) -> Option<Store> {
+    let made = async {
+        let mut admin = sqlx::PgConnection::connect(&format!("{PG}/test")).await?;
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await?;
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await?;
+        admin.close().await
+    };
+    if let Err(e) = made.await {
+        if std::env::var("WAAS_SKIP_POSTGRES").as_deref() == Ok("1") {
+            eprintln!("\n******** SKIPPED statistics on PostgreSQL (WAAS_SKIP_POSTGRES=1): {e} ********\n");
+            return None;
+        }
+        panic!("PostgreSQL at 127.0.0.1:5432 (user postgres, database test) is not usable: {e}. Start it, or set WAAS_SKIP_POSTGRES=1 to skip the PostgreSQL tests.");
+    }
+    Some(Store::open(&format!("{PG}/{name}")).await.unwrap())
+}
+
+async fn drop_database(name: &str) {
+    let mut admin = sqlx::PgConnection::connect(&format!("{PG}/test"))
+        .await
+        .unwrap();
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await
+        .unwrap();
+}
+
+/// Rows the planner believes `table` holds (its statistics).
+async fn believed(store: &Store, table: &str) -> f64 {
+    let row = sqlx::query("SELECT reltuples::float8 AS n FROM pg_class WHERE relname = $1")
+        .bind(table)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    row.try_get("n").unwrap()
+}
+
+#[tokio::test]
+async fn a_table_that_grew_is_analyzed_again_and_a_still_one_is_not() {
+    let name = format!("waas_statistics_{}", std::process::id());
+    let Some(store) = fresh(&name).await else {
+        return;
+    };
+    sqlx::query("ANALYZE balances")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(believed(&store, "balances").await < 1.0);
+    // A client's first credits after a batch of wallets: 5,000 new balance rows.
+    sqlx::query(
+        "INSERT INTO balances (client_id, account, token, posted, pending, seq) \
+         SELECT 'c1', 'wallet:w' || i, 'USDT', '1', '0', i FROM generate_series(1, 5000) AS i",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    // The server counts live rows a moment after the commit: check until it has.
+    let mut analyzed = Vec::new();
+    for _ in 0..40 {
+        analyzed = statistics::refresh(store.pool()).await.unwrap();
+        if analyzed.contains(&"balances") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(
+        analyzed.contains(&"balances"),
+        "balances grew by 5,000 rows and was not analyzed"
+    );
+    assert!(believed(&store, "balances").await >= 5000.0);
+    // Nothing grew since: the next check analyzes nothing.
+    let again = statistics::refresh(store.pool()).await.unwrap();
+    assert!(
+        again.is_empty(),
+        "analyzed tables that did not grow: {again:?}"
+    );
+    drop(store);
+    drop_database(&name).await;
+}

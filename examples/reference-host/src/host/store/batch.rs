@@ -280,6 +280,24 @@ impl Parked {
 /// batch of the client that committed meanwhile, its ledger row; then the entries, balances,
 /// wallet rows, transaction rows and events.
 pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Result<(), String> {
+    // What needs no head is done before any head is taken: a head is held until the commit.
+    update_wallets(conn, &end.wallets)
+        .await
+        .map_err(|e| e.to_string())?;
+    for client_id in end.ledgers.keys() {
+        let announces = end.outbox.iter().any(|r| &r.client_id == client_id);
+        if announces
+            && !has_endpoint(conn, client_id)
+                .await
+                .map_err(|e| e.message().to_owned())?
+        {
+            for r in end.outbox.iter_mut() {
+                if &r.client_id == client_id {
+                    r.due = crate::host::webhooks::PARKED;
+                }
+            }
+        }
+    }
     let mut entries = Vec::new();
     for (client_id, books) in end.ledgers.iter_mut() {
         let shift = take_head(conn, client_id, books)
@@ -292,18 +310,6 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
                 p.at_ms,
                 &p.postings,
             ));
-        }
-        let announces = end.outbox.iter().any(|r| &r.client_id == client_id);
-        if announces
-            && !has_endpoint(conn, client_id)
-                .await
-                .map_err(|e| e.message().to_owned())?
-        {
-            for r in end.outbox.iter_mut() {
-                if &r.client_id == client_id {
-                    r.due = crate::host::webhooks::PARKED;
-                }
-            }
         }
         if shift != 0 {
             for r in end.outbox.iter_mut().filter(|r| &r.client_id == client_id) {
@@ -335,9 +341,6 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
         .await
         .map_err(|e| e.to_string())?;
     journal::project_balances(conn, &entries)
-        .await
-        .map_err(|e| e.to_string())?;
-    update_wallets(conn, &end.wallets)
         .await
         .map_err(|e| e.to_string())?;
     insert_transactions(conn, &end.transactions)

@@ -2,7 +2,7 @@
 //! withdrawals, the reserve, leverage and reorgs.
 
 use crate::app::App;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const EVM_OUT: &str = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
 
@@ -36,6 +36,41 @@ async fn a_deposit_above_the_minimum_is_credited_pending_and_one_below_is_not(ap
         (&json!(true), &json!("0"))
     );
     assert_eq!(app.total(&w).await, "100");
+}
+
+async fn each_pending_deposit_of_a_page_shows_its_progress_and_a_confirmed_one_none(app: App) {
+    let acc = app.account("a").await;
+    let (_, addr) = app.wallet(&acc, "ethereum").await;
+    let (_, tron) = app.wallet(&acc, "tron").await;
+    app.deposit(&addr, "USDT", "10", "dep-1").await;
+    app.deposit(&tron, "USDT", "10", "dep-2").await;
+    app.deposit(&addr, "USDT", "10", "dep-3").await;
+    app.confirm("dep-3").await;
+    let listed = app.get("/v1/deposits").await;
+    let rows = listed.ok(200)["data"].as_array().unwrap().clone();
+    let progress: Vec<(String, Value)> = rows
+        .iter()
+        .map(|r| {
+            (
+                s(r["id"].as_str().unwrap()),
+                r["confirmations"]["required"].clone(),
+            )
+        })
+        .collect();
+    // Ethereum needs 12 blocks, Tron 19; the confirmed deposit shows none.
+    assert_eq!(
+        progress,
+        vec![
+            (s("dep-1"), json!(12)),
+            (s("dep-2"), json!(19)),
+            (s("dep-3"), Value::Null)
+        ]
+    );
+    for r in &rows[..2] {
+        let seen = r["confirmations"]["seen"].as_u64().unwrap();
+        let required = r["confirmations"]["required"].as_u64().unwrap();
+        assert!(seen <= required, "{r}");
+    }
 }
 
 async fn unconfirmed_funds_move_inside_but_do_not_leave(app: App) {
@@ -209,6 +244,7 @@ async fn a_confirmed_deposit_cannot_be_dropped(app: App) {
 
 crate::on_both!(
     a_deposit_above_the_minimum_is_credited_pending_and_one_below_is_not,
+    each_pending_deposit_of_a_page_shows_its_progress_and_a_confirmed_one_none,
     unconfirmed_funds_move_inside_but_do_not_leave,
     a_confirmed_deposit_is_posted_and_swept_once,
     transfers_stay_on_one_chain_and_inactive_wallets_do_not_send,

@@ -29,6 +29,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sqlx::Row;
+use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -111,34 +112,63 @@ struct Confirmations {
     required: u32,
 }
 
-/// The confirmations of a pending deposit: on the simulated chain from when it confirms, on an
-/// EVM chain from its block and the scanner's head. `None` when neither knows it.
+/// The confirmations of pending deposits (tx, confirmations required): on the simulated chain
+/// from when each confirms, on an EVM chain from its block and the scanner's head. A deposit
+/// neither knows is absent. Two statements for a whole page, whatever its length.
 async fn confirmations(
     s: &AppState,
-    tx: &str,
-    required: u32,
-) -> Result<Option<Confirmations>, ApiError> {
+    pending: &[(String, u32)],
+) -> Result<HashMap<String, Confirmations>, ApiError> {
+    let mut out = HashMap::new();
+    if pending.is_empty() {
+        return Ok(out);
+    }
     let reader = s.store.reader();
-    let simulated = sqlx::query("SELECT confirm_at FROM sim_deposits WHERE tx = $1")
-        .bind(tx)
-        .fetch_optional(reader)
-        .await?;
-    let seen = if let Some(row) = simulated {
-        let left_ms = row.try_get::<i64, _>("confirm_at")? - crate::host::store::now_ms();
-        let block_ms = i64::try_from(s.sim_block_ms.max(1)).unwrap_or(1000);
+    let marks = (1..=pending.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    let sql = format!("SELECT d.id AS tx, d.block_number, c.next_block FROM chain_deposits d JOIN chain_cursors c ON c.chain = d.chain WHERE d.id IN ({marks})");
+    let mut q = sqlx::query(&sql);
+    for (tx, _) in pending {
+        q = q.bind(tx.as_str());
+    }
+    for row in q.fetch_all(reader).await? {
+        let blocks =
+            row.try_get::<i64, _>("next_block")? - row.try_get::<i64, _>("block_number")?;
+        seen.insert(row.try_get("tx")?, blocks);
+    }
+    // The simulated chain's record wins where both know a deposit.
+    let sql = format!("SELECT tx, confirm_at FROM sim_deposits WHERE tx IN ({marks})");
+    let mut q = sqlx::query(&sql);
+    for (tx, _) in pending {
+        q = q.bind(tx.as_str());
+    }
+    let required_of: HashMap<&str, u32> = pending.iter().map(|(t, r)| (t.as_str(), *r)).collect();
+    let block_ms = i64::try_from(s.sim_block_ms.max(1)).unwrap_or(1000);
+    let now = crate::host::store::now_ms();
+    for row in q.fetch_all(reader).await? {
+        let tx: String = row.try_get("tx")?;
+        let required = required_of.get(tx.as_str()).copied().unwrap_or(0);
+        let left_ms = row.try_get::<i64, _>("confirm_at")? - now;
         // blocks still to come, rounded up
         let left = (left_ms.max(0) + block_ms - 1) / block_ms;
-        i64::from(required) - left
-    } else {
-        let row = sqlx::query("SELECT d.block_number, c.next_block FROM chain_deposits d JOIN chain_cursors c ON c.chain = d.chain WHERE d.id = $1")
-            .bind(tx)
-            .fetch_optional(reader)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        row.try_get::<i64, _>("next_block")? - row.try_get::<i64, _>("block_number")?
-    };
-    let seen = u32::try_from(seen.clamp(0, i64::from(required))).unwrap_or(required);
-    Ok(Some(Confirmations { seen, required }))
+        seen.insert(tx, i64::from(required) - left);
+    }
+    for (tx, required) in pending {
+        if let Some(blocks) = seen.get(tx) {
+            let n = u32::try_from((*blocks).clamp(0, i64::from(*required))).unwrap_or(*required);
+            out.insert(
+                tx.clone(),
+                Confirmations {
+                    seen: n,
+                    required: *required,
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// A deposit as its transaction row keeps it, after an operator's credit. A field shown `null`
@@ -237,20 +267,29 @@ async fn list(
             &[&caller.client_id],
         )
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
+    let mut read = Vec::with_capacity(rows.len());
+    let mut pending = Vec::new();
     for r in rows {
         let body: Value = crate::host::store::stored(&col(&r, "body")?, "transaction body")?;
         let status: String = col(&r, "status")?;
-        let tx: String = col(&r, "id")?;
         let required = body["confirmations"]
             .as_u64()
             .and_then(|c| u32::try_from(c).ok());
-        let progress = match required {
-            Some(required) if status == "pending" => confirmations(&s, &tx, required).await?,
-            _ => None,
-        };
+        if let (Some(required), "pending") = (required, status.as_str()) {
+            pending.push((col(&r, "id")?, required));
+        }
+        read.push((r, body, status));
+    }
+    let mut progress = confirmations(&s, &pending).await?;
+    let mut out = Vec::with_capacity(read.len());
+    for (r, body, status) in read {
+        let tx: String = col(&r, "id")?;
         out.push(DepositSummary {
-            confirmations: progress,
+            confirmations: if status == "pending" {
+                progress.remove(&tx)
+            } else {
+                None
+            },
             id: col(&r, "id")?,
             tx: col(&r, "id")?,
             wallet_id: opt_col(&r, "wallet_id")?,

@@ -284,20 +284,9 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
     update_wallets(conn, &end.wallets)
         .await
         .map_err(|e| e.to_string())?;
-    for client_id in end.ledgers.keys() {
-        let announces = end.outbox.iter().any(|r| &r.client_id == client_id);
-        if announces
-            && !has_endpoint(conn, client_id)
-                .await
-                .map_err(|e| e.message().to_owned())?
-        {
-            for r in end.outbox.iter_mut() {
-                if &r.client_id == client_id {
-                    r.due = crate::host::webhooks::PARKED;
-                }
-            }
-        }
-    }
+    park_unannounced(conn, &mut end)
+        .await
+        .map_err(|e| e.message().to_owned())?;
     let mut entries = Vec::new();
     for (client_id, books) in end.ledgers.iter_mut() {
         let shift = take_head(conn, client_id, books)
@@ -349,6 +338,24 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
     insert_outbox(conn, &end.outbox)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Writes the events of a client without a webhook endpoint parked.
+async fn park_unannounced(
+    conn: &mut sqlx::AnyConnection,
+    end: &mut Ending,
+) -> Result<(), ApiError> {
+    for client_id in end.ledgers.keys() {
+        let announces = end.outbox.iter().any(|r| &r.client_id == client_id);
+        if announces && !has_endpoint(conn, client_id).await? {
+            for r in end.outbox.iter_mut() {
+                if &r.client_id == client_id {
+                    r.due = crate::host::webhooks::PARKED;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads (on PostgreSQL: locks) a client's journal head and row version at a batch's end, moves

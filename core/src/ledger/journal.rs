@@ -39,11 +39,35 @@ pub struct Posting {
 /// The journal's name of a ledger account.
 pub fn account_of(book: &Book) -> String {
     match book {
-        Book::Wallet(w, _) => format!("wallet:{w}"),
-        Book::OnChain(w, _) => format!("onchain:{w}"),
-        Book::Holding(h, _) => format!("holding:{h}"),
+        Book::Wallet(w, _) => wallet_account(w),
+        Book::OnChain(w, _) => on_chain_account(w),
+        Book::Holding(h, _) => format!("{HOLDING}{h}"),
         Book::System(k) => format!("system:{k}"),
     }
+}
+
+const WALLET: &str = "wallet:";
+const ON_CHAIN: &str = "onchain:";
+const HOLDING: &str = "holding:";
+
+/// The journal's name of a wallet's balances (virtual, treasury or card).
+pub fn wallet_account(wallet: &str) -> String {
+    format!("{WALLET}{wallet}")
+}
+
+/// The journal's name of the funds at a virtual wallet's deposit address, not yet swept.
+pub fn on_chain_account(wallet: &str) -> String {
+    format!("{ON_CHAIN}{wallet}")
+}
+
+/// The journal's name of a client's holding wallet on a blockchain.
+pub fn holding_account(client: &str, chain: &str) -> String {
+    format!("{HOLDING}{client}/{chain}")
+}
+
+/// Whether a journal account is a wallet's balances (see [`wallet_account`]).
+pub fn is_wallet_account(account: &str) -> bool {
+    account.starts_with(WALLET)
 }
 
 /// The unit an account of the ledger counts in.
@@ -421,6 +445,26 @@ impl super::Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_names_are_the_books_names() {
+        let t = || "USDT".to_owned();
+        assert_eq!(
+            account_of(&Book::Wallet("w1".into(), t())),
+            wallet_account("w1")
+        );
+        assert_eq!(
+            account_of(&Book::OnChain("w1".into(), t())),
+            on_chain_account("w1")
+        );
+        assert_eq!(
+            account_of(&Book::Holding("c1/ethereum".into(), t())),
+            holding_account("c1", "ethereum")
+        );
+        assert!(is_wallet_account(&wallet_account("w1")));
+        assert!(!is_wallet_account(&on_chain_account("w1")));
+        assert!(!is_wallet_account(&holding_account("c1", "ethereum")));
+    }
 
     fn posting(account: &str, posted: i64) -> Posting {
         Posting {

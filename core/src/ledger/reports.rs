@@ -37,8 +37,16 @@ impl Ledger {
     /// The value of below-minimum deposits of a holding's client and chain still waiting for a
     /// decision (their suspense account), never negative.
     pub(super) fn unresolved_below_minimum(&self, holding_key: &str, token: &str) -> Decimal {
+        let Some((client, chain)) = holding_key.split_once('/') else {
+            return Decimal::ZERO;
+        };
+        let suspense = SystemAccount::Suspense {
+            client: client.to_owned(),
+            chain: chain.to_owned(),
+            token: token.to_owned(),
+        };
         self.system
-            .get(&format!("suspense/{holding_key}/{token}"))
+            .get(&suspense.to_string())
             .map(|b| b.posted + b.pending)
             .unwrap_or_default()
             .max(Decimal::ZERO)

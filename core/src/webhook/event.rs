@@ -3,6 +3,7 @@
 //! ([`super::OPERATIONS`]) allows, checked once where the event is made.
 
 use crate::error::{err, Result};
+use crate::ledger::WalletKind;
 use std::fmt;
 
 macro_rules! names {
@@ -117,6 +118,15 @@ impl EventKind {
 }
 
 impl Subject {
+    /// What the events of a wallet of `kind` are about: its deposits, withdrawals and status.
+    pub const fn of_wallet(kind: WalletKind) -> Subject {
+        match kind {
+            WalletKind::Virtual => Subject::VirtualWallet,
+            WalletKind::Treasury => Subject::Treasury,
+            WalletKind::Card => Subject::Card,
+        }
+    }
+
     /// Shorthand for [`EventKind::new`]: this subject with `happening`.
     pub fn on(self, happening: Happening) -> Result<EventKind> {
         EventKind::new(self, happening)
@@ -143,6 +153,18 @@ mod tests {
         // every happening is an event of some subject
         for h in Happening::ALL {
             assert!(Subject::ALL.iter().any(|s| s.on(*h).is_ok()), "{h}");
+        }
+    }
+
+    #[test]
+    fn a_wallet_s_deposits_are_events_of_its_kind() {
+        for (kind, subject) in [
+            (WalletKind::Virtual, Subject::VirtualWallet),
+            (WalletKind::Treasury, Subject::Treasury),
+            (WalletKind::Card, Subject::Card),
+        ] {
+            assert_eq!(Subject::of_wallet(kind), subject);
+            assert!(Subject::of_wallet(kind).on(Happening::Deposit).is_ok());
         }
     }
 

@@ -262,7 +262,12 @@ impl Parts {
         // the database's thread): books rows first, then balance rows, told apart by `part`.
         let accounts: Vec<String> = missing
             .iter()
-            .flat_map(|id| [format!("wallet:{id}"), format!("onchain:{id}")])
+            .flat_map(|id| {
+                [
+                    waas_core::ledger::journal::wallet_account(id),
+                    waas_core::ledger::journal::on_chain_account(id),
+                ]
+            })
             .collect();
         // Balances are read one account per branch: with `account IN (...)` PostgreSQL may
         // plan a scan of every balance row of the client when its statistics are older than

@@ -45,14 +45,6 @@ pub struct Incoming {
     pub extra: Value,
 }
 
-fn operation_of(kind: WalletKind) -> Subject {
-    if kind == WalletKind::Treasury {
-        Subject::Treasury
-    } else {
-        Subject::VirtualWallet
-    }
-}
-
 /// Reports a deposit to the ledger (credited at once, pending), with its transaction row, webhook
 /// and rule events. Idempotent by `tx` (the core answers a repeat with the first answer).
 pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
@@ -74,7 +66,7 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
     } else {
         Happening::Deposit
     };
-    let event = operation_of(d.kind).on(happened)?;
+    let event = Subject::of_wallet(d.kind).on(happened)?;
     let mut out = json!({
         "tx": d.tx, "wallet_id": d.wallet, "blockchain": d.chain, "token": r.token, "amount": num(r.amount),
         "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,
@@ -133,7 +125,7 @@ pub async fn settle_confirmed(
     )
     .await?;
     w.event(
-        operation_of(kind).on(Happening::DepositConfirmed)?,
+        Subject::of_wallet(kind).on(Happening::DepositConfirmed)?,
         &format!("{tx}:confirmed"),
         Status::Success,
         None,
@@ -205,7 +197,7 @@ pub async fn settle_dropped(
     .await?;
     let kind = w.ledger.wallet(wallet)?.kind;
     w.event(
-        operation_of(kind).on(Happening::DepositReversed)?,
+        Subject::of_wallet(kind).on(Happening::DepositReversed)?,
         &format!("{tx}:dropped"),
         Status::Cancelled,
         None,

@@ -35,7 +35,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
-use waas_core::ledger::{Movement, WalletKind};
+use waas_core::ledger::Movement;
 use waas_core::webhook::Status;
 use waas_core::webhook::{Happening, Subject};
 use waas_core::Amount;
@@ -337,11 +337,7 @@ async fn credit(
     if !already {
         w.upsert_transaction(&tx, None, "deposit", &status, None, None, &out)
             .await?;
-        let operation = match w.ledger.wallet(&wallet)?.kind {
-            WalletKind::Treasury => Subject::Treasury,
-            WalletKind::Card => Subject::Card,
-            WalletKind::Virtual => Subject::VirtualWallet,
-        };
+        let operation = Subject::of_wallet(w.ledger.wallet(&wallet)?.kind);
         w.event(
             operation.on(Happening::Deposit)?,
             &format!("{tx}:credit"),

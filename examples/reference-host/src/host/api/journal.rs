@@ -311,7 +311,13 @@ async fn virtual_statement(
     let caller = auth(&s, &headers, Operation::VirtualWalletsStatement).await?;
     let q = query(q)?;
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
-    statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
+    statement(
+        &s,
+        &caller.client_id,
+        &waas_core::ledger::journal::wallet_account(&id),
+        q,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/v1/treasury/{id}/statement", operation_id = "treasury.statement", tag = "treasury",
@@ -326,7 +332,13 @@ async fn treasury_statement(
     let caller = auth(&s, &headers, Operation::TreasuryStatement).await?;
     let q = query(q)?;
     wallet_row(&s, &caller.client_id, &id, "treasury").await?;
-    statement(&s, &caller.client_id, &format!("wallet:{id}"), q).await
+    statement(
+        &s,
+        &caller.client_id,
+        &waas_core::ledger::journal::wallet_account(&id),
+        q,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/v1/wallets/holding/{blockchain}/statement", operation_id = "holding_wallets.statement", tag = "holding_wallets",
@@ -352,7 +364,7 @@ async fn holding_statement(
             "no holding wallet on {chain} yet"
         )));
     }
-    let account = format!("holding:{}/{chain}", caller.client_id);
+    let account = waas_core::ledger::journal::holding_account(&caller.client_id, &chain);
     statement(&s, &caller.client_id, &account, q).await
 }
 

@@ -579,7 +579,10 @@ impl Work {
 /// An operation that holds only its wallets may change nothing else: the books it shares with
 /// the client's other such operations (holding positions, system accounts) are not locked.
 fn check_wallets_only(postings: &[waas_core::ledger::journal::Posting]) -> Result<(), ApiError> {
-    match postings.iter().find(|p| !p.account.starts_with("wallet:")) {
+    match postings
+        .iter()
+        .find(|p| !waas_core::ledger::journal::is_wallet_account(&p.account))
+    {
         Some(p) => Err(ApiError::internal(format!(
             "an operation holding only its wallets changed {}",
             p.account

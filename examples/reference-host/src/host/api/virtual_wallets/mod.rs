@@ -131,12 +131,15 @@ pub(crate) async fn wallet_balances(
     client: &str,
     ids: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, Balance>>, ApiError> {
-    let accounts: Vec<String> = ids.iter().map(|id| format!("wallet:{id}")).collect();
+    let accounts: Vec<String> = ids
+        .iter()
+        .map(|id| waas_core::ledger::journal::wallet_account(id))
+        .collect();
     let mut rows = crate::host::journal::balances_of(s.store.reader(), client, &accounts).await?;
     Ok(ids
         .iter()
         .filter_map(|id| {
-            rows.remove(&format!("wallet:{id}"))
+            rows.remove(&waas_core::ledger::journal::wallet_account(id))
                 .map(|b| (id.clone(), b))
         })
         .collect())

@@ -67,7 +67,7 @@ pub(crate) async fn get_virtual_balance(
     let at = journal::at_query(q)?;
     let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     if let Some(at) = at {
-        let account = format!("wallet:{id}");
+        let account = waas_core::ledger::journal::wallet_account(&id);
         let balances = journal::balances_at(&s, &caller.client_id, &account, at).await?;
         let at = crate::host::journal::rfc3339(at);
         return Ok(Json(WalletBalance {

@@ -269,26 +269,7 @@ impl Parts {
                 ]
             })
             .collect();
-        // Balances are read one account per branch: with `account IN (...)` PostgreSQL may
-        // plan a scan of every balance row of the client when its statistics are older than
-        // the client's rows (seen at 100,000 wallets: 250 pages read per transfer), while one
-        // account per branch can only be an index lookup.
-        let mut marks = Marks::on(conn);
-        let mut sql = format!(
-            "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
-             WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
-            marks.list(1),
-            marks.list(missing.len()),
-        );
-        for _ in &accounts {
-            sql.push_str(&format!(
-                " UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-                 FROM balances WHERE client_id = {} AND account = {}",
-                marks.list(1),
-                marks.list(1)
-            ));
-        }
-        sql.push_str(" ORDER BY part");
+        let sql = wallet_load(Marks::on(conn), missing.len(), accounts.len());
         let mut q = sqlx::query(&sql).bind(client_id);
         for id in &missing {
             q = q.bind(*id);
@@ -427,6 +408,31 @@ impl Parts {
         self.rules = now;
         Ok(())
     }
+}
+
+/// The statement that loads `wallets` wallet rows (`part` 'a') and `accounts` balance
+/// accounts (`part` 'b'); binds: the client and the wallet ids, then the client and the account
+/// of each balance. Balances are read one account per branch: with `account IN (...)`
+/// PostgreSQL may plan a scan of every balance row of the client when its statistics are older
+/// than the client's rows (seen at 100,000 wallets: 250 pages read per transfer), while one
+/// account per branch can only be an index lookup.
+fn wallet_load(mut marks: Marks, wallets: usize, accounts: usize) -> String {
+    let mut sql = format!(
+        "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
+         WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
+        marks.list(1),
+        marks.list(wallets),
+    );
+    for _ in 0..accounts {
+        sql.push_str(&format!(
+            " UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
+             FROM balances WHERE client_id = {} AND account = {}",
+            marks.list(1),
+            marks.list(1)
+        ));
+    }
+    sql.push_str(" ORDER BY part");
+    sql
 }
 
 /// Locks the rows of wallets in one statement, in the order of their ids (so that two operations

@@ -102,8 +102,11 @@ fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
         .to_owned();
     let mut all: Vec<(String, String)> = Vec::new();
     let started = Instant::now();
+    // Seconds each batch request took, to tell whether creation slows as the client grows.
+    let mut batches: Vec<f64> = Vec::new();
     while all.len() < wallets {
         let count = (wallets - all.len()).min(10_000);
+        let batch_started = Instant::now();
         let made = post(
             s,
             &key,
@@ -116,12 +119,23 @@ fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
                 w["address"].as_str().unwrap().to_owned(),
             ));
         }
+        batches.push(batch_started.elapsed().as_secs_f64() / count as f64);
     }
     if wallets > 2 {
         let secs = started.elapsed().as_secs_f64();
         println!(
             "client {n}: {wallets} wallets made in {secs:.1} s ({:.0} wallets/s)",
             wallets as f64 / secs
+        );
+    }
+    if batches.len() >= 20 {
+        // The first and the last tenth of the requests, in wallets a second.
+        let tenth = batches.len() / 10;
+        let rate = |b: &[f64]| b.len() as f64 / b.iter().sum::<f64>();
+        println!(
+            "client {n}: creation {:.0} wallets/s over the first tenth, {:.0} over the last",
+            rate(&batches[..tenth]),
+            rate(&batches[batches.len() - tenth..])
         );
     }
     let funded = all.len().min(200);

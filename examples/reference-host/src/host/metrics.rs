@@ -76,7 +76,7 @@ impl Metrics {
         .expect("valid metric");
         let outbox = IntGauge::new(
             "waas_outbox_pending",
-            "Webhook events not yet delivered (read at scrape time)",
+            "Webhook events waiting for delivery, parked ones (no working endpoint) aside (read at scrape time)",
         )
         .expect("valid metric");
         let chain = IntGaugeVec::new(

@@ -212,11 +212,16 @@ async fn readyz(State(s): State<Arc<AppState>>) -> Response {
 /// `GET /metrics`: the Prometheus text exposition.
 async fn metrics(State(s): State<Arc<AppState>>) -> Response {
     use sqlx::Row;
-    let pending = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL")
-        .fetch_one(s.store.reader())
-        .await
-        .and_then(|r| r.try_get::<i64, _>("n"))
-        .unwrap_or(-1);
+    // Parked events (a client without a working endpoint) wait for a configuration, not for
+    // delivery, and may be many: counting them would read all of them at every scrape.
+    let pending = sqlx::query(
+        "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL AND next_attempt_at < $1",
+    )
+    .bind(crate::host::webhooks::PARKED)
+    .fetch_one(s.store.reader())
+    .await
+    .and_then(|r| r.try_get::<i64, _>("n"))
+    .unwrap_or(-1);
     (
         [(
             header::CONTENT_TYPE,

@@ -43,6 +43,31 @@ async fn the_configuration_keeps_its_secrets_out_of_answers(app: App) {
     assert!(!c.to_string().contains(SECRET), "the secret leaks: {c}");
 }
 
+/// `waas_outbox_pending` as `/metrics` shows it.
+async fn outbox_pending(app: &App) -> i64 {
+    let r = app.get("/metrics").await;
+    let text = r.ok(200).as_str().unwrap().to_owned();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("waas_outbox_pending "))
+        .unwrap_or_else(|| panic!("no waas_outbox_pending in\n{text}"));
+    line["waas_outbox_pending ".len()..].trim().parse().unwrap()
+}
+
+async fn parked_events_are_not_counted_as_pending_until_an_endpoint_is_set(app: App) {
+    // No endpoint: the account's event is written parked.
+    app.account("a").await;
+    assert_eq!(outbox_pending(&app).await, 0);
+    // An endpoint makes the parked events due (no dispatcher runs in this process, so none
+    // is sent), and the next event is written due.
+    let body = json!({"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": SECRET});
+    app.put("/v1/management/configurations", body).await.ok(200);
+    let due = outbox_pending(&app).await;
+    assert!(due >= 1, "the parked event is due now: {due}");
+    app.account("b").await;
+    assert_eq!(outbox_pending(&app).await, due + 1);
+}
+
 async fn a_bad_secret_or_url_is_refused_with_its_code(app: App) {
     app.put(
         "/v1/management/configurations",
@@ -152,6 +177,7 @@ async fn health_and_the_document_need_no_key(app: App) {
 crate::on_both!(
     the_blockchains_include_ethereum_and_tron,
     the_configuration_keeps_its_secrets_out_of_answers,
+    parked_events_are_not_counted_as_pending_until_an_endpoint_is_set,
     a_bad_secret_or_url_is_refused_with_its_code,
     contracted_products_are_set_and_read_back,
     a_key_is_shown_once_works_within_its_permissions_and_dies_when_revoked,

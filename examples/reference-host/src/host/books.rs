@@ -453,11 +453,12 @@ async fn lock_wallets(
     }
     let skip = if first { "" } else { " SKIP LOCKED" };
     let mut marks = Marks::on(conn);
-    let sql = format!(
-        "SELECT key FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({}) ORDER BY key FOR UPDATE{skip}",
+    let rows = format!(
+        "FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
         marks.list(1),
         marks.list(ids.len())
     );
+    let sql = format!("SELECT key {rows} ORDER BY key FOR UPDATE{skip}");
     let mut q = sqlx::query(&sql).bind(client_id);
     for id in &ids {
         q = q.bind(*id);
@@ -468,12 +469,7 @@ async fn lock_wallets(
     }
     // Fewer rows than ids: either some ids name no wallet (the core answers NOT_FOUND), or
     // another batch holds a row.
-    let mut marks = Marks::on(conn);
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
-        marks.list(1),
-        marks.list(ids.len())
-    );
+    let sql = format!("SELECT COUNT(*) AS n {rows}");
     let mut q = sqlx::query(&sql).bind(client_id);
     for id in &ids {
         q = q.bind(*id);

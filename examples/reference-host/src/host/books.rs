@@ -258,9 +258,26 @@ impl Parts {
         if missing.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement for the wallets and their balances (each statement is a round trip to
-        // the database's thread): books rows first, then balance rows, told apart by `part`.
-        let accounts: Vec<String> = missing
+        let mut found = Vec::new();
+        for chunk in missing.chunks(WALLETS_PER_LOAD) {
+            self.load_chunk(conn, ledger, client_id, chunk, &mut found)
+                .await?;
+        }
+        Ok(found)
+    }
+
+    /// Loads wallets (at most [`WALLETS_PER_LOAD`]) and their balances in one statement (each
+    /// statement is a round trip to the database's thread): books rows first, then balance
+    /// rows, told apart by `part`.
+    async fn load_chunk(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        ledger: &mut Ledger,
+        client_id: &str,
+        wallets: &[&str],
+        found: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
+        let accounts: Vec<String> = wallets
             .iter()
             .flat_map(|id| {
                 [
@@ -269,15 +286,21 @@ impl Parts {
                 ]
             })
             .collect();
-        let sql = wallet_load(Marks::on(conn), missing.len(), accounts.len());
+        let branched = wallets.len() <= BRANCHED_WALLETS;
+        let sql = wallet_load(Marks::on(conn), wallets.len(), accounts.len(), branched);
         let mut q = sqlx::query(&sql).bind(client_id);
-        for id in &missing {
+        for id in wallets {
             q = q.bind(*id);
         }
-        for a in &accounts {
-            q = q.bind(client_id).bind(a.as_str());
+        if !branched {
+            q = q.bind(client_id);
         }
-        let mut found = Vec::new();
+        for a in &accounts {
+            if branched {
+                q = q.bind(client_id);
+            }
+            q = q.bind(a.as_str());
+        }
         for row in q.fetch_all(&mut *conn).await? {
             let a: String = row.try_get("a")?;
             let b: String = row.try_get("b")?;
@@ -294,7 +317,7 @@ impl Parts {
                 ledger.put_balance(&a, &b, balance)?;
             }
         }
-        Ok(found)
+        Ok(())
     }
 
     /// Whether a wallet is as it was loaded (status, flags, held amounts): its row in
@@ -410,25 +433,41 @@ impl Parts {
     }
 }
 
+/// Wallets loaded by one statement at most (three bound values each: SQLite takes 32,766).
+const WALLETS_PER_LOAD: usize = 1_000;
+
+/// Wallets whose balances are read one account per branch (an operation's own wallets).
+const BRANCHED_WALLETS: usize = 2;
+
 /// The statement that loads `wallets` wallet rows (`part` 'a') and `accounts` balance
-/// accounts (`part` 'b'); binds: the client and the wallet ids, then the client and the account
-/// of each balance. Balances are read one account per branch: with `account IN (...)`
-/// PostgreSQL may plan a scan of every balance row of the client when its statistics are older
-/// than the client's rows (seen at 100,000 wallets: 250 pages read per transfer), while one
-/// account per branch can only be an index lookup.
-fn wallet_load(mut marks: Marks, wallets: usize, accounts: usize) -> String {
+/// accounts (`part` 'b'); binds: the client and the wallet ids, then, `branched`, the client and
+/// the account of each balance, else the client and the accounts. An operation's own wallets
+/// are `branched`: with `account IN (...)` PostgreSQL may plan a scan of every balance row of
+/// the client when its statistics are older than the client's rows (seen at 100,000 wallets:
+/// 250 pages read per transfer), while one account per branch can only be an index lookup.
+/// Many wallets at once (an account's) take the list: SQLite allows 500 branches at most.
+fn wallet_load(mut marks: Marks, wallets: usize, accounts: usize, branched: bool) -> String {
     let mut sql = format!(
         "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
          WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
         marks.list(1),
         marks.list(wallets),
     );
-    for _ in 0..accounts {
+    let balances = " UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, \
+                    pending AS d FROM balances WHERE client_id = ";
+    if branched {
+        for _ in 0..accounts {
+            sql.push_str(&format!(
+                "{balances}{} AND account = {}",
+                marks.list(1),
+                marks.list(1)
+            ));
+        }
+    } else {
         sql.push_str(&format!(
-            " UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
-             FROM balances WHERE client_id = {} AND account = {}",
+            "{balances}{} AND account IN ({})",
             marks.list(1),
-            marks.list(1)
+            marks.list(accounts)
         ));
     }
     sql.push_str(" ORDER BY part");

@@ -54,6 +54,22 @@ async fn an_account_is_renamed_and_deleted(app: App) {
         .err(404, "NOT_FOUND");
 }
 
+async fn an_account_with_hundreds_of_wallets_is_judged_not_failed(app: App) {
+    // Its wallets are loaded in one statement per 1,000 (once 500 per statement of 1,000
+    // branches, more than SQLite compounds: a 500 "database error").
+    let id = app.account("big").await;
+    let made = app
+        .post(
+            "/v1/wallets/virtual/batch",
+            json!({"account_id": id, "blockchain": "ethereum", "count": 600}),
+        )
+        .await;
+    assert_eq!(made.ok(201)["data"].as_array().unwrap().len(), 600);
+    let r = app.delete(&format!("/v1/accounts/{id}")).await;
+    let e = r.err(400, "INVALID_ARGUMENT");
+    assert!(e["message"].as_str().unwrap().contains("has wallets"), "{e}");
+}
+
 async fn a_retry_with_the_same_idempotency_key_answers_the_first_answer(app: App) {
     let first = app
         .post_idem("/v1/accounts", "acc-1", json!({"name": "b"}))
@@ -81,6 +97,7 @@ crate::on_both!(
     the_list_pages_with_cursors_and_misses_nothing,
     an_unknown_account_is_not_found,
     an_account_is_renamed_and_deleted,
+    an_account_with_hundreds_of_wallets_is_judged_not_failed,
     a_retry_with_the_same_idempotency_key_answers_the_first_answer,
     an_unknown_field_is_refused_with_a_code,
 );

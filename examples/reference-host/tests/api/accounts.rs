@@ -67,7 +67,10 @@ async fn an_account_with_hundreds_of_wallets_is_judged_not_failed(app: App) {
     assert_eq!(made.ok(201)["data"].as_array().unwrap().len(), 600);
     let r = app.delete(&format!("/v1/accounts/{id}")).await;
     let e = r.err(400, "INVALID_ARGUMENT");
-    assert!(e["message"].as_str().unwrap().contains("has wallets"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("has wallets"),
+        "{e}"
+    );
 }
 
 async fn a_retry_with_the_same_idempotency_key_answers_the_first_answer(app: App) {

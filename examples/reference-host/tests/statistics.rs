@@ -2,42 +2,11 @@
 //! The host keeps PostgreSQL's planner statistics fresh: a table that grew by thousands of rows
 //! since it was analyzed is analyzed again at the next check, and one that did not is left alone.
 
-use sqlx::{Connection, Executor, Row};
+mod support;
+
+use sqlx::Row;
+use support::{rt, Backend, Db};
 use waas_host::host::store::{statistics, Store};
-
-const PG: &str = "postgres://postgres@127.0.0.1:5432";
-
-/// A fresh database with the host's tables; `None` (loudly) only with WAAS_SKIP_POSTGRES=1.
-async fn fresh(name: &str) -> Option<Store> {
-    let made = async {
-        let mut admin = sqlx::PgConnection::connect(&format!("{PG}/test")).await?;
-        admin
-            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-            .await?;
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await?;
-        admin.close().await
-    };
-    if let Err(e) = made.await {
-        if std::env::var("WAAS_SKIP_POSTGRES").as_deref() == Ok("1") {
-            eprintln!("\n******** SKIPPED statistics on PostgreSQL (WAAS_SKIP_POSTGRES=1): {e} ********\n");
-            return None;
-        }
-        panic!("PostgreSQL at 127.0.0.1:5432 (user postgres, database test) is not usable: {e}. Start it, or set WAAS_SKIP_POSTGRES=1 to skip the PostgreSQL tests.");
-    }
-    Some(Store::open(&format!("{PG}/{name}")).await.unwrap())
-}
-
-async fn drop_database(name: &str) {
-    let mut admin = sqlx::PgConnection::connect(&format!("{PG}/test"))
-        .await
-        .unwrap();
-    admin
-        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await
-        .unwrap();
-}
 
 /// Rows the planner believes `table` holds (its statistics).
 async fn believed(store: &Store, table: &str) -> f64 {
@@ -49,12 +18,17 @@ async fn believed(store: &Store, table: &str) -> f64 {
     row.try_get("n").unwrap()
 }
 
-#[tokio::test]
-async fn a_table_that_grew_is_analyzed_again_and_a_still_one_is_not() {
-    let name = format!("waas_statistics_{}", std::process::id());
-    let Some(store) = fresh(&name).await else {
+#[test]
+fn a_table_that_grew_is_analyzed_again_and_a_still_one_is_not() {
+    // The database is dropped with `db`, after the store is closed.
+    let Some(db) = Db::fresh(Backend::Postgres, "statistics") else {
         return;
     };
+    rt().block_on(grows(&db.url));
+}
+
+async fn grows(url: &str) {
+    let store = Store::open(url).await.unwrap();
     sqlx::query("ANALYZE balances")
         .execute(store.pool())
         .await
@@ -88,6 +62,4 @@ async fn a_table_that_grew_is_analyzed_again_and_a_still_one_is_not() {
         again.is_empty(),
         "analyzed tables that did not grow: {again:?}"
     );
-    drop(store);
-    drop_database(&name).await;
 }

@@ -310,13 +310,18 @@ pub struct NewApiKey {
 /// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
 #[uniffi::export]
 pub fn new_api_key(environment: String) -> Result<NewApiKey> {
-    let environment = access::Environment::parse(&environment)?;
-    let key = access::ApiKey::generate(environment)?;
+    let issued = access::IssuedKey::generate(&environment)?;
+    let access::IssuedKey {
+        key,
+        hash,
+        hint,
+        environment,
+    } = issued;
     Ok(NewApiKey {
-        key: key.expose().to_owned(),
-        hash: key.hash().to_hex(),
-        hint: key.hint(),
-        environment: environment.as_str().to_owned(),
+        key,
+        hash,
+        hint,
+        environment,
     })
 }
 

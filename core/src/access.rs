@@ -11,9 +11,11 @@
 //! of [`levels`].
 
 mod catalog;
+mod issued;
 pub mod levels;
 
 pub use catalog::{api_operation, ApiOperation, Operation, OPERATIONS};
+pub use issued::IssuedKey;
 pub use levels::{effective_permissions, KeyBinding};
 
 use crate::error::{err, Result};

@@ -317,16 +317,19 @@ pub struct NewApiKey {
 /// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
 #[wasm_bindgen(js_name = newApiKey)]
 pub fn new_api_key(environment: &str) -> Result<NewApiKey, JsValue> {
-    run((|| {
-        let environment = access::Environment::parse(environment)?;
-        let key = access::ApiKey::generate(environment)?;
-        Ok(NewApiKey {
-            key: key.expose().to_owned(),
-            hash: key.hash().to_hex(),
-            hint: key.hint(),
-            environment: environment.as_str().to_owned(),
-        })
-    })())
+    let issued = run(access::IssuedKey::generate(environment))?;
+    let access::IssuedKey {
+        key,
+        hash,
+        hint,
+        environment,
+    } = issued;
+    Ok(NewApiKey {
+        key,
+        hash,
+        hint,
+        environment,
+    })
 }
 
 /// The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text

@@ -78,7 +78,7 @@ impl Ledger {
             (_, WalletStatus::Frozen, _) => ErrorCode::WalletFrozen,
             _ => return None,
         };
-        if let Some(wallet) = self.wallets.get_mut(&req.to) {
+        if let Some(wallet) = self.wallets.get_mut(req.to.as_str()) {
             wallet
                 .flags
                 .push(format!("{}: deposit {}", flag.as_str(), req.tx));
@@ -155,7 +155,7 @@ impl Ledger {
         let automation = if fires {
             let decimals = self
                 .wallets
-                .get(&wallet)
+                .get(wallet.as_str())
                 .and_then(|w| w.blockchain.as_deref())
                 .and_then(|chain| self.registry.token(chain, &token).ok())
                 .map_or(0, |t| t.decimals);
@@ -214,7 +214,7 @@ impl Ledger {
             r.status = DepositStatus::Dropped;
         }
         let mut frozen = None;
-        if let Some(w) = self.wallets.get_mut(&wallet) {
+        if let Some(w) = self.wallets.get_mut(wallet.as_str()) {
             let lowest = w
                 .balances
                 .values()

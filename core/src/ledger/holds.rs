@@ -245,7 +245,7 @@ impl Ledger {
 
     fn adjust_held(&mut self, wallet: &str, token: &str, by: Decimal) -> Result<()> {
         let w = self.wallet_mut(wallet)?;
-        let held = w.held.entry(token.to_owned()).or_default();
+        let held = w.held.slot(token);
         *held = held
             .checked_add(by)
             .ok_or_else(|| err::invalid_amount("the held amount overflows"))?;

@@ -417,10 +417,10 @@ impl super::Ledger {
         let mut books: Vec<(Book, Balance)> = Vec::new();
         for (id, w) in &self.wallets {
             for (token, b) in &w.balances {
-                books.push((Book::Wallet(id.clone(), token.clone()), *b));
+                books.push((Book::Wallet(id.to_string(), token.to_owned()), *b));
             }
             for (token, b) in &w.on_chain {
-                books.push((Book::OnChain(id.clone(), token.clone()), *b));
+                books.push((Book::OnChain(id.to_string(), token.to_owned()), *b));
             }
         }
         for (key, h) in &self.holdings {

@@ -20,12 +20,14 @@ pub mod parts;
 mod postings;
 mod reports;
 pub mod rules;
+mod token_map;
 mod wallets;
 mod withdrawals;
 
 pub use accounts::SystemAccount;
 pub use destinations::{check_holding_route, holding_destination, AddressOwner, Route};
 pub use holds::{Hold, HoldStatus};
+pub use token_map::TokenMap;
 pub use withdrawals::{WithdrawalRecord, WithdrawalStatus, MAX_REASON_LEN};
 
 use crate::amount::Amount;
@@ -33,11 +35,21 @@ use crate::automation::{self, Action, Rule, RuleOutcome, Trigger};
 use crate::chain::Registry;
 use crate::error::{err, Detail, ErrorCode, Result};
 use crate::reserve::{self, ReserveReport};
+use compact_str::CompactString;
 use rules::{DepositDecision, MinimumDeposits, WalletStatus};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+/// Records by id. foldhash instead of std's SipHash: a lookup is several times cheaper, and its
+/// seed still differs per map (from addresses, not from a clock or the OS), which is the
+/// protection against crafted ids the in-memory books need.
+pub(crate) type IdMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+/// Records by a short id (wallets, movements): ids of up to 24 bytes are stored in the table
+/// itself, so a lookup compares them without reading another allocation.
+pub(crate) type ShortIdMap<V> = HashMap<CompactString, V, foldhash::fast::RandomState>;
 
 /// Longest id accepted for clients, accounts, wallets, transactions and operations.
 pub const MAX_ID_LEN: usize = 128;
@@ -157,7 +169,7 @@ pub struct Wallet {
     /// Blockchain (none for cards).
     pub blockchain: Option<String>,
     /// Key of the holding wallet behind the wallet (`client/blockchain`).
-    pub holding: String,
+    pub holding: CompactString,
     /// Derivation index of a virtual wallet.
     pub index: Option<u32>,
     /// Whether it may send.
@@ -173,12 +185,12 @@ pub struct Wallet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spending_limit: Option<Decimal>,
     /// Amounts set aside by holds, per token (the available balance is the rest).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub held: BTreeMap<String, Decimal>,
+    #[serde(default, skip_serializing_if = "TokenMap::is_empty")]
+    pub held: TokenMap<Decimal>,
     /// Balance per token symbol (USD for cards).
-    pub balances: BTreeMap<String, Balance>,
+    pub balances: TokenMap<Balance>,
     /// Virtual wallets: funds at the deposit address on chain, not yet swept.
-    pub on_chain: BTreeMap<String, Balance>,
+    pub on_chain: TokenMap<Balance>,
 }
 
 /// A holding wallet: one per client and blockchain.
@@ -511,19 +523,19 @@ pub struct Ledger {
     registry: Arc<Registry>,
     clients: BTreeMap<String, ClientBooks>,
     accounts: BTreeMap<String, String>,
-    wallets: HashMap<String, Wallet>,
+    wallets: ShortIdMap<Wallet>,
     holdings: BTreeMap<String, Holding>,
     system: BTreeMap<String, Balance>,
-    deposits: HashMap<String, DepositRecord>,
+    deposits: IdMap<DepositRecord>,
     /// Withdrawals by operation id, until the host takes them (pending ones too).
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
-    withdrawals: HashMap<String, WithdrawalRecord>,
+    withdrawals: IdMap<WithdrawalRecord>,
     /// Holds by id, until the host takes them (active ones too).
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
-    holds: HashMap<String, Hold>,
+    holds: IdMap<Hold>,
     below_minimum: Vec<String>,
-    movements: HashMap<String, Movement>,
-    sweeps: HashMap<String, Movement>,
+    movements: ShortIdMap<Movement>,
+    sweeps: ShortIdMap<Movement>,
     rules: Vec<Rule>,
     /// The postings applied since the host last took them, when the journal is recorded.
     #[serde(skip)]
@@ -596,15 +608,15 @@ impl Ledger {
             registry: registry.into(),
             clients: BTreeMap::new(),
             accounts: BTreeMap::new(),
-            wallets: HashMap::new(),
+            wallets: ShortIdMap::default(),
             holdings: BTreeMap::new(),
             system: BTreeMap::new(),
-            deposits: HashMap::new(),
-            withdrawals: HashMap::new(),
-            holds: HashMap::new(),
+            deposits: IdMap::default(),
+            withdrawals: IdMap::default(),
+            holds: IdMap::default(),
             below_minimum: Vec::new(),
-            movements: HashMap::new(),
-            sweeps: HashMap::new(),
+            movements: ShortIdMap::default(),
+            sweeps: ShortIdMap::default(),
             rules: Vec::new(),
             journal: None,
             touched: None,

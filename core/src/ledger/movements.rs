@@ -100,7 +100,8 @@ impl Ledger {
         if Self::seen(&self.movements, id, &movement)? {
             return Ok(movement);
         }
-        if src.client != dst.client || src.blockchain != dst.blockchain {
+        // One holding key is one client and blockchain (client ids cannot hold '/').
+        if src.holding != dst.holding {
             return Err(err::invalid_argument(
                 "virtual transfers stay within one client's holding wallet: same client and blockchain",
             ));
@@ -334,8 +335,12 @@ impl Ledger {
     /// so the ledger state stays the size of the live books, and gives records back with the
     /// `remember_*` calls before a retry, so the core still tells a retry from a conflict.
     pub fn take_settled(&mut self) -> Settled {
-        let movements = self.movements.drain().collect();
-        let sweeps = self.sweeps.drain().collect();
+        let movements = self
+            .movements
+            .drain()
+            .map(|(id, m)| (id.into(), m))
+            .collect();
+        let sweeps = self.sweeps.drain().map(|(tx, m)| (tx.into(), m)).collect();
         let settled: Vec<String> = self
             .deposits
             .iter()
@@ -357,12 +362,12 @@ impl Ledger {
 
     /// Gives back a movement record taken by [`Ledger::take_settled`].
     pub fn remember_movement(&mut self, id: String, movement: Movement) {
-        self.movements.insert(id, movement);
+        self.movements.insert(id.into(), movement);
     }
 
     /// Gives back a sweep record taken by [`Ledger::take_settled`].
     pub fn remember_sweep(&mut self, tx: String, movement: Movement) {
-        self.sweeps.insert(tx, movement);
+        self.sweeps.insert(tx.into(), movement);
     }
 
     /// Gives back a deposit record taken by [`Ledger::take_settled`].

@@ -34,7 +34,7 @@ impl Ledger {
 
     /// Puts a wallet in (its balances as given; more may follow with [`Ledger::put_balance`]).
     pub fn put_wallet(&mut self, id: &str, wallet: Wallet) {
-        self.wallets.insert(id.to_owned(), wallet);
+        self.wallets.insert(id.into(), wallet);
     }
 
     /// The holding wallets in these books, by key `client/blockchain`.
@@ -67,11 +67,11 @@ impl Ledger {
         match kind {
             "wallet" => {
                 let w = self.wallets.get_mut(key).ok_or_else(unknown)?;
-                w.balances.insert(token.to_owned(), balance);
+                w.balances.insert(token, balance);
             }
             "onchain" => {
                 let w = self.wallets.get_mut(key).ok_or_else(unknown)?;
-                w.on_chain.insert(token.to_owned(), balance);
+                w.on_chain.insert(token, balance);
             }
             "holding" => {
                 self.holdings

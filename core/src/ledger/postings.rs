@@ -11,8 +11,8 @@ impl Ledger {
 
     pub(super) fn balance_mut(&mut self, book: &Book) -> Result<&mut Balance> {
         Ok(match book {
-            Book::Wallet(w, t) => entry(&mut self.wallet_mut(w)?.balances, t),
-            Book::OnChain(w, t) => entry(&mut self.wallet_mut(w)?.on_chain, t),
+            Book::Wallet(w, t) => self.wallet_mut(w)?.balances.slot(t),
+            Book::OnChain(w, t) => self.wallet_mut(w)?.on_chain.slot(t),
             Book::Holding(h, t) => self
                 .holdings
                 .entry(h.clone())
@@ -26,8 +26,16 @@ impl Ledger {
 
     pub(super) fn balance_of(&self, book: &Book) -> Balance {
         match book {
-            Book::Wallet(w, t) => self.wallets.get(w).and_then(|w| w.balances.get(t)).copied(),
-            Book::OnChain(w, t) => self.wallets.get(w).and_then(|w| w.on_chain.get(t)).copied(),
+            Book::Wallet(w, t) => self
+                .wallets
+                .get(w.as_str())
+                .and_then(|w| w.balances.get(t))
+                .copied(),
+            Book::OnChain(w, t) => self
+                .wallets
+                .get(w.as_str())
+                .and_then(|w| w.on_chain.get(t))
+                .copied(),
             Book::Holding(h, t) => self
                 .holdings
                 .get(h)
@@ -134,7 +142,7 @@ impl Ledger {
             Book::OnChain(w, t) => (w, t, false),
             _ => return None,
         };
-        let w = self.wallets.get(wallet)?;
+        let w = self.wallets.get(wallet.as_str())?;
         (w.kind == WalletKind::Virtual).then_some((w.holding.as_str(), token.as_str(), liability))
     }
 
@@ -149,15 +157,15 @@ impl Ledger {
             Book::OnChain(w, t) => (w, t, false),
             _ => return,
         };
-        let Some(w) = self.wallets.get(wallet) else {
+        let Some(w) = self.wallets.get(wallet.as_str()) else {
             return;
         };
         if w.kind != WalletKind::Virtual {
             return;
         }
-        let holding = match self.holdings.get_mut(&w.holding) {
+        let holding = match self.holdings.get_mut(w.holding.as_str()) {
             Some(h) => h,
-            None => self.holdings.entry(w.holding.clone()).or_default(),
+            None => self.holdings.entry(w.holding.to_string()).or_default(),
         };
         let map = if liability {
             &mut holding.liabilities
@@ -181,16 +189,12 @@ impl Ledger {
             Records::Movements => &mut self.movements,
             Records::Sweeps => &mut self.sweeps,
         };
-        map.insert(id.to_owned(), movement.clone());
+        map.insert(id.into(), movement.clone());
         Ok(movement)
     }
 
     /// Looks up a movement id: `Some(())` when it is a retry of the same movement.
-    pub(super) fn seen(
-        map: &HashMap<String, Movement>,
-        id: &str,
-        movement: &Movement,
-    ) -> Result<bool> {
+    pub(super) fn seen(map: &ShortIdMap<Movement>, id: &str, movement: &Movement) -> Result<bool> {
         match map.get(id) {
             Some(previous) if previous == movement => Ok(true),
             Some(_) => Err(err::duplicate_operation(format!(

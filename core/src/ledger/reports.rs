@@ -73,8 +73,11 @@ impl Ledger {
     }
 
     /// Wallets, sorted by id.
-    pub fn wallets(&self) -> BTreeMap<&String, &Wallet> {
-        self.wallets.iter().collect()
+    pub fn wallets(&self) -> BTreeMap<&str, &Wallet> {
+        self.wallets
+            .iter()
+            .map(|(id, w)| (id.as_str(), w))
+            .collect()
     }
 
     /// Deposits under the minimum, in the order they came.

@@ -53,7 +53,7 @@ impl Ledger {
                 "wallet {wallet} already exists"
             )));
         }
-        self.wallets.insert(wallet.to_owned(), w);
+        self.wallets.insert(wallet.into(), w);
         self.touch(wallet);
         Ok(())
     }
@@ -65,7 +65,7 @@ impl Ledger {
         blockchain: Option<String>,
     ) -> Wallet {
         Wallet {
-            holding: holding_key(&client, blockchain.as_deref().unwrap_or("card")),
+            holding: holding_key(&client, blockchain.as_deref().unwrap_or("card")).into(),
             kind,
             client,
             account: account.to_owned(),
@@ -76,9 +76,9 @@ impl Ledger {
             flags: Vec::new(),
             removed: false,
             spending_limit: None,
-            held: BTreeMap::new(),
-            balances: BTreeMap::new(),
-            on_chain: BTreeMap::new(),
+            held: TokenMap::new(),
+            balances: TokenMap::new(),
+            on_chain: TokenMap::new(),
         }
     }
 

@@ -206,7 +206,7 @@ pub fn state_json(ledger: &Ledger) -> Value {
                     v["held"] = Value::String(num(*held));
                     v["available"] = Value::String(num(b.total() - held));
                 }
-                (t.clone(), v)
+                (t.to_owned(), v)
             })
             .collect();
         let mut entry = json!({
@@ -225,11 +225,11 @@ pub fn state_json(ledger: &Ledger) -> Value {
             let on_chain: Map<String, Value> = w
                 .on_chain
                 .iter()
-                .map(|(t, b)| (t.clone(), Value::String(num(b.total()))))
+                .map(|(t, b)| (t.to_owned(), Value::String(num(b.total()))))
                 .collect();
             entry["on_chain"] = Value::Object(on_chain);
         }
-        wallets.insert(id.clone(), entry);
+        wallets.insert((*id).to_owned(), entry);
     }
     let reserves: Map<String, Value> = match ledger.reserves() {
         Ok(r) => r

@@ -558,7 +558,7 @@ fn parts_text(ledger: &Ledger) -> Result<Vec<(&'static str, String, String)>, Ap
         parts.push(("holding", key.clone(), holding_text(h)?));
     }
     for (id, w) in ledger.wallets() {
-        parts.push(("wallet", id.clone(), wallet_text(w)?));
+        parts.push(("wallet", id.to_owned(), wallet_text(w)?));
     }
     Ok(parts)
 }

@@ -33,6 +33,7 @@ macro_rules! on_both {
 
 mod accounts;
 mod app;
+mod bad_input;
 mod catalog;
 mod errors;
 mod management;

@@ -515,7 +515,7 @@ impl Store {
             )?;
             let mut states = Vec::new();
             for (id, w) in ledger.wallets() {
-                states.push(WalletState::of(&client, id.clone(), w)?);
+                states.push(WalletState::of(&client, id.to_owned(), w)?);
             }
             update_wallets(&mut tx, &states).await?;
             let mut head = journal::Head {

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used)]
 //! End-to-end tests of the reference host over real HTTP, for what needs a running process (the
-//! simulated chain's worker, webhook delivery, crash and restart, concurrency): each test starts
+//! simulated chain's worker, crash and restart, concurrency): each test starts
 //! the built `waas` binary on a fresh database (a SQLite temp file, or a new PostgreSQL database created for the
 //! test and dropped after it) and drives it as a client would. Every test runs on both backends.
 //!
@@ -51,130 +51,6 @@ fn sim_chain(backend: Backend) {
     let t = api.get("/v1/transactions/auto-small").ok(200).clone();
     assert_eq!(t["status"], "confirmed");
     assert_eq!(t["details"]["below_minimum"], true);
-}
-
-fn webhooks(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "webhooks", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let receiver = Receiver::start(2);
-    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    api.put(
-        "/v1/management/configurations",
-        json!({"webhook_url": receiver.url, "webhook_key": "hook-key-1", "webhook_secret": secret}),
-    )
-    .ok(200);
-    let acc = api.account("hooked");
-    let got = wait_for(30, "the ACCOUNT CREATED event", || {
-        receiver
-            .received()
-            .into_iter()
-            .find(|r| r.answered == 200 && r.json()["data"]["account_id"] == acc.as_str())
-    });
-    let tries: Vec<_> = receiver
-        .received()
-        .into_iter()
-        .filter(|r| r.json()["data"]["account_id"] == acc.as_str())
-        .collect();
-    assert_eq!(
-        tries.iter().map(|r| r.answered).collect::<Vec<_>>(),
-        vec![500, 500, 200]
-    );
-    assert_eq!(got.header("x-webhook-key"), Some("hook-key-1"));
-    let event = got.json();
-    assert_eq!(event["operation"], "ACCOUNT");
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
-    let wsecret = waas_core::webhook::WebhookSecret::parse(secret).unwrap();
-    let id = got.header("webhook-id").unwrap().to_owned();
-    waas_core::webhook::verify(
-        &wsecret,
-        &id,
-        got.header("webhook-timestamp").unwrap(),
-        got.header("webhook-signature").unwrap(),
-        &got.body,
-        now,
-    )
-    .unwrap();
-    // Every attempt carries the same id; a tampered body does not verify.
-    assert!(tries
-        .iter()
-        .all(|r| r.header("webhook-id") == Some(id.as_str())));
-    let mut tampered = got.body.clone();
-    tampered.push(b' ');
-    assert!(waas_core::webhook::verify(
-        &wsecret,
-        &id,
-        got.header("webhook-timestamp").unwrap(),
-        got.header("webhook-signature").unwrap(),
-        &tampered,
-        now,
-    )
-    .is_err());
-    // The event is a valid envelope for the core's strict checker.
-    waas_core::webhook::Envelope::parse(&got.body, waas_core::webhook::Mode::Strict).unwrap();
-    waas_core::webhook::check_webhook_key("hook-key-1", got.header("x-webhook-key")).unwrap();
-    // The delivery log shows the failed attempts, then the success.
-    let entry = wait_for(30, "the delivery log", || {
-        let d = api.get("/v1/webhooks/deliveries?limit=500").ok(200).clone();
-        d["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == id.as_str() && !e["delivered_at"].is_null())
-            .cloned()
-    });
-    assert_eq!(entry["attempts"], 3);
-    let codes: Vec<i64> = entry["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["status_code"].as_i64().unwrap())
-        .collect();
-    assert_eq!(codes, vec![500, 500, 200]);
-    assert_eq!(entry["log"][0]["error"], "HTTP 500");
-    // Redelivery sends it once more.
-    let n = receiver.received().len();
-    api.post(
-        &format!("/v1/webhooks/deliveries/{id}/redeliver"),
-        json!({}),
-    )
-    .ok(202);
-    wait_for(30, "the redelivery", || {
-        receiver
-            .received()
-            .iter()
-            .skip(n)
-            .any(|r| r.header("webhook-id") == Some(id.as_str()))
-            .then_some(())
-    });
-    // A rule's alert goes out as an event too.
-    let (w, addr) = api.wallet(&acc, "ethereum");
-    api.post(
-        &format!("/v1/wallets/virtual/{w}/rules"),
-        json!({"rule": "a1", "on": "deposit", "token": "USDT", "action": {"type": "alert"}}),
-    )
-    .ok(201);
-    api.deposit(&addr, "USDT", "3", "alerted");
-    wait_for(30, "the alert", || {
-        receiver
-            .received()
-            .iter()
-            .any(|r| {
-                let e = r.json();
-                e["operation"] == "VIRTUAL_WALLET" && e["sub_operation"] == "ALERT"
-            })
-            .then_some(())
-    });
 }
 
 fn crash_restart(backend: Backend) {
@@ -472,10 +348,6 @@ macro_rules! suite {
             #[test]
             fn sim_chain() {
                 super::sim_chain($variant);
-            }
-            #[test]
-            fn webhooks() {
-                super::webhooks($variant);
             }
             #[test]
             fn crash_restart() {

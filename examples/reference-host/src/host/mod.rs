@@ -123,6 +123,12 @@ fn app(state: Arc<AppState>, config: &HostConfig) -> Result<axum::Router, ApiErr
     )))
 }
 
+/// Releases the holds whose expiry has passed, every second, forever: what `serve` runs beside
+/// the API (and what in-process tests run beside their router).
+pub async fn expire_holds(state: Arc<AppState>) {
+    api::holds::expire_forever(state).await;
+}
+
 /// Deletes idempotency rows older than `ttl`, every ten minutes (and once at start).
 async fn purge_idempotency(state: Arc<AppState>, ttl: std::time::Duration) {
     loop {
@@ -303,7 +309,7 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
         stopped,
     ));
     tokio::spawn(purge_idempotency(state.clone(), config.idempotency_ttl));
-    tokio::spawn(api::holds::expire_forever(state.clone()));
+    tokio::spawn(expire_holds(state.clone()));
     if state.store.backend() == store::Backend::Postgres {
         tokio::spawn(store::statistics::keep(state.store.pool().clone()));
     }

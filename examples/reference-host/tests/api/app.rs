@@ -5,16 +5,20 @@ use axum::http::Request;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use tower::ServiceExt;
 use waas_core::access::{Environment, Permission};
-use waas_host::host::{create_client, open_app, HostConfig, Settings};
+use waas_host::host::{create_client, open_app, AppState, HostConfig, Settings};
 
 /// A host opened over its own database (a SQLite file, or a PostgreSQL database made for it),
 /// with a client whose key has every permission.
 pub struct App {
     router: axum::Router,
+    state: Arc<AppState>,
     key: String,
     db: Db,
+    /// Stops the webhook worker of [`App::with_outbox`] when the app is dropped.
+    outbox: Option<tokio::sync::watch::Sender<bool>>,
 }
 
 /// Where an [`App`] keeps its books, removed when it is dropped.
@@ -115,9 +119,35 @@ impl App {
         .expect("a client");
         App {
             router,
+            state,
             key: key.expose().to_owned(),
             db,
+            outbox: None,
         }
+    }
+
+    /// Runs the expiry of holds beside the router, as `waas serve` does (every second).
+    pub fn with_hold_expiry(self) -> App {
+        tokio::spawn(waas_host::host::expire_holds(self.state.clone()));
+        self
+    }
+
+    /// Runs the webhook worker beside the router, as `waas serve` does, polling every 20 ms and
+    /// retrying after 50 ms (doubling), until the app is dropped.
+    pub fn with_outbox(mut self) -> App {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let policy = waas_host::host::webhooks::Policy {
+            backoff_base_ms: 50,
+            ..Default::default()
+        };
+        tokio::spawn(waas_host::host::webhooks::run(
+            self.state.clone(),
+            20,
+            policy,
+            stopped,
+        ));
+        self.outbox = Some(stop);
+        self
     }
 
     /// Calls `method path` with `key` (none: no X-API-Key), extra headers and a JSON body.
@@ -309,6 +339,9 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
+        if let Some(stop) = self.outbox.take() {
+            let _ = stop.send(true);
+        }
         match &self.db {
             Db::Sqlite(file) => {
                 // The database, its WAL files and the sandbox key file beside it.

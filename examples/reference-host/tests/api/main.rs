@@ -35,6 +35,7 @@ mod accounts;
 mod app;
 mod bad_input;
 mod catalog;
+mod edits;
 mod errors;
 mod holds;
 mod management;

@@ -189,6 +189,60 @@ impl App {
         self.answer(req).await
     }
 
+    /// GET with the client's key, the body as text (JSON Lines exports): (status, text).
+    pub async fn get_text(&self, key: &str, path: &str) -> (u16, String) {
+        let req = Request::builder()
+            .uri(path)
+            .header("X-API-Key", key)
+            .body(Body::empty())
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    /// Every item of a list, page by page (`limit` each); checks each page's shape and cursor.
+    pub async fn all_pages(&self, path: &str, limit: usize) -> Vec<Value> {
+        self.pages_from(path, limit, None).await
+    }
+
+    /// The same, starting after a cursor.
+    pub async fn pages_from(&self, path: &str, limit: usize, start: Option<String>) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor = start;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+                None => format!("{path}{sep}limit={limit}"),
+            };
+            let page = self.get(&url).await;
+            let data = page.ok(200)["data"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{url}: {}", page.json));
+            assert!(data.len() <= limit, "{url}: a page longer than its limit");
+            out.extend(data.iter().cloned());
+            match page.json["next_cursor"].as_str() {
+                Some(c) => {
+                    assert_eq!(data.len(), limit, "{url}: a short page with a next cursor");
+                    cursor = Some(c.to_owned());
+                }
+                None => {
+                    assert!(page.json["next_cursor"].is_null(), "{url}");
+                    return out;
+                }
+            }
+        }
+    }
+
+    /// The client's key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     async fn answer(&self, req: Request<Body>) -> Answer {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status().as_u16();

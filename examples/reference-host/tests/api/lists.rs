@@ -6,40 +6,6 @@ use crate::app::{Answer, App};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-/// Every item of a list, page by page; checks each page's shape and cursor.
-async fn all_pages(app: &App, path: &str, limit: usize) -> Vec<Value> {
-    pages_from(app, path, limit, None).await
-}
-
-/// The same, starting after a cursor.
-async fn pages_from(app: &App, path: &str, limit: usize, start: Option<String>) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor = start;
-    let sep = if path.contains('?') { '&' } else { '?' };
-    loop {
-        let url = match &cursor {
-            Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
-            None => format!("{path}{sep}limit={limit}"),
-        };
-        let page = app.get(&url).await;
-        let data = page.ok(200)["data"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{url}: {}", page.json));
-        assert!(data.len() <= limit);
-        out.extend(data.iter().cloned());
-        match page.json["next_cursor"].as_str() {
-            Some(c) => {
-                assert_eq!(data.len(), limit, "{url}: short page with a next cursor");
-                cursor = Some(c.to_owned());
-            }
-            None => {
-                assert!(page.json["next_cursor"].is_null(), "{url}");
-                return out;
-            }
-        }
-    }
-}
-
 fn ids(items: &[Value]) -> Vec<String> {
     let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
     items.iter().map(id).collect()
@@ -105,7 +71,7 @@ async fn a_batch_beyond_the_contract_makes_no_wallet(app: App) {
     batch(&app, &acc, "ethereum", 3)
         .await
         .err(422, "CONTRACT_LIMIT_REACHED");
-    assert_eq!(all_pages(&app, "/v1/wallets/virtual", 500).await.len(), 8);
+    assert_eq!(app.all_pages("/v1/wallets/virtual", 500).await.len(), 8);
 }
 
 async fn a_batch_of_no_wallet_too_many_or_for_no_account_is_refused(app: App) {
@@ -118,7 +84,7 @@ async fn a_batch_of_no_wallet_too_many_or_for_no_account_is_refused(app: App) {
     batch(&app, "acc_nope", "ethereum", 2)
         .await
         .err(404, "NOT_FOUND");
-    assert!(all_pages(&app, "/v1/wallets/virtual", 500).await.is_empty());
+    assert!(app.all_pages("/v1/wallets/virtual", 500).await.is_empty());
 }
 
 async fn a_batch_retried_under_its_key_answers_the_same_wallets(app: App) {
@@ -135,17 +101,17 @@ async fn a_batch_retried_under_its_key_answers_the_same_wallets(app: App) {
     app.post_idem("/v1/wallets/virtual/batch", "b-1", other)
         .await
         .err(409, "DUPLICATE_OPERATION");
-    assert_eq!(all_pages(&app, "/v1/wallets/virtual", 500).await.len(), 5);
+    assert_eq!(app.all_pages("/v1/wallets/virtual", 500).await.len(), 5);
 }
 
 async fn pages_of_any_size_give_the_list_in_order_and_a_cursor_survives_inserts(app: App) {
     let acc = app.account("a").await;
     let (first, _) = app.wallet(&acc, "ethereum").await;
     batch(&app, &acc, "ethereum", 40).await.ok(201);
-    let listed = all_pages(&app, "/v1/wallets/virtual", 500).await;
+    let listed = app.all_pages("/v1/wallets/virtual", 500).await;
     assert_eq!(listed.len(), 41);
     assert_eq!(listed[0]["id"].as_str(), Some(first.as_str()));
-    let by_7 = all_pages(&app, "/v1/wallets/virtual", 7).await;
+    let by_7 = app.all_pages("/v1/wallets/virtual", 7).await;
     assert_eq!(ids(&by_7), ids(&listed));
     let unique: BTreeSet<String> = ids(&listed).into_iter().collect();
     assert_eq!(unique.len(), listed.len());
@@ -153,7 +119,9 @@ async fn pages_of_any_size_give_the_list_in_order_and_a_cursor_survives_inserts(
     let page = app.get("/v1/wallets/virtual?limit=10").await;
     let cursor = page.ok(200)["next_cursor"].as_str().unwrap().to_owned();
     let newer = batch(&app, &acc, "ethereum", 3).await;
-    let rest = pages_from(&app, "/v1/wallets/virtual", 500, Some(cursor)).await;
+    let rest = app
+        .pages_from("/v1/wallets/virtual", 500, Some(cursor))
+        .await;
     let mut want = ids(&listed)[10..].to_vec();
     want.extend(ids(newer.ok(201)["data"].as_array().unwrap()));
     assert_eq!(ids(&rest), want);
@@ -165,10 +133,14 @@ async fn wallet_lists_filter_by_chain_account_and_status(app: App) {
     let victim = made.ok(201)["data"][2]["id"].as_str().unwrap().to_owned();
     batch(&app, &b, "tron", 5).await.ok(201);
     batch(&app, &b, "ethereum", 3).await.ok(201);
-    let tron = all_pages(&app, "/v1/wallets/virtual?blockchain=tron", 500).await;
+    let tron = app
+        .all_pages("/v1/wallets/virtual?blockchain=tron", 500)
+        .await;
     assert_eq!(tron.len(), 5);
     assert!(tron.iter().all(|w| w["blockchain"] == "tron"));
-    let of_b = all_pages(&app, &format!("/v1/wallets/virtual?account_id={b}"), 500).await;
+    let of_b = app
+        .all_pages(&format!("/v1/wallets/virtual?account_id={b}"), 500)
+        .await;
     assert_eq!(of_b.len(), 8);
     app.post(
         &format!("/v1/wallets/virtual/{victim}/deactivate"),
@@ -176,10 +148,12 @@ async fn wallet_lists_filter_by_chain_account_and_status(app: App) {
     )
     .await
     .ok(200);
-    let inactive = all_pages(&app, "/v1/wallets/virtual?status=inactive", 500).await;
+    let inactive = app
+        .all_pages("/v1/wallets/virtual?status=inactive", 500)
+        .await;
     assert_eq!(ids(&inactive), [victim]);
     let active = "/v1/wallets/virtual?status=active&blockchain=ethereum";
-    assert_eq!(all_pages(&app, active, 500).await.len(), 6 + 3 - 1);
+    assert_eq!(app.all_pages(active, 500).await.len(), 6 + 3 - 1);
 }
 
 async fn unknown_list_parameters_and_bad_values_are_refused(app: App) {
@@ -243,8 +217,8 @@ async fn every_list_pages_the_same_at_any_size_and_refuses_unknown_parameters(ap
         ("/v1/management/access-levels", 3),
         ("/v1/transactions?type=deposit", 4),
     ] {
-        let by_1 = all_pages(&app, path, 1).await;
-        let by_500 = all_pages(&app, path, 500).await;
+        let by_1 = app.all_pages(path, 1).await;
+        let by_500 = app.all_pages(path, 500).await;
         assert_eq!(by_1, by_500, "{path}");
         assert_eq!(by_500.len(), want, "{path}");
         let sep = if path.contains('?') { '&' } else { '?' };
@@ -256,14 +230,15 @@ async fn every_list_pages_the_same_at_any_size_and_refuses_unknown_parameters(ap
 
 async fn deliveries_list_every_event_once_by_status(app: App) {
     a_client_with_a_bit_of_everything(&app).await;
-    let events = all_pages(&app, "/v1/webhooks/deliveries", 3).await;
+    let events = app.all_pages("/v1/webhooks/deliveries", 3).await;
     assert!(events.len() >= 10, "{}", events.len());
-    assert_eq!(
-        events,
-        all_pages(&app, "/v1/webhooks/deliveries", 500).await
-    );
-    let pending = all_pages(&app, "/v1/webhooks/deliveries?status=pending", 500).await;
-    let delivered = all_pages(&app, "/v1/webhooks/deliveries?status=delivered", 500).await;
+    assert_eq!(events, app.all_pages("/v1/webhooks/deliveries", 500).await);
+    let pending = app
+        .all_pages("/v1/webhooks/deliveries?status=pending", 500)
+        .await;
+    let delivered = app
+        .all_pages("/v1/webhooks/deliveries?status=delivered", 500)
+        .await;
     assert_eq!(pending.len() + delivered.len(), events.len());
 }
 
@@ -279,7 +254,7 @@ async fn transactions_filter_by_chain_account_and_token(app: App) {
         ("/v1/transactions?type=deposit&token=usdc", 0),
         ("/v1/transactions?type=deposit&token=USDT", 4),
     ] {
-        assert_eq!(all_pages(&app, path, 2).await.len(), want, "{path}");
+        assert_eq!(app.all_pages(path, 2).await.len(), want, "{path}");
     }
 }
 

@@ -39,6 +39,7 @@ mod catalog;
 mod edits;
 mod errors;
 mod holds;
+mod journal;
 mod lists;
 mod management;
 mod money;

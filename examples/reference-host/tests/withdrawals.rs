@@ -3,6 +3,7 @@
 //! chain a withdrawal is pending, then broadcast with a hash, then confirmed, and its SUCCESS
 //! webhook comes only then; a failed one (`POST /v1/simulate/withdrawal-failure`) gives its
 //! amount and fee back and is announced FAILED with its reason; a pending one can be cancelled.
+//! (Destinations, allowlists and fees, which need no chain, are in tests/api/withdrawals.rs.)
 
 mod support;
 
@@ -238,181 +239,6 @@ fn confirms(backend: Backend) {
     assert_eq!(seen[2].3, format!("{id}:confirmed"));
 }
 
-/// Destinations: the source's own address is refused, an address of the client's own settles
-/// internally at once, a holding withdrawal without an address goes to the configured payment
-/// destination.
-fn destinations(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "withdrawals_dest", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let acc = api.account("alice");
-    let (vw, own) = api.funded(&acc, "ethereum", "100");
-    let (sibling, sibling_addr) = api.wallet(&acc, "ethereum");
-    let post = |wallet: &str, to: &str, amount: &str| {
-        api.post(
-            &format!("/v1/wallets/virtual/{wallet}/withdraw"),
-            json!({"to_address": to, "token": "USDT", "amount": amount, "fee": "1"}),
-        )
-    };
-    // Its own address, in any letter case: 422 SAME_ADDRESS, nothing moves.
-    post(&vw, &own, "5").err(422, "SAME_ADDRESS");
-    post(&vw, &own.to_lowercase(), "5").err(422, "SAME_ADDRESS");
-    assert_eq!(api.total(&vw), d("100"));
-    // A sibling's address: an internal transfer, final at once, no fee.
-    let r = post(&vw, &sibling_addr.to_lowercase(), "30")
-        .ok(201)
-        .clone();
-    assert_eq!(r["internal"], true);
-    assert_eq!(r["status"], "confirmed");
-    assert_eq!(r["to_wallet_id"], sibling.as_str());
-    assert_eq!(api.total(&vw), d("70"));
-    assert_eq!(api.total(&sibling), d("30"));
-    // The holding wallet's address: the amount stops being owed; the position stays.
-    let holding = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
-    let holding_addr = holding["address"].as_str().unwrap().to_owned();
-    let before = reserve(api);
-    let r = post(&vw, &holding_addr, "20").ok(201).clone();
-    assert_eq!(r["internal"], true);
-    assert_eq!(r["to_holding"], true);
-    assert_eq!(api.total(&vw), d("50"));
-    let after = reserve(api);
-    assert_eq!(dec(&after["holding"]), dec(&before["holding"]));
-    assert_eq!(
-        dec(&after["liabilities"]),
-        dec(&before["liabilities"]) - d("20")
-    );
-
-    // Holding withdrawals: no address and no payment destination is refused; its own address too.
-    let hw = |body: Value| api.post("/v1/wallets/holding/ethereum/withdraw", body);
-    hw(json!({"token": "USDT", "amount": "1"})).err(400, "NO_PAYMENT_DESTINATION");
-    hw(json!({"token": "USDT", "amount": "1", "to_address": holding_addr}))
-        .err(422, "SAME_ADDRESS");
-    api.put(
-        "/v1/management/configurations",
-        json!({"payment_addresses": {"ethereum": OUT}}),
-    )
-    .ok(200);
-    let r = hw(json!({"token": "USDT", "amount": "1"})).ok(201).clone();
-    assert_eq!(r["to_address"], OUT);
-    assert_eq!(r["status"], "pending");
-
-    // A treasury wallet cannot send to its own address.
-    let tr = api
-        .post(
-            "/v1/treasury",
-            json!({"account_id": acc, "blockchain": "ethereum"}),
-        )
-        .ok(201)
-        .clone();
-    api.post(
-        &format!("/v1/treasury/{}/send", tr["id"].as_str().unwrap()),
-        json!({"to_address": tr["address"], "token": "USDT", "amount": "1"}),
-    )
-    .err(422, "SAME_ADDRESS");
-
-    // An allowlist: outside addresses not on it are refused (virtual and holding withdrawals
-    // alike); internal settlements never leave, so it does not apply to them; `null` lifts it.
-    const OTHER: &str = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
-    let config = |body: Value| api.put("/v1/management/configurations", body);
-    config(json!({"withdrawal_allowlist": {"ethereum": ["0x12"]}})).err(400, "INVALID_ADDRESS");
-    config(json!({"withdrawal_allowlist": {"nochain": [OUT]}})).err(404, "UNKNOWN_CHAIN");
-    let set = config(json!({"withdrawal_allowlist": {"ethereum": [OUT.to_lowercase()]}}))
-        .ok(200)
-        .clone();
-    assert_eq!(set["withdrawal_allowlist"], json!({"ethereum": [OUT]}));
-    let before = api.total(&vw);
-    post(&vw, OTHER, "5").err(422, "DESTINATION_NOT_ALLOWED");
-    hw(json!({"token": "USDT", "amount": "1", "to_address": OTHER}))
-        .err(422, "DESTINATION_NOT_ALLOWED");
-    assert_eq!(api.total(&vw), before);
-    assert_eq!(post(&vw, OUT, "5").ok(201)["status"], "pending");
-    assert_eq!(
-        hw(json!({"token": "USDT", "amount": "1"})).ok(201)["to_address"],
-        OUT
-    );
-    let r = post(&vw, &sibling_addr, "1").ok(201).clone();
-    assert_eq!(r["internal"], true);
-    // Every other field of the configuration is kept; `null` lifts the list.
-    config(json!({"webhook_events": ["*"]})).ok(200);
-    let got = api.get("/v1/management/configurations").ok(200).clone();
-    assert_eq!(got["withdrawal_allowlist"], json!({"ethereum": [OUT]}));
-    config(json!({"withdrawal_allowlist": null})).ok(200);
-    assert_eq!(
-        api.get("/v1/management/configurations").ok(200)["withdrawal_allowlist"],
-        Value::Null
-    );
-    assert_eq!(post(&vw, OTHER, "5").ok(201)["status"], "pending");
-}
-
-/// Fees come from the platform's schedule (fixed plus percent per chain and token), replacing
-/// the caller's; a quote says what a withdrawal would cost and changes nothing.
-fn fees(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "withdrawals_fees", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let root = api.get("/v1/management/clients").ok(200)["data"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let policy = format!("/v1/management/clients/{root}/policy");
-    api.put(
-        &policy,
-        json!({"withdrawal_fees": {"ethereum/usdt": {"fixed": "0.5", "percent": "1"}}}),
-    )
-    .ok(200);
-    api.put(
-        &policy,
-        json!({"withdrawal_fees": {"ethereum/USDT": {"percent": "101"}}}),
-    )
-    .err(400, "INVALID_AMOUNT");
-    api.put(
-        &policy,
-        json!({"withdrawal_fees": {"ethereum": {"percent": "1"}}}),
-    )
-    .err(400, "INVALID_ARGUMENT");
-    let config = api.get("/v1/management/configurations").ok(200).clone();
-    assert_eq!(config["withdrawal_fees"]["ethereum/USDT"]["percent"], "1");
-    let acc = api.account("alice");
-    let (vw, _) = api.funded(&acc, "ethereum", "100");
-    let (_, sibling_addr) = api.wallet(&acc, "ethereum");
-    let quote = |body: Value| {
-        api.post(&format!("/v1/wallets/virtual/{vw}/withdraw/quote"), body)
-            .ok(200)
-            .clone()
-    };
-    let q = quote(json!({"token": "USDT", "amount": "10", "to_address": OUT}));
-    assert_eq!(
-        (q["fee"].as_str(), q["total"].as_str()),
-        (Some("0.6"), Some("10.6"))
-    );
-    assert_eq!(q["arrives"], "10");
-    assert_eq!(q["internal"], false);
-    let q = quote(json!({"token": "USDT", "amount": "10", "to_address": sibling_addr}));
-    assert_eq!(
-        (q["fee"].as_str(), q["internal"].as_bool()),
-        (Some("0"), Some(true))
-    );
-    assert_eq!(api.total(&vw), d("100"));
-    // The caller's fee is replaced by the schedule.
-    let w = withdraw(api, &vw, "10", "0");
-    assert_eq!(w["fee"], "0.6");
-    assert_eq!(api.total(&vw), d("89.4"));
-    // Without a schedule the caller's fee stands.
-    api.put(&policy, json!({"withdrawal_fees": {"ethereum/USDT": null}}))
-        .ok(200);
-    let w = withdraw(api, &vw, "10", "0.25");
-    assert_eq!(w["fee"], "0.25");
-    assert_eq!(api.total(&vw), d("79.15"));
-}
-
 /// A below-minimum deposit refunded to an outside address less the fee finishes on the
 /// simulated chain; one whose refund fails waits for a decision again and can be credited.
 fn below_minimum_refunds(backend: Backend) {
@@ -482,26 +308,6 @@ fn sqlite_below_minimum_refunds() {
 #[test]
 fn postgres_below_minimum_refunds() {
     below_minimum_refunds(Backend::Postgres);
-}
-
-#[test]
-fn sqlite_fees() {
-    fees(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_fees() {
-    fees(Backend::Postgres);
-}
-
-#[test]
-fn sqlite_destinations() {
-    destinations(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_destinations() {
-    destinations(Backend::Postgres);
 }
 
 #[test]

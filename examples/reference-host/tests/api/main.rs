@@ -48,3 +48,4 @@ mod rules;
 mod transactions;
 mod wallets;
 mod webhooks;
+mod withdrawals;

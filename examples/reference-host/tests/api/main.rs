@@ -43,6 +43,7 @@ mod journal;
 mod lists;
 mod management;
 mod money;
+mod openapi;
 mod receiver;
 mod rules;
 mod transactions;

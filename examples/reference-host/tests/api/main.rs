@@ -46,6 +46,7 @@ mod money;
 mod openapi;
 mod receiver;
 mod rules;
+mod tenancy;
 mod transactions;
 mod wallets;
 mod webhooks;

@@ -150,7 +150,39 @@ async fn the_contract_caps_active_wallets_and_a_deactivated_one_frees_a_slot(app
     );
 }
 
+/// Every deposit address is the one the holding wallet's shown xpub derives at the wallet's
+/// index (checked with `waas derive`, the derivation a dashboard runs in the browser).
+async fn deposit_addresses_derive_from_the_holding_xpub(app: App) {
+    let acc = app.account("alice").await;
+    for chain in ["ethereum", "tron"] {
+        let mut wallets = Vec::new();
+        for _ in 0..3 {
+            wallets.push(app.wallet(&acc, chain).await);
+        }
+        let holding = app.get(&format!("/v1/wallets/holding/{chain}")).await;
+        let xpub = holding.ok(200)["xpub"].as_str().unwrap().to_owned();
+        assert!(xpub.starts_with("xpub"), "{}", holding.json);
+        for (id, address) in wallets {
+            let w = app.get(&format!("/v1/wallets/virtual/{id}")).await;
+            let index = w.ok(200)["index"].as_i64().unwrap().to_string();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_waas"))
+                .args([
+                    "derive", "--chain", chain, "--xpub", &xpub, "--index", &index,
+                ])
+                .output()
+                .unwrap();
+            let line = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(
+                line.trim(),
+                format!("{index} {address}"),
+                "{chain} wallet {id}"
+            );
+        }
+    }
+}
+
 crate::on_both!(
+    deposit_addresses_derive_from_the_holding_xpub,
     tokens_are_listed_per_blockchain,
     the_contract_caps_active_wallets_and_a_deactivated_one_frees_a_slot,
     the_first_wallet_of_a_chain_makes_its_holding_wallet,

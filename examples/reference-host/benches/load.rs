@@ -280,9 +280,10 @@ fn run(backend: Backend, a: &Args) {
             figure("waas_commit_batch_operations_sum "),
         );
         println!(
-            "  host: {batches:.0} commits of {:.1} operations on average; {:.0} transfers ran again after a collision",
+            "  host: {batches:.0} commits of {:.1} operations on average; {:.0} transfers ran again after a collision; {:.0} wallets loaded ahead",
             ops / batches.max(1.0),
             figure("waas_contended_operations_total "),
+            figure("waas_wallets_loaded_ahead_total "),
         );
     }
     // The books still balance: the wallets of each client hold what they were funded with.

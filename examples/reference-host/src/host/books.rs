@@ -188,29 +188,48 @@ impl Parts {
     /// Loads the named wallets not loaded yet (unknown ids stay absent: the core answers
     /// NOT_FOUND), with their balances, rules and the wallets their rules forward to. Under
     /// [`Hold::Wallets`] it locks their rows first and loads no rules (such an operation fires
-    /// none).
+    /// none); a later operation of a batch also locks and loads the wallets `ahead` whose rows
+    /// are free, and returns those. Under [`Hold::Client`] the wallets `ahead` are loaded
+    /// (SQLite: the one writer holds them all; on PostgreSQL none are given), and those found
+    /// returned.
     pub async fn load_wallets(
         &mut self,
         conn: &mut sqlx::AnyConnection,
         ledger: &mut Ledger,
         client_id: &str,
         ids: &[&str],
+        ahead: &[String],
         hold: Hold,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Vec<String>, ApiError> {
         if let Hold::Wallets { first } = hold {
             let missing: Vec<&str> = ids
                 .iter()
                 .copied()
                 .filter(|id| !ledger.has_wallet(id))
                 .collect();
-            lock_wallets(conn, client_id, &missing, first).await?;
-            self.load_bare(conn, ledger, client_id, ids).await?;
-            return Ok(());
+            let ahead: Vec<&str> = if first {
+                Vec::new()
+            } else {
+                ahead.iter().map(String::as_str).collect()
+            };
+            let ahead = lock_wallets(conn, client_id, &missing, &ahead, first).await?;
+            let mut load: Vec<&str> = ids.to_vec();
+            load.extend(ahead.iter().map(String::as_str));
+            self.load_bare(conn, ledger, client_id, &load).await?;
+            return Ok(ahead);
         }
-        let fresh = self.load_bare(conn, ledger, client_id, ids).await?;
+        // The one writer (SQLite) holds every row: wallets ahead need no lock.
+        let mut load: Vec<&str> = ids.to_vec();
+        load.extend(ahead.iter().map(String::as_str));
+        let fresh = self.load_bare(conn, ledger, client_id, &load).await?;
+        let loaded_ahead: Vec<String> = fresh
+            .iter()
+            .filter(|id| ahead.contains(id))
+            .cloned()
+            .collect();
         let no_rules = !self.any_rules && ledger.rules().is_empty();
         if fresh.is_empty() || no_rules {
-            return Ok(());
+            return Ok(loaded_ahead);
         }
         let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
         let mut marks = Marks::on(conn);
@@ -237,7 +256,7 @@ impl Parts {
         }
         let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
         self.load_bare(conn, ledger, client_id, &targets).await?;
-        Ok(())
+        Ok(loaded_ahead)
     }
 
     /// Loads wallets and their balances, without rules; returns the ids loaded now.
@@ -346,7 +365,7 @@ impl Parts {
             .await?;
         if let Some(row) = row {
             let wallet: String = row.try_get("wallet_id")?;
-            self.load_wallets(conn, ledger, client_id, &[&wallet], Hold::Client)
+            self.load_wallets(conn, ledger, client_id, &[&wallet], &[], Hold::Client)
                 .await?;
         }
         Ok(())
@@ -477,47 +496,67 @@ fn wallet_load(mut marks: Marks, wallets: usize, accounts: usize, branched: bool
 /// Locks the rows of wallets in one statement, in the order of their ids (so that two operations
 /// never wait for each other in a circle). The first operation of a batch waits for a row
 /// another batch holds; a later one holds its batch's rows meanwhile and may not wait: it
-/// skips rows held elsewhere and meets [`ApiError::contended`] when one of them exists.
+/// skips rows held elsewhere and meets [`ApiError::contended`] when one of its own is. Such an
+/// operation also locks the free rows of the wallets `ahead`; returns those it locked.
 async fn lock_wallets(
     conn: &mut sqlx::AnyConnection,
     client_id: &str,
     ids: &[&str],
+    ahead: &[&str],
     first: bool,
-) -> Result<(), ApiError> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(());
+) -> Result<Vec<String>, ApiError> {
+    let mut own = ids.to_vec();
+    own.sort_unstable();
+    own.dedup();
+    if own.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut all = own.clone();
+    all.extend(ahead.iter().copied().filter(|id| !own.contains(id)));
+    all.sort_unstable();
+    all.dedup();
     let skip = if first { "" } else { " SKIP LOCKED" };
-    let mut marks = Marks::on(conn);
-    let rows = format!(
-        "FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
-        marks.list(1),
-        marks.list(ids.len())
-    );
-    let sql = format!("SELECT key {rows} ORDER BY key FOR UPDATE{skip}");
+    let sql = wallet_rows(conn, "key", all.len());
+    let sql = format!("{sql} ORDER BY key FOR UPDATE{skip}");
     let mut q = sqlx::query(&sql).bind(client_id);
-    for id in &ids {
+    for id in &all {
         q = q.bind(*id);
     }
-    let locked = q.fetch_all(&mut *conn).await?.len();
-    if locked == ids.len() || first {
-        return Ok(());
+    let mut locked: Vec<String> = Vec::with_capacity(all.len());
+    for row in q.fetch_all(&mut *conn).await? {
+        locked.push(row.try_get("key")?);
     }
-    // Fewer rows than ids: either some ids name no wallet (the core answers NOT_FOUND), or
-    // another batch holds a row.
-    let sql = format!("SELECT COUNT(*) AS n {rows}");
+    let own_locked = own
+        .iter()
+        .filter(|id| locked.iter().any(|l| l == *id))
+        .count();
+    locked.retain(|l| !own.contains(&l.as_str()));
+    if own_locked == own.len() || first {
+        return Ok(locked);
+    }
+    // Fewer of its own rows than ids: either some ids name no wallet (the core answers
+    // NOT_FOUND), or another batch holds a row.
+    let sql = wallet_rows(conn, "COUNT(*) AS n", own.len());
     let mut q = sqlx::query(&sql).bind(client_id);
-    for id in &ids {
+    for id in &own {
         q = q.bind(*id);
     }
     let existing: i64 = q.fetch_one(&mut *conn).await?.try_get("n")?;
-    if usize::try_from(existing).unwrap_or(usize::MAX) > locked {
+    if usize::try_from(existing).unwrap_or(usize::MAX) > own_locked {
         return Err(ApiError::contended("a wallet"));
     }
-    Ok(())
+    Ok(locked)
+}
+
+/// `SELECT columns` from the `books` rows of a client's wallets named by `n` binds (after the
+/// client's).
+fn wallet_rows(conn: &sqlx::AnyConnection, columns: &str, n: usize) -> String {
+    let mut marks = Marks::on(conn);
+    format!(
+        "SELECT {columns} FROM books WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
+        marks.list(1),
+        marks.list(n)
+    )
 }
 
 /// Upserts rows of `books`, several per statement.

@@ -16,6 +16,7 @@ pub struct Metrics {
     latency: HistogramVec,
     batch: Histogram,
     contended: IntCounter,
+    ahead: IntCounter,
     deliveries: IntCounterVec,
     outbox: IntGauge,
     chain: IntGaugeVec,
@@ -66,6 +67,11 @@ impl Metrics {
             "Operations that met a wallet row held by another batch and were run again on their own",
         )
         .expect("valid metric");
+        let ahead = IntCounter::new(
+            "waas_wallets_loaded_ahead_total",
+            "Wallets an operation loaded (and on PostgreSQL locked) for operations waiting behind it in its batch",
+        )
+        .expect("valid metric");
         let deliveries = IntCounterVec::new(
             Opts::new(
                 "waas_webhook_attempts_total",
@@ -92,6 +98,7 @@ impl Metrics {
             Box::new(latency.clone()),
             Box::new(batch.clone()),
             Box::new(contended.clone()),
+            Box::new(ahead.clone()),
             Box::new(deliveries.clone()),
             Box::new(outbox.clone()),
             Box::new(chain.clone()),
@@ -104,6 +111,7 @@ impl Metrics {
             latency,
             batch,
             contended,
+            ahead,
             deliveries,
             outbox,
             chain,
@@ -126,6 +134,12 @@ impl Metrics {
     /// Counts an operation run again on its own after meeting a row another batch held.
     pub fn contended(&self) {
         self.contended.inc();
+    }
+
+    /// Counts wallets loaded ahead for waiting operations.
+    pub fn loaded_ahead(&self, wallets: usize) {
+        self.ahead
+            .inc_by(u64::try_from(wallets).unwrap_or(u64::MAX));
     }
 
     /// Counts a webhook delivery attempt (`delivered`, `failed` or `dead`).

@@ -15,6 +15,7 @@ use waas_host::host::{create_client, open_app, AppState, HostConfig, Settings};
 pub struct App {
     router: axum::Router,
     state: Arc<AppState>,
+    client_id: String,
     key: String,
     db: Db,
     /// Stops the webhook worker of [`App::with_outbox`] when the app is dropped.
@@ -107,7 +108,7 @@ impl App {
         // (tests/tenancy.rs checks the limit itself).
         config.rate_limit = 0;
         let (router, state) = open_app(&config).await.expect("the host opens");
-        let (_, key) = create_client(
+        let (client_id, key) = create_client(
             &state.store,
             None,
             "tests",
@@ -120,6 +121,7 @@ impl App {
         App {
             router,
             state,
+            client_id,
             key: key.expose().to_owned(),
             db,
             outbox: None,
@@ -236,6 +238,16 @@ impl App {
                 }
             }
         }
+    }
+
+    /// The host's state (its store among it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The client's id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 
     /// The client's key.

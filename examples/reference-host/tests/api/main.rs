@@ -34,6 +34,7 @@ macro_rules! on_both {
 mod accounts;
 mod app;
 mod bad_input;
+mod batches;
 mod card_funding;
 mod catalog;
 mod edits;

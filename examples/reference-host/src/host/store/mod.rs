@@ -44,8 +44,10 @@ pub enum Backend {
 pub const MAX_BATCH: usize = 64;
 
 /// Lanes per client on PostgreSQL for the operations that hold only their wallets
-/// ([`Store::begin_wallets`]): each is a batch of its own, run beside the others.
-pub const WALLET_LANES: usize = 4;
+/// ([`Store::begin_wallets`]): each is a batch of its own, run beside the others. Two: with the
+/// wallets of waiting operations loaded ahead, more lanes only split batches (measured in
+/// docs/BENCHMARKS.md, "lanes and wallets loaded ahead").
+pub const WALLET_LANES: usize = 2;
 
 /// What an operation holds of its client's books while it runs (PostgreSQL; on SQLite the one
 /// writer holds everything).
@@ -329,7 +331,7 @@ impl Store {
     /// Starts an operation that may change anything in a client's books: it holds the whole
     /// client (PostgreSQL: the client's lock taken exclusively, then its `ledgers` row).
     pub async fn begin(&self, client_id: &str) -> Result<Work, ApiError> {
-        self.begin_on(self.lane(client_id, 0), client_id, Hold::Client, false)
+        self.begin_on(self.lane(client_id, 0), client_id, Hold::Client, false, &[])
             .await
     }
 
@@ -346,7 +348,10 @@ impl Store {
         alone: bool,
     ) -> Result<Work, ApiError> {
         if self.backend == Backend::Sqlite {
-            return self.begin(client_id).await;
+            let lane = self.lane(client_id, 0);
+            return self
+                .begin_on(lane, client_id, Hold::Client, false, wallets)
+                .await;
         }
         // The lane whose open batch holds one of the wallets (it would be waited for anywhere
         // else), else the lane of the lowest wallet id: transfers over the same wallets keep to
@@ -377,21 +382,31 @@ impl Store {
             .and_then(|i| lanes.get(i))
             .cloned()
             .unwrap_or_else(|| self.lane(client_id, 1));
-        self.begin_on(lane, client_id, Hold::Wallets { first: false }, alone)
-            .await
+        self.begin_on(
+            lane,
+            client_id,
+            Hold::Wallets { first: false },
+            alone,
+            wallets,
+        )
+        .await
     }
 
-    /// Takes a turn on `lane` and opens the client's working set in its batch.
+    /// Takes a turn on `lane` and opens the client's working set in its batch. While it waits,
+    /// the lane's batch may lock and load `wallets` ahead.
     async fn begin_on(
         &self,
         lane: Lane,
         client_id: &str,
         mut hold: Hold,
         alone: bool,
+        wallets: &[&str],
     ) -> Result<Work, ApiError> {
         let load = Queued::new(&lane.load);
         let queued = Queued::new(&lane.waiting);
+        let wanting = (!alone).then(|| batch::Wanting::new(&lane.wanted, client_id, wallets));
         let mut guard = lane.slot.clone().lock_owned().await;
+        drop(wanting);
         drop(queued);
         let tx = self
             .batch_of(&mut guard, client_id, &mut hold, alone)
@@ -569,6 +584,7 @@ impl Store {
                     &mut books.ledger,
                     client_id,
                     &chunk,
+                    &[],
                     Hold::Client,
                 )
                 .await?;

@@ -18,6 +18,10 @@ use waas_core::Registry;
 /// `(version + 1) * SEQ_PER_VERSION + n`, in the order of the client's row versions.
 pub(super) const SEQ_PER_VERSION: i64 = 1000;
 
+/// At most how many wallets of waiting operations an operation locks and loads ahead with its
+/// own (see [`Work::need_wallets`]).
+const WALLETS_AHEAD: usize = 32;
+
 /// Whether `id` is one of the movement ids an operation made up itself.
 pub(super) fn made_up(fresh: &[String], id: &str) -> bool {
     fresh.iter().any(|f| f == id)
@@ -104,6 +108,20 @@ impl Work {
                 flag.store(since, std::sync::atomic::Ordering::SeqCst);
             }
         };
+        // A later operation of a batch locks and loads, with its own, the wallets of the
+        // operations waiting for the lane (it skips rows held elsewhere, so it never waits).
+        let ahead = match (self.hold, self.turn.as_ref()) {
+            (Hold::Wallets { first: false } | Hold::Client, Some(turn)) => {
+                let ledger = &self.ledger;
+                super::batch::wanted_ahead(
+                    &turn.guard.wanted,
+                    &self.client_id,
+                    |id| ids.contains(&id) || ledger.has_wallet(id),
+                    WALLETS_AHEAD,
+                )
+            }
+            _ => Vec::new(),
+        };
         mark(now_ms());
         let loaded = p
             .load_wallets(
@@ -111,13 +129,19 @@ impl Work {
                 &mut self.ledger,
                 &self.client_id,
                 ids,
+                &ahead,
                 self.hold,
             )
             .await;
         mark(0);
-        loaded?;
+        let ahead = loaded?;
+        if let (false, Some(turn)) = (ahead.is_empty(), self.turn.as_ref()) {
+            turn.metrics.loaded_ahead(ahead.len());
+        }
         if let (Hold::Wallets { .. }, Some(turn)) = (self.hold, self.turn.as_ref()) {
-            super::batch::held(&turn.guard.held).extend(ids.iter().map(|id| (*id).to_owned()));
+            let mut held = super::batch::held(&turn.guard.held);
+            held.extend(ids.iter().map(|id| (*id).to_owned()));
+            held.extend(ahead);
         }
         Ok(())
     }

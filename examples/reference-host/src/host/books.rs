@@ -189,9 +189,7 @@ impl Parts {
     /// NOT_FOUND), with their balances, rules and the wallets their rules forward to. Under
     /// [`Hold::Wallets`] it locks their rows first and loads no rules (such an operation fires
     /// none); a later operation of a batch also locks and loads the wallets `ahead` whose rows
-    /// are free, and returns those. Under [`Hold::Client`] the wallets `ahead` are loaded
-    /// (SQLite: the one writer holds them all; on PostgreSQL none are given), and those found
-    /// returned.
+    /// are free, and returns those.
     pub async fn load_wallets(
         &mut self,
         conn: &mut sqlx::AnyConnection,
@@ -218,18 +216,10 @@ impl Parts {
             self.load_bare(conn, ledger, client_id, &load).await?;
             return Ok(ahead);
         }
-        // The one writer (SQLite) holds every row: wallets ahead need no lock.
-        let mut load: Vec<&str> = ids.to_vec();
-        load.extend(ahead.iter().map(String::as_str));
-        let fresh = self.load_bare(conn, ledger, client_id, &load).await?;
-        let loaded_ahead: Vec<String> = fresh
-            .iter()
-            .filter(|id| ahead.contains(id))
-            .cloned()
-            .collect();
+        let fresh = self.load_bare(conn, ledger, client_id, ids).await?;
         let no_rules = !self.any_rules && ledger.rules().is_empty();
         if fresh.is_empty() || no_rules {
-            return Ok(loaded_ahead);
+            return Ok(Vec::new());
         }
         let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
         let mut marks = Marks::on(conn);
@@ -256,7 +246,7 @@ impl Parts {
         }
         let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
         self.load_bare(conn, ledger, client_id, &targets).await?;
-        Ok(loaded_ahead)
+        Ok(Vec::new())
     }
 
     /// Loads wallets and their balances, without rules; returns the ids loaded now.

@@ -348,10 +348,9 @@ impl Store {
         alone: bool,
     ) -> Result<Work, ApiError> {
         if self.backend == Backend::Sqlite {
-            let lane = self.lane(client_id, 0);
-            return self
-                .begin_on(lane, client_id, Hold::Client, false, wallets)
-                .await;
+            // Its loads cost no round trip: loading wallets ahead measured slower there (the
+            // batch's working set grows, and it is copied at each operation's start).
+            return self.begin(client_id).await;
         }
         // The lane whose open batch holds one of the wallets (it would be waited for anywhere
         // else), else the lane of the lowest wallet id: transfers over the same wallets keep to

@@ -111,7 +111,7 @@ impl Work {
         // A later operation of a batch locks and loads, with its own, the wallets of the
         // operations waiting for the lane (it skips rows held elsewhere, so it never waits).
         let ahead = match (self.hold, self.turn.as_ref()) {
-            (Hold::Wallets { first: false } | Hold::Client, Some(turn)) => {
+            (Hold::Wallets { first: false }, Some(turn)) => {
                 let ledger = &self.ledger;
                 super::batch::wanted_ahead(
                     &turn.guard.wanted,

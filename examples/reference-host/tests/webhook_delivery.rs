@@ -3,8 +3,8 @@
 //! accepts and never answers, one that refuses connections, one that answers 500) with hundreds
 //! of queued events beside a live one does not delay the live one's deliveries; an event past its
 //! attempt cap is dead-lettered (status `dead` in the delivery log) and its endpoint disabled
-//! (a notice in the configuration) until the configuration is saved again; per-event-type
-//! subscriptions send only what a client wants and mark the rest `skipped`.
+//! (a notice in the configuration) until the configuration is saved again. (Per-event-type
+//! subscriptions are tested in-process: tests/api/webhooks.rs.)
 
 mod support;
 
@@ -124,24 +124,6 @@ fn got(r: &Receiver, operation_id: &str) -> bool {
     r.received()
         .iter()
         .any(|x| x.json()["operation_id"] == operation_id)
-}
-
-/// The `OPERATION/SUB_OPERATION` of every event the receiver got, sorted.
-fn kinds(r: &Receiver) -> Vec<String> {
-    let mut k: Vec<String> = r
-        .received()
-        .iter()
-        .map(|x| {
-            let e = x.json();
-            format!(
-                "{}/{}",
-                e["operation"].as_str().unwrap_or(""),
-                e["sub_operation"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
-    k.sort();
-    k
 }
 
 /// A dead endpoint beside a live one: the live one's fresh events arrive within [`LIVE_BOUND`],
@@ -348,91 +330,6 @@ fn dead_letter_and_disable(backend: Backend) {
         .err(400, "INVALID_ARGUMENT");
 }
 
-/// Only subscribed events are sent; the others are `skipped` in the log; bad lists are 400.
-fn subscriptions(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "delivery_subs", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let live = Receiver::start(0);
-    let conf = api
-        .put(
-            "/v1/management/configurations",
-            json!({"webhook_url": live.url, "webhook_events": ["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"]}),
-        )
-        .ok(200)
-        .clone();
-    assert_eq!(
-        conf["webhook_events"],
-        json!(["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"])
-    );
-    let acc = api.account("subs");
-    let (wallet, _) = api.wallet(&acc, "ethereum");
-    assert!(!wallet.is_empty());
-    api.post(
-        &format!("/v1/wallets/virtual/{wallet}/deactivate"),
-        json!({}),
-    )
-    .ok(200);
-    wait_for(30, "the subscribed events", || {
-        (kinds(&live).len() >= 2 && log(api, Some("pending")).is_empty()).then_some(())
-    });
-    // A moment for anything sent wrongly to arrive too.
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(
-        kinds(&live),
-        vec!["ACCOUNT/CREATED", "VIRTUAL_WALLET/DEACTIVATED"]
-    );
-    assert!(got(&live, &acc));
-    let skipped = log(api, Some("skipped"));
-    assert!(
-        skipped
-            .iter()
-            .any(|e| e["event"]["operation"] == "VIRTUAL_WALLET"
-                && e["event"]["sub_operation"] == "CREATED"
-                && e["status"] == "skipped"
-                && e["log"].as_array().unwrap().is_empty()),
-        "{skipped:?}"
-    );
-    assert_eq!(log(api, Some("delivered")).len(), 2);
-    for bad in [
-        json!([]),
-        json!(["NOPE"]),
-        json!(["ACCOUNT/NOPE"]),
-        json!(["ACCOUNT/CREATED/MORE"]),
-        json!(["*", "ACCOUNT"]),
-        json!([""]),
-        json!("ACCOUNT"),
-    ] {
-        api.put(
-            "/v1/management/configurations",
-            json!({"webhook_events": bad}),
-        )
-        .err(400, "INVALID_ARGUMENT");
-        api.put("/v1/webhooks/configuration", json!({"events": bad}))
-            .err(400, "INVALID_ARGUMENT");
-    }
-    // Unchanged by the refused updates; then back to every event.
-    assert_eq!(
-        api.get("/v1/webhooks/configuration").ok(200)["events"],
-        json!(["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"])
-    );
-    let hooks = api
-        .put("/v1/webhooks/configuration", json!({"events": ["*"]}))
-        .ok(200)
-        .clone();
-    assert_eq!(hooks["events"], json!(["*"]));
-    api.wallet(&acc, "ethereum");
-    wait_for(30, "an event of every kind again", || {
-        kinds(&live)
-            .contains(&"VIRTUAL_WALLET/CREATED".to_owned())
-            .then_some(())
-    });
-}
-
 macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
@@ -456,10 +353,6 @@ macro_rules! suite {
             #[test]
             fn dead_letter_and_disable() {
                 super::dead_letter_and_disable($variant);
-            }
-            #[test]
-            fn subscriptions() {
-                super::subscriptions($variant);
             }
         }
     };

@@ -1,5 +1,6 @@
 //! Webhook delivery from the outbox worker to a live endpoint: retries until it answers, the
-//! signature and the client's key on every attempt, the delivery log, redelivery, rule alerts.
+//! signature and the client's key on every attempt, the delivery log, redelivery, rule alerts,
+//! per-event-type subscriptions.
 
 use crate::app::App;
 use crate::receiver::{Received, Receiver};
@@ -141,7 +142,130 @@ async fn a_rule_alert_goes_out_as_an_event(app: App) {
     assert_eq!((&data["rule"], &data["wallet"]), (&json!("a1"), &json!(w)));
 }
 
+/// `OPERATION/SUB_OPERATION` of every event received, sorted.
+fn kinds(seen: &[Received]) -> Vec<String> {
+    let mut k: Vec<String> = seen
+        .iter()
+        .map(|r| {
+            let e = r.json();
+            format!(
+                "{}/{}",
+                e["operation"].as_str().unwrap_or(""),
+                e["sub_operation"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    k.sort();
+    k
+}
+
+/// The delivery log's events with `status`.
+async fn logged(app: &App, status: &str) -> Vec<Value> {
+    let path = format!("/v1/webhooks/deliveries?limit=500&status={status}");
+    app.get(&path).await.ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn only_subscribed_events_are_sent_and_the_others_are_logged_skipped(app: App) {
+    let (app, receiver) = hooked(app, 0).await;
+    let conf = app
+        .put(
+            "/v1/management/configurations",
+            json!({"webhook_events": ["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"]}),
+        )
+        .await;
+    assert_eq!(
+        conf.ok(200)["webhook_events"],
+        json!(["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"])
+    );
+    let acc = app.account("subs").await;
+    let (wallet, _) = app.wallet(&acc, "ethereum").await;
+    app.post(
+        &format!("/v1/wallets/virtual/{wallet}/deactivate"),
+        json!({}),
+    )
+    .await
+    .ok(200);
+    receiver
+        .wait_for("the two subscribed events", |seen| {
+            (kinds(seen).len() >= 2).then_some(())
+        })
+        .await;
+    for _ in 0..3000 {
+        if logged(&app, "pending").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        logged(&app, "pending").await.is_empty(),
+        "events still pending"
+    );
+    assert_eq!(
+        kinds(&receiver.received()),
+        vec!["ACCOUNT/CREATED", "VIRTUAL_WALLET/DEACTIVATED"]
+    );
+    let skipped = logged(&app, "skipped").await;
+    assert!(
+        skipped
+            .iter()
+            .any(|e| e["event"]["operation"] == "VIRTUAL_WALLET"
+                && e["event"]["sub_operation"] == "CREATED"
+                && e["log"].as_array().unwrap().is_empty()),
+        "{skipped:?}"
+    );
+    assert_eq!(logged(&app, "delivered").await.len(), 2);
+    // Back to every event: a wallet's creation goes out again.
+    app.put("/v1/webhooks/configuration", json!({"events": ["*"]}))
+        .await
+        .ok(200);
+    app.wallet(&acc, "ethereum").await;
+    receiver
+        .wait_for("a wallet's creation once subscribed again", |seen| {
+            kinds(seen)
+                .contains(&"VIRTUAL_WALLET/CREATED".to_owned())
+                .then_some(())
+        })
+        .await;
+}
+
+async fn a_bad_subscription_list_is_refused_and_changes_nothing(app: App) {
+    app.put(
+        "/v1/webhooks/configuration",
+        json!({"events": ["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"]}),
+    )
+    .await
+    .ok(200);
+    for bad in [
+        json!([]),
+        json!(["NOPE"]),
+        json!(["ACCOUNT/NOPE"]),
+        json!(["ACCOUNT/CREATED/MORE"]),
+        json!(["*", "ACCOUNT"]),
+        json!([""]),
+        json!("ACCOUNT"),
+    ] {
+        app.put(
+            "/v1/management/configurations",
+            json!({"webhook_events": bad}),
+        )
+        .await
+        .err(400, "INVALID_ARGUMENT");
+        app.put("/v1/webhooks/configuration", json!({"events": bad}))
+            .await
+            .err(400, "INVALID_ARGUMENT");
+    }
+    assert_eq!(
+        app.get("/v1/webhooks/configuration").await.ok(200)["events"],
+        json!(["ACCOUNT", "VIRTUAL_WALLET/DEACTIVATED"])
+    );
+}
+
 crate::on_both!(
+    only_subscribed_events_are_sent_and_the_others_are_logged_skipped,
+    a_bad_subscription_list_is_refused_and_changes_nothing,
     a_failing_endpoint_gets_the_same_event_until_it_answers,
     an_event_is_signed_for_the_client_and_carries_its_key,
     a_redelivery_sends_a_delivered_event_once_more,

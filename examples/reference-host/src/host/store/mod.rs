@@ -85,6 +85,22 @@ async fn lock_client(
     Ok(())
 }
 
+/// The wallets an operation holding only its wallets names, as the working set holds them, if
+/// it holds them all (see [`Work::undo`]); `None` otherwise, or for any other operation.
+fn wallets_before(
+    books: &Books,
+    hold: Hold,
+    wallets: &[&str],
+) -> Option<Vec<(String, waas_core::ledger::Wallet)>> {
+    if hold == Hold::Client || wallets.is_empty() {
+        return None;
+    }
+    wallets
+        .iter()
+        .map(|id| Some(((*id).to_owned(), books.ledger.wallet(id).ok()?.clone())))
+        .collect()
+}
+
 /// Read connections of the SQLite reader pool (WAL lets them read while the writer writes).
 const SQLITE_READERS: u32 = 4;
 
@@ -433,13 +449,17 @@ impl Store {
             keyed: Vec::new(),
             savepoint: false,
             snapshot: None,
+            undo: None,
             sealer: Arc::clone(&self.sealer),
         };
         let books = match cached {
             Some(books) => {
                 // The batch's transaction holds the row (and its lock) since that operation. A
                 // copy goes back to the batch if this operation fails.
-                work.snapshot = Some(books.clone());
+                work.undo = wallets_before(&books, hold, wallets);
+                if work.undo.is_none() {
+                    work.snapshot = Some(books.clone());
+                }
                 books
             }
             None => {

@@ -61,6 +61,10 @@ pub struct Work {
     pub(super) fresh: Vec<String>,
     /// The ledger as the batch held it before this operation, restored there if it fails.
     pub(super) snapshot: Option<Books>,
+    /// Instead of [`Work::snapshot`], for an operation that may change only the wallets it
+    /// names, all in the working set when it began: those wallets as they were, put back if it
+    /// fails (a copy of two wallets instead of the batch's whole working set).
+    pub(super) undo: Option<Vec<(String, waas_core::ledger::Wallet)>>,
     /// Seals secrets the operation writes.
     pub(super) sealer: Arc<super::super::seal::Sealer>,
 }
@@ -615,6 +619,26 @@ fn check_wallets_only(postings: &[waas_core::ledger::journal::Posting]) -> Resul
     }
 }
 
+/// The working set of a failed operation that held only its wallets, as it was before: its
+/// wallets put back, and what it recorded for its commit (records, journal postings, touched
+/// wallets) dropped. Wallets it loaded for the operations behind it stay: it did not change them.
+fn undone(
+    mut ledger: Ledger,
+    parts: Parts,
+    undo: Vec<(String, waas_core::ledger::Wallet)>,
+) -> Books {
+    for (id, wallet) in undo {
+        ledger.put_wallet(&id, wallet);
+    }
+    ledger.take_settled();
+    ledger.take_deposits();
+    ledger.take_withdrawals();
+    ledger.take_holds();
+    ledger.take_journal();
+    ledger.take_touched_wallets();
+    Books { ledger, parts }
+}
+
 impl Drop for Work {
     /// An operation that ends without `commit` (an error, an early answer, a cancelled request)
     /// rolls back to its savepoint; the batch it was part of goes on.
@@ -624,6 +648,11 @@ impl Drop for Work {
         };
         if let Some(before) = self.snapshot.take() {
             turn.guard.ledgers.insert(self.client_id.clone(), before);
+        } else if let (Some(undo), Some(parts)) = (self.undo.take(), self.parts.take()) {
+            let ledger = std::mem::replace(&mut self.ledger, placeholder());
+            turn.guard
+                .ledgers
+                .insert(self.client_id.clone(), undone(ledger, parts, undo));
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             turn.fail(tx, "the runtime stopped");

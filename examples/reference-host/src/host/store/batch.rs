@@ -21,27 +21,22 @@ pub(super) fn held(set: &Held) -> std::sync::MutexGuard<'_, std::collections::Ha
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The wallets named by operations waiting for a lane's turn (client, wallet), each with the
-/// number of such operations: the batch running meanwhile locks and loads them ahead with its
+/// The wallets named by operations waiting for a lane's turn (a lane is one client's), each with
+/// the number of such operations: the batch running meanwhile locks and loads them ahead with its
 /// own (one round trip for several operations instead of two for each; see [`Wanting`]).
-pub(super) type Wanted = Arc<std::sync::Mutex<HashMap<(String, String), usize>>>;
+pub(super) type Wanted = Arc<std::sync::Mutex<HashMap<String, usize>>>;
 
-/// Wallets of `client_id` that a lane's waiting operations name, to lock and load ahead: at
-/// most `limit` of them, leaving out those `skip` names.
-pub(super) fn wanted_ahead(
-    set: &Wanted,
-    client_id: &str,
-    skip: impl Fn(&str) -> bool,
-    limit: usize,
-) -> Vec<String> {
+/// Wallets that a lane's waiting operations name, to lock and load ahead: at most `limit` of
+/// them, leaving out those `skip` names.
+pub(super) fn wanted_ahead(set: &Wanted, skip: impl Fn(&str) -> bool, limit: usize) -> Vec<String> {
     let wanted = set
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut ahead: Vec<String> = wanted
         .keys()
-        .filter(|(client, id)| client == client_id && !skip(id))
+        .filter(|id| !skip(id))
         .take(limit)
-        .map(|(_, id)| id.clone())
+        .cloned()
         .collect();
     ahead.sort_unstable();
     ahead
@@ -50,26 +45,22 @@ pub(super) fn wanted_ahead(
 /// An operation's wallets in its lane's [`Wanted`] while it waits for its turn.
 pub(super) struct Wanting {
     set: Wanted,
-    keys: Vec<(String, String)>,
+    ids: Vec<String>,
 }
 
 impl Wanting {
-    /// Adds the wallets `ids` of `client_id` to the lane's wanted wallets until the returned
-    /// guard drops.
-    pub(super) fn new(set: &Wanted, client_id: &str, ids: &[&str]) -> Wanting {
-        let keys: Vec<(String, String)> = ids
-            .iter()
-            .map(|id| (client_id.to_owned(), (*id).to_owned()))
-            .collect();
+    /// Adds the wallets `ids` to the lane's wanted wallets until the returned guard drops.
+    pub(super) fn new(set: &Wanted, ids: &[&str]) -> Wanting {
+        let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
         let mut wanted = set
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for key in &keys {
-            *wanted.entry(key.clone()).or_insert(0) += 1;
+        for id in &ids {
+            *wanted.entry(id.clone()).or_insert(0) += 1;
         }
         Wanting {
             set: Arc::clone(set),
-            keys,
+            ids,
         }
     }
 }
@@ -80,11 +71,11 @@ impl Drop for Wanting {
             .set
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for key in &self.keys {
-            if let Some(n) = wanted.get_mut(key) {
+        for id in &self.ids {
+            if let Some(n) = wanted.get_mut(id) {
                 *n -= 1;
                 if *n == 0 {
-                    wanted.remove(key);
+                    wanted.remove(id);
                 }
             }
         }

@@ -419,7 +419,8 @@ impl Store {
     ) -> Result<Work, ApiError> {
         let load = Queued::new(&lane.load);
         let queued = Queued::new(&lane.waiting);
-        let wanting = (!alone).then(|| batch::Wanting::new(&lane.wanted, client_id, wallets));
+        let wanting =
+            (!alone && !wallets.is_empty()).then(|| batch::Wanting::new(&lane.wanted, wallets));
         let mut guard = lane.slot.clone().lock_owned().await;
         drop(wanting);
         drop(queued);

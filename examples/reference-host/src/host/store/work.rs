@@ -119,7 +119,6 @@ impl Work {
                 let ledger = &self.ledger;
                 super::batch::wanted_ahead(
                     &turn.guard.wanted,
-                    &self.client_id,
                     |id| ids.contains(&id) || ledger.has_wallet(id),
                     WALLETS_AHEAD,
                 )

@@ -186,10 +186,10 @@ async fn load_shared(
 
 impl Parts {
     /// Loads the named wallets not loaded yet (unknown ids stay absent: the core answers
-    /// NOT_FOUND), with their balances, rules and the wallets their rules forward to. Under
-    /// [`Hold::Wallets`] it locks their rows first and loads no rules (such an operation fires
-    /// none); a later operation of a batch also locks and loads the wallets `ahead` whose rows
-    /// are free, and returns those.
+    /// NOT_FOUND), with their balances, rules and the wallets their rules forward to, and the
+    /// wallets `ahead` with them; returns those of `ahead` it loaded. Under [`Hold::Wallets`] it
+    /// locks their rows first and loads no rules (such an operation fires none), and only a later
+    /// operation of a batch takes `ahead`, those whose rows are free.
     pub async fn load_wallets(
         &mut self,
         conn: &mut sqlx::AnyConnection,
@@ -216,10 +216,17 @@ impl Parts {
             self.load_bare(conn, ledger, client_id, &load).await?;
             return Ok(ahead);
         }
-        let fresh = self.load_bare(conn, ledger, client_id, ids).await?;
+        let mut load: Vec<&str> = ids.to_vec();
+        load.extend(ahead.iter().map(String::as_str));
+        let fresh = self.load_bare(conn, ledger, client_id, &load).await?;
+        let loaded_ahead: Vec<String> = fresh
+            .iter()
+            .filter(|id| ahead.contains(id))
+            .cloned()
+            .collect();
         let no_rules = !self.any_rules && ledger.rules().is_empty();
         if fresh.is_empty() || no_rules {
-            return Ok(Vec::new());
+            return Ok(loaded_ahead);
         }
         let refs: Vec<&str> = fresh.iter().map(String::as_str).collect();
         let mut marks = Marks::on(conn);
@@ -246,7 +253,7 @@ impl Parts {
         }
         let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
         self.load_bare(conn, ledger, client_id, &targets).await?;
-        Ok(Vec::new())
+        Ok(loaded_ahead)
     }
 
     /// Loads wallets and their balances, without rules; returns the ids loaded now.

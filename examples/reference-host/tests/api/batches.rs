@@ -20,10 +20,22 @@ async fn counter(app: &App, name: &str) -> f64 {
 /// locked and loaded by the first of them (one round trip for the batch instead of two each),
 /// each moves its money once, and one refused among them changes nothing.
 #[tokio::test]
-async fn transfers_waiting_for_their_turn_have_their_wallets_loaded_ahead() {
+async fn postgres_transfers_waiting_for_their_turn_have_their_wallets_loaded_ahead() {
     let Some(app) = App::postgres("loaded_ahead").await else {
         return;
     };
+    loaded_ahead(app).await;
+}
+
+/// SQLite: the same with the one writer's lane (no rows to lock; the wallets are loaded ahead
+/// with their rules).
+#[tokio::test]
+async fn sqlite_transfers_waiting_for_their_turn_have_their_wallets_loaded_ahead() {
+    loaded_ahead(App::new().await).await;
+}
+
+/// Transfers queue behind an operation that names their sender; see the tests above.
+async fn loaded_ahead(app: App) {
     let acc = app.account("a").await;
     let (from, _) = app.funded(&acc, "ethereum", "60").await;
     let mut receivers = Vec::new();

@@ -21,22 +21,28 @@ pub(super) fn held(set: &Held) -> std::sync::MutexGuard<'_, std::collections::Ha
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The wallets named by operations waiting for a lane's turn (a lane is one client's), each with
-/// the number of such operations: the batch running meanwhile locks and loads them ahead with its
-/// own (one round trip for several operations instead of two for each; see [`Wanting`]).
-pub(super) type Wanted = Arc<std::sync::Mutex<HashMap<String, usize>>>;
+/// The wallets named by operations waiting for a lane's turn, by client (a PostgreSQL lane is one
+/// client's, SQLite's one lane serves them all) and wallet id, each with the number of such
+/// operations: the batch running meanwhile loads them ahead with its own (one round trip for
+/// several operations instead of one or two for each; see [`Wanting`]).
+pub(super) type Wanted = Arc<std::sync::Mutex<HashMap<(String, String), usize>>>;
 
-/// Wallets that a lane's waiting operations name, to lock and load ahead: at most `limit` of
+/// Wallets of `client` that a lane's waiting operations name, to load ahead: at most `limit` of
 /// them, leaving out those `skip` names.
-pub(super) fn wanted_ahead(set: &Wanted, skip: impl Fn(&str) -> bool, limit: usize) -> Vec<String> {
+pub(super) fn wanted_ahead(
+    set: &Wanted,
+    client: &str,
+    skip: impl Fn(&str) -> bool,
+    limit: usize,
+) -> Vec<String> {
     let wanted = set
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut ahead: Vec<String> = wanted
         .keys()
-        .filter(|id| !skip(id))
+        .filter(|(c, id)| c == client && !skip(id))
         .take(limit)
-        .cloned()
+        .map(|(_, id)| id.clone())
         .collect();
     ahead.sort_unstable();
     ahead
@@ -45,13 +51,17 @@ pub(super) fn wanted_ahead(set: &Wanted, skip: impl Fn(&str) -> bool, limit: usi
 /// An operation's wallets in its lane's [`Wanted`] while it waits for its turn.
 pub(super) struct Wanting {
     set: Wanted,
-    ids: Vec<String>,
+    ids: Vec<(String, String)>,
 }
 
 impl Wanting {
-    /// Adds the wallets `ids` to the lane's wanted wallets until the returned guard drops.
-    pub(super) fn new(set: &Wanted, ids: &[&str]) -> Wanting {
-        let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    /// Adds the wallets `ids` of `client` to the lane's wanted wallets until the returned guard
+    /// drops.
+    pub(super) fn new(set: &Wanted, client: &str, ids: &[&str]) -> Wanting {
+        let ids: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| (client.to_owned(), (*id).to_owned()))
+            .collect();
         let mut wanted = set
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -85,14 +85,14 @@ async fn lock_client(
     Ok(())
 }
 
-/// The wallets an operation holding only its wallets names, as the working set holds them, if
-/// it holds them all (see [`Work::undo`]); `None` otherwise, or for any other operation.
+/// The wallets an operation that changes only the wallets it names names, as the working set
+/// holds them, if it holds them all (see [`Work::undo`]); `None` otherwise, or for an operation
+/// that names none (it may change anything).
 fn wallets_before(
     books: &Books,
-    hold: Hold,
     wallets: &[&str],
 ) -> Option<Vec<(String, waas_core::ledger::Wallet)>> {
-    if hold == Hold::Client || wallets.is_empty() {
+    if wallets.is_empty() {
         return None;
     }
     wallets
@@ -364,9 +364,18 @@ impl Store {
         alone: bool,
     ) -> Result<Work, ApiError> {
         if self.backend == Backend::Sqlite {
-            // Its loads cost no round trip: loading wallets ahead measured slower there (the
-            // batch's working set grows, and it is copied at each operation's start).
-            return self.begin(client_id).await;
+            // The one writer holds the whole file: the operation takes the one lane as any
+            // other, naming its wallets so that the batch loads them ahead while it waits, and
+            // only they are copied to be put back if it fails.
+            return self
+                .begin_on(
+                    self.lane(client_id, 0),
+                    client_id,
+                    Hold::Client,
+                    alone,
+                    wallets,
+                )
+                .await;
         }
         // The lane whose open batch holds one of the wallets (it would be waited for anywhere
         // else), else the lane of the lowest wallet id: transfers over the same wallets keep to
@@ -419,8 +428,8 @@ impl Store {
     ) -> Result<Work, ApiError> {
         let load = Queued::new(&lane.load);
         let queued = Queued::new(&lane.waiting);
-        let wanting =
-            (!alone && !wallets.is_empty()).then(|| batch::Wanting::new(&lane.wanted, wallets));
+        let wanting = (!alone && !wallets.is_empty())
+            .then(|| batch::Wanting::new(&lane.wanted, client_id, wallets));
         let mut guard = lane.slot.clone().lock_owned().await;
         drop(wanting);
         drop(queued);
@@ -457,7 +466,7 @@ impl Store {
             Some(books) => {
                 // The batch's transaction holds the row (and its lock) since that operation. A
                 // copy goes back to the batch if this operation fails.
-                work.undo = wallets_before(&books, hold, wallets);
+                work.undo = wallets_before(&books, wallets);
                 if work.undo.is_none() {
                     work.snapshot = Some(books.clone());
                 }

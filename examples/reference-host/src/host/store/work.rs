@@ -112,18 +112,20 @@ impl Work {
                 flag.store(since, std::sync::atomic::Ordering::SeqCst);
             }
         };
-        // A later operation of a batch locks and loads, with its own, the wallets of the
-        // operations waiting for the lane (it skips rows held elsewhere, so it never waits).
+        // An operation loads, with its own, the wallets of the operations waiting for the lane
+        // (on PostgreSQL a later operation of a batch, which skips rows held elsewhere and so
+        // never waits; the first may wait for its own rows, and loads only those).
         let ahead = match (self.hold, self.turn.as_ref()) {
-            (Hold::Wallets { first: false }, Some(turn)) => {
+            (Hold::Wallets { first: true }, _) | (_, None) => Vec::new(),
+            (_, Some(turn)) => {
                 let ledger = &self.ledger;
                 super::batch::wanted_ahead(
                     &turn.guard.wanted,
+                    &self.client_id,
                     |id| ids.contains(&id) || ledger.has_wallet(id),
                     WALLETS_AHEAD,
                 )
             }
-            _ => Vec::new(),
         };
         mark(now_ms());
         let loaded = p
@@ -530,13 +532,8 @@ impl Work {
         Ok(())
     }
 
-    /// Hands the operation's events, journal entries, wallet rows and transaction rows to its
-    /// batch with the books, then waits for the batch's commit. The ledger row is written once
-    /// per batch, just before the commit (see `flush`); the savepoint stays until the batch
-    /// commits (savepoints of one name stack, and a rollback goes to the newest): one statement
-    /// fewer per operation.
-    async fn hand_to_batch(&mut self) -> Result<(), ApiError> {
-        let now = now_ms();
+    /// The operation's events as outbox rows, numbered after its transactions.
+    fn outbox_rows(&mut self, now: i64) -> Vec<OutboxRow> {
         let events = std::mem::take(&mut self.events);
         let mut outbox = Vec::with_capacity(events.len());
         for event in events {
@@ -549,6 +546,17 @@ impl Work {
                 due: now,
             });
         }
+        outbox
+    }
+
+    /// Hands the operation's events, journal entries, wallet rows and transaction rows to its
+    /// batch with the books, then waits for the batch's commit. The ledger row is written once
+    /// per batch, just before the commit (see `flush`); the savepoint stays until the batch
+    /// commits (savepoints of one name stack, and a rollback goes to the newest): one statement
+    /// fewer per operation.
+    async fn hand_to_batch(&mut self) -> Result<(), ApiError> {
+        let now = now_ms();
+        let mut outbox = self.outbox_rows(now);
         let postings = self.ledger.take_journal();
         let mut wallets: Vec<(bool, WalletState)> = Vec::new();
         for id in self.ledger.take_touched_wallets() {
@@ -566,8 +574,13 @@ impl Work {
         else {
             return Err(ApiError::internal("the operation has already ended"));
         };
-        if let Hold::Wallets { .. } = self.hold {
-            check_wallets_only(&postings)?;
+        // An operation that names its wallets may change only those (its failure puts back only
+        // those): if it changed anything else, the whole batch fails and nothing is written.
+        if matches!(self.hold, Hold::Wallets { .. }) || self.undo.is_some() {
+            if let Err(e) = check_wallets_only(&postings) {
+                turn.fail(tx, e.message());
+                return Err(e);
+            }
         }
         let mut entries = vec![Postings {
             client_id: self.client_id.clone(),

@@ -312,6 +312,8 @@ pub async fn serve(config: HostConfig) -> Result<(), ApiError> {
     tokio::spawn(expire_holds(state.clone()));
     if state.store.backend() == store::Backend::Postgres {
         tokio::spawn(store::statistics::keep(state.store.pool().clone()));
+    } else {
+        tokio::spawn(store::checkpoint::keep(state.store.reader().clone()));
     }
     if config.environment == Environment::Sandbox {
         // The simulated chain serves the simulate endpoints (also next to a real node).

@@ -9,6 +9,7 @@
 //! savepoint first, so a failed or abandoned one rolls back to it and nothing else.
 
 mod batch;
+pub mod checkpoint;
 mod schema;
 pub mod statistics;
 mod work;

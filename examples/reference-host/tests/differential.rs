@@ -1,5 +1,6 @@
 //! Differential property test: random command sequences run through the in-memory core ledger
-//! and through the host's row store (a real `waas serve` on a fresh SQLite file, over HTTP) give
+//! and through the host's row store (the host's router in this process, on a fresh SQLite file,
+//! through its HTTP API) give
 //! the same answers (success, or the same error code) and leave the same balances, held amounts
 //! and statuses, through deposits, reorgs, transfers, rules, withdrawals with their cancels and
 //! failures, and holds with their releases and captures.
@@ -10,14 +11,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+#[path = "api/app.rs"]
+#[allow(dead_code)]
+mod app;
 
+use app::{Answer, App};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::str::FromStr;
-use support::api::Api;
-use support::{Backend, Db, Opts, Server};
 use waas_core::ledger::{Config, DepositRequest, Ledger};
 use waas_core::Amount;
 
@@ -63,9 +65,37 @@ fn cmd() -> impl Strategy<Value = Cmd> {
     ]
 }
 
+/// The host in this process, called from the synchronous property test.
+struct Host {
+    /// Dropped before the runtime it was made in.
+    app: App,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Host {
+    /// A fresh host on its own SQLite file.
+    fn new() -> Host {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let app = rt.block_on(App::new());
+        Host { app, rt }
+    }
+
+    fn post(&self, path: &str, body: Value) -> Answer {
+        self.rt.block_on(self.app.post(path, body))
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        self.rt.block_on(self.app.get(path))
+    }
+}
+
 /// Both sides of one run.
 struct Run<'a> {
-    api: Api<'a>,
+    api: &'a Host,
     ledger: Ledger,
     /// Host wallet ids and addresses, by index (the ledger names them `w0`, `w1`, ...).
     host: Vec<(String, String)>,
@@ -82,7 +112,7 @@ fn code(r: &waas_core::Result<impl Sized>) -> Option<String> {
     r.as_ref().err().map(|e| e.code().as_str().to_owned())
 }
 
-fn host_code(r: &support::Resp) -> Option<String> {
+fn host_code(r: &Answer) -> Option<String> {
     if r.status < 300 {
         None
     } else {
@@ -333,16 +363,14 @@ proptest! {
 
     #[test]
     fn host_rows_agree_with_the_ledger(cmds in prop::collection::vec(cmd(), 10..40)) {
-        let db = Db::fresh(Backend::Sqlite, "differential").unwrap();
-        let s = Server::start(&db, &Opts::default());
-        let api = Api { s: &s, key: s.key() };
-        let acc = api.account("a");
+        let api = &Host::new();
+        let acc = api.rt.block_on(api.app.account("a"));
         let mut ledger = Ledger::new(Config::default());
         ledger.create_account("c", "a").unwrap();
         let mut host = Vec::new();
         for i in 0..WALLETS {
             ledger.create_virtual_wallet("a", &format!("w{i}"), "ethereum").unwrap();
-            host.push(api.wallet(&acc, "ethereum"));
+            host.push(api.rt.block_on(api.app.wallet(&acc, "ethereum")));
         }
         let mut run = Run { api, ledger, host, pending: Vec::new(), withdrawals: Vec::new(), holds: Vec::new(), n: 0 };
         for (i, c) in cmds.iter().enumerate() {

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used)]
-//! End-to-end tests of the reference host over real HTTP, for what needs a running process (the
-//! simulated chain's worker, crash and restart, concurrency): each test starts
+//! End-to-end tests of the reference host over real HTTP, for what needs a running process (crash
+//! and restart, concurrency): each test starts
 //! the built `waas` binary on a fresh database (a SQLite temp file, or a new PostgreSQL database created for the
 //! test and dropped after it) and drives it as a client would. Every test runs on both backends.
 //!
@@ -20,38 +20,6 @@ use support::{wait_for, Backend, Db, Opts, Receiver, Server};
 
 /// An outside EVM address.
 const EVM_OUT: &str = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
-
-/// The simulated chain on its own: deposits confirm after the confirmations and are swept.
-fn sim_chain(backend: Backend) {
-    let opts = Opts {
-        sim_block_ms: 5,
-        ..Opts::default()
-    };
-    let Some((_db, s)) = setup(backend, "sim_chain", &opts) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let acc = api.account("a");
-    let (w, addr) = api.wallet(&acc, "ethereum");
-    api.deposit(&addr, "USDT", "25", "auto-1");
-    api.deposit(&addr, "USDT", "0.5", "auto-small");
-    wait_for(30, "the deposit to confirm", || {
-        (api.balance(&w, "USDT") == (d("25"), d("0"), d("25"))).then_some(())
-    });
-    wait_for(30, "the sweeps", || {
-        let t = api.get("/v1/transactions?type=sweep").ok(200).clone();
-        (t["data"].as_array().unwrap().len() == 2).then_some(())
-    });
-    let h = api.get("/v1/wallets/holding/ethereum").ok(200).clone();
-    assert_eq!(dec(&h["reserve"]["USDT"]["holding"]), d("25.5"));
-    assert_eq!(dec(&h["reserve"]["USDT"]["liabilities"]), d("25"));
-    let t = api.get("/v1/transactions/auto-small").ok(200).clone();
-    assert_eq!(t["status"], "confirmed");
-    assert_eq!(t["details"]["below_minimum"], true);
-}
 
 fn crash_restart(backend: Backend) {
     let opts = Opts::default();
@@ -345,10 +313,6 @@ macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
             use super::*;
-            #[test]
-            fn sim_chain() {
-                super::sim_chain($variant);
-            }
             #[test]
             fn crash_restart() {
                 super::crash_restart($variant);

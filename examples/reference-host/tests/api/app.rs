@@ -20,6 +20,8 @@ pub struct App {
     db: Db,
     /// Stops the webhook worker of [`App::with_outbox`] when the app is dropped.
     outbox: Option<tokio::sync::watch::Sender<bool>>,
+    /// The simulated chain's worker of [`App::on_chain`], stopped when the app is dropped.
+    chain: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Where an [`App`] keeps its books, removed when it is dropped.
@@ -70,12 +72,34 @@ impl App {
             N.fetch_add(1, Ordering::Relaxed)
         ));
         let url = format!("sqlite://{}", file.display());
-        App::open(&url, Db::Sqlite(file)).await
+        App::open(&url, Db::Sqlite(file), None).await
+    }
+
+    /// A fresh host on an empty SQLite file whose simulated chain makes a block every
+    /// `block_ms` and runs beside the router, as `waas serve` runs it: deposits confirm and
+    /// withdrawals go out and confirm on their own.
+    pub async fn on_chain(block_ms: u64) -> App {
+        let file = std::env::temp_dir().join(format!(
+            "waas-api-{}-{}.db",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let url = format!("sqlite://{}", file.display());
+        App::open(&url, Db::Sqlite(file), Some(block_ms)).await
+    }
+
+    /// [`App::on_chain`] on a new PostgreSQL database (see [`App::postgres`]).
+    pub async fn postgres_on_chain(test: &str, block_ms: u64) -> Option<App> {
+        App::postgres_with(test, Some(block_ms)).await
     }
 
     /// A fresh host on a new PostgreSQL database; `None` (with a loud SKIPPED line) only when
     /// PostgreSQL is unreachable and WAAS_SKIP_POSTGRES=1, else an unreachable server fails.
     pub async fn postgres(test: &str) -> Option<App> {
+        App::postgres_with(test, None).await
+    }
+
+    async fn postgres_with(test: &str, block_ms: Option<u64>) -> Option<App> {
         use sqlx::{Connection, Executor};
         let name = format!(
             "waas_api_{}_{}",
@@ -99,11 +123,15 @@ impl App {
             );
         }
         let url = format!("{PG}/{name}");
-        Some(App::open(&url, Db::Postgres(name)).await)
+        Some(App::open(&url, Db::Postgres(name), block_ms).await)
     }
 
-    async fn open(url: &str, db: Db) -> App {
+    /// Opens the host; with `block_ms`, its simulated chain runs at that block time.
+    async fn open(url: &str, db: Db, block_ms: Option<u64>) -> App {
         let mut config = HostConfig::sandbox(url);
+        if let Some(ms) = block_ms {
+            config.sim_block_ms = ms;
+        }
         // Off, as in the tests that start a process: a test sends bursts no client would
         // (tests/tenancy.rs checks the limit itself).
         config.rate_limit = 0;
@@ -118,6 +146,7 @@ impl App {
         )
         .await
         .expect("a client");
+        let chain = block_ms.map(|_| tokio::spawn(waas_host::host::simchain::run(state.clone())));
         App {
             router,
             state,
@@ -125,6 +154,7 @@ impl App {
             key: key.expose().to_owned(),
             db,
             outbox: None,
+            chain,
         }
     }
 
@@ -407,6 +437,9 @@ impl Drop for App {
     fn drop(&mut self) {
         if let Some(stop) = self.outbox.take() {
             let _ = stop.send(true);
+        }
+        if let Some(chain) = self.chain.take() {
+            chain.abort();
         }
         match &self.db {
             Db::Sqlite(file) => {

@@ -47,6 +47,7 @@ mod money;
 mod openapi;
 mod receiver;
 mod rules;
+mod simulated_chain;
 mod tenancy;
 mod transactions;
 mod wallets;

@@ -31,6 +31,34 @@ macro_rules! on_both {
     };
 }
 
+/// As [`on_both!`], on apps whose simulated chain makes a block every `$block_ms` milliseconds and
+/// runs beside the router (`App::on_chain`), as tests named `sqlite_on_chain::NAME` and
+/// `postgres_on_chain::NAME`.
+#[macro_export]
+macro_rules! on_chain {
+    ($block_ms:literal; $($name:ident),* $(,)?) => {
+        mod sqlite_on_chain {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::app::App::on_chain($block_ms).await).await;
+                }
+            )*
+        }
+        mod postgres_on_chain {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::app::App::postgres_on_chain(stringify!($name), $block_ms);
+                    if let Some(app) = app.await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 mod accounts;
 mod app;
 mod bad_input;

@@ -12,46 +12,13 @@ use std::time::Duration;
 
 const OUT: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 
-/// Block time of the chain that advances: fast enough for a story to finish in moments.
-const BLOCK_MS: u64 = 20;
-
 crate::on_both!(failures_and_cancels_give_the_money_back);
-
-#[tokio::test]
-async fn sqlite_deposits_confirm_and_are_swept() {
-    deposits_confirm(App::on_chain(5).await).await;
-}
-
-#[tokio::test]
-async fn postgres_deposits_confirm_and_are_swept() {
-    if let Some(app) = App::postgres_on_chain("deposits_confirm", 5).await {
-        deposits_confirm(app).await;
-    }
-}
-
-#[tokio::test]
-async fn sqlite_a_withdrawal_is_broadcast_then_confirmed() {
-    confirms(App::on_chain(BLOCK_MS).await).await;
-}
-
-#[tokio::test]
-async fn postgres_a_withdrawal_is_broadcast_then_confirmed() {
-    if let Some(app) = App::postgres_on_chain("withdrawal_confirms", BLOCK_MS).await {
-        confirms(app).await;
-    }
-}
-
-#[tokio::test]
-async fn sqlite_below_minimum_refunds_finish_or_wait_again() {
-    below_minimum_refunds(App::on_chain(BLOCK_MS).await).await;
-}
-
-#[tokio::test]
-async fn postgres_below_minimum_refunds_finish_or_wait_again() {
-    if let Some(app) = App::postgres_on_chain("withdrawal_refunds", BLOCK_MS).await {
-        below_minimum_refunds(app).await;
-    }
-}
+// A block every 20 ms: a story finishes in moments.
+crate::on_chain!(20;
+    deposits_confirm_and_are_swept,
+    a_withdrawal_is_broadcast_then_confirmed,
+    below_minimum_refunds_finish_or_wait_again,
+);
 
 /// The (operation, sub_operation, status, operation_id) of every withdrawal event received, in
 /// order.
@@ -114,7 +81,7 @@ async fn until(app: &App, id: &str, mut done: impl FnMut(&Value) -> bool) -> Val
 
 /// Deposits confirm on their own after the chain's confirmations and are swept to the holding
 /// wallet, one below the minimum too (confirmed, not credited).
-async fn deposits_confirm(app: App) {
+async fn deposits_confirm_and_are_swept(app: App) {
     let acc = app.account("a").await;
     let (w, addr) = app.wallet(&acc, "ethereum").await;
     app.deposit(&addr, "USDT", "25", "auto-1").await;
@@ -248,7 +215,7 @@ async fn failures_and_cancels_give_the_money_back(app: App) {
 
 /// On a chain with short blocks a withdrawal is broadcast with a hash, then confirmed; its
 /// SUCCESS webhook comes only after it is confirmed.
-async fn confirms(app: App) {
+async fn a_withdrawal_is_broadcast_then_confirmed(app: App) {
     let (app, receiver) = hooked(app).await;
     let acc = app.account("alice").await;
     let (vw, _) = app.funded(&acc, "ethereum", "50").await;
@@ -302,7 +269,7 @@ async fn confirms(app: App) {
 
 /// A below-minimum deposit refunded to an outside address less the fee finishes on the
 /// simulated chain; one whose refund fails waits for a decision again and can be credited.
-async fn below_minimum_refunds(app: App) {
+async fn below_minimum_refunds_finish_or_wait_again(app: App) {
     let acc = app.account("alice").await;
     let (vw, addr) = app.wallet(&acc, "ethereum").await;
     app.deposit(&addr, "USDT", "0.5", "small:0").await;

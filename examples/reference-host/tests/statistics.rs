@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! The host keeps PostgreSQL's planner statistics fresh: a table that grew by thousands of rows
-//! since it was analyzed is analyzed again at the next check, and one that did not is left alone.
+//! since it was analyzed is analyzed again at the next check, and one that did not is left alone;
+//! after a batch of wallets, the tables are analyzed only once such wallets are a fifth of them.
 
 mod support;
 
@@ -62,4 +63,42 @@ async fn grows(url: &str) {
         again.is_empty(),
         "analyzed tables that did not grow: {again:?}"
     );
+}
+
+/// Adds `n` wallet rows straight to the table (as a batch of wallets would).
+async fn add_wallets(store: &Store, from: i64, n: i64) {
+    sqlx::query(
+        "INSERT INTO wallets (id, client_id, kind, created_at) \
+         SELECT 'vw_' || i, 'c1', 'virtual', i FROM generate_series($1::bigint, $2::bigint) AS i",
+    )
+    .bind(from)
+    .bind(from + n - 1)
+    .execute(store.pool())
+    .await
+    .unwrap();
+}
+
+#[test]
+fn wallets_made_in_bulk_are_analyzed_once_they_are_a_fifth_of_the_table() {
+    let Some(db) = Db::fresh(Backend::Postgres, "bulk_statistics") else {
+        return;
+    };
+    rt().block_on(bulk(&db.url));
+}
+
+async fn bulk(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    // A table the planner never counted: analyzed after the first batch.
+    add_wallets(&store, 0, 5_000).await;
+    store.analyze_after_bulk(5_000).await.unwrap();
+    assert_eq!(believed(&store, "wallets").await, 5_000.0);
+    // 500 more are a tenth of it: left to the planner's scaling (no ANALYZE of tables that may
+    // hold millions of rows after each batch).
+    add_wallets(&store, 5_000, 500).await;
+    store.analyze_after_bulk(500).await.unwrap();
+    assert_eq!(believed(&store, "wallets").await, 5_000.0);
+    // 600 after those make 1,100 since: more than a fifth, analyzed.
+    add_wallets(&store, 5_500, 600).await;
+    store.analyze_after_bulk(600).await.unwrap();
+    assert_eq!(believed(&store, "wallets").await, 6_100.0);
 }

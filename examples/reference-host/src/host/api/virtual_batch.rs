@@ -136,7 +136,7 @@ async fn create_batch(
     }
     finish(w, &idem, &batch).await?;
     if wallets.len() >= ANALYZE_AFTER {
-        s.store.analyze_after_bulk().await?;
+        s.store.analyze_after_bulk(wallets.len()).await?;
     }
     s.outbox_notify.notify_one();
     if let Some(evm) = s.evm.as_ref().filter(|e| e.chain_id() == chain.id.as_str()) {

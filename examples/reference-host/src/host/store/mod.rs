@@ -128,6 +128,9 @@ pub struct Store {
     /// Set while the writer connection runs a batch at `synchronous = NORMAL`; the pool puts it
     /// back to FULL when the connection is released, for every other writer.
     relaxed: Arc<AtomicBool>,
+    /// Wallets made in bulk since the planner's statistics were last refreshed for them (see
+    /// [`Store::analyze_after_bulk`]).
+    bulk: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The file of a SQLite URL, or `None` for an in-memory database.
@@ -272,6 +275,7 @@ impl Store {
             metrics: Arc::default(),
             wal,
             relaxed,
+            bulk: Arc::default(),
         })
     }
 
@@ -283,8 +287,20 @@ impl Store {
     /// Brings the planner's statistics up to date after a bulk insert (PostgreSQL: a table
     /// that grew by thousands of rows since autovacuum last looked is planned as if it were
     /// tiny, with sequential scans, until it looks again; SQLite plans by its indexes).
-    pub async fn analyze_after_bulk(&self) -> Result<(), ApiError> {
-        if self.backend == Backend::Postgres {
+    /// Only once the wallets made in bulk since the last such analysis are news to the planner
+    /// (see [`statistics::bulk_is_news`]): analyzing tables of a million rows after every batch
+    /// of 10,000 made creation slow down as the client grew.
+    pub async fn analyze_after_bulk(&self, wallets: usize) -> Result<(), ApiError> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let made = u64::try_from(wallets).unwrap_or(u64::MAX);
+        let since = self
+            .bulk
+            .fetch_add(made, Ordering::SeqCst)
+            .saturating_add(made);
+        if statistics::bulk_is_news(&self.pool, since).await? {
+            self.bulk.store(0, Ordering::SeqCst);
             sqlx::query("ANALYZE books, wallets, balances, outbox")
                 .execute(&self.pool)
                 .await?;

@@ -45,6 +45,22 @@ async fn grown(pool: &AnyPool) -> Result<Vec<&'static str>, ApiError> {
     Ok(out)
 }
 
+/// Whether `wallets` made in bulk since the statistics were last refreshed for such wallets are
+/// news to the planner: at least a fifth of the rows its statistics count in `wallets`, or a
+/// table it never counted. (The planner scales what it counted by the table's current size, so
+/// a table that grew by a few percent is planned as it is.)
+pub async fn bulk_is_news(pool: &AnyPool, wallets: u64) -> Result<bool, ApiError> {
+    let row =
+        sqlx::query("SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'wallets'::regclass")
+            .fetch_one(pool)
+            .await?;
+    let counted: f64 = row.try_get("n")?;
+    // Exact below 2^53 wallets.
+    #[allow(clippy::cast_precision_loss)]
+    let made = wallets as f64;
+    Ok(counted < 1.0 || made * 5.0 >= counted)
+}
+
 /// Analyzes the host's tables that grew since their statistics were taken; returns them.
 pub async fn refresh(pool: &AnyPool) -> Result<Vec<&'static str>, ApiError> {
     let tables = grown(pool).await?;

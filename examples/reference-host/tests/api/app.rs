@@ -36,6 +36,10 @@ const PG: &str = "postgres://postgres@127.0.0.1:5432";
 
 static N: AtomicU32 = AtomicU32::new(0);
 
+/// The BIP-39 test mnemonic a live host's key file holds.
+const TEST_MNEMONIC: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
 /// An answer: its status and its JSON body (`Null` when it has none).
 pub struct Answer {
     pub status: u16,
@@ -73,6 +77,22 @@ impl App {
         ));
         let url = format!("sqlite://{}", file.display());
         App::open(&url, Db::Sqlite(file), None).await
+    }
+
+    /// A fresh live host (no simulated chain, prices only from the platform) on an empty SQLite
+    /// file, its master mnemonic read from a key file as `waas serve --mode live --key-file`
+    /// reads it; its client is a live client.
+    pub async fn live() -> App {
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let file = std::env::temp_dir().join(format!("waas-api-{}-{n}.db", std::process::id()));
+        // Beside the database, so that it is removed with it.
+        let key_file = PathBuf::from(format!("{}-key", file.display()));
+        std::fs::write(&key_file, TEST_MNEMONIC).unwrap();
+        let url = format!("sqlite://{}", file.display());
+        let mut config = HostConfig::sandbox(&url);
+        config.environment = Environment::Live;
+        config.key_file = Some(key_file);
+        App::open_config(config, Db::Sqlite(file), None).await
     }
 
     /// A fresh host on an empty SQLite file whose simulated chain makes a block every
@@ -132,6 +152,11 @@ impl App {
         if let Some(ms) = block_ms {
             config.sim_block_ms = ms;
         }
+        App::open_config(config, db, block_ms).await
+    }
+
+    /// Opens the host of `config`; with `block_ms`, its simulated chain's worker runs.
+    async fn open_config(mut config: HostConfig, db: Db, block_ms: Option<u64>) -> App {
         // Off, as in the tests that start a process: a test sends bursts no client would
         // (tests/tenancy.rs checks the limit itself).
         config.rate_limit = 0;
@@ -140,7 +165,7 @@ impl App {
             &state.store,
             None,
             "tests",
-            Environment::Sandbox,
+            config.environment,
             Permission::ALL.iter().copied(),
             Settings::default(),
         )

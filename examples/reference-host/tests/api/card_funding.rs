@@ -1,6 +1,7 @@
 //! Card top-ups move money: a top-up debits a wallet of the same client and credits the card its
 //! USD value (the 10 USD minimum checked on that value), a refund returns the card's USD to a
-//! wallet, a removed card frees its contract slot, and the journal still verifies.
+//! wallet, a removed card frees its contract slot, and the journal still verifies. A live host
+//! values a card only at the platform's prices and funds it only from a wallet.
 
 use crate::app::App;
 use serde_json::json;
@@ -151,3 +152,45 @@ crate::on_both!(
     a_removed_card_frees_its_contract_slot,
     the_journal_with_card_funding_verifies,
 );
+
+/// A live host values a card only at the platform's prices and funds it only from a wallet.
+#[tokio::test]
+async fn live_funds_cards_from_wallets_at_platform_prices() {
+    let app = App::live().await;
+    let acc = app.account("alice").await;
+    let (vw, _) = app.wallet(&acc, "ethereum").await;
+    let credit = json!({"to_wallet_id": vw, "token": "ETH", "amount": "1"});
+    app.post("/v1/wallets/holding/ethereum/transfer", credit)
+        .await
+        .ok(201);
+    let card = card(&app, &acc).await;
+    let path = format!("/v1/cards/{card}/deposit");
+    // A caller-chosen price is refused, and so is funding from nowhere.
+    let priced =
+        json!({"from_wallet_id": vw, "token": "ETH", "amount": "0.01", "usd_price": "100000000"});
+    app.post(&path, priced).await.err(400, "INVALID_ARGUMENT");
+    app.post(&path, json!({"token": "USDT", "amount": "1000000"}))
+        .await
+        .err(400, "INVALID_ARGUMENT");
+    // No platform price for ETH yet: refused; with the root's own price list: funded at it.
+    let top_up = json!({"from_wallet_id": vw, "token": "ETH", "amount": "0.01"});
+    app.post(&path, top_up.clone())
+        .await
+        .err(400, "INVALID_ARGUMENT");
+    let clients = app.get("/v1/management/clients").await;
+    let root = clients.ok(200)["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.put(
+        &format!("/v1/management/clients/{root}/policy"),
+        json!({"usd_prices": {"ETH": "2000"}}),
+    )
+    .await
+    .ok(200);
+    let r = app.post(&path, top_up).await;
+    assert_eq!(r.ok(201)["credited_usd"], "20");
+    assert_eq!(card_usd(&app, &card).await, "20");
+    let w = app.get(&format!("/v1/wallets/virtual/{vw}")).await;
+    assert_eq!(w.ok(200)["balances"]["ETH"]["total"], "0.99");
+}

@@ -310,19 +310,18 @@ pub struct NewApiKey {
 /// Generates an API key for `environment` (`sandbox` or `live`) from the platform's randomness.
 #[uniffi::export]
 pub fn new_api_key(environment: String) -> Result<NewApiKey> {
-    let issued = access::IssuedKey::generate(&environment)?;
-    let access::IssuedKey {
-        key,
-        hash,
-        hint,
-        environment,
-    } = issued;
-    Ok(NewApiKey {
-        key,
-        hash,
-        hint,
-        environment,
-    })
+    Ok(access::IssuedKey::generate(&environment)?.into())
+}
+
+impl From<access::IssuedKey> for NewApiKey {
+    fn from(issued: access::IssuedKey) -> Self {
+        NewApiKey {
+            key: issued.key,
+            hash: issued.hash,
+            hint: issued.hint,
+            environment: issued.environment,
+        }
+    }
 }
 
 /// The stored form (SHA-256, 64 hex digits) of a presented API key; `UNAUTHORIZED` when the text

@@ -67,15 +67,21 @@ impl Answer {
     }
 }
 
+/// A new SQLite file in the temp folder, not made yet: its path and URL.
+fn sqlite_file() -> (PathBuf, String) {
+    let file = std::env::temp_dir().join(format!(
+        "waas-api-{}-{}.db",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let url = format!("sqlite://{}", file.display());
+    (file, url)
+}
+
 impl App {
     /// A fresh host on an empty SQLite file.
     pub async fn new() -> App {
-        let file = std::env::temp_dir().join(format!(
-            "waas-api-{}-{}.db",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let url = format!("sqlite://{}", file.display());
+        let (file, url) = sqlite_file();
         App::open(&url, Db::Sqlite(file), None).await
     }
 
@@ -83,12 +89,10 @@ impl App {
     /// file, its master mnemonic read from a key file as `waas serve --mode live --key-file`
     /// reads it; its client is a live client.
     pub async fn live() -> App {
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let file = std::env::temp_dir().join(format!("waas-api-{}-{n}.db", std::process::id()));
+        let (file, url) = sqlite_file();
         // Beside the database, so that it is removed with it.
         let key_file = PathBuf::from(format!("{}-key", file.display()));
         std::fs::write(&key_file, TEST_MNEMONIC).unwrap();
-        let url = format!("sqlite://{}", file.display());
         let mut config = HostConfig::sandbox(&url);
         config.environment = Environment::Live;
         config.key_file = Some(key_file);
@@ -99,12 +103,7 @@ impl App {
     /// `block_ms` and runs beside the router, as `waas serve` runs it: deposits confirm and
     /// withdrawals go out and confirm on their own.
     pub async fn on_chain(block_ms: u64) -> App {
-        let file = std::env::temp_dir().join(format!(
-            "waas-api-{}-{}.db",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let url = format!("sqlite://{}", file.display());
+        let (file, url) = sqlite_file();
         App::open(&url, Db::Sqlite(file), Some(block_ms)).await
     }
 

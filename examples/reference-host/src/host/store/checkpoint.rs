@@ -8,9 +8,9 @@
 //! A reader connection copies what the WAL holds every [`EVERY`] in PASSIVE mode (it never
 //! waits for the writer and never stops it), so the writer's own checkpoint, still due at the
 //! same limit, finds almost nothing left to copy, then restarts the WAL at its next batch: the
-//! WAL stays bounded. Durability is unchanged (see `durable.rs`): in `synchronous = NORMAL` a
-//! checkpoint syncs the WAL before it copies and the database file after, whichever connection
-//! runs it. PostgreSQL needs none of this.
+//! WAL stays bounded. Durability is unchanged (see `durable.rs`): in `synchronous = NORMAL` or
+//! `FULL` (the reader's) a checkpoint syncs the WAL before it copies and the database file after,
+//! whichever connection runs it. PostgreSQL needs none of this.
 
 use sqlx::{AnyPool, Row};
 use std::time::Duration;

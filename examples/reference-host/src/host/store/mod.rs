@@ -86,9 +86,9 @@ async fn lock_client(
     Ok(())
 }
 
-/// The wallets an operation that changes only the wallets it names names, as the working set
-/// holds them, if it holds them all (see [`Work::undo`]); `None` otherwise, or for an operation
-/// that names none (it may change anything).
+/// The named wallets of an operation that changes only those, as the working set holds them,
+/// if it holds them all (see [`Work::undo`]); `None` otherwise, or for an operation that names
+/// none (it may change anything).
 fn wallets_before(
     books: &Books,
     wallets: &[&str],

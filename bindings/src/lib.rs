@@ -24,12 +24,36 @@ pub enum WaasError {
     },
 }
 
+/// Declares the core's [`ErrorCode`] to uniffi, variant by variant (a type from another crate).
+macro_rules! declare_error_code {
+    ($($variant:ident,)*) => {
+        /// The core's stable error codes as an enum in Swift, Kotlin and Python
+        /// (`ErrorCode.INVALID_ADDRESS`); the test `every_core_code_crosses` lowers each of them.
+        #[uniffi::remote(Enum)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+    };
+}
+
+waas_core::error_code_variants!(declare_error_code);
+
 impl From<waas_core::Error> for WaasError {
     fn from(e: waas_core::Error) -> Self {
         WaasError::Failed {
             code: e.code().as_str().to_owned(),
             detail: e.message().to_owned(),
         }
+    }
+}
+
+#[uniffi::export]
+impl WaasError {
+    /// The stable machine code as an enum (`ErrorCode.INVALID_ADDRESS`), beside its text in `code`.
+    pub fn kind(&self) -> ErrorCode {
+        let WaasError::Failed { code, .. } = self;
+        ErrorCode::parse(code).unwrap_or(ErrorCode::Internal)
     }
 }
 
@@ -382,4 +406,26 @@ pub fn erc20_transfer_data(to: String, amount: String) -> Result<String> {
     let amount = waas_core::tx::U256::parse_decimal(amount.trim())?;
     let data = waas_core::tx::erc20_transfer_data(&to, &amount)?;
     Ok(format!("0x{}", hex::encode(data)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_code_crosses() {
+        for code in ErrorCode::ALL {
+            let lowered = <ErrorCode as uniffi::Lower<crate::UniFfiTag>>::lower(code);
+            let lifted = <ErrorCode as uniffi::Lift<crate::UniFfiTag>>::try_lift(lowered);
+            assert_eq!(lifted.ok(), Some(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_error_carries_its_code_as_text_and_as_enum() {
+        let error = WaasError::from(Error::new(ErrorCode::InvalidAddress, "bad"));
+        assert_eq!(error.kind(), ErrorCode::InvalidAddress);
+        let WaasError::Failed { code, detail } = error;
+        assert_eq!((code.as_str(), detail.as_str()), ("INVALID_ADDRESS", "bad"));
+    }
 }

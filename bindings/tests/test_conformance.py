@@ -186,6 +186,7 @@ class Runners(Base):
             waas.sign_transaction("ethereum", "0x" + "46" * 32, "1", "0x3535353535353535353535353535353535353535",
                                   "21000", None, None, None, None, None)
         self.assertEqual(ctx.exception.code, "INVALID_ARGUMENT")
+        self.assertEqual(ctx.exception.kind(), waas.ErrorCode.INVALID_ARGUMENT)
         return signed
 
     DISPATCH = {

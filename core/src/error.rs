@@ -107,58 +107,81 @@ pub enum ErrorCode {
     Internal,
 }
 
-impl ErrorCode {
-    /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 47] = [
-        Self::InvalidArgument,
-        Self::InvalidAmount,
-        Self::InvalidAddress,
-        Self::InvalidMnemonic,
-        Self::InvalidKey,
-        Self::InvalidIndex,
-        Self::KeyDerivation,
-        Self::UnknownChain,
-        Self::UnknownToken,
-        Self::StalePrice,
-        Self::InsufficientFunds,
-        Self::BelowMinimumDeposit,
-        Self::ReserveRatioViolation,
-        Self::WalletInactive,
-        Self::WalletFrozen,
-        Self::ContractLimitReached,
-        Self::DuplicateOperation,
-        Self::NotFound,
-        Self::AlreadyExists,
-        Self::InvalidCommand,
-        Self::InvalidWebhook,
-        Self::InvalidSignature,
-        Self::TimestampOutOfTolerance,
-        Self::InvalidSecret,
-        Self::Unauthorized,
-        Self::Forbidden,
-        Self::InvalidRule,
-        Self::Entropy,
-        Self::InvalidTransaction,
-        Self::MissingKey,
-        Self::JournalMismatch,
-        Self::InvalidWebhookUrl,
-        Self::RateLimited,
-        Self::SameAddress,
-        Self::NoPaymentDestination,
-        Self::DestinationNotAllowed,
-        Self::SpendingLimitExceeded,
-        Self::BadRequest,
-        Self::MethodNotAllowed,
-        Self::RequestTimeout,
-        Self::PayloadTooLarge,
-        Self::UriTooLong,
-        Self::UnsupportedMediaType,
-        Self::HeadersTooLarge,
-        Self::CorruptRecord,
-        Self::Unavailable,
-        Self::Internal,
-    ];
+/// Calls `$callback! { InvalidArgument, InvalidAmount, .. }` with the name of every [`ErrorCode`]
+/// variant, in declaration order: for code that must spell the list out (`ErrorCode::ALL`, the
+/// uniffi bindings' declaration of the enum).
+#[macro_export]
+macro_rules! error_code_variants {
+    ($callback:ident) => {
+        $callback! {
+            InvalidArgument,
+            InvalidAmount,
+            InvalidAddress,
+            InvalidMnemonic,
+            InvalidKey,
+            InvalidIndex,
+            KeyDerivation,
+            UnknownChain,
+            UnknownToken,
+            StalePrice,
+            InsufficientFunds,
+            BelowMinimumDeposit,
+            ReserveRatioViolation,
+            WalletInactive,
+            WalletFrozen,
+            ContractLimitReached,
+            DuplicateOperation,
+            NotFound,
+            AlreadyExists,
+            InvalidCommand,
+            InvalidWebhook,
+            InvalidSignature,
+            TimestampOutOfTolerance,
+            InvalidSecret,
+            Unauthorized,
+            Forbidden,
+            InvalidRule,
+            Entropy,
+            InvalidTransaction,
+            MissingKey,
+            JournalMismatch,
+            InvalidWebhookUrl,
+            RateLimited,
+            SameAddress,
+            NoPaymentDestination,
+            DestinationNotAllowed,
+            SpendingLimitExceeded,
+            BadRequest,
+            MethodNotAllowed,
+            RequestTimeout,
+            PayloadTooLarge,
+            UriTooLong,
+            UnsupportedMediaType,
+            HeadersTooLarge,
+            CorruptRecord,
+            Unavailable,
+            Internal,
+        }
+    };
+}
 
+/// `ErrorCode::ALL` from the list, and a match that does not compile when the list misses a variant.
+macro_rules! every_code {
+    ($($variant:ident,)*) => {
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: [ErrorCode; [$(ErrorCode::$variant),*].len()] = [$(ErrorCode::$variant),*];
+        }
+
+        const _: fn(ErrorCode) = |code| match code {
+            $(ErrorCode::$variant => (),)*
+        };
+    };
+}
+
+error_code_variants!(every_code);
+
+impl ErrorCode {
     /// The stable text form, e.g. `INSUFFICIENT_FUNDS`.
     pub const fn as_str(self) -> &'static str {
         match self {

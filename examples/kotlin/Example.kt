@@ -17,6 +17,7 @@ fun main() {
     try {
         canonicalAddress("ethereum", "0x123")
     } catch (e: WaasException.Failed) {
+        check(e.kind() == ErrorCode.INVALID_ADDRESS) // the same code, typed
         println("refused: ${e.code}") // INVALID_ADDRESS
     }
 }

@@ -15,6 +15,7 @@ print("1 wei in ETH:", waas.from_base_units("1", 18))
 try:
     waas.to_base_units("1.1234567", 6)
 except waas.WaasError as e:
+    assert e.kind() == waas.ErrorCode.INVALID_AMOUNT  # the same code, typed
     print("refused:", e.code)  # INVALID_AMOUNT
 
 # Webhooks (Standard Webhooks): sign as the platform does, verify as a receiver must.

@@ -15,6 +15,12 @@ do {
                       signatureHeader: signature, nowSeconds: 1_700_000_005) // throws if invalid
     print("normalized envelope:", try checkEnvelope(json: body, lenient: false))
     _ = try canonicalAddress(chain: "ethereum", address: "0x123")
-} catch let WaasError.Failed(code, detail) {
-    print("refused:", code, detail) // INVALID_ADDRESS
+} catch let error as WaasError {
+    if case let .Failed(code, detail) = error, error.kind() == .invalidAddress {
+        print("refused:", code, detail) // INVALID_ADDRESS
+    } else {
+        print("unexpected:", error)
+    }
+} catch {
+    print("unexpected:", error)
 }

@@ -1145,6 +1145,391 @@ public func FfiConverterTypeChainFamily_lower(_ value: ChainFamily) -> RustBuffe
 
 
 /**
+ * The core's stable error codes as an enum in Swift, Kotlin and Python
+ * (`ErrorCode.INVALID_ADDRESS`); the test `every_core_code_crosses` lowers each of them.
+ */
+
+public enum ErrorCode: Equatable, Hashable {
+    
+    case invalidArgument
+    case invalidAmount
+    case invalidAddress
+    case invalidMnemonic
+    case invalidKey
+    case invalidIndex
+    case keyDerivation
+    case unknownChain
+    case unknownToken
+    case stalePrice
+    case insufficientFunds
+    case belowMinimumDeposit
+    case reserveRatioViolation
+    case walletInactive
+    case walletFrozen
+    case contractLimitReached
+    case duplicateOperation
+    case notFound
+    case alreadyExists
+    case invalidCommand
+    case invalidWebhook
+    case invalidSignature
+    case timestampOutOfTolerance
+    case invalidSecret
+    case unauthorized
+    case forbidden
+    case invalidRule
+    case entropy
+    case invalidTransaction
+    case missingKey
+    case journalMismatch
+    case invalidWebhookUrl
+    case rateLimited
+    case sameAddress
+    case noPaymentDestination
+    case destinationNotAllowed
+    case spendingLimitExceeded
+    case badRequest
+    case methodNotAllowed
+    case requestTimeout
+    case payloadTooLarge
+    case uriTooLong
+    case unsupportedMediaType
+    case headersTooLarge
+    case corruptRecord
+    case unavailable
+    case `internal`
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ErrorCode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorCode: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorCode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorCode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .invalidArgument
+        
+        case 2: return .invalidAmount
+        
+        case 3: return .invalidAddress
+        
+        case 4: return .invalidMnemonic
+        
+        case 5: return .invalidKey
+        
+        case 6: return .invalidIndex
+        
+        case 7: return .keyDerivation
+        
+        case 8: return .unknownChain
+        
+        case 9: return .unknownToken
+        
+        case 10: return .stalePrice
+        
+        case 11: return .insufficientFunds
+        
+        case 12: return .belowMinimumDeposit
+        
+        case 13: return .reserveRatioViolation
+        
+        case 14: return .walletInactive
+        
+        case 15: return .walletFrozen
+        
+        case 16: return .contractLimitReached
+        
+        case 17: return .duplicateOperation
+        
+        case 18: return .notFound
+        
+        case 19: return .alreadyExists
+        
+        case 20: return .invalidCommand
+        
+        case 21: return .invalidWebhook
+        
+        case 22: return .invalidSignature
+        
+        case 23: return .timestampOutOfTolerance
+        
+        case 24: return .invalidSecret
+        
+        case 25: return .unauthorized
+        
+        case 26: return .forbidden
+        
+        case 27: return .invalidRule
+        
+        case 28: return .entropy
+        
+        case 29: return .invalidTransaction
+        
+        case 30: return .missingKey
+        
+        case 31: return .journalMismatch
+        
+        case 32: return .invalidWebhookUrl
+        
+        case 33: return .rateLimited
+        
+        case 34: return .sameAddress
+        
+        case 35: return .noPaymentDestination
+        
+        case 36: return .destinationNotAllowed
+        
+        case 37: return .spendingLimitExceeded
+        
+        case 38: return .badRequest
+        
+        case 39: return .methodNotAllowed
+        
+        case 40: return .requestTimeout
+        
+        case 41: return .payloadTooLarge
+        
+        case 42: return .uriTooLong
+        
+        case 43: return .unsupportedMediaType
+        
+        case 44: return .headersTooLarge
+        
+        case 45: return .corruptRecord
+        
+        case 46: return .unavailable
+        
+        case 47: return .`internal`
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ErrorCode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .invalidAmount:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .invalidAddress:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .invalidMnemonic:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .invalidKey:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .invalidIndex:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .keyDerivation:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .unknownChain:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .unknownToken:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .stalePrice:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .insufficientFunds:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .belowMinimumDeposit:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .reserveRatioViolation:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .walletInactive:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .walletFrozen:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .contractLimitReached:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .duplicateOperation:
+            writeInt(&buf, Int32(17))
+        
+        
+        case .notFound:
+            writeInt(&buf, Int32(18))
+        
+        
+        case .alreadyExists:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .invalidCommand:
+            writeInt(&buf, Int32(20))
+        
+        
+        case .invalidWebhook:
+            writeInt(&buf, Int32(21))
+        
+        
+        case .invalidSignature:
+            writeInt(&buf, Int32(22))
+        
+        
+        case .timestampOutOfTolerance:
+            writeInt(&buf, Int32(23))
+        
+        
+        case .invalidSecret:
+            writeInt(&buf, Int32(24))
+        
+        
+        case .unauthorized:
+            writeInt(&buf, Int32(25))
+        
+        
+        case .forbidden:
+            writeInt(&buf, Int32(26))
+        
+        
+        case .invalidRule:
+            writeInt(&buf, Int32(27))
+        
+        
+        case .entropy:
+            writeInt(&buf, Int32(28))
+        
+        
+        case .invalidTransaction:
+            writeInt(&buf, Int32(29))
+        
+        
+        case .missingKey:
+            writeInt(&buf, Int32(30))
+        
+        
+        case .journalMismatch:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .invalidWebhookUrl:
+            writeInt(&buf, Int32(32))
+        
+        
+        case .rateLimited:
+            writeInt(&buf, Int32(33))
+        
+        
+        case .sameAddress:
+            writeInt(&buf, Int32(34))
+        
+        
+        case .noPaymentDestination:
+            writeInt(&buf, Int32(35))
+        
+        
+        case .destinationNotAllowed:
+            writeInt(&buf, Int32(36))
+        
+        
+        case .spendingLimitExceeded:
+            writeInt(&buf, Int32(37))
+        
+        
+        case .badRequest:
+            writeInt(&buf, Int32(38))
+        
+        
+        case .methodNotAllowed:
+            writeInt(&buf, Int32(39))
+        
+        
+        case .requestTimeout:
+            writeInt(&buf, Int32(40))
+        
+        
+        case .payloadTooLarge:
+            writeInt(&buf, Int32(41))
+        
+        
+        case .uriTooLong:
+            writeInt(&buf, Int32(42))
+        
+        
+        case .unsupportedMediaType:
+            writeInt(&buf, Int32(43))
+        
+        
+        case .headersTooLarge:
+            writeInt(&buf, Int32(44))
+        
+        
+        case .corruptRecord:
+            writeInt(&buf, Int32(45))
+        
+        
+        case .unavailable:
+            writeInt(&buf, Int32(46))
+        
+        
+        case .`internal`:
+            writeInt(&buf, Int32(47))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorCode_lift(_ buf: RustBuffer) throws -> ErrorCode {
+    return try FfiConverterTypeErrorCode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorCode_lower(_ value: ErrorCode) -> RustBuffer {
+    return FfiConverterTypeErrorCode.lower(value)
+}
+
+
+
+/**
  * The error of every waas call: the core's stable code and its human message.
  */
 public 
@@ -1164,6 +1549,18 @@ enum WaasError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */detail: String
     )
 
+    
+    /**
+     * The stable machine code as an enum (`ErrorCode.INVALID_ADDRESS`), beside its text in `code`.
+     */
+public func kind() -> ErrorCode  {
+    return try!  FfiConverterTypeErrorCode_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_waas_ffi_fn_method_waaserror_kind(
+            FfiConverterTypeWaasError_lower(self),uniffiCallStatus
+    )
+})
+}
     
 
     

@@ -298,6 +298,11 @@ uint64_t uniffi_waas_ffi_fn_constructor_webhookverifier_new(RustBuffer secrets, 
 void uniffi_waas_ffi_fn_method_webhookverifier_verify(uint64_t ptr, RustBuffer id, RustBuffer timestamp, RustBuffer body, RustBuffer signature_header, int64_t now_seconds, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_WAASERROR_KIND
+#define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_METHOD_WAASERROR_KIND
+RustBuffer uniffi_waas_ffi_fn_method_waaserror_kind(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ACCOUNT_XPUB
 #define UNIFFI_FFIDEF_UNIFFI_WAAS_FFI_FN_FUNC_ACCOUNT_XPUB
 RustBuffer uniffi_waas_ffi_fn_func_account_xpub(RustBuffer chain, RustBuffer mnemonic, RustBuffer passphrase, int64_t account, RustCallStatus *_Nonnull out_status

@@ -266,6 +266,7 @@ fun main(args: Array<String>) {
         check(false) { "0x123 accepted" }
     } catch (e: WaasException.Failed) {
         check(e.code == "INVALID_ADDRESS" && e.detail.contains("40 hex digits")) { "error translation: $e" }
+        check(e.kind() == ErrorCode.INVALID_ADDRESS) { "error kind: ${e.kind()}" }
     }
     // Integers cross as Long: out of range, the same coded errors as in JavaScript and Python.
     val xpub = "xpub6EF8jXqFeFEW5bwMU7RpQtHkzE4KJxcqJtvkCjJumzW8CPpacXkb92ek4WzLQXjL93HycJwTPUAcuNxCqFPKKU5m5Z2Vq4nCyh5CyPeBFFr"

@@ -765,6 +765,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_waas_ffi_fn_method_webhookverifier_verify(`ptr`: Long,`id`: RustBuffer.ByValue,`timestamp`: RustBuffer.ByValue,`body`: RustBuffer.ByValue,`signatureHeader`: RustBuffer.ByValue,`nowSeconds`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_waas_ffi_fn_method_waaserror_kind(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_account_xpub(`chain`: RustBuffer.ByValue,`mnemonic`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,`account`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_waas_ffi_fn_func_canonical_address(`chain`: RustBuffer.ByValue,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -2059,6 +2061,89 @@ public object FfiConverterTypeChainFamily: FfiConverterRustBuffer<ChainFamily> {
 
 
 
+/**
+ * The core's stable error codes as an enum in Swift, Kotlin and Python
+ * (`ErrorCode.INVALID_ADDRESS`); the test `every_core_code_crosses` lowers each of them.
+ */
+
+enum class ErrorCode {
+    
+    INVALID_ARGUMENT,
+    INVALID_AMOUNT,
+    INVALID_ADDRESS,
+    INVALID_MNEMONIC,
+    INVALID_KEY,
+    INVALID_INDEX,
+    KEY_DERIVATION,
+    UNKNOWN_CHAIN,
+    UNKNOWN_TOKEN,
+    STALE_PRICE,
+    INSUFFICIENT_FUNDS,
+    BELOW_MINIMUM_DEPOSIT,
+    RESERVE_RATIO_VIOLATION,
+    WALLET_INACTIVE,
+    WALLET_FROZEN,
+    CONTRACT_LIMIT_REACHED,
+    DUPLICATE_OPERATION,
+    NOT_FOUND,
+    ALREADY_EXISTS,
+    INVALID_COMMAND,
+    INVALID_WEBHOOK,
+    INVALID_SIGNATURE,
+    TIMESTAMP_OUT_OF_TOLERANCE,
+    INVALID_SECRET,
+    UNAUTHORIZED,
+    FORBIDDEN,
+    INVALID_RULE,
+    ENTROPY,
+    INVALID_TRANSACTION,
+    MISSING_KEY,
+    JOURNAL_MISMATCH,
+    INVALID_WEBHOOK_URL,
+    RATE_LIMITED,
+    SAME_ADDRESS,
+    NO_PAYMENT_DESTINATION,
+    DESTINATION_NOT_ALLOWED,
+    SPENDING_LIMIT_EXCEEDED,
+    BAD_REQUEST,
+    METHOD_NOT_ALLOWED,
+    REQUEST_TIMEOUT,
+    PAYLOAD_TOO_LARGE,
+    URI_TOO_LONG,
+    UNSUPPORTED_MEDIA_TYPE,
+    HEADERS_TOO_LARGE,
+    CORRUPT_RECORD,
+    UNAVAILABLE,
+    INTERNAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeErrorCode: FfiConverterRustBuffer<ErrorCode> {
+    override fun read(buf: ByteBuffer) = try {
+        ErrorCode.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ErrorCode) = 4UL
+
+    override fun write(value: ErrorCode, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -2083,6 +2168,19 @@ sealed class WaasException: kotlin.Exception() {
         ) : WaasException() {
         override val message
             get() = "code=${ `code` }, detail=${ `detail` }"
+    }
+    
+
+    
+        /**
+         * The stable machine code as an enum (`ErrorCode.INVALID_ADDRESS`), beside its text in `code`.
+         */ fun `kind`(): ErrorCode {
+            return FfiConverterTypeErrorCode.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_waas_ffi_fn_method_waaserror_kind(FfiConverterTypeWaasError.lower(this),
+        _status)
+}
+    )
     }
     
 

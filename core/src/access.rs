@@ -530,6 +530,19 @@ pub fn check_reserve_ratio(new: rust_decimal::Decimal, floor: rust_decimal::Deci
     Ok(())
 }
 
+/// The lowest minimum reserve ratio a client may set: the floor its parent set; without one, the
+/// ledger's default ratio for a client with a parent, and none for a root client.
+pub fn reserve_floor(
+    set_by_parent: Option<rust_decimal::Decimal>,
+    has_parent: bool,
+) -> rust_decimal::Decimal {
+    match set_by_parent {
+        Some(floor) => floor,
+        None if has_parent => crate::ledger::Config::default().min_reserve_ratio,
+        None => rust_decimal::Decimal::ZERO,
+    }
+}
+
 /// Whether a client may retire another: never itself (it would lock itself out).
 pub fn check_retire_client(caller: &str, target: &str) -> Result<()> {
     if caller == target {

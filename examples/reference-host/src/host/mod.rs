@@ -36,7 +36,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use store::{new_id, now_ms, Store};
 use waas_core::access::{self, Environment, Permission};
-use waas_core::ledger::Config;
+use waas_core::Amount;
 
 /// How the host is started.
 #[derive(Debug, Clone)]
@@ -239,12 +239,12 @@ pub struct Settings {
     /// Payment destination address per blockchain.
     #[serde(default)]
     pub payment_addresses: std::collections::BTreeMap<String, String>,
-    /// USD prices per token symbol for minimum-deposit checks of non-stablecoins.
+    /// USD prices per token symbol (upper case) for minimum-deposit checks of non-stablecoins.
     #[serde(default)]
-    pub usd_prices: std::collections::BTreeMap<String, String>,
+    pub usd_prices: std::collections::BTreeMap<String, Amount>,
     /// The lowest minimum reserve ratio the client may set, as its parent set it.
     #[serde(default)]
-    pub reserve_floor: Option<String>,
+    pub reserve_floor: Option<Amount>,
     /// Withdrawal fee schedules per `blockchain/TOKEN`, set by the parent; they replace the fee a
     /// caller offers. Left out of the stored body when empty (older hosts still read it).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -260,14 +260,27 @@ impl Settings {
     /// The floor of the client's minimum reserve ratio: as its parent set it; without one, the
     /// default ratio for a client with a parent, and none for the root.
     pub fn floor(&self, has_parent: bool) -> rust_decimal::Decimal {
-        self.reserve_floor
-            .as_deref()
-            .and_then(|f| f.parse().ok())
-            .unwrap_or(if has_parent {
-                Config::default().min_reserve_ratio
-            } else {
-                rust_decimal::Decimal::ZERO
-            })
+        waas_core::access::reserve_floor(self.reserve_floor.map(Amount::as_decimal), has_parent)
+    }
+
+    /// The USD price configured for a token symbol (in any case).
+    pub fn usd_price(&self, symbol: &str) -> Option<rust_decimal::Decimal> {
+        self.usd_prices
+            .get(&symbol.to_ascii_uppercase())
+            .map(|p| p.as_decimal())
+    }
+
+    /// Sets USD prices given as `symbol -> decimal text` (`field` names them in an error).
+    pub fn set_usd_prices(
+        &mut self,
+        field: &str,
+        prices: std::collections::BTreeMap<String, String>,
+    ) -> Result<(), ApiError> {
+        for (token, price) in prices {
+            let price = api::extract::amount(field, &price)?;
+            self.usd_prices.insert(token.to_ascii_uppercase(), price);
+        }
+        Ok(())
     }
 }
 

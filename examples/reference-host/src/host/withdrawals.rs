@@ -18,13 +18,52 @@ use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
 use waas_core::webhook::Status;
 use waas_core::webhook::{Happening, Subject};
 
-/// Transaction types that are withdrawals.
-pub const KINDS: [&str; 4] = [
-    "withdrawal",
-    "holding_withdrawal",
-    "treasury_send",
-    "deposit_refund",
-];
+/// The transaction types that are withdrawals (the `type` of their transaction rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithdrawalKind {
+    /// From a virtual wallet.
+    Withdrawal,
+    /// From a holding wallet.
+    HoldingWithdrawal,
+    /// From a treasury wallet.
+    TreasurySend,
+    /// A deposit sent back to where it came from.
+    DepositRefund,
+}
+
+impl WithdrawalKind {
+    /// Every kind.
+    pub const ALL: [WithdrawalKind; 4] = [
+        WithdrawalKind::Withdrawal,
+        WithdrawalKind::HoldingWithdrawal,
+        WithdrawalKind::TreasurySend,
+        WithdrawalKind::DepositRefund,
+    ];
+
+    /// The `type` of its transaction rows.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WithdrawalKind::Withdrawal => "withdrawal",
+            WithdrawalKind::HoldingWithdrawal => "holding_withdrawal",
+            WithdrawalKind::TreasurySend => "treasury_send",
+            WithdrawalKind::DepositRefund => "deposit_refund",
+        }
+    }
+
+    /// The kind of a transaction row's `type`; `None` when it is no withdrawal.
+    pub fn parse(text: &str) -> Option<WithdrawalKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The webhook operation its events are sent under.
+    pub fn subject(self) -> Subject {
+        match self {
+            WithdrawalKind::HoldingWithdrawal => Subject::HoldingWallet,
+            WithdrawalKind::TreasurySend => Subject::Treasury,
+            WithdrawalKind::Withdrawal | WithdrawalKind::DepositRefund => Subject::VirtualWallet,
+        }
+    }
+}
 
 /// A step of a withdrawal's life.
 #[derive(Debug, Clone)]
@@ -39,15 +78,6 @@ pub enum Step {
     Cancel,
 }
 
-/// The webhook operation of a withdrawal's transaction type.
-pub fn operation_of(kind: &str) -> Subject {
-    match kind {
-        "holding_withdrawal" => Subject::HoldingWallet,
-        "treasury_send" => Subject::Treasury,
-        _ => Subject::VirtualWallet,
-    }
-}
-
 /// Moves a withdrawal one step: the core's record, the transaction row (status, `tx_hash`,
 /// `reason`) and the webhook. Repeating a step already taken changes nothing and sends nothing.
 pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiError> {
@@ -58,10 +88,9 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
             .fetch_optional(w.conn().await?)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no withdrawal {id}")))?;
-    let kind = col(&row, "type")?;
-    if !KINDS.contains(&kind.as_str()) {
+    let Some(kind) = WithdrawalKind::parse(&col(&row, "type")?) else {
         return Err(ApiError::not_found(format!("no withdrawal {id}")));
-    }
+    };
     let before = col(&row, "status")?;
     let mut body: Value = super::store::stored(&col(&row, "body")?, "transaction body")?;
     remember(w, id).await?;
@@ -83,7 +112,7 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
     if before == status {
         return Ok(body);
     }
-    w.upsert_transaction(id, None, &kind, status, None, None, &body)
+    w.upsert_transaction(id, None, kind.as_str(), status, None, None, &body)
         .await?;
     if let (
         WithdrawalStatus::Failed | WithdrawalStatus::Cancelled,
@@ -111,7 +140,7 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
         WithdrawalStatus::Pending => return Ok(body),
     };
     w.event(
-        operation_of(&kind).on(sub)?,
+        kind.subject().on(sub)?,
         &format!("{id}:{status}"),
         st,
         reason,
@@ -224,7 +253,9 @@ pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), 
         let Ok(body) = super::store::stored::<Value>(&col(&r, "body")?, "transaction body") else {
             continue;
         };
-        let chain = body["blockchain"].as_str().unwrap_or_default().to_owned();
+        let Ok(chain) = super::store::stored_text(&body, "blockchain", "transaction body") else {
+            continue;
+        };
         if served.is_some_and(|c| c == chain) {
             continue;
         }
@@ -235,7 +266,7 @@ pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), 
             state
                 .store
                 .registry()
-                .chain(&chain)
+                .chain(chain)
                 .map_or(1, |c| i64::from(c.confirmations))
         };
         if now_ms() < r.try_get::<i64, _>("updated_at")? + blocks * block_ms {
@@ -262,4 +293,33 @@ pub async fn simulate_due(state: &AppState, served: Option<&str>) -> Result<(), 
 fn sim_hash(id: &str) -> String {
     use sha2::Digest;
     format!("0x{}", hex::encode(sha2::Sha256::digest(id.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_row_type_and_nothing_else_is_a_withdrawal() {
+        for kind in WithdrawalKind::ALL {
+            assert_eq!(WithdrawalKind::parse(kind.as_str()), Some(kind));
+        }
+        for other in ["deposit", "transfer", "", "WITHDRAWAL"] {
+            assert_eq!(WithdrawalKind::parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn each_kind_is_announced_under_its_wallet_s_operation() {
+        let subjects = WithdrawalKind::ALL.map(WithdrawalKind::subject);
+        assert_eq!(
+            subjects,
+            [
+                Subject::VirtualWallet,
+                Subject::HoldingWallet,
+                Subject::Treasury,
+                Subject::VirtualWallet
+            ]
+        );
+    }
 }

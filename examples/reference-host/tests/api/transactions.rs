@@ -49,6 +49,22 @@ async fn settings_set_through_two_routes_are_both_kept(app: App) {
     assert_eq!(cfg.ok(200)["usd_prices"]["ETH"], "3000");
 }
 
+async fn a_stored_price_that_cannot_be_read_is_corrupt_record_not_a_default(app: App) {
+    app.put(
+        "/v1/management/configurations",
+        json!({"usd_prices": {"ETH": "3000"}}),
+    )
+    .await
+    .ok(200);
+    sqlx::query("UPDATE settings SET body = REPLACE(body, '\"3000\"', '\"3,000\"')")
+        .execute(app.state().store.pool())
+        .await
+        .unwrap();
+    app.get("/v1/management/configurations")
+        .await
+        .err(500, "CORRUPT_RECORD");
+}
+
 async fn the_list_pages_filters_and_refuses_bad_queries(app: App) {
     let acc = app.account("a").await;
     let (w1, _) = app.funded(&acc, "ethereum", "20").await;
@@ -117,4 +133,5 @@ crate::on_both!(
     the_list_pages_filters_and_refuses_bad_queries,
     a_transfer_is_listed_under_both_wallets,
     settings_set_through_two_routes_are_both_kept,
+    a_stored_price_that_cannot_be_read_is_corrupt_record_not_a_default,
 );

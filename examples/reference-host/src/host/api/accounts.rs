@@ -153,7 +153,7 @@ pub(crate) async fn create_account(
     let caller = auth(&s, &headers, Operation::AccountsCreate).await?;
     let req: AccountCreate = body(&bytes)?;
     name_ok("name", &req.name)?;
-    let idem = idem(&headers, "accounts.create", &bytes)?;
+    let idem = idem(&headers, Operation::AccountsCreate.id(), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);

@@ -119,12 +119,7 @@ fn price_of(
     }
     let parse = |p: &str| amount("usd_price", p).map(|a| a.as_decimal());
     let given = given.map(parse).transpose()?;
-    let configured = settings
-        .usd_prices
-        .get(symbol)
-        .map(|p| parse(p))
-        .transpose()?;
-    waas_core::pricing::usd_price(symbol, given, configured).ok_or_else(|| {
+    waas_core::pricing::usd_price(symbol, given, settings.usd_price(symbol)).ok_or_else(|| {
         ApiError::bad_request(format!(
             "no USD price for {symbol}: the platform's price list has none"
         ))

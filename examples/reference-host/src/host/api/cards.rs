@@ -264,7 +264,7 @@ pub(crate) async fn create_card(
     let number = card::check_number(&req.number)?;
     let (year, month) = card::check_expiry(&req.expiry, now_ms() / 1000)?;
     let expiry = format!("{month:02}/{:02}", year % 100);
-    let idem = idem(&headers, "cards.create", &bytes)?;
+    let idem = idem(&headers, Operation::CardsCreate.id(), &bytes)?;
     insert_card(
         &s,
         &caller.client_id,

@@ -231,10 +231,10 @@ pub(crate) async fn put_client_policy(
     let mut st = configuration::settings_in(&mut w).await?;
     let mut config = w.ledger.config().clone();
     if let Some(r) = req.min_reserve_ratio {
-        let floor = extract::amount("min_reserve_ratio", &r)?.as_decimal();
-        waas_core::access::check_reserve_ratio(floor, rust_decimal::Decimal::ZERO)?;
-        st.reserve_floor = Some(floor.normalize().to_string());
-        config.min_reserve_ratio = config.min_reserve_ratio.max(floor);
+        let floor = extract::amount("min_reserve_ratio", &r)?;
+        waas_core::access::check_reserve_ratio(floor.as_decimal(), rust_decimal::Decimal::ZERO)?;
+        st.reserve_floor = Some(floor);
+        config.min_reserve_ratio = config.min_reserve_ratio.max(floor.as_decimal());
     }
     if let Some(fees) = req.withdrawal_fees {
         for (key, fee) in fees {
@@ -264,17 +264,13 @@ pub(crate) async fn put_client_policy(
         }
     }
     if let Some(prices) = req.usd_prices {
-        for (token, price) in prices {
-            let p = extract::amount("usd_prices", &price)?;
-            st.usd_prices
-                .insert(token.to_ascii_uppercase(), p.to_string());
-        }
+        st.set_usd_prices("usd_prices", prices)?;
     }
     w.ledger.set_config(config)?;
     configuration::save_settings_in(&mut w, &st).await?;
     let out = PolicyOut {
         config: config_out(&st, &w.ledger),
-        reserve_floor: st.reserve_floor.clone(),
+        reserve_floor: st.reserve_floor.map(|f| f.to_string()),
     };
     w.commit().await?;
     Ok(Json(out).into_response())

@@ -20,6 +20,7 @@ use crate::host::error::ApiError;
 use crate::host::page::Page;
 use crate::host::store::Work;
 use crate::host::store::{col, opt_col};
+use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -409,7 +410,7 @@ async fn refund(
     let row = MovementRow {
         wallet: &wallet,
         counterparty: None,
-        kind: "deposit_refund",
+        kind: WithdrawalKind::DepositRefund.as_str(),
         status: "pending",
         event: Subject::VirtualWallet.on(Happening::WithdrawalPending)?,
     };
@@ -442,7 +443,7 @@ fn refund_out(
     let chain = w.ledger.wallet(&wallet)?.blockchain.clone();
     let out = WithdrawalOut {
         id: mid.to_owned(),
-        kind: "deposit_refund".to_owned(),
+        kind: WithdrawalKind::DepositRefund.as_str().to_owned(),
         deposit_tx: Some(tx.to_owned()),
         wallet_id: wallet,
         blockchain: chain,

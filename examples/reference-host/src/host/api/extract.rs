@@ -199,9 +199,13 @@ impl Idem {
     }
 }
 
+/// The Idempotency-Key of a request, with the hash of `scope` and the body (a key reused with other
+/// contents is DUPLICATE_OPERATION). `scope` is the operation's stable id (`Operation::id`), or
+/// for an operation on one resource the text it has always been (`transfer:{wallet}`): the hash is
+/// stored, so a scope never changes.
 pub(crate) fn idem(
     headers: &HeaderMap,
-    route: &str,
+    scope: &str,
     bytes: &Bytes,
 ) -> Result<Option<Idem>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
@@ -215,7 +219,7 @@ pub(crate) fn idem(
             ApiError::bad_request("Idempotency-Key must be 1 to 128 visible characters")
         })?;
     let mut h = Sha256::new();
-    h.update(route.as_bytes());
+    h.update(scope.as_bytes());
     h.update([0]);
     h.update(bytes);
     Ok(Some(Idem {

@@ -18,6 +18,7 @@ use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
 use crate::host::store::{col, opt_col};
+use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -333,7 +334,7 @@ pub(crate) async fn holding_withdraw(
     };
     let out = json!(HoldingWithdrawalOut {
         id: mid.clone(),
-        kind: "holding_withdrawal".into(),
+        kind: WithdrawalKind::HoldingWithdrawal.as_str().into(),
         holding_id: holding_id.clone(),
         blockchain: chain,
         to_address: to,
@@ -344,7 +345,7 @@ pub(crate) async fn holding_withdraw(
     let row = MovementRow {
         wallet: &holding_id,
         counterparty: None,
-        kind: "holding_withdrawal",
+        kind: WithdrawalKind::HoldingWithdrawal.as_str(),
         status: "pending",
         event: Subject::HoldingWallet.on(Happening::WithdrawalPending)?,
     };

@@ -255,7 +255,7 @@ async fn capture(
         None => {
             let chain = w.ledger.wallet(&id)?.blockchain.clone();
             (
-                "withdrawal",
+                crate::host::withdrawals::WithdrawalKind::Withdrawal.as_str(),
                 "pending",
                 json!({"id": mid, "type": "withdrawal", "wallet_id": id, "blockchain": chain, "to_address": h.captured_to, "token": h.token, "amount": h.amount.to_string(), "fee": "0", "status": "pending", "hold_id": hold_id}),
             )

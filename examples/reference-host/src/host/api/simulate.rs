@@ -167,10 +167,13 @@ pub(crate) async fn simulate_deposit(
     let (wallet, chain, kind) = wallet_at(&s, &caller.client_id, &req).await?;
     let settings = load_settings(&s, &caller.client_id).await?;
     let symbol = req.token.to_ascii_uppercase();
-    let parse = |p: &String| amount("usd_price", p).map(|a| a.as_decimal());
-    let given = req.usd_price.as_ref().map(parse).transpose()?;
-    let configured = settings.usd_prices.get(&symbol).map(parse).transpose()?;
-    let price = waas_core::pricing::usd_price(&symbol, given, configured).ok_or_else(|| {
+    let given = req
+        .usd_price
+        .as_deref()
+        .map(|p| amount("usd_price", p))
+        .transpose()?;
+    let configured = settings.usd_price(&symbol);
+    let price = waas_core::pricing::usd_price(&symbol, given.map(|p| p.as_decimal()), configured).ok_or_else(|| {
         ApiError::bad_request(format!("usd_price: no USD price for {symbol}; give usd_price or set usd_prices in the configuration"))
     })?;
     let tx = req

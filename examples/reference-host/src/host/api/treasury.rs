@@ -18,6 +18,7 @@ use crate::host::api::virtual_wallets::wallet_balances;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
 use crate::host::store::{col, new_id, now_ms, opt_col};
+use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -84,7 +85,7 @@ pub(crate) async fn create_treasury(
     let caller = auth(&s, &headers, Operation::TreasuryCreate).await?;
     let req: TreasuryCreate = body(&bytes)?;
     let chain = s.store.registry().chain(&req.blockchain)?.clone();
-    let idem = idem(&headers, "treasury.create", &bytes)?;
+    let idem = idem(&headers, Operation::TreasuryCreate.id(), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
@@ -324,7 +325,7 @@ pub(crate) async fn treasury_send(
     let chain = w.ledger.wallet(&id)?.blockchain.clone();
     let out = json!(TreasurySendOut {
         id: mid.clone(),
-        kind: "treasury_send".into(),
+        kind: WithdrawalKind::TreasurySend.as_str().into(),
         wallet_id: id.clone(),
         blockchain: chain,
         to_address: to,
@@ -336,7 +337,7 @@ pub(crate) async fn treasury_send(
     let row = MovementRow {
         wallet: &id,
         counterparty: None,
-        kind: "treasury_send",
+        kind: WithdrawalKind::TreasurySend.as_str(),
         status: "pending",
         event: Subject::Treasury.on(Happening::WithdrawalPending)?,
     };

@@ -10,7 +10,7 @@ use crate::host::api::extract::Idem;
 use crate::host::api::virtual_wallets::create::ensure_holding;
 use crate::host::api::virtual_wallets::value_of;
 use crate::host::error::ApiError;
-use crate::host::store::{col, new_id, now_ms, Work};
+use crate::host::store::{col, new_id, now_ms, stored_text, Work};
 use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -104,12 +104,12 @@ async fn create_batch(
         )));
     }
     let chain = s.store.registry().chain(&req.blockchain)?.clone();
-    let idem = idem(&headers, "virtual_wallets.batch_create", &bytes)?;
+    let idem = idem(&headers, Operation::VirtualWalletsBatchCreate.id(), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some((status, marker)) = stored(&mut w, &idem).await? {
         // The answer of a batch is its wallets, read back by the batch's id (the stored answer
         // would be too big for a row).
-        let batch = marker["batch_id"].as_str().unwrap_or_default().to_owned();
+        let batch = stored_text(&marker, "batch_id", "batch answer")?.to_owned();
         drop(w);
         let data = listed(&s, &caller.client_id, &batch).await?;
         return Ok((status, Json(BatchCreated { data })).into_response());

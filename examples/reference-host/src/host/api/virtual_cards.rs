@@ -78,7 +78,7 @@ pub(crate) async fn issue_vcard(
     let number = card::check_number(&full)?;
     let (year, month) = card::year_month(now_ms() / 1000);
     let expiry = format!("{month:02}/{:02}", (year + 3) % 100);
-    let idem = idem(&headers, "virtual_cards.create", &bytes)?;
+    let idem = idem(&headers, Operation::VirtualCardsCreate.id(), &bytes)?;
     // The full number is shown once, in this answer, and never stored.
     insert_card(
         &s,

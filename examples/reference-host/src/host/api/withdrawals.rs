@@ -9,7 +9,7 @@ use crate::host::api::extract::NoBody;
 use crate::host::api::virtual_wallets;
 use crate::host::error::ApiError;
 use crate::host::store::{col, opt_col};
-use crate::host::withdrawals::{advance, fee_for, owner_of, Step, KINDS};
+use crate::host::withdrawals::{advance, fee_for, owner_of, Step, WithdrawalKind};
 use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -312,7 +312,7 @@ async fn get_withdrawal(
         .bind(&caller.client_id)
         .fetch_optional(s.store.reader())
         .await?
-        .filter(|r| col(r, "type").is_ok_and(|k| KINDS.contains(&k.as_str())))
+        .filter(|r| col(r, "type").is_ok_and(|k| WithdrawalKind::parse(&k).is_some()))
         .ok_or_else(|| ApiError::not_found(format!("no withdrawal {id}")))?;
     let mut body: Value = crate::host::store::stored(&col(&row, "body")?, "transaction body")?;
     body["wallet_id"] = json!(opt_col(&row, "wallet_id")?);

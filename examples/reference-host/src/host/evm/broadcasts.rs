@@ -473,8 +473,13 @@ async fn legacy_withdrawal_outcome(
         tracing::error!(%reference, %reason, "withdrawal failed: the ledger keeps its debit until an operator decides");
         (waas_core::webhook::Status::Failed, Some(reason))
     };
+    let subject = withdrawals::WithdrawalKind::parse(kind)
+        .ok_or_else(|| {
+            ApiError::corrupt("transaction row", format_args!("{kind} is no withdrawal"))
+        })?
+        .subject();
     w.event(
-        withdrawals::operation_of(kind).on(Happening::Withdrawal)?,
+        subject.on(Happening::Withdrawal)?,
         &format!("{reference}:{status}"),
         st,
         reason,

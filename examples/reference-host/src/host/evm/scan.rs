@@ -302,12 +302,11 @@ impl EvmAdapter {
             Some(r) => crate::host::Settings::from_body(&col(&r, "body")?, state.store.sealer())?,
             None => crate::host::Settings::default(),
         };
-        let configured = settings
-            .usd_prices
-            .get(&symbol.to_ascii_uppercase())
-            .map(|p| waas_core::amount::parse_decimal(p))
-            .transpose()?;
-        Ok(waas_core::pricing::usd_price(symbol, None, configured))
+        Ok(waas_core::pricing::usd_price(
+            symbol,
+            None,
+            settings.usd_price(symbol),
+        ))
     }
 
     /// Records one matched transfer; true when it credited a new deposit.

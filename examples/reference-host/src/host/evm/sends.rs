@@ -202,7 +202,10 @@ impl EvmAdapter {
         let token = self.token(&token)?;
         let units = Amount::parse(&amount, waas_core::amount::MAX_DECIMALS)?
             .to_base_units(token.decimals)?;
-        let to = Address::parse(Family::Evm, body["to_address"].as_str().unwrap_or_default())?;
+        let to = Address::parse(
+            Family::Evm,
+            crate::host::store::stored_text(&body, "to_address", "withdrawal body")?,
+        )?;
         let from = signer_address(&key).to_string();
         let pending = self.rpc.nonce(&from, "pending").await.map_err(rpc_err)?;
         let (fees, _) = self.fees().await?;
@@ -278,9 +281,15 @@ impl EvmAdapter {
                 .clone()
                 .ok_or_else(|| ApiError::internal(format!("{} {} names no wallet", w.kind, w.id)))
         };
-        Ok(match w.kind.as_str() {
-            "treasury_send" => Signer::Treasury(wallet()?),
-            "deposit_refund" => {
+        let kind = withdrawals::WithdrawalKind::parse(&w.kind).ok_or_else(|| {
+            ApiError::corrupt(
+                "transaction row",
+                format_args!("{} is no withdrawal", w.kind),
+            )
+        })?;
+        Ok(match kind {
+            withdrawals::WithdrawalKind::TreasurySend => Signer::Treasury(wallet()?),
+            withdrawals::WithdrawalKind::DepositRefund => {
                 let record = withdrawal_record(state, &w.client, &w.id)
                     .await?
                     .ok_or_else(|| ApiError::internal(format!("refund {} has no record", w.id)))?;
@@ -290,7 +299,8 @@ impl EvmAdapter {
                     RefundFrom::Own => Signer::Treasury(wallet()?),
                 }
             }
-            _ => Signer::Holding,
+            withdrawals::WithdrawalKind::Withdrawal
+            | withdrawals::WithdrawalKind::HoldingWithdrawal => Signer::Holding,
         })
     }
 

@@ -654,3 +654,15 @@ pub fn opt_col(row: &AnyRow, name: &str) -> Result<Option<String>, ApiError> {
 pub fn stored<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::corrupt(what, e))
 }
+
+/// A text field of a JSON value the host stored; CORRUPT_RECORD (and an error log naming `what`)
+/// when it is missing or not text.
+pub fn stored_text<'v>(
+    value: &'v serde_json::Value,
+    field: &str,
+    what: &str,
+) -> Result<&'v str, ApiError> {
+    value[field]
+        .as_str()
+        .ok_or_else(|| ApiError::corrupt(what, format_args!("no text field `{field}`")))
+}

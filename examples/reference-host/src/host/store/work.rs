@@ -463,7 +463,7 @@ impl Work {
                 } => (
                     from,
                     None,
-                    "withdrawal",
+                    crate::host::withdrawals::WithdrawalKind::Withdrawal.as_str(),
                     "pending",
                     token,
                     amount,

@@ -188,7 +188,9 @@ impl Dispatcher {
             if started == free {
                 break;
             }
-            let wanted = subscriptions::kind_of(&col(&r, "event")?).is_none_or(|(op, sub)| {
+            // An event whose kind cannot be read (logged as CORRUPT_RECORD) is still delivered
+            // as it was stored: leaving it out would lose it.
+            let wanted = subscriptions::kind_of(&col(&r, "event")?).map_or(true, |(op, sub)| {
                 subscriptions::wants(settings.webhook_events.as_deref(), &op, &sub)
             });
             if !wanted {

@@ -74,16 +74,15 @@ pub fn wants(list: Option<&[String]>, operation: &str, sub_operation: &str) -> b
     })
 }
 
-/// The operation and sub-operation of a stored event (its envelope's fields).
-pub fn kind_of(event: &str) -> Option<(String, String)> {
+/// The operation and sub-operation of a stored event (its envelope's fields); CORRUPT_RECORD,
+/// logged, when they cannot be read.
+pub fn kind_of(event: &str) -> Result<(String, String), crate::host::error::ApiError> {
     #[derive(serde::Deserialize)]
     struct Kind {
         operation: String,
         sub_operation: String,
     }
-    serde_json::from_str::<Kind>(event)
-        .ok()
-        .map(|k| (k.operation, k.sub_operation))
+    crate::host::store::stored::<Kind>(event, "event").map(|k| (k.operation, k.sub_operation))
 }
 
 #[cfg(test)]
@@ -127,9 +126,10 @@ mod tests {
         assert!(!wants(Some(&l), "VIRTUAL_WALLET", "CREATED"));
         assert!(!wants(Some(&l), "CARD", "DEPOSIT"));
         assert_eq!(
-            kind_of(r#"{"operation":"ACCOUNT","sub_operation":"CREATED","data":{}}"#),
+            kind_of(r#"{"operation":"ACCOUNT","sub_operation":"CREATED","data":{}}"#).ok(),
             Some(("ACCOUNT".into(), "CREATED".into()))
         );
-        assert_eq!(kind_of("junk"), None);
+        let junk = kind_of("junk").err().map(|e| e.code());
+        assert_eq!(junk, Some(waas_core::ErrorCode::CorruptRecord));
     }
 }

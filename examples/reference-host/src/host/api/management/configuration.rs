@@ -141,7 +141,11 @@ pub(crate) fn config_out(st: &Settings, ledger: &Ledger) -> ConfigOut {
             .unwrap_or_else(|| vec![crate::host::webhooks::subscriptions::ALL.to_owned()]),
         webhook_disabled: None,
         payment_addresses: st.payment_addresses.clone(),
-        usd_prices: st.usd_prices.clone(),
+        usd_prices: st
+            .usd_prices
+            .iter()
+            .map(|(k, p)| (k.clone(), p.to_string()))
+            .collect(),
         withdrawal_fees: st
             .withdrawal_fees
             .iter()
@@ -279,11 +283,7 @@ fn update_settings(s: &AppState, st: &mut Settings, u: &mut ConfigUpdate) -> Res
         }
     }
     if let Some(prices) = u.usd_prices.take() {
-        for (token, price) in prices {
-            let p = amount("usd_prices", &price)?;
-            st.usd_prices
-                .insert(token.to_ascii_uppercase(), p.to_string());
-        }
+        st.set_usd_prices("usd_prices", prices)?;
     }
     Ok(())
 }

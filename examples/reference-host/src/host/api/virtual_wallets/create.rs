@@ -121,7 +121,7 @@ pub(crate) async fn create_virtual(
     let caller = auth(&s, &headers, Operation::VirtualWalletsCreate).await?;
     let req: VirtualCreate = body(&bytes)?;
     let chain = s.store.registry().chain(&req.blockchain)?.clone();
-    let idem = idem(&headers, "virtual_wallets.create", &bytes)?;
+    let idem = idem(&headers, Operation::VirtualWalletsCreate.id(), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);

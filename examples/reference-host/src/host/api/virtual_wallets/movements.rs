@@ -14,6 +14,7 @@ use crate::host::api::virtual_wallets::value_of;
 use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
 use crate::host::store::Work;
+use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -294,7 +295,7 @@ pub(crate) async fn withdraw(
     };
     let out = WithdrawalOut {
         id: mid.clone(),
-        kind: "withdrawal".to_owned(),
+        kind: WithdrawalKind::Withdrawal.as_str().to_owned(),
         deposit_tx: None,
         wallet_id: id.clone(),
         blockchain: Some(chain),
@@ -310,7 +311,7 @@ pub(crate) async fn withdraw(
     let row = MovementRow {
         wallet: &id,
         counterparty: None,
-        kind: "withdrawal",
+        kind: WithdrawalKind::Withdrawal.as_str(),
         status: "pending",
         event: Subject::VirtualWallet.on(Happening::WithdrawalPending)?,
     };
@@ -343,7 +344,7 @@ pub(crate) async fn settle_internally(
     let chain = w.ledger.wallet(id)?.blockchain.clone();
     let out = WithdrawalOut {
         id: mid.to_owned(),
-        kind: "withdrawal".to_owned(),
+        kind: WithdrawalKind::Withdrawal.as_str().to_owned(),
         deposit_tx: None,
         wallet_id: id.to_owned(),
         blockchain: chain,
@@ -359,7 +360,7 @@ pub(crate) async fn settle_internally(
     let row = MovementRow {
         wallet: id,
         counterparty: to_wallet.as_deref(),
-        kind: "withdrawal",
+        kind: WithdrawalKind::Withdrawal.as_str(),
         status: "confirmed",
         event: Subject::VirtualWallet.on(Happening::Withdrawal)?,
     };

@@ -43,18 +43,7 @@ impl Ledger {
             .map(Balance::total)
             .unwrap_or_default();
         rules::check_internal_transfer(Self::available(src, &token, total), amount)?;
-        let minimum = self.config.min_deposit_usd.card;
-        if rules::deposit_decision(usd, minimum) == DepositDecision::BelowMinimum {
-            return Err(err::below_minimum_deposit(format!(
-                "a card top-up must be worth at least {} USD; this one is worth {}",
-                minimum.normalize(),
-                usd.normalize()
-            ))
-            .with_detail(Detail::Minimum {
-                minimum: minimum.normalize(),
-                value: usd.normalize(),
-            }));
-        }
+        rules::check_card_minimum("card top-up", usd, self.config.min_deposit_usd.card)?;
         let client = src.client.clone();
         let legs = [
             Leg {

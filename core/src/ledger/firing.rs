@@ -82,6 +82,17 @@ impl Ledger {
         Ok(self.rules.remove(at))
     }
 
+    /// Removes rule `id` of `wallet`; NOT_FOUND when that wallet has no such rule (another
+    /// wallet's rule of that id stays).
+    pub fn remove_wallet_rule(&mut self, wallet: &str, id: &str) -> Result<Rule> {
+        let at = self
+            .rules
+            .iter()
+            .position(|r| &*r.id == id && r.wallet == wallet)
+            .ok_or_else(|| err::not_found(format!("no rule {id} on wallet {wallet}")))?;
+        Ok(self.rules.remove(at))
+    }
+
     /// Rules in the order they were added.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -188,5 +199,39 @@ impl Ledger {
             return Ok(());
         }
         movement(self).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, wallet: &str) -> Rule {
+        Rule {
+            id: id.into(),
+            wallet: wallet.into(),
+            on: Trigger::Confirm,
+            token: "USDT".into(),
+            min_amount: None,
+            action: Action::Alert,
+        }
+    }
+
+    #[test]
+    fn a_rule_is_removed_only_through_its_own_wallet() {
+        let mut l = Ledger::new(Config::default());
+        l.create_account("c1", "a1").unwrap();
+        l.create_virtual_wallet("a1", "vw1", "ethereum").unwrap();
+        l.create_virtual_wallet("a1", "vw2", "ethereum").unwrap();
+        l.add_rule(rule("r1", "vw1")).unwrap();
+        let e = l.remove_wallet_rule("vw2", "r1").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotFound);
+        assert_eq!(e.message(), "no rule r1 on wallet vw2");
+        assert_eq!(l.rules().len(), 1);
+        assert_eq!(
+            l.remove_wallet_rule("vw1", "r1").unwrap().id,
+            rule("r1", "vw1").id
+        );
+        assert!(l.rules().is_empty());
     }
 }

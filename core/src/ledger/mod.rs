@@ -219,6 +219,19 @@ pub struct ClientBooks {
     pub treasuries: u32,
 }
 
+/// What a client uses of its contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContractUsage {
+    /// Virtual wallets counted against the contract.
+    pub active_virtual_wallets: u64,
+    /// Virtual wallets deactivated (not counted).
+    pub inactive_virtual_wallets: u64,
+    /// Cards and virtual cards.
+    pub cards: u32,
+    /// Treasury wallets.
+    pub treasury_wallets: u32,
+}
+
 /// One side of a leg.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Book {

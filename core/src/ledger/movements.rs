@@ -127,6 +127,24 @@ impl Ledger {
         self.post_movement(&[leg], Records::Movements, id, movement)
     }
 
+    /// Rule 7 through a holding wallet named by its chain: INVALID_ARGUMENT when the virtual
+    /// wallet is on another chain, else [`Ledger::holding_credit`].
+    pub fn holding_transfer(
+        &mut self,
+        chain: &str,
+        id: &str,
+        to: &str,
+        token: &str,
+        amount: Amount,
+    ) -> Result<Movement> {
+        if self.virtual_wallet(to)?.blockchain.as_deref() != Some(chain) {
+            return Err(err::invalid_argument(format!(
+                "wallet {to} is not on {chain}"
+            )));
+        }
+        self.holding_credit(id, to, token, amount)
+    }
+
     /// Rule 7: the holding wallet credits a virtual wallet, even beyond what it holds (leverage).
     pub fn holding_credit(
         &mut self,

@@ -69,6 +69,23 @@ pub fn deposit_decision(usd_value: Decimal, minimum: Decimal) -> DepositDecision
     }
 }
 
+/// Refuses money put on a card (`what`: "card top-up", "card deposit") worth less than the card
+/// minimum: BELOW_MINIMUM_DEPOSIT with its figures.
+pub fn check_card_minimum(what: &str, usd_value: Decimal, minimum: Decimal) -> Result<()> {
+    if deposit_decision(usd_value, minimum) == DepositDecision::BelowMinimum {
+        return Err(err::below_minimum_deposit(format!(
+            "a {what} must be worth at least {} USD; this one is worth {}",
+            minimum.normalize(),
+            usd_value.normalize()
+        ))
+        .with_detail(Detail::Minimum {
+            minimum: minimum.normalize(),
+            value: usd_value.normalize(),
+        }));
+    }
+    Ok(())
+}
+
 /// Rule 9 (and frozen wallets): may this wallet send?
 pub fn check_can_send(status: WalletStatus, wallet: &str) -> Result<()> {
     match status {
@@ -239,6 +256,24 @@ mod tests {
     }
     fn d(s: &str) -> Decimal {
         a(s).as_decimal()
+    }
+
+    #[test]
+    fn money_put_on_a_card_below_its_minimum_is_refused_with_its_figures() {
+        assert!(check_card_minimum("card top-up", d("10"), d("10")).is_ok());
+        let e = check_card_minimum("card deposit", d("9.50"), d("10.0")).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BelowMinimumDeposit);
+        assert_eq!(
+            e.message(),
+            "a card deposit must be worth at least 10 USD; this one is worth 9.5"
+        );
+        assert_eq!(
+            e.detail(),
+            Some(&Detail::Minimum {
+                minimum: d("10"),
+                value: d("9.5")
+            })
+        );
     }
 
     #[test]

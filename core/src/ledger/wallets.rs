@@ -39,6 +39,19 @@ impl Ledger {
         self.contract(client)
     }
 
+    /// What a client uses of its contract, given its virtual wallets in all (active or not: the
+    /// books count only the active ones).
+    pub fn contract_usage(&self, client: &str, virtual_wallets: u64) -> ContractUsage {
+        let books = self.clients.get(client).cloned().unwrap_or_default();
+        let active = u64::from(books.active_virtual_wallets);
+        ContractUsage {
+            active_virtual_wallets: active,
+            inactive_virtual_wallets: virtual_wallets.saturating_sub(active),
+            cards: books.cards,
+            treasury_wallets: books.treasuries,
+        }
+    }
+
     pub(super) fn contract(&self, client: &str) -> Contract {
         self.clients
             .get(client)

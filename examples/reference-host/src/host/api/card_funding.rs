@@ -37,11 +37,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Environment;
 use waas_core::access::Operation;
-use waas_core::ledger::rules::{deposit_decision, DepositDecision};
 use waas_core::ledger::{DepositRequest, Movement};
 use waas_core::webhook::Happening;
 use waas_core::webhook::Status;
-use waas_core::ErrorCode;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -286,17 +284,11 @@ async fn fund_from_outside(
         return Ok(r);
     }
     let usd = waas_core::ledger::rules::usd_value(amt, price)?;
-    let minimum = w.ledger.config().min_deposit_usd.card;
-    if deposit_decision(usd, minimum) == DepositDecision::BelowMinimum {
-        return Err(ApiError::new(
-            ErrorCode::BelowMinimumDeposit,
-            format!(
-                "a card deposit must be worth at least {} USD; this one is worth {}",
-                num(minimum),
-                num(usd)
-            ),
-        ));
-    }
+    waas_core::ledger::rules::check_card_minimum(
+        "card deposit",
+        usd,
+        w.ledger.config().min_deposit_usd.card,
+    )?;
     let tx = movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
     w.need_wallets(&[id]).await?;

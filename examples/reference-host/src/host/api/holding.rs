@@ -17,7 +17,7 @@ use crate::host::api::virtual_wallets::movements::TransferReq;
 use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
-use crate::host::store::{col, opt_col};
+use crate::host::store::col;
 use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
 use axum::body::Bytes;
@@ -387,13 +387,7 @@ pub(crate) async fn holding_transfer(
     let amt = amount("amount", &req.amount)?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;
     let chain = col(&row, "blockchain")?;
-    let target = wallet_row(&s, &caller.client_id, &req.to_wallet_id, "virtual").await?;
-    if opt_col(&target, "blockchain")?.as_deref() != Some(chain.as_str()) {
-        return Err(ApiError::bad_request(format!(
-            "wallet {} is not on {chain}",
-            req.to_wallet_id
-        )));
-    }
+    wallet_row(&s, &caller.client_id, &req.to_wallet_id, "virtual").await?;
     let idem = idem(&headers, &format!("holding_transfer:{chain}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {
@@ -404,7 +398,7 @@ pub(crate) async fn holding_transfer(
     w.need_wallets(&[&req.to_wallet_id]).await?;
     let m = w
         .ledger
-        .holding_credit(&mid, &req.to_wallet_id, &req.token, amt)?;
+        .holding_transfer(&chain, &mid, &req.to_wallet_id, &req.token, amt)?;
     let out = json!(HoldingTransferOut {
         id: mid.clone(),
         kind: "holding_transfer".into(),

@@ -195,17 +195,7 @@ pub(crate) async fn remove_rule(
     wallet_row(&s, &caller.client_id, &id, "virtual").await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_rule(&rule_id).await?;
-    if !w
-        .ledger
-        .rules()
-        .iter()
-        .any(|r| *r.id == *rule_id && r.wallet == id)
-    {
-        return Err(ApiError::not_found(format!(
-            "no rule {rule_id} on wallet {id}"
-        )));
-    }
-    let rule = w.ledger.remove_rule(&rule_id)?;
+    let rule = w.ledger.remove_wallet_rule(&id, &rule_id)?;
     finish(
         w,
         &None,

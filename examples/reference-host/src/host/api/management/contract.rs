@@ -39,9 +39,9 @@ pub(crate) struct ContractUpdate {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ContractUsage {
     /// Active virtual wallets.
-    pub(crate) active_virtual_wallets: i64,
+    pub(crate) active_virtual_wallets: u64,
     /// Inactive virtual wallets.
-    pub(crate) inactive_virtual_wallets: i64,
+    pub(crate) inactive_virtual_wallets: u64,
     /// Cards and virtual cards.
     pub(crate) cards: u32,
     /// Treasury wallets.
@@ -65,17 +65,16 @@ pub(crate) struct ContractOut {
 /// counted by their rows (`virtual_wallets`, inactive ones included).
 pub(crate) fn contract_out(ledger: &Ledger, client: &str, virtual_wallets: i64) -> ContractOut {
     let c = ledger.contract_of(client);
-    let books = ledger.client_books(client).cloned().unwrap_or_default();
-    let active = i64::from(books.active_virtual_wallets);
+    let u = ledger.contract_usage(client, u64::try_from(virtual_wallets).unwrap_or(0));
     ContractOut {
         max_virtual_wallets: c.max_virtual_wallets,
         max_cards: c.max_cards,
         max_treasury_wallets: c.max_treasury_wallets,
         usage: ContractUsage {
-            active_virtual_wallets: active,
-            inactive_virtual_wallets: (virtual_wallets - active).max(0),
-            cards: books.cards,
-            treasury_wallets: books.treasuries,
+            active_virtual_wallets: u.active_virtual_wallets,
+            inactive_virtual_wallets: u.inactive_virtual_wallets,
+            cards: u.cards,
+            treasury_wallets: u.treasury_wallets,
         },
     }
 }

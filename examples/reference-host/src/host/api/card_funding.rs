@@ -6,7 +6,7 @@
 
 use super::schema::{IdempotencyKey, Listed};
 use crate::host::api::cards::card_out;
-use crate::host::api::cards::kind_label;
+use crate::host::api::cards::CardKind;
 use crate::host::api::extract::amount;
 use crate::host::api::extract::auth;
 use crate::host::api::extract::body;
@@ -64,12 +64,11 @@ async fn transactions(
     headers: &HeaderMap,
     id: String,
     q: TxQ,
-    kind: &str,
+    kind: CardKind,
 ) -> ApiResult {
-    let op = if kind == "virtual" {
-        Operation::VirtualCardsTransactions
-    } else {
-        Operation::CardsTransactions
+    let op = match kind {
+        CardKind::Virtual => Operation::VirtualCardsTransactions,
+        CardKind::Physical => Operation::CardsTransactions,
     };
     let caller = auth(s, headers, op).await?;
     card_out(s, &caller.client_id, &id, kind).await?;
@@ -87,7 +86,7 @@ async fn card_transactions(
     Path(id): Path<String>,
     q: TxQ,
 ) -> ApiResult {
-    transactions(&s, &headers, id, q, "physical").await
+    transactions(&s, &headers, id, q, CardKind::Physical).await
 }
 
 #[utoipa::path(get, path = "/v1/virtual-cards/{id}/transactions", operation_id = "virtual_cards.transactions", tag = "virtual_cards",
@@ -99,7 +98,7 @@ async fn vcard_transactions(
     Path(id): Path<String>,
     q: TxQ,
 ) -> ApiResult {
-    transactions(&s, &headers, id, q, "virtual").await
+    transactions(&s, &headers, id, q, CardKind::Virtual).await
 }
 
 /// The USD price of `symbol`: the platform's list, 1 for a USD stablecoin, or (sandbox only)
@@ -201,11 +200,16 @@ enum CardDepositOut {
 }
 
 /// Funds a card: from a wallet of the client (a movement), or in sandbox from outside.
-async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: &str) -> ApiResult {
-    let op = if kind == "virtual" {
-        Operation::VirtualCardsDeposit
-    } else {
-        Operation::CardsDeposit
+async fn fund(
+    s: &AppState,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+    id: &str,
+    kind: CardKind,
+) -> ApiResult {
+    let op = match kind {
+        CardKind::Virtual => Operation::VirtualCardsDeposit,
+        CardKind::Physical => Operation::CardsDeposit,
     };
     let caller = auth(s, headers, op).await?;
     let req: CardDeposit = body(bytes)?;
@@ -259,7 +263,7 @@ async fn fund(s: &AppState, headers: &HeaderMap, bytes: &Bytes, id: &str, kind: 
         counterparty: Some(id),
         kind: "card_top_up",
         status: "completed",
-        event: kind_label(kind).0.on(Happening::Deposit)?,
+        event: kind.subject().on(Happening::Deposit)?,
     };
     settle_movement(s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -273,7 +277,7 @@ async fn fund_from_outside(
     bytes: &Bytes,
     client: &str,
     id: &str,
-    kind: &str,
+    kind: CardKind,
     symbol: &str,
     amt: waas_core::Amount,
     price: Decimal,
@@ -321,7 +325,7 @@ async fn fund_from_outside(
     )
     .await?;
     w.event(
-        kind_label(kind).0.on(Happening::Deposit)?,
+        kind.subject().on(Happening::Deposit)?,
         &tx,
         Status::Success,
         None,
@@ -378,12 +382,11 @@ async fn refund(
     headers: &HeaderMap,
     bytes: &Bytes,
     id: &str,
-    kind: &str,
+    kind: CardKind,
 ) -> ApiResult {
-    let op = if kind == "virtual" {
-        Operation::VirtualCardsRefund
-    } else {
-        Operation::CardsRefund
+    let op = match kind {
+        CardKind::Virtual => Operation::VirtualCardsRefund,
+        CardKind::Physical => Operation::CardsRefund,
     };
     let caller = auth(s, headers, op).await?;
     let req: CardRefund = body(bytes)?;
@@ -432,7 +435,7 @@ async fn refund(
         counterparty: Some(&req.to_wallet_id),
         kind: "card_refund",
         status: "completed",
-        event: kind_label(kind).0.on(Happening::Refund)?,
+        event: kind.subject().on(Happening::Refund)?,
     };
     settle_movement(s, w, &idem, &mid, &m, tokens, row, out).await
 }
@@ -447,7 +450,7 @@ async fn card_deposit(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    fund(&s, &headers, &bytes, &id, "physical").await
+    fund(&s, &headers, &bytes, &id, CardKind::Physical).await
 }
 
 #[utoipa::path(post, path = "/v1/virtual-cards/{id}/deposit", operation_id = "virtual_cards.deposit", tag = "virtual_cards",
@@ -460,7 +463,7 @@ async fn vcard_deposit(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    fund(&s, &headers, &bytes, &id, "virtual").await
+    fund(&s, &headers, &bytes, &id, CardKind::Virtual).await
 }
 
 #[utoipa::path(post, path = "/v1/cards/{id}/refund", operation_id = "cards.refund", tag = "cards",
@@ -473,7 +476,7 @@ async fn card_refund(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    refund(&s, &headers, &bytes, &id, "physical").await
+    refund(&s, &headers, &bytes, &id, CardKind::Physical).await
 }
 
 #[utoipa::path(post, path = "/v1/virtual-cards/{id}/refund", operation_id = "virtual_cards.refund", tag = "virtual_cards",
@@ -486,5 +489,5 @@ async fn vcard_refund(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    refund(&s, &headers, &bytes, &id, "virtual").await
+    refund(&s, &headers, &bytes, &id, CardKind::Virtual).await
 }

@@ -39,11 +39,46 @@ pub(crate) fn cards_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(get_card, update_card, delete_card))
 }
 
-pub(crate) fn kind_label(kind: &str) -> (Subject, &'static str) {
-    if kind == "virtual" {
-        (Subject::VirtualCard, "virtual card")
-    } else {
-        (Subject::Card, "card")
+/// A physical or a virtual card (the `kind` of its row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CardKind {
+    /// A card of the client's end user (`/v1/cards`).
+    Physical,
+    /// A card issued by the platform (`/v1/virtual-cards`).
+    Virtual,
+}
+
+impl CardKind {
+    /// The `kind` of its rows.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            CardKind::Physical => "physical",
+            CardKind::Virtual => "virtual",
+        }
+    }
+
+    /// The kind of a stored row; CORRUPT_RECORD (logged) for any other text.
+    pub(crate) fn of_row(text: &str) -> Result<CardKind, ApiError> {
+        [CardKind::Physical, CardKind::Virtual]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| ApiError::corrupt("card row", format_args!("kind {text:?}")))
+    }
+
+    /// The webhook operation of its events.
+    pub(crate) const fn subject(self) -> Subject {
+        match self {
+            CardKind::Physical => Subject::Card,
+            CardKind::Virtual => Subject::VirtualCard,
+        }
+    }
+
+    /// How a message names it.
+    pub(crate) const fn label(self) -> &'static str {
+        match self {
+            CardKind::Physical => "card",
+            CardKind::Virtual => "virtual card",
+        }
     }
 }
 
@@ -85,15 +120,15 @@ pub(crate) async fn card_out(
     s: &AppState,
     client: &str,
     id: &str,
-    kind: &str,
+    kind: CardKind,
 ) -> Result<CardOut, ApiError> {
     let row = sqlx::query("SELECT id, account_id, brand, last4, expiry, holder, label, status, spending_limit, created_at FROM cards WHERE id = $1 AND client_id = $2 AND kind = $3 AND deleted = 0")
         .bind(id)
         .bind(client)
-        .bind(kind)
+        .bind(kind.as_str())
         .fetch_optional(s.store.reader())
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {} {id}", kind_label(kind).1)))?;
+        .ok_or_else(|| ApiError::not_found(format!("no {} {id}", kind.label())))?;
     let balances = wallet_balances(s, client, &[id.to_owned()]).await?;
     card_view(&row, balances.get(id))
 }
@@ -126,14 +161,14 @@ pub(crate) fn card_view(
 pub(crate) async fn list_of(
     s: &AppState,
     client: &str,
-    kind: &str,
+    kind: CardKind,
     q: PageQuery,
 ) -> Result<Listed<CardOut>, ApiError> {
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),
             "SELECT id, account_id, brand, last4, expiry, holder, label, status, spending_limit, created_at FROM cards WHERE client_id = $1 AND kind = $2 AND deleted = 0",
-            &[client, kind],
+            &[client, kind.as_str()],
         )
         .await?;
     let ids = rows
@@ -203,7 +238,7 @@ pub(crate) async fn insert_card(
     idem_key: Option<extract::Idem>,
     id: &str,
     account: &str,
-    kind: &str,
+    kind: CardKind,
     number: &card::CardNumber,
     expiry: &str,
     holder: Option<&str>,
@@ -220,7 +255,7 @@ pub(crate) async fn insert_card(
         .bind(id)
         .bind(client)
         .bind(account)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(number.brand)
         .bind(&number.last4)
         .bind(expiry)
@@ -242,7 +277,7 @@ pub(crate) async fn insert_card(
         balance_usd: "0".to_owned(),
         full_number: None,
     };
-    let (op, _) = kind_label(kind);
+    let op = kind.subject();
     // The webhook event never carries the full number.
     let event = op.on(Happening::Created)?;
     w.event(event, id, Status::Success, None, json!(out))?;
@@ -271,7 +306,7 @@ pub(crate) async fn create_card(
         idem,
         &new_id("card"),
         &req.account_id,
-        "physical",
+        CardKind::Physical,
         &number,
         &expiry,
         req.holder.as_deref(),
@@ -290,7 +325,7 @@ pub(crate) async fn get_card(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::CardsGet).await?;
-    Ok(Json(card_out(&s, &caller.client_id, &id, "physical").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, CardKind::Physical).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/cards", operation_id = "cards.list", tag = "cards",
@@ -299,7 +334,7 @@ pub(crate) async fn get_card(
 pub(crate) async fn list_cards(State(s): State<Shared>, headers: HeaderMap, q: PageQ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::CardsList).await?;
     let q = page::query(q)?;
-    Ok(Json(list_of(&s, &caller.client_id, "physical", q).await?).into_response())
+    Ok(Json(list_of(&s, &caller.client_id, CardKind::Physical, q).await?).into_response())
 }
 
 /// What to change on a card (each field optional).
@@ -327,7 +362,7 @@ pub(crate) async fn update_card(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::CardsUpdate).await?;
     let req: CardUpdate = body(&bytes)?;
-    card_out(&s, &caller.client_id, &id, "physical").await?;
+    card_out(&s, &caller.client_id, &id, CardKind::Physical).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(e) = &req.expiry {
         let (year, month) = card::check_expiry(e, now_ms() / 1000)?;
@@ -352,10 +387,10 @@ pub(crate) async fn update_card(
             .await?;
     }
     w.commit().await?;
-    Ok(Json(card_out(&s, &caller.client_id, &id, "physical").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, CardKind::Physical).await?).into_response())
 }
 
-pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> ApiResult {
+pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: CardKind) -> ApiResult {
     card_out(s, client, id, kind).await?;
     let mut w = s.store.begin(client).await?;
     w.need_wallets(&[id]).await?;
@@ -364,7 +399,7 @@ pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: &str) -> 
         .bind(id)
         .execute(w.conn().await?)
         .await?;
-    let (op, _) = kind_label(kind);
+    let op = kind.subject();
     w.event(
         op.on(Happening::Deleted)?,
         &new_id("op"),
@@ -384,5 +419,23 @@ pub(crate) async fn delete_card(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::CardsDelete).await?;
-    remove(&s, &caller.client_id, &id, "physical").await
+    remove(&s, &caller.client_id, &id, CardKind::Physical).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_reads_back_from_its_row_and_nothing_else_is_a_card_kind() {
+        for kind in [CardKind::Physical, CardKind::Virtual] {
+            assert_eq!(CardKind::of_row(kind.as_str()).ok(), Some(kind));
+        }
+        let e = CardKind::of_row("Virtual").err().map(|e| e.code());
+        assert_eq!(e, Some(waas_core::ErrorCode::CorruptRecord));
+        assert_eq!(
+            [CardKind::Physical.subject(), CardKind::Virtual.subject()],
+            [Subject::Card, Subject::VirtualCard]
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::schema::Listed;
 use crate::host::api::cards::card_out;
+use crate::host::api::cards::CardKind;
 use crate::host::api::cards::CardOut;
 use crate::host::api::extract;
 use crate::host::api::extract::auth;
@@ -28,6 +29,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -83,7 +85,7 @@ async fn update_virtual(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsUpdate).await?;
     let req: WalletUpdate = body(&bytes)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     if let Some(alias) = &req.alias {
         check_alias(alias)?;
         sqlx::query("UPDATE wallets SET alias = $1 WHERE id = $2 AND client_id = $3")
@@ -93,7 +95,7 @@ async fn update_virtual(
             .execute(s.store.pool())
             .await?;
     }
-    let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let row = wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let balances =
         virtual_wallets::wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     Ok(Json(virtual_wallets::wallet_out(&row, balances.get(&id))?).into_response())
@@ -145,7 +147,7 @@ async fn update_vcard(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualCardsUpdate).await?;
     let req: VirtualCardUpdate = body(&bytes)?;
-    card_out(&s, &caller.client_id, &id, "virtual").await?;
+    card_out(&s, &caller.client_id, &id, CardKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(alias) = &req.alias {
         check_alias(alias)?;
@@ -171,7 +173,7 @@ async fn update_vcard(
             .await?;
     }
     w.commit().await?;
-    Ok(Json(card_out(&s, &caller.client_id, &id, "virtual").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, CardKind::Virtual).await?).into_response())
 }
 
 type TxQ = Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>;

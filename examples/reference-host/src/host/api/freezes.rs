@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 use waas_core::webhook::{Happening, Subject};
 
@@ -64,7 +65,7 @@ async fn freeze(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsFreeze).await?;
     let req: FreezeReq = body(&bytes)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.freeze(&id, &req.reason)?;
@@ -94,7 +95,7 @@ async fn unfreeze(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsUnfreeze).await?;
     let NoBody {} = body(&bytes)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.unfreeze(&id)?;

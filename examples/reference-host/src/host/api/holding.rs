@@ -34,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::Ledger;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::{Happening, Subject};
 
 /// Routes of this module.
@@ -387,7 +388,13 @@ pub(crate) async fn holding_transfer(
     let amt = amount("amount", &req.amount)?;
     let row = holding_row(&s, &caller.client_id, &chain).await?;
     let chain = col(&row, "blockchain")?;
-    wallet_row(&s, &caller.client_id, &req.to_wallet_id, "virtual").await?;
+    wallet_row(
+        &s,
+        &caller.client_id,
+        &req.to_wallet_id,
+        WalletKind::Virtual,
+    )
+    .await?;
     let idem = idem(&headers, &format!("holding_transfer:{chain}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {

@@ -31,6 +31,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 use waas_core::ledger::{Hold, HoldStatus};
 use waas_core::webhook::Status;
 use waas_core::webhook::{Happening, Subject};
@@ -136,7 +137,7 @@ async fn place(
         Some(t) => Some(crate::host::journal::parse_time("expires_at", t)? / 1000),
         None => None,
     };
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let hold_id = crate::host::store::new_id("hold");
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
@@ -287,7 +288,7 @@ async fn list(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsHoldsList).await?;
     let q = page::query(q)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let (rows, next) = Page::new(q.limit, q.cursor.as_deref())?
         .fetch(
             s.store.reader(),

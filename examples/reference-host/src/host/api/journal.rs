@@ -22,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::Balance;
+use waas_core::ledger::WalletKind;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -310,7 +311,7 @@ async fn virtual_statement(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsStatement).await?;
     let q = query(q)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     statement(
         &s,
         &caller.client_id,
@@ -331,7 +332,7 @@ async fn treasury_statement(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::TreasuryStatement).await?;
     let q = query(q)?;
-    wallet_row(&s, &caller.client_id, &id, "treasury").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Treasury).await?;
     statement(
         &s,
         &caller.client_id,

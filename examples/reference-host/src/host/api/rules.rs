@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 use waas_core::ErrorCode;
 
 /// Routes of this module.
@@ -129,7 +130,7 @@ pub(crate) async fn list_rules(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsRulesList).await?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let rows =
         sqlx::query("SELECT body FROM rules WHERE client_id = $1 AND wallet_id = $2 ORDER BY seq")
             .bind(&caller.client_id)
@@ -156,7 +157,7 @@ pub(crate) async fn add_rule(
     bytes: Bytes,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsRulesCreate).await?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let mut v: Value = body(&bytes)?;
     let obj = v
         .as_object_mut()
@@ -192,7 +193,7 @@ pub(crate) async fn remove_rule(
     Path((id, rule_id)): Path<(String, String)>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsRulesDelete).await?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_rule(&rule_id).await?;
     let rule = w.ledger.remove_wallet_rule(&id, &rule_id)?;

@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 
 /// Routes of this module.
 pub(crate) fn transactions_routes() -> OpenApiRouter<Shared> {
@@ -176,7 +177,7 @@ pub(crate) async fn wallet_transactions(
     q: Result<Query<TxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsTransactions).await?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let Query(mut q) = q.map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
     q.wallet_id = Some(id);
     Ok(Json(query_transactions(&s, &caller.client_id, q).await?).into_response())

@@ -3,10 +3,10 @@
 
 use crate::host::api::cards::card_out;
 use crate::host::api::cards::insert_card;
-use crate::host::api::cards::kind_label;
 use crate::host::api::cards::list_of;
 use crate::host::api::cards::remove;
 use crate::host::api::cards::CardCreated;
+use crate::host::api::cards::CardKind;
 use crate::host::api::cards::CardOut;
 use crate::host::api::extract::amount;
 use crate::host::api::extract::auth;
@@ -86,7 +86,7 @@ pub(crate) async fn issue_vcard(
         idem,
         &new_id("vcard"),
         &req.account_id,
-        "virtual",
+        CardKind::Virtual,
         &number,
         &expiry,
         req.holder.as_deref(),
@@ -105,7 +105,7 @@ pub(crate) async fn get_vcard(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualCardsGet).await?;
-    Ok(Json(card_out(&s, &caller.client_id, &id, "virtual").await?).into_response())
+    Ok(Json(card_out(&s, &caller.client_id, &id, CardKind::Virtual).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/virtual-cards", operation_id = "virtual_cards.list", tag = "virtual_cards",
@@ -118,7 +118,7 @@ pub(crate) async fn list_vcards(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualCardsList).await?;
     let q = page::query(q)?;
-    Ok(Json(list_of(&s, &caller.client_id, "virtual", q).await?).into_response())
+    Ok(Json(list_of(&s, &caller.client_id, CardKind::Virtual, q).await?).into_response())
 }
 
 #[utoipa::path(delete, path = "/v1/virtual-cards/{id}", operation_id = "virtual_cards.delete", tag = "virtual_cards",
@@ -130,7 +130,7 @@ pub(crate) async fn delete_vcard(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualCardsDelete).await?;
-    remove(&s, &caller.client_id, &id, "virtual").await
+    remove(&s, &caller.client_id, &id, CardKind::Virtual).await
 }
 
 /// A virtual card's status after a block or unblock.
@@ -152,7 +152,7 @@ pub(crate) async fn set_blocked(
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
     let NoBody {} = body(&bytes)?;
-    card_out(&s, &caller.client_id, &id, "virtual").await?;
+    card_out(&s, &caller.client_id, &id, CardKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.set_card_blocked(&id, blocked)?;
@@ -263,7 +263,7 @@ pub(crate) async fn simulate_card_payment(
             .map(|r| col(&r, "kind"))
             .transpose()?
             .ok_or_else(|| ApiError::not_found(format!("no card {}", req.card_id)))?;
-    let (op, _) = kind_label(&kind);
+    let op = CardKind::of_row(&kind)?.subject();
     let mut w = s.store.begin(&caller.client_id).await?;
     let id = new_id("pay");
     w.need_wallets(&[&req.card_id]).await?;

@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -264,7 +265,7 @@ async fn quote(
     let caller = auth(&s, &headers, Operation::VirtualWalletsWithdrawQuote).await?;
     let req: QuoteReq = body(&bytes)?;
     let amt = extract::amount("amount", &req.amount)?;
-    virtual_wallets::wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    virtual_wallets::wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     let chain = w.ledger.wallet(&id)?.blockchain.clone().unwrap_or_default();

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 use waas_core::webhook::{Happening, Subject};
 
@@ -27,7 +28,7 @@ pub(crate) async fn lifecycle(
 ) -> ApiResult {
     let caller = auth(&s, &headers, op).await?;
     let NoBody {} = body(&bytes)?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     if activate {

@@ -31,6 +31,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::ledger::Balance;
+use waas_core::ledger::WalletKind;
 use waas_core::ErrorCode;
 
 pub(crate) mod create;
@@ -61,8 +62,9 @@ pub(crate) async fn wallet_row(
     s: &AppState,
     client_id: &str,
     id: &str,
-    kind: &str,
+    kind: WalletKind,
 ) -> Result<sqlx::any::AnyRow, ApiError> {
+    let kind = kind.as_str();
     sqlx::query("SELECT id, account_id, blockchain, address, derivation_index, alias, status, flags, held FROM wallets WHERE id = $1 AND client_id = $2 AND kind = $3")
         .bind(id)
         .bind(client_id)

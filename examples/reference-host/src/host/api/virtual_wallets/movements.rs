@@ -24,6 +24,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use waas_core::access::Operation;
 use waas_core::ledger::Route;
+use waas_core::ledger::WalletKind;
 use waas_core::webhook::Status;
 use waas_core::webhook::{EventKind, Happening, Subject};
 use waas_core::Amount;
@@ -263,7 +264,7 @@ pub(crate) async fn withdraw(
     let req: WithdrawReq = body(&bytes)?;
     let amt = amount("amount", &req.amount)?;
     let fee = optional_amount("fee", req.fee.as_deref())?;
-    wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let idem = idem(&headers, &format!("withdraw:{id}"), &bytes)?;
     let mut w = s.store.begin(&caller.client_id).await?;
     if let Some(r) = replay(&mut w, &idem).await? {

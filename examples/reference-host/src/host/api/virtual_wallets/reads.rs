@@ -22,6 +22,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use waas_core::access::Operation;
+use waas_core::ledger::WalletKind;
 
 #[utoipa::path(get, path = "/v1/wallets/virtual/{id}", operation_id = "virtual_wallets.get", tag = "virtual_wallets",
     params(("id" = String, Path, description = "The virtual wallet's id")),
@@ -32,7 +33,7 @@ pub(crate) async fn get_virtual(
     Path(id): Path<String>,
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsGet).await?;
-    let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let row = wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     let balances = wallet_balances(&s, &caller.client_id, std::slice::from_ref(&id)).await?;
     Ok(Json(wallet_out(&row, balances.get(&id))?).into_response())
 }
@@ -65,7 +66,7 @@ pub(crate) async fn get_virtual_balance(
 ) -> ApiResult {
     let caller = auth(&s, &headers, Operation::VirtualWalletsBalance).await?;
     let at = journal::at_query(q)?;
-    let row = wallet_row(&s, &caller.client_id, &id, "virtual").await?;
+    let row = wallet_row(&s, &caller.client_id, &id, WalletKind::Virtual).await?;
     if let Some(at) = at {
         let account = waas_core::ledger::journal::wallet_account(&id);
         let balances = journal::balances_at(&s, &caller.client_id, &account, at).await?;

@@ -65,24 +65,14 @@ pub type Result<T, E = WaasError> = std::result::Result<T, E>;
 /// Integers cross the boundary as signed 64-bit (Kotlin `Long`, Swift `Int64`, Python `int`), so
 /// that an out-of-range value gets the same coded error as in JavaScript, not a foreign one.
 fn to_u32(value: i64, what: &str, code: ErrorCode) -> waas_core::Result<u32> {
-    u32::try_from(value).map_err(|_| {
-        Error::new(
-            code,
-            format!(
-                "{what} must be a whole number from 0 to {}, not {value}",
-                u32::MAX
-            ),
-        )
-    })
+    u32::try_from(value)
+        .map_err(|_| waas_core::error::not_whole(code, what, u32::MAX.into(), value))
 }
 
 /// A binding integer as token decimals (`u8`, as in the core); the core checks its own limit.
 fn token_decimals(value: i64) -> waas_core::Result<u8> {
     u8::try_from(value).map_err(|_| {
-        Error::new(
-            ErrorCode::InvalidAmount,
-            format!("decimals must be a whole number from 0 to 255, not {value}"),
-        )
+        waas_core::error::not_whole(ErrorCode::InvalidAmount, "decimals", u8::MAX.into(), value)
     })
 }
 
@@ -287,11 +277,7 @@ impl WebhookVerifier {
 /// accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
 #[uniffi::export]
 pub fn check_envelope(json: String, lenient: bool) -> Result<String> {
-    let mode = if lenient {
-        webhook::Mode::Lenient
-    } else {
-        webhook::Mode::Strict
-    };
+    let mode = webhook::Mode::lenient_if(lenient);
     Ok(webhook::Envelope::parse(json.as_bytes(), mode)?.to_json())
 }
 
@@ -402,10 +388,7 @@ pub fn sign_transaction(
 /// The call data of an ERC-20 `transfer(to, amount)`, `0x` hex; `amount` in base units (decimal).
 #[uniffi::export]
 pub fn erc20_transfer_data(to: String, amount: String) -> Result<String> {
-    let to = Address::parse(Family::Evm, to.trim())?;
-    let amount = waas_core::tx::U256::parse_decimal(amount.trim())?;
-    let data = waas_core::tx::erc20_transfer_data(&to, &amount)?;
-    Ok(format!("0x{}", hex::encode(data)))
+    Ok(waas_core::tx::erc20_transfer_data_hex(&to, &amount)?)
 }
 
 #[cfg(test)]

@@ -327,6 +327,15 @@ impl Error {
     }
 }
 
+/// A number given to a binding that is not a whole number from 0 to `max`: `code`, with the same
+/// message in every language (`index must be a whole number from 0 to 4294967295, not -1`).
+pub fn not_whole(code: ErrorCode, what: &str, max: u64, value: impl fmt::Display) -> Error {
+    Error::new(
+        code,
+        format!("{what} must be a whole number from 0 to {max}, not {value}"),
+    )
+}
+
 /// Shorthand constructors, one per code, e.g. `err::invalid_amount("...")`.
 pub mod err {
     use super::{Error, ErrorCode};

@@ -605,6 +605,17 @@ pub fn erc20_transfer_data(to: &Address, amount: &U256) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// [`erc20_transfer_data`] from text, as the bindings take it: an EVM address and a decimal
+/// amount in base units (surrounding blanks ignored), answered as `0x` hex.
+pub fn erc20_transfer_data_hex(to: &str, amount: &str) -> Result<String> {
+    let to = Address::parse(Family::Evm, to.trim())?;
+    let amount = U256::parse_decimal(amount.trim())?;
+    Ok(format!(
+        "0x{}",
+        hex::encode(erc20_transfer_data(&to, &amount)?)
+    ))
+}
+
 /// Parses a secp256k1 private key from 64 hex digits (optional `0x`, surrounding blanks
 /// ignored); the decoded bytes are zeroized and no error message quotes the key.
 pub fn signing_key_from_hex(text: &str) -> Result<SigningKey> {

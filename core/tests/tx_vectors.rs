@@ -116,6 +116,12 @@ fn erc20_transfer_vectors() {
         let to = Address::parse(Family::Evm, text(v, "to")).unwrap();
         let data = erc20_transfer_data(&to, &u256(v, "amount")).unwrap();
         assert_eq!(format!("0x{}", hex::encode(data)), text(v, "expected"));
+        let padded = (
+            format!(" {} ", text(v, "to")),
+            format!("{}\n", text(v, "amount")),
+        );
+        let from_text = waas_core::tx::erc20_transfer_data_hex(&padded.0, &padded.1).unwrap();
+        assert_eq!(from_text, text(v, "expected"), "as the bindings take it");
     }
 }
 

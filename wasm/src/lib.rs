@@ -46,12 +46,11 @@ fn whole_u32(value: f64, what: &str, code: ErrorCode) -> waas_core::Result<u32> 
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(value as u32)
     } else {
-        Err(Error::new(
+        Err(waas_core::error::not_whole(
             code,
-            format!(
-                "{what} must be a whole number from 0 to {}, not {value}",
-                u32::MAX
-            ),
+            what,
+            u32::MAX.into(),
+            value,
         ))
     }
 }
@@ -60,10 +59,7 @@ fn whole_u32(value: f64, what: &str, code: ErrorCode) -> waas_core::Result<u32> 
 fn token_decimals(value: f64) -> waas_core::Result<u8> {
     let whole = whole_u32(value, "decimals", ErrorCode::InvalidAmount)?;
     u8::try_from(whole).map_err(|_| {
-        Error::new(
-            ErrorCode::InvalidAmount,
-            format!("decimals must be a whole number from 0 to 255, not {value}"),
-        )
+        waas_core::error::not_whole(ErrorCode::InvalidAmount, "decimals", u8::MAX.into(), value)
     })
 }
 
@@ -253,11 +249,7 @@ pub fn verify_webhook(
 /// accepts status FINISHED (as SUCCESS) and unknown operations, and drops unknown fields.
 #[wasm_bindgen(js_name = checkEnvelope)]
 pub fn check_envelope(json: &str, lenient: bool) -> Result<String, JsValue> {
-    let mode = if lenient {
-        webhook::Mode::Lenient
-    } else {
-        webhook::Mode::Strict
-    };
+    let mode = webhook::Mode::lenient_if(lenient);
     run(webhook::Envelope::parse(json.as_bytes(), mode).map(|e| e.to_json()))
 }
 
@@ -473,17 +465,5 @@ pub fn sign_transaction(
 /// The call data of an ERC-20 `transfer(to, amount)`, `0x` hex; `amount` in base units (decimal).
 #[wasm_bindgen(js_name = erc20TransferData)]
 pub fn erc20_transfer_data(to: &str, amount: &str) -> Result<String, JsValue> {
-    let to = run(Address::parse(Family::Evm, to.trim()))?;
-    let amount = run(waas_core::tx::U256::parse_decimal(amount.trim()))?;
-    let data = run(waas_core::tx::erc20_transfer_data(&to, &amount))?;
-    Ok(format!("0x{}", hex_lower(&data)))
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    run(waas_core::tx::erc20_transfer_data_hex(to, amount))
 }

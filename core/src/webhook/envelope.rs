@@ -25,6 +25,17 @@ pub enum Mode {
     Lenient,
 }
 
+impl Mode {
+    /// `Lenient` when asked for, else `Strict` (the bindings' `lenient` flag).
+    pub const fn lenient_if(lenient: bool) -> Mode {
+        if lenient {
+            Mode::Lenient
+        } else {
+            Mode::Strict
+        }
+    }
+}
+
 /// The outcome an envelope reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -160,3 +160,60 @@ impl Scenario {
 pub fn default_config() -> Config {
     Config::default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(s: &mut Scenario, line: &str) -> Value {
+        serde_json::from_str(&s.apply_line(line).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_line_gets_one_answer_and_a_refused_line_changes_nothing() {
+        let mut s = Scenario::new();
+        let created = answer(
+            &mut s,
+            r#"{"op":"create_account","client":"c1","account":"a1"}"#,
+        );
+        assert_eq!(created, json!({"ok": true, "account": "a1"}));
+        assert_eq!(s.apply_line("   "), None);
+        let before = s.state_line();
+        let refused = answer(
+            &mut s,
+            r#"{"op":"create_virtual_wallet","account":"nobody","wallet":"vw1","blockchain":"ethereum"}"#,
+        );
+        assert_eq!(
+            (&refused["ok"], &refused["code"]),
+            (&json!(false), &json!("NOT_FOUND"))
+        );
+        assert_eq!(s.state_line(), before);
+    }
+
+    #[test]
+    fn malformed_lines_are_invalid_command() {
+        let mut s = Scenario::new();
+        for line in [
+            "not json",
+            "[1]",
+            r#"{"account":"a1"}"#,
+            r#"{"op":7}"#,
+            r#"{"op":"mint"}"#,
+        ] {
+            let a = answer(&mut s, line);
+            assert_eq!(
+                (&a["ok"], &a["code"]),
+                (&json!(false), &json!("INVALID_COMMAND")),
+                "{line}: {a}"
+            );
+        }
+    }
+
+    #[test]
+    fn replay_ends_with_the_state_line() {
+        let out = replay("{\"op\":\"create_account\",\"client\":\"c1\",\"account\":\"a1\"}\n");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[1].starts_with(r#"{"state":"#));
+    }
+}

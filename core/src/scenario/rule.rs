@@ -165,3 +165,74 @@ impl RawAction {
             .ok_or_else(|| bad(format!("action {} needs `to`", self.kind)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde_json::json;
+
+    fn rule(action: Value) -> Result<Rule> {
+        parse_rule(
+            json!({"rule": "r1", "wallet": "vw1", "on": "confirm", "token": "USDT", "action": action}),
+        )
+    }
+
+    fn refusal(action: Value) -> String {
+        let e = rule(action).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidRule);
+        e.message().to_owned()
+    }
+
+    #[test]
+    fn each_action_is_read_with_its_own_fields() {
+        let forward = rule(json!({"type": "forward", "to": "vw2", "percent": "50"})).unwrap();
+        assert!(matches!(
+            forward.action,
+            Action::Forward { ref to, share: Share::Percent(p) } if to == "vw2" && p == rust_decimal::Decimal::from(50)
+        ));
+        let withdraw =
+            rule(json!({"type": "withdraw", "to_address": "0xab", "amount": "2"})).unwrap();
+        assert!(matches!(withdraw.action, Action::Withdraw { fee, .. } if fee == Amount::ZERO));
+        assert_eq!(
+            rule(json!({"type": "alert"})).unwrap().action,
+            Action::Alert
+        );
+    }
+
+    #[test]
+    fn a_field_the_action_does_not_take_or_lacks_is_named() {
+        assert_eq!(
+            refusal(json!({"type": "withdraw", "to_address": "0xab", "percent": "1", "keep": "1"})),
+            "action withdraw does not take `keep`"
+        );
+        assert_eq!(
+            refusal(json!({"type": "alert", "to": "vw2"})),
+            "action alert does not take `to`"
+        );
+        assert_eq!(
+            refusal(json!({"type": "forward", "to": "vw2", "percent": "1", "amount": "1"})),
+            "action forward needs exactly one of `percent` and `amount`"
+        );
+        assert_eq!(
+            refusal(json!({"type": "forward_excess", "to": "vw2"})),
+            "action forward_excess needs `keep`"
+        );
+        assert!(refusal(json!({"type": "burn"})).starts_with("unknown action \"burn\""));
+    }
+
+    #[test]
+    fn an_unknown_trigger_or_field_is_refused() {
+        let e = parse_rule(
+            json!({"rule": "r1", "wallet": "vw1", "on": "sweep", "token": "USDT", "action": {"type": "alert"}}),
+        );
+        assert!(e
+            .unwrap_err()
+            .message()
+            .starts_with("unknown trigger \"sweep\""));
+        let e = parse_rule(
+            json!({"rule": "r1", "wallet": "vw1", "on": "confirm", "token": "USDT", "action": {"type": "alert"}, "extra": 1}),
+        );
+        assert_eq!(e.unwrap_err().code(), ErrorCode::InvalidRule);
+    }
+}

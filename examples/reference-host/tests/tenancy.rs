@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used)]
-//! Tenancy over real HTTP, on SQLite and PostgreSQL, for what needs a host process of its own
-//! settings (loopback webhooks refused, a rate limit, a header deadline, a restart, live mode)
-//! and the policy a parent sets. The client tree, reach and key escalation run in-process
-//! (tests/api/tenancy.rs).
+//! Tenancy over real HTTP, on SQLite and PostgreSQL, for what needs a host process (a redirect
+//! that is not followed, a header deadline, a restart, live mode's start) and the policy a
+//! parent sets. The client tree, reach and key escalation run in-process (tests/api/tenancy.rs),
+//! as do the start-up settings (tests/api/host_settings.rs: loopback webhooks refused, the rate
+//! limit, CORS).
 
 mod support;
 
@@ -21,53 +22,6 @@ fn child(api: Api<'_>, name: &str, permissions: Option<&[&str]>) -> (String, Str
         v["id"].as_str().unwrap().to_owned(),
         v["api_key"].as_str().unwrap().to_owned(),
     )
-}
-
-/// Webhook URLs that point inside are refused at configuration (every numeric form of loopback,
-/// userinfo, private and metadata addresses), on a host that does not allow loopback.
-fn webhook_urls_inside(backend: Backend) {
-    let opts = Opts {
-        extra_args: vec!["--webhook-allow-loopback".into(), "false".into()],
-        ..Opts::default()
-    };
-    let Some((_db, s)) = setup(backend, "tenancy_ssrf", &opts) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    for url in [
-        "http://127.0.0.1:9/hook",
-        "http://localhost:9/hook",
-        "http://0.0.0.0:9/",
-        "http://2130706433:9/",
-        "http://0x7f.1:9/",
-        "http://[::1]:9/",
-        "http://[::ffff:127.0.0.1]:9/",
-        "http://user:pass@127.0.0.1:9/",
-        "http://user:pass@hooks.example.com/",
-        "http://10.0.0.1/",
-        "http://172.16.5.4/",
-        "http://192.168.0.10/",
-        "http://169.254.169.254/latest/meta-data/",
-        "http://[fd12::1]/",
-        "gopher://hooks.example.com/",
-        "hooks.example.com",
-    ] {
-        api.put("/v1/webhooks/configuration", json!({"url": url}))
-            .err(400, "INVALID_WEBHOOK_URL");
-        api.put("/v1/management/configurations", json!({"webhook_url": url}))
-            .err(400, "INVALID_WEBHOOK_URL");
-    }
-    let conf = api.get("/v1/webhooks/configuration").ok(200).clone();
-    assert!(conf["url"].is_null(), "{conf}");
-    // A public name is accepted (it is resolved, and checked again, only when delivering).
-    api.put(
-        "/v1/webhooks/configuration",
-        json!({"url": "https://hooks.example.com/waas"}),
-    )
-    .ok(200);
 }
 
 /// A receiver that redirects elsewhere is not followed: the delivery counts as failed and the
@@ -230,47 +184,6 @@ fn live_needs_key_material() {
     assert!(!path.exists(), "a database was created");
 }
 
-/// A burst from one key: 429 RATE_LIMITED with Retry-After beyond the burst, other keys go on,
-/// and the key is served again after waiting.
-fn burst_from_one_key(backend: Backend) {
-    let opts = Opts {
-        rate_limit: 5,
-        ..Opts::default()
-    };
-    let Some((_db, s)) = setup(backend, "tenancy_rate", &opts) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let other = api
-        .post(
-            "/v1/management/api-keys",
-            json!({"permissions": ["ACCOUNTS_READ"]}),
-        )
-        .ok(201)["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let answers: Vec<_> = (0..40).map(|_| api.get("/v1/accounts")).collect();
-    let limited: Vec<_> = answers.iter().filter(|r| r.status == 429).collect();
-    assert!(
-        answers.iter().filter(|r| r.status == 200).count() >= 9,
-        "the burst is served"
-    );
-    assert!(!limited.is_empty(), "no 429 after 40 requests at 5/s");
-    for r in &limited {
-        r.err(429, "RATE_LIMITED");
-        let wait: u64 = r.retry_after.as_deref().unwrap().parse().unwrap();
-        assert!((1..=2).contains(&wait), "Retry-After {wait}");
-    }
-    // Another key has its own budget.
-    Api { s: &s, key: &other }.get("/v1/accounts").ok(200);
-    std::thread::sleep(std::time::Duration::from_millis(1200));
-    api.get("/v1/accounts").ok(200);
-}
-
 /// A client that sends half of its headers and stops is cut off after the header deadline; the
 /// server goes on answering others.
 fn slow_headers_are_cut_off(backend: Backend) {
@@ -419,16 +332,8 @@ macro_rules! suite {
         mod $backend {
             use super::*;
             #[test]
-            fn webhook_urls_inside() {
-                super::webhook_urls_inside($variant);
-            }
-            #[test]
             fn redirects_not_followed() {
                 super::redirects_not_followed($variant);
-            }
-            #[test]
-            fn burst_from_one_key() {
-                super::burst_from_one_key($variant);
             }
             #[test]
             fn slow_headers_are_cut_off() {

@@ -315,3 +315,48 @@ fn evm_setup(a: &EvmArgs) -> Result<Option<crate::host::evm::EvmSetup>, Error> {
             .filter(|f| !f.is_empty()),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config(flags: &[&str]) -> crate::host::HostConfig {
+        let args = Flags::try_parse_from(std::iter::once("serve").chain(flags.iter().copied()))
+            .unwrap()
+            .serve;
+        host_config(&args).unwrap()
+    }
+
+    #[test]
+    fn the_flags_reach_the_host_s_configuration() {
+        let c = config(&[
+            "--cors-origin",
+            "http://dash.test",
+            "--cors-origin",
+            "http://ops.test",
+            "--webhook-allow-loopback",
+            "false",
+            "--rate-limit",
+            "5",
+        ]);
+        assert_eq!(c.cors_origins, ["http://dash.test", "http://ops.test"]);
+        assert!(!c.endpoint_policy.allow_loopback);
+        assert_eq!(c.rate_limit, 5);
+    }
+
+    #[test]
+    fn without_flags_sandbox_allows_loopback_and_live_does_not() {
+        let sandbox = config(&[]);
+        assert!(sandbox.endpoint_policy.allow_loopback && sandbox.cors_origins.is_empty());
+        assert_eq!(sandbox.rate_limit, DEFAULT_RATE_LIMIT);
+        let live = config(&["--mode", "live"]);
+        assert!(!live.endpoint_policy.allow_loopback && live.endpoint_policy.require_https);
+    }
+}

@@ -40,13 +40,19 @@ static N: AtomicU32 = AtomicU32::new(0);
 const TEST_MNEMONIC: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
-/// An answer: its status and its JSON body (`Null` when it has none).
+/// An answer: its status, its headers and its JSON body (`Null` when it has none).
 pub struct Answer {
     pub status: u16,
+    pub headers: axum::http::HeaderMap,
     pub json: Value,
 }
 
 impl Answer {
+    /// A header of the answer, as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     /// The body of a success with `status`; panics with the answer otherwise.
     #[track_caller]
     pub fn ok(&self, status: u16) -> &Value {
@@ -96,6 +102,7 @@ impl App {
         let mut config = HostConfig::sandbox(&url);
         config.environment = Environment::Live;
         config.key_file = Some(key_file);
+        config.rate_limit = 0;
         App::open_config(config, Db::Sqlite(file), None).await
     }
 
@@ -148,17 +155,26 @@ impl App {
     /// Opens the host; with `block_ms`, its simulated chain runs at that block time.
     async fn open(url: &str, db: Db, block_ms: Option<u64>) -> App {
         let mut config = HostConfig::sandbox(url);
+        // Off: a test sends bursts no client would (host_settings.rs checks the limit itself).
+        config.rate_limit = 0;
         if let Some(ms) = block_ms {
             config.sim_block_ms = ms;
         }
         App::open_config(config, db, block_ms).await
     }
 
-    /// Opens the host of `config`; with `block_ms`, its simulated chain's worker runs.
-    async fn open_config(mut config: HostConfig, db: Db, block_ms: Option<u64>) -> App {
-        // Off, as in the tests that start a process: a test sends bursts no client would
-        // (tests/tenancy.rs checks the limit itself).
+    /// A fresh host on an empty SQLite file, its configuration changed by `edit` first (as a
+    /// flag of `waas serve` would change it; cli::serve's tests check the flags themselves).
+    pub async fn with_config(edit: impl FnOnce(&mut HostConfig)) -> App {
+        let (file, url) = sqlite_file();
+        let mut config = HostConfig::sandbox(&url);
         config.rate_limit = 0;
+        edit(&mut config);
+        App::open_config(config, Db::Sqlite(file), None).await
+    }
+
+    /// Opens the host of `config`; with `block_ms`, its simulated chain's worker runs.
+    async fn open_config(config: HostConfig, db: Db, block_ms: Option<u64>) -> App {
         let (router, state) = open_app(&config).await.expect("the host opens");
         let (client_id, key) = create_client(
             &state.store,
@@ -312,6 +328,7 @@ impl App {
     async fn answer(&self, req: Request<Body>) -> Answer {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status().as_u16();
+        let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
             .await
             .unwrap();
@@ -321,7 +338,11 @@ impl App {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Answer { status, json }
+        Answer {
+            status,
+            headers,
+            json,
+        }
     }
 
     /// Calls with the client's key.

@@ -68,6 +68,7 @@ mod catalog;
 mod edits;
 mod errors;
 mod holds;
+mod host_settings;
 mod journal;
 mod lists;
 mod management;

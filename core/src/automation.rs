@@ -153,6 +153,44 @@ impl RuleOutcome {
         crate::webhook::Subject::VirtualWallet.on(self.sub_operation())
     }
 
+    /// The webhook that reports this outcome of a rule of `wallet` fired by deposit `tx`: an
+    /// alert's own data, else the action's result (FAILED, with the refusal's message as its
+    /// reason, when the action was refused).
+    pub fn webhook(&self, wallet: &str, tx: &str) -> crate::Result<OutcomeEvent> {
+        let operation_id = movement_id(&self.rule, tx);
+        let kind = self.event_kind()?;
+        if let Some(alert) = &self.event {
+            return Ok(OutcomeEvent {
+                kind,
+                operation_id,
+                status: crate::webhook::Status::Success,
+                reason: None,
+                data: alert
+                    .get("data")
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null),
+            });
+        }
+        let amount = self.amount.map(|a| {
+            if a.is_zero() {
+                "0".to_owned()
+            } else {
+                a.normalize().to_string()
+            }
+        });
+        Ok(OutcomeEvent {
+            kind,
+            operation_id,
+            status: if self.ok() {
+                crate::webhook::Status::Success
+            } else {
+                crate::webhook::Status::Failed
+            },
+            reason: self.message.clone(),
+            data: serde_json::json!({"wallet_id": wallet, "rule": self.rule, "action": self.action.as_str(), "deposit_tx": tx, "amount": amount, "code": self.code}),
+        })
+    }
+
     /// What happened, as the event reports it: `ALERT` for an alert, `WITHDRAWAL` for a payout,
     /// `TRANSFER` for a forward.
     pub fn sub_operation(&self) -> crate::webhook::Happening {
@@ -163,6 +201,21 @@ impl RuleOutcome {
             ActionKind::Forward | ActionKind::ForwardExcess => Happening::Transfer,
         }
     }
+}
+
+/// The webhook event that reports a rule's outcome ([`RuleOutcome::webhook`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeEvent {
+    /// VIRTUAL_WALLET and what happened (ALERT, TRANSFER or WITHDRAWAL).
+    pub kind: crate::webhook::EventKind,
+    /// The rule's movement id for the deposit ([`movement_id`]).
+    pub operation_id: String,
+    /// SUCCESS, or FAILED when the action was refused.
+    pub status: crate::webhook::Status,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// The event's data.
+    pub data: serde_json::Value,
 }
 
 /// The deterministic id of the movement a rule makes for a deposit.
@@ -269,6 +322,43 @@ pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_action_is_reported_failed_with_its_reason_and_an_alert_with_its_own_data() {
+        let refused = RuleOutcome {
+            rule: "r1".into(),
+            action: ActionKind::Withdraw,
+            amount: Some(Decimal::new(2500, 3)),
+            code: Some(ErrorCode::InsufficientFunds),
+            message: Some("not enough".into()),
+            event: None,
+        };
+        let e = refused.webhook("vw1", "tx1").unwrap();
+        assert_eq!(e.operation_id, "rule:r1:tx1");
+        assert_eq!(e.status, crate::webhook::Status::Failed);
+        assert_eq!(e.reason.as_deref(), Some("not enough"));
+        assert_eq!(
+            e.data,
+            serde_json::json!({"wallet_id": "vw1", "rule": "r1", "action": "withdraw", "deposit_tx": "tx1", "amount": "2.5", "code": "INSUFFICIENT_FUNDS"})
+        );
+        let alert = RuleOutcome {
+            action: ActionKind::Alert,
+            amount: None,
+            code: None,
+            message: None,
+            event: Some(serde_json::json!({"data": {"rule": "r1"}})),
+            ..refused
+        };
+        let e = alert.webhook("vw1", "tx1").unwrap();
+        assert_eq!(e.status, crate::webhook::Status::Success);
+        assert_eq!(e.data, serde_json::json!({"rule": "r1"}));
+        assert_eq!(
+            e.kind,
+            crate::webhook::Subject::VirtualWallet
+                .on(crate::webhook::Happening::Alert)
+                .unwrap()
+        );
+    }
 
     #[test]
     fn percent_rounds_toward_zero_at_decimals() {

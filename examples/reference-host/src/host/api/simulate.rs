@@ -6,7 +6,6 @@ use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
 use crate::host::api::extract::{ApiResult, Shared};
 use crate::host::api::management::configuration::load_settings;
-use crate::host::api::schema::num;
 use crate::host::error::ApiError;
 use crate::host::store::{col, opt_col, Work};
 use crate::host::AppState;
@@ -18,14 +17,13 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::automation::RuleOutcome;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::Status;
 use waas_core::{Address, ErrorCode};
 
 /// Routes of this module.
@@ -128,26 +126,14 @@ pub fn rule_events(
     tx: &str,
 ) -> Result<(), ApiError> {
     for o in outcomes {
-        if let Some(event) = &o.event {
-            let data = event.get("data").cloned().unwrap_or(Value::Null);
-            w.event(
-                o.event_kind()?,
-                &waas_core::automation::movement_id(&o.rule, tx),
-                Status::Success,
-                None,
-                data,
-            )?;
-            continue;
-        }
-        let kind = o.event_kind()?;
-        let id = waas_core::automation::movement_id(&o.rule, tx);
-        let data = json!({"wallet_id": wallet, "rule": o.rule, "action": o.action.as_str(), "deposit_tx": tx, "amount": o.amount.map(num), "code": o.code});
-        let status = if o.ok() {
-            Status::Success
-        } else {
-            Status::Failed
-        };
-        w.event(kind, &id, status, o.message.as_deref(), data)?;
+        let e = o.webhook(wallet, tx)?;
+        w.event(
+            e.kind,
+            &e.operation_id,
+            e.status,
+            e.reason.as_deref(),
+            e.data,
+        )?;
     }
     Ok(())
 }

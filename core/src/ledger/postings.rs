@@ -82,6 +82,7 @@ impl Ledger {
         }
         self.check_representable(&changes)?;
         debug_assert_balanced(&changes);
+        debug_assert_floors(&changes, phase);
         for (book, before, next) in changes {
             *self.balance_mut(book)? = next;
             self.update_caches(book, next.total() - before.total());
@@ -227,6 +228,23 @@ fn debug_assert_balanced(changes: &[(&Book, Balance, Balance)]) {
     }
 }
 
+/// The floor of a wallet's balance: a movement never takes a wallet below zero, nor one already
+/// below zero lower still (checked in debug builds and tests). Only a reorg's void of a pending
+/// deposit may, when the wallet had spent it (the wallet is then frozen).
+fn debug_assert_floors(changes: &[(&Book, Balance, Balance)], phase: Phase) {
+    if cfg!(debug_assertions) && phase != Phase::VoidPending {
+        for (book, before, next) in changes {
+            if let Book::Wallet(wallet, token) = book {
+                let (was, is) = (before.total(), next.total());
+                debug_assert!(
+                    !is.is_sign_negative() || is >= was,
+                    "wallet {wallet} would go below its floor in {token}: {was} -> {is}"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +323,28 @@ mod tests {
         };
         let book = ext("USDT");
         debug_assert_balanced(&[(&book, Balance::default(), one)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "wallet vw1 would go below its floor in USDT: 1 -> -1")]
+    fn a_wallet_taken_below_zero_is_caught() {
+        let book = Book::Wallet("vw1".into(), "USDT".into());
+        let (one, minus_one) = (Decimal::ONE, Decimal::NEGATIVE_ONE);
+        let balance = |posted| Balance {
+            posted,
+            pending: Decimal::ZERO,
+        };
+        debug_assert_floors(&[(&book, balance(one), balance(minus_one))], Phase::Post);
+    }
+
+    #[test]
+    fn a_reorg_may_leave_a_wallet_below_zero_and_a_credit_may_lift_it() {
+        let book = Book::Wallet("vw1".into(), "USDT".into());
+        let pending = |p: i64| Balance {
+            posted: Decimal::ZERO,
+            pending: Decimal::new(p, 0),
+        };
+        debug_assert_floors(&[(&book, pending(1), pending(-2))], Phase::VoidPending);
+        debug_assert_floors(&[(&book, pending(-2), pending(-1))], Phase::Post);
     }
 }

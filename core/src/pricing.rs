@@ -2,6 +2,8 @@
 //! values an amount. A price given with the operation wins, then the client's configured price
 //! list, then 1 for a USD stablecoin; otherwise there is no price (the caller refuses).
 
+use crate::access::Environment;
+use crate::error::{err, Result};
 use rust_decimal::Decimal;
 
 /// Symbols priced at 1 USD when neither the operation nor the configuration gives a price.
@@ -26,9 +28,42 @@ pub fn usd_price(
         .or_else(|| is_usd_stablecoin(symbol).then_some(Decimal::ONE))
 }
 
+/// Refuses a price given with an operation on a live host, which values amounts at the
+/// platform's prices only (INVALID_ARGUMENT).
+pub fn check_given_price(environment: Environment, given: bool) -> Result<()> {
+    if given && environment == Environment::Live {
+        return Err(err::invalid_argument(
+            "usd_price: a live host values cards at the platform's prices, not the caller's",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a live client with a parent setting its own price list: its parent sets it
+/// (FORBIDDEN).
+pub fn check_price_list_setter(environment: Environment, has_parent: bool) -> Result<()> {
+    if has_parent && environment == Environment::Live {
+        return Err(err::forbidden("live prices are set by the parent client"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_prices_come_from_the_platform_and_a_child_s_from_its_parent() {
+        use crate::error::ErrorCode;
+        assert!(check_given_price(Environment::Sandbox, true).is_ok());
+        assert!(check_given_price(Environment::Live, false).is_ok());
+        let e = check_given_price(Environment::Live, true).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert!(check_price_list_setter(Environment::Live, false).is_ok());
+        assert!(check_price_list_setter(Environment::Sandbox, true).is_ok());
+        let e = check_price_list_setter(Environment::Live, true).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Forbidden);
+    }
 
     #[test]
     fn given_then_configured_then_stablecoin() {

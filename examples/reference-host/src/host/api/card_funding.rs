@@ -109,11 +109,7 @@ fn price_of(
     symbol: &str,
     given: Option<&str>,
 ) -> Result<Decimal, ApiError> {
-    if given.is_some() && s.environment == Environment::Live {
-        return Err(ApiError::bad_request(
-            "usd_price: a live host values cards at the platform's prices, not the caller's",
-        ));
-    }
+    waas_core::pricing::check_given_price(s.environment, given.is_some())?;
     let parse = |p: &str| amount("usd_price", p).map(|a| a.as_decimal());
     let given = given.map(parse).transpose()?;
     waas_core::pricing::usd_price(symbol, given, settings.usd_price(symbol)).ok_or_else(|| {

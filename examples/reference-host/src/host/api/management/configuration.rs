@@ -22,10 +22,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use waas_core::access;
 use waas_core::access::Operation;
-use waas_core::access::{self, Environment};
 use waas_core::ledger::Ledger;
-use waas_core::{Address, ErrorCode};
+use waas_core::Address;
 
 /// The client's settings, read inside an operation (under the client's lock).
 pub(crate) async fn settings_in(w: &mut Work) -> Result<Settings, ApiError> {
@@ -241,11 +241,8 @@ pub(crate) async fn put_config(
         .await?
         .unwrap_or_default()
         .is_empty();
-    if has_parent && u.usd_prices.is_some() && caller.environment == Environment::Live {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "live prices are set by the parent client",
-        ));
+    if u.usd_prices.is_some() {
+        waas_core::pricing::check_price_list_setter(caller.environment, has_parent)?;
     }
     // Read, change and write the settings under the client's lock: concurrent updates of
     // different fields both land.

@@ -17,6 +17,7 @@ mod event;
 mod key;
 mod seen;
 mod signature;
+pub mod subscriptions;
 
 pub use catalog::*;
 pub use envelope::*;

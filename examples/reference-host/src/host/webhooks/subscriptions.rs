@@ -1,78 +1,8 @@
-//! Per-event-type subscriptions (`webhook_events`): a list of operations (`VIRTUAL_WALLET`) or
-//! operation/sub-operation pairs (`VIRTUAL_WALLET/DEPOSIT`) from the core's catalog
-//! (`waas_core::webhook::OPERATIONS`); `["*"]` (the default) is every event. An event a client
-//! is not subscribed to is not sent: it is closed as `skipped`, visible in the delivery log.
+//! Per-event-type subscriptions (`webhook_events`): the rules are the core's
+//! (`waas_core::webhook::subscriptions`); an event a client is not subscribed to is closed as
+//! `skipped`, visible in the delivery log.
 
-use crate::host::error::ApiError;
-
-/// Most entries a subscription list may have.
-pub const MAX_ENTRIES: usize = 100;
-
-/// The entry that stands for every event.
-pub const ALL: &str = "*";
-
-/// Checks and normalizes a `webhook_events` list: `None` for every event, else the entries,
-/// deduplicated in the order given. 400 `INVALID_ARGUMENT` for an empty list, an unknown
-/// operation or sub-operation, or a malformed entry.
-pub fn parse(list: &[String]) -> Result<Option<Vec<String>>, ApiError> {
-    let bad = |why: String| {
-        ApiError::bad_request(format!(
-            "webhook_events: {why}; allowed: [\"*\"] (every event), or operations (\"VIRTUAL_WALLET\") and OPERATION/SUB_OPERATION pairs (\"VIRTUAL_WALLET/DEPOSIT\") of the webhook catalog"
-        ))
-    };
-    if list.is_empty() {
-        return Err(bad("the list is empty".into()));
-    }
-    if list.len() > MAX_ENTRIES {
-        return Err(bad(format!("more than {MAX_ENTRIES} entries")));
-    }
-    if list.iter().any(|e| e == ALL) {
-        if list.len() > 1 {
-            return Err(bad("\"*\" stands alone".into()));
-        }
-        return Ok(None);
-    }
-    let mut out: Vec<String> = Vec::new();
-    for entry in list {
-        let (op, sub) = match entry.split_once('/') {
-            Some((op, sub)) => (op, Some(sub)),
-            None => (entry.as_str(), None),
-        };
-        let Some(spec) = waas_core::webhook::operation(op) else {
-            let names: Vec<&str> = waas_core::webhook::OPERATIONS
-                .iter()
-                .map(|o| o.name)
-                .collect();
-            return Err(bad(format!(
-                "{entry:?} is not a known operation (operations: {})",
-                names.join(", ")
-            )));
-        };
-        if let Some(sub) = sub {
-            if !spec.has_sub_operation(sub) {
-                return Err(bad(format!(
-                    "{entry:?}: {sub:?} is not a sub-operation of {op} ({})",
-                    spec.sub_operations.join(", ")
-                )));
-            }
-        }
-        if !out.contains(entry) {
-            out.push(entry.clone());
-        }
-    }
-    Ok(Some(out))
-}
-
-/// Whether a client with these subscriptions (`None`: all) wants the event.
-pub fn wants(list: Option<&[String]>, operation: &str, sub_operation: &str) -> bool {
-    let Some(list) = list else {
-        return true;
-    };
-    list.iter().any(|e| match e.split_once('/') {
-        Some((op, sub)) => op == operation && sub == sub_operation,
-        None => e == operation,
-    })
-}
+pub use waas_core::webhook::subscriptions::{parse, wants, ALL};
 
 /// The operation and sub-operation of a stored event (its envelope's fields); CORRUPT_RECORD,
 /// logged, when they cannot be read.
@@ -89,42 +19,8 @@ pub fn kind_of(event: &str) -> Result<(String, String), crate::host::error::ApiE
 mod tests {
     use super::*;
 
-    fn list(entries: &[&str]) -> Vec<String> {
-        entries.iter().map(|e| (*e).to_owned()).collect()
-    }
-
     #[test]
-    fn lists_are_checked_against_the_catalog() {
-        assert_eq!(parse(&list(&["*"])).ok(), Some(None));
-        assert_eq!(
-            parse(&list(&["ACCOUNT", "VIRTUAL_WALLET/DEPOSIT", "ACCOUNT"])).ok(),
-            Some(Some(list(&["ACCOUNT", "VIRTUAL_WALLET/DEPOSIT"])))
-        );
-        for bad in [
-            &[][..],
-            &["*", "ACCOUNT"][..],
-            &["NOPE"][..],
-            &["account"][..],
-            &["ACCOUNT/NOPE"][..],
-            &["ACCOUNT/CREATED/X"][..],
-            &["ACCOUNT/"][..],
-            &["/CREATED"][..],
-            &[""][..],
-        ] {
-            let e = parse(&list(bad)).expect_err(&format!("{bad:?}"));
-            assert_eq!(e.code().as_str(), "INVALID_ARGUMENT");
-        }
-        assert!(parse(&vec!["ACCOUNT".to_owned(); MAX_ENTRIES + 1]).is_err());
-    }
-
-    #[test]
-    fn events_match_operations_and_pairs() {
-        let l = list(&["ACCOUNT", "VIRTUAL_WALLET/DEPOSIT"]);
-        assert!(wants(None, "CARD", "CREATED"));
-        assert!(wants(Some(&l), "ACCOUNT", "DELETED"));
-        assert!(wants(Some(&l), "VIRTUAL_WALLET", "DEPOSIT"));
-        assert!(!wants(Some(&l), "VIRTUAL_WALLET", "CREATED"));
-        assert!(!wants(Some(&l), "CARD", "DEPOSIT"));
+    fn a_stored_event_s_kind_is_read_or_corrupt_record() {
         assert_eq!(
             kind_of(r#"{"operation":"ACCOUNT","sub_operation":"CREATED","data":{}}"#).ok(),
             Some(("ACCOUNT".into(), "CREATED".into()))

@@ -219,6 +219,16 @@ pub fn usd_value(amount: Amount, usd_per_token: Decimal) -> Result<Decimal> {
         .ok_or_else(|| err::invalid_amount("USD value overflows"))
 }
 
+/// A decimal as the API, the scenario outputs and the webhooks write it: normalized (no trailing
+/// zeros), and `0` for a zero of any sign or scale.
+pub fn decimal_text(d: Decimal) -> String {
+    if d.is_zero() {
+        "0".to_owned()
+    } else {
+        d.normalize().to_string()
+    }
+}
+
 /// Parses a non-negative decimal such as a price or ratio ("1.5"), exact.
 pub fn parse_decimal(text: &str) -> Result<Decimal> {
     Amount::parse(text, MAX_DECIMALS).map(Amount::as_decimal)
@@ -278,6 +288,20 @@ mod tests {
 
     fn code(r: Result<Amount>) -> ErrorCode {
         r.expect_err("should fail").code()
+    }
+
+    #[test]
+    fn decimal_text_is_normalized_and_zero_is_0() {
+        let d = |t: &str| t.parse::<Decimal>().expect(t);
+        for (value, text) in [
+            ("1.500", "1.5"),
+            ("100", "100"),
+            ("0.000", "0"),
+            ("-0.00", "0"),
+            ("0.000001000", "0.000001"),
+        ] {
+            assert_eq!(decimal_text(d(value)), text, "{value}");
+        }
     }
 
     #[test]

@@ -171,13 +171,7 @@ impl RuleOutcome {
                     .unwrap_or(serde_json::Value::Null),
             });
         }
-        let amount = self.amount.map(|a| {
-            if a.is_zero() {
-                "0".to_owned()
-            } else {
-                a.normalize().to_string()
-            }
-        });
+        let amount = self.amount.map(crate::amount::decimal_text);
         Ok(OutcomeEvent {
             kind,
             operation_id,

@@ -1,16 +1,87 @@
-//! The ledger's system accounts: where money comes from and goes to when it is not in a wallet
-//! or a holding wallet. Each is a type here; its key (`external/ethereum/USDT`,
+//! The ledger's accounts outside wallets: the holding wallets ([`HoldingKey`]) and the system
+//! accounts, where money comes from and goes to when it is not in a wallet or a holding wallet.
+//! Each is a type here; its key (`CLIENT/ethereum`, `external/ethereum/USDT`,
 //! `fees/CLIENT/ethereum/USDT`, ...) is only how it is named in storage, snapshots and the
-//! journal (`system:KEY`).
+//! journal (`holding:KEY`, `system:KEY`).
 
 use super::USD;
 use crate::error::{err, Error};
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
 /// The blockchain id that stands for "no blockchain" in the keys of cards (which hold USD).
 pub const CARD_CHAIN: &str = "card";
+
+/// The holding wallet of one client on one blockchain (`CLIENT/BLOCKCHAIN` in storage).
+///
+/// Kept as its one inline text, so that comparing the holding wallets of two wallets (every
+/// transfer does) reads no other memory. Client ids hold no `/` and blockchain ids neither.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HoldingKey(CompactString);
+
+impl HoldingKey {
+    /// The holding wallet of `client` on `chain` (a blockchain id, or [`CARD_CHAIN`]).
+    pub fn new(client: &str, chain: &str) -> HoldingKey {
+        let mut key = CompactString::with_capacity(client.len() + 1 + chain.len());
+        key.push_str(client);
+        key.push('/');
+        key.push_str(chain);
+        HoldingKey(key)
+    }
+
+    /// The client it belongs to.
+    pub fn client(&self) -> &str {
+        self.0.rsplit_once('/').map_or("", |(client, _)| client)
+    }
+
+    /// The blockchain id (or [`CARD_CHAIN`]).
+    pub fn chain(&self) -> &str {
+        self.0.rsplit_once('/').map_or("", |(_, chain)| chain)
+    }
+
+    /// The key as stored: `CLIENT/BLOCKCHAIN`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for HoldingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for HoldingKey {
+    type Err = Error;
+
+    /// Reads a stored key back: a client and a blockchain id, both non-empty.
+    fn from_str(key: &str) -> Result<HoldingKey, Error> {
+        match key.rsplit_once('/') {
+            Some((client, chain)) if !client.is_empty() && !chain.is_empty() => {
+                Ok(HoldingKey::new(client, chain))
+            }
+            _ => Err(err::invalid_argument(format!(
+                "{}: not a holding wallet's key (CLIENT/BLOCKCHAIN)",
+                key.escape_debug()
+            ))),
+        }
+    }
+}
+
+impl Serialize for HoldingKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for HoldingKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HoldingKey, D::Error> {
+        let key = String::deserialize(d)?;
+        key.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 /// A system account of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,6 +189,15 @@ impl SystemAccount {
                     format!("{chain}/{token}")
                 }
             }
+        }
+    }
+
+    /// The suspense account of a holding wallet's below-minimum deposits in a token.
+    pub fn suspense_of(holding: &HoldingKey, token: &str) -> SystemAccount {
+        SystemAccount::Suspense {
+            client: holding.client().to_owned(),
+            chain: holding.chain().to_owned(),
+            token: token.to_owned(),
         }
     }
 
@@ -329,5 +409,30 @@ mod tests {
             let e = key.parse::<SystemAccount>().expect_err(key);
             assert_eq!(e.code(), crate::error::ErrorCode::InvalidArgument, "{key}");
         }
+    }
+
+    #[test]
+    fn a_holding_key_names_its_client_and_chain() {
+        let key = HoldingKey::new("acme", "ethereum");
+        assert_eq!((key.client(), key.chain()), ("acme", "ethereum"));
+        assert_eq!(key.to_string(), "acme/ethereum");
+        assert_eq!("acme/ethereum".parse::<HoldingKey>().expect("key"), key);
+        let json = serde_json::to_string(&key).expect("json");
+        assert_eq!(json, "\"acme/ethereum\"");
+        assert_eq!(
+            serde_json::from_str::<HoldingKey>(&json).expect("back"),
+            key
+        );
+        // Ordered as its text, so maps of holdings list as they did when keyed by text.
+        let (a, b) = (
+            HoldingKey::new("acme", "tron"),
+            HoldingKey::new("acme-eu", "bsc"),
+        );
+        assert_eq!(a.cmp(&b), a.as_str().cmp(b.as_str()));
+        for bad in ["", "acme", "/ethereum", "acme/", "\"x\""] {
+            let e = bad.parse::<HoldingKey>().expect_err(bad);
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidArgument, "{bad}");
+        }
+        assert!(serde_json::from_str::<HoldingKey>("\"acme\"").is_err());
     }
 }

@@ -148,7 +148,7 @@ impl Ledger {
             let from = if self.balance_of(&at_address).posted >= sent.as_decimal() {
                 at_address
             } else {
-                Book::Holding(holding_key(&wallet.client, chain), token.to_owned())
+                Book::Holding(HoldingKey::new(&wallet.client, chain), token.to_owned())
             };
             let available = self.balance_of(&from).posted;
             if available < sent.as_decimal() {

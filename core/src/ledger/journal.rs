@@ -432,10 +432,8 @@ impl super::Ledger {
             .into_iter()
             .map(|(book, b)| (account_of(&book), unit_of(&book).to_owned(), b))
             .collect();
-        // System accounts are kept by key; a key's last part is its unit (SystemAccount::unit).
-        for (key, b) in &self.system {
-            let unit = key.rsplit('/').next().unwrap_or(key);
-            out.push((format!("system:{key}"), unit.to_owned(), *b));
+        for (account, b) in &self.system {
+            out.push((format!("system:{account}"), account.unit().to_owned(), *b));
         }
         out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         out
@@ -445,6 +443,7 @@ impl super::Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::HoldingKey;
 
     #[test]
     fn account_names_are_the_books_names() {
@@ -458,7 +457,7 @@ mod tests {
             on_chain_account("w1")
         );
         assert_eq!(
-            account_of(&Book::Holding("c1/ethereum".into(), t())),
+            account_of(&Book::Holding(HoldingKey::new("c1", "ethereum"), t())),
             holding_account("c1", "ethereum")
         );
         assert!(is_wallet_account(&wallet_account("w1")));

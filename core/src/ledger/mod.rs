@@ -24,7 +24,7 @@ mod token_map;
 mod wallets;
 mod withdrawals;
 
-pub use accounts::SystemAccount;
+pub use accounts::{HoldingKey, SystemAccount};
 pub use destinations::{check_holding_route, holding_destination, AddressOwner, Route};
 pub use holds::{Hold, HoldStatus};
 pub use token_map::TokenMap;
@@ -168,8 +168,8 @@ pub struct Wallet {
     pub account: String,
     /// Blockchain (none for cards).
     pub blockchain: Option<String>,
-    /// Key of the holding wallet behind the wallet (`client/blockchain`).
-    pub holding: CompactString,
+    /// The holding wallet behind the wallet (its client and blockchain).
+    pub holding: HoldingKey,
     /// Derivation index of a virtual wallet.
     pub index: Option<u32>,
     /// Whether it may send.
@@ -239,8 +239,8 @@ pub enum Book {
     Wallet(String, String),
     /// Funds at a virtual wallet's address on chain, per token.
     OnChain(String, String),
-    /// A holding wallet's position: holding key, token.
-    Holding(String, String),
+    /// A holding wallet's position: holding wallet, token.
+    Holding(HoldingKey, String),
     /// A system account (outside world, chain, fees, suspense, cards, issuance).
     System(SystemAccount),
 }
@@ -537,8 +537,8 @@ pub struct Ledger {
     clients: BTreeMap<String, ClientBooks>,
     accounts: BTreeMap<String, String>,
     wallets: ShortIdMap<Wallet>,
-    holdings: BTreeMap<String, Holding>,
-    system: BTreeMap<String, Balance>,
+    holdings: BTreeMap<HoldingKey, Holding>,
+    system: BTreeMap<SystemAccount, Balance>,
     deposits: IdMap<DepositRecord>,
     /// Withdrawals by operation id, until the host takes them (pending ones too).
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
@@ -596,16 +596,17 @@ fn check_id(kind: &str, id: &str) -> Result<()> {
 }
 
 /// The value under `key`, inserted as default when missing (no key clone on the hot path).
-fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+fn entry<'m, K, Q, V>(map: &'m mut BTreeMap<K, V>, key: &Q) -> &'m mut V
+where
+    K: std::borrow::Borrow<Q> + Ord,
+    Q: ToOwned<Owned = K> + Ord + ?Sized,
+    V: Default,
+{
     if !map.contains_key(key) {
         map.insert(key.to_owned(), V::default());
     }
     map.get_mut(key)
         .unwrap_or_else(|| unreachable!("inserted above"))
-}
-
-fn holding_key(client: &str, chain: &str) -> String {
-    format!("{client}/{chain}")
 }
 
 impl Ledger {

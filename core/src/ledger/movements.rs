@@ -71,7 +71,7 @@ impl Ledger {
         let client = self.virtual_wallet(from)?.client.clone();
         let leg = Leg {
             from: Book::OnChain(from.to_owned(), token.clone()),
-            to: Book::Holding(holding_key(&client, &chain), token),
+            to: Book::Holding(HoldingKey::new(&client, &chain), token),
             amount: amount.as_decimal(),
         };
         self.post_movement(&[leg], Records::Sweeps, tx, movement)
@@ -240,7 +240,7 @@ impl Ledger {
         amount: Amount,
         fee: Amount,
     ) -> (Vec<Leg>, Option<Decimal>) {
-        let hkey = holding_key(&src.client, chain);
+        let hkey = HoldingKey::new(&src.client, chain);
         let mut legs = vec![Leg {
             from: Book::Wallet(from.to_owned(), token.to_owned()),
             to: Book::System(SystemAccount::External {
@@ -305,7 +305,7 @@ impl Ledger {
             return Ok(movement);
         }
         self.check_allowed(&chain, &address.to_string())?;
-        let key = holding_key(client, &chain);
+        let key = HoldingKey::new(client, &chain);
         let holding = self.holdings.get(&key).ok_or_else(|| {
             err::not_found(format!("client {client} has no holding wallet on {chain}"))
         })?;

@@ -6,7 +6,9 @@
 //! A part the host did not put in is absent: a wallet or account answers NOT_FOUND, so a host
 //! puts every part an operation names, and the balances of every account it may move.
 
-use super::{Balance, ClientBooks, DepositRecord, Holding, Ledger, Wallet};
+use super::{
+    Balance, ClientBooks, DepositRecord, Holding, HoldingKey, Ledger, SystemAccount, Wallet,
+};
 use crate::automation::{Action, Rule};
 use crate::error::{err, Result};
 use std::collections::BTreeMap;
@@ -37,18 +39,18 @@ impl Ledger {
         self.wallets.insert(id.into(), wallet);
     }
 
-    /// The holding wallets in these books, by key `client/blockchain`.
-    pub fn holdings(&self) -> &BTreeMap<String, Holding> {
+    /// The holding wallets in these books.
+    pub fn holdings(&self) -> &BTreeMap<HoldingKey, Holding> {
         &self.holdings
     }
 
-    /// Puts a holding wallet in, by key `client/blockchain`.
-    pub fn put_holding(&mut self, key: &str, holding: Holding) {
-        self.holdings.insert(key.to_owned(), holding);
+    /// Puts a holding wallet in.
+    pub fn put_holding(&mut self, key: HoldingKey, holding: Holding) {
+        self.holdings.insert(key, holding);
     }
 
-    /// The system accounts in these books, by key.
-    pub fn system(&self) -> &BTreeMap<String, Balance> {
+    /// The system accounts in these books.
+    pub fn system(&self) -> &BTreeMap<SystemAccount, Balance> {
         &self.system
     }
 
@@ -75,15 +77,15 @@ impl Ledger {
             }
             "holding" => {
                 self.holdings
-                    .entry(key.to_owned())
+                    .entry(key.parse()?)
                     .or_default()
                     .position
                     .insert(token.to_owned(), balance);
             }
             "system" => {
                 // Only keys of real system accounts enter the books.
-                let account: super::SystemAccount = key.parse()?;
-                self.system.insert(account.to_string(), balance);
+                let account: SystemAccount = key.parse()?;
+                self.system.insert(account, balance);
             }
             _ => return Err(unknown()),
         }

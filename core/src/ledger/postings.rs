@@ -13,14 +13,8 @@ impl Ledger {
         Ok(match book {
             Book::Wallet(w, t) => self.wallet_mut(w)?.balances.slot(t),
             Book::OnChain(w, t) => self.wallet_mut(w)?.on_chain.slot(t),
-            Book::Holding(h, t) => self
-                .holdings
-                .entry(h.clone())
-                .or_default()
-                .position
-                .entry(t.clone())
-                .or_default(),
-            Book::System(a) => self.system.entry(a.to_string()).or_default(),
+            Book::Holding(h, t) => entry(&mut entry(&mut self.holdings, h).position, t.as_str()),
+            Book::System(a) => entry(&mut self.system, a),
         })
     }
 
@@ -41,7 +35,7 @@ impl Ledger {
                 .get(h)
                 .and_then(|h| h.position.get(t))
                 .copied(),
-            Book::System(a) => self.system.get(&a.to_string()).copied(),
+            Book::System(a) => self.system.get(a).copied(),
         }
         .unwrap_or_default()
     }
@@ -105,7 +99,7 @@ impl Ledger {
     pub(super) fn check_representable(&self, changes: &[(&Book, Balance, Balance)]) -> Result<()> {
         let overflow = || err::invalid_amount("amount too large: a balance would overflow");
         // (holding, token, liability?) -> change of its sum
-        let mut sums: Vec<((&str, &str, bool), Decimal)> = Vec::new();
+        let mut sums: Vec<((&HoldingKey, &str, bool), Decimal)> = Vec::new();
         for (book, before, next) in changes {
             let next_total = next.posted.checked_add(next.pending).ok_or_else(overflow)?;
             let delta = next_total
@@ -137,14 +131,17 @@ impl Ledger {
     }
 
     /// The per-holding sum a book counts in: (holding, token, liability or in transit).
-    pub(super) fn cache_slot<'b>(&'b self, book: &'b Book) -> Option<(&'b str, &'b str, bool)> {
+    pub(super) fn cache_slot<'b>(
+        &'b self,
+        book: &'b Book,
+    ) -> Option<(&'b HoldingKey, &'b str, bool)> {
         let (wallet, token, liability) = match book {
             Book::Wallet(w, t) => (w, t, true),
             Book::OnChain(w, t) => (w, t, false),
             _ => return None,
         };
         let w = self.wallets.get(wallet.as_str())?;
-        (w.kind == WalletKind::Virtual).then_some((w.holding.as_str(), token.as_str(), liability))
+        (w.kind == WalletKind::Virtual).then_some((&w.holding, token.as_str(), liability))
     }
 
     /// Keeps the per-holding liabilities and in-transit sums in step with virtual balances
@@ -164,10 +161,7 @@ impl Ledger {
         if w.kind != WalletKind::Virtual {
             return;
         }
-        let holding = match self.holdings.get_mut(w.holding.as_str()) {
-            Some(h) => h,
-            None => self.holdings.entry(w.holding.to_string()).or_default(),
-        };
+        let holding = entry(&mut self.holdings, &w.holding);
         let map = if liability {
             &mut holding.liabilities
         } else {

@@ -7,7 +7,7 @@ impl Ledger {
     pub fn reserve(&self, client: &str, blockchain: &str, token: &str) -> Result<ReserveReport> {
         let chain = self.registry.chain(blockchain)?.id.as_str().to_owned();
         let (token, _) = self.token_of(&chain, token)?;
-        let key = holding_key(client, &chain);
+        let key = HoldingKey::new(client, &chain);
         let holding = self.holdings.get(&key).ok_or_else(|| {
             err::not_found(format!("client {client} has no holding wallet on {chain}"))
         })?;
@@ -16,7 +16,7 @@ impl Ledger {
 
     pub(super) fn reserve_of(
         &self,
-        key: &str,
+        key: &HoldingKey,
         holding: &Holding,
         token: &str,
     ) -> Result<ReserveReport> {
@@ -36,17 +36,9 @@ impl Ledger {
 
     /// The value of below-minimum deposits of a holding's client and chain still waiting for a
     /// decision (their suspense account), never negative.
-    pub(super) fn unresolved_below_minimum(&self, holding_key: &str, token: &str) -> Decimal {
-        let Some((client, chain)) = holding_key.split_once('/') else {
-            return Decimal::ZERO;
-        };
-        let suspense = SystemAccount::Suspense {
-            client: client.to_owned(),
-            chain: chain.to_owned(),
-            token: token.to_owned(),
-        };
+    pub(super) fn unresolved_below_minimum(&self, holding: &HoldingKey, token: &str) -> Decimal {
         self.system
-            .get(&suspense.to_string())
+            .get(&SystemAccount::suspense_of(holding, token))
             .map(|b| b.posted + b.pending)
             .unwrap_or_default()
             .max(Decimal::ZERO)
@@ -118,18 +110,13 @@ impl Ledger {
             }
         }
         for (key, h) in &self.holdings {
-            let chain = key.rsplit('/').next().unwrap_or_default();
+            let chain = key.chain();
             for (t, b) in &h.position {
                 add(format!("{chain}/{t}"), b);
             }
         }
-        for (key, b) in &self.system {
-            // A key that names no account sums apart, so the check that every money sums to
-            // zero fails on it.
-            let money = key
-                .parse::<SystemAccount>()
-                .map_or_else(|_| key.clone(), |a| a.money());
-            add(money, b);
+        for (account, b) in &self.system {
+            add(account.money(), b);
         }
         sums
     }
@@ -142,7 +129,7 @@ impl Ledger {
             .values()
             .filter(|w| w.kind == WalletKind::Virtual)
         {
-            let key = holding_key(&w.client, w.blockchain.as_deref().unwrap_or_default());
+            let key = HoldingKey::new(&w.client, w.blockchain.as_deref().unwrap_or_default());
             for (t, b) in &w.balances {
                 out.entry(format!("{key}/{t}")).or_default().0 += b.total();
             }

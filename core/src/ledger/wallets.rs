@@ -42,7 +42,12 @@ impl Ledger {
     /// What a client uses of its contract, given its virtual wallets in all (active or not: the
     /// books count only the active ones).
     pub fn contract_usage(&self, client: &str, virtual_wallets: u64) -> ContractUsage {
-        let books = self.clients.get(client).cloned().unwrap_or_default();
+        let Some(books) = self.clients.get(client) else {
+            return ContractUsage {
+                inactive_virtual_wallets: virtual_wallets,
+                ..ContractUsage::default()
+            };
+        };
         let active = u64::from(books.active_virtual_wallets);
         ContractUsage {
             active_virtual_wallets: active,
@@ -78,7 +83,10 @@ impl Ledger {
         blockchain: Option<String>,
     ) -> Wallet {
         Wallet {
-            holding: holding_key(&client, blockchain.as_deref().unwrap_or("card")).into(),
+            holding: HoldingKey::new(
+                &client,
+                blockchain.as_deref().unwrap_or(accounts::CARD_CHAIN),
+            ),
             kind,
             client,
             account: account.to_owned(),
@@ -119,7 +127,7 @@ impl Ledger {
             self.contract(&client).max_virtual_wallets,
             "active virtual wallets",
         )?;
-        let key = holding_key(&client, &chain);
+        let key = HoldingKey::new(&client, &chain);
         let holding_created = !self.holdings.contains_key(&key);
         let holding = self.holdings.entry(key).or_default();
         let index = holding.next_index;

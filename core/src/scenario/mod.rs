@@ -70,11 +70,7 @@ pub struct Scenario {
 }
 
 fn num(d: Decimal) -> String {
-    if d.is_zero() {
-        "0".to_owned()
-    } else {
-        d.normalize().to_string()
-    }
+    crate::amount::decimal_text(d)
 }
 
 fn amount(text: &str) -> Result<Amount> {

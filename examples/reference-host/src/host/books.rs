@@ -168,7 +168,10 @@ async fn load_shared(
         match r.try_get::<String, _>("part")?.as_str() {
             "a" => {
                 let holding: Holding = super::store::stored(&b, "holding wallet")?;
-                ledger.put_holding(&a, holding);
+                let key = a
+                    .parse()
+                    .map_err(|e| ApiError::corrupt("holding wallet's key", e))?;
+                ledger.put_holding(key, holding);
                 loaded.insert(format!("holding:{a}"), b);
             }
             "b" => {
@@ -591,7 +594,7 @@ fn terms_text(ledger: &Ledger, client_id: &str) -> Result<String, ApiError> {
 fn parts_text(ledger: &Ledger) -> Result<Vec<(&'static str, String, String)>, ApiError> {
     let mut parts = Vec::new();
     for (key, h) in ledger.holdings() {
-        parts.push(("holding", key.clone(), holding_text(h)?));
+        parts.push(("holding", key.to_string(), holding_text(h)?));
     }
     for (id, w) in ledger.wallets() {
         parts.push(("wallet", id.to_owned(), wallet_text(w)?));

@@ -150,9 +150,5 @@ impl ToSchema for PermissionName {}
 
 /// A decimal as the API writes it: normalized, `0` for zero.
 pub(crate) fn num(d: rust_decimal::Decimal) -> String {
-    if d.is_zero() {
-        "0".to_owned()
-    } else {
-        d.normalize().to_string()
-    }
+    waas_core::amount::decimal_text(d)
 }

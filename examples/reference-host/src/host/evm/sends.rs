@@ -366,7 +366,7 @@ impl EvmAdapter {
 mod tests {
     use super::*;
     use rust_decimal::Decimal;
-    use waas_core::ledger::SystemAccount;
+    use waas_core::ledger::{HoldingKey, SystemAccount};
 
     #[test]
     fn refund_leaves_where_the_legs_say() {
@@ -393,7 +393,10 @@ mod tests {
         assert_eq!(
             refund_source(&[
                 suspense.clone(),
-                leg(Book::Holding("h".into(), "ETH".into()))
+                leg(Book::Holding(
+                    HoldingKey::new("c1", "ethereum"),
+                    "ETH".into()
+                ))
             ]),
             RefundFrom::Holding
         );

@@ -553,92 +553,94 @@ mod tests {
     }
 
     /// Contract addresses and decimals as published by the issuers (Tether's "supported
-    /// protocols" page, Circle's "USDC contract addresses" page) and the chains' explorers.
+    /// protocols" page, Circle's "USDC contract addresses" page) and the chains' explorers:
+    /// (chain, symbol, contract, decimals).
+    const PINNED: [(&str, &str, &str, u8); 14] = [
+        (
+            "ethereum",
+            "USDT",
+            "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+            6,
+        ),
+        (
+            "ethereum",
+            "USDC",
+            "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+            6,
+        ),
+        (
+            "polygon",
+            "USDT",
+            "0xc2132D05D31c914a87C6611C10748AEb04B58e8F",
+            6,
+        ),
+        (
+            "polygon",
+            "USDC",
+            "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359",
+            6,
+        ),
+        (
+            "bsc",
+            "USDT",
+            "0x55d398326f99059fF775485246999027B3197955",
+            18,
+        ),
+        (
+            "bsc",
+            "USDC",
+            "0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d",
+            18,
+        ),
+        (
+            "arbitrum",
+            "USDT",
+            "0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9",
+            6,
+        ),
+        (
+            "arbitrum",
+            "USDC",
+            "0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
+            6,
+        ),
+        (
+            "optimism",
+            "USDT",
+            "0x94b008aA00579c1307B0EF2c499aD98a8ce58e58",
+            6,
+        ),
+        (
+            "optimism",
+            "USDC",
+            "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85",
+            6,
+        ),
+        (
+            "base",
+            "USDC",
+            "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+            6,
+        ),
+        (
+            "avalanche",
+            "USDT",
+            "0x9702230A8Ea53601f5cD2dc00fDBc13d4dF4A8c7",
+            6,
+        ),
+        (
+            "avalanche",
+            "USDC",
+            "0xB97EF9Ef8734C71904D8002F8b6Bc66Dd9c48a6E",
+            6,
+        ),
+        ("tron", "USDT", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", 6),
+    ];
+
     #[test]
     fn stablecoins_are_pinned_to_their_published_contracts() {
         let reg = Registry::builtin();
-        let pinned = [
-            (
-                "ethereum",
-                "USDT",
-                "0xdAC17F958D2ee523a2206206994597C13D831ec7",
-                6,
-            ),
-            (
-                "ethereum",
-                "USDC",
-                "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
-                6,
-            ),
-            (
-                "polygon",
-                "USDT",
-                "0xc2132D05D31c914a87C6611C10748AEb04B58e8F",
-                6,
-            ),
-            (
-                "polygon",
-                "USDC",
-                "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359",
-                6,
-            ),
-            (
-                "bsc",
-                "USDT",
-                "0x55d398326f99059fF775485246999027B3197955",
-                18,
-            ),
-            (
-                "bsc",
-                "USDC",
-                "0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d",
-                18,
-            ),
-            (
-                "arbitrum",
-                "USDT",
-                "0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9",
-                6,
-            ),
-            (
-                "arbitrum",
-                "USDC",
-                "0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
-                6,
-            ),
-            (
-                "optimism",
-                "USDT",
-                "0x94b008aA00579c1307B0EF2c499aD98a8ce58e58",
-                6,
-            ),
-            (
-                "optimism",
-                "USDC",
-                "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85",
-                6,
-            ),
-            (
-                "base",
-                "USDC",
-                "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-                6,
-            ),
-            (
-                "avalanche",
-                "USDT",
-                "0x9702230A8Ea53601f5cD2dc00fDBc13d4dF4A8c7",
-                6,
-            ),
-            (
-                "avalanche",
-                "USDC",
-                "0xB97EF9Ef8734C71904D8002F8b6Bc66Dd9c48a6E",
-                6,
-            ),
-            ("tron", "USDT", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", 6),
-        ];
-        for (chain, symbol, contract, decimals) in pinned {
+        for (chain, symbol, contract, decimals) in PINNED {
             let t = reg.token(chain, symbol).unwrap();
             assert_eq!(
                 t.contract.unwrap().to_string(),

@@ -65,6 +65,25 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (index, watched) = watched(&mut rng);
+    let tokens: Vec<[u8; 20]> = (0..4).map(|_| rng.addr()).collect();
+    let mut blocks = Vec::new();
+    let mut json = Vec::new();
+    for b in 0..64u64 {
+        let (block_hash, txs, logs) = block(&mut rng, b, &watched, &tokens);
+        json.push(block_json(b, &block_hash, &txs, &logs));
+        blocks.push((txs, logs));
+    }
+    Fixture {
+        index,
+        tokens,
+        blocks,
+        json,
+    }
+}
+
+/// [`WATCHED`] random addresses, indexed as the scanner indexes its clients' wallets.
+fn watched(rng: &mut Rng) -> (AddressIndex, Vec<[u8; 20]>) {
     let mut index = AddressIndex::with_capacity(WATCHED);
     let mut watched = Vec::with_capacity(WATCHED);
     for i in 0..WATCHED {
@@ -79,71 +98,76 @@ fn fixture() -> Fixture {
             },
         );
     }
-    let tokens: Vec<[u8; 20]> = (0..4).map(|_| rng.addr()).collect();
-    let mut blocks = Vec::new();
-    let mut json = Vec::new();
-    for b in 0..64u64 {
-        let pick = |rng: &mut Rng| {
-            if rng.next() % 100 == 0 {
-                watched[(rng.next() % WATCHED as u64) as usize]
-            } else {
-                rng.addr()
-            }
-        };
-        let block_hash = hex0x(&rng.word());
-        let txs: Vec<BlockTx> = (0..TXS)
-            .map(|i| BlockTx {
-                hash: format!("0x{b:032x}{i:032x}"),
-                from: rng.addr(),
-                to: Some(pick(&mut rng)),
-                value: rng.word(),
-            })
-            .collect();
-        let logs: Vec<TransferLog> = (0..LOGS)
-            .map(|i| TransferLog {
-                contract: if i % 3 == 0 {
-                    rng.addr()
-                } else {
-                    tokens[i % 4]
-                },
-                to: pick(&mut rng),
-                value: rng.word(),
-                tx_hash: format!("0x{b:032x}{i:032x}"),
-                log_index: i as u64,
-                block_hash: block_hash.clone(),
-            })
-            .collect();
-        let block_json = json!({
-            "number": format!("0x{b:x}"), "hash": block_hash, "parentHash": block_hash,
-            "transactions": txs.iter().map(|t| json!({
-                "hash": t.hash, "from": hex0x(&t.from), "to": hex0x(&t.to.unwrap()),
-                "value": format!("0x{}", hex0x(&t.value)[2..].trim_start_matches('0')),
-                "gas": "0x5208", "input": "0x", "nonce": "0x1",
-            })).collect::<Vec<_>>(),
+    (index, watched)
+}
+
+/// Block `b`: its hash, [`TXS`] transactions and [`LOGS`] Transfer logs (two in three of the
+/// `tokens`), about 1% of them paying a `watched` address.
+fn block(
+    rng: &mut Rng,
+    b: u64,
+    watched: &[[u8; 20]],
+    tokens: &[[u8; 20]],
+) -> (String, Vec<BlockTx>, Vec<TransferLog>) {
+    let pick = |rng: &mut Rng| {
+        if rng.next() % 100 == 0 {
+            watched[(rng.next() % WATCHED as u64) as usize]
+        } else {
+            rng.addr()
+        }
+    };
+    let block_hash = hex0x(&rng.word());
+    let txs: Vec<BlockTx> = (0..TXS)
+        .map(|i| BlockTx {
+            hash: format!("0x{b:032x}{i:032x}"),
+            from: rng.addr(),
+            to: Some(pick(rng)),
+            value: rng.word(),
         })
-        .to_string();
-        let logs_json = Value::Array(
-            logs.iter()
-                .map(|l| {
-                    json!({
-                        "address": hex0x(&l.contract), "blockHash": l.block_hash, "blockNumber": format!("0x{b:x}"),
-                        "data": hex0x(&l.value), "logIndex": format!("0x{:x}", l.log_index), "removed": false,
-                        "topics": [index::TRANSFER_TOPIC, format!("0x{:0>64}", "ab"), format!("0x000000000000000000000000{}", &hex0x(&l.to)[2..])],
-                        "transactionHash": l.tx_hash,
-                    })
+        .collect();
+    let logs: Vec<TransferLog> = (0..LOGS)
+        .map(|i| TransferLog {
+            contract: if i % 3 == 0 {
+                rng.addr()
+            } else {
+                tokens[i % 4]
+            },
+            to: pick(rng),
+            value: rng.word(),
+            tx_hash: format!("0x{b:032x}{i:032x}"),
+            log_index: i as u64,
+            block_hash: block_hash.clone(),
+        })
+        .collect();
+    (block_hash, txs, logs)
+}
+
+/// Block `b` and its logs as the node answers them: (eth_getBlockByNumber with full
+/// transactions, eth_getLogs).
+fn block_json(b: u64, block_hash: &str, txs: &[BlockTx], logs: &[TransferLog]) -> (String, String) {
+    let block_json = json!({
+        "number": format!("0x{b:x}"), "hash": block_hash, "parentHash": block_hash,
+        "transactions": txs.iter().map(|t| json!({
+            "hash": t.hash, "from": hex0x(&t.from), "to": hex0x(&t.to.unwrap()),
+            "value": format!("0x{}", hex0x(&t.value)[2..].trim_start_matches('0')),
+            "gas": "0x5208", "input": "0x", "nonce": "0x1",
+        })).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let logs_json = Value::Array(
+        logs.iter()
+            .map(|l| {
+                json!({
+                    "address": hex0x(&l.contract), "blockHash": l.block_hash, "blockNumber": format!("0x{b:x}"),
+                    "data": hex0x(&l.value), "logIndex": format!("0x{:x}", l.log_index), "removed": false,
+                    "topics": [index::TRANSFER_TOPIC, format!("0x{:0>64}", "ab"), format!("0x000000000000000000000000{}", &hex0x(&l.to)[2..])],
+                    "transactionHash": l.tx_hash,
                 })
-                .collect(),
-        )
-        .to_string();
-        blocks.push((txs, logs));
-        json.push((block_json, logs_json));
-    }
-    Fixture {
-        index,
-        tokens,
-        blocks,
-        json,
-    }
+            })
+            .collect(),
+    )
+    .to_string();
+    (block_json, logs_json)
 }
 
 /// Parses a block and its logs as the adapter does (hex fields into bytes), then matches.

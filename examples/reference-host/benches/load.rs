@@ -76,30 +76,62 @@ struct Books {
 
 /// One client with `wallets` virtual wallets, the first min(wallets, 200) funded.
 fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
-    // The root's contract is unlimited; a client below it gets room for its wallets from it.
-    let key = if n == 0 {
-        admin.to_owned()
-    } else {
-        let made = post(
-            s,
-            admin,
-            "/v1/management/clients",
-            json!({"name": format!("bench{n}")}),
-        );
-        let id = made["id"].as_str().unwrap();
-        let r = s.call(
-            "PUT",
-            &format!("/v1/management/clients/{id}/contracted-products"),
-            Some(admin),
-            Some(&json!({"max_virtual_wallets": wallets + 10})),
-        );
-        assert!(r.status < 300, "contracted products: {}", r.text);
-        made["api_key"].as_str().unwrap().to_owned()
-    };
+    let key = client_key(s, admin, n, wallets);
     let acc = post(s, &key, "/v1/accounts", json!({"name": "bench"}))["id"]
         .as_str()
         .unwrap()
         .to_owned();
+    let all = make_wallets(s, &key, &acc, n, wallets);
+    let funded = all.len().min(200);
+    for (i, (_, address)) in all.iter().take(funded).enumerate() {
+        let tx = format!("bench-fund-{n}-{i}");
+        post(
+            s,
+            &key,
+            "/v1/simulate/deposit",
+            json!({"address": address, "token": "USDT", "amount": FUNDING.to_string(), "tx": tx}),
+        );
+        post(s, &key, "/v1/simulate/confirm", json!({"tx": tx}));
+    }
+    Books {
+        key,
+        funded: all.iter().take(funded).map(|(id, _)| id.clone()).collect(),
+        all: all.into_iter().map(|(id, _)| id).collect(),
+    }
+}
+
+/// The key of client `n`: the root's for the first, else a new client's below the root.
+fn client_key(s: &Server, admin: &str, n: usize, wallets: usize) -> String {
+    // The root's contract is unlimited; a client below it gets room for its wallets from it.
+    if n == 0 {
+        return admin.to_owned();
+    }
+    let made = post(
+        s,
+        admin,
+        "/v1/management/clients",
+        json!({"name": format!("bench{n}")}),
+    );
+    let id = made["id"].as_str().unwrap();
+    let r = s.call(
+        "PUT",
+        &format!("/v1/management/clients/{id}/contracted-products"),
+        Some(admin),
+        Some(&json!({"max_virtual_wallets": wallets + 10})),
+    );
+    assert!(r.status < 300, "contracted products: {}", r.text);
+    made["api_key"].as_str().unwrap().to_owned()
+}
+
+/// `wallets` virtual wallets of `acc` made through the batch endpoint: (id, address) each. Prints
+/// how fast, and whether creation slows as the client grows.
+fn make_wallets(
+    s: &Server,
+    key: &str,
+    acc: &str,
+    n: usize,
+    wallets: usize,
+) -> Vec<(String, String)> {
     let mut all: Vec<(String, String)> = Vec::new();
     let started = Instant::now();
     // Seconds each batch request took, to tell whether creation slows as the client grows.
@@ -109,7 +141,7 @@ fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
         let batch_started = Instant::now();
         let made = post(
             s,
-            &key,
+            key,
             "/v1/wallets/virtual/batch",
             json!({"account_id": acc, "blockchain": "ethereum", "count": count}),
         );
@@ -138,22 +170,7 @@ fn prepare(s: &Server, admin: &str, n: usize, wallets: usize) -> Books {
             rate(&batches[batches.len() - tenth..])
         );
     }
-    let funded = all.len().min(200);
-    for (i, (_, address)) in all.iter().take(funded).enumerate() {
-        let tx = format!("bench-fund-{n}-{i}");
-        post(
-            s,
-            &key,
-            "/v1/simulate/deposit",
-            json!({"address": address, "token": "USDT", "amount": FUNDING.to_string(), "tx": tx}),
-        );
-        post(s, &key, "/v1/simulate/confirm", json!({"tx": tx}));
-    }
-    Books {
-        key,
-        funded: all.iter().take(funded).map(|(id, _)| id.clone()).collect(),
-        all: all.into_iter().map(|(id, _)| id).collect(),
-    }
+    all
 }
 
 /// A small deterministic generator (xorshift64*), so each run draws the same pairs.
@@ -179,7 +196,6 @@ fn run(backend: Backend, a: &Args) {
     let clients: Vec<_> = (0..a.clients)
         .map(|n| prepare(&s, &admin, n, a.wallets))
         .collect();
-    let base = s.base.clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.conns * 2)
         .timeout(Duration::from_secs(60))
@@ -192,50 +208,13 @@ fn run(backend: Backend, a: &Args) {
         let started = Instant::now();
         let tasks: Vec<_> = (0..a.conns)
             .map(|c| {
-                let (http, base, clients) = (http.clone(), base.clone(), clients.clone());
-                rt().spawn(async move {
-                    let books = &clients[c % clients.len()];
-                    let key = &books.key;
-                    let mut lat = Vec::new();
-                    let mut errors = 0u64;
-                    let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (c as u64 + 1);
-                    while Instant::now() < deadline {
-                        let pick = |r: u64, n: usize| (r % n as u64) as usize;
-                        // Funded wallets are the first of `all`: a receiver equal to its sender
-                        // becomes the next wallet.
-                        let f = pick(next(&mut seed), books.funded.len());
-                        let mut t = pick(next(&mut seed), books.all.len());
-                        if t == f {
-                            t = (t + 1) % books.all.len();
-                        }
-                        let (from, to) = (&books.funded[f], &books.all[t]);
-                        let t0 = Instant::now();
-                        let r = http
-                            .post(format!("{base}/v1/wallets/virtual/{from}/transfer"))
-                            .header("X-API-Key", key)
-                            .header("content-type", "application/json")
-                            .body(
-                                json!({"to_wallet_id": to, "token": "USDT", "amount": "1"})
-                                    .to_string(),
-                            )
-                            .send()
-                            .await;
-                        let ok = match r {
-                            Ok(r) => {
-                                let st = r.status().as_u16();
-                                let _ = r.bytes().await;
-                                st == 201
-                            }
-                            Err(_) => false,
-                        };
-                        if ok {
-                            lat.push(t0.elapsed());
-                        } else {
-                            errors += 1;
-                        }
-                    }
-                    (lat, errors)
-                })
+                rt().spawn(drive(
+                    http.clone(),
+                    s.base.clone(),
+                    clients.clone(),
+                    c,
+                    deadline,
+                ))
             })
             .collect();
         let mut lat = Vec::new();
@@ -246,48 +225,109 @@ fn run(backend: Backend, a: &Args) {
             errors += e;
         }
         let elapsed = started.elapsed().as_secs_f64();
-        if !measured {
-            continue;
+        if measured {
+            report(backend, a, elapsed, lat, errors);
+            report_host(&s);
         }
-        lat.sort();
-        let pct = |p: f64| {
-            lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
-        println!(
-            "{backend:?}: {} transfers in {elapsed:.1} s = {:.0} transfers/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {errors} errors; {} connections, {} client(s), {} wallets each",
-            lat.len(),
-            lat.len() as f64 / elapsed,
-            pct(0.50),
-            pct(0.99),
-            pct(1.0),
-            a.conns,
-            a.clients,
-            a.wallets,
-        );
-        // What the host saw: how many operations a commit carried, and how many transfers met a
-        // wallet row held by another batch and ran again (PostgreSQL).
-        let metrics = s.call("GET", "/metrics", None, None).text;
-        let figure = |name: &str| {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        let (batches, ops) = (
-            figure("waas_commit_batch_operations_count "),
-            figure("waas_commit_batch_operations_sum "),
-        );
-        println!(
-            "  host: {batches:.0} commits of {:.1} operations on average; {:.0} transfers ran again after a collision; {:.0} wallets loaded ahead",
-            ops / batches.max(1.0),
-            figure("waas_contended_operations_total "),
-            figure("waas_wallets_loaded_ahead_total "),
-        );
     }
-    // The books still balance: the wallets of each client hold what they were funded with.
-    for books in clients.iter() {
+    assert_balanced(&s, &clients);
+}
+
+/// Connection `c`: transfers of 1 USDT from a funded wallet of its client to another of its
+/// wallets until `deadline`; the latency of each transfer made and the number that failed.
+async fn drive(
+    http: reqwest::Client,
+    base: String,
+    clients: Arc<Vec<Books>>,
+    c: usize,
+    deadline: Instant,
+) -> (Vec<Duration>, u64) {
+    let books = &clients[c % clients.len()];
+    let key = &books.key;
+    let mut lat = Vec::new();
+    let mut errors = 0u64;
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (c as u64 + 1);
+    while Instant::now() < deadline {
+        let pick = |r: u64, n: usize| (r % n as u64) as usize;
+        // Funded wallets are the first of `all`: a receiver equal to its sender becomes the next
+        // wallet.
+        let f = pick(next(&mut seed), books.funded.len());
+        let mut t = pick(next(&mut seed), books.all.len());
+        if t == f {
+            t = (t + 1) % books.all.len();
+        }
+        let (from, to) = (&books.funded[f], &books.all[t]);
+        let t0 = Instant::now();
+        let r = http
+            .post(format!("{base}/v1/wallets/virtual/{from}/transfer"))
+            .header("X-API-Key", key)
+            .header("content-type", "application/json")
+            .body(json!({"to_wallet_id": to, "token": "USDT", "amount": "1"}).to_string())
+            .send()
+            .await;
+        let ok = match r {
+            Ok(r) => {
+                let st = r.status().as_u16();
+                let _ = r.bytes().await;
+                st == 201
+            }
+            Err(_) => false,
+        };
+        if ok {
+            lat.push(t0.elapsed());
+        } else {
+            errors += 1;
+        }
+    }
+    (lat, errors)
+}
+
+/// Prints the measured run: transfers a second, latency percentiles, errors.
+fn report(backend: Backend, a: &Args, elapsed: f64, mut lat: Vec<Duration>, errors: u64) {
+    lat.sort();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{backend:?}: {} transfers in {elapsed:.1} s = {:.0} transfers/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {errors} errors; {} connections, {} client(s), {} wallets each",
+        lat.len(),
+        lat.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.99),
+        pct(1.0),
+        a.conns,
+        a.clients,
+        a.wallets,
+    );
+}
+
+/// Prints what the host saw: how many operations a commit carried, and how many transfers met a
+/// wallet row held by another batch and ran again (PostgreSQL).
+fn report_host(s: &Server) {
+    let metrics = s.call("GET", "/metrics", None, None).text;
+    let figure = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let (batches, ops) = (
+        figure("waas_commit_batch_operations_count "),
+        figure("waas_commit_batch_operations_sum "),
+    );
+    println!(
+        "  host: {batches:.0} commits of {:.1} operations on average; {:.0} transfers ran again after a collision; {:.0} wallets loaded ahead",
+        ops / batches.max(1.0),
+        figure("waas_contended_operations_total "),
+        figure("waas_wallets_loaded_ahead_total "),
+    );
+}
+
+/// The books still balance: the wallets of each client hold what they were funded with.
+fn assert_balanced(s: &Server, clients: &[Books]) {
+    for books in clients {
         let mut sum = rust_decimal::Decimal::ZERO;
         let mut cursor: Option<String> = None;
         loop {

@@ -59,116 +59,144 @@ fn read(s: &Server, key: &str) -> Resp {
     Api { s, key }.get("/v1/wallets/virtual")
 }
 
-/// The whole story on `hosts` (the first makes every change; each is checked after it).
-fn levels_drive_keys(hosts: &[&Server], root_key: &str) {
-    let first = hosts[0];
-    let root = Api {
-        s: first,
-        key: root_key,
-    };
-    let acc = root.account("a");
+/// A PATCH with `api`'s key.
+fn patch(api: Api<'_>, path: &str, body: Value) -> Resp {
+    api.s.call("PATCH", path, Some(api.key), Some(&body))
+}
 
-    // A level with WALLETS_READ, a user holding it, a key of that user.
-    let level = root
-        .post(
-            "/v1/management/access-levels",
-            json!({"name": "readers", "permissions": ["WALLETS_READ"]}),
-        )
-        .ok(201)
-        .clone();
-    let level = id(&level);
-    let user = root
-        .post(
-            "/v1/management/users",
-            json!({"email": "ann@example.com", "access_level_id": level}),
-        )
-        .ok(201)
-        .clone();
-    let user = id(&user);
-    let made = root
-        .post("/v1/management/api-keys", json!({"user_id": user}))
-        .ok(201)
-        .clone();
-    assert_eq!(list(&made["permissions"]), ["WALLETS_READ"]);
-    assert_eq!(made["user_id"], json!(user));
-    assert_eq!(made["access_level_id"], Value::Null);
-    let key = made["key"].as_str().unwrap().to_owned();
-    let key_id = id(&made);
-    for h in hosts {
-        read(h, &key).ok(200);
-        write(h, &key, &acc).err(403, "FORBIDDEN");
-    }
+/// A POST with `api`'s key that must create: the body.
+fn made(api: Api<'_>, path: &str, body: Value) -> Value {
+    api.post(path, body).ok(201).clone()
+}
 
-    // The level gains WALLETS_WRITE: at once here, within a second on every host.
-    let t = Instant::now();
-    root.s
-        .call(
-            "PATCH",
-            &format!("/v1/management/access-levels/{level}"),
-            Some(root_key),
-            Some(&json!({"permissions": ["WALLETS_READ", "WALLETS_WRITE"]})),
-        )
-        .ok(200);
-    write(first, &key, &acc).ok(201);
-    for h in &hosts[1..] {
-        within(t, "the level's new permission on another host", || {
-            write(h, &key, &acc).status == 201
-        });
-    }
+/// A key's entry in the client's list of keys.
+fn listed_key(root: Api<'_>, key_id: &str) -> Value {
     let keys = root.get("/v1/management/api-keys").ok(200).clone();
-    let listed = keys["data"]
+    keys["data"]
         .as_array()
         .unwrap()
         .iter()
         .find(|k| k["id"] == json!(key_id))
-        .unwrap();
+        .unwrap()
+        .clone()
+}
+
+/// What the story's steps share: the hosts (the first makes every change), the root's key on the
+/// first, an account, the level "readers", its user and the user's key.
+struct Story<'a> {
+    hosts: &'a [&'a Server],
+    root: Api<'a>,
+    acc: String,
+    level: String,
+    user: String,
+    key: String,
+    key_id: String,
+}
+
+impl Story<'_> {
+    fn first(&self) -> &Server {
+        self.hosts[0]
+    }
+
+    /// Sets the permissions of the level "readers" (with the root's key).
+    fn set_level(&self, permissions: &[&str]) {
+        let path = format!("/v1/management/access-levels/{}", self.level);
+        patch(self.root, &path, json!({ "permissions": permissions })).ok(200);
+    }
+}
+
+/// The whole story on `hosts` (the first makes every change; each is checked after it). One
+/// story: each step starts from the keys, levels and users the steps before it left.
+fn levels_drive_keys(hosts: &[&Server], root_key: &str) {
+    let st = a_users_key_acts_with_its_level(hosts, root_key);
+    the_level_gains_and_loses_a_permission(&st);
+    let manager = a_manager_hands_out_nothing_more(&st);
+    a_key_keeps_its_creators_ceiling(&st, &manager);
+    a_key_names_exactly_one_source(&st);
+    another_clients_levels_and_users_are_not_found(&st);
+    a_user_without_a_level_acts_with_nothing(&st);
+    a_level_held_by_a_live_key_stays(&st);
+    the_user_moved_to_another_level(&st);
+    the_user_deleted_revokes_its_keys(&st);
+}
+
+/// A level with WALLETS_READ, a user holding it, a key of that user: it reads, it does not write.
+fn a_users_key_acts_with_its_level<'a>(hosts: &'a [&'a Server], root_key: &'a str) -> Story<'a> {
+    let root = Api {
+        s: hosts[0],
+        key: root_key,
+    };
+    let acc = root.account("a");
+    let level = json!({"name": "readers", "permissions": ["WALLETS_READ"]});
+    let level = id(&made(root, "/v1/management/access-levels", level));
+    let user = json!({"email": "ann@example.com", "access_level_id": level});
+    let user = id(&made(root, "/v1/management/users", user));
+    let key = made(root, "/v1/management/api-keys", json!({"user_id": user}));
+    assert_eq!(list(&key["permissions"]), ["WALLETS_READ"]);
+    assert_eq!(key["user_id"], json!(user));
+    assert_eq!(key["access_level_id"], Value::Null);
+    let st = Story {
+        hosts,
+        root,
+        acc,
+        level,
+        user,
+        key: key["key"].as_str().unwrap().to_owned(),
+        key_id: id(&key),
+    };
+    for h in hosts {
+        read(h, &st.key).ok(200);
+        write(h, &st.key, &st.acc).err(403, "FORBIDDEN");
+    }
+    st
+}
+
+/// The level gains WALLETS_WRITE: at once here, within a second on every host; and loses it again.
+fn the_level_gains_and_loses_a_permission(st: &Story<'_>) {
+    let (key, acc) = (&st.key, &st.acc);
+    let t = Instant::now();
+    st.set_level(&["WALLETS_READ", "WALLETS_WRITE"]);
+    write(st.first(), key, acc).ok(201);
+    for h in &st.hosts[1..] {
+        within(t, "the level's new permission on another host", || {
+            write(h, key, acc).status == 201
+        });
+    }
+    let listed = listed_key(st.root, &st.key_id);
     assert_eq!(
         list(&listed["permissions"]),
         ["WALLETS_READ", "WALLETS_WRITE"]
     );
-    assert_eq!(listed["user_id"], json!(user));
+    assert_eq!(listed["user_id"], json!(st.user));
 
-    // And loses it again.
     let t = Instant::now();
-    root.s
-        .call(
-            "PATCH",
-            &format!("/v1/management/access-levels/{level}"),
-            Some(root_key),
-            Some(&json!({"permissions": ["WALLETS_READ"]})),
-        )
-        .ok(200);
-    write(first, &key, &acc).err(403, "FORBIDDEN");
-    for h in &hosts[1..] {
+    st.set_level(&["WALLETS_READ"]);
+    write(st.first(), key, acc).err(403, "FORBIDDEN");
+    for h in &st.hosts[1..] {
         within(t, "the level's lost permission on another host", || {
-            write(h, &key, &acc).status == 403
+            write(h, key, acc).status == 403
         });
-        read(h, &key).ok(200);
+        read(h, key).ok(200);
     }
+}
 
-    // Escalation: a key with MANAGEMENT and WALLETS_READ hands out nothing more.
-    let manager = root
-        .post(
-            "/v1/management/api-keys",
-            json!({"permissions": ["MANAGEMENT", "WALLETS_READ"]}),
-        )
-        .ok(201)
-        .clone();
+/// Escalation: a key with MANAGEMENT and WALLETS_READ hands out nothing more. The manager's key.
+fn a_manager_hands_out_nothing_more(st: &Story<'_>) -> String {
+    let (root, level) = (st.root, &st.level);
+    let manager = json!({"permissions": ["MANAGEMENT", "WALLETS_READ"]});
+    let manager = made(root, "/v1/management/api-keys", manager);
     let manager = manager["key"].as_str().unwrap().to_owned();
     let m = Api {
-        s: first,
+        s: st.first(),
         key: &manager,
     };
-    m.post(
-        "/v1/management/access-levels",
-        json!({"name": "writers", "permissions": ["WALLETS_WRITE"]}),
-    )
-    .err(403, "FORBIDDEN");
-    m.s.call(
-        "PATCH",
+    let writers = json!({"name": "writers", "permissions": ["WALLETS_WRITE"]});
+    m.post("/v1/management/access-levels", writers.clone())
+        .err(403, "FORBIDDEN");
+    patch(
+        m,
         &format!("/v1/management/access-levels/{level}"),
-        Some(&manager),
-        Some(&json!({"permissions": ["WALLETS_READ", "WALLETS_WRITE"]})),
+        json!({"permissions": ["WALLETS_READ", "WALLETS_WRITE"]}),
     )
     .err(403, "FORBIDDEN");
     m.post(
@@ -176,14 +204,7 @@ fn levels_drive_keys(hosts: &[&Server], root_key: &str) {
         json!({"permissions": ["WALLETS_WRITE"]}),
     )
     .err(403, "FORBIDDEN");
-    let writers = root
-        .post(
-            "/v1/management/access-levels",
-            json!({"name": "writers", "permissions": ["WALLETS_WRITE"]}),
-        )
-        .ok(201)
-        .clone();
-    let writers = id(&writers);
+    let writers = id(&made(root, "/v1/management/access-levels", writers));
     m.post(
         "/v1/management/api-keys",
         json!({"access_level_id": writers}),
@@ -194,72 +215,63 @@ fn levels_drive_keys(hosts: &[&Server], root_key: &str) {
         json!({"email": "bob@example.com", "access_level_id": writers}),
     )
     .err(403, "FORBIDDEN");
-    // A key the manager makes for the reader keeps the manager's ceiling: when the level grows
-    // past it, the key does not.
-    let capped = m
-        .post("/v1/management/api-keys", json!({"user_id": user}))
-        .ok(201)
-        .clone();
+    manager
+}
+
+/// A key the manager makes for the reader keeps the manager's ceiling: when the level grows past
+/// it, the key does not (the user's own key does).
+fn a_key_keeps_its_creators_ceiling(st: &Story<'_>, manager: &str) {
+    let m = Api {
+        s: st.first(),
+        key: manager,
+    };
+    let capped = made(m, "/v1/management/api-keys", json!({"user_id": st.user}));
     assert_eq!(list(&capped["permissions"]), ["WALLETS_READ"]);
     assert_eq!(list(&capped["ceiling"]), ["MANAGEMENT", "WALLETS_READ"]);
     let capped = capped["key"].as_str().unwrap().to_owned();
-    root.s
-        .call(
-            "PATCH",
-            &format!("/v1/management/access-levels/{level}"),
-            Some(root_key),
-            Some(&json!({"permissions": ["WALLETS_WRITE", "MANAGEMENT"]})),
-        )
-        .ok(200);
-    write(first, &capped, &acc).err(403, "FORBIDDEN");
-    read(first, &capped).ok(200);
+    st.set_level(&["WALLETS_WRITE", "MANAGEMENT"]);
+    write(st.first(), &capped, &st.acc).err(403, "FORBIDDEN");
+    read(st.first(), &capped).ok(200);
     Api {
-        s: first,
+        s: st.first(),
         key: &capped,
     }
     .get("/v1/management/users")
     .ok(200);
-    write(first, &key, &acc).ok(201);
-    root.s
-        .call(
-            "PATCH",
-            &format!("/v1/management/access-levels/{level}"),
-            Some(root_key),
-            Some(&json!({"permissions": ["WALLETS_READ"]})),
-        )
-        .ok(200);
+    write(st.first(), &st.key, &st.acc).ok(201);
+    st.set_level(&["WALLETS_READ"]);
+}
 
-    // Exactly one of permissions, user_id, access_level_id.
-    root.post(
-        "/v1/management/api-keys",
-        json!({"permissions": ["WALLETS_READ"], "user_id": user}),
-    )
-    .err(400, "INVALID_ARGUMENT");
-    root.post("/v1/management/api-keys", json!({}))
-        .err(400, "INVALID_ARGUMENT");
-
-    // Another client's level, user and keys are 404.
-    let other = root
+/// Exactly one of permissions, user_id, access_level_id.
+fn a_key_names_exactly_one_source(st: &Story<'_>) {
+    st.root
         .post(
-            "/v1/management/clients",
-            json!({"name": "other", "permissions": ["MANAGEMENT", "WALLETS_WRITE"]}),
+            "/v1/management/api-keys",
+            json!({"permissions": ["WALLETS_READ"], "user_id": st.user}),
         )
-        .ok(201)
-        .clone();
-    let other_key = other["api_key"].as_str().unwrap().to_owned();
+        .err(400, "INVALID_ARGUMENT");
+    st.root
+        .post("/v1/management/api-keys", json!({}))
+        .err(400, "INVALID_ARGUMENT");
+}
+
+/// Another client's level, user and keys are 404.
+fn another_clients_levels_and_users_are_not_found(st: &Story<'_>) {
+    let (level, user) = (&st.level, &st.user);
+    let other = json!({"name": "other", "permissions": ["MANAGEMENT", "WALLETS_WRITE"]});
+    let other = made(st.root, "/v1/management/clients", other);
     let o = Api {
-        s: first,
-        key: &other_key,
+        s: st.first(),
+        key: other["api_key"].as_str().unwrap(),
     };
     o.post("/v1/management/api-keys", json!({"access_level_id": level}))
         .err(404, "NOT_FOUND");
     o.post("/v1/management/api-keys", json!({"user_id": user}))
         .err(404, "NOT_FOUND");
-    o.s.call(
-        "PATCH",
+    patch(
+        o,
         &format!("/v1/management/access-levels/{level}"),
-        Some(&other_key),
-        Some(&json!({"permissions": ["WALLETS_READ"]})),
+        json!({"permissions": ["WALLETS_READ"]}),
     )
     .err(404, "NOT_FOUND");
     o.post(
@@ -267,111 +279,82 @@ fn levels_drive_keys(hosts: &[&Server], root_key: &str) {
         json!({"email": "eve@example.com", "access_level_id": level}),
     )
     .err(404, "NOT_FOUND");
+}
 
-    // A user without a level: its key acts with nothing.
-    let idle = root
-        .post("/v1/management/users", json!({"email": "idle@example.com"}))
-        .ok(201)
-        .clone();
-    let idle_key = root
-        .post("/v1/management/api-keys", json!({"user_id": id(&idle)}))
-        .ok(201)
-        .clone();
+/// A user without a level: its key acts with nothing.
+fn a_user_without_a_level_acts_with_nothing(st: &Story<'_>) {
+    let idle = json!({"email": "idle@example.com"});
+    let idle = made(st.root, "/v1/management/users", idle);
+    let idle_key = json!({"user_id": id(&idle)});
+    let idle_key = made(st.root, "/v1/management/api-keys", idle_key);
     assert_eq!(list(&idle_key["permissions"]), Vec::<&str>::new());
-    read(first, idle_key["key"].as_str().unwrap()).err(403, "FORBIDDEN");
+    read(st.first(), idle_key["key"].as_str().unwrap()).err(403, "FORBIDDEN");
+}
 
-    // A key bound to a level directly; the level cannot be deleted while such a key is live.
-    let direct = root
-        .post(
-            "/v1/management/access-levels",
-            json!({"name": "direct", "permissions": ["WALLETS_READ"]}),
-        )
-        .ok(201)
-        .clone();
-    let direct = id(&direct);
-    let bound = root
-        .post(
-            "/v1/management/api-keys",
-            json!({"access_level_id": direct}),
-        )
-        .ok(201)
-        .clone();
+/// A key bound to a level directly; the level cannot be deleted while such a key is live (nor the
+/// level "readers", which its user holds).
+fn a_level_held_by_a_live_key_stays(st: &Story<'_>) {
+    let root = st.root;
+    let direct = json!({"name": "direct", "permissions": ["WALLETS_READ"]});
+    let direct = id(&made(root, "/v1/management/access-levels", direct));
+    let bound = json!({"access_level_id": direct});
+    let bound = made(root, "/v1/management/api-keys", bound);
     assert_eq!(bound["access_level_id"], json!(direct));
-    read(first, bound["key"].as_str().unwrap()).ok(200);
+    read(st.first(), bound["key"].as_str().unwrap()).ok(200);
     root.delete(&format!("/v1/management/access-levels/{direct}"))
         .err(400, "INVALID_ARGUMENT");
-    root.delete(&format!("/v1/management/access-levels/{level}"))
+    root.delete(&format!("/v1/management/access-levels/{}", st.level))
         .err(400, "INVALID_ARGUMENT");
     root.delete(&format!("/v1/management/api-keys/{}", id(&bound)))
         .ok(200);
     root.delete(&format!("/v1/management/access-levels/{direct}"))
         .ok(200);
+}
 
-    // The user moved to a level without the permission: its key stops reading.
-    let tokens = root
-        .post(
-            "/v1/management/access-levels",
-            json!({"name": "tokens", "permissions": ["TOKENS_READ"]}),
-        )
-        .ok(201)
-        .clone();
-    for h in hosts {
-        read(h, &key).ok(200);
+/// The user moved to a level without the permission: its key stops reading; moved back, it reads.
+fn the_user_moved_to_another_level(st: &Story<'_>) {
+    let key = &st.key;
+    let tokens = json!({"name": "tokens", "permissions": ["TOKENS_READ"]});
+    let tokens = made(st.root, "/v1/management/access-levels", tokens);
+    for h in st.hosts {
+        read(h, key).ok(200);
     }
+    let user = format!("/v1/management/users/{}", st.user);
     let t = Instant::now();
-    root.s
-        .call(
-            "PATCH",
-            &format!("/v1/management/users/{user}"),
-            Some(root_key),
-            Some(&json!({"access_level_id": id(&tokens)})),
-        )
-        .ok(200);
-    read(first, &key).err(403, "FORBIDDEN");
-    for h in &hosts[1..] {
+    patch(st.root, &user, json!({"access_level_id": id(&tokens)})).ok(200);
+    read(st.first(), key).err(403, "FORBIDDEN");
+    for h in &st.hosts[1..] {
         within(t, "the user's new level on another host", || {
-            read(h, &key).status == 403
+            read(h, key).status == 403
         });
     }
     let t = Instant::now();
-    root.s
-        .call(
-            "PATCH",
-            &format!("/v1/management/users/{user}"),
-            Some(root_key),
-            Some(&json!({"access_level_id": level})),
-        )
-        .ok(200);
-    read(first, &key).ok(200);
-    for h in &hosts[1..] {
+    patch(st.root, &user, json!({"access_level_id": st.level})).ok(200);
+    read(st.first(), key).ok(200);
+    for h in &st.hosts[1..] {
         within(t, "the user's level back on another host", || {
-            read(h, &key).status == 200
+            read(h, key).status == 200
         });
     }
+}
 
-    // The user deleted: its keys are revoked.
+/// The user deleted: its keys are revoked; the level is no longer held and can go.
+fn the_user_deleted_revokes_its_keys(st: &Story<'_>) {
+    let (root, key) = (st.root, &st.key);
     let t = Instant::now();
     let gone = root
-        .delete(&format!("/v1/management/users/{user}"))
+        .delete(&format!("/v1/management/users/{}", st.user))
         .ok(200)
         .clone();
     assert_eq!(gone["keys_revoked"], 2);
-    read(first, &key).err(401, "UNAUTHORIZED");
-    for h in &hosts[1..] {
+    read(st.first(), key).err(401, "UNAUTHORIZED");
+    for h in &st.hosts[1..] {
         within(t, "the deleted user's key on another host", || {
-            read(h, &key).status == 401
+            read(h, key).status == 401
         });
     }
-    let keys = root.get("/v1/management/api-keys").ok(200).clone();
-    let listed = keys["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == json!(key_id))
-        .unwrap();
-    assert_eq!(listed["revoked"], true);
-    // The level is no longer held: it can go.
-    root.delete(&format!("/v1/management/access-levels/{level}"))
+    assert_eq!(listed_key(root, &st.key_id)["revoked"], true);
+    root.delete(&format!("/v1/management/access-levels/{}", st.level))
         .ok(200);
 }
 

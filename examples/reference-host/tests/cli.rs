@@ -181,29 +181,29 @@ fn address_amount_and_registry() {
     assert!(json.as_array().unwrap().len() > 20);
 }
 
-#[test]
-fn bad_input_exits_2_with_a_code() {
-    let xpub = xpub_of("ethereum", "0");
-    fails(
+/// Bad input to each command: (its arguments, `XPUB` standing for an account's xpub; its standard
+/// input; the code it exits 2 with).
+const BAD_INPUT: &[(&[&str], Option<&str>, &str)] = &[
+    (
         &[
             "derive",
             "--chain",
             "ethereum",
             "--xpub",
-            &xpub,
+            "XPUB",
             "--index",
             "2147483648",
         ],
         None,
         "INVALID_INDEX",
-    );
-    fails(
+    ),
+    (
         &[
             "derive",
             "--chain",
             "ethereum",
             "--xpub",
-            &xpub,
+            "XPUB",
             "--index",
             "2147483647",
             "--count",
@@ -211,30 +211,30 @@ fn bad_input_exits_2_with_a_code() {
         ],
         None,
         "INVALID_INDEX",
-    );
-    fails(
+    ),
+    (
         &[
-            "derive", "--chain", "ethereum", "--xpub", &xpub, "--index", "-1",
+            "derive", "--chain", "ethereum", "--xpub", "XPUB", "--index", "-1",
         ],
         None,
         "INVALID_ARGUMENT",
-    );
-    fails(
+    ),
+    (
         &[
             "derive", "--chain", "ethereum", "--xpub", "xpubjunk", "--index", "0",
         ],
         None,
         "INVALID_KEY",
-    );
-    fails(
+    ),
+    (
         &[
-            "derive", "--chain", "dogecoin", "--xpub", &xpub, "--index", "0",
+            "derive", "--chain", "dogecoin", "--xpub", "XPUB", "--index", "0",
         ],
         None,
         "UNKNOWN_CHAIN",
-    );
-    fails(&["derive", "--chain", "ethereum"], None, "INVALID_ARGUMENT");
-    fails(
+    ),
+    (&["derive", "--chain", "ethereum"], None, "INVALID_ARGUMENT"),
+    (
         &[
             "address",
             "--chain",
@@ -243,8 +243,8 @@ fn bad_input_exits_2_with_a_code() {
         ],
         None,
         "INVALID_ADDRESS",
-    );
-    fails(
+    ),
+    (
         &[
             "address",
             "--chain",
@@ -253,23 +253,23 @@ fn bad_input_exits_2_with_a_code() {
         ],
         None,
         "INVALID_ADDRESS",
-    );
-    fails(
+    ),
+    (
         &["amount", "--decimals", "6", "--to-base", "1.1234567"],
         None,
         "INVALID_AMOUNT",
-    );
-    fails(
+    ),
+    (
         &["amount", "--decimals", "6", "--to-base", "-1"],
         None,
         "INVALID_AMOUNT",
-    );
-    fails(
+    ),
+    (
         &["amount", "--decimals", "6", "--to-base", "abc"],
         None,
         "INVALID_AMOUNT",
-    );
-    fails(
+    ),
+    (
         &[
             "amount",
             "--decimals",
@@ -279,24 +279,36 @@ fn bad_input_exits_2_with_a_code() {
         ],
         None,
         "INVALID_AMOUNT",
-    );
-    fails(
+    ),
+    (
         &["amount", "--decimals", "99", "--from-base", "1"],
         None,
         "INVALID_AMOUNT",
-    );
-    fails(&["amount", "--decimals", "6"], None, "INVALID_ARGUMENT");
-    fails(
+    ),
+    (&["amount", "--decimals", "6"], None, "INVALID_ARGUMENT"),
+    (
         &["xpub", "--chain", "ethereum"],
         Some("not a mnemonic"),
         "INVALID_MNEMONIC",
-    );
-    fails(
+    ),
+    (
         &["xpub", "--chain", "ethereum"],
         Some(""),
         "INVALID_MNEMONIC",
-    );
-    fails(&["nonsense"], None, "INVALID_ARGUMENT");
+    ),
+    (&["nonsense"], None, "INVALID_ARGUMENT"),
+];
+
+#[test]
+fn bad_input_exits_2_with_a_code() {
+    let xpub = xpub_of("ethereum", "0");
+    for (args, stdin, code) in BAD_INPUT {
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "XPUB" { xpub.as_str() } else { a })
+            .collect();
+        fails(&args, *stdin, code);
+    }
 }
 
 #[test]
@@ -372,7 +384,12 @@ fn json_on_every_command_that_prints_data() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["xpub"], xpub.as_str());
-    // derive: JSON Lines, the same addresses as the text form.
+}
+
+/// derive: JSON Lines, the same addresses as the text form.
+#[test]
+fn json_lines_from_derive_match_its_text() {
+    let xpub = xpub_of("ethereum", "0");
     let text = ok(&[
         "derive", "--chain", "tron", "--xpub", &xpub, "--index", "3", "--count", "4",
     ]);
@@ -387,7 +404,11 @@ fn json_on_every_command_that_prints_data() {
         );
     }
     assert_eq!(json.lines().count(), 4);
-    // Errors under --json: one JSON object on standard error, exit 2 for bad input.
+}
+
+/// Errors under --json: one JSON object on standard error, exit 2 for bad input.
+#[test]
+fn json_errors_are_one_object_on_standard_error() {
     let out = waas(
         &["--json", "address", "--chain", "ethereum", "0x12"],
         None,

@@ -108,6 +108,17 @@ struct Run<'a> {
     n: usize,
 }
 
+/// The error codes of one command: (in-memory, host); `None` for a success.
+type Codes = (Option<String>, Option<String>);
+
+/// An amount of USDT (6 decimals).
+fn usdt(n: u32) -> Amount {
+    Amount::parse(&n.to_string(), 6).unwrap()
+}
+
+/// An outside address the withdrawals go to.
+const OUT: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
 fn code(r: &waas_core::Result<impl Sized>) -> Option<String> {
     r.as_ref().err().map(|e| e.code().as_str().to_owned())
 }
@@ -131,193 +142,212 @@ impl Run<'_> {
     }
 
     /// Runs one command on both sides; returns (in-memory error code, host error code).
-    fn step(&mut self, c: &Cmd) -> (Option<String>, Option<String>) {
+    fn step(&mut self, c: &Cmd) -> Codes {
         self.n += 1;
-        let usdt = |n: u32| Amount::parse(&n.to_string(), 6).unwrap();
         match *c {
-            Cmd::Deposit { to, amount } => {
-                let tx = format!("d{}", self.n);
-                let mine = self.ledger.deposit(DepositRequest {
-                    tx: tx.clone(),
-                    to: Self::lw(to),
-                    token: "USDT".into(),
-                    amount: usdt(amount),
-                    usd_price: Decimal::ONE,
-                });
-                let r = self.api.post(
-                    "/v1/simulate/deposit",
-                    json!({"address": self.host[to].1, "token": "USDT", "amount": amount.to_string(), "tx": tx}),
-                );
-                if mine.is_ok() {
-                    self.pending.push(tx);
-                }
-                (code(&mine), host_code(&r))
-            }
-            Cmd::Confirm { pick } | Cmd::Reorg { pick } => {
-                if self.pending.is_empty() {
-                    return (None, None);
-                }
-                let tx = self.pending.remove(pick % self.pending.len());
-                let (mine, path) = if matches!(c, Cmd::Confirm { .. }) {
-                    let confirmed = self.ledger.confirm(&tx);
-                    if confirmed.is_ok() {
-                        // The simulated chain sweeps a confirmed deposit to the holding wallet.
-                        let d = self.ledger.deposit_record(&tx).unwrap().request.clone();
-                        self.ledger
-                            .sweep(&format!("sweep:{tx}"), &d.to, "USDT", d.amount)
-                            .unwrap();
-                    }
-                    (code(&confirmed), "/v1/simulate/confirm")
-                } else {
-                    (code(&self.ledger.drop_deposit(&tx)), "/v1/simulate/reorg")
-                };
-                let r = self.api.post(path, json!({"tx": tx}));
-                (mine, host_code(&r))
-            }
-            Cmd::Transfer { from, to, amount } => {
-                let id = format!("t{}", self.n);
-                let mine =
-                    self.ledger
-                        .transfer(&id, &Self::lw(from), &Self::lw(to), "USDT", usdt(amount));
-                let r = self.api.post(
-                    &format!("/v1/wallets/virtual/{}/transfer", self.host[from].0),
-                    json!({"to_wallet_id": self.host[to].0, "token": "USDT", "amount": amount.to_string()}),
-                );
-                (code(&mine), host_code(&r))
-            }
-            Cmd::HoldingCredit { to, amount } => {
-                let id = format!("h{}", self.n);
-                let mine = self
-                    .ledger
-                    .holding_credit(&id, &Self::lw(to), "USDT", usdt(amount));
-                let r = self.api.post(
-                    "/v1/wallets/holding/ethereum/transfer",
-                    json!({"to_wallet_id": self.host[to].0, "token": "USDT", "amount": amount.to_string()}),
-                );
-                (code(&mine), host_code(&r))
-            }
-            Cmd::Deactivate { w } | Cmd::Activate { w } => {
-                let on = matches!(c, Cmd::Activate { .. });
-                let mine = if on {
-                    code(&self.ledger.activate(&Self::lw(w)))
-                } else {
-                    code(&self.ledger.deactivate(&Self::lw(w)))
-                };
-                let verb = if on { "activate" } else { "deactivate" };
-                let r = self.api.post(
-                    &format!("/v1/wallets/virtual/{}/{verb}", self.host[w].0),
-                    json!({}),
-                );
-                (mine, host_code(&r))
-            }
-            Cmd::Rule { w, to, percent } => {
-                let id = format!("r{}", self.n);
-                let action = |target: &str| json!({"type": "forward", "to": target, "percent": percent.to_string()});
-                let rule = waas_core::scenario::parse_rule(json!({
-                    "rule": id, "wallet": Self::lw(w), "on": "deposit", "token": "USDT",
-                    "action": action(&Self::lw(to)),
-                }))
-                .unwrap();
-                let mine = self.ledger.add_rule(rule);
-                let r = self.api.post(
-                    &format!("/v1/wallets/virtual/{}/rules", self.host[w].0),
-                    json!({"rule": id, "on": "deposit", "token": "USDT", "action": action(&self.host[to].0)}),
-                );
-                (code(&mine), host_code(&r))
-            }
-            _ => self.step_more(c),
+            Cmd::Deposit { to, amount } => self.deposit(to, amount),
+            Cmd::Confirm { pick } => self.settle_deposit(pick, true),
+            Cmd::Reorg { pick } => self.settle_deposit(pick, false),
+            Cmd::Transfer { from, to, amount } => self.transfer(from, to, amount),
+            Cmd::HoldingCredit { to, amount } => self.holding_credit(to, amount),
+            Cmd::Deactivate { w } => self.lifecycle(w, false),
+            Cmd::Activate { w } => self.lifecycle(w, true),
+            Cmd::Rule { w, to, percent } => self.rule(w, to, percent),
+            Cmd::Withdraw { from, amount } => self.withdraw(from, amount),
+            Cmd::Cancel { pick } => self.settle_withdrawal(pick, true),
+            Cmd::Fail { pick } => self.settle_withdrawal(pick, false),
+            Cmd::Hold { w, amount } => self.hold(w, amount),
+            Cmd::Release { pick } => self.settle_hold(pick, None),
+            Cmd::Capture { pick, to } => self.settle_hold(pick, Some(to)),
         }
     }
 
-    /// The withdrawal, lifecycle and hold commands.
-    fn step_more(&mut self, c: &Cmd) -> (Option<String>, Option<String>) {
-        let usdt = |n: u32| Amount::parse(&n.to_string(), 6).unwrap();
-        const OUT: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
-        match *c {
-            Cmd::Withdraw { from, amount } => {
-                let id = format!("x{}", self.n);
-                let mine = self.ledger.withdraw(
-                    &id,
-                    &Self::lw(from),
-                    OUT,
-                    "USDT",
-                    usdt(amount),
-                    Amount::ZERO,
-                );
-                let r = self.api.post(
-                    &format!("/v1/wallets/virtual/{}/withdraw", self.host[from].0),
-                    json!({"to_address": OUT, "token": "USDT", "amount": amount.to_string()}),
-                );
-                if mine.is_ok() && r.status < 300 {
-                    self.withdrawals
-                        .push((id, r.json["id"].as_str().unwrap().to_owned()));
-                }
-                (code(&mine), host_code(&r))
-            }
-            Cmd::Cancel { pick } | Cmd::Fail { pick } => {
-                if self.withdrawals.is_empty() {
-                    return (None, None);
-                }
-                let (mine_id, host_id) = self.withdrawals[pick % self.withdrawals.len()].clone();
-                let (mine, r) = if matches!(c, Cmd::Cancel { .. }) {
-                    (
-                        code(&self.ledger.withdrawal_cancel(&mine_id)),
-                        self.api
-                            .post(&format!("/v1/withdrawals/{host_id}/cancel"), json!({})),
-                    )
-                } else {
-                    (
-                        code(&self.ledger.withdrawal_fail(&mine_id, "rejected")),
-                        self.api.post(
-                            "/v1/simulate/withdrawal-failure",
-                            json!({"id": host_id, "reason": "rejected"}),
-                        ),
-                    )
-                };
-                (mine, host_code(&r))
-            }
-            Cmd::Hold { w, amount } => {
-                let id = format!("hd{}", self.n);
-                let mine = self
-                    .ledger
-                    .place_hold(&id, &Self::lw(w), "USDT", usdt(amount), "r", None, 0)
-                    .map(|_| ());
-                let r = self.api.post(
-                    &format!("/v1/wallets/virtual/{}/holds", self.host[w].0),
-                    json!({"token": "USDT", "amount": amount.to_string(), "reason": "r"}),
-                );
-                if mine.is_ok() && r.status < 300 {
-                    self.holds
-                        .push((id, r.json["id"].as_str().unwrap().to_owned(), w));
-                }
-                (code(&mine), host_code(&r))
-            }
-            Cmd::Release { pick } | Cmd::Capture { pick, .. } => {
-                if self.holds.is_empty() {
-                    return (None, None);
-                }
-                let (mine_id, host_id, w) = self.holds[pick % self.holds.len()].clone();
-                let path = |what: &str| {
-                    format!(
-                        "/v1/wallets/virtual/{}/holds/{host_id}/{what}",
-                        self.host[w].0
-                    )
-                };
-                let (mine, r) = match *c {
-                    Cmd::Capture { to, .. } => (
-                        code(&self.ledger.capture_hold(&mine_id, &Self::lw(to))),
-                        self.api
-                            .post(&path("capture"), json!({"to_wallet_id": self.host[to].0})),
-                    ),
-                    _ => (
-                        code(&self.ledger.release_hold(&mine_id)),
-                        self.api.post(&path("release"), json!({})),
-                    ),
-                };
-                (mine, host_code(&r))
-            }
-            _ => (None, None),
+    /// A deposit reported to wallet `to` (pending until settled).
+    fn deposit(&mut self, to: usize, amount: u32) -> Codes {
+        let tx = format!("d{}", self.n);
+        let mine = self.ledger.deposit(DepositRequest {
+            tx: tx.clone(),
+            to: Self::lw(to),
+            token: "USDT".into(),
+            amount: usdt(amount),
+            usd_price: Decimal::ONE,
+        });
+        let r = self.api.post(
+            "/v1/simulate/deposit",
+            json!({"address": self.host[to].1, "token": "USDT", "amount": amount.to_string(), "tx": tx}),
+        );
+        if mine.is_ok() {
+            self.pending.push(tx);
         }
+        (code(&mine), host_code(&r))
+    }
+
+    /// A pending deposit confirmed (and swept), or dropped by a reorg.
+    fn settle_deposit(&mut self, pick: usize, confirm: bool) -> Codes {
+        if self.pending.is_empty() {
+            return (None, None);
+        }
+        let tx = self.pending.remove(pick % self.pending.len());
+        let (mine, path) = if confirm {
+            let confirmed = self.ledger.confirm(&tx);
+            if confirmed.is_ok() {
+                // The simulated chain sweeps a confirmed deposit to the holding wallet.
+                let d = self.ledger.deposit_record(&tx).unwrap().request.clone();
+                self.ledger
+                    .sweep(&format!("sweep:{tx}"), &d.to, "USDT", d.amount)
+                    .unwrap();
+            }
+            (code(&confirmed), "/v1/simulate/confirm")
+        } else {
+            (code(&self.ledger.drop_deposit(&tx)), "/v1/simulate/reorg")
+        };
+        let r = self.api.post(path, json!({"tx": tx}));
+        (mine, host_code(&r))
+    }
+
+    fn transfer(&mut self, from: usize, to: usize, amount: u32) -> Codes {
+        let id = format!("t{}", self.n);
+        let mine = self
+            .ledger
+            .transfer(&id, &Self::lw(from), &Self::lw(to), "USDT", usdt(amount));
+        let r = self.api.post(
+            &format!("/v1/wallets/virtual/{}/transfer", self.host[from].0),
+            json!({"to_wallet_id": self.host[to].0, "token": "USDT", "amount": amount.to_string()}),
+        );
+        (code(&mine), host_code(&r))
+    }
+
+    fn holding_credit(&mut self, to: usize, amount: u32) -> Codes {
+        let id = format!("h{}", self.n);
+        let mine = self
+            .ledger
+            .holding_credit(&id, &Self::lw(to), "USDT", usdt(amount));
+        let r = self.api.post(
+            "/v1/wallets/holding/ethereum/transfer",
+            json!({"to_wallet_id": self.host[to].0, "token": "USDT", "amount": amount.to_string()}),
+        );
+        (code(&mine), host_code(&r))
+    }
+
+    /// Wallet `w` activated (`on`) or deactivated.
+    fn lifecycle(&mut self, w: usize, on: bool) -> Codes {
+        let mine = if on {
+            code(&self.ledger.activate(&Self::lw(w)))
+        } else {
+            code(&self.ledger.deactivate(&Self::lw(w)))
+        };
+        let verb = if on { "activate" } else { "deactivate" };
+        let r = self.api.post(
+            &format!("/v1/wallets/virtual/{}/{verb}", self.host[w].0),
+            json!({}),
+        );
+        (mine, host_code(&r))
+    }
+
+    /// A rule forwarding `percent` of each deposit to wallet `w` on to wallet `to`.
+    fn rule(&mut self, w: usize, to: usize, percent: u32) -> Codes {
+        let id = format!("r{}", self.n);
+        let action =
+            |target: &str| json!({"type": "forward", "to": target, "percent": percent.to_string()});
+        let rule = waas_core::scenario::parse_rule(json!({
+            "rule": id, "wallet": Self::lw(w), "on": "deposit", "token": "USDT",
+            "action": action(&Self::lw(to)),
+        }))
+        .unwrap();
+        let mine = self.ledger.add_rule(rule);
+        let r = self.api.post(
+            &format!("/v1/wallets/virtual/{}/rules", self.host[w].0),
+            json!({"rule": id, "on": "deposit", "token": "USDT", "action": action(&self.host[to].0)}),
+        );
+        (code(&mine), host_code(&r))
+    }
+
+    fn withdraw(&mut self, from: usize, amount: u32) -> Codes {
+        let id = format!("x{}", self.n);
+        let mine = self.ledger.withdraw(
+            &id,
+            &Self::lw(from),
+            OUT,
+            "USDT",
+            usdt(amount),
+            Amount::ZERO,
+        );
+        let r = self.api.post(
+            &format!("/v1/wallets/virtual/{}/withdraw", self.host[from].0),
+            json!({"to_address": OUT, "token": "USDT", "amount": amount.to_string()}),
+        );
+        if mine.is_ok() && r.status < 300 {
+            self.withdrawals
+                .push((id, r.json["id"].as_str().unwrap().to_owned()));
+        }
+        (code(&mine), host_code(&r))
+    }
+
+    /// A withdrawal made cancelled, or failed by the chain.
+    fn settle_withdrawal(&mut self, pick: usize, cancel: bool) -> Codes {
+        if self.withdrawals.is_empty() {
+            return (None, None);
+        }
+        let (mine_id, host_id) = self.withdrawals[pick % self.withdrawals.len()].clone();
+        let (mine, r) = if cancel {
+            (
+                code(&self.ledger.withdrawal_cancel(&mine_id)),
+                self.api
+                    .post(&format!("/v1/withdrawals/{host_id}/cancel"), json!({})),
+            )
+        } else {
+            (
+                code(&self.ledger.withdrawal_fail(&mine_id, "rejected")),
+                self.api.post(
+                    "/v1/simulate/withdrawal-failure",
+                    json!({"id": host_id, "reason": "rejected"}),
+                ),
+            )
+        };
+        (mine, host_code(&r))
+    }
+
+    fn hold(&mut self, w: usize, amount: u32) -> Codes {
+        let id = format!("hd{}", self.n);
+        let mine = self
+            .ledger
+            .place_hold(&id, &Self::lw(w), "USDT", usdt(amount), "r", None, 0)
+            .map(|_| ());
+        let r = self.api.post(
+            &format!("/v1/wallets/virtual/{}/holds", self.host[w].0),
+            json!({"token": "USDT", "amount": amount.to_string(), "reason": "r"}),
+        );
+        if mine.is_ok() && r.status < 300 {
+            self.holds
+                .push((id, r.json["id"].as_str().unwrap().to_owned(), w));
+        }
+        (code(&mine), host_code(&r))
+    }
+
+    /// A hold placed captured to wallet `to`, or (without one) released.
+    fn settle_hold(&mut self, pick: usize, to: Option<usize>) -> Codes {
+        if self.holds.is_empty() {
+            return (None, None);
+        }
+        let (mine_id, host_id, w) = self.holds[pick % self.holds.len()].clone();
+        let path = |what: &str| {
+            format!(
+                "/v1/wallets/virtual/{}/holds/{host_id}/{what}",
+                self.host[w].0
+            )
+        };
+        let (mine, r) = match to {
+            Some(to) => (
+                code(&self.ledger.capture_hold(&mine_id, &Self::lw(to))),
+                self.api
+                    .post(&path("capture"), json!({"to_wallet_id": self.host[to].0})),
+            ),
+            None => (
+                code(&self.ledger.release_hold(&mine_id)),
+                self.api.post(&path("release"), json!({})),
+            ),
+        };
+        (mine, host_code(&r))
     }
 
     /// Each wallet's (confirmed, unconfirmed, total) and status on both sides.

@@ -14,13 +14,19 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use support::api::{d, dec, setup, Api};
-use support::{wait_for, Backend, Db, Opts, Receiver, Server};
+use support::{wait_for, Backend, Db, Opts, Receiver, Resp, Server};
 
 /// An outside EVM address.
 const EVM_OUT: &str = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94";
 
+/// What a load thread made: (path, Idempotency-Key, body) of each request it attempted, the key
+/// empty for a deposit.
+type Attempted = Mutex<Vec<(String, String, Value)>>;
+
+/// A host killed (kill -9) under load and restarted: every attempted request retried applies
+/// exactly once, and every outbox event is delivered.
 fn crash_restart(backend: Backend) {
     let opts = Opts::default();
     let Some(db) = Db::fresh(backend, "crash_restart") else {
@@ -44,66 +50,16 @@ fn crash_restart(backend: Backend) {
     };
     // Load: transfer threads and a deposit thread, each request with its own key; the server
     // is killed once enough requests were acknowledged.
-    let acked = Arc::new(AtomicUsize::new(0));
-    let attempted: Arc<Mutex<Vec<(String, String, Value)>>> = Arc::new(Mutex::new(Vec::new()));
+    let acked = AtomicUsize::new(0);
+    let attempted: Attempted = Mutex::new(Vec::new());
     let s_ref = &s;
     std::thread::scope(|scope| {
         for t in 0..4 {
-            let (acked, attempted, key, w1, w2) = (
-                acked.clone(),
-                attempted.clone(),
-                key.clone(),
-                w1.clone(),
-                w2.clone(),
-            );
-            scope.spawn(move || {
-                for i in 0..2000 {
-                    let idem = format!("t{t}-{i}");
-                    let path = format!("/v1/wallets/virtual/{w1}/transfer");
-                    let body = json!({"to_wallet_id": w2, "token": "USDT", "amount": "1"});
-                    attempted
-                        .lock()
-                        .unwrap()
-                        .push((path.clone(), idem.clone(), body.clone()));
-                    let r = s_ref.try_call(
-                        "POST",
-                        &path,
-                        Some(&key),
-                        Some(&body.to_string()),
-                        &[("Idempotency-Key", &idem)],
-                    );
-                    match r {
-                        Ok(r) if r.status == 201 => {
-                            acked.fetch_add(1, Ordering::SeqCst);
-                        }
-                        Ok(r) => panic!("transfer refused: {}", r.text),
-                        Err(_) => break,
-                    }
-                }
-            });
+            let (acked, attempted, key, w1, w2) = (&acked, &attempted, &key, &w1, &w2);
+            scope.spawn(move || transfer_load(s_ref, key, t, (w1, w2), acked, attempted));
         }
-        {
-            let (acked, attempted, key, a3) =
-                (acked.clone(), attempted.clone(), key.clone(), a3.clone());
-            scope.spawn(move || {
-                for i in 0..2000 {
-                    let body = json!({"address": a3, "token": "USDT", "amount": "1", "tx": format!("crash-dep-{i}")});
-                    attempted.lock().unwrap().push((
-                        "/v1/simulate/deposit".to_owned(),
-                        String::new(),
-                        body.clone(),
-                    ));
-                    let r = s_ref.try_call("POST", "/v1/simulate/deposit", Some(&key), Some(&body.to_string()), &[]);
-                    match r {
-                        Ok(r) if r.status == 201 => {
-                            acked.fetch_add(1, Ordering::SeqCst);
-                        }
-                        Ok(r) => panic!("deposit refused: {}", r.text),
-                        Err(_) => break,
-                    }
-                }
-            });
-        }
+        let (acked, attempted, key, a3) = (&acked, &attempted, &key, &a3);
+        scope.spawn(move || deposit_load(s_ref, key, a3, acked, attempted));
         wait_for(120, "acknowledged requests", || {
             (acked.load(Ordering::SeqCst) >= 80).then_some(())
         });
@@ -124,9 +80,84 @@ fn crash_restart(backend: Backend) {
     // Restart on the same database: retry every attempted request; each applies exactly once.
     let s = Server::restart(&db, &opts);
     let api = Api { s: &s, key: &key };
+    each_retry_applies_once(api, &attempted, [&w1, &w2, &w3]);
+    every_event_is_delivered(api, &receiver);
+}
+
+/// Load thread `t`: up to 2000 keyed transfers of 1 USDT from `w1` to `w2`, each recorded before
+/// it is sent, until the host stops answering.
+fn transfer_load(
+    s: &Server,
+    key: &str,
+    t: usize,
+    (w1, w2): (&str, &str),
+    acked: &AtomicUsize,
+    attempted: &Attempted,
+) {
+    for i in 0..2000 {
+        let idem = format!("t{t}-{i}");
+        let path = format!("/v1/wallets/virtual/{w1}/transfer");
+        let body = json!({"to_wallet_id": w2, "token": "USDT", "amount": "1"});
+        attempted
+            .lock()
+            .unwrap()
+            .push((path.clone(), idem.clone(), body.clone()));
+        let r = s.try_call(
+            "POST",
+            &path,
+            Some(key),
+            Some(&body.to_string()),
+            &[("Idempotency-Key", &idem)],
+        );
+        match r {
+            Ok(r) if r.status == 201 => {
+                acked.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(r) => panic!("transfer refused: {}", r.text),
+            Err(_) => break,
+        }
+    }
+}
+
+/// The deposit thread: up to 2000 simulated deposits of 1 USDT to `a3`, each recorded before it
+/// is sent, until the host stops answering.
+fn deposit_load(s: &Server, key: &str, a3: &str, acked: &AtomicUsize, attempted: &Attempted) {
+    for i in 0..2000 {
+        let body =
+            json!({"address": a3, "token": "USDT", "amount": "1", "tx": format!("crash-dep-{i}")});
+        attempted.lock().unwrap().push((
+            "/v1/simulate/deposit".to_owned(),
+            String::new(),
+            body.clone(),
+        ));
+        let r = s.try_call(
+            "POST",
+            "/v1/simulate/deposit",
+            Some(key),
+            Some(&body.to_string()),
+            &[],
+        );
+        match r {
+            Ok(r) if r.status == 201 => {
+                acked.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(r) => panic!("deposit refused: {}", r.text),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Retries every attempted request on the restarted host: each applies exactly once, so the
+/// balances of the sender, the receiver and the deposit wallet count them, and so does the list.
+fn each_retry_applies_once(
+    api: Api<'_>,
+    attempted: &[(String, String, Value)],
+    wallets: [&str; 3],
+) {
+    let [w1, w2, w3] = wallets;
     let mut transfers = 0;
     let mut deposits = 0;
-    for (path, idem, body) in &attempted {
+    for (path, idem, body) in attempted {
         if idem.is_empty() {
             api.post(path, body.clone()).ok(201);
             deposits += 1;
@@ -137,15 +168,18 @@ fn crash_restart(backend: Backend) {
             transfers += 1;
         }
     }
-    assert_eq!(api.total(&w2), Decimal::from(transfers));
-    assert_eq!(api.total(&w1), d("100000") - Decimal::from(transfers));
-    assert_eq!(api.total(&w3), Decimal::from(deposits));
+    assert_eq!(api.total(w2), Decimal::from(transfers));
+    assert_eq!(api.total(w1), d("100000") - Decimal::from(transfers));
+    assert_eq!(api.total(w3), Decimal::from(deposits));
     let tx = api
         .get("/v1/transactions?type=transfer&limit=500")
         .ok(200)
         .clone();
     assert_eq!(tx["data"].as_array().unwrap().len(), transfers);
-    // Every outbox event is delivered after the restart (events of the killed host included).
+}
+
+/// Every outbox event is delivered after the restart (events of the killed host included).
+fn every_event_is_delivered(api: Api<'_>, receiver: &Receiver) {
     let events = wait_for(120, "every event delivered", || {
         let d = api.get("/v1/webhooks/deliveries?limit=500").ok(200).clone();
         let list = d["data"].as_array().unwrap().clone();
@@ -165,6 +199,15 @@ fn crash_restart(backend: Backend) {
             "never received: {e}"
         );
     }
+}
+
+/// A keyed transfer of 1 USDT.
+fn keyed(api: &Api, key: &str, from: &str, to: &str) -> Resp {
+    api.post_idem(
+        &format!("/v1/wallets/virtual/{from}/transfer"),
+        key,
+        &json!({"to_wallet_id": to, "token": "USDT", "amount": "1"}),
+    )
 }
 
 /// A transfer lists under the sender and the receiver; settings updates of different fields
@@ -196,13 +239,6 @@ fn concurrency(backend: Backend) {
     let other_acc = other.account("o");
     let (o1, _) = other.funded(&other_acc, "ethereum", "5");
     let (o2, _) = other.wallet(&other_acc, "ethereum");
-    let keyed = |api: &Api, key: &str, from: &str, to: &str| {
-        api.post_idem(
-            &format!("/v1/wallets/virtual/{from}/transfer"),
-            key,
-            &json!({"to_wallet_id": to, "token": "USDT", "amount": "1"}),
-        )
-    };
     keyed(&other, "shared-key", &o1, &o2).ok(201);
     keyed(&api, "shared-key", &a, &b).ok(201);
     // A card deposit takes the transaction id "card-key". When a transfer with that key runs amid
@@ -215,11 +251,22 @@ fn concurrency(backend: Backend) {
         &json!({"token": "USDT", "amount": "20"}),
     )
     .ok(201);
+    let moved = transfers_under_load(api, &a, &b);
+    the_listed_transfers_make_the_balances(api, &a, moved);
+    assert_eq!(other.total(&o1), d("4"));
+    assert_eq!(other.total(&o2), d("1"));
+    only_the_affordable_withdrawals_pass(api, &c);
+}
+
+/// Eight threads move money back and forth between `a` and `b` (the first four also try the
+/// card's transaction id, refused) while a reader checks that their sum stays 100 and neither
+/// goes below zero. The number of transfers made (the keyed one before included).
+fn transfers_under_load(api: Api<'_>, a: &str, b: &str) -> usize {
     let negative = AtomicUsize::new(0);
     let moved = AtomicUsize::new(1);
     std::thread::scope(|scope| {
         for t in 0..8 {
-            let (a, b, api, moved) = (&a, &b, api, &moved);
+            let moved = &moved;
             scope.spawn(move || {
                 for i in 0..25 {
                     if t < 4 && i % 6 == 3 {
@@ -239,13 +286,13 @@ fn concurrency(backend: Backend) {
             });
         }
         // A reader checks the invariants while the transfers run.
-        let (a, b, api, negative) = (&a, &b, api, &negative);
+        let negative = &negative;
         scope.spawn(move || {
             for _ in 0..20 {
                 let list = api.get("/v1/wallets/virtual").ok(200).clone();
                 let mut sum = Decimal::ZERO;
                 for w in list["data"].as_array().unwrap() {
-                    if w["id"] == a.as_str() || w["id"] == b.as_str() {
+                    if w["id"] == a || w["id"] == b {
                         let t = dec(&w["balances"]["USDT"]["total"]);
                         if t < Decimal::ZERO {
                             negative.fetch_add(1, Ordering::Relaxed);
@@ -258,38 +305,41 @@ fn concurrency(backend: Backend) {
         });
     });
     assert_eq!(negative.load(Ordering::Relaxed), 0);
-    assert_eq!(api.total(&a) + api.total(&b), d("100"));
-    assert!(api.total(&a) >= Decimal::ZERO && api.total(&b) >= Decimal::ZERO);
-    assert!(moved.load(Ordering::Relaxed) > 0);
+    assert_eq!(api.total(a) + api.total(b), d("100"));
+    assert!(api.total(a) >= Decimal::ZERO && api.total(b) >= Decimal::ZERO);
+    let moved = moved.load(Ordering::Relaxed);
+    assert!(moved > 0);
+    moved
+}
+
+/// Every transfer made is listed, and the balances are what the listed transfers make of the
+/// funding, and nothing else.
+fn the_listed_transfers_make_the_balances(api: Api<'_>, a: &str, moved: usize) {
     let listed = api
         .get("/v1/transactions?type=transfer&limit=500")
         .ok(200)
         .clone();
-    assert_eq!(
-        listed["data"].as_array().unwrap().len(),
-        moved.load(Ordering::Relaxed)
-    );
-    // The balances are what the listed transfers make of the funding, and nothing else.
+    assert_eq!(listed["data"].as_array().unwrap().len(), moved);
     let mut expected_a = d("50");
     for t in listed["data"].as_array().unwrap() {
         let body = &t["details"];
         let amount = dec(&t["amount"]);
-        if body["from_wallet_id"] == a.as_str() {
+        if body["from_wallet_id"] == a {
             expected_a -= amount;
         }
-        if body["to_wallet_id"] == a.as_str() {
+        if body["to_wallet_id"] == a {
             expected_a += amount;
         }
     }
-    assert_eq!(api.total(&a), expected_a, "{listed}");
-    assert_eq!(other.total(&o1), d("4"));
-    assert_eq!(other.total(&o2), d("1"));
+    assert_eq!(api.total(a), expected_a, "{listed}");
+}
 
-    // Parallel withdrawals that together exceed the balance: exactly the affordable ones pass.
+/// Parallel withdrawals that together exceed the balance: exactly the affordable ones pass.
+fn only_the_affordable_withdrawals_pass(api: Api<'_>, c: &str) {
     let ok = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..12 {
-            let (c, api, ok) = (&c, api, &ok);
+            let ok = &ok;
             scope.spawn(move || {
                 let r = api.post(
                     &format!("/v1/wallets/virtual/{c}/withdraw"),
@@ -306,7 +356,7 @@ fn concurrency(backend: Backend) {
         }
     });
     assert_eq!(ok.load(Ordering::Relaxed), 3);
-    assert_eq!(api.total(&c), d("1"));
+    assert_eq!(api.total(c), d("1"));
 }
 
 macro_rules! suite {

@@ -103,8 +103,12 @@ fn request_ids_access_log_metrics_and_readiness() {
             .then_some(())
     });
 
-    // Prometheus text: requests counted under their route template, the batch histogram, the
-    // outbox depth.
+    requests_are_counted_in_the_metrics(&s);
+}
+
+/// Prometheus text: requests counted under their route template, the batch histogram, the
+/// outbox depth.
+fn requests_are_counted_in_the_metrics(s: &Server) {
     let r = s.call("GET", "/metrics", None, None);
     assert_eq!(r.status, 200);
     assert!(r.header("content-type").unwrap().starts_with("text/plain"));
@@ -184,37 +188,7 @@ fn sigterm_drains_requests_in_flight_and_exits_zero() {
     let workers: Vec<_> = (0..8)
         .map(|i| {
             let (base, key) = (base.clone(), key.clone());
-            std::thread::spawn(move || {
-                support::rt().block_on(async move {
-                    // A new connection per request: after the signal, a connect is refused.
-                    let client = reqwest::Client::builder()
-                        .pool_max_idle_per_host(0)
-                        .build()
-                        .unwrap();
-                    let (mut answered, mut failed) = (Vec::new(), Vec::new());
-                    for n in 0..400 {
-                        let name = format!("w{i}-{n}");
-                        let r = client
-                            .post(format!("{base}/v1/accounts"))
-                            .header("X-API-Key", &key)
-                            .json(&json!({"name": name}))
-                            .send()
-                            .await;
-                        match r {
-                            Ok(r) => {
-                                assert_eq!(r.status().as_u16(), 201);
-                                r.text().await.unwrap();
-                                answered.push(name);
-                            }
-                            Err(_) => {
-                                failed.push(name);
-                                break;
-                            }
-                        }
-                    }
-                    (answered, failed)
-                })
-            })
+            std::thread::spawn(move || support::rt().block_on(create_accounts(base, key, i)))
         })
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -228,7 +202,55 @@ fn sigterm_drains_requests_in_flight_and_exits_zero() {
     }
     assert!(!answered.is_empty());
     let s = Server::restart(&db, &Opts::default());
-    let api = Api { s: &s, key: &key };
+    let stored = account_names(Api { s: &s, key: &key });
+    for name in &answered {
+        assert!(
+            stored.contains(name),
+            "{name} was answered but is not stored"
+        );
+    }
+    for name in &failed {
+        assert!(
+            !stored.contains(name),
+            "{name} was carried out but its answer was lost"
+        );
+    }
+}
+
+/// Worker `i`: up to 400 accounts created one request at a time, until a request fails: the
+/// names answered (201), and the name of the one that failed.
+async fn create_accounts(base: String, key: String, i: usize) -> (Vec<String>, Vec<String>) {
+    // A new connection per request: after the signal, a connect is refused.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let (mut answered, mut failed) = (Vec::new(), Vec::new());
+    for n in 0..400 {
+        let name = format!("w{i}-{n}");
+        let r = client
+            .post(format!("{base}/v1/accounts"))
+            .header("X-API-Key", &key)
+            .json(&json!({"name": name}))
+            .send()
+            .await;
+        match r {
+            Ok(r) => {
+                assert_eq!(r.status().as_u16(), 201);
+                r.text().await.unwrap();
+                answered.push(name);
+            }
+            Err(_) => {
+                failed.push(name);
+                break;
+            }
+        }
+    }
+    (answered, failed)
+}
+
+/// The names of every account stored.
+fn account_names(api: Api<'_>) -> std::collections::BTreeSet<String> {
     let mut stored = std::collections::BTreeSet::new();
     let mut cursor = String::new();
     loop {
@@ -244,16 +266,5 @@ fn sigterm_drains_requests_in_flight_and_exits_zero() {
             None => break,
         }
     }
-    for name in &answered {
-        assert!(
-            stored.contains(name),
-            "{name} was answered but is not stored"
-        );
-    }
-    for name in &failed {
-        assert!(
-            !stored.contains(name),
-            "{name} was carried out but its answer was lost"
-        );
-    }
+    stored
 }

@@ -60,28 +60,45 @@ fn protocol_errors_are_json() {
     };
     let addr = s.base.trim_start_matches("http://").to_owned();
     let key = s.key().to_owned();
+    a_wrong_method_or_route(&addr);
+    a_body_over_the_limit(&addr, &key);
+    a_target_or_headers_over_the_limit(&addr);
+    a_body_that_never_finishes(&addr, &key);
 
-    // 405 with the methods the route serves.
+    // A malformed body is still the API's own error, and a good request still works.
     let a = raw(
         &addr,
+        &close(&format!(
+            "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Length: 3\r\n\r\n{{x}}"
+        )),
+    );
+    assert_eq!(status_and_code(&a), (400, "INVALID_ARGUMENT".into()));
+    let a = raw(&addr, &close("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert!(a.starts_with("HTTP/1.1 200"), "{a}");
+}
+
+/// 405 with the methods the route serves; 404 for a route that does not exist.
+fn a_wrong_method_or_route(addr: &str) {
+    let a = raw(
+        addr,
         &close("DELETE /v1/accounts HTTP/1.1\r\nHost: x\r\n\r\n"),
     );
     assert_eq!(status_and_code(&a), (405, "METHOD_NOT_ALLOWED".into()));
     assert!(a.to_ascii_lowercase().contains("allow: "), "{a}");
-
-    // 404 for a route that does not exist.
-    let a = raw(&addr, &close("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"));
+    let a = raw(addr, &close("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"));
     assert_eq!(status_and_code(&a), (404, "NOT_FOUND".into()));
+}
 
-    // 413: declared too large (refused before the body is read) ...
+/// 413: declared too large (refused before the body is read), and streamed without a length
+/// (chunked), cut at the limit.
+fn a_body_over_the_limit(addr: &str, key: &str) {
     let a = raw(
-        &addr,
+        addr,
         &close(&format!(
             "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Length: 5000000\r\n\r\n"
         )),
     );
     assert_eq!(status_and_code(&a), (413, "PAYLOAD_TOO_LARGE".into()));
-    // ... and streamed without a length (chunked), cut at the limit.
     let mut req = close(&format!(
         "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nTransfer-Encoding: chunked\r\n\r\n"
     ));
@@ -91,23 +108,23 @@ fn protocol_errors_are_json() {
         req.extend_from_slice(b"\r\n");
     }
     req.extend_from_slice(b"0\r\n\r\n");
-    let a = raw(&addr, &req);
+    let a = raw(addr, &req);
     assert_eq!(status_and_code(&a), (413, "PAYLOAD_TOO_LARGE".into()));
+}
 
-    // 414: a request target over 8 KiB.
+/// 414: a request target over 8 KiB. 431: one header too large, and too many headers.
+fn a_target_or_headers_over_the_limit(addr: &str) {
     let long = "a".repeat(20_000);
     let a = raw(
-        &addr,
+        addr,
         &close(&format!(
             "GET /v1/accounts?x={long} HTTP/1.1\r\nHost: x\r\n\r\n"
         )),
     );
     assert_eq!(status_and_code(&a), (414, "URI_TOO_LONG".into()));
-
-    // 431: one header too large, and too many headers.
     let big = "b".repeat(50_000);
     let a = raw(
-        &addr,
+        addr,
         &close(&format!(
             "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\n\r\n"
         )),
@@ -115,14 +132,16 @@ fn protocol_errors_are_json() {
     assert_eq!(status_and_code(&a), (431, "HEADERS_TOO_LARGE".into()));
     let many: String = (0..150).map(|i| format!("X-H{i}: 1\r\n")).collect();
     let a = raw(
-        &addr,
+        addr,
         &close(&format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{many}\r\n")),
     );
     assert_eq!(status_and_code(&a), (431, "HEADERS_TOO_LARGE".into()));
+}
 
-    // 408: the body never finishes; the answer comes at the request deadline, not later.
+/// 408: the body never finishes; the answer comes at the request deadline, not later.
+fn a_body_that_never_finishes(addr: &str, key: &str) {
     let started = Instant::now();
-    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
     conn.write_all(
@@ -139,15 +158,4 @@ fn protocol_errors_are_json() {
         waited >= Duration::from_millis(600) && waited < Duration::from_secs(10),
         "answered after {waited:?}"
     );
-
-    // A malformed body is still the API's own error, and a good request still works.
-    let a = raw(
-        &addr,
-        &close(&format!(
-            "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Length: 3\r\n\r\n{{x}}"
-        )),
-    );
-    assert_eq!(status_and_code(&a), (400, "INVALID_ARGUMENT".into()));
-    let a = raw(&addr, &close("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
-    assert!(a.starts_with("HTTP/1.1 200"), "{a}");
 }

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Tenancy over real HTTP, on SQLite and PostgreSQL, for what needs a host process (a redirect
-//! that is not followed, a header deadline, a restart, live mode's start) and the policy a
-//! parent sets. The client tree, reach and key escalation run in-process (tests/api/tenancy.rs),
+//! that is not followed, a header deadline, a restart, live mode's start). The client tree, reach,
+//! key escalation and the policy a parent sets run in-process (tests/api/tenancy.rs),
 //! as do the start-up settings (tests/api/host_settings.rs: loopback webhooks refused, the rate
 //! limit, CORS).
 
@@ -10,19 +10,6 @@ mod support;
 use serde_json::json;
 use support::api::{setup, Api};
 use support::{rt, wait_for, Backend, Opts, Receiver};
-
-/// Creates a client below the caller's: (id, key).
-fn child(api: Api<'_>, name: &str, permissions: Option<&[&str]>) -> (String, String) {
-    let mut body = json!({"name": name});
-    if let Some(p) = permissions {
-        body["permissions"] = json!(p);
-    }
-    let v = api.post("/v1/management/clients", body).ok(201).clone();
-    (
-        v["id"].as_str().unwrap().to_owned(),
-        v["api_key"].as_str().unwrap().to_owned(),
-    )
-}
 
 /// A receiver that redirects elsewhere is not followed: the delivery counts as failed and the
 /// target of the redirect never hears of the event (nor of its key or signature).
@@ -73,6 +60,42 @@ fn redirects_not_followed(backend: Backend) {
     assert!(target.received().is_empty(), "the redirect was followed");
 }
 
+/// The bytes of a SQLite database file and of its write-ahead log.
+fn file_bytes(path: &str) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+        bytes.extend(wal);
+    }
+    bytes
+}
+
+/// The master mnemonic as the keystore holds it.
+fn master_secret(url: &str) -> String {
+    rt().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url).await.unwrap();
+        let row = sqlx::query("SELECT secret FROM keystore WHERE id = 'master'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        use sqlx::Row;
+        row.try_get::<String, _>("secret").unwrap()
+    })
+}
+
+/// Makes the idempotency row of `key` as old as can be (the host is stopped).
+fn make_old(url: &str, key: &str) {
+    rt().block_on(async {
+        let pool = sqlx::AnyPool::connect(url).await.unwrap();
+        sqlx::query("UPDATE idempotency SET created_at = 0 WHERE key = $1")
+            .bind(key)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    })
+}
+
 /// Secrets are sealed at rest: the database file holds neither the webhook key nor the signing
 /// secret nor the generated mnemonic in plain text, and deliveries still carry them.
 /// (SQLite only: its file is searched; PostgreSQL stores the same sealed values.)
@@ -98,10 +121,7 @@ fn secrets_sealed() {
     assert_eq!(got.header("x-webhook-key"), Some("plain-key-7f3a9c"));
     assert!(got.header("webhook-signature").is_some());
     let path = db.url.trim_start_matches("sqlite://").to_owned();
-    let mut bytes = std::fs::read(&path).unwrap();
-    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
-        bytes.extend(wal);
-    }
+    let bytes = file_bytes(&path);
     let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     assert!(
         !contains(b"plain-key-7f3a9c"),
@@ -113,16 +133,7 @@ fn secrets_sealed() {
     );
     assert!(!contains(b"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
     // The generated mnemonic is sealed too.
-    let stored = rt().block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
-        let row = sqlx::query("SELECT secret FROM keystore WHERE id = 'master'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        use sqlx::Row;
-        row.try_get::<String, _>("secret").unwrap()
-    });
+    let stored = master_secret(&db.url);
     assert!(stored.starts_with("sealed:v1:"), "{}", &stored[..12]);
     // A virtual card's full number is shown once: not in the idempotency row, not in a replay.
     let body = json!({"account_id": acc});
@@ -132,10 +143,7 @@ fn secrets_sealed() {
     let again = api.post_idem("/v1/virtual-cards", "vc-1", &body);
     assert_eq!(again.json["id"], first.json["id"]);
     assert!(again.json.get("full_number").is_none(), "{}", again.text);
-    let mut bytes = std::fs::read(&path).unwrap();
-    if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
-        bytes.extend(wal);
-    }
+    let bytes = file_bytes(&path);
     assert!(
         !bytes.windows(full.len()).any(|w| w == full.as_bytes()),
         "the full card number is in the database file"
@@ -143,17 +151,7 @@ fn secrets_sealed() {
     // Idempotency rows expire: an old one is purged when the host starts.
     let key = s.key().to_owned();
     drop(s);
-    let make_old = |url: &str| {
-        rt().block_on(async {
-            let pool = sqlx::AnyPool::connect(url).await.unwrap();
-            sqlx::query("UPDATE idempotency SET created_at = 0 WHERE key = 'vc-1'")
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        })
-    };
-    make_old(&db.url);
+    make_old(&db.url, "vc-1");
     let s = support::Server::restart(&db, &Opts::default());
     let api = Api { s: &s, key: &key };
     wait_for(10, "the old idempotency row to go", || {
@@ -222,111 +220,6 @@ fn slow_headers_are_cut_off(backend: Backend) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
-/// Platform policy belongs to the parent: a child cannot set its own contracted products, lower
-/// its reserve floor or set an absurd ratio; the parent sets both; a sibling cannot.
-fn policy_belongs_to_the_parent(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "tenancy_policy", &Opts::default()) else {
-        return;
-    };
-    let root = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let all = ["MANAGEMENT", "WALLETS_WRITE", "ACCOUNTS_WRITE"];
-    let (a, a_key) = child(root, "A", Some(&all));
-    let (_b, b_key) = child(root, "B", Some(&all));
-    let a_api = Api { s: &s, key: &a_key };
-    let b_api = Api { s: &s, key: &b_key };
-    a_api
-        .put(
-            "/v1/management/contracted-products",
-            json!({"max_virtual_wallets": 1000}),
-        )
-        .err(403, "FORBIDDEN");
-    root.put(
-        &format!("/v1/management/clients/{a}/contracted-products"),
-        json!({"max_virtual_wallets": 1}),
-    )
-    .ok(200);
-    b_api
-        .put(
-            &format!("/v1/management/clients/{a}/contracted-products"),
-            json!({"max_virtual_wallets": 1000}),
-        )
-        .err(404, "NOT_FOUND");
-    let acc = a_api.account("x");
-    a_api.wallet(&acc, "ethereum");
-    a_api
-        .post(
-            "/v1/wallets/virtual",
-            json!({"account_id": acc, "blockchain": "ethereum"}),
-        )
-        .err(422, "CONTRACT_LIMIT_REACHED");
-    // The reserve floor: the default for a child is 1; it can raise it, not lower it.
-    for (ratio, status, code) in [
-        ("0", 403, "FORBIDDEN"),
-        ("0.99", 403, "FORBIDDEN"),
-        ("11", 400, "INVALID_ARGUMENT"),
-        ("9990000000000000000000000000", 400, "INVALID_ARGUMENT"),
-    ] {
-        a_api
-            .put(
-                "/v1/wallets/configuration",
-                json!({"min_reserve_ratio": ratio}),
-            )
-            .err(status, code);
-        a_api
-            .put(
-                "/v1/management/configurations",
-                json!({"min_reserve_ratio": ratio}),
-            )
-            .err(status, code);
-    }
-    a_api
-        .put(
-            "/v1/wallets/configuration",
-            json!({"min_reserve_ratio": "1.5"}),
-        )
-        .ok(200);
-    root.put(
-        &format!("/v1/management/clients/{a}/policy"),
-        json!({"min_reserve_ratio": "2"}),
-    )
-    .ok(200);
-    let conf = a_api.get("/v1/wallets/configuration").ok(200).clone();
-    assert_eq!(conf["min_reserve_ratio"], "2", "{conf}");
-    a_api
-        .put(
-            "/v1/wallets/configuration",
-            json!({"min_reserve_ratio": "1.5"}),
-        )
-        .err(403, "FORBIDDEN");
-    a_api
-        .put(
-            "/v1/wallets/configuration",
-            json!({"min_reserve_ratio": "3"}),
-        )
-        .ok(200);
-    a_api
-        .put(
-            &format!("/v1/management/clients/{a}/policy"),
-            json!({"min_reserve_ratio": "0"}),
-        )
-        .err(403, "FORBIDDEN");
-    b_api
-        .put(
-            &format!("/v1/management/clients/{a}/policy"),
-            json!({"min_reserve_ratio": "0"}),
-        )
-        .err(404, "NOT_FOUND");
-    // The root sets its own.
-    root.put(
-        "/v1/wallets/configuration",
-        json!({"min_reserve_ratio": "0"}),
-    )
-    .ok(200);
-}
-
 macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
@@ -338,10 +231,6 @@ macro_rules! suite {
             #[test]
             fn slow_headers_are_cut_off() {
                 super::slow_headers_are_cut_off($variant);
-            }
-            #[test]
-            fn policy_belongs_to_the_parent() {
-                super::policy_belongs_to_the_parent($variant);
             }
         }
     };

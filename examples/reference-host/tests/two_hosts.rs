@@ -116,25 +116,7 @@ fn colliding_transfers_on_two_hosts_move_money_once() {
     std::thread::scope(|scope| {
         for worker in 0..8 {
             let (plan, w) = (&plan, &w);
-            scope.spawn(move || {
-                for (i, (a, b, amount)) in plan.iter().enumerate().skip(worker).step_by(8) {
-                    let path = format!("/v1/wallets/virtual/{}/transfer", w[*a]);
-                    let body = json!({"to_wallet_id": w[*b], "token": "USDT", "amount": amount.to_string()});
-                    let idem = format!("collide-{i}");
-                    if i % 3 == 0 {
-                        std::thread::scope(|both| {
-                            let (path, body, idem) = (&path, &body, &idem);
-                            let other = both.spawn(move || two.post_idem(path, idem, body).status);
-                            assert_eq!(one.post_idem(path, idem, body).status, 201);
-                            assert_eq!(other.join().unwrap(), 201);
-                        });
-                    } else {
-                        let api = if i % 2 == 0 { one } else { two };
-                        let r = api.post_idem(&path, &idem, &body);
-                        assert_eq!(r.status, 201, "{}", r.text);
-                    }
-                }
-            });
+            scope.spawn(move || send_colliding(worker, plan, w, (one, two)));
         }
     });
     let mut expected: HashMap<usize, i64> = (0..6).map(|i| (i, 1000)).collect();
@@ -154,19 +136,7 @@ fn colliding_transfers_on_two_hosts_move_money_once() {
     assert_eq!(legs, plan.len() * 2, "each transfer is journaled once");
     // Their transaction rows page without a gap or an overlap, in the order they committed,
     // whichever host and batch wrote them (the batches renumber at their commit).
-    let mut listed = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = one.get(&format!("/v1/transactions?limit=7{cursor}"));
-        assert_eq!(page.status, 200, "{}", page.text);
-        for t in page.json["data"].as_array().unwrap() {
-            listed.push(t["id"].as_str().unwrap().to_owned());
-        }
-        match page.json["next_cursor"].as_str() {
-            Some(c) => cursor = format!("&cursor={c}"),
-            None => break,
-        }
-    }
+    let listed = listed_transactions(one);
     let transfers: Vec<&String> = listed
         .iter()
         .filter(|id| id.starts_with("collide-"))
@@ -176,16 +146,58 @@ fn colliding_transfers_on_two_hosts_move_money_once() {
     assert_eq!(distinct.len(), plan.len());
     // The collisions did happen: some transfers met a row held by another batch of their host
     // and were run again on their own.
-    let retried: u64 = [&first, &second]
-        .iter()
-        .map(|s| {
-            let text = s.call("GET", "/metrics", None, None).text;
-            text.lines()
-                .find_map(|l| l.strip_prefix("waas_contended_operations_total "))
-                .map_or(0, |n| n.trim().parse().unwrap())
-        })
-        .sum();
+    let retried: u64 = [&first, &second].iter().map(|s| contended(s)).sum();
     println!("transfers run again after a collision: {retried}");
+}
+
+/// Worker `worker` of 8: every 8th transfer of the plan (from, to, amount) over the wallets
+/// `w`, under its own Idempotency-Key; every third key is sent to both hosts at the same moment,
+/// the others to one host or the other. Each is answered 201.
+fn send_colliding(worker: usize, plan: &[(usize, usize, u64)], w: &[String], hosts: (Api, Api)) {
+    let (one, two) = hosts;
+    for (i, (a, b, amount)) in plan.iter().enumerate().skip(worker).step_by(8) {
+        let path = format!("/v1/wallets/virtual/{}/transfer", w[*a]);
+        let body = json!({"to_wallet_id": w[*b], "token": "USDT", "amount": amount.to_string()});
+        let idem = format!("collide-{i}");
+        if i % 3 == 0 {
+            std::thread::scope(|both| {
+                let (path, body, idem) = (&path, &body, &idem);
+                let other = both.spawn(move || two.post_idem(path, idem, body).status);
+                assert_eq!(one.post_idem(path, idem, body).status, 201);
+                assert_eq!(other.join().unwrap(), 201);
+            });
+        } else {
+            let api = if i % 2 == 0 { one } else { two };
+            let r = api.post_idem(&path, &idem, &body);
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+    }
+}
+
+/// The ids of every transaction, paged 7 at a time.
+fn listed_transactions(api: Api<'_>) -> Vec<String> {
+    let mut listed = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = api.get(&format!("/v1/transactions?limit=7{cursor}"));
+        assert_eq!(page.status, 200, "{}", page.text);
+        for t in page.json["data"].as_array().unwrap() {
+            listed.push(t["id"].as_str().unwrap().to_owned());
+        }
+        match page.json["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    listed
+}
+
+/// How many operations a host ran again after they met a row held by another batch.
+fn contended(s: &Server) -> u64 {
+    let text = s.call("GET", "/metrics", None, None).text;
+    text.lines()
+        .find_map(|l| l.strip_prefix("waas_contended_operations_total "))
+        .map_or(0, |n| n.trim().parse().unwrap())
 }
 
 #[test]

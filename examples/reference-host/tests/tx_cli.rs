@@ -204,89 +204,108 @@ fn eip155_example_through_the_binary() {
     assert_eq!(ok(&base, Some(&format!("{}\n", &KEY46[2..]))), out);
 }
 
+/// The recipient of the transfers the bad-input tests sign.
+const TO: &str = "0x3535353535353535353535353535353535353535";
+/// The fee flags of a legacy transaction.
+const LEGACY: [&str; 2] = ["--gas-price", "1"];
+/// 2^256: one more than any amount holds.
+const TWO_256: &str =
+    "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+
+/// `waas tx sign` of a transfer on ethereum with no fee flags, then `extra`.
+fn sign(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "tx",
+        "sign",
+        "--chain",
+        "ethereum",
+        "--nonce",
+        "1",
+        "--to",
+        TO,
+        "--gas-limit",
+        "21000",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    args
+}
+
+/// [`fails`] on owned arguments.
+fn fails_with(args: &[String], key: Option<&str>, code: &str) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    fails(&args, key, code);
+}
+
+/// `sign(extra)` with `key` exits 2 with `code`.
+fn run(extra: &[&str], key: Option<&str>, code: &str) {
+    fails_with(&sign(extra), key, code);
+}
+
+/// A legacy `sign` with the argument after `flag` replaced by `bad` exits 2 with `code`.
+fn run_with(flag: &str, bad: &str, code: &str) {
+    let mut args = sign(&LEGACY);
+    let at = args.iter().position(|a| a == flag).unwrap();
+    args[at + 1] = bad.to_owned();
+    fails_with(&args, Some(KEY46), code);
+}
+
+/// The key: missing, empty, too short or long, not hex, zero or past the curve's order, or given
+/// as a flag; the same transaction with a good key signs.
 #[test]
 fn bad_input_exits_2_with_a_code() {
-    let to = "0x3535353535353535353535353535353535353535";
-    let sign = |extra: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = [
-            "tx",
-            "sign",
-            "--chain",
-            "ethereum",
-            "--nonce",
-            "1",
-            "--to",
-            to,
-            "--gas-limit",
-            "21000",
-        ]
-        .iter()
-        .map(|a| (*a).to_owned())
-        .collect();
-        args.extend(extra.iter().map(|a| (*a).to_owned()));
-        args
-    };
-    let run = |extra: &[&str], key: Option<&str>, code: &str| {
-        let args = sign(extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        fails(&args, key, code);
-    };
-    let legacy = ["--gas-price", "1"];
-    assert!(ok(
-        &sign(&legacy).iter().map(String::as_str).collect::<Vec<_>>(),
-        Some(KEY46)
-    )
-    .starts_with("raw 0xf8"));
+    let args = sign(&LEGACY);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(ok(&args, Some(KEY46)).starts_with("raw 0xf8"));
 
-    // the key
-    run(&legacy, None, "MISSING_KEY");
-    run(&legacy, Some(""), "MISSING_KEY");
-    run(&legacy, Some(&KEY46[..64]), "INVALID_KEY"); // 31.5 bytes
-    run(&legacy, Some(&format!("{KEY46}46")), "INVALID_KEY"); // 33 bytes
+    run(&LEGACY, None, "MISSING_KEY");
+    run(&LEGACY, Some(""), "MISSING_KEY");
+    run(&LEGACY, Some(&KEY46[..64]), "INVALID_KEY"); // 31.5 bytes
+    run(&LEGACY, Some(&format!("{KEY46}46")), "INVALID_KEY"); // 33 bytes
     run(
-        &legacy,
+        &LEGACY,
         Some(&format!("0x{}zz", "46".repeat(31))),
         "INVALID_KEY",
     );
-    run(&legacy, Some(&"00".repeat(32)), "INVALID_KEY");
-    run(&legacy, Some(&"ff".repeat(32)), "INVALID_KEY");
+    run(&LEGACY, Some(&"00".repeat(32)), "INVALID_KEY");
+    run(&LEGACY, Some(&"ff".repeat(32)), "INVALID_KEY");
     run(
-        &[&legacy[..], &["--private-key", KEY46]].concat(),
+        &[&LEGACY[..], &["--private-key", KEY46]].concat(),
         Some(KEY46),
         "INVALID_ARGUMENT",
     );
+}
 
-    // fee modes
-    run(&[], Some(KEY46), "INVALID_ARGUMENT");
-    run(
-        &[
-            "--gas-price",
-            "1",
-            "--max-fee-per-gas",
-            "2",
-            "--max-priority-fee-per-gas",
-            "1",
-        ],
-        Some(KEY46),
-        "INVALID_ARGUMENT",
-    );
-    run(
-        &["--gas-price", "1", "--max-fee-per-gas", "2"],
-        Some(KEY46),
-        "INVALID_ARGUMENT",
-    );
-    run(&["--max-fee-per-gas", "2"], Some(KEY46), "INVALID_ARGUMENT");
-    run(
-        &["--max-priority-fee-per-gas", "2"],
-        Some(KEY46),
-        "INVALID_ARGUMENT",
-    );
+/// Fee flags that name no fee mode, or two of them: INVALID_ARGUMENT.
+const BAD_FEE_MODES: [&[&str]; 5] = [
+    &[],
+    &[
+        "--gas-price",
+        "1",
+        "--max-fee-per-gas",
+        "2",
+        "--max-priority-fee-per-gas",
+        "1",
+    ],
+    &["--gas-price", "1", "--max-fee-per-gas", "2"],
+    &["--max-fee-per-gas", "2"],
+    &["--max-priority-fee-per-gas", "2"],
+];
 
-    // numbers
-    let two_256 = "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+#[test]
+fn bad_input_exits_2_with_a_code_for_fee_modes() {
+    for extra in BAD_FEE_MODES {
+        run(extra, Some(KEY46), "INVALID_ARGUMENT");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_a_code_for_numbers() {
     let huge = "9".repeat(5000);
     for bad in [
-        two_256,
+        TWO_256,
         huge.as_str(),
         "-1",
         "1.5",
@@ -296,7 +315,7 @@ fn bad_input_exits_2_with_a_code() {
         "abc",
     ] {
         run(
-            &[&legacy[..], &["--value", bad]].concat(),
+            &[&LEGACY[..], &["--value", bad]].concat(),
             Some(KEY46),
             "INVALID_AMOUNT",
         );
@@ -314,73 +333,62 @@ fn bad_input_exits_2_with_a_code() {
         ("--gas-limit", "18446744073709551616"),
         ("--gas-limit", huge.as_str()),
     ] {
-        let mut args = sign(&legacy);
-        let at = args.iter().position(|a| a == flag).unwrap();
-        args[at + 1] = bad.to_owned();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        fails(&args, Some(KEY46), "INVALID_ARGUMENT");
+        run_with(flag, bad, "INVALID_ARGUMENT");
     }
+}
 
-    // data and addresses
-    run(
-        &[&legacy[..], &["--data", "0xabc"]].concat(),
-        Some(KEY46),
-        "INVALID_ARGUMENT",
-    );
-    run(
-        &[&legacy[..], &["--data", "0xzz"]].concat(),
-        Some(KEY46),
-        "INVALID_ARGUMENT",
-    );
-    let bad_to = |to: &str, code: &str| {
-        let mut args = sign(&legacy);
-        args[7] = to.to_owned();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        fails(&args, Some(KEY46), code);
-    };
-    bad_to(
-        "0x5aAeb6053f3E94C9b9A09f33669435E7Ef1BeAed",
-        "INVALID_ADDRESS",
-    ); // bad EIP-55
-    bad_to(
+#[test]
+fn bad_input_exits_2_with_a_code_for_data_and_addresses() {
+    for data in ["0xabc", "0xzz"] {
+        run(
+            &[&LEGACY[..], &["--data", data]].concat(),
+            Some(KEY46),
+            "INVALID_ARGUMENT",
+        );
+    }
+    for to in [
+        "0x5aAeb6053f3E94C9b9A09f33669435E7Ef1BeAed", // bad EIP-55
         "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe",
-        "INVALID_ADDRESS",
-    );
-    bad_to("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "INVALID_ADDRESS");
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+    ] {
+        run_with("--to", to, "INVALID_ADDRESS");
+    }
+}
 
-    // chains
+#[test]
+fn bad_input_exits_2_with_a_code_for_chains() {
     for (chain, code) in [
         ("tron", "INVALID_ARGUMENT"),
         ("tron-nile", "INVALID_ARGUMENT"),
         ("dogecoin", "UNKNOWN_CHAIN"),
     ] {
-        let mut args = sign(&legacy);
-        args[3] = chain.to_owned();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        fails(&args, Some(KEY46), code);
+        run_with("--chain", chain, code);
     }
     fails(
         &["tx", "sign", "--chain", "ethereum"],
         Some(KEY46),
         "INVALID_ARGUMENT",
     );
+}
 
-    // erc20
-    let erc20 = |to: &str, amount: &str, code: &str| {
+#[test]
+fn bad_input_exits_2_with_a_code_for_erc20() {
+    for (to, amount, code) in [
+        (
+            "0x5aAeb6053f3E94C9b9A09f33669435E7Ef1BeAed",
+            "1",
+            "INVALID_ADDRESS",
+        ),
+        ("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "1", "INVALID_ADDRESS"),
+        (TO, TWO_256, "INVALID_AMOUNT"),
+        (TO, "-5", "INVALID_AMOUNT"),
+        (TO, "1.5", "INVALID_AMOUNT"),
+    ] {
         fails(
             &["erc20", "transfer", "--to", to, "--amount", amount],
             None,
             code,
         );
-    };
-    erc20(
-        "0x5aAeb6053f3E94C9b9A09f33669435E7Ef1BeAed",
-        "1",
-        "INVALID_ADDRESS",
-    );
-    erc20("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "1", "INVALID_ADDRESS");
-    erc20(to, two_256, "INVALID_AMOUNT");
-    erc20(to, "-5", "INVALID_AMOUNT");
-    erc20(to, "1.5", "INVALID_AMOUNT");
-    fails(&["erc20", "transfer", "--to", to], None, "INVALID_ARGUMENT");
+    }
+    fails(&["erc20", "transfer", "--to", TO], None, "INVALID_ARGUMENT");
 }

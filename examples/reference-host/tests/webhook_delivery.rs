@@ -147,6 +147,53 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
     let b = Api { s: &s, key: &b_key };
     let dead = dead_endpoint(kind);
     let live = Receiver::start(0);
+    let queued = a_backlog_for_the_dead_endpoint(a, b, kind, &dead, &live);
+    let measure = |i: usize| live_delay(b, &live, (backend, kind), queued, i);
+    let mut worst = (0..3).map(measure).max().unwrap();
+    assert!(
+        worst < LIVE_BOUND,
+        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
+    );
+    // Bounded: the hanging endpoint holds at most 4 connections of this host (the attempts
+    // take 10 s each, so none has ended yet).
+    if let Dead::Hangs = kind {
+        let held = dead.seen.load(Ordering::SeqCst);
+        assert!(
+            (1..=4).contains(&held),
+            "{held} connections to the dead endpoint"
+        );
+    }
+    if let Dead::NoUrl = kind {
+        // Parked: never tried, still pending.
+        assert_eq!(attempts_logged(a), 0);
+        assert_eq!(log(a, Some("pending")).len(), queued);
+        assert!(worst < LIVE_BOUND, "the live endpoint waited {worst:?}");
+        return;
+    }
+    the_first_attempt_ends_as_its_endpoint_fails(a, kind);
+    // And once the dead endpoint's attempts have failed (it is retried, one at a time).
+    worst = worst.max(measure(3));
+    assert!(
+        worst < LIVE_BOUND,
+        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
+    );
+    // The backlog is still there, pending, not lost.
+    let pending = log(a, Some("pending")).len();
+    assert!(
+        pending > 100,
+        "{pending} events of the dead endpoint pending"
+    );
+}
+
+/// Client `a` on the dead endpoint (none for [`Dead::NoUrl`]) with more than [`BACKLOG`] events
+/// queued and already being tried; client `b` on the live one. The number of `a`'s events.
+fn a_backlog_for_the_dead_endpoint(
+    a: Api<'_>,
+    b: Api<'_>,
+    kind: Dead,
+    dead: &DeadEndpoint,
+    live: &Receiver,
+) -> usize {
     if !dead.url.is_empty() {
         a.put("/v1/webhooks/configuration", json!({"url": dead.url}))
             .ok(200);
@@ -173,44 +220,35 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
         queued > BACKLOG as usize,
         "{queued} events of the dead endpoint's client"
     );
-    let measure = |i: usize| -> Duration {
-        let started = Instant::now();
-        let acc_b = b.post("/v1/accounts", json!({"name": format!("live-{i}")}));
-        let id = acc_b.ok(201)["id"].as_str().unwrap().to_owned();
-        wait_for(60, "the live endpoint's event", || {
-            got(&live, &id).then_some(())
-        });
-        let delay = started.elapsed();
-        println!(
-            "{backend:?} {kind:?}: live event {i} delivered {} ms after the request ({} events queued for the dead endpoint)",
-            delay.as_millis(),
-            queued
-        );
-        delay
-    };
-    let mut worst = (0..3).map(measure).max().unwrap();
-    assert!(
-        worst < LIVE_BOUND,
-        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
+    queued
+}
+
+/// How long the live endpoint's event of a new account (the `i`th) takes to arrive.
+fn live_delay(
+    b: Api<'_>,
+    live: &Receiver,
+    (backend, kind): (Backend, Dead),
+    queued: usize,
+    i: usize,
+) -> Duration {
+    let started = Instant::now();
+    let acc_b = b.post("/v1/accounts", json!({"name": format!("live-{i}")}));
+    let id = acc_b.ok(201)["id"].as_str().unwrap().to_owned();
+    wait_for(60, "the live endpoint's event", || {
+        got(live, &id).then_some(())
+    });
+    let delay = started.elapsed();
+    println!(
+        "{backend:?} {kind:?}: live event {i} delivered {} ms after the request ({} events queued for the dead endpoint)",
+        delay.as_millis(),
+        queued
     );
-    // Bounded: the hanging endpoint holds at most 4 connections of this host (the attempts
-    // take 10 s each, so none has ended yet).
-    if let Dead::Hangs = kind {
-        let held = dead.seen.load(Ordering::SeqCst);
-        assert!(
-            (1..=4).contains(&held),
-            "{held} connections to the dead endpoint"
-        );
-    }
-    if let Dead::NoUrl = kind {
-        // Parked: never tried, still pending.
-        assert_eq!(attempts_logged(a), 0);
-        assert_eq!(log(a, Some("pending")).len(), queued);
-        assert!(worst < LIVE_BOUND, "the live endpoint waited {worst:?}");
-        return;
-    }
-    // The hanging endpoint's attempts end at the 10 s response timeout; the refusing one's at
-    // once; the failing one's with its 500.
+    delay
+}
+
+/// The hanging endpoint's attempts end at the 10 s response timeout; the refusing one's at once;
+/// the failing one's with its 500.
+fn the_first_attempt_ends_as_its_endpoint_fails(a: Api<'_>, kind: Dead) {
     let first = wait_for(40, "a finished attempt at the dead endpoint", || {
         log(a, None)
             .iter()
@@ -229,18 +267,6 @@ fn dead_beside_live(backend: Backend, kind: Dead) {
         }
         Dead::Fails | Dead::NoUrl => assert_eq!(first["status_code"], 500, "{first}"),
     }
-    // And once the dead endpoint's attempts have failed (it is retried, one at a time).
-    worst = worst.max(measure(3));
-    assert!(
-        worst < LIVE_BOUND,
-        "{kind:?}: the live endpoint waited {worst:?} (bound {LIVE_BOUND:?})"
-    );
-    // The backlog is still there, pending, not lost.
-    let pending = log(a, Some("pending")).len();
-    assert!(
-        pending > 100,
-        "{pending} events of the dead endpoint pending"
-    );
 }
 
 /// An event past its attempt cap is dead-lettered and its endpoint disabled; saving the
@@ -266,6 +292,14 @@ fn dead_letter_and_disable(backend: Backend) {
     let failing = Receiver::start(usize::MAX);
     api.put("/v1/webhooks/configuration", json!({"url": failing.url}))
         .ok(200);
+    let (first, dead) = past_its_cap_an_event_is_dead_and_its_endpoint_disabled(api);
+    let second = a_disabled_endpoint_parks_new_events(api, &failing);
+    saving_re_enables_and_a_redelivery_revives(api, (&first, &second), &dead);
+}
+
+/// The first event, tried three times, is dead-lettered; the configuration shows the endpoint
+/// disabled. The event's operation id, and its delivery.
+fn past_its_cap_an_event_is_dead_and_its_endpoint_disabled(api: Api<'_>) -> (String, Value) {
     let first = api.account("first");
     let dead = wait_for(30, "a dead letter", || {
         log(api, Some("dead")).into_iter().next()
@@ -285,7 +319,11 @@ fn dead_letter_and_disable(backend: Backend) {
     );
     let hooks = api.get("/v1/webhooks/configuration").ok(200).clone();
     assert_eq!(&hooks["disabled"], notice, "{hooks}");
-    // Disabled: a new event is parked, not tried.
+    (first, dead)
+}
+
+/// Disabled: a new event is parked, not tried. Its operation id.
+fn a_disabled_endpoint_parks_new_events(api: Api<'_>, failing: &Receiver) -> String {
     let second = api.account("second");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
@@ -297,8 +335,16 @@ fn dead_letter_and_disable(backend: Backend) {
     assert_eq!(waiting.len(), 1, "{waiting:?}");
     assert_eq!(waiting[0]["event"]["operation_id"], second.as_str());
     assert_eq!(waiting[0]["attempts"], 0);
-    // Saving the configuration (here with a working endpoint) clears the notice; the parked
-    // event goes out, the dead one stays dead until redelivered.
+    second
+}
+
+/// Saving the configuration (here with a working endpoint) clears the notice; the parked event
+/// goes out, the dead one stays dead until redelivered.
+fn saving_re_enables_and_a_redelivery_revives(
+    api: Api<'_>,
+    (first, second): (&str, &str),
+    dead: &Value,
+) {
     let live = Receiver::start(0);
     let saved = api
         .put(
@@ -308,9 +354,9 @@ fn dead_letter_and_disable(backend: Backend) {
         .ok(200)
         .clone();
     assert!(saved["webhook_disabled"].is_null(), "{saved}");
-    wait_for(30, "the parked event", || got(&live, &second).then_some(()));
+    wait_for(30, "the parked event", || got(&live, second).then_some(()));
     assert!(api.get("/v1/management/configurations").ok(200)["webhook_disabled"].is_null());
-    assert!(!got(&live, &first));
+    assert!(!got(&live, first));
     assert_eq!(log(api, Some("dead")).len(), 1);
     let id = dead["id"].as_str().unwrap();
     api.post(
@@ -318,7 +364,7 @@ fn dead_letter_and_disable(backend: Backend) {
         json!({}),
     )
     .ok(202);
-    wait_for(30, "the revived event", || got(&live, &first).then_some(()));
+    wait_for(30, "the revived event", || got(&live, first).then_some(()));
     wait_for(30, "the revived event delivered in the log", || {
         log(api, Some("dead")).is_empty().then_some(())
     });

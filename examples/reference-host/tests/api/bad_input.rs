@@ -62,210 +62,207 @@ impl Fixture {
         }
     }
 
-    /// (method, path, a valid body) for every POST and PUT route.
+    /// (method, path, a valid body) for every POST and PUT route: [`WRITE_ROUTES`] filled in
+    /// with the fixture's ids, and the wallet and virtual card actions.
     fn write_routes(&self) -> Vec<(&'static str, String, Value)> {
-        let (acc, w1, w2) = (&self.acc, &self.w1, &self.w2);
-        let (tr, card, vcard, child) = (&self.tr, &self.card, &self.vcard, &self.child);
-        let w1p = format!("/v1/wallets/virtual/{w1}");
-        let amount = |extra: Value| {
-            let mut body = json!({"token": "USDT", "amount": "1"});
-            for (k, v) in extra.as_object().unwrap() {
-                body[k] = v.clone();
-            }
-            body
+        let fill = |text: &str| {
+            let w1p = format!("/v1/wallets/virtual/{}", self.w1);
+            text.replace("{w1p}", &w1p)
+                .replace("{acc}", &self.acc)
+                .replace("{w2}", &self.w2)
+                .replace("{tr}", &self.tr)
+                .replace("{card}", &self.card)
+                .replace("{vcard}", &self.vcard)
+                .replace("{child}", &self.child)
+                .replace("{out}", EVM_OUT)
         };
-        let mut routes = vec![
-            (
-                "PUT",
-                format!("/v1/management/clients/{child}/contracted-products"),
-                json!({"max_virtual_wallets": 3}),
-            ),
-            (
-                "PUT",
-                format!("/v1/management/clients/{child}/policy"),
-                json!({"min_reserve_ratio": "1"}),
-            ),
-            (
-                "PUT",
-                "/v1/management/configurations".into(),
-                json!({"webhook_url": "http://127.0.0.1:9/x"}),
-            ),
-            (
-                "PUT",
-                "/v1/management/contracted-products".into(),
-                json!({"max_virtual_wallets": 10}),
-            ),
-            (
-                "POST",
-                "/v1/management/api-keys".into(),
-                json!({"permissions": ["WALLETS_READ"]}),
-            ),
-            (
-                "POST",
-                "/v1/management/clients".into(),
-                json!({"name": "c"}),
-            ),
-            ("POST", "/v1/accounts".into(), json!({"name": "n"})),
-            (
-                "POST",
-                "/v1/wallets/virtual".into(),
-                json!({"account_id": acc, "blockchain": "ethereum"}),
-            ),
-            (
-                "POST",
-                "/v1/wallets/virtual/batch".into(),
-                json!({"account_id": acc, "blockchain": "ethereum", "count": 2}),
-            ),
-            (
-                "POST",
-                format!("{w1p}/transfer"),
-                amount(json!({"to_wallet_id": w2})),
-            ),
-            (
-                "POST",
-                format!("{w1p}/withdraw"),
-                amount(json!({"to_address": EVM_OUT, "fee": "0"})),
-            ),
-            (
-                "POST",
-                format!("{w1p}/rules"),
-                json!({"rule": "r9", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": w2, "percent": "50"}}),
-            ),
-            (
-                "POST",
-                "/v1/wallets/holding/ethereum/withdraw".into(),
-                json!({"token": "USDT", "amount": "0", "to_address": EVM_OUT}),
-            ),
-            (
-                "POST",
-                "/v1/wallets/holding/ethereum/transfer".into(),
-                amount(json!({"to_wallet_id": w2})),
-            ),
-            (
-                "POST",
-                "/v1/webhooks/deliveries/evt_nope/redeliver".into(),
-                json!({}),
-            ),
-            (
-                "POST",
-                "/v1/simulate/deposit".into(),
-                amount(json!({"address": EVM_OUT})),
-            ),
-            (
-                "POST",
-                "/v1/simulate/confirm".into(),
-                json!({"tx": "pending-1"}),
-            ),
-            (
-                "POST",
-                "/v1/simulate/reorg".into(),
-                json!({"tx": "pending-1"}),
-            ),
-            (
-                "POST",
-                "/v1/treasury".into(),
-                json!({"account_id": acc, "blockchain": "ethereum"}),
-            ),
-            (
-                "POST",
-                format!("/v1/treasury/{tr}/send"),
-                amount(json!({"to_address": EVM_OUT, "fee": "0"})),
-            ),
-            (
-                "POST",
-                "/v1/cards".into(),
-                json!({"account_id": acc, "number": "4242424242424242", "expiry": "12/39"}),
-            ),
-            (
-                "POST",
-                format!("/v1/cards/{card}/deposit"),
-                json!({"token": "USDT", "amount": "5"}),
-            ),
-            (
-                "POST",
-                format!("/v1/cards/{card}/refund"),
-                json!({"to_wallet_id": "nope", "token": "USDT", "amount": "5"}),
-            ),
-            (
-                "POST",
-                "/v1/virtual-cards".into(),
-                json!({"account_id": acc}),
-            ),
-            (
-                "POST",
-                format!("/v1/virtual-cards/{vcard}/refund"),
-                json!({"to_wallet_id": "nope", "token": "USDT"}),
-            ),
-            (
-                "POST",
-                format!("/v1/virtual-cards/{vcard}/deposit"),
-                json!({"token": "USDT", "amount": "5"}),
-            ),
-            (
-                "PUT",
-                "/v1/webhooks/configuration".into(),
-                json!({"url": "http://127.0.0.1:9/x"}),
-            ),
-            (
-                "POST",
-                "/v1/simulate/card-transaction".into(),
-                json!({"card_id": card, "amount": "1"}),
-            ),
-            (
-                "POST",
-                "/v1/management/users".into(),
-                json!({"email": "new@example.com", "name": "N"}),
-            ),
-            (
-                "POST",
-                "/v1/management/access-levels".into(),
-                json!({"name": "ops", "permissions": ["WALLETS_READ"]}),
-            ),
-            ("POST", "/v1/webhooks/secret/rotate".into(), json!({})),
-            ("POST", "/v1/withdrawals/nope/cancel".into(), json!({})),
-            ("POST", "/v1/deposits/nope/credit".into(), json!({})),
-            (
-                "POST",
-                "/v1/deposits/nope/refund".into(),
-                json!({"to_address": EVM_OUT}),
-            ),
-            (
-                "POST",
-                format!("{w1p}/holds"),
-                amount(json!({"reason": "r"})),
-            ),
-            ("POST", format!("{w1p}/holds/nope/release"), json!({})),
-            (
-                "POST",
-                format!("{w1p}/holds/nope/capture"),
-                json!({"to_wallet_id": w2}),
-            ),
-            ("POST", format!("{w1p}/withdraw/quote"), amount(json!({}))),
-            ("POST", format!("{w1p}/freeze"), json!({"reason": "review"})),
-            (
-                "POST",
-                "/v1/simulate/withdrawal-failure".into(),
-                json!({"id": "nope", "reason": "x"}),
-            ),
-            (
-                "PUT",
-                "/v1/wallets/configuration".into(),
-                json!({"min_reserve_ratio": "1"}),
-            ),
-        ];
+        let mut routes: Vec<_> = WRITE_ROUTES
+            .iter()
+            .map(|(method, path, body)| {
+                let body = serde_json::from_str(&fill(body)).unwrap();
+                (*method, fill(path), body)
+            })
+            .collect();
         for action in ["deactivate", "activate", "reactivate", "unfreeze"] {
-            routes.push(("POST", format!("{w1p}/{action}"), json!({})));
+            routes.push(("POST", fill(&format!("{{w1p}}/{action}")), json!({})));
         }
         for action in ["block", "unblock"] {
             routes.push((
                 "POST",
-                format!("/v1/virtual-cards/{vcard}/{action}"),
+                format!("/v1/virtual-cards/{}/{action}", self.vcard),
                 json!({}),
             ));
         }
         routes
     }
 }
+
+/// Every POST and PUT route but the wallet and virtual card actions, with a valid body:
+/// (method, path, body). In both, `{w1p}` stands for the funded wallet's path, `{acc}`, `{w2}`,
+/// `{tr}`, `{card}`, `{vcard}` and `{child}` for the fixture's ids, `{out}` for [`EVM_OUT`].
+const WRITE_ROUTES: &[(&str, &str, &str)] = &[
+    (
+        "PUT",
+        "/v1/management/clients/{child}/contracted-products",
+        r#"{"max_virtual_wallets": 3}"#,
+    ),
+    (
+        "PUT",
+        "/v1/management/clients/{child}/policy",
+        r#"{"min_reserve_ratio": "1"}"#,
+    ),
+    (
+        "PUT",
+        "/v1/management/configurations",
+        r#"{"webhook_url": "http://127.0.0.1:9/x"}"#,
+    ),
+    (
+        "PUT",
+        "/v1/management/contracted-products",
+        r#"{"max_virtual_wallets": 10}"#,
+    ),
+    (
+        "POST",
+        "/v1/management/api-keys",
+        r#"{"permissions": ["WALLETS_READ"]}"#,
+    ),
+    ("POST", "/v1/management/clients", r#"{"name": "c"}"#),
+    ("POST", "/v1/accounts", r#"{"name": "n"}"#),
+    (
+        "POST",
+        "/v1/wallets/virtual",
+        r#"{"account_id": "{acc}", "blockchain": "ethereum"}"#,
+    ),
+    (
+        "POST",
+        "/v1/wallets/virtual/batch",
+        r#"{"account_id": "{acc}", "blockchain": "ethereum", "count": 2}"#,
+    ),
+    (
+        "POST",
+        "{w1p}/transfer",
+        r#"{"token": "USDT", "amount": "1", "to_wallet_id": "{w2}"}"#,
+    ),
+    (
+        "POST",
+        "{w1p}/withdraw",
+        r#"{"token": "USDT", "amount": "1", "to_address": "{out}", "fee": "0"}"#,
+    ),
+    (
+        "POST",
+        "{w1p}/rules",
+        r#"{"rule": "r9", "on": "deposit", "token": "USDT", "action": {"type": "forward", "to": "{w2}", "percent": "50"}}"#,
+    ),
+    (
+        "POST",
+        "/v1/wallets/holding/ethereum/withdraw",
+        r#"{"token": "USDT", "amount": "0", "to_address": "{out}"}"#,
+    ),
+    (
+        "POST",
+        "/v1/wallets/holding/ethereum/transfer",
+        r#"{"token": "USDT", "amount": "1", "to_wallet_id": "{w2}"}"#,
+    ),
+    ("POST", "/v1/webhooks/deliveries/evt_nope/redeliver", "{}"),
+    (
+        "POST",
+        "/v1/simulate/deposit",
+        r#"{"token": "USDT", "amount": "1", "address": "{out}"}"#,
+    ),
+    ("POST", "/v1/simulate/confirm", r#"{"tx": "pending-1"}"#),
+    ("POST", "/v1/simulate/reorg", r#"{"tx": "pending-1"}"#),
+    (
+        "POST",
+        "/v1/treasury",
+        r#"{"account_id": "{acc}", "blockchain": "ethereum"}"#,
+    ),
+    (
+        "POST",
+        "/v1/treasury/{tr}/send",
+        r#"{"token": "USDT", "amount": "1", "to_address": "{out}", "fee": "0"}"#,
+    ),
+    (
+        "POST",
+        "/v1/cards",
+        r#"{"account_id": "{acc}", "number": "4242424242424242", "expiry": "12/39"}"#,
+    ),
+    (
+        "POST",
+        "/v1/cards/{card}/deposit",
+        r#"{"token": "USDT", "amount": "5"}"#,
+    ),
+    (
+        "POST",
+        "/v1/cards/{card}/refund",
+        r#"{"to_wallet_id": "nope", "token": "USDT", "amount": "5"}"#,
+    ),
+    ("POST", "/v1/virtual-cards", r#"{"account_id": "{acc}"}"#),
+    (
+        "POST",
+        "/v1/virtual-cards/{vcard}/refund",
+        r#"{"to_wallet_id": "nope", "token": "USDT"}"#,
+    ),
+    (
+        "POST",
+        "/v1/virtual-cards/{vcard}/deposit",
+        r#"{"token": "USDT", "amount": "5"}"#,
+    ),
+    (
+        "PUT",
+        "/v1/webhooks/configuration",
+        r#"{"url": "http://127.0.0.1:9/x"}"#,
+    ),
+    (
+        "POST",
+        "/v1/simulate/card-transaction",
+        r#"{"card_id": "{card}", "amount": "1"}"#,
+    ),
+    (
+        "POST",
+        "/v1/management/users",
+        r#"{"email": "new@example.com", "name": "N"}"#,
+    ),
+    (
+        "POST",
+        "/v1/management/access-levels",
+        r#"{"name": "ops", "permissions": ["WALLETS_READ"]}"#,
+    ),
+    ("POST", "/v1/webhooks/secret/rotate", "{}"),
+    ("POST", "/v1/withdrawals/nope/cancel", "{}"),
+    ("POST", "/v1/deposits/nope/credit", "{}"),
+    (
+        "POST",
+        "/v1/deposits/nope/refund",
+        r#"{"to_address": "{out}"}"#,
+    ),
+    (
+        "POST",
+        "{w1p}/holds",
+        r#"{"token": "USDT", "amount": "1", "reason": "r"}"#,
+    ),
+    ("POST", "{w1p}/holds/nope/release", "{}"),
+    (
+        "POST",
+        "{w1p}/holds/nope/capture",
+        r#"{"to_wallet_id": "{w2}"}"#,
+    ),
+    (
+        "POST",
+        "{w1p}/withdraw/quote",
+        r#"{"token": "USDT", "amount": "1"}"#,
+    ),
+    ("POST", "{w1p}/freeze", r#"{"reason": "review"}"#),
+    (
+        "POST",
+        "/v1/simulate/withdrawal-failure",
+        r#"{"id": "nope", "reason": "x"}"#,
+    ),
+    (
+        "PUT",
+        "/v1/wallets/configuration",
+        r#"{"min_reserve_ratio": "1"}"#,
+    ),
+];
 
 /// Everything a client can read, to compare before and after refused requests.
 async fn snapshot(app: &App, f: &Fixture) -> Value {

@@ -59,58 +59,8 @@ async fn the_document_is_the_catalog_typed(app: App) {
                 continue;
             }
             documented.insert((path.clone(), method.to_owned(), id.clone()));
-            if let Some(body) = op.get("requestBody") {
-                let schema = &body["content"]["application/json"]["schema"];
-                if !has_properties(doc, schema) {
-                    problems.push(format!("{id}: request body without properties"));
-                }
-            }
-            let successes: Vec<(&String, &Value)> = op["responses"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(status, _)| status.starts_with('2'))
-                .collect();
-            if successes.is_empty() {
-                problems.push(format!("{id}: no success response"));
-            }
-            for (status, answer) in successes {
-                for (kind, content) in answer["content"].as_object().into_iter().flatten() {
-                    let schema = &content["schema"];
-                    let typed = if kind == "application/json" {
-                        has_properties(doc, schema)
-                    } else {
-                        // A stream of JSON Lines: each line's schema has properties.
-                        has_properties(doc, &schema["items"]) || has_properties(doc, schema)
-                    };
-                    if !typed {
-                        problems.push(format!("{id}: {status} {kind} without properties"));
-                    }
-                }
-            }
-            let creates = id.ends_with(".create") || id.ends_with(".batch_create");
-            if creates && op["responses"].get("201").is_none() {
-                problems.push(format!("{id}: a create that does not answer 201"));
-            }
-            // Every keyed operation can be refused for its key, and each error status answers
-            // the envelope with the codes of that status this operation can give.
-            for status in ["400", "401", "403", "429", "500"] {
-                if op["responses"].get(status).is_none() {
-                    problems.push(format!("{id}: {status} not documented"));
-                }
-            }
-            for (status, answer) in op["responses"].as_object().unwrap() {
-                if status.starts_with('2') {
-                    continue;
-                }
-                let error = &answer["content"]["application/json"]["schema"]["properties"]["error"];
-                let codes = error["allOf"][1]["properties"]["code"]["enum"].as_array();
-                if error["allOf"][0]["$ref"] != "#/components/schemas/ErrorDetail"
-                    || codes.is_none_or(|c| c.is_empty())
-                {
-                    problems.push(format!("{id}: {status} is not the envelope with its codes"));
-                }
-            }
+            typing_problems(doc, &id, op, &mut problems);
+            error_problems(&id, op, &mut problems);
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -124,6 +74,66 @@ async fn the_document_is_the_catalog_typed(app: App) {
         extra.is_empty(),
         "documented, not in the catalog: {extra:?}"
     );
+}
+
+/// What operation `id` (`op` of the document) lacks in its types: a request body or a success
+/// response without properties, no success response, a create that does not answer 201.
+fn typing_problems(doc: &Value, id: &str, op: &Value, problems: &mut Vec<String>) {
+    if let Some(body) = op.get("requestBody") {
+        let schema = &body["content"]["application/json"]["schema"];
+        if !has_properties(doc, schema) {
+            problems.push(format!("{id}: request body without properties"));
+        }
+    }
+    let successes: Vec<(&String, &Value)> = op["responses"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(status, _)| status.starts_with('2'))
+        .collect();
+    if successes.is_empty() {
+        problems.push(format!("{id}: no success response"));
+    }
+    for (status, answer) in successes {
+        for (kind, content) in answer["content"].as_object().into_iter().flatten() {
+            let schema = &content["schema"];
+            let typed = if kind == "application/json" {
+                has_properties(doc, schema)
+            } else {
+                // A stream of JSON Lines: each line's schema has properties.
+                has_properties(doc, &schema["items"]) || has_properties(doc, schema)
+            };
+            if !typed {
+                problems.push(format!("{id}: {status} {kind} without properties"));
+            }
+        }
+    }
+    let creates = id.ends_with(".create") || id.ends_with(".batch_create");
+    if creates && op["responses"].get("201").is_none() {
+        problems.push(format!("{id}: a create that does not answer 201"));
+    }
+}
+
+/// Every keyed operation can be refused for its key, and each error status answers the envelope
+/// with the codes of that status this operation can give: what operation `id` lacks of that.
+fn error_problems(id: &str, op: &Value, problems: &mut Vec<String>) {
+    for status in ["400", "401", "403", "429", "500"] {
+        if op["responses"].get(status).is_none() {
+            problems.push(format!("{id}: {status} not documented"));
+        }
+    }
+    for (status, answer) in op["responses"].as_object().unwrap() {
+        if status.starts_with('2') {
+            continue;
+        }
+        let error = &answer["content"]["application/json"]["schema"]["properties"]["error"];
+        let codes = error["allOf"][1]["properties"]["code"]["enum"].as_array();
+        if error["allOf"][0]["$ref"] != "#/components/schemas/ErrorDetail"
+            || codes.is_none_or(|c| c.is_empty())
+        {
+            problems.push(format!("{id}: {status} is not the envelope with its codes"));
+        }
+    }
 }
 
 crate::on_both!(the_document_is_the_catalog_typed);

@@ -113,67 +113,9 @@ async fn failures_and_cancels_give_the_money_back(app: App) {
     let (app, receiver) = hooked(app).await;
     let acc = app.account("alice").await;
     let (vw, _) = app.funded(&acc, "ethereum", "100").await;
-    let before = app.reserve("ethereum").await;
-
-    // A withdrawal is pending at first: debited, no hash, announced as WITHDRAWAL_PENDING.
-    let w1 = withdraw(&app, &vw, "20", "2").await;
-    let id1 = w1["id"].as_str().unwrap().to_owned();
-    assert_eq!(w1["status"], "pending");
-    assert_eq!(app.total(&vw).await, "78");
-    let got = app.get(&format!("/v1/withdrawals/{id1}")).await;
-    assert_eq!(got.ok(200)["status"], "pending");
-    assert!(got.json["tx_hash"].is_null());
-
-    // The chain rejects it: amount and fee come back, and the holding position with them.
-    let fail = json!({"id": id1, "reason": "nonce too low"});
-    let failed = app
-        .post("/v1/simulate/withdrawal-failure", fail.clone())
-        .await;
-    assert_eq!(failed.ok(200)["status"], "failed");
-    assert_eq!(failed.json["reason"], "nonce too low");
-    assert_eq!(app.total(&vw).await, "100");
-    assert_eq!(app.reserve("ethereum").await, before);
-    // Repeating it changes nothing; a failed one can be neither cancelled nor failed anew.
-    app.post("/v1/simulate/withdrawal-failure", fail)
-        .await
-        .ok(200);
-    assert_eq!(app.total(&vw).await, "100");
-    app.post(&format!("/v1/withdrawals/{id1}/cancel"), json!({}))
-        .await
-        .err(400, "INVALID_ARGUMENT");
-    let tx = app.get(&format!("/v1/transactions/{id1}")).await;
-    assert_eq!(tx.ok(200)["status"], "failed");
-
-    // A pending withdrawal is cancelled; twice is the same answer.
-    let w2 = withdraw(&app, &vw, "5", "0").await;
-    let id2 = w2["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.total(&vw).await, "95");
-    let cancel = format!("/v1/withdrawals/{id2}/cancel");
-    let c = app.post(&cancel, json!({})).await;
-    assert_eq!(c.ok(200)["status"], "cancelled");
-    app.post(&cancel, json!({})).await.ok(200);
-    assert_eq!(app.total(&vw).await, "100");
-
-    // Ids that are not withdrawals of this client: 404.
-    app.post("/v1/withdrawals/nope/cancel", json!({}))
-        .await
-        .err(404, "NOT_FOUND");
-    let other = app
-        .post("/v1/management/clients", json!({"name": "other"}))
-        .await;
-    let other_key = other.ok(201)["api_key"].as_str().unwrap().to_owned();
-    app.send(Some(&other_key), "POST", &cancel, &[], Some(json!({})))
-        .await
-        .err(404, "NOT_FOUND");
-    app.send(
-        Some(&other_key),
-        "GET",
-        &format!("/v1/withdrawals/{id2}"),
-        &[],
-        None,
-    )
-    .await
-    .err(404, "NOT_FOUND");
+    let id1 = a_failed_withdrawal_gives_its_money_back(&app, &vw).await;
+    let id2 = a_pending_withdrawal_is_cancelled(&app, &vw).await;
+    others_withdrawals_are_not_found(&app, &id2).await;
 
     // The journal shows the debits and their reversals, and still verifies.
     let (status, export) = app.get_text(app.key(), "/v1/journal/export").await;
@@ -211,6 +153,77 @@ async fn failures_and_cancels_give_the_money_back(app: App) {
         .find(|v| v["status"] == "FAILED")
         .unwrap();
     assert_eq!(failed_event["reason"], "nonce too low");
+}
+
+/// A withdrawal is pending at first: debited, no hash. The chain rejects it: amount and fee come
+/// back, and the holding position with them; repeating the failure changes nothing, and a failed
+/// one can be neither cancelled nor failed anew. Its id.
+async fn a_failed_withdrawal_gives_its_money_back(app: &App, vw: &str) -> String {
+    let before = app.reserve("ethereum").await;
+    let w1 = withdraw(app, vw, "20", "2").await;
+    let id1 = w1["id"].as_str().unwrap().to_owned();
+    assert_eq!(w1["status"], "pending");
+    assert_eq!(app.total(vw).await, "78");
+    let got = app.get(&format!("/v1/withdrawals/{id1}")).await;
+    assert_eq!(got.ok(200)["status"], "pending");
+    assert!(got.json["tx_hash"].is_null());
+
+    let fail = json!({"id": id1, "reason": "nonce too low"});
+    let failed = app
+        .post("/v1/simulate/withdrawal-failure", fail.clone())
+        .await;
+    assert_eq!(failed.ok(200)["status"], "failed");
+    assert_eq!(failed.json["reason"], "nonce too low");
+    assert_eq!(app.total(vw).await, "100");
+    assert_eq!(app.reserve("ethereum").await, before);
+    app.post("/v1/simulate/withdrawal-failure", fail)
+        .await
+        .ok(200);
+    assert_eq!(app.total(vw).await, "100");
+    app.post(&format!("/v1/withdrawals/{id1}/cancel"), json!({}))
+        .await
+        .err(400, "INVALID_ARGUMENT");
+    let tx = app.get(&format!("/v1/transactions/{id1}")).await;
+    assert_eq!(tx.ok(200)["status"], "failed");
+    id1
+}
+
+/// A pending withdrawal is cancelled; twice is the same answer. Its id.
+async fn a_pending_withdrawal_is_cancelled(app: &App, vw: &str) -> String {
+    let w2 = withdraw(app, vw, "5", "0").await;
+    let id2 = w2["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.total(vw).await, "95");
+    let cancel = format!("/v1/withdrawals/{id2}/cancel");
+    let c = app.post(&cancel, json!({})).await;
+    assert_eq!(c.ok(200)["status"], "cancelled");
+    app.post(&cancel, json!({})).await.ok(200);
+    assert_eq!(app.total(vw).await, "100");
+    id2
+}
+
+/// Ids that are not withdrawals of this client (none, or the withdrawal `id2` asked by another
+/// client): 404.
+async fn others_withdrawals_are_not_found(app: &App, id2: &str) {
+    let cancel = format!("/v1/withdrawals/{id2}/cancel");
+    app.post("/v1/withdrawals/nope/cancel", json!({}))
+        .await
+        .err(404, "NOT_FOUND");
+    let other = app
+        .post("/v1/management/clients", json!({"name": "other"}))
+        .await;
+    let other_key = other.ok(201)["api_key"].as_str().unwrap().to_owned();
+    app.send(Some(&other_key), "POST", &cancel, &[], Some(json!({})))
+        .await
+        .err(404, "NOT_FOUND");
+    app.send(
+        Some(&other_key),
+        "GET",
+        &format!("/v1/withdrawals/{id2}"),
+        &[],
+        None,
+    )
+    .await
+    .err(404, "NOT_FOUND");
 }
 
 /// On a chain with short blocks a withdrawal is broadcast with a hash, then confirmed; its

@@ -1,6 +1,7 @@
 //! Tenancy with three levels of clients (root -> A -> A1, and root -> B): a key reaches only its
 //! own client and the clients below it (anything else is 404), keys and new clients never get a
-//! permission their creator lacks, and retiring a client retires the keys of its whole subtree.
+//! permission their creator lacks, retiring a client retires the keys of its whole subtree, and
+//! platform policy (contracted products, the reserve floor) is set by the parent.
 
 use crate::app::{Answer, App};
 use serde_json::{json, Value};
@@ -11,7 +12,7 @@ struct Caller<'a> {
     key: String,
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
         self.app
             .send(Some(&self.key), method, path, &[], body)
@@ -20,6 +21,10 @@ impl Caller<'_> {
 
     async fn get(&self, path: &str) -> Answer {
         self.call("GET", path, None).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> Answer {
+        self.call("PUT", path, Some(body)).await
     }
 
     /// The ids of the clients this key lists.
@@ -32,7 +37,7 @@ impl Caller<'_> {
     }
 
     /// Creates a client below this one: (id, its key's caller, the answer).
-    async fn child(&self, name: &str, permissions: Option<&[&str]>) -> (String, Caller<'_>, Value) {
+    async fn child(&self, name: &str, permissions: Option<&[&str]>) -> (String, Caller<'a>, Value) {
         let mut body = json!({"name": name});
         if let Some(p) = permissions {
             body["permissions"] = json!(p);
@@ -68,21 +73,9 @@ async fn tree(app: &App) -> Tree<'_> {
     let all = ["MANAGEMENT", "WALLETS_WRITE", "ACCOUNTS_WRITE"];
     let (a, a_key, _) = root.child("A", Some(&all)).await;
     let (b, b_key, _) = root.child("B", Some(&all)).await;
-    let a_key = Caller {
-        app,
-        key: a_key.key,
-    };
-    let b_key = Caller {
-        app,
-        key: b_key.key,
-    };
     let (a1, a1_key, _) = a_key
         .child("A1", Some(&["MANAGEMENT", "WALLETS_READ"]))
         .await;
-    let a1_key = Caller {
-        app,
-        key: a1_key.key,
-    };
     Tree {
         root,
         root_id,
@@ -201,6 +194,77 @@ async fn retiring_a_client_retires_the_keys_of_its_subtree(app: App) {
     t.b.1.get("/v1/management/clients").await.ok(200);
 }
 
+/// Platform policy belongs to the parent, its contracted products: a child cannot set its own,
+/// the parent sets them (and they hold), a sibling cannot.
+async fn policy_belongs_to_the_parent_contracted_products(app: App) {
+    let t = tree(&app).await;
+    let (a, a_api, b_api) = (&t.a.0, &t.a.1, &t.b.1);
+    let products = format!("/v1/management/clients/{a}/contracted-products");
+    a_api
+        .put(
+            "/v1/management/contracted-products",
+            json!({"max_virtual_wallets": 1000}),
+        )
+        .await
+        .err(403, "FORBIDDEN");
+    t.root
+        .put(&products, json!({"max_virtual_wallets": 1}))
+        .await
+        .ok(200);
+    b_api
+        .put(&products, json!({"max_virtual_wallets": 1000}))
+        .await
+        .err(404, "NOT_FOUND");
+    let acc = json!({"name": "x"});
+    let acc = a_api.call("POST", "/v1/accounts", Some(acc)).await;
+    let acc = acc.ok(201)["id"].as_str().unwrap().to_owned();
+    let wallet = json!({"account_id": acc, "blockchain": "ethereum"});
+    let first = a_api
+        .call("POST", "/v1/wallets/virtual", Some(wallet.clone()))
+        .await;
+    first.ok(201);
+    a_api
+        .call("POST", "/v1/wallets/virtual", Some(wallet))
+        .await
+        .err(422, "CONTRACT_LIMIT_REACHED");
+}
+
+/// A reserve floor a child may not set: (ratio, status, code), on either path a child sets it.
+/// The default for a child is 1; it can raise it, not lower it, nor set an absurd ratio.
+const REFUSED_RATIOS: [(&str, u16, &str); 4] = [
+    ("0", 403, "FORBIDDEN"),
+    ("0.99", 403, "FORBIDDEN"),
+    ("11", 400, "INVALID_ARGUMENT"),
+    ("9990000000000000000000000000", 400, "INVALID_ARGUMENT"),
+];
+
+/// Platform policy belongs to the parent, the reserve floor: a child cannot lower its own or set
+/// an absurd ratio; the parent sets it; a child can raise it above, but not set its own policy,
+/// and a sibling cannot; the root sets its own.
+async fn policy_belongs_to_the_parent_reserve_floor(app: App) {
+    let t = tree(&app).await;
+    let (a, a_api, b_api) = (&t.a.0, &t.a.1, &t.b.1);
+    let ratio = |r: &str| json!({"min_reserve_ratio": r});
+    for (r, status, code) in REFUSED_RATIOS {
+        for path in ["/v1/wallets/configuration", "/v1/management/configurations"] {
+            a_api.put(path, ratio(r)).await.err(status, code);
+        }
+    }
+    let own = "/v1/wallets/configuration";
+    a_api.put(own, ratio("1.5")).await.ok(200);
+    let policy = format!("/v1/management/clients/{a}/policy");
+    t.root.put(&policy, ratio("2")).await.ok(200);
+    let conf = a_api.get(own).await;
+    let conf = conf.ok(200);
+    assert_eq!(conf["min_reserve_ratio"], "2", "{conf}");
+    a_api.put(own, ratio("1.5")).await.err(403, "FORBIDDEN");
+    a_api.put(own, ratio("3")).await.ok(200);
+    a_api.put(&policy, ratio("0")).await.err(403, "FORBIDDEN");
+    b_api.put(&policy, ratio("0")).await.err(404, "NOT_FOUND");
+    // The root sets its own.
+    t.root.put(own, ratio("0")).await.ok(200);
+}
+
 /// Seven holding credits near the limit of Decimal, then a deposit: a 400 INVALID_AMOUNT with
 /// the books unchanged, never a dropped connection.
 async fn an_amount_beyond_what_the_books_hold_is_refused_and_changes_nothing(app: App) {
@@ -234,5 +298,7 @@ crate::on_both!(
     keys_and_new_clients_never_get_a_permission_their_creator_lacks,
     a_new_client_without_named_permissions_gets_its_creators_less_management,
     retiring_a_client_retires_the_keys_of_its_subtree,
+    policy_belongs_to_the_parent_contracted_products,
+    policy_belongs_to_the_parent_reserve_floor,
     an_amount_beyond_what_the_books_hold_is_refused_and_changes_nothing,
 );

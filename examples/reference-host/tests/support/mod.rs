@@ -234,6 +234,88 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_waas"))
 }
 
+/// The `waas serve` command of `opts` on `db`, on a free loopback port, with none of the
+/// environment's WAAS_ settings and its output piped.
+fn serve_command(db: &Db, opts: &Opts) -> Command {
+    let exe = opts.release_bin.clone().unwrap_or_else(bin);
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        &db.url,
+        "--sim-block-ms",
+        &opts.sim_block_ms.to_string(),
+        "--outbox-poll-ms",
+        &opts.outbox_poll_ms.to_string(),
+    ]);
+    if let Some(u) = &opts.webhook_url {
+        cmd.args(["--webhook-url", u]);
+    }
+    cmd.args(&opts.extra_args);
+    cmd.args(["--rate-limit", &opts.rate_limit.to_string()]);
+    for var in [
+        "DATABASE_URL",
+        "WAAS_MNEMONIC",
+        "WAAS_PASSPHRASE",
+        "WAAS_LISTEN",
+        "WAAS_MODE",
+        "WAAS_WEBHOOK_URL",
+        "WAAS_WEBHOOK_KEY",
+        "WAAS_SIM_BLOCK_MS",
+        "WAAS_OUTBOX_POLL_MS",
+        "WAAS_WEBHOOK_ALLOW_LOOPBACK",
+        "WAAS_RATE_LIMIT",
+        "WAAS_KEY_FILE",
+        "WAAS_WEBHOOK_ALLOW_PRIVATE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Reads the child's standard error on a thread of its own: the log so far (first megabyte),
+/// and the address of its `listening on` line.
+fn read_stderr(child: &mut Child) -> (Arc<Mutex<String>>, mpsc::Receiver<String>) {
+    let log = Arc::new(Mutex::new(String::new()));
+    let (addr_tx, addr_rx) = mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    let log2 = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(a) = line.strip_prefix("listening on ") {
+                let _ = addr_tx.send(a.trim().to_owned());
+            }
+            let mut l = log2.lock().unwrap();
+            if l.len() < 1_000_000 {
+                l.push_str(&line);
+                l.push('\n');
+            }
+        }
+    });
+    (log, addr_rx)
+}
+
+/// Reads the child's standard output on a thread of its own: the key of its `api key:` line.
+fn read_stdout(child: &mut Child) -> mpsc::Receiver<String> {
+    let (key_tx, key_rx) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(k) = line.strip_prefix("api key: ") {
+                let _ = key_tx.send(k.trim().to_owned());
+            }
+        }
+    });
+    key_rx
+}
+
 impl Server {
     /// Starts the host on a fresh database (it prints the first key) and waits for /healthz.
     pub fn start(db: &Db, opts: &Opts) -> Server {
@@ -248,72 +330,9 @@ impl Server {
     /// Starts the host on a free loopback port (`--listen 127.0.0.1:0`: the OS picks the port, the
     /// host prints it, so parallel tests never race for one) and waits until /healthz answers.
     fn launch(db: &Db, opts: &Opts, expect_key: bool) -> Server {
-        let exe = opts.release_bin.clone().unwrap_or_else(bin);
-        let mut cmd = Command::new(exe);
-        cmd.args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            &db.url,
-            "--sim-block-ms",
-            &opts.sim_block_ms.to_string(),
-            "--outbox-poll-ms",
-            &opts.outbox_poll_ms.to_string(),
-        ]);
-        if let Some(u) = &opts.webhook_url {
-            cmd.args(["--webhook-url", u]);
-        }
-        cmd.args(&opts.extra_args);
-        cmd.args(["--rate-limit", &opts.rate_limit.to_string()]);
-        for var in [
-            "DATABASE_URL",
-            "WAAS_MNEMONIC",
-            "WAAS_PASSPHRASE",
-            "WAAS_LISTEN",
-            "WAAS_MODE",
-            "WAAS_WEBHOOK_URL",
-            "WAAS_WEBHOOK_KEY",
-            "WAAS_SIM_BLOCK_MS",
-            "WAAS_OUTBOX_POLL_MS",
-            "WAAS_WEBHOOK_ALLOW_LOOPBACK",
-            "WAAS_RATE_LIMIT",
-            "WAAS_KEY_FILE",
-            "WAAS_WEBHOOK_ALLOW_PRIVATE",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (addr_tx, addr_rx) = mpsc::channel::<String>();
-        let stderr = child.stderr.take().unwrap();
-        let log2 = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.strip_prefix("listening on ") {
-                    let _ = addr_tx.send(a.trim().to_owned());
-                }
-                let mut l = log2.lock().unwrap();
-                if l.len() < 1_000_000 {
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            }
-        });
-        let (key_tx, key_rx) = mpsc::channel::<String>();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(k) = line.strip_prefix("api key: ") {
-                    let _ = key_tx.send(k.trim().to_owned());
-                }
-            }
-        });
+        let mut child = serve_command(db, opts).spawn().unwrap();
+        let (log, addr_rx) = read_stderr(&mut child);
+        let key_rx = read_stdout(&mut child);
         let base = match addr_rx.recv_timeout(Duration::from_secs(60)) {
             Ok(b) => b,
             Err(_) => {
@@ -343,17 +362,22 @@ impl Server {
             log,
             documented: OnceLock::new(),
         };
+        server.wait_healthy();
+        server
+    }
+
+    /// Waits (30 s at most) until /healthz answers 200.
+    fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(r) = server.try_call("GET", "/healthz", None, None, &[]) {
+            if let Ok(r) = self.try_call("GET", "/healthz", None, None, &[]) {
                 if r.status == 200 {
-                    break;
+                    return;
                 }
             }
             assert!(Instant::now() < deadline, "/healthz never answered");
             std::thread::sleep(Duration::from_millis(20));
         }
-        server
     }
 
     /// The host's standard error so far.

@@ -138,8 +138,28 @@ pub struct RuleOutcome {
     pub code: Option<ErrorCode>,
     /// Error message when the action was refused.
     pub message: Option<String>,
-    /// The webhook envelope an alert emits.
-    pub event: Option<serde_json::Value>,
+    /// The webhook an alert sends.
+    pub event: Option<Alert>,
+}
+
+/// The webhook an alert sends: its envelope, or, when the rule's id and the deposit's make an
+/// operation id too long to send, what it is named and why it cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Alert {
+    /// The envelope to deliver.
+    Ready(crate::webhook::Envelope),
+    /// An alert that cannot be sent.
+    Unsendable {
+        /// `VIRTUAL_WALLET`.
+        operation: String,
+        /// `ALERT`.
+        sub_operation: String,
+        /// The operation id that is too long.
+        operation_id: String,
+        /// Why it cannot be sent.
+        error: String,
+    },
 }
 
 impl RuleOutcome {
@@ -165,10 +185,10 @@ impl RuleOutcome {
                 operation_id,
                 status: crate::webhook::Status::Success,
                 reason: None,
-                data: alert
-                    .get("data")
-                    .cloned()
-                    .unwrap_or(serde_json::Value::Null),
+                data: match alert {
+                    Alert::Ready(envelope) => serde_json::Value::Object(envelope.data.clone()),
+                    Alert::Unsendable { .. } => serde_json::Value::Null,
+                },
             });
         }
         let amount = self.amount.map(crate::amount::decimal_text);
@@ -292,7 +312,7 @@ pub fn check_shape(rule: &Rule, decimals: u8) -> Result<()> {
 }
 
 /// The webhook envelope an alert emits (VIRTUAL_WALLET / ALERT, validated against the catalog).
-pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_json::Value {
+pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> Alert {
     let mut data = serde_json::Map::new();
     data.insert("rule".into(), rule.id.as_ref().into());
     data.insert("wallet".into(), rule.wallet.clone().into());
@@ -305,11 +325,14 @@ pub fn alert_event(rule: &Rule, tx: &str, amount: Amount, on: Trigger) -> serde_
     let status = crate::webhook::Status::Success;
     let alert = crate::webhook::Subject::VirtualWallet.on(crate::webhook::Happening::Alert);
     match alert.and_then(|kind| crate::webhook::Envelope::new(kind, &id, status, None, data)) {
-        Ok(envelope) => serde_json::to_value(&envelope).unwrap_or_default(),
+        Ok(envelope) => Alert::Ready(envelope),
         // Only an over-long id can fail: the outcome still names the alert.
-        Err(e) => {
-            serde_json::json!({"operation": "VIRTUAL_WALLET", "sub_operation": "ALERT", "operation_id": id, "error": e.message()})
-        }
+        Err(e) => Alert::Unsendable {
+            operation: "VIRTUAL_WALLET".to_owned(),
+            sub_operation: "ALERT".to_owned(),
+            operation_id: id,
+            error: e.message().to_owned(),
+        },
     }
 }
 
@@ -340,7 +363,18 @@ mod tests {
             amount: None,
             code: None,
             message: None,
-            event: Some(serde_json::json!({"data": {"rule": "r1"}})),
+            event: Some(Alert::Ready(
+                crate::webhook::Envelope::new(
+                    crate::webhook::Subject::VirtualWallet
+                        .on(crate::webhook::Happening::Alert)
+                        .unwrap(),
+                    "rule:r1:tx1",
+                    crate::webhook::Status::Success,
+                    None,
+                    serde_json::Map::from_iter([("rule".to_owned(), "r1".into())]),
+                )
+                .unwrap(),
+            )),
             ..refused
         };
         let e = alert.webhook("vw1", "tx1").unwrap();
@@ -352,6 +386,25 @@ mod tests {
                 .on(crate::webhook::Happening::Alert)
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn an_alert_reads_back_as_it_was_stored() {
+        let ready = serde_json::json!({"operation": "VIRTUAL_WALLET", "sub_operation": "ALERT",
+            "operation_id": "rule:r1:tx1", "status": "SUCCESS", "data": {"rule": "r1"}});
+        let unsendable = serde_json::json!({"operation": "VIRTUAL_WALLET", "sub_operation": "ALERT",
+            "operation_id": "rule:r1:tx1", "error": "too long"});
+        for stored in [ready, unsendable] {
+            let alert: Alert = serde_json::from_value(stored.clone()).expect("reads");
+            assert_eq!(serde_json::to_value(&alert).expect("writes"), stored);
+        }
+        let Ok(Alert::Ready(_)) =
+            serde_json::from_value(serde_json::json!({"operation": "VIRTUAL_WALLET",
+            "sub_operation": "ALERT", "operation_id": "x", "status": "SUCCESS", "data": {}}))
+        else {
+            panic!("an envelope is Ready");
+        };
+        assert!(serde_json::from_value::<Alert>(serde_json::json!({"data": {}})).is_err());
     }
 
     #[test]

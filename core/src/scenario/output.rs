@@ -39,7 +39,7 @@ pub(super) fn automation_json(tx: &str, outcomes: &[RuleOutcome]) -> Value {
                     v["message"] = Value::String(message.clone());
                 }
                 if let Some(event) = &o.event {
-                    v["event"] = event.clone();
+                    v["event"] = json!(event);
                 }
                 v
             })

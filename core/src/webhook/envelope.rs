@@ -89,7 +89,7 @@ impl fmt::Display for Status {
 /// Serializes (see [`Envelope::to_json`]) in the normalized form: the fields in the order
 /// `operation, sub_operation, operation_id, status, reason, data`, `reason` omitted when absent,
 /// `data` keys sorted, no whitespace.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Envelope {
     /// The operation being reported, e.g. `VIRTUAL_WALLET`.
     pub operation: String,
@@ -105,6 +105,14 @@ pub struct Envelope {
     /// The operation-specific payload (a JSON object).
     #[serde(serialize_with = "serialize_sorted")]
     pub data: Map<String, Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for Envelope {
+    /// Reads an envelope back from its JSON form, validated strictly ([`Mode::Strict`]).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Envelope::from_value(&value, Mode::Strict).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Writes an object with its keys (and those of nested objects) sorted, whatever map type

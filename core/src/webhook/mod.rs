@@ -14,6 +14,7 @@
 mod catalog;
 mod envelope;
 mod event;
+pub mod events;
 mod key;
 mod seen;
 mod signature;
@@ -22,6 +23,7 @@ pub mod subscriptions;
 pub use catalog::*;
 pub use envelope::*;
 pub use event::{EventKind, Happening, Subject};
+pub use events::{Answer, Event, Moved};
 pub use key::*;
 pub use seen::*;
 pub use signature::*;

@@ -15,11 +15,11 @@
 use super::api::schema::num;
 use super::error::ApiError;
 use super::store::Work;
+use crate::host::store::answer;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use waas_core::ledger::{DepositRequest, WalletKind};
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 use waas_core::Amount;
 
 /// A deposit seen on a chain, about to be reported to the ledger.
@@ -61,12 +61,6 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
         amount: d.amount,
         usd_price: d.usd_price,
     })?;
-    let happened = if r.below_minimum {
-        Happening::BelowMinimum
-    } else {
-        Happening::Deposit
-    };
-    let event = Subject::of_wallet(d.kind).on(happened)?;
     let mut out = json!({
         "tx": d.tx, "wallet_id": d.wallet, "blockchain": d.chain, "token": r.token, "amount": num(r.amount),
         "usd_value": num(r.usd_value), "credited": num(r.credited), "below_minimum": r.below_minimum,
@@ -89,7 +83,12 @@ pub async fn credit(w: &mut Work, d: &Incoming) -> Result<Value, ApiError> {
         &out,
     )
     .await?;
-    w.event(event, &d.tx, Status::Success, None, out.clone())?;
+    w.emit(Event::Deposit {
+        wallet: d.kind,
+        tx: d.tx.clone(),
+        below_minimum: r.below_minimum,
+        answer: answer(&out),
+    })?;
     super::api::simulate::rule_events(w, &d.wallet, &r.automation, &d.tx)?;
     Ok(out)
 }
@@ -124,13 +123,11 @@ pub async fn settle_confirmed(
         &body,
     )
     .await?;
-    w.event(
-        Subject::of_wallet(kind).on(Happening::DepositConfirmed)?,
-        &format!("{tx}:confirmed"),
-        Status::Success,
-        None,
-        body.clone(),
-    )?;
+    w.emit(Event::DepositConfirmed {
+        wallet: kind,
+        tx: tx.to_owned(),
+        answer: answer(&body),
+    })?;
     super::api::simulate::rule_events(w, wallet, &settled.automation, tx)?;
     Ok((body, kind))
 }
@@ -161,13 +158,10 @@ pub async fn record_sweep(
         &body,
     )
     .await?;
-    w.event(
-        Subject::VirtualWallet.on(Happening::Sweep)?,
-        sweep_tx,
-        Status::Success,
-        None,
-        body.clone(),
-    )?;
+    w.emit(Event::Sweep {
+        tx: sweep_tx.to_owned(),
+        answer: answer(&body),
+    })?;
     Ok(body)
 }
 
@@ -196,21 +190,16 @@ pub async fn settle_dropped(
     )
     .await?;
     let kind = w.ledger.wallet(wallet)?.kind;
-    w.event(
-        Subject::of_wallet(kind).on(Happening::DepositReversed)?,
-        &format!("{tx}:dropped"),
-        Status::Cancelled,
-        None,
-        body.clone(),
-    )?;
+    w.emit(Event::DepositReversed {
+        wallet: kind,
+        tx: tx.to_owned(),
+        answer: answer(&body),
+    })?;
     if let Some(frozen) = &r.frozen {
-        w.event(
-            Subject::VirtualWallet.on(Happening::Frozen)?,
-            &format!("{tx}:frozen"),
-            Status::Success,
-            None,
-            json!({"wallet_id": frozen, "tx": tx}),
-        )?;
+        w.emit(Event::FrozenByReorg {
+            wallet: frozen.clone(),
+            tx: tx.to_owned(),
+        })?;
     }
     Ok(body)
 }

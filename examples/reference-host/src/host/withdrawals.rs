@@ -11,12 +11,13 @@
 use super::error::ApiError;
 use super::store::{col, now_ms, Work};
 use super::AppState;
+use crate::host::store::answer;
 use serde_json::{json, Value};
 use sqlx::Row;
 use waas_core::access::Environment;
 use waas_core::ledger::{AddressOwner, Book, Movement, WithdrawalStatus};
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
+use waas_core::webhook::Subject;
 
 /// The transaction types that are withdrawals (the `type` of their transaction rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,24 +129,16 @@ pub async fn advance(w: &mut Work, id: &str, step: Step) -> Result<Value, ApiErr
             .execute(w.conn().await?)
             .await?;
     }
-    let (sub, st, reason) = match record.status {
-        WithdrawalStatus::Broadcast => (Happening::WithdrawalBroadcast, Status::Success, None),
-        WithdrawalStatus::Confirmed => (Happening::Withdrawal, Status::Success, None),
-        WithdrawalStatus::Failed => (
-            Happening::Withdrawal,
-            Status::Failed,
-            record.reason.as_deref(),
-        ),
-        WithdrawalStatus::Cancelled => (Happening::Withdrawal, Status::Cancelled, None),
-        WithdrawalStatus::Pending => return Ok(body),
-    };
-    w.event(
-        kind.subject().on(sub)?,
-        &format!("{id}:{status}"),
-        st,
-        reason,
-        body.clone(),
-    )?;
+    let event = Event::withdrawal(
+        kind.subject(),
+        id,
+        record.status,
+        record.reason.as_deref(),
+        answer(&body),
+    );
+    if let Some(event) = event {
+        w.emit(event)?;
+    }
     Ok(body)
 }
 

@@ -19,13 +19,11 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 
 /// Routes of this module.
 pub(crate) fn accounts_routes() -> OpenApiRouter<Shared> {
@@ -167,13 +165,10 @@ pub(crate) async fn create_account(
         .bind(now_ms())
         .execute(w.conn().await?)
         .await?;
-    w.event(
-        Subject::Account.on(Happening::Created)?,
-        &id,
-        Status::Success,
-        None,
-        json!({"account_id": id, "name": req.name}),
-    )?;
+    w.emit(Event::AccountCreated {
+        account: id.clone(),
+        name: req.name.clone(),
+    })?;
     finish(
         w,
         &idem,

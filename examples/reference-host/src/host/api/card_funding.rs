@@ -22,6 +22,7 @@ use crate::host::api::virtual_wallets::movements::movement_id;
 use crate::host::api::virtual_wallets::movements::settle_movement;
 use crate::host::api::virtual_wallets::movements::MovementRow;
 use crate::host::error::ApiError;
+use crate::host::store::answer;
 use crate::host::{AppState, Settings};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -38,8 +39,7 @@ use utoipa_axum::routes;
 use waas_core::access::Environment;
 use waas_core::access::Operation;
 use waas_core::ledger::{DepositRequest, Movement};
-use waas_core::webhook::Happening;
-use waas_core::webhook::Status;
+use waas_core::webhook::{Event, Moved};
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -259,7 +259,8 @@ async fn fund(
         counterparty: Some(id),
         kind: "card_top_up",
         status: "completed",
-        event: kind.subject().on(Happening::Deposit)?,
+        of: kind.subject(),
+        moved: Moved::Deposit,
     };
     settle_movement(s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -320,13 +321,12 @@ async fn fund_from_outside(
         &out,
     )
     .await?;
-    w.event(
-        kind.subject().on(Happening::Deposit)?,
-        &tx,
-        Status::Success,
-        None,
-        out.clone(),
-    )?;
+    w.emit(Event::Movement {
+        of: kind.subject(),
+        moved: Moved::Deposit,
+        id: tx.clone(),
+        answer: answer(&out),
+    })?;
     finish(w, &idem, StatusCode::CREATED, out, s).await
 }
 
@@ -431,7 +431,8 @@ async fn refund(
         counterparty: Some(&req.to_wallet_id),
         kind: "card_refund",
         status: "completed",
-        event: kind.subject().on(Happening::Refund)?,
+        of: kind.subject(),
+        moved: Moved::Refund,
     };
     settle_movement(s, w, &idem, &mid, &m, tokens, row, out).await
 }

@@ -13,6 +13,7 @@ use crate::host::api::schema::{Deleted, IdempotencyKey, Listed};
 use crate::host::api::virtual_wallets::wallet_balances;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::answer_of;
 use crate::host::store::{col, new_id, now_ms, opt_col};
 use crate::host::AppState;
 use axum::body::Bytes;
@@ -22,15 +23,14 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::card;
 use waas_core::ledger::USD;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
+use waas_core::webhook::Subject;
 
 /// Routes of this module.
 pub(crate) fn cards_routes() -> OpenApiRouter<Shared> {
@@ -277,10 +277,12 @@ pub(crate) async fn insert_card(
         balance_usd: "0".to_owned(),
         full_number: None,
     };
-    let op = kind.subject();
     // The webhook event never carries the full number.
-    let event = op.on(Happening::Created)?;
-    w.event(event, id, Status::Success, None, json!(out))?;
+    w.emit(Event::CardCreated {
+        card: kind.subject(),
+        id: id.to_owned(),
+        answer: answer_of(&out)?,
+    })?;
     out.full_number = full_number;
     finish(w, &idem_key, StatusCode::CREATED, out, s).await
 }
@@ -399,14 +401,11 @@ pub(crate) async fn remove(s: &AppState, client: &str, id: &str, kind: CardKind)
         .bind(id)
         .execute(w.conn().await?)
         .await?;
-    let op = kind.subject();
-    w.event(
-        op.on(Happening::Deleted)?,
-        &new_id("op"),
-        Status::Success,
-        None,
-        json!({"card_id": id}),
-    )?;
+    w.emit(Event::CardDeleted {
+        card: kind.subject(),
+        id: id.to_owned(),
+        operation_id: new_id("op"),
+    })?;
     finish(w, &None, StatusCode::OK, Deleted::of(id), s).await
 }
 

@@ -37,8 +37,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::Movement;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Subject;
+use waas_core::webhook::{Event, Moved};
 use waas_core::Amount;
 
 type Shared = Arc<AppState>;
@@ -338,14 +338,13 @@ async fn credit(
     if !already {
         w.upsert_transaction(&tx, None, "deposit", &status, None, None, &out)
             .await?;
-        let operation = Subject::of_wallet(w.ledger.wallet(&wallet)?.kind);
-        w.event(
-            operation.on(Happening::Deposit)?,
-            &format!("{tx}:credit"),
-            Status::Success,
-            None,
-            json!({"tx": tx, "wallet_id": wallet, "token": token, "amount": amount, "credited_by_decision": true}),
-        )?;
+        w.emit(Event::DepositCredited {
+            kind: w.ledger.wallet(&wallet)?.kind,
+            tx: tx.clone(),
+            wallet,
+            token,
+            amount,
+        })?;
     }
     let out: DepositRecord = serde_json::from_value(out)
         .map_err(|e| ApiError::internal(format!("deposit record: {e}")))?;
@@ -412,7 +411,8 @@ async fn refund(
         counterparty: None,
         kind: WithdrawalKind::DepositRefund.as_str(),
         status: "pending",
-        event: Subject::VirtualWallet.on(Happening::WithdrawalPending)?,
+        of: Subject::VirtualWallet,
+        moved: Moved::WithdrawalPending,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

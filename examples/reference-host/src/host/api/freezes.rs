@@ -18,15 +18,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::json;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -74,13 +72,11 @@ async fn freeze(
         status: "frozen".to_owned(),
         reason: Some(req.reason.clone()),
     };
-    w.event(
-        Subject::VirtualWallet.on(Happening::Frozen)?,
-        &new_id("op"),
-        Status::Success,
-        None,
-        json!({"wallet_id": id, "status": "frozen", "reason": req.reason}),
-    )?;
+    w.emit(Event::Frozen {
+        wallet: id.clone(),
+        reason: req.reason.clone(),
+        operation_id: new_id("op"),
+    })?;
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
@@ -100,13 +96,11 @@ async fn unfreeze(
     w.need_wallets(&[&id]).await?;
     w.ledger.unfreeze(&id)?;
     let status = w.ledger.wallet(&id)?.status.as_str();
-    w.event(
-        Subject::VirtualWallet.on(Happening::Unfrozen)?,
-        &new_id("op"),
-        Status::Success,
-        None,
-        json!({"wallet_id": id, "status": status}),
-    )?;
+    w.emit(Event::Unfrozen {
+        wallet: id.clone(),
+        status: status.to_owned(),
+        operation_id: new_id("op"),
+    })?;
     let out = WalletStatus {
         id,
         status: status.to_owned(),

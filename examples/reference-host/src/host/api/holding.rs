@@ -35,7 +35,8 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::Ledger;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Moved;
+use waas_core::webhook::Subject;
 
 /// Routes of this module.
 pub(crate) fn holding_routes() -> OpenApiRouter<Shared> {
@@ -348,7 +349,8 @@ pub(crate) async fn holding_withdraw(
         counterparty: None,
         kind: WithdrawalKind::HoldingWithdrawal.as_str(),
         status: "pending",
-        event: Subject::HoldingWallet.on(Happening::WithdrawalPending)?,
+        of: Subject::HoldingWallet,
+        moved: Moved::WithdrawalPending,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -420,7 +422,8 @@ pub(crate) async fn holding_transfer(
         counterparty: None,
         kind: "holding_transfer",
         status: "completed",
-        event: Subject::HoldingWallet.on(Happening::Transfer)?,
+        of: Subject::HoldingWallet,
+        moved: Moved::Transfer,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

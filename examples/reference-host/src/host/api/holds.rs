@@ -12,10 +12,10 @@ use crate::host::api::extract::body;
 use crate::host::api::extract::finish;
 use crate::host::api::extract::EmptyBody;
 use crate::host::api::extract::NoBody;
-use crate::host::api::virtual_wallets::value_of;
 use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::answer_of;
 use crate::host::store::{col, now_ms, Work};
 use crate::host::AppState;
 use axum::body::Bytes;
@@ -33,8 +33,7 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
 use waas_core::ledger::{Hold, HoldStatus};
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 
 type Shared = Arc<AppState>;
 type ApiResult = Result<Response, ApiError>;
@@ -85,15 +84,13 @@ fn hold_out(h: &Hold) -> HoldOut {
 }
 
 /// Records the hold's event (VIRTUAL_WALLET / HOLD, RELEASE or CAPTURE).
-fn announce(w: &mut Work, h: &Hold, sub: Happening) -> Result<HoldOut, ApiError> {
+fn announce(w: &mut Work, h: &Hold) -> Result<HoldOut, ApiError> {
     let out = hold_out(h);
-    w.event(
-        Subject::VirtualWallet.on(sub)?,
-        &format!("{}:{}", h.id, h.status.as_str()),
-        Status::Success,
-        None,
-        value_of(&out)?,
-    )?;
+    w.emit(Event::Hold {
+        id: h.id.clone(),
+        status: h.status,
+        answer: answer_of(&out)?,
+    })?;
     Ok(out)
 }
 
@@ -153,7 +150,7 @@ async fn place(
             now_ms() / 1000,
         )?
         .clone();
-    let out = announce(&mut w, &h, Happening::Hold)?;
+    let out = announce(&mut w, &h)?;
     finish(w, &None, StatusCode::CREATED, out, &s).await
 }
 
@@ -184,7 +181,7 @@ async fn release(
     let before = w.ledger.hold(&hold_id)?.status;
     let h = w.ledger.release_hold(&hold_id)?.clone();
     let out = if before == HoldStatus::Active {
-        announce(&mut w, &h, Happening::Release)?
+        announce(&mut w, &h)?
     } else {
         hold_out(&h)
     };
@@ -273,7 +270,7 @@ async fn capture(
         &body,
     )
     .await?;
-    let out = announce(&mut w, &h, Happening::Capture)?;
+    let out = announce(&mut w, &h)?;
     finish(w, &None, StatusCode::OK, out, &s).await
 }
 
@@ -328,7 +325,7 @@ async fn expire_due(state: &AppState) -> Result<(), ApiError> {
         }
         let h = w.ledger.expire_hold(&id, now)?.clone();
         if h.status == HoldStatus::Expired {
-            announce(&mut w, &h, Happening::Release)?;
+            announce(&mut w, &h)?;
             w.commit().await?;
             state.outbox_notify.notify_one();
         }

@@ -24,6 +24,7 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::automation::RuleOutcome;
 use waas_core::ledger::WalletKind;
+use waas_core::webhook::Event;
 use waas_core::{Address, ErrorCode};
 
 /// Routes of this module.
@@ -126,14 +127,7 @@ pub fn rule_events(
     tx: &str,
 ) -> Result<(), ApiError> {
     for o in outcomes {
-        let e = o.webhook(wallet, tx)?;
-        w.event(
-            e.kind,
-            &e.operation_id,
-            e.status,
-            e.reason.as_deref(),
-            e.data,
-        )?;
+        w.emit(Event::Rule(o.webhook(wallet, tx)?))?;
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::host::api::virtual_wallets::movements::MovementRow;
 use crate::host::api::virtual_wallets::wallet_balances;
 use crate::host::error::ApiError;
 use crate::host::page::{self, Page, PageQuery};
+use crate::host::store::answer_of;
 use crate::host::store::{col, new_id, now_ms, opt_col};
 use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
@@ -32,8 +33,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Subject;
+use waas_core::webhook::{Event, Moved};
 
 /// Routes of this module.
 pub(crate) fn treasury_routes() -> OpenApiRouter<Shared> {
@@ -124,13 +125,10 @@ pub(crate) async fn create_treasury(
         account_id: req.account_id,
         alias: req.alias,
     };
-    w.event(
-        Subject::Treasury.on(Happening::Created)?,
-        &id,
-        Status::Success,
-        None,
-        json!(out),
-    )?;
+    w.emit(Event::TreasuryCreated {
+        id: id.clone(),
+        answer: answer_of(&out)?,
+    })?;
     finish(w, &idem, StatusCode::CREATED, out, &s).await
 }
 
@@ -339,7 +337,8 @@ pub(crate) async fn treasury_send(
         counterparty: None,
         kind: WithdrawalKind::TreasurySend.as_str(),
         status: "pending",
-        event: Subject::Treasury.on(Happening::WithdrawalPending)?,
+        of: Subject::Treasury,
+        moved: Moved::WithdrawalPending,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }

@@ -8,8 +8,8 @@ use crate::host::api::extract::idem;
 use crate::host::api::extract::stored;
 use crate::host::api::extract::Idem;
 use crate::host::api::virtual_wallets::create::ensure_holding;
-use crate::host::api::virtual_wallets::value_of;
 use crate::host::error::ApiError;
+use crate::host::store::answer_of;
 use crate::host::store::{col, new_id, now_ms, stored_text, Work};
 use crate::host::AppState;
 use axum::body::Bytes;
@@ -26,8 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 use waas_core::Blockchain;
 
 type Shared = Arc<AppState>;
@@ -126,13 +125,10 @@ async fn create_batch(
     )
     .await?;
     for wallet in &wallets {
-        w.event(
-            Subject::VirtualWallet.on(Happening::Created)?,
-            &wallet.id,
-            Status::Success,
-            None,
-            value_of(wallet)?,
-        )?;
+        w.emit(Event::VirtualWalletCreated {
+            id: wallet.id.clone(),
+            answer: answer_of(wallet)?,
+        })?;
     }
     finish(w, &idem, &batch).await?;
     if wallets.len() >= ANALYZE_AFTER {

@@ -19,6 +19,7 @@ use crate::host::api::extract::{ApiResult, PageQ, Shared};
 use crate::host::api::schema::{Deleted, IdempotencyKey, Listed};
 use crate::host::error::ApiError;
 use crate::host::page::{self, PageQuery};
+use crate::host::store::answer;
 use crate::host::store::{col, new_id, now_ms, Work};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -34,8 +35,8 @@ use utoipa_axum::routes;
 use waas_core::access::Operation;
 use waas_core::card;
 use waas_core::ledger::USD;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
+use waas_core::webhook::Subject;
 
 /// The sandbox BIN of issued virtual cards (a test range: such numbers never reach a real network).
 pub const VIRTUAL_CARD_BIN: &str = "400000";
@@ -156,18 +157,11 @@ pub(crate) async fn set_blocked(
     let mut w = s.store.begin(&caller.client_id).await?;
     w.need_wallets(&[&id]).await?;
     w.ledger.set_card_blocked(&id, blocked)?;
-    let sub = if blocked {
-        Happening::Blocked
-    } else {
-        Happening::Unblocked
-    };
-    w.event(
-        Subject::VirtualCard.on(sub)?,
-        &new_id("op"),
-        Status::Success,
-        None,
-        json!({"card_id": id}),
-    )?;
+    w.emit(Event::CardBlocked {
+        id: id.clone(),
+        blocked,
+        operation_id: new_id("op"),
+    })?;
     let status = if blocked { "blocked" } else { "active" };
     finish(
         w,
@@ -277,16 +271,7 @@ pub(crate) async fn simulate_card_payment(
     let data = json!(payment);
     match result {
         Ok(_) => {
-            record_payment(
-                &mut w,
-                &payment,
-                "completed",
-                op,
-                Status::Success,
-                None,
-                data,
-            )
-            .await?;
+            record_payment(&mut w, &payment, "completed", op, None, data).await?;
             let out = CardPaymentResult {
                 status: "approved".to_owned(),
                 payment,
@@ -298,17 +283,7 @@ pub(crate) async fn simulate_card_payment(
         Err(e) => {
             // A declined payment changes no balance but is reported, as a card network would.
             let reason = format!("{}: {}", e.code(), e.message());
-            let failed = Status::Failed;
-            record_payment(
-                &mut w,
-                &payment,
-                "declined",
-                op,
-                failed,
-                Some(&reason),
-                data,
-            )
-            .await?;
+            record_payment(&mut w, &payment, "declined", op, Some(&reason), data).await?;
             w.commit().await?;
             s.outbox_notify.notify_one();
             Err(e.into())
@@ -322,7 +297,6 @@ async fn record_payment(
     payment: &CardPaymentOut,
     status: &str,
     op: Subject,
-    event_status: Status,
     reason: Option<&str>,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
@@ -336,7 +310,11 @@ async fn record_payment(
         &data,
     )
     .await?;
-    let kind = op.on(Happening::Transaction)?;
-    w.event(kind, &payment.id, event_status, reason, data)?;
+    w.emit(Event::CardPayment {
+        card: op,
+        id: payment.id.clone(),
+        declined: reason.map(str::to_owned),
+        answer: answer(&data),
+    })?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use super::rpc::{Receipt, RpcError};
 use super::{rpc_err, to_i64, EvmAdapter, Prepared, REBROADCAST_MS};
 use crate::host::chain;
 use crate::host::error::ApiError;
+use crate::host::store::answer;
 use crate::host::store::{col, now_ms, stored, Work};
 use crate::host::withdrawals;
 use crate::host::AppState;
@@ -29,7 +30,8 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::HashMap;
 use waas_core::ledger::WithdrawalRecord;
-use waas_core::webhook::Happening;
+use waas_core::ledger::WithdrawalStatus;
+use waas_core::webhook::Event;
 
 /// Longest part of a node's message kept in a failure reason.
 const MAX_NODE_MESSAGE: usize = 200;
@@ -463,28 +465,24 @@ async fn legacy_withdrawal_outcome(
     reason: &str,
     mut body: Value,
 ) -> Result<(), ApiError> {
-    let status = if success { "confirmed" } else { "failed" };
-    body["status"] = json!(status);
-    w.upsert_transaction(reference, None, kind, status, None, None, &body)
-        .await?;
-    let (st, reason) = if success {
-        (waas_core::webhook::Status::Success, None)
+    let status = if success {
+        WithdrawalStatus::Confirmed
     } else {
         tracing::error!(%reference, %reason, "withdrawal failed: the ledger keeps its debit until an operator decides");
-        (waas_core::webhook::Status::Failed, Some(reason))
+        WithdrawalStatus::Failed
     };
+    body["status"] = json!(status.as_str());
+    w.upsert_transaction(reference, None, kind, status.as_str(), None, None, &body)
+        .await?;
     let subject = withdrawals::WithdrawalKind::parse(kind)
         .ok_or_else(|| {
             ApiError::corrupt("transaction row", format_args!("{kind} is no withdrawal"))
         })?
         .subject();
-    w.event(
-        subject.on(Happening::Withdrawal)?,
-        &format!("{reference}:{status}"),
-        st,
-        reason,
-        body,
-    )
+    match Event::withdrawal(subject, reference, status, Some(reason), answer(&body)) {
+        Some(event) => w.emit(event),
+        None => Ok(()),
+    }
 }
 
 /// A withdrawal's lifecycle record, read from its row without locking the client's books.

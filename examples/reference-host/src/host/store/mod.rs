@@ -15,7 +15,7 @@ pub mod statistics;
 mod work;
 
 pub use batch::Tx;
-pub use work::Work;
+pub use work::{answer, answer_of, Work};
 
 use super::books::{self, Books};
 use super::durable::WalSync;

@@ -69,6 +69,22 @@ pub struct Work {
     pub(super) sealer: Arc<super::super::seal::Sealer>,
 }
 
+/// An answer the host built as JSON, as an event's data (a value that is no object is kept
+/// under `value`).
+pub fn answer(value: &Value) -> waas_core::webhook::Answer {
+    match value {
+        Value::Object(map) => map.clone(),
+        other => serde_json::Map::from_iter([("value".to_owned(), other.clone())]),
+    }
+}
+
+/// An answer struct as an event's data.
+pub fn answer_of(out: &impl serde::Serialize) -> Result<waas_core::webhook::Answer, ApiError> {
+    serde_json::to_value(out)
+        .map(|v| answer(&v))
+        .map_err(|e| ApiError::internal(format!("answer: {e}")))
+}
+
 impl Work {
     /// The operation's connection for a statement: takes the operation's savepoint first, so
     /// that a failed operation leaves nothing of its writes in the batch.
@@ -194,24 +210,9 @@ impl Work {
         }
     }
 
-    /// Queues a webhook event (an envelope built and checked by the core) for the outbox.
-    pub fn event(
-        &mut self,
-        kind: waas_core::webhook::EventKind,
-        operation_id: &str,
-        status: waas_core::webhook::Status,
-        reason: Option<&str>,
-        data: Value,
-    ) -> Result<(), ApiError> {
-        let data = match data {
-            Value::Object(map) => map,
-            other => {
-                let mut map = serde_json::Map::new();
-                map.insert("value".into(), other);
-                map
-            }
-        };
-        let envelope = waas_core::webhook::Envelope::new(kind, operation_id, status, reason, data)?;
+    /// Queues a webhook event for the outbox (its envelope is built and checked by the core).
+    pub fn emit(&mut self, event: waas_core::webhook::Event) -> Result<(), ApiError> {
+        let envelope = event.envelope()?;
         self.events
             .push(serde_json::to_value(&envelope).map_err(|e| ApiError::internal(e.to_string()))?);
         Ok(())

@@ -7,8 +7,8 @@ use crate::host::api::extract::idem;
 use crate::host::api::extract::replay;
 use crate::host::api::extract::{ApiResult, Shared};
 use crate::host::api::schema::IdempotencyKey;
-use crate::host::api::virtual_wallets::value_of;
 use crate::host::error::ApiError;
+use crate::host::store::answer_of;
 use crate::host::store::{new_id, now_ms, Work};
 use crate::host::AppState;
 use axum::body::Bytes;
@@ -16,13 +16,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 
 /// A new virtual wallet.
 #[derive(Deserialize, ToSchema)]
@@ -99,13 +97,11 @@ pub(crate) async fn ensure_holding(
         .bind(now_ms())
         .execute(w.conn().await?)
         .await?;
-    w.event(
-        Subject::HoldingWallet.on(Happening::Created)?,
-        &id,
-        Status::Success,
-        None,
-        json!({"id": id, "blockchain": chain, "address": address.to_string()}),
-    )?;
+    w.emit(Event::HoldingWalletCreated {
+        id: id.clone(),
+        blockchain: chain.to_string(),
+        address: address.to_string(),
+    })?;
     Ok((account, true))
 }
 
@@ -156,13 +152,10 @@ pub(crate) async fn create_virtual(
         status: "active".to_owned(),
         holding_created: created.holding_created,
     };
-    w.event(
-        Subject::VirtualWallet.on(Happening::Created)?,
-        &id,
-        Status::Success,
-        None,
-        value_of(&out)?,
-    )?;
+    w.emit(Event::VirtualWalletCreated {
+        id: id.clone(),
+        answer: answer_of(&out)?,
+    })?;
     let client_id = w.client_id.clone();
     let response = finish(w, &idem, StatusCode::CREATED, out, &s).await?;
     // Committed: the chain adapter watches the new address from now on.

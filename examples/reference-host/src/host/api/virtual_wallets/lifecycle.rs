@@ -12,11 +12,9 @@ use crate::host::store::new_id;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use serde_json::json;
 use waas_core::access::Operation;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::Status;
-use waas_core::webhook::{Happening, Subject};
+use waas_core::webhook::Event;
 
 pub(crate) async fn lifecycle(
     s: Shared,
@@ -37,18 +35,12 @@ pub(crate) async fn lifecycle(
         w.ledger.deactivate(&id)?;
     }
     let status = w.ledger.wallet(&id)?.status.as_str();
-    let sub = if activate {
-        Happening::Reactivated
-    } else {
-        Happening::Deactivated
-    };
-    w.event(
-        Subject::VirtualWallet.on(sub)?,
-        &new_id("op"),
-        Status::Success,
-        None,
-        json!({"wallet_id": id, "status": status}),
-    )?;
+    w.emit(Event::WalletActive {
+        wallet: id.clone(),
+        active: activate,
+        status: status.to_owned(),
+        operation_id: new_id("op"),
+    })?;
     finish(
         w,
         &None,

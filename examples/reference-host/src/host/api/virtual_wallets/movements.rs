@@ -13,6 +13,7 @@ use crate::host::api::schema::IdempotencyKey;
 use crate::host::api::virtual_wallets::value_of;
 use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
+use crate::host::store::answer;
 use crate::host::store::Work;
 use crate::host::withdrawals::WithdrawalKind;
 use crate::host::AppState;
@@ -25,8 +26,8 @@ use utoipa::ToSchema;
 use waas_core::access::Operation;
 use waas_core::ledger::Route;
 use waas_core::ledger::WalletKind;
-use waas_core::webhook::Status;
-use waas_core::webhook::{EventKind, Happening, Subject};
+use waas_core::webhook::Subject;
+use waas_core::webhook::{Event, Moved};
 use waas_core::Amount;
 
 /// A transfer to another virtual wallet of the client.
@@ -142,7 +143,8 @@ async fn transfer_in(
         counterparty: Some(&req.to_wallet_id),
         kind: "transfer",
         status: "completed",
-        event: Subject::VirtualWallet.on(Happening::Transfer)?,
+        of: Subject::VirtualWallet,
+        moved: Moved::Transfer,
     };
     settle_movement(s, w, idem, &mid, &m, amt, row, out).await
 }
@@ -157,8 +159,10 @@ pub(crate) struct MovementRow<'a> {
     pub kind: &'a str,
     /// Transaction status.
     pub status: &'a str,
-    /// The webhook event that announces it.
-    pub event: EventKind,
+    /// The wallet its webhook event is about.
+    pub of: Subject,
+    /// What moved, as its event names it.
+    pub moved: Moved,
 }
 
 /// Records a movement's transaction row and webhook event, then commits with the answer.
@@ -186,7 +190,12 @@ pub(crate) async fn settle_movement(
         &out,
     )
     .await?;
-    w.event(row.event, mid, Status::Success, None, out.clone())?;
+    w.emit(Event::Movement {
+        of: row.of,
+        moved: row.moved,
+        id: mid.to_owned(),
+        answer: answer(&out),
+    })?;
     finish(w, idem, StatusCode::CREATED, out, s).await
 }
 
@@ -314,7 +323,8 @@ pub(crate) async fn withdraw(
         counterparty: None,
         kind: WithdrawalKind::Withdrawal.as_str(),
         status: "pending",
-        event: Subject::VirtualWallet.on(Happening::WithdrawalPending)?,
+        of: Subject::VirtualWallet,
+        moved: Moved::WithdrawalPending,
     };
     settle_movement(&s, w, &idem, &mid, &m, amt, row, out).await
 }
@@ -363,7 +373,8 @@ pub(crate) async fn settle_internally(
         counterparty: to_wallet.as_deref(),
         kind: WithdrawalKind::Withdrawal.as_str(),
         status: "confirmed",
-        event: Subject::VirtualWallet.on(Happening::Withdrawal)?,
+        of: Subject::VirtualWallet,
+        moved: Moved::Withdrawal,
     };
     settle_movement(s, w, idem, mid, &m, amt, row, out).await
 }

@@ -138,8 +138,31 @@ pub fn is_decline(code: ErrorCode) -> bool {
     )
 }
 
+/// Refuses funding a card from outside the client's wallets (a simulated external top-up) on a
+/// live host: live cards are funded from a wallet of the client (INVALID_ARGUMENT).
+pub fn check_funding_source(
+    environment: crate::access::Environment,
+    from_wallet: bool,
+) -> Result<()> {
+    if !from_wallet && environment == crate::access::Environment::Live {
+        return Err(err::invalid_argument(
+            "from_wallet_id: a live card is funded from a wallet of the client",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_live_card_is_funded_from_a_wallet() {
+        use crate::access::Environment;
+        assert!(super::check_funding_source(Environment::Sandbox, false).is_ok());
+        assert!(super::check_funding_source(Environment::Live, true).is_ok());
+        let e = super::check_funding_source(Environment::Live, false).unwrap_err();
+        assert_eq!(e.code(), super::ErrorCode::InvalidArgument);
+    }
+
     #[test]
     fn declines_are_what_the_card_says_not_malformed_requests() {
         assert!(is_decline(ErrorCode::InsufficientFunds));

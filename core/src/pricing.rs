@@ -28,6 +28,21 @@ pub fn usd_price(
         .or_else(|| is_usd_stablecoin(symbol).then_some(Decimal::ONE))
 }
 
+/// The USD price of `symbol` as [`usd_price`] finds it; INVALID_ARGUMENT naming the symbol when
+/// there is none.
+pub fn required_usd_price(
+    symbol: &str,
+    given: Option<Decimal>,
+    configured: Option<Decimal>,
+) -> Result<Decimal> {
+    usd_price(symbol, given, configured).ok_or_else(|| {
+        err::invalid_argument(format!(
+            "usd_price: no USD price for {symbol}: the platform's price list has none (set \
+             usd_prices in the configuration; a sandbox operation may give usd_price)"
+        ))
+    })
+}
+
 /// Refuses a price given with an operation on a live host, which values amounts at the
 /// platform's prices only (INVALID_ARGUMENT).
 pub fn check_given_price(environment: Environment, given: bool) -> Result<()> {
@@ -74,5 +89,12 @@ mod tests {
         assert_eq!(usd_price("usdt", None, None), Some(Decimal::ONE));
         assert_eq!(usd_price("USDT", None, Some(three)), Some(three));
         assert_eq!(usd_price("ETH", None, None), None);
+        assert_eq!(
+            required_usd_price("usdt", None, None).unwrap(),
+            Decimal::ONE
+        );
+        let e = required_usd_price("ETH", None, None).unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::InvalidArgument);
+        assert!(e.message().contains("no USD price for ETH"), "{e}");
     }
 }

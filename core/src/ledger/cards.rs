@@ -67,6 +67,30 @@ impl Ledger {
         Ok((m, usd))
     }
 
+    /// Funds `card` from outside the books (a sandbox's simulated external top-up): `amount` of
+    /// `token` at `usd_price`, refused under the card minimum, posted and confirmed at once as
+    /// deposit `tx`. A retry with the same contents answers the same deposit.
+    pub fn card_external_deposit(
+        &mut self,
+        tx: &str,
+        card: &str,
+        token: &str,
+        amount: Amount,
+        usd_price: Decimal,
+    ) -> Result<DepositResult> {
+        let usd = rules::usd_value(amount, usd_price)?;
+        rules::check_card_minimum("card deposit", usd, self.config.min_deposit_usd.card)?;
+        let result = self.deposit(DepositRequest {
+            tx: tx.to_owned(),
+            to: card.to_owned(),
+            token: token.to_owned(),
+            amount,
+            usd_price,
+        })?;
+        self.confirm(tx)?;
+        Ok(result)
+    }
+
     /// Returns `usd` (all of the card's balance when `None`) from `card` to the wallet `to`, as
     /// `token` valued at `usd_price` (rounded down to the token's decimals).
     pub fn card_refund(
@@ -188,4 +212,47 @@ fn tokens_for(usd: Decimal, usd_price: Decimal, decimals: u8, token: &str) -> Re
         )));
     }
     Ok(amount)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_funded_from_outside_gets_the_usd_value_from_the_minimum_up() {
+        let mut l = Ledger::new(Config::default());
+        l.create_account("c1", "a1").unwrap();
+        l.create_card("a1", "card1").unwrap();
+        let amount = |t: &str| Amount::parse(t, 6).unwrap();
+        // 5 USDT at 1 USD is under the card minimum (10 USD by default): nothing is posted.
+        let e = l
+            .card_external_deposit("tx1", "card1", "USDT", amount("5"), Decimal::ONE)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BelowMinimumDeposit, "{e}");
+        assert!(l.deposit_record("tx1").is_none());
+        let r = l
+            .card_external_deposit("tx2", "card1", "USDT", amount("20"), Decimal::TWO)
+            .unwrap();
+        assert_eq!(r.credited, Decimal::from(40));
+        let usd = l
+            .wallet("card1")
+            .unwrap()
+            .balances
+            .get(USD)
+            .copied()
+            .unwrap();
+        assert_eq!(
+            (usd.posted, usd.pending),
+            (Decimal::from(40), Decimal::ZERO)
+        );
+        // A retry answers the same deposit and credits nothing more.
+        let again = l
+            .card_external_deposit("tx2", "card1", "USDT", amount("20"), Decimal::TWO)
+            .unwrap();
+        assert_eq!(again, r);
+        assert_eq!(
+            l.wallet("card1").unwrap().balances.get(USD).unwrap().posted,
+            Decimal::from(40)
+        );
+    }
 }

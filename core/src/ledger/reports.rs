@@ -48,20 +48,37 @@ impl Ledger {
     pub fn reserves(&self) -> Result<BTreeMap<String, ReserveReport>> {
         let mut out = BTreeMap::new();
         for (key, holding) in &self.holdings {
-            let tokens: std::collections::BTreeSet<&String> = holding
-                .position
-                .keys()
-                .chain(holding.liabilities.keys())
-                .chain(holding.in_transit.keys())
-                .collect();
-            for token in tokens {
-                out.insert(
-                    format!("{key}/{token}"),
-                    self.reserve_of(key, holding, token)?,
-                );
+            for (token, report) in self.reports_of(key, holding)? {
+                out.insert(format!("{key}/{token}"), report);
             }
         }
         Ok(out)
+    }
+
+    /// The reserve reports of one holding wallet, by token symbol (none when it is not in the
+    /// books).
+    pub fn reserves_of(&self, holding: &HoldingKey) -> Result<BTreeMap<String, ReserveReport>> {
+        match self.holdings.get(holding) {
+            Some(h) => self.reports_of(holding, h),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    fn reports_of(
+        &self,
+        key: &HoldingKey,
+        holding: &Holding,
+    ) -> Result<BTreeMap<String, ReserveReport>> {
+        let tokens: std::collections::BTreeSet<&String> = holding
+            .position
+            .keys()
+            .chain(holding.liabilities.keys())
+            .chain(holding.in_transit.keys())
+            .collect();
+        tokens
+            .into_iter()
+            .map(|token| Ok((token.clone(), self.reserve_of(key, holding, token)?)))
+            .collect()
     }
 
     /// Wallets, sorted by id.
@@ -154,5 +171,51 @@ impl Ledger {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holding_s_reserves_are_its_share_of_every_reserve() {
+        let mut l = Ledger::new(Config::default());
+        l.create_account("c1", "a1").unwrap();
+        l.create_account("c2", "a2").unwrap();
+        for (account, wallet, chain) in [
+            ("a1", "w1", "ethereum"),
+            ("a1", "w2", "tron"),
+            ("a2", "w3", "ethereum"),
+        ] {
+            l.create_virtual_wallet(account, wallet, chain).unwrap();
+        }
+        l.deposit(DepositRequest {
+            tx: "0x1:0".into(),
+            to: "w1".into(),
+            token: "USDT".into(),
+            amount: Amount::parse("50", 6).unwrap(),
+            usd_price: Decimal::ONE,
+        })
+        .unwrap();
+        let all = l.reserves().unwrap();
+        let mine = l.reserves_of(&HoldingKey::new("c1", "ethereum")).unwrap();
+        assert!(!mine.is_empty());
+        for (token, report) in &mine {
+            assert_eq!(
+                all.get(&format!("c1/ethereum/{token}")),
+                Some(report),
+                "{token}"
+            );
+        }
+        let others = all
+            .keys()
+            .filter(|k| !k.starts_with("c1/ethereum/"))
+            .count();
+        assert_eq!(mine.len() + others, all.len());
+        assert!(l
+            .reserves_of(&HoldingKey::new("c9", "ethereum"))
+            .unwrap()
+            .is_empty());
     }
 }

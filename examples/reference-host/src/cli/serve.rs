@@ -180,16 +180,8 @@ fn host_config(args: &ServeArgs) -> Result<crate::host::HostConfig, Error> {
         .unwrap_or("127.0.0.1:8080")
         .parse()
         .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("--listen: {e}")))?;
-    let environment = match args.mode.as_deref().unwrap_or("sandbox") {
-        "sandbox" => Environment::Sandbox,
-        "live" => Environment::Live,
-        other => {
-            return Err(Error::new(
-                ErrorCode::InvalidArgument,
-                format!("--mode: {other:?} is not sandbox or live"),
-            ))
-        }
-    };
+    let environment = Environment::parse(args.mode.as_deref().unwrap_or("sandbox"))
+        .map_err(|e| Error::new(e.code(), format!("--mode: {}", e.message())))?;
     Ok(crate::host::HostConfig {
         webhook_delivery: webhook_policy(args),
         listen,
@@ -332,6 +324,16 @@ mod tests {
             .unwrap()
             .serve;
         host_config(&args).unwrap()
+    }
+
+    #[test]
+    fn a_mode_other_than_sandbox_or_live_is_refused() {
+        let args = Flags::try_parse_from(["serve", "--mode", "staging"])
+            .unwrap()
+            .serve;
+        let e = host_config(&args).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert!(e.message().starts_with("--mode: "), "{}", e.message());
     }
 
     #[test]

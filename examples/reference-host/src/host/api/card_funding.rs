@@ -36,9 +36,8 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use waas_core::access::Environment;
 use waas_core::access::Operation;
-use waas_core::ledger::{DepositRequest, Movement};
+use waas_core::ledger::Movement;
 use waas_core::webhook::{Event, Moved};
 
 type Shared = Arc<AppState>;
@@ -112,11 +111,11 @@ fn price_of(
     waas_core::pricing::check_given_price(s.environment, given.is_some())?;
     let parse = |p: &str| amount("usd_price", p).map(|a| a.as_decimal());
     let given = given.map(parse).transpose()?;
-    waas_core::pricing::usd_price(symbol, given, settings.usd_price(symbol)).ok_or_else(|| {
-        ApiError::bad_request(format!(
-            "no USD price for {symbol}: the platform's price list has none"
-        ))
-    })
+    Ok(waas_core::pricing::required_usd_price(
+        symbol,
+        given,
+        settings.usd_price(symbol),
+    )?)
 }
 
 /// Funds for a card: `amount` of `token` from a wallet of the client, credited at its USD value.
@@ -214,12 +213,8 @@ async fn fund(
     let settings = load_settings(s, &caller.client_id).await?;
     let symbol = req.token.to_ascii_uppercase();
     let price = price_of(s, &settings, &symbol, req.usd_price.as_deref())?;
+    waas_core::card::check_funding_source(s.environment, req.from_wallet_id.is_some())?;
     let Some(from) = req.from_wallet_id else {
-        if s.environment == Environment::Live {
-            return Err(ApiError::bad_request(
-                "from_wallet_id: a live card is funded from a wallet of the client",
-            ));
-        }
         return fund_from_outside(
             s,
             headers,
@@ -284,23 +279,12 @@ async fn fund_from_outside(
     if let Some(r) = replay(&mut w, &idem).await? {
         return Ok(r);
     }
-    let usd = waas_core::ledger::rules::usd_value(amt, price)?;
-    waas_core::ledger::rules::check_card_minimum(
-        "card deposit",
-        usd,
-        w.ledger.config().min_deposit_usd.card,
-    )?;
     let tx = movement_id(&mut w, &idem)?;
     w.remember_deposit(&tx).await?;
     w.need_wallets(&[id]).await?;
-    let r = w.ledger.deposit(DepositRequest {
-        tx: tx.clone(),
-        to: id.to_owned(),
-        token: symbol.to_owned(),
-        amount: amt,
-        usd_price: price,
-    })?;
-    w.ledger.confirm(&tx)?;
+    let r = w
+        .ledger
+        .card_external_deposit(&tx, id, symbol, amt, price)?;
     let out = json!(CardDepositOut::FromOutside(CardExternalDeposit {
         id: tx.clone(),
         card_id: id.to_owned(),

@@ -271,12 +271,10 @@ async fn list(
     let mut read = Vec::with_capacity(rows.len());
     let mut pending = Vec::new();
     for r in rows {
-        let body: Value = crate::host::store::stored(&col(&r, "body")?, "transaction body")?;
+        let body: StoredDeposit =
+            crate::host::store::stored(&col(&r, "body")?, "transaction body")?;
         let status: String = col(&r, "status")?;
-        let required = body["confirmations"]
-            .as_u64()
-            .and_then(|c| u32::try_from(c).ok());
-        if let (Some(required), "pending") = (required, status.as_str()) {
+        if let (Some(required), "pending") = (body.confirmations, status.as_str()) {
             pending.push((col(&r, "id")?, required));
         }
         read.push((r, body, status));
@@ -297,12 +295,24 @@ async fn list(
             status,
             token: opt_col(&r, "token")?,
             amount: opt_col(&r, "amount")?,
-            below_minimum: body["below_minimum"].as_bool().unwrap_or(false),
-            credited_by_decision: body["credited_by_decision"].as_bool().unwrap_or(false),
+            below_minimum: body.below_minimum,
+            credited_by_decision: body.credited_by_decision,
             created_at: r.try_get::<i64, _>("created_at")?,
         });
     }
     Ok(Json(Listed::new(out, next)).into_response())
+}
+
+/// What a deposit's listing reads of its stored body: flags a body may lack (then false), and the
+/// confirmations a pending one needs. A field of the wrong type is CORRUPT_RECORD.
+#[derive(Deserialize)]
+struct StoredDeposit {
+    #[serde(default)]
+    below_minimum: bool,
+    #[serde(default)]
+    credited_by_decision: bool,
+    #[serde(default)]
+    confirmations: Option<u32>,
 }
 
 /// `POST /v1/deposits/{tx}/credit`: a confirmed below-minimum deposit credited to its wallet.
@@ -325,7 +335,10 @@ async fn credit(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no deposit {tx}")))?;
     let status = col(&row, "status")?;
-    let mut out: Value = crate::host::store::stored(&col(&row, "body")?, "transaction body")?;
+    let text = col(&row, "body")?;
+    let mut out: Value = crate::host::store::stored(&text, "transaction body")?;
+    let already = crate::host::store::stored::<StoredDeposit>(&text, "transaction body")?
+        .credited_by_decision;
     w.remember_deposit(&tx).await?;
     let record = w.ledger.credit_below_minimum(&tx)?;
     let wallet = record.request.to.clone();
@@ -333,7 +346,6 @@ async fn credit(
         record.result.token.clone(),
         record.request.amount.to_string(),
     );
-    let already = out["credited_by_decision"].as_bool().unwrap_or(false);
     out["credited_by_decision"] = json!(true);
     if !already {
         w.upsert_transaction(&tx, None, "deposit", &status, None, None, &out)

@@ -103,14 +103,12 @@ pub(crate) fn holding_reports(
     client: &str,
     chain: &str,
 ) -> Result<(BTreeMap<String, String>, Reserves), ApiError> {
-    let prefix = format!("{client}/{chain}/");
+    let holding = waas_core::ledger::HoldingKey::new(client, chain);
     let mut balances = BTreeMap::new();
     let mut reserve = BTreeMap::new();
-    for (key, r) in ledger.reserves()? {
-        if let Some(token) = key.strip_prefix(&prefix) {
-            balances.insert(token.to_owned(), num(r.holding));
-            reserve.insert(token.to_owned(), ReserveOut::from(&r));
-        }
+    for (token, r) in ledger.reserves_of(&holding)? {
+        balances.insert(token.clone(), num(r.holding));
+        reserve.insert(token, ReserveOut::from(&r));
     }
     Ok((balances, reserve))
 }

@@ -80,7 +80,8 @@ pub(crate) struct RuleResultOut {
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", max_length = 128)]
     pub(crate) amount: Option<String>,
     /// The error code when the action was refused.
-    pub(crate) code: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub(crate) code: Option<waas_core::ErrorCode>,
     /// Why, when it was refused.
     pub(crate) message: Option<String>,
 }
@@ -153,9 +154,8 @@ pub(crate) async fn simulate_deposit(
         .map(|p| amount("usd_price", p))
         .transpose()?;
     let configured = settings.usd_price(&symbol);
-    let price = waas_core::pricing::usd_price(&symbol, given.map(|p| p.as_decimal()), configured).ok_or_else(|| {
-        ApiError::bad_request(format!("usd_price: no USD price for {symbol}; give usd_price or set usd_prices in the configuration"))
-    })?;
+    let price =
+        waas_core::pricing::required_usd_price(&symbol, given.map(|p| p.as_decimal()), configured)?;
     let tx = req
         .tx
         .clone()

@@ -1,64 +1,15 @@
 #![allow(clippy::unwrap_used)]
-//! Tenancy over real HTTP, on SQLite and PostgreSQL, for what needs a host process (a redirect
-//! that is not followed, a header deadline, a restart, live mode's start). The client tree, reach,
-//! key escalation and the policy a parent sets run in-process (tests/api/tenancy.rs),
-//! as do the start-up settings (tests/api/host_settings.rs: loopback webhooks refused, the rate
-//! limit, CORS).
+//! Tenancy over real HTTP, on SQLite and PostgreSQL, for what needs a host process (a header
+//! deadline, a restart, live mode's start). The client tree, reach, key escalation and the policy
+//! a parent sets run in-process (tests/api/tenancy.rs), as do the start-up settings
+//! (tests/api/host_settings.rs: loopback webhooks refused, the rate limit, CORS) and a webhook
+//! redirect that is not followed (tests/api/webhooks.rs).
 
 mod support;
 
 use serde_json::json;
 use support::api::{setup, Api};
 use support::{rt, wait_for, Backend, Opts, Receiver};
-
-/// A receiver that redirects elsewhere is not followed: the delivery counts as failed and the
-/// target of the redirect never hears of the event (nor of its key or signature).
-fn redirects_not_followed(backend: Backend) {
-    let Some((_db, s)) = setup(backend, "tenancy_redirect", &Opts::default()) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let target = Receiver::start(0);
-    let location = target.url.clone();
-    let listener = rt()
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(move || {
-        let location = location.clone();
-        async move {
-            (
-                axum::http::StatusCode::TEMPORARY_REDIRECT,
-                [(axum::http::header::LOCATION, location)],
-            )
-        }
-    });
-    rt().spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    api.put(
-        "/v1/webhooks/configuration",
-        json!({"url": format!("http://{addr}/hook"), "key": "k-1"}),
-    )
-    .ok(200);
-    let acc = api.account("a");
-    api.wallet(&acc, "ethereum");
-    let attempt = wait_for(30, "a delivery attempt", || {
-        let d = api.get("/v1/webhooks/deliveries?limit=500").ok(200).clone();
-        d["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find_map(|e| e["log"].as_array().and_then(|l| l.first()).cloned())
-    });
-    assert_eq!(attempt["status_code"], 307, "{attempt}");
-    assert!(!attempt["error"].is_null());
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert!(target.received().is_empty(), "the redirect was followed");
-}
 
 /// The bytes of a SQLite database file and of its write-ahead log.
 fn file_bytes(path: &str) -> Vec<u8> {
@@ -224,10 +175,6 @@ macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
             use super::*;
-            #[test]
-            fn redirects_not_followed() {
-                super::redirects_not_followed($variant);
-            }
             #[test]
             fn slow_headers_are_cut_off() {
                 super::slow_headers_are_cut_off($variant);

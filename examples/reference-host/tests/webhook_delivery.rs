@@ -1,10 +1,9 @@
 #![allow(clippy::unwrap_used)]
 //! Fair, bounded webhook delivery over real `waas serve` processes: a dead endpoint (one that
 //! accepts and never answers, one that refuses connections, one that answers 500) with hundreds
-//! of queued events beside a live one does not delay the live one's deliveries; an event past its
-//! attempt cap is dead-lettered (status `dead` in the delivery log) and its endpoint disabled
-//! (a notice in the configuration) until the configuration is saved again. (Per-event-type
-//! subscriptions are tested in-process: tests/api/webhooks.rs.)
+//! of queued events beside a live one does not delay the live one's deliveries. (Dead letters,
+//! the endpoint they disable, redirects and per-event-type subscriptions are tested in-process:
+//! tests/api/webhooks.rs.)
 
 mod support;
 
@@ -269,113 +268,6 @@ fn the_first_attempt_ends_as_its_endpoint_fails(a: Api<'_>, kind: Dead) {
     }
 }
 
-/// An event past its attempt cap is dead-lettered and its endpoint disabled; saving the
-/// configuration again re-enables it and the parked events are delivered; a redelivery revives
-/// the dead event.
-fn dead_letter_and_disable(backend: Backend) {
-    let opts = Opts {
-        extra_args: vec![
-            "--webhook-max-attempts".into(),
-            "3".into(),
-            "--webhook-backoff-ms".into(),
-            "20".into(),
-        ],
-        ..Opts::default()
-    };
-    let Some((_db, s)) = setup(backend, "delivery_dead", &opts) else {
-        return;
-    };
-    let api = Api {
-        s: &s,
-        key: s.key(),
-    };
-    let failing = Receiver::start(usize::MAX);
-    api.put("/v1/webhooks/configuration", json!({"url": failing.url}))
-        .ok(200);
-    let (first, dead) = past_its_cap_an_event_is_dead_and_its_endpoint_disabled(api);
-    let second = a_disabled_endpoint_parks_new_events(api, &failing);
-    saving_re_enables_and_a_redelivery_revives(api, (&first, &second), &dead);
-}
-
-/// The first event, tried three times, is dead-lettered; the configuration shows the endpoint
-/// disabled. The event's operation id, and its delivery.
-fn past_its_cap_an_event_is_dead_and_its_endpoint_disabled(api: Api<'_>) -> (String, Value) {
-    let first = api.account("first");
-    let dead = wait_for(30, "a dead letter", || {
-        log(api, Some("dead")).into_iter().next()
-    });
-    assert_eq!(dead["status"], "dead", "{dead}");
-    assert_eq!(dead["event"]["operation_id"], first.as_str(), "{dead}");
-    assert_eq!(dead["attempts"], 3, "{dead}");
-    assert_eq!(dead["log"].as_array().unwrap().len(), 3, "{dead}");
-    assert_eq!(dead["last_error"], "HTTP 500", "{dead}");
-    assert!(log(api, Some("pending")).is_empty());
-    let conf = api.get("/v1/management/configurations").ok(200).clone();
-    let notice = &conf["webhook_disabled"];
-    assert!(notice["at"].as_i64().unwrap() > 0, "{conf}");
-    assert!(
-        notice["reason"].as_str().unwrap().contains("dead-lettered"),
-        "{conf}"
-    );
-    let hooks = api.get("/v1/webhooks/configuration").ok(200).clone();
-    assert_eq!(&hooks["disabled"], notice, "{hooks}");
-    (first, dead)
-}
-
-/// Disabled: a new event is parked, not tried. Its operation id.
-fn a_disabled_endpoint_parks_new_events(api: Api<'_>, failing: &Receiver) -> String {
-    let second = api.account("second");
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(
-        failing.received().len(),
-        3,
-        "the disabled endpoint was called"
-    );
-    let waiting = log(api, Some("pending"));
-    assert_eq!(waiting.len(), 1, "{waiting:?}");
-    assert_eq!(waiting[0]["event"]["operation_id"], second.as_str());
-    assert_eq!(waiting[0]["attempts"], 0);
-    second
-}
-
-/// Saving the configuration (here with a working endpoint) clears the notice; the parked event
-/// goes out, the dead one stays dead until redelivered.
-fn saving_re_enables_and_a_redelivery_revives(
-    api: Api<'_>,
-    (first, second): (&str, &str),
-    dead: &Value,
-) {
-    let live = Receiver::start(0);
-    let saved = api
-        .put(
-            "/v1/management/configurations",
-            json!({"webhook_url": live.url}),
-        )
-        .ok(200)
-        .clone();
-    assert!(saved["webhook_disabled"].is_null(), "{saved}");
-    wait_for(30, "the parked event", || got(&live, second).then_some(()));
-    assert!(api.get("/v1/management/configurations").ok(200)["webhook_disabled"].is_null());
-    assert!(!got(&live, first));
-    assert_eq!(log(api, Some("dead")).len(), 1);
-    let id = dead["id"].as_str().unwrap();
-    api.post(
-        &format!("/v1/webhooks/deliveries/{id}/redeliver"),
-        json!({}),
-    )
-    .ok(202);
-    wait_for(30, "the revived event", || got(&live, first).then_some(()));
-    wait_for(30, "the revived event delivered in the log", || {
-        log(api, Some("dead")).is_empty().then_some(())
-    });
-    let delivered = log(api, Some("delivered"));
-    let revived = delivered.iter().find(|e| e["id"] == id).unwrap();
-    assert_eq!(revived["status"], "delivered");
-    assert_eq!(revived["log"].as_array().unwrap().len(), 4, "{revived}");
-    api.get("/v1/webhooks/deliveries?status=gone")
-        .err(400, "INVALID_ARGUMENT");
-}
-
 macro_rules! suite {
     ($backend:ident, $variant:expr) => {
         mod $backend {
@@ -395,10 +287,6 @@ macro_rules! suite {
             #[test]
             fn client_without_url_beside_live() {
                 super::dead_beside_live($variant, Dead::NoUrl);
-            }
-            #[test]
-            fn dead_letter_and_disable() {
-                super::dead_letter_and_disable($variant);
             }
         }
     };

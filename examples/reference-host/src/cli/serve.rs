@@ -354,6 +354,45 @@ mod tests {
     }
 
     #[test]
+    fn the_webhook_delivery_flags_reach_its_policy() {
+        let c = config(&[
+            "--webhook-max-attempts",
+            "3",
+            "--webhook-max-age-hours",
+            "2",
+            "--webhook-backoff-ms",
+            "20",
+            "--webhook-backoff-cap-ms",
+            "900",
+        ]);
+        let p = c.webhook_delivery;
+        assert_eq!(
+            (
+                p.max_attempts,
+                p.max_age_ms,
+                p.backoff_base_ms,
+                p.backoff_cap_ms
+            ),
+            (3, 7_200_000, 20, 900)
+        );
+        // Without them, the documented defaults (docs/HOST.md: 20 attempts, 3 days, 250 ms, 1 h).
+        let d = config(&[]).webhook_delivery;
+        assert_eq!(
+            (
+                d.max_attempts,
+                d.max_age_ms,
+                d.backoff_base_ms,
+                d.backoff_cap_ms
+            ),
+            (20, 72 * 3_600_000, 250, 3_600_000)
+        );
+        // Zero is taken as the least that works, not as "never".
+        let z =
+            config(&["--webhook-max-attempts", "0", "--webhook-backoff-ms", "0"]).webhook_delivery;
+        assert_eq!((z.max_attempts, z.backoff_base_ms), (1, 1));
+    }
+
+    #[test]
     fn without_flags_sandbox_allows_loopback_and_live_does_not() {
         let sandbox = config(&[]);
         assert!(sandbox.endpoint_policy.allow_loopback && sandbox.cors_origins.is_empty());

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use tower::ServiceExt;
 use waas_core::access::{Environment, Permission};
+use waas_host::host::webhooks::Policy;
 use waas_host::host::{create_client, open_app, AppState, HostConfig, Settings};
 
 /// A host opened over its own database (a SQLite file, or a PostgreSQL database made for it),
@@ -206,12 +207,17 @@ impl App {
 
     /// Runs the webhook worker beside the router, as `waas serve` does, polling every 20 ms and
     /// retrying after 50 ms (doubling), until the app is dropped.
-    pub fn with_outbox(mut self) -> App {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let policy = waas_host::host::webhooks::Policy {
+    pub fn with_outbox(self) -> App {
+        self.with_outbox_policy(Policy {
             backoff_base_ms: 50,
-            ..Default::default()
-        };
+            ..Policy::default()
+        })
+    }
+
+    /// As [`App::with_outbox`], with the delivery limits of `policy` (what `waas serve`'s
+    /// `--webhook-max-attempts`, `--webhook-backoff-ms`, ... flags set).
+    pub fn with_outbox_policy(mut self, policy: Policy) -> App {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(waas_host::host::webhooks::run(
             self.state.clone(),
             20,

@@ -59,6 +59,7 @@ macro_rules! on_chain {
     };
 }
 
+mod access_levels;
 mod accounts;
 mod app;
 mod bad_input;

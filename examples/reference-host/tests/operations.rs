@@ -102,6 +102,13 @@ fn request_ids_access_log_metrics_and_readiness() {
         (log.contains("waas::access") && log.contains("trace-42:a") && log.contains(&made))
             .then_some(())
     });
+    // An error's line carries its code.
+    let log = s.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("waas::access") && l.contains("trace-42:a"))
+        .unwrap();
+    assert!(line.contains("NOT_FOUND"), "{line}");
 
     requests_are_counted_in_the_metrics(&s);
 }

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
+use waas_core::ErrorCode;
 
 /// The request id header.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -76,7 +77,7 @@ pub async fn observe(state: Arc<AppState>, mut req: Request, next: Next) -> Resp
         .get::<Route>()
         .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
     let status = response.status();
-    let mut code = String::new();
+    let mut code = None;
     if status.is_client_error() || status.is_server_error() {
         (response, code) = with_request_id(response, &id).await;
     }
@@ -96,7 +97,7 @@ pub async fn observe(state: Arc<AppState>, mut req: Request, next: Next) -> Resp
             path = %path,
             route = %route,
             status = status.as_u16(),
-            code = (!code.is_empty()).then_some(code.as_str()),
+            code = code.map(ErrorCode::as_str),
             ms = (seconds * 1000.0).round() as u64,
             "request"
         );
@@ -115,38 +116,32 @@ pub fn is_token(text: &str) -> bool {
 }
 
 /// An error answer in the JSON envelope gets `error.request_id`; its code comes back for the
-/// access log ("" when the answer is not in the envelope).
-async fn with_request_id(response: Response, id: &str) -> (Response, String) {
+/// access log (none when the answer is not in the envelope).
+async fn with_request_id(response: Response, id: &str) -> (Response, Option<ErrorCode>) {
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if !is_json {
-        return (response, String::new());
+        return (response, None);
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
         let error = ApiError::internal("error answer too large");
-        let code = error.code().as_str().to_owned();
-        return (error.into_response(), code);
+        let code = error.code();
+        return (error.into_response(), Some(code));
     };
     let mut value: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
-        Err(_) => {
-            return (
-                Response::from_parts(parts, Body::from(bytes)),
-                String::new(),
-            )
-        }
+        Err(_) => return (Response::from_parts(parts, Body::from(bytes)), None),
     };
-    let mut code = String::new();
+    let mut code = None;
     if let Some(error) = value.get_mut("error").and_then(Value::as_object_mut) {
+        // Every error envelope the host writes carries one of the core's codes.
         code = error
             .get("code")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+            .and_then(|c| serde_json::from_value::<ErrorCode>(c.clone()).ok());
         error.insert("request_id".into(), Value::String(id.to_owned()));
     }
     let text = value.to_string();

@@ -15,7 +15,7 @@
 #[allow(dead_code)]
 mod app;
 
-use app::{Answer, App};
+use app::{Answer, Blocking};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -66,30 +66,20 @@ fn cmd() -> impl Strategy<Value = Cmd> {
 }
 
 /// The host in this process, called from the synchronous property test.
-struct Host {
-    /// Dropped before the runtime it was made in.
-    app: App,
-    rt: tokio::runtime::Runtime,
-}
+struct Host(Blocking);
 
 impl Host {
     /// A fresh host on its own SQLite file.
     fn new() -> Host {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let app = rt.block_on(App::new());
-        Host { app, rt }
+        Host(Blocking::sqlite())
     }
 
     fn post(&self, path: &str, body: Value) -> Answer {
-        self.rt.block_on(self.app.post(path, body))
+        self.0.run(self.0.app.post(path, body))
     }
 
     fn get(&self, path: &str) -> Answer {
-        self.rt.block_on(self.app.get(path))
+        self.0.run(self.0.app.get(path))
     }
 }
 
@@ -394,13 +384,13 @@ proptest! {
     #[test]
     fn host_rows_agree_with_the_ledger(cmds in prop::collection::vec(cmd(), 10..40)) {
         let api = &Host::new();
-        let acc = api.rt.block_on(api.app.account("a"));
+        let acc = api.0.run(api.0.app.account("a"));
         let mut ledger = Ledger::new(Config::default());
         ledger.create_account("c", "a").unwrap();
         let mut host = Vec::new();
         for i in 0..WALLETS {
             ledger.create_virtual_wallet("a", &format!("w{i}"), "ethereum").unwrap();
-            host.push(api.rt.block_on(api.app.wallet(&acc, "ethereum")));
+            host.push(api.0.run(api.0.app.wallet(&acc, "ethereum")));
         }
         let mut run = Run { api, ledger, host, pending: Vec::new(), withdrawals: Vec::new(), holds: Vec::new(), n: 0 };
         for (i, c) in cmds.iter().enumerate() {

@@ -307,6 +307,7 @@ impl Parts {
             .collect();
         let branched = wallets.len() <= BRANCHED_WALLETS;
         let sql = wallet_load(Marks::on(conn), wallets.len(), accounts.len(), branched);
+        let sql = super::sql::packed(conn, &sql, &LOAD_COLUMNS);
         let mut q = sqlx::query(&sql).bind(client_id);
         for id in wallets {
             q = q.bind(*id);
@@ -320,21 +321,20 @@ impl Parts {
             }
             q = q.bind(a.as_str());
         }
-        for row in q.fetch_all(&mut *conn).await? {
-            let a: String = row.try_get("a")?;
-            let b: String = row.try_get("b")?;
-            if row.try_get::<String, _>("part")? == "a" {
-                let wallet: Wallet = super::store::stored(&b, "wallet")?;
-                ledger.put_wallet(&a, wallet);
-                self.loaded.insert(format!("wallet:{a}"), b);
-                found.push(a);
-            } else {
-                let balance = Balance {
-                    posted: decimal(&row.try_get::<String, _>("c")?)?,
-                    pending: decimal(&row.try_get::<String, _>("d")?)?,
-                };
-                ledger.put_balance(&a, &b, balance)?;
-            }
+        let rows = super::sql::texts(conn, q, LOAD_COLUMNS).await?;
+        // Wallets first: a balance goes into its wallet.
+        for [_, a, b, _, _] in rows.iter().filter(|r| r[0] == "a") {
+            let wallet: Wallet = super::store::stored(b, "wallet")?;
+            ledger.put_wallet(a, wallet);
+            self.loaded.insert(format!("wallet:{a}"), b.clone());
+            found.push(a.clone());
+        }
+        for [_, a, b, c, d] in rows.iter().filter(|r| r[0] == "b") {
+            let balance = Balance {
+                posted: decimal(c)?,
+                pending: decimal(d)?,
+            };
+            ledger.put_balance(a, b, balance)?;
         }
         Ok(())
     }
@@ -455,6 +455,9 @@ impl Parts {
 /// Wallets loaded by one statement at most (three bound values each: SQLite takes 32,766).
 const WALLETS_PER_LOAD: usize = 1_000;
 
+/// The columns of [`wallet_load`]'s rows.
+const LOAD_COLUMNS: [&str; 5] = ["part", "a", "b", "c", "d"];
+
 /// Wallets whose balances are read one account per branch (an operation's own wallets).
 const BRANCHED_WALLETS: usize = 2;
 
@@ -489,7 +492,6 @@ fn wallet_load(mut marks: Marks, wallets: usize, accounts: usize, branched: bool
             marks.list(accounts)
         ));
     }
-    sql.push_str(" ORDER BY part");
     sql
 }
 

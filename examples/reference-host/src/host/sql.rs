@@ -53,6 +53,55 @@ impl Marks {
     }
 }
 
+/// The statement to run for a query of text `columns` read with [`texts`]: on SQLite it answers
+/// all the rows as one JSON array in one row. Its driver hands each row from the database's
+/// thread to the caller's task on its own (about 6 µs a row, measured on wallet loads of 60
+/// rows), so one row costs that once. `sql` must not end in `ORDER BY` (the order of an
+/// aggregate's input is not promised): callers order the rows themselves.
+pub fn packed(conn: &sqlx::AnyConnection, sql: &str, columns: &[&str]) -> String {
+    if conn.backend_name() != "SQLite" {
+        return sql.to_owned();
+    }
+    format!(
+        "SELECT json_group_array(json_array({})) AS packed FROM ({sql}) AS packed_rows",
+        columns.join(", ")
+    )
+}
+
+/// Runs `query` (built on [`packed`]'s statement) and returns its rows' text `columns` as
+/// arrays, in the order the database gives them.
+pub async fn texts<'q, const N: usize>(
+    conn: &mut sqlx::AnyConnection,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    columns: [&str; N],
+) -> Result<Vec<[String; N]>, super::error::ApiError> {
+    use sqlx::Row;
+    if conn.backend_name() == "SQLite" {
+        let row = query.fetch_one(&mut *conn).await?;
+        let text: String = row.try_get("packed")?;
+        let rows: Vec<Vec<String>> = serde_json::from_str(&text)
+            .map_err(|e| super::error::ApiError::corrupt("packed rows", e))?;
+        return rows
+            .into_iter()
+            .map(|row| {
+                <[String; N]>::try_from(row).map_err(|r| {
+                    super::error::ApiError::corrupt("packed rows", format!("{} columns", r.len()))
+                })
+            })
+            .collect();
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let mut out: [String; N] = std::array::from_fn(|_| String::new());
+            for (slot, column) in out.iter_mut().zip(columns) {
+                *slot = row.try_get(column)?;
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Marks;
@@ -74,5 +123,45 @@ mod tests {
             next: 1,
         };
         assert_eq!(m.rows(2, 3), "(?, ?, ?), (?, ?, ?)");
+    }
+
+    /// Rows read through the packed form come back whole: text with quotes, separators and
+    /// non-ASCII characters, JSON bodies, empty values; no row is an empty list.
+    #[tokio::test]
+    async fn packed_rows_read_back_as_they_were() {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let sql =
+            "SELECT 'a' AS part, ? AS a, ? AS b UNION ALL SELECT 'b' AS part, '' AS a, ? AS b";
+        let texts = [
+            r#"{"x":"q\"uote","n":[1,2]}"#,
+            "tab\tand,comma;",
+            "é ☃ \u{1F600}",
+        ];
+        let query = super::packed(&conn, sql, &["part", "a", "b"]);
+        assert!(query.contains("json_group_array"), "{query}");
+        let q = sqlx::query(&query)
+            .bind(texts[0])
+            .bind(texts[1])
+            .bind(texts[2]);
+        let mut rows = super::texts(&mut conn, q, ["part", "a", "b"])
+            .await
+            .unwrap();
+        rows.sort();
+        assert_eq!(
+            rows,
+            vec![
+                ["a".to_owned(), texts[0].to_owned(), texts[1].to_owned()],
+                ["b".to_owned(), String::new(), texts[2].to_owned()],
+            ]
+        );
+        let none = super::packed(&conn, "SELECT 'a' AS part WHERE 1 = 0", &["part"]);
+        let rows = super::texts(&mut conn, sqlx::query(&none), ["part"])
+            .await
+            .unwrap();
+        assert!(rows.is_empty());
     }
 }

@@ -9,7 +9,7 @@ mod documented;
 #[path = "../access_levels/story.rs"]
 mod story;
 
-use crate::app::App;
+use crate::app::Blocking;
 use documented::Documented;
 use serde_json::Value;
 use story::{Host, Reply};
@@ -17,35 +17,24 @@ use story::{Host, Reply};
 /// The host in this process, called from the story's synchronous steps. Every error answer is
 /// checked against the served document, as the process tests' client checks it.
 struct InProcess {
-    /// Dropped before the runtime it was made in.
-    app: App,
+    host: Blocking,
     documented: Documented,
-    rt: tokio::runtime::Runtime,
 }
 
 impl InProcess {
     /// A fresh host on its own SQLite file, in a runtime of its own.
     fn sqlite() -> InProcess {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let app = rt.block_on(App::new());
-        let doc = rt.block_on(app.send(None, "GET", "/openapi.json", &[], None));
+        let host = Blocking::sqlite();
+        let doc = host.run(host.app.send(None, "GET", "/openapi.json", &[], None));
         let documented = Documented::of(doc.ok(200));
-        InProcess {
-            app,
-            documented,
-            rt,
-        }
+        InProcess { host, documented }
     }
 }
 
 impl Host for InProcess {
     fn request(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> Reply {
-        let send = self.app.send(Some(key), method, path, &[], body);
-        let answer = self.rt.block_on(send);
+        let send = self.host.app.send(Some(key), method, path, &[], body);
+        let answer = self.host.run(send);
         if answer.status >= 400 {
             let problem = self
                 .documented
@@ -67,7 +56,7 @@ mod sqlite {
     #[test]
     fn a_key_acts_with_its_users_level_and_never_more_than_its_creator() {
         let host = super::InProcess::sqlite();
-        let key = host.app.key().to_owned();
+        let key = host.host.app.key().to_owned();
         super::story::levels_drive_keys(&[&host], &key);
     }
 }

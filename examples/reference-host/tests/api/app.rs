@@ -85,6 +85,32 @@ fn sqlite_file() -> (PathBuf, String) {
     (file, url)
 }
 
+/// A fresh host on an empty SQLite file with a runtime of its own, for synchronous callers
+/// (property tests, and the stories shared with the process tests).
+pub struct Blocking {
+    /// Dropped before the runtime it was made in.
+    pub app: App,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Blocking {
+    /// A fresh host on an empty SQLite file, in a two-thread runtime.
+    pub fn sqlite() -> Blocking {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let app = rt.block_on(App::new());
+        Blocking { app, rt }
+    }
+
+    /// Runs `work` (a call on [`Blocking::app`]) to its end.
+    pub fn run<F: std::future::Future>(&self, work: F) -> F::Output {
+        self.rt.block_on(work)
+    }
+}
+
 impl App {
     /// A fresh host on an empty SQLite file.
     pub async fn new() -> App {

@@ -282,11 +282,18 @@ fn migrates(backend: Backend, before_journal: bool) {
             "SELECT state FROM ledgers",
             "SELECT CAST(MAX(LENGTH(body)) AS TEXT) FROM books",
             "SELECT terms FROM ledgers",
+            CHAIN_BROKEN,
         ],
     );
     assert!(rows[0].iter().all(String::is_empty), "{:?}", rows[0]);
     assert!(rows[2].iter().all(|t| t.len() < 64 * 1024));
+    // Entries written before and after the migration name their account's previous entry.
+    assert_eq!(rows[3], vec!["0".to_owned()]);
 }
+
+/// How many journal entries do not name their account's previous entry (`prev_seq`), counted
+/// against the index by account.
+const CHAIN_BROKEN: &str = "SELECT CAST(COUNT(*) AS TEXT) FROM journal AS j WHERE j.prev_seq IS DISTINCT FROM (SELECT MAX(e.seq) FROM journal AS e WHERE e.client_id = j.client_id AND e.account = j.account AND e.seq < j.seq)";
 
 #[test]
 fn sqlite_database_of_previous_version_migrates() {

@@ -618,7 +618,7 @@ pub async fn split(
     };
     let entries = journal::chain(client_id, head, super::store::now_ms(), &opening);
     journal::insert(conn, &entries).await?;
-    journal::upsert_balances(conn, client_id, head.seq, &ledger.account_balances()).await?;
+    journal::upsert_balances(conn, client_id, &ledger.account_balances()).await?;
     let terms = terms_text(&ledger, client_id)?;
     write_parts(conn, client_id, &parts_text(&ledger)?).await?;
     for (at, rule) in ledger.rules().iter().enumerate() {

@@ -52,13 +52,27 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
         .collect()
 }
 
-/// Writes entries, several rows per statement.
+/// Writes entries, several rows per statement. Each names the previous entry of its account
+/// (`prev_seq`): an earlier one among `rows`, else the last one its balance rows name (their
+/// `seq`, read before this batch's balances are written), else none.
 pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash) VALUES ");
-        sql.push_str(&super::sql::Marks::on(conn).rows(chunk.len(), 12));
+    let previous = previous_of_account(rows);
+    for (chunk, previous) in rows
+        .chunks(ROWS_PER_INSERT)
+        .zip(previous.chunks(ROWS_PER_INSERT))
+    {
+        let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash, prev_seq) VALUES ");
+        sql.push_str(&super::sql::Marks::on(conn).rows_of(chunk.len(), |m| {
+            format!(
+                "({}, COALESCE({}, (SELECT NULLIF(MAX(b.seq), 0) FROM balances AS b WHERE b.client_id = {} AND b.account = {})))",
+                m.list(12),
+                m.list(1),
+                m.list(1),
+                m.list(1)
+            )
+        }));
         let mut q = sqlx::query(&sql);
-        for r in chunk {
+        for (r, prev) in chunk.iter().zip(previous) {
             let e = &r.entry;
             q = q
                 .bind(&e.client_id)
@@ -72,11 +86,25 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Resul
                 .bind(e.pending_after.to_string())
                 .bind(r.at_ms)
                 .bind(&e.prev_hash)
-                .bind(&e.hash);
+                .bind(&e.hash)
+                .bind(*prev)
+                .bind(&e.client_id)
+                .bind(&e.account);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// For each row, the number of the last row before it of the same client and account.
+fn previous_of_account(rows: &[Row]) -> Vec<Option<i64>> {
+    let mut last: std::collections::HashMap<(&str, &str), i64> = std::collections::HashMap::new();
+    rows.iter()
+        .map(|r| {
+            let seq = i64::try_from(r.entry.seq).unwrap_or(i64::MAX);
+            last.insert((&r.entry.client_id, &r.entry.account), seq)
+        })
+        .collect()
 }
 
 /// Brings the balance rows up to the entries written: each (client, account, token) gets the
@@ -103,13 +131,26 @@ pub async fn project_balances(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> s
     write_balances(conn, &latest).await
 }
 
-/// Writes a client's balances as the books hold them (filling the rows of books kept before).
+/// Writes a client's balances as the books hold them (filling the rows of books kept before),
+/// each with the number of its last entry in the journal (0: none).
 pub async fn upsert_balances(
     conn: &mut sqlx::AnyConnection,
     client_id: &str,
-    seq: i64,
     balances: &[(String, String, Balance)],
 ) -> sqlx::Result<()> {
+    let mut last: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let rows = sqlx::query(
+        "SELECT account, token, MAX(seq) AS s FROM journal WHERE client_id = $1 GROUP BY account, token",
+    )
+    .bind(client_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        last.insert(
+            (row.try_get("account")?, row.try_get("token")?),
+            row.try_get("s")?,
+        );
+    }
     let rows: Vec<BalanceRow<'_>> = balances
         .iter()
         .map(|(account, token, balance)| BalanceRow {
@@ -117,7 +158,10 @@ pub async fn upsert_balances(
             account,
             token,
             balance: *balance,
-            seq,
+            seq: last
+                .get(&(account.clone(), token.clone()))
+                .copied()
+                .unwrap_or(0),
         })
         .collect();
     write_balances(conn, &rows).await

@@ -44,6 +44,11 @@ impl Marks {
         format!("({})", self.list(n))
     }
 
+    /// `rows` rows, each written by `row` with the placeholders it takes, separated by commas.
+    pub fn rows_of(&mut self, rows: usize, mut row: impl FnMut(&mut Marks) -> String) -> String {
+        (0..rows).map(|_| row(self)).collect::<Vec<_>>().join(", ")
+    }
+
     /// `rows` rows of `n` values each, separated by commas.
     pub fn rows(&mut self, rows: usize, n: usize) -> String {
         (0..rows)

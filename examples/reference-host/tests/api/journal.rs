@@ -277,6 +277,30 @@ async fn each_wallet_balance_is_what_the_journal_says(app: App) {
     }
 }
 
+/// Every entry names its account's previous entry (`prev_seq`), as the index by account finds
+/// it: across operations, batches, deposits, reversals and two wallets sending to each other.
+async fn each_entry_names_its_accounts_previous_entry(app: App) {
+    let (w1, w2, _) = an_eventful_export(&app).await;
+    let moves = (0..6).map(|i| {
+        let (from, to) = if i % 2 == 0 { (&w1, &w2) } else { (&w2, &w1) };
+        app.transfer(from, to, "0.5")
+    });
+    for answer in futures_util::future::join_all(moves).await {
+        answer.ok(201);
+    }
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS broken, (SELECT COUNT(*) FROM journal) AS entries FROM journal AS j \
+         WHERE j.prev_seq IS DISTINCT FROM (SELECT MAX(e.seq) FROM journal AS e \
+         WHERE e.client_id = j.client_id AND e.account = j.account AND e.seq < j.seq)",
+    )
+    .fetch_one(app.state().store.pool())
+    .await
+    .unwrap();
+    use sqlx::Row;
+    assert_eq!(row.try_get::<i64, _>("broken").unwrap(), 0);
+    assert!(row.try_get::<i64, _>("entries").unwrap() > 20);
+}
+
 crate::on_both!(
     a_statement_lists_entries_newest_first_with_running_balances,
     statement_pages_are_complete_and_a_cursor_survives_a_new_entry,
@@ -288,4 +312,5 @@ crate::on_both!(
     an_export_verifies_and_a_changed_digit_or_a_dropped_line_is_caught,
     an_export_of_a_period_verifies_as_part_of_the_chain,
     each_wallet_balance_is_what_the_journal_says,
+    each_entry_names_its_accounts_previous_entry,
 );

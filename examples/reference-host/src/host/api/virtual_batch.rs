@@ -212,16 +212,9 @@ async fn insert(
     for chunk in wallets.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
         let mut marks = crate::host::sql::Marks::on(w.conn().await?);
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "({}, 'virtual', {})",
-                marks.list(3),
-                marks.list(5)
-            ));
-        }
+        sql.push_str(&marks.rows_of(chunk.len(), |m| {
+            format!("({}, 'virtual', {})", m.list(3), m.list(5))
+        }));
         let mut q = sqlx::query(&sql);
         for wallet in chunk {
             q = q

@@ -530,13 +530,11 @@ pub(super) async fn insert_outbox(
         let mut sql = String::from(
             "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
         );
-        let mut marks = super::super::sql::Marks::on(conn);
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("({}, 0, {})", marks.list(5), marks.list(1)));
-        }
+        sql.push_str(
+            &super::super::sql::Marks::on(conn).rows_of(chunk.len(), |m| {
+                format!("({}, 0, {})", m.list(5), m.list(1))
+            }),
+        );
         let mut q = sqlx::query(&sql);
         for r in chunk {
             q = q

@@ -5,7 +5,7 @@ use super::error::ApiError;
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 use waas_core::ledger::journal::{Entry, Posting, GENESIS_HASH};
 use waas_core::ledger::Balance;
@@ -54,23 +54,16 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
 
 /// Writes entries, several rows per statement. Each names the previous entry of its account
 /// (`prev_seq`): an earlier one among `rows`, else the last one its balance rows name (their
-/// `seq`, read before this batch's balances are written), else none.
-pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
-    let previous = previous_of_account(rows);
+/// `seq`, read here before this batch's balances are written, while the batch holds the client's
+/// journal head), else none.
+pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> Result<(), ApiError> {
+    let previous = previous_of_account(conn, rows).await?;
     for (chunk, previous) in rows
         .chunks(ROWS_PER_INSERT)
         .zip(previous.chunks(ROWS_PER_INSERT))
     {
         let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash, prev_seq) VALUES ");
-        sql.push_str(&super::sql::Marks::on(conn).rows_of(chunk.len(), |m| {
-            format!(
-                "({}, COALESCE({}, (SELECT NULLIF(MAX(b.seq), 0) FROM balances AS b WHERE b.client_id = {} AND b.account = {})))",
-                m.list(12),
-                m.list(1),
-                m.list(1),
-                m.list(1)
-            )
-        }));
+        sql.push_str(&super::sql::Marks::on(conn).rows(chunk.len(), 13));
         let mut q = sqlx::query(&sql);
         for (r, prev) in chunk.iter().zip(previous) {
             let e = &r.entry;
@@ -87,24 +80,67 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Resul
                 .bind(r.at_ms)
                 .bind(&e.prev_hash)
                 .bind(&e.hash)
-                .bind(*prev)
-                .bind(&e.client_id)
-                .bind(&e.account);
+                .bind(*prev);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// For each row, the number of the last row before it of the same client and account.
-fn previous_of_account(rows: &[Row]) -> Vec<Option<i64>> {
-    let mut last: std::collections::HashMap<(&str, &str), i64> = std::collections::HashMap::new();
-    rows.iter()
+/// For each row, the number of the previous entry of its client's account: the last row before
+/// it among `rows`, else the last entry its balance rows name (none: the account's first).
+async fn previous_of_account(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[Row],
+) -> Result<Vec<Option<i64>>, ApiError> {
+    let mut last: HashMap<(&str, &str), i64> = HashMap::new();
+    let mut previous: Vec<Option<i64>> = rows
+        .iter()
         .map(|r| {
             let seq = i64::try_from(r.entry.seq).unwrap_or(i64::MAX);
             last.insert((&r.entry.client_id, &r.entry.account), seq)
         })
-        .collect()
+        .collect();
+    // The accounts whose first row here needs its balance rows, by client.
+    let mut first: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (r, prev) in rows.iter().zip(&previous) {
+        if prev.is_none() {
+            first
+                .entry(&r.entry.client_id)
+                .or_default()
+                .insert(&r.entry.account);
+        }
+    }
+    let mut heads: HashMap<(String, String), i64> = HashMap::new();
+    for (client, accounts) in first {
+        let accounts: Vec<&str> = accounts.into_iter().collect();
+        for chunk in accounts.chunks(ROWS_PER_INSERT * 4) {
+            let mut marks = super::sql::Marks::on(conn);
+            let sql = format!(
+                "SELECT account, CAST(COALESCE(MAX(seq), 0) AS TEXT) AS s FROM balances WHERE client_id = {} AND account IN ({}) GROUP BY account",
+                marks.list(1),
+                marks.list(chunk.len())
+            );
+            let sql = super::sql::packed(conn, &sql, &["account", "s"]);
+            let mut q = sqlx::query(&sql).bind(client);
+            for a in chunk {
+                q = q.bind(*a);
+            }
+            for [account, seq] in super::sql::texts(conn, q, ["account", "s"]).await? {
+                let seq: i64 = seq
+                    .parse()
+                    .map_err(|e| ApiError::corrupt("balance row's entry number", e))?;
+                heads.insert((client.to_owned(), account), seq);
+            }
+        }
+    }
+    for (r, prev) in rows.iter().zip(previous.iter_mut()) {
+        if prev.is_none() {
+            let key = (r.entry.client_id.clone(), r.entry.account.clone());
+            *prev = heads.get(&key).copied().filter(|s| *s > 0);
+        }
+    }
+    Ok(previous)
 }
 
 /// Brings the balance rows up to the entries written: each (client, account, token) gets the

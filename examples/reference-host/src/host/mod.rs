@@ -4,6 +4,7 @@
 //! database transaction around the core's ledger, and queues its webhook events in an outbox that
 //! a worker delivers at least once.
 
+pub mod account_chain;
 pub mod api;
 pub mod books;
 pub mod chain;

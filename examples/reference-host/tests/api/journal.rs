@@ -301,6 +301,61 @@ async fn each_entry_names_its_accounts_previous_entry(app: App) {
     assert!(row.try_get::<i64, _>("entries").unwrap() > 20);
 }
 
+/// A wallet whose one ETH entry lies behind more USDT entries than a walk reads at a time: the
+/// ETH statement, the pages of the USDT one and its balance before the ETH deposit are found
+/// all the same.
+async fn a_long_account_history_is_walked_past_other_tokens(app: App) {
+    let acc = app.account("a").await;
+    let (w1, a1) = app.wallet(&acc, "ethereum").await;
+    let (w2, _) = app.wallet(&acc, "ethereum").await;
+    let prices = json!({"usd_prices": {"ETH": "3000"}});
+    app.put("/v1/management/configurations", prices)
+        .await
+        .ok(200);
+    app.deposit(&a1, "ETH", "1", "eth-1").await;
+    app.confirm("eth-1").await;
+    let before_usdt = app
+        .get(&format!("/v1/wallets/virtual/{w1}/statement"))
+        .await;
+    let eth_at = before_usdt.ok(200)["data"][0]["created_at"].clone();
+    app.deposit(&a1, "USDT", "1000", "usdt-1").await;
+    app.confirm("usdt-1").await;
+    for _ in 0..6 {
+        let moves = (0..100).map(|_| app.transfer(&w1, &w2, "0.01"));
+        for answer in futures_util::future::join_all(moves).await {
+            answer.ok(201);
+        }
+    }
+    let eth = app
+        .all_pages(&format!("/v1/wallets/virtual/{w1}/statement?token=ETH"), 2)
+        .await;
+    assert_eq!(
+        field(&eth, "token"),
+        ["ETH", "ETH"],
+        "deposited, then confirmed"
+    );
+    let usdt = app
+        .all_pages(
+            &format!("/v1/wallets/virtual/{w1}/statement?token=USDT"),
+            250,
+        )
+        .await;
+    assert_eq!(usdt.len(), 602);
+    let seqs: Vec<u64> = usdt.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|p| p[0] > p[1]),
+        "newest first, no repeats"
+    );
+    assert_eq!(dec(&usdt[0]["balance_after"]).to_string(), "994");
+    let at = eth_at.as_str().unwrap();
+    let then = app
+        .get(&format!("/v1/wallets/virtual/{w1}/balance?at={at}"))
+        .await;
+    let then = then.ok(200);
+    assert_eq!(dec(&then["balances"]["ETH"]["total"]).to_string(), "1");
+    assert!(then["balances"].get("USDT").is_none(), "{then}");
+}
+
 crate::on_both!(
     a_statement_lists_entries_newest_first_with_running_balances,
     statement_pages_are_complete_and_a_cursor_survives_a_new_entry,
@@ -313,4 +368,5 @@ crate::on_both!(
     an_export_of_a_period_verifies_as_part_of_the_chain,
     each_wallet_balance_is_what_the_journal_says,
     each_entry_names_its_accounts_previous_entry,
+    a_long_account_history_is_walked_past_other_tokens,
 );

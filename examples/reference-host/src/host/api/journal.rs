@@ -2,6 +2,7 @@
 //! JSON Lines export (the entries are written by `host/journal.rs`).
 
 use super::schema::{self, Balances};
+use crate::host::account_chain;
 use crate::host::api::extract::auth;
 use crate::host::api::virtual_wallets::wallet_row;
 use crate::host::error::ApiError;
@@ -21,7 +22,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use waas_core::access::Operation;
-use waas_core::ledger::Balance;
 use waas_core::ledger::WalletKind;
 
 type Shared = Arc<AppState>;
@@ -253,26 +253,23 @@ async fn statement(s: &AppState, client: &str, account: &str, q: StatementQuery)
     }
     let before = crate::host::page::sequence_cursor(q.cursor.as_deref())?;
     let token = q.token.map(|t| t.to_ascii_uppercase());
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM journal WHERE client_id = $1 AND account = $2 AND seq < $3 AND created_at >= $4 AND created_at < $5 AND ($6 = '' OR token = $6) ORDER BY seq DESC LIMIT $7"
-    ))
-    .bind(client)
-    .bind(account)
-    .bind(before)
-    .bind(from)
-    .bind(to)
-    .bind(token.clone().unwrap_or_default())
-    .bind(limit + 1)
-    .fetch_all(s.store.reader())
+    let pool = s.store.reader();
+    let start = match q.cursor {
+        Some(_) => account_chain::after_cursor(pool, client, account, before).await?,
+        None => account_chain::head(pool, client, account).await?,
+    };
+    let want = usize::try_from(limit).unwrap_or(usize::MAX);
+    let rows = account_chain::collect(pool, client, account, start, want + 1, |w| {
+        i64::try_from(w.entry.seq).is_ok_and(|seq| seq < before)
+            && (from..to).contains(&w.at_ms)
+            && token.as_ref().is_none_or(|t| *t == w.entry.token)
+    })
     .await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > want;
     let mut data = Vec::new();
     let mut last = None;
-    for row in rows
-        .iter()
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-    {
-        let e = entry_of(row)?;
+    for w in rows.into_iter().take(want) {
+        let e = w.entry;
         last = Some(e.seq);
         data.push(StatementEntry {
             id: e.id,
@@ -384,35 +381,10 @@ pub async fn balances_at(
             .fetch_one(s.store.reader())
             .await?
             .try_get("s")?;
-    let mut balances: BTreeMap<String, Balance> = BTreeMap::new();
-    if let Some(upto) = upto {
-        let tokens = sqlx::query(
-            "SELECT DISTINCT token FROM journal WHERE client_id = $1 AND account = $2 AND seq <= $3",
-        )
-        .bind(client)
-        .bind(account)
-        .bind(upto)
-        .fetch_all(s.store.reader())
-        .await?;
-        for t in tokens {
-            let token: String = t.try_get("token")?;
-            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM journal WHERE client_id = $1 AND account = $2 AND token = $3 AND seq <= $4 ORDER BY seq DESC LIMIT 1"))
-                .bind(client)
-                .bind(account)
-                .bind(&token)
-                .bind(upto)
-                .fetch_one(s.store.reader())
-                .await?;
-            let e = entry_of(&row)?;
-            balances.insert(
-                token,
-                Balance {
-                    posted: e.posted_after,
-                    pending: e.pending_after,
-                },
-            );
-        }
-    }
+    let balances = match upto {
+        Some(upto) => account_chain::balances_upto(s.store.reader(), client, account, upto).await?,
+        None => BTreeMap::new(),
+    };
     Ok(schema::balances(&balances))
 }
 

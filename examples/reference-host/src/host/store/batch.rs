@@ -406,7 +406,7 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
     }
     journal::insert(conn, &entries)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.message().to_owned())?;
     journal::project_balances(conn, &entries)
         .await
         .map_err(|e| e.to_string())?;

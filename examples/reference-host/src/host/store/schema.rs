@@ -44,7 +44,6 @@ pub(super) const CLUSTERED: &[(&str, &str, &str, &[&str])] = &[
         "client_id TEXT NOT NULL, seq BIGINT NOT NULL, movement_id TEXT NOT NULL, account TEXT NOT NULL, token TEXT NOT NULL, posted TEXT NOT NULL, pending TEXT NOT NULL, posted_after TEXT NOT NULL, pending_after TEXT NOT NULL, created_at BIGINT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, prev_seq BIGINT, PRIMARY KEY (client_id, seq)",
         "client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash, prev_seq",
         &[
-            "CREATE INDEX journal_by_account ON journal (client_id, account, seq)",
             "CREATE INDEX journal_by_time ON journal (client_id, created_at)",
         ],
     ),

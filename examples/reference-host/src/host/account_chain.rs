@@ -139,34 +139,33 @@ pub async fn balances_upto(
     account: &str,
     upto: i64,
 ) -> Result<BTreeMap<String, Balance>, ApiError> {
-    let rows = sqlx::query("SELECT token FROM balances WHERE client_id = $1 AND account = $2")
+    // The account's tokens and its last entry, from its balance rows.
+    let rows = sqlx::query("SELECT token, seq FROM balances WHERE client_id = $1 AND account = $2")
         .bind(client)
         .bind(account)
         .fetch_all(pool)
         .await?;
     let mut tokens = BTreeSet::new();
+    let mut last = 0;
     for row in rows {
         tokens.insert(row.try_get::<String, _>("token")?);
+        last = last.max(row.try_get::<i64, _>("seq")?);
     }
-    let mut balances = BTreeMap::new();
-    let mut next = head(pool, client, account).await?;
-    while let Some(at) = next {
-        let entries = walk(pool, client, account, at, PAGE).await?;
-        next = continues(&entries, PAGE);
-        for w in entries {
-            let e = w.entry;
-            let older = i64::try_from(e.seq).is_ok_and(|s| s <= upto);
-            if older && tokens.remove(&e.token) {
-                let balance = Balance {
-                    posted: e.posted_after,
-                    pending: e.pending_after,
-                };
-                balances.insert(e.token, balance);
-            }
-        }
-        if tokens.is_empty() {
-            break;
-        }
-    }
-    Ok(balances)
+    let start = Some(last).filter(|s| *s > 0);
+    let want = tokens.len();
+    let found = collect(pool, client, account, start, want, |w| {
+        let older = i64::try_from(w.entry.seq).is_ok_and(|s| s <= upto);
+        older && tokens.remove(&w.entry.token)
+    })
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|w| {
+            let balance = Balance {
+                posted: w.entry.posted_after,
+                pending: w.entry.pending_after,
+            };
+            (w.entry.token, balance)
+        })
+        .collect())
 }

@@ -11,6 +11,10 @@ use waas_core::ledger::{Config, DepositRequest, Ledger};
 use waas_core::scenario::replay;
 use waas_core::Amount;
 
+/// The allocator of the `waas` binary, which runs these books in `waas ledger replay`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TRANSFERS: usize = 100_000;
 
 fn funded_ledger() -> Ledger {

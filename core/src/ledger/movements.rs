@@ -89,8 +89,8 @@ impl Ledger {
         check_id("operation", id)?;
         let src = self.virtual_wallet(from)?;
         let dst = self.virtual_wallet(to)?;
-        let chain = src.blockchain.clone().unwrap_or_default();
-        let (token, decimals) = self.token_of(&chain, token)?;
+        let chain = src.blockchain.as_deref().unwrap_or_default();
+        let (token, decimals) = self.token_of(chain, token)?;
         let movement = Movement::Transfer {
             from: from.to_owned(),
             to: to.to_owned(),

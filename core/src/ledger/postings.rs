@@ -44,13 +44,13 @@ impl Ledger {
     pub(super) fn apply(&mut self, legs: &[Leg], phase: Phase, movement_id: &str) -> Result<()> {
         let overflow = || err::invalid_amount("balance overflow");
         // (book, balance before, balance after); at most a handful of entries.
-        let mut changes: Vec<(&Book, Balance, Balance)> = Vec::with_capacity(legs.len() * 2);
+        let mut changes: Vec<Change<'_>> = Vec::with_capacity(legs.len() * 2);
         for leg in legs {
-            for (book, sign) in [(&leg.from, Decimal::NEGATIVE_ONE), (&leg.to, Decimal::ONE)] {
-                let delta = leg.amount * sign;
-                let slot = changes.iter().position(|(b, _, _)| *b == book);
+            for (book, debit) in [(&leg.from, true), (&leg.to, false)] {
+                let delta = signed(leg.amount, debit);
+                let slot = changes.iter().position(|c| c.book == book);
                 let current = match slot {
-                    Some(i) => changes[i].2,
+                    Some(i) => changes[i].next,
                     None => self.balance_of(book),
                 };
                 let (posted, pending) = match phase {
@@ -69,17 +69,31 @@ impl Ledger {
                     pending: pending.ok_or_else(overflow)?,
                 };
                 match slot {
-                    Some(i) => changes[i].2 = next,
-                    None => changes.push((book, current, next)),
+                    Some(i) => changes[i].next = next,
+                    None => changes.push(Change {
+                        book,
+                        before: current,
+                        next,
+                    }),
                 }
             }
         }
-        self.check_representable(&changes)?;
+        // The sums first: they borrow the wallets' holding keys, the balances are written after.
+        let sums = holding_sums(&self.wallets, &self.holdings, &changes)?;
         debug_assert_balanced(&changes);
         debug_assert_floors(&changes, phase);
-        for (book, before, next) in changes {
+        for (holding, token, liability, delta) in sums {
+            let holding = entry(&mut self.holdings, holding);
+            let map = if liability {
+                &mut holding.liabilities
+            } else {
+                &mut holding.in_transit
+            };
+            let sum = entry(map, token);
+            *sum = sum.checked_add(delta).unwrap_or(*sum).normalize();
+        }
+        for Change { book, before, next } in changes {
             *self.balance_mut(book)? = next;
-            self.update_caches(book, next.total() - before.total());
             if let Some(postings) = self.journal.as_mut() {
                 postings.push(journal::Posting {
                     movement_id: movement_id.to_owned(),
@@ -92,83 +106,6 @@ impl Ledger {
             }
         }
         Ok(())
-    }
-
-    /// Checks that the balances a movement leaves, their totals and the per-holding sums they
-    /// change all stay within `Decimal`'s range (INVALID_AMOUNT otherwise), before any is written.
-    pub(super) fn check_representable(&self, changes: &[(&Book, Balance, Balance)]) -> Result<()> {
-        let overflow = || err::invalid_amount("amount too large: a balance would overflow");
-        // (holding, token, liability?) -> change of its sum
-        let mut sums: Vec<((&HoldingKey, &str, bool), Decimal)> = Vec::new();
-        for (book, before, next) in changes {
-            let next_total = next.posted.checked_add(next.pending).ok_or_else(overflow)?;
-            let delta = next_total
-                .checked_sub(before.total())
-                .ok_or_else(overflow)?;
-            if let Some(slot) = self.cache_slot(book) {
-                match sums.iter_mut().find(|(s, _)| *s == slot) {
-                    Some((_, d)) => *d = d.checked_add(delta).ok_or_else(overflow)?,
-                    None => sums.push((slot, delta)),
-                }
-            }
-        }
-        for ((holding, token, liability), delta) in sums {
-            let current = self
-                .holdings
-                .get(holding)
-                .and_then(|h| {
-                    if liability {
-                        h.liabilities.get(token)
-                    } else {
-                        h.in_transit.get(token)
-                    }
-                })
-                .copied()
-                .unwrap_or_default();
-            current.checked_add(delta).ok_or_else(overflow)?;
-        }
-        Ok(())
-    }
-
-    /// The per-holding sum a book counts in: (holding, token, liability or in transit).
-    pub(super) fn cache_slot<'b>(
-        &'b self,
-        book: &'b Book,
-    ) -> Option<(&'b HoldingKey, &'b str, bool)> {
-        let (wallet, token, liability) = match book {
-            Book::Wallet(w, t) => (w, t, true),
-            Book::OnChain(w, t) => (w, t, false),
-            _ => return None,
-        };
-        let w = self.wallets.get(wallet.as_str())?;
-        (w.kind == WalletKind::Virtual).then_some((&w.holding, token.as_str(), liability))
-    }
-
-    /// Keeps the per-holding liabilities and in-transit sums in step with virtual balances
-    /// (checked beforehand by [`Ledger::check_representable`]).
-    pub(super) fn update_caches(&mut self, book: &Book, delta_total: Decimal) {
-        if delta_total.is_zero() {
-            return;
-        }
-        let (wallet, token, liability) = match book {
-            Book::Wallet(w, t) => (w, t, true),
-            Book::OnChain(w, t) => (w, t, false),
-            _ => return,
-        };
-        let Some(w) = self.wallets.get(wallet.as_str()) else {
-            return;
-        };
-        if w.kind != WalletKind::Virtual {
-            return;
-        }
-        let holding = entry(&mut self.holdings, &w.holding);
-        let map = if liability {
-            &mut holding.liabilities
-        } else {
-            &mut holding.in_transit
-        };
-        let sum = entry(map, token);
-        *sum = sum.checked_add(delta_total).unwrap_or(*sum).normalize();
     }
 
     /// Posts a movement's legs and records it under its id, so a retry answers it again.
@@ -200,12 +137,92 @@ impl Ledger {
     }
 }
 
+/// A leg's amount as its change of one side: negative on the debited side. The same value as a
+/// multiplication by -1 or 1 (a zero amount gives an unscaled zero), without one.
+fn signed(amount: Decimal, debit: bool) -> Decimal {
+    if amount.is_zero() {
+        Decimal::ZERO
+    } else if debit {
+        -amount
+    } else {
+        amount
+    }
+}
+
+/// A book's balance before and after a movement.
+#[derive(Clone, Copy)]
+struct Change<'b> {
+    book: &'b Book,
+    before: Balance,
+    next: Balance,
+}
+
+/// A per-holding sum: holding wallet, token, and whether it is the liabilities (else in transit).
+type Slot<'w> = (&'w HoldingKey, &'w str, bool);
+
+/// The per-holding sum a wallet's book counts in (virtual wallets only).
+fn slot_of<'w>(wallets: &'w ShortIdMap<Wallet>, book: &'w Book) -> Option<Slot<'w>> {
+    let (wallet, token, liability) = match book {
+        Book::Wallet(w, t) => (w, t, true),
+        Book::OnChain(w, t) => (w, t, false),
+        _ => return None,
+    };
+    let w = wallets.get(wallet.as_str())?;
+    (w.kind == WalletKind::Virtual).then_some((&w.holding, token.as_str(), liability))
+}
+
+/// The changes a movement makes to the per-holding liabilities and in-transit sums, one per sum
+/// that a changed total counts in; INVALID_AMOUNT when a balance, a total or a sum would leave
+/// `Decimal`'s range. Checked before any balance is written.
+fn holding_sums<'w>(
+    wallets: &'w ShortIdMap<Wallet>,
+    holdings: &BTreeMap<HoldingKey, Holding>,
+    changes: &[Change<'w>],
+) -> Result<Vec<(&'w HoldingKey, &'w str, bool, Decimal)>> {
+    let overflow = || err::invalid_amount("amount too large: a balance would overflow");
+    let mut sums: Vec<(&'w HoldingKey, &'w str, bool, Decimal)> = Vec::new();
+    for Change { book, before, next } in changes {
+        let next_total = next.posted.checked_add(next.pending).ok_or_else(overflow)?;
+        let delta = next_total
+            .checked_sub(before.total())
+            .ok_or_else(overflow)?;
+        // A book whose total does not move leaves its sum as it is.
+        if delta.is_zero() {
+            continue;
+        }
+        if let Some((holding, token, liability)) = slot_of(wallets, book) {
+            match sums
+                .iter_mut()
+                .find(|(h, t, l, _)| (*h, *t, *l) == (holding, token, liability))
+            {
+                Some((.., d)) => *d = d.checked_add(delta).ok_or_else(overflow)?,
+                None => sums.push((holding, token, liability, delta)),
+            }
+        }
+    }
+    for (holding, token, liability, delta) in &sums {
+        let current = holdings
+            .get(*holding)
+            .and_then(|h| {
+                if *liability {
+                    h.liabilities.get(*token)
+                } else {
+                    h.in_transit.get(*token)
+                }
+            })
+            .copied()
+            .unwrap_or_default();
+        current.checked_add(*delta).ok_or_else(overflow)?;
+    }
+    Ok(sums)
+}
+
 /// The double-entry invariant of a movement: in every unit, the posted and the pending changes
 /// of the books it touches each sum to zero (checked in debug builds and tests).
-fn debug_assert_balanced(changes: &[(&Book, Balance, Balance)]) {
+fn debug_assert_balanced(changes: &[Change<'_>]) {
     if cfg!(debug_assertions) {
         let mut sums: Vec<(&str, Decimal, Decimal)> = Vec::new();
-        for (book, before, next) in changes {
+        for Change { book, before, next } in changes {
             let unit = journal::unit_of(book);
             let (p, q) = (next.posted - before.posted, next.pending - before.pending);
             match sums.iter_mut().find(|(u, _, _)| *u == unit) {
@@ -225,9 +242,9 @@ fn debug_assert_balanced(changes: &[(&Book, Balance, Balance)]) {
 /// The floor of a wallet's balance: a movement never takes a wallet below zero, nor one already
 /// below zero lower still (checked in debug builds and tests). Only a reorg's void of a pending
 /// deposit may, when the wallet had spent it (the wallet is then frozen).
-fn debug_assert_floors(changes: &[(&Book, Balance, Balance)], phase: Phase) {
+fn debug_assert_floors(changes: &[Change<'_>], phase: Phase) {
     if cfg!(debug_assertions) && phase != Phase::VoidPending {
-        for (book, before, next) in changes {
+        for Change { book, before, next } in changes {
             if let Book::Wallet(wallet, token) = book {
                 let (was, is) = (before.total(), next.total());
                 debug_assert!(
@@ -242,6 +259,29 @@ fn debug_assert_floors(changes: &[(&Book, Balance, Balance)], phase: Phase) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signed_amount_is_the_product_by_one_or_minus_one() {
+        for text in [
+            "0",
+            "0.000000",
+            "1.5",
+            "1.500000",
+            "79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+        ] {
+            let amount: Decimal = text.parse().unwrap();
+            for (debit, sign) in [(true, Decimal::NEGATIVE_ONE), (false, Decimal::ONE)] {
+                let product = amount * sign;
+                let got = signed(amount, debit);
+                assert_eq!(
+                    (got, got.scale(), got.is_sign_negative()),
+                    (product, product.scale(), product.is_sign_negative()),
+                    "{text}"
+                );
+            }
+        }
+    }
 
     fn ext(token: &str) -> Book {
         Book::System(SystemAccount::External {
@@ -316,7 +356,11 @@ mod tests {
             pending: Decimal::ZERO,
         };
         let book = ext("USDT");
-        debug_assert_balanced(&[(&book, Balance::default(), one)]);
+        debug_assert_balanced(&[Change {
+            book: &book,
+            before: Balance::default(),
+            next: one,
+        }]);
     }
 
     #[test]
@@ -328,7 +372,14 @@ mod tests {
             posted,
             pending: Decimal::ZERO,
         };
-        debug_assert_floors(&[(&book, balance(one), balance(minus_one))], Phase::Post);
+        debug_assert_floors(
+            &[Change {
+                book: &book,
+                before: balance(one),
+                next: balance(minus_one),
+            }],
+            Phase::Post,
+        );
     }
 
     #[test]
@@ -338,7 +389,21 @@ mod tests {
             posted: Decimal::ZERO,
             pending: Decimal::new(p, 0),
         };
-        debug_assert_floors(&[(&book, pending(1), pending(-2))], Phase::VoidPending);
-        debug_assert_floors(&[(&book, pending(-2), pending(-1))], Phase::Post);
+        debug_assert_floors(
+            &[Change {
+                book: &book,
+                before: pending(1),
+                next: pending(-2),
+            }],
+            Phase::VoidPending,
+        );
+        debug_assert_floors(
+            &[Change {
+                book: &book,
+                before: pending(-2),
+                next: pending(-1),
+            }],
+            Phase::Post,
+        );
     }
 }

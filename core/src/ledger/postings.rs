@@ -1,6 +1,7 @@
 //! Applying legs: balances, the per-holding sums, and the records that tell a retry from a conflict.
 
 use super::*;
+use smallvec::SmallVec;
 
 impl Ledger {
     /// The token's canonical symbol and decimals on a wallet's blockchain.
@@ -44,7 +45,7 @@ impl Ledger {
     pub(super) fn apply(&mut self, legs: &[Leg], phase: Phase, movement_id: &str) -> Result<()> {
         let overflow = || err::invalid_amount("balance overflow");
         // (book, balance before, balance after); at most a handful of entries.
-        let mut changes: Vec<Change<'_>> = Vec::with_capacity(legs.len() * 2);
+        let mut changes: SmallVec<[Change<'_>; 4]> = SmallVec::with_capacity(legs.len() * 2);
         for leg in legs {
             for (book, debit) in [(&leg.from, true), (&leg.to, false)] {
                 let delta = signed(leg.amount, debit);
@@ -160,6 +161,9 @@ struct Change<'b> {
 /// A per-holding sum: holding wallet, token, and whether it is the liabilities (else in transit).
 type Slot<'w> = (&'w HoldingKey, &'w str, bool);
 
+/// A change of a per-holding sum: holding wallet, token, liabilities (else in transit), amount.
+type Sum<'w> = (&'w HoldingKey, &'w str, bool, Decimal);
+
 /// The per-holding sum a wallet's book counts in (virtual wallets only).
 fn slot_of<'w>(wallets: &'w ShortIdMap<Wallet>, book: &'w Book) -> Option<Slot<'w>> {
     let (wallet, token, liability) = match book {
@@ -178,9 +182,9 @@ fn holding_sums<'w>(
     wallets: &'w ShortIdMap<Wallet>,
     holdings: &BTreeMap<HoldingKey, Holding>,
     changes: &[Change<'w>],
-) -> Result<Vec<(&'w HoldingKey, &'w str, bool, Decimal)>> {
+) -> Result<SmallVec<[Sum<'w>; 2]>> {
     let overflow = || err::invalid_amount("amount too large: a balance would overflow");
-    let mut sums: Vec<(&'w HoldingKey, &'w str, bool, Decimal)> = Vec::new();
+    let mut sums: SmallVec<[Sum<'w>; 2]> = SmallVec::new();
     for Change { book, before, next } in changes {
         let next_total = next.posted.checked_add(next.pending).ok_or_else(overflow)?;
         let delta = next_total

@@ -41,10 +41,21 @@ impl Ledger {
         .unwrap_or_default()
     }
 
+    /// A book's balance before a movement; NOT_FOUND for a wallet that does not exist (before
+    /// anything is written, rather than when its balance would be).
+    fn current(&self, book: &Book) -> Result<Balance> {
+        let balance = match book {
+            Book::Wallet(w, t) => self.wallet(w)?.balances.get(t),
+            Book::OnChain(w, t) => self.wallet(w)?.on_chain.get(t),
+            _ => return Ok(self.balance_of(book)),
+        };
+        Ok(balance.copied().unwrap_or_default())
+    }
+
     /// Applies legs atomically: every new balance is computed (checked) before any is written.
     pub(super) fn apply(&mut self, legs: &[Leg], phase: Phase, movement_id: &str) -> Result<()> {
         let overflow = || err::invalid_amount("balance overflow");
-        // (book, balance before, balance after); at most a handful of entries.
+        // The books the legs change, each with its balance before and after (a handful at most).
         let mut changes: SmallVec<[Change<'_>; 4]> = SmallVec::with_capacity(legs.len() * 2);
         for leg in legs {
             for (book, debit) in [(&leg.from, true), (&leg.to, false)] {
@@ -52,7 +63,7 @@ impl Ledger {
                 let slot = changes.iter().position(|c| c.book == book);
                 let current = match slot {
                     Some(i) => changes[i].next,
-                    None => self.balance_of(book),
+                    None => self.current(book)?,
                 };
                 let (posted, pending) = match phase {
                     Phase::Post => (current.posted.checked_add(delta), Some(current.pending)),
@@ -349,6 +360,36 @@ mod tests {
                 posted: d(6),
                 pending: d(0)
             }
+        );
+    }
+
+    #[test]
+    fn legs_naming_a_missing_wallet_change_nothing() {
+        let mut l = Ledger::new(Config::default());
+        l.create_account("c1", "a1").unwrap();
+        l.create_virtual_wallet("a1", "vw1", "ethereum").unwrap();
+        l.deposit(DepositRequest {
+            tx: "0x1:0".into(),
+            to: "vw1".into(),
+            token: "USDT".into(),
+            amount: crate::Amount::parse("10", 6).unwrap(),
+            usd_price: Decimal::ONE,
+        })
+        .unwrap();
+        l.confirm("0x1:0").unwrap();
+        let books = |l: &Ledger| (l.wallets["vw1"].balances.clone(), l.holdings.clone());
+        let before = books(&l);
+        let legs = [Leg {
+            from: Book::Wallet("vw1".into(), "USDT".into()),
+            to: Book::Wallet("ghost".into(), "USDT".into()),
+            amount: Decimal::ONE,
+        }];
+        let e = l.apply(&legs, Phase::Post, "m").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::NotFound);
+        assert_eq!(
+            books(&l),
+            before,
+            "a failed movement wrote part of its legs"
         );
     }
 

@@ -21,15 +21,10 @@ impl Ledger {
 
     pub(super) fn balance_of(&self, book: &Book) -> Balance {
         match book {
-            Book::Wallet(w, t) => self
+            Book::Wallet(..) | Book::OnChain(..) => self
                 .wallets
-                .get(w.as_str())
-                .and_then(|w| w.balances.get(t))
-                .copied(),
-            Book::OnChain(w, t) => self
-                .wallets
-                .get(w.as_str())
-                .and_then(|w| w.on_chain.get(t))
+                .get(wallet_of(book))
+                .and_then(|w| wallet_balance(w, book))
                 .copied(),
             Book::Holding(h, t) => self
                 .holdings
@@ -41,70 +36,50 @@ impl Ledger {
         .unwrap_or_default()
     }
 
-    /// A book's balance before a movement; NOT_FOUND for a wallet that does not exist (before
-    /// anything is written, rather than when its balance would be).
-    fn current(&self, book: &Book) -> Result<Balance> {
-        let balance = match book {
-            Book::Wallet(w, t) => self.wallet(w)?.balances.get(t),
-            Book::OnChain(w, t) => self.wallet(w)?.on_chain.get(t),
-            _ => return Ok(self.balance_of(book)),
-        };
-        Ok(balance.copied().unwrap_or_default())
-    }
-
     /// Applies legs atomically: every new balance is computed (checked) before any is written.
     pub(super) fn apply(&mut self, legs: &[Leg], phase: Phase, movement_id: &str) -> Result<()> {
-        let overflow = || err::invalid_amount("balance overflow");
         // The books the legs change, each with its balance before and after (a handful at most).
-        let mut changes: SmallVec<[Change<'_>; 4]> = SmallVec::with_capacity(legs.len() * 2);
+        let mut changes: SmallVec<[Change<'_, '_>; 4]> = SmallVec::with_capacity(legs.len() * 2);
         for leg in legs {
             for (book, debit) in [(&leg.from, true), (&leg.to, false)] {
                 let delta = signed(leg.amount, debit);
-                let slot = changes.iter().position(|c| c.book == book);
-                let current = match slot {
-                    Some(i) => changes[i].next,
-                    None => self.current(book)?,
-                };
-                let (posted, pending) = match phase {
-                    Phase::Post => (current.posted.checked_add(delta), Some(current.pending)),
-                    Phase::Pending => (Some(current.posted), current.pending.checked_add(delta)),
-                    Phase::PostPending => (
-                        current.posted.checked_add(delta),
-                        current.pending.checked_sub(delta),
-                    ),
-                    Phase::VoidPending => {
-                        (Some(current.posted), current.pending.checked_sub(delta))
+                match changes.iter_mut().find(|c| c.book == book) {
+                    Some(change) => change.next = moved(change.next, delta, phase)?,
+                    None => {
+                        let (before, sum) = match book {
+                            Book::Wallet(..) | Book::OnChain(..) => opening(&self.wallets, book)?,
+                            _ => (self.balance_of(book), None),
+                        };
+                        let next = moved(before, delta, phase)?;
+                        changes.push(Change {
+                            book,
+                            before,
+                            next,
+                            sum,
+                        });
                     }
-                };
-                let next = Balance {
-                    posted: posted.ok_or_else(overflow)?,
-                    pending: pending.ok_or_else(overflow)?,
-                };
-                match slot {
-                    Some(i) => changes[i].next = next,
-                    None => changes.push(Change {
-                        book,
-                        before: current,
-                        next,
-                    }),
                 }
             }
         }
-        // The sums first: they borrow the wallets' holding keys, the balances are written after.
-        let sums = holding_sums(&self.wallets, &self.holdings, &changes)?;
+        // The sums first: their overflow checks come before the debug assertions' arithmetic.
+        let sums = holding_sums(&self.holdings, &changes)?;
         debug_assert_balanced(&changes);
         debug_assert_floors(&changes, phase);
-        for (holding, token, liability, delta) in sums {
-            let holding = entry(&mut self.holdings, holding);
-            let map = if liability {
+        // The books to write, without the borrows of the wallets' holding keys that the sums took.
+        let writes: SmallVec<[(&Book, Balance, Balance); 4]> =
+            changes.iter().map(|c| (c.book, c.before, c.next)).collect();
+        drop(changes);
+        for (key, delta) in sums {
+            let holding = entry(&mut self.holdings, key.holding);
+            let map = if key.liability {
                 &mut holding.liabilities
             } else {
                 &mut holding.in_transit
             };
-            let sum = entry(map, token);
+            let sum = entry(map, key.token);
             *sum = sum.checked_add(delta).unwrap_or(*sum).normalize();
         }
-        for Change { book, before, next } in changes {
+        for (book, before, next) in writes {
             *self.balance_mut(book)? = next;
             if let Some(postings) = self.journal.as_mut() {
                 postings.push(journal::Posting {
@@ -161,83 +136,145 @@ fn signed(amount: Decimal, debit: bool) -> Decimal {
     }
 }
 
-/// A book's balance before and after a movement.
+/// The wallet a wallet's book belongs to (empty for other books).
+fn wallet_of(book: &Book) -> &str {
+    match book {
+        Book::Wallet(w, _) | Book::OnChain(w, _) => w,
+        _ => "",
+    }
+}
+
+/// The balance a wallet's book names: its balance of a token, or its funds on chain.
+fn wallet_balance<'w>(wallet: &'w Wallet, book: &Book) -> Option<&'w Balance> {
+    match book {
+        Book::Wallet(_, t) => wallet.balances.get(t),
+        Book::OnChain(_, t) => wallet.on_chain.get(t),
+        _ => None,
+    }
+}
+
+/// A wallet's book's balance before a movement, with the per-holding sum its total counts in
+/// (virtual wallets only); NOT_FOUND for a wallet that does not exist, before anything is written.
+fn opening<'w, 'b>(
+    wallets: &'w ShortIdMap<Wallet>,
+    book: &'b Book,
+) -> Result<(Balance, Option<SumKey<'w, 'b>>)> {
+    let (Book::Wallet(id, token) | Book::OnChain(id, token)) = book else {
+        return Ok((Balance::default(), None));
+    };
+    let wallet = wallets
+        .get(id.as_str())
+        .ok_or_else(|| err::not_found(format!("no wallet {id}")))?;
+    let sum = (wallet.kind == WalletKind::Virtual).then_some(SumKey {
+        holding: &wallet.holding,
+        token,
+        liability: matches!(book, Book::Wallet(..)),
+    });
+    let balance = wallet_balance(wallet, book).copied().unwrap_or_default();
+    Ok((balance, sum))
+}
+
+/// A balance after a leg moved `delta` in a phase; INVALID_AMOUNT when it would overflow.
+fn moved(current: Balance, delta: Decimal, phase: Phase) -> Result<Balance> {
+    let (posted, pending) = match phase {
+        Phase::Post => (current.posted.checked_add(delta), Some(current.pending)),
+        Phase::Pending => (Some(current.posted), current.pending.checked_add(delta)),
+        Phase::PostPending => (
+            current.posted.checked_add(delta),
+            current.pending.checked_sub(delta),
+        ),
+        Phase::VoidPending => (Some(current.posted), current.pending.checked_sub(delta)),
+    };
+    let overflow = || err::invalid_amount("balance overflow");
+    Ok(Balance {
+        posted: posted.ok_or_else(overflow)?,
+        pending: pending.ok_or_else(overflow)?,
+    })
+}
+
+/// The per-holding sum a virtual wallet's book counts in: its liabilities (a balance) or its
+/// funds in transit (funds on chain), per holding wallet and token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SumKey<'w, 'b> {
+    holding: &'w HoldingKey,
+    token: &'b str,
+    liability: bool,
+}
+
+/// A book's balance before and after a movement, and the per-holding sum it counts in.
 #[derive(Clone, Copy)]
-struct Change<'b> {
+struct Change<'b, 'w> {
     book: &'b Book,
     before: Balance,
     next: Balance,
-}
-
-/// A per-holding sum: holding wallet, token, and whether it is the liabilities (else in transit).
-type Slot<'w> = (&'w HoldingKey, &'w str, bool);
-
-/// A change of a per-holding sum: holding wallet, token, liabilities (else in transit), amount.
-type Sum<'w> = (&'w HoldingKey, &'w str, bool, Decimal);
-
-/// The per-holding sum a wallet's book counts in (virtual wallets only).
-fn slot_of<'w>(wallets: &'w ShortIdMap<Wallet>, book: &'w Book) -> Option<Slot<'w>> {
-    let (wallet, token, liability) = match book {
-        Book::Wallet(w, t) => (w, t, true),
-        Book::OnChain(w, t) => (w, t, false),
-        _ => return None,
-    };
-    let w = wallets.get(wallet.as_str())?;
-    (w.kind == WalletKind::Virtual).then_some((&w.holding, token.as_str(), liability))
+    sum: Option<SumKey<'w, 'b>>,
 }
 
 /// The changes a movement makes to the per-holding liabilities and in-transit sums, one per sum
-/// that a changed total counts in; INVALID_AMOUNT when a balance, a total or a sum would leave
-/// `Decimal`'s range. Checked before any balance is written.
-fn holding_sums<'w>(
-    wallets: &'w ShortIdMap<Wallet>,
+/// that a changed total counts in (none for a sum whose changes cancel out, as a transfer between
+/// two virtual wallets of one holding wallet); INVALID_AMOUNT when a balance, a total or a sum
+/// would leave `Decimal`'s range. Checked before any balance is written.
+fn holding_sums<'w, 'b>(
     holdings: &BTreeMap<HoldingKey, Holding>,
-    changes: &[Change<'w>],
-) -> Result<SmallVec<[Sum<'w>; 2]>> {
+    changes: &[Change<'b, 'w>],
+) -> Result<SmallVec<[(SumKey<'w, 'b>, Decimal); 2]>> {
     let overflow = || err::invalid_amount("amount too large: a balance would overflow");
-    let mut sums: SmallVec<[Sum<'w>; 2]> = SmallVec::new();
-    for Change { book, before, next } in changes {
-        let next_total = next.posted.checked_add(next.pending).ok_or_else(overflow)?;
+    let mut sums: SmallVec<[(SumKey<'w, 'b>, Decimal); 2]> = SmallVec::new();
+    for change in changes {
+        let next_total = change
+            .next
+            .posted
+            .checked_add(change.next.pending)
+            .ok_or_else(overflow)?;
         let delta = next_total
-            .checked_sub(before.total())
+            .checked_sub(change.before.total())
             .ok_or_else(overflow)?;
         // A book whose total does not move leaves its sum as it is.
         if delta.is_zero() {
             continue;
         }
-        if let Some((holding, token, liability)) = slot_of(wallets, book) {
-            match sums
-                .iter_mut()
-                .find(|(h, t, l, _)| (*h, *t, *l) == (holding, token, liability))
-            {
-                Some((.., d)) => *d = d.checked_add(delta).ok_or_else(overflow)?,
-                None => sums.push((holding, token, liability, delta)),
+        if let Some(key) = change.sum {
+            match sums.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, d)) => *d = d.checked_add(delta).ok_or_else(overflow)?,
+                None => sums.push((key, delta)),
             }
         }
     }
-    for (holding, token, liability, delta) in &sums {
-        let current = holdings
-            .get(*holding)
-            .and_then(|h| {
-                if *liability {
-                    h.liabilities.get(*token)
-                } else {
-                    h.in_transit.get(*token)
-                }
-            })
-            .copied()
-            .unwrap_or_default();
+    sums.retain(|(key, delta)| !delta.is_zero() || !has_sum(holdings, key));
+    for (key, delta) in &sums {
+        let current = sum_of(holdings, key).copied().unwrap_or_default();
         current.checked_add(*delta).ok_or_else(overflow)?;
     }
     Ok(sums)
 }
 
+/// The current value of a per-holding sum, if the holding wallet has one for its token.
+fn sum_of<'h>(
+    holdings: &'h BTreeMap<HoldingKey, Holding>,
+    key: &SumKey<'_, '_>,
+) -> Option<&'h Decimal> {
+    let holding = holdings.get(key.holding)?;
+    if key.liability {
+        holding.liabilities.get(key.token)
+    } else {
+        holding.in_transit.get(key.token)
+    }
+}
+
+/// Whether a holding wallet keeps the sum (a sum written once stays, zero or not).
+fn has_sum(holdings: &BTreeMap<HoldingKey, Holding>, key: &SumKey<'_, '_>) -> bool {
+    sum_of(holdings, key).is_some()
+}
+
 /// The double-entry invariant of a movement: in every unit, the posted and the pending changes
 /// of the books it touches each sum to zero (checked in debug builds and tests).
-fn debug_assert_balanced(changes: &[Change<'_>]) {
+fn debug_assert_balanced(changes: &[Change<'_, '_>]) {
     if cfg!(debug_assertions) {
         let mut sums: Vec<(&str, Decimal, Decimal)> = Vec::new();
-        for Change { book, before, next } in changes {
+        for Change {
+            book, before, next, ..
+        } in changes
+        {
             let unit = journal::unit_of(book);
             let (p, q) = (next.posted - before.posted, next.pending - before.pending);
             match sums.iter_mut().find(|(u, _, _)| *u == unit) {
@@ -257,9 +294,12 @@ fn debug_assert_balanced(changes: &[Change<'_>]) {
 /// The floor of a wallet's balance: a movement never takes a wallet below zero, nor one already
 /// below zero lower still (checked in debug builds and tests). Only a reorg's void of a pending
 /// deposit may, when the wallet had spent it (the wallet is then frozen).
-fn debug_assert_floors(changes: &[Change<'_>], phase: Phase) {
+fn debug_assert_floors(changes: &[Change<'_, '_>], phase: Phase) {
     if cfg!(debug_assertions) && phase != Phase::VoidPending {
-        for Change { book, before, next } in changes {
+        for Change {
+            book, before, next, ..
+        } in changes
+        {
             if let Book::Wallet(wallet, token) = book {
                 let (was, is) = (before.total(), next.total());
                 debug_assert!(
@@ -405,6 +445,7 @@ mod tests {
             book: &book,
             before: Balance::default(),
             next: one,
+            sum: None,
         }]);
     }
 
@@ -422,6 +463,7 @@ mod tests {
                 book: &book,
                 before: balance(one),
                 next: balance(minus_one),
+                sum: None,
             }],
             Phase::Post,
         );
@@ -439,6 +481,7 @@ mod tests {
                 book: &book,
                 before: pending(1),
                 next: pending(-2),
+                sum: None,
             }],
             Phase::VoidPending,
         );
@@ -447,6 +490,7 @@ mod tests {
                 book: &book,
                 before: pending(-2),
                 next: pending(-1),
+                sum: None,
             }],
             Phase::Post,
         );

@@ -434,6 +434,35 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_inside_one_holding_wallet_leaves_its_sums_alone() {
+        let mut l = Ledger::new(Config::default());
+        l.create_account("c1", "a1").unwrap();
+        for w in ["vw1", "vw2"] {
+            l.create_virtual_wallet("a1", w, "ethereum").unwrap();
+        }
+        l.deposit(DepositRequest {
+            tx: "0x1:0".into(),
+            to: "vw1".into(),
+            token: "USDT".into(),
+            amount: crate::Amount::parse("10.5", 6).unwrap(),
+            usd_price: Decimal::ONE,
+        })
+        .unwrap();
+        l.confirm("0x1:0").unwrap();
+        let key = HoldingKey::new("c1", "ethereum");
+        let sums = |l: &Ledger| l.holdings[&key].liabilities.clone();
+        let before = sums(&l);
+        assert_eq!(before["USDT"].to_string(), "10.5");
+        let one = crate::Amount::parse("1", 6).unwrap();
+        l.transfer("t1", "vw1", "vw2", "USDT", one).unwrap();
+        assert_eq!(sums(&l), before);
+        // A sum the holding wallet does not keep is still made (at zero), as every change of it did.
+        l.holdings.get_mut(&key).unwrap().liabilities.remove("USDT");
+        l.transfer("t2", "vw2", "vw1", "USDT", one).unwrap();
+        assert_eq!(sums(&l).get("USDT"), Some(&Decimal::ZERO));
+    }
+
+    #[test]
     #[should_panic(expected = "does not sum to zero in USDT")]
     fn an_unbalanced_change_is_caught() {
         let one = Balance {

@@ -45,9 +45,10 @@ pub enum Backend {
 pub const MAX_BATCH: usize = 64;
 
 /// Lanes per client on PostgreSQL for the operations that hold only their wallets
-/// ([`Store::begin_wallets`]): each is a batch of its own, run beside the others. Two: with the
-/// wallets of waiting operations loaded ahead, more lanes only split batches (measured in
-/// docs/BENCHMARKS.md, "lanes and wallets loaded ahead").
+/// ([`Store::begin_wallets`]): each is a batch of its own, run beside the others. Transfers take
+/// the first unless it is stalled on a row held elsewhere; the second keeps the client's other
+/// wallets moving meanwhile (measured in docs/BENCHMARKS.md, "lanes and wallets loaded ahead"
+/// and "one lane first").
 pub const WALLET_LANES: usize = 2;
 
 /// What an operation holds of its client's books while it runs (PostgreSQL; on SQLite the one
@@ -395,9 +396,11 @@ impl Store {
                 .await;
         }
         // The lane whose open batch holds one of the wallets (it would be waited for anywhere
-        // else), else the lane of the lowest wallet id: transfers over the same wallets keep to
-        // one lane from batch to batch instead of taking turns between lanes; but not a lane
-        // whose first operation waits for a row held elsewhere (the least busy lane then).
+        // else), else the first lane: one batch carries as many transfers as wait, since every
+        // batch takes its turn on the client's journal head at its end. The other lanes take
+        // transfers only while the first one's first operation waits for a row held elsewhere
+        // (the least busy lane then), so that one held row does not hold up the client's other
+        // wallets.
         let lanes: Vec<Lane> = (1..=WALLET_LANES)
             .map(|slot| self.lane(client_id, slot))
             .collect();
@@ -405,15 +408,9 @@ impl Store {
             let held = batch::held(&l.held);
             wallets.iter().any(|w| held.contains(*w))
         });
-        let home = wallets.iter().min().map_or(0, |w| {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            w.hash(&mut h);
-            usize::try_from(h.finish() % WALLET_LANES as u64).unwrap_or(0)
-        });
         let now = now_ms();
         let free = |i: &usize| lanes.get(*i).is_some_and(|l| !l.is_stalled(now));
-        let pick = holding.or(Some(home).filter(free)).or_else(|| {
+        let pick = holding.or(Some(0).filter(free)).or_else(|| {
             (0..lanes.len()).min_by_key(|i| {
                 let l = &lanes[*i];
                 (l.is_stalled(now), l.load.load(Ordering::SeqCst))

@@ -127,6 +127,7 @@ fn colliding_transfers_on_two_hosts_move_money_once() {
     for (i, id) in w.iter().enumerate() {
         assert_eq!(two.total(id), d(&expected[&i].to_string()), "wallet {i}");
     }
+    assert_statements_complete(one, &w, &plan, &expected);
     let export = one.get("/v1/journal/export");
     let legs = export
         .text
@@ -148,6 +149,35 @@ fn colliding_transfers_on_two_hosts_move_money_once() {
     // and were run again on their own.
     let retried: u64 = [&first, &second].iter().map(|s| contended(s)).sum();
     println!("transfers run again after a collision: {retried}");
+}
+
+/// Each wallet's statement walks its entries back through each one's previous entry: it holds
+/// every leg of the wallet's transfers in `plan` (from, to, amount), whichever host and batch
+/// wrote it, and the funding deposit's two entries, and its newest running balance is `expected`.
+fn assert_statements_complete(
+    api: Api<'_>,
+    w: &[String],
+    plan: &[(usize, usize, u64)],
+    expected: &HashMap<usize, i64>,
+) {
+    for (i, id) in w.iter().enumerate() {
+        let legs = plan.iter().filter(|(a, b, _)| *a == i || *b == i).count();
+        let page = api.get(&format!("/v1/wallets/virtual/{id}/statement?limit=500"));
+        assert_eq!(page.status, 200, "{}", page.text);
+        let entries = page.json["data"].as_array().unwrap();
+        let collided = entries
+            .iter()
+            .filter(|e| e["movement_id"].as_str().unwrap().starts_with("collide-"))
+            .count();
+        assert_eq!(collided, legs, "wallet {i}: every leg of its transfers");
+        // And the funding deposit's two entries (pending, then confirmed).
+        assert_eq!(entries.len(), legs + 2, "wallet {i}");
+        assert_eq!(
+            d(entries[0]["balance_after"].as_str().unwrap()),
+            d(&expected[&i].to_string()),
+            "wallet {i}"
+        );
+    }
 }
 
 /// Worker `worker` of 8: every 8th transfer of the plan (from, to, amount) over the wallets

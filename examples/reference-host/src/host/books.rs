@@ -65,6 +65,11 @@ pub struct Parts {
     /// Whether the client had any rule when the working set opened (if not, and none is added,
     /// loading a wallet skips looking for its rules).
     any_rules: bool,
+    /// The number of the last journal entry of each account of the wallets loaded (0: none), as
+    /// their balance rows named it when loaded: the previous entry of the batch's first entry of
+    /// the account ([`journal::insert`]). The batch holds those wallets until it commits, so no
+    /// other batch adds entries to them meanwhile.
+    pub last_entries: HashMap<String, i64>,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -133,6 +138,7 @@ impl Books {
                 loaded,
                 rules: BTreeSet::new(),
                 any_rules,
+                last_entries: HashMap::new(),
             },
         })
     }
@@ -323,18 +329,26 @@ impl Parts {
         }
         let rows = super::sql::texts(conn, q, LOAD_COLUMNS).await?;
         // Wallets first: a balance goes into its wallet.
-        for [_, a, b, _, _] in rows.iter().filter(|r| r[0] == "a") {
+        for account in &accounts {
+            self.last_entries.entry(account.clone()).or_insert(0);
+        }
+        for [_, a, b, _, _, _] in rows.iter().filter(|r| r[0] == "a") {
             let wallet: Wallet = super::store::stored(b, "wallet")?;
             ledger.put_wallet(a, wallet);
             self.loaded.insert(format!("wallet:{a}"), b.clone());
             found.push(a.clone());
         }
-        for [_, a, b, c, d] in rows.iter().filter(|r| r[0] == "b") {
+        for [_, a, b, c, d, e] in rows.iter().filter(|r| r[0] == "b") {
             let balance = Balance {
                 posted: decimal(c)?,
                 pending: decimal(d)?,
             };
             ledger.put_balance(a, b, balance)?;
+            let seq: i64 = e
+                .parse()
+                .map_err(|e| ApiError::corrupt("balance row's entry number", e))?;
+            let last = self.last_entries.entry(a.clone()).or_insert(0);
+            *last = (*last).max(seq);
         }
         Ok(())
     }
@@ -456,7 +470,7 @@ impl Parts {
 const WALLETS_PER_LOAD: usize = 1_000;
 
 /// The columns of [`wallet_load`]'s rows.
-const LOAD_COLUMNS: [&str; 5] = ["part", "a", "b", "c", "d"];
+const LOAD_COLUMNS: [&str; 6] = ["part", "a", "b", "c", "d", "e"];
 
 /// Wallets whose balances are read one account per branch (an operation's own wallets).
 const BRANCHED_WALLETS: usize = 2;
@@ -470,13 +484,13 @@ const BRANCHED_WALLETS: usize = 2;
 /// Many wallets at once (an account's) take the list: SQLite allows 500 branches at most.
 fn wallet_load(mut marks: Marks, wallets: usize, accounts: usize, branched: bool) -> String {
     let mut sql = format!(
-        "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
+        "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d, '' AS e FROM books \
          WHERE client_id = {} AND kind = 'wallet' AND key IN ({})",
         marks.list(1),
         marks.list(wallets),
     );
     let balances = " UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, \
-                    pending AS d FROM balances WHERE client_id = ";
+                    pending AS d, CAST(seq AS TEXT) AS e FROM balances WHERE client_id = ";
     if branched {
         for _ in 0..accounts {
             sql.push_str(&format!(
@@ -617,7 +631,7 @@ pub async fn split(
         Vec::new()
     };
     let entries = journal::chain(client_id, head, super::store::now_ms(), &opening);
-    journal::insert(conn, &entries).await?;
+    journal::insert(conn, &entries, &HashMap::new()).await?;
     journal::upsert_balances(conn, client_id, &ledger.account_balances()).await?;
     let terms = terms_text(&ledger, client_id)?;
     write_parts(conn, client_id, &parts_text(&ledger)?).await?;

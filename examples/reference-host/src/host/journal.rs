@@ -53,11 +53,16 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
 }
 
 /// Writes entries, several rows per statement. Each names the previous entry of its account
-/// (`prev_seq`): an earlier one among `rows`, else the last one its balance rows name (their
-/// `seq`, read here before this batch's balances are written, while the batch holds the client's
-/// journal head), else none.
-pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> Result<(), ApiError> {
-    let previous = previous_of_account(conn, rows).await?;
+/// (`prev_seq`): an earlier one among `rows`, else the last one of the account as the working set
+/// loaded it (`known`: client -> account -> last entry's number, 0 for none), else the last one
+/// its balance rows name (their `seq`, read here before this batch's balances are written, while
+/// the batch holds the client's journal head), else none.
+pub async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[Row],
+    known: &HashMap<&str, &HashMap<String, i64>>,
+) -> Result<(), ApiError> {
+    let previous = previous_of_account(conn, rows, known).await?;
     for (chunk, previous) in rows
         .chunks(ROWS_PER_INSERT)
         .zip(previous.chunks(ROWS_PER_INSERT))
@@ -88,10 +93,12 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> Result<(), 
 }
 
 /// For each row, the number of the previous entry of its client's account: the last row before
-/// it among `rows`, else the last entry its balance rows name (none: the account's first).
+/// it among `rows`, else the last entry `known` or its balance rows name (none: the account's
+/// first).
 async fn previous_of_account(
     conn: &mut sqlx::AnyConnection,
     rows: &[Row],
+    known: &HashMap<&str, &HashMap<String, i64>>,
 ) -> Result<Vec<Option<i64>>, ApiError> {
     let mut last: HashMap<(&str, &str), i64> = HashMap::new();
     let mut previous: Vec<Option<i64>> = rows
@@ -101,10 +108,19 @@ async fn previous_of_account(
             last.insert((&r.entry.client_id, &r.entry.account), seq)
         })
         .collect();
-    // The accounts whose first row here needs its balance rows, by client.
+    // The accounts whose first row here needs its balance rows (the working set did not load
+    // them), by client.
     let mut first: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (r, prev) in rows.iter().zip(&previous) {
-        if prev.is_none() {
+    for (r, prev) in rows.iter().zip(previous.iter_mut()) {
+        if prev.is_some() {
+            continue;
+        }
+        let loaded = known
+            .get(r.entry.client_id.as_str())
+            .and_then(|accounts| accounts.get(&r.entry.account));
+        if let Some(seq) = loaded {
+            *prev = Some(*seq).filter(|s| *s > 0);
+        } else {
             first
                 .entry(&r.entry.client_id)
                 .or_default()

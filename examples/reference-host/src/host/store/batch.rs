@@ -404,7 +404,12 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
             .await
             .map_err(|e| e.message().to_owned())?;
     }
-    journal::insert(conn, &entries)
+    let known: HashMap<&str, &HashMap<String, i64>> = end
+        .ledgers
+        .iter()
+        .map(|(client, books)| (client.as_str(), &books.parts.last_entries))
+        .collect();
+    journal::insert(conn, &entries, &known)
         .await
         .map_err(|e| e.message().to_owned())?;
     journal::project_balances(conn, &entries)

@@ -69,6 +69,13 @@ pub enum Hold {
 
 /// Takes a client's lock for a new batch on PostgreSQL: exclusive for [`Hold::Client`],
 /// shared for [`Hold::Wallets`]. A transaction-level advisory lock, released by the commit.
+///
+/// The same statement sets the batch's statements to generic plans (`plan_cache_mode`, for this
+/// transaction only). A batch's statements look rows up by their keys, and a statement prepared
+/// on a connection is otherwise planned anew for each of its first five runs; the texts differ
+/// by the number of rows they name (a few hundred texts over a pool of connections), so at a
+/// client's many wallets most runs were still being planned, and planning a lookup costs more
+/// than running it (measured in docs/BENCHMARKS.md, "generic plans in a batch").
 async fn lock_client(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     client_id: &str,
@@ -79,7 +86,8 @@ async fn lock_client(
         Hold::Wallets { .. } => "pg_advisory_xact_lock_shared",
     };
     sqlx::query(&format!(
-        "SELECT 1 AS locked FROM (SELECT {function}(hashtextextended($1, 0))) AS l"
+        "SELECT 1 AS locked FROM (SELECT {function}(hashtextextended($1, 0)), \
+         set_config('plan_cache_mode', 'force_generic_plan', true)) AS l"
     ))
     .bind(format!("waas-books:{client_id}"))
     .fetch_one(&mut **tx)

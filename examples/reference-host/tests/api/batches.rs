@@ -89,3 +89,36 @@ async fn loaded_ahead(app: App) {
         assert_eq!(app.total(to).await, "4");
     }
 }
+
+/// PostgreSQL: a batch's statements run on generic plans (set for the batch's transaction with
+/// the client's lock), and a read outside a batch keeps the server's default.
+#[tokio::test]
+async fn postgres_batches_run_on_generic_plans_and_other_reads_do_not() {
+    use sqlx::Row;
+    let Some(app) = App::postgres("generic_plans").await else {
+        return;
+    };
+    let acc = app.account("a").await;
+    let (from, _) = app.wallet(&acc, "ethereum").await;
+    let store = &app.state().store;
+    let mode = "SELECT current_setting('plan_cache_mode') AS mode";
+    // One after the other: an operation on the whole client excludes the others meanwhile.
+    for wallets in [vec![], vec![from.as_str()]] {
+        let mut work = if wallets.is_empty() {
+            store.begin(app.client_id()).await.unwrap()
+        } else {
+            store
+                .begin_wallets(app.client_id(), &wallets, false)
+                .await
+                .unwrap()
+        };
+        let row = sqlx::query(mode)
+            .fetch_one(work.conn().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String, _>("mode"), "force_generic_plan");
+        drop(work);
+    }
+    let row = sqlx::query(mode).fetch_one(store.pool()).await.unwrap();
+    assert_eq!(row.get::<String, _>("mode"), "auto");
+}

@@ -344,9 +344,7 @@ impl Parts {
                 pending: decimal(d)?,
             };
             ledger.put_balance(a, b, balance)?;
-            let seq: i64 = e
-                .parse()
-                .map_err(|e| ApiError::corrupt("balance row's entry number", e))?;
+            let seq = journal::entry_number(e)?;
             let last = self.last_entries.entry(a.clone()).or_insert(0);
             *last = (*last).max(seq);
         }

@@ -92,6 +92,12 @@ pub async fn insert(
     Ok(())
 }
 
+/// A balance row's last entry number, as a load reads it (text).
+pub fn entry_number(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::corrupt("balance row's entry number", e))
+}
+
 /// For each row, the number of the previous entry of its client's account: the last row before
 /// it among `rows`, else the last entry `known` or its balance rows name (none: the account's
 /// first).
@@ -143,10 +149,7 @@ async fn previous_of_account(
                 q = q.bind(*a);
             }
             for [account, seq] in super::sql::texts(conn, q, ["account", "s"]).await? {
-                let seq: i64 = seq
-                    .parse()
-                    .map_err(|e| ApiError::corrupt("balance row's entry number", e))?;
-                heads.insert((client.to_owned(), account), seq);
+                heads.insert((client.to_owned(), account), entry_number(&seq)?);
             }
         }
     }

@@ -6,6 +6,9 @@
 //!
 //!     cargo bench -p waas-host --bench load -- [--secs 10] [--conns 50] [--clients 1] [sqlite] [postgres]
 //!
+//! `WAAS_TEST_PG=postgres://user@host:port` makes the PostgreSQL databases on another server than
+//! 127.0.0.1:5432 (one configured for a bench's data, say).
+//!
 //! `WAAS_BENCH_BIN=PATH` runs the bench against another `waas` binary (to compare two builds in
 //! one session, alternating runs: figures on this machine move by 20% from one run to the next).
 //!

@@ -50,7 +50,12 @@ pub enum Backend {
     Postgres,
 }
 
-const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// The PostgreSQL server tests and benches make their databases on: `WAAS_TEST_PG` (a URL
+/// without a database, such as `postgres://postgres@127.0.0.1:5433`, for a server tuned for a
+/// bench), else the machine's on 127.0.0.1:5432.
+fn pg_server() -> String {
+    std::env::var("WAAS_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
 
 /// A fresh database, removed when dropped.
 pub struct Db {
@@ -72,7 +77,7 @@ fn unique(prefix: &str) -> String {
 
 async fn pg_admin() -> Result<sqlx::PgConnection, sqlx::Error> {
     use sqlx::Connection;
-    sqlx::PgConnection::connect(PG_ADMIN).await
+    sqlx::PgConnection::connect(&format!("{}/test", pg_server())).await
 }
 
 impl Db {
@@ -101,7 +106,7 @@ impl Db {
                 });
                 match created {
                     Ok(()) => Some(Db {
-                        url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                        url: format!("{}/{name}", pg_server()),
                         backend,
                         file: None,
                         pg_name: Some(name),
@@ -114,9 +119,10 @@ impl Db {
                             None
                         } else {
                             panic!(
-                                "PostgreSQL at 127.0.0.1:5432 (user postgres, database test) is not usable: {e}.\n\
+                                "PostgreSQL at {} (user postgres, database test) is not usable: {e}.\n\
                                  Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) \
-                                 or set WAAS_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+                                 or set WAAS_SKIP_POSTGRES=1 to skip the PostgreSQL tests.",
+                                pg_server()
                             )
                         }
                     }

@@ -191,14 +191,6 @@ fn backend_of(url: &str) -> Result<(String, Backend), ApiError> {
 /// The writers' pool: SQLite's one writer (WAL, FULL sync: every commit is on disk before the
 /// answer goes out, unless a batch relaxed it, which `relaxed` undoes on release), or sixteen
 /// PostgreSQL connections.
-///
-/// The writer's page cache is small ([`SQLITE_WRITER_CACHE`]): at the end of a write
-/// transaction SQLite drops cached pages past the database's end, and after a B-tree split that
-/// reordered its new pages (which parks a page at the number just past 1 GiB for a moment) it
-/// does so by walking every page the cache holds. A client whose operations touch wallets spread
-/// over its books fills a large cache, and that walk then ran at nearly every commit; pages the
-/// small cache does not hold come from the operating system's file cache instead (measured in
-/// docs/BENCHMARKS.md, "twelfth stop").
 fn writer_options(backend: Backend, relaxed: Arc<AtomicBool>) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
@@ -236,7 +228,14 @@ fn writer_options(backend: Backend, relaxed: Arc<AtomicBool>) -> AnyPoolOptions 
 }
 
 /// The page cache of SQLite's writer: 2 MiB, about SQLite's default (a negative `cache_size` is
-/// in KiB; see [`writer_options`]).
+/// in KiB).
+///
+/// Small on purpose: at the end of a write transaction SQLite drops cached pages past the
+/// database's end, and after a B-tree split that reordered its new pages (which parks a page at
+/// the number just past 1 GiB for a moment) it does so by walking every page the cache holds. A
+/// client whose operations touch wallets spread over its books fills a large cache, and that walk
+/// then ran at nearly every commit; pages the small cache does not hold come from the operating
+/// system's file cache instead (measured in docs/BENCHMARKS.md, "twelfth stop").
 const SQLITE_WRITER_CACHE: &str = "PRAGMA cache_size = -2048";
 
 /// SQLite's read-only connections beside the writer.

@@ -9,7 +9,7 @@
 
 use super::error::ApiError;
 use super::journal::{self, Head};
-use super::sql::Marks;
+use super::sql::{Marks, Script};
 use super::store::Hold;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -70,6 +70,11 @@ pub struct Parts {
     /// the account ([`journal::insert`]). The batch holds those wallets until it commits, so no
     /// other batch adds entries to them meanwhile.
     pub last_entries: HashMap<String, i64>,
+    /// Whether the client has a webhook endpoint: its events are written due, else parked
+    /// ([`crate::host::webhooks::PARKED`]), as the dispatcher would park them. Read with the
+    /// books (saving settings takes the whole client, so no other batch changes it meanwhile)
+    /// and kept up by an operation of the batch that saves them.
+    pub hooked: bool,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -105,55 +110,119 @@ impl Books {
         client_id: &str,
         lock: bool,
     ) -> Result<Books, ApiError> {
-        let lock = if lock { " FOR UPDATE" } else { "" };
-        let row = sqlx::query(&format!(
-            "SELECT terms, version, journal_seq, journal_hash, rows_ready FROM ledgers WHERE client_id = $1{lock}"
-        ))
-        .bind(client_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
-        if row.try_get::<i64, _>("rows_ready")? < SPLIT {
+        // A row to lock is read on its own (`FOR UPDATE` takes no `UNION`); otherwise it comes
+        // with the rest in one statement.
+        let locked = if lock {
+            Some(client_row(conn, client_id).await?)
+        } else {
+            None
+        };
+        let shared = load_shared(conn, client_id, locked.is_none()).await?;
+        let row = locked
+            .or(shared.row)
+            .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
+        if row.rows_ready < SPLIT {
             return Err(ApiError::internal(format!(
                 "the books of {client_id} are not in rows yet (the host splits them at start)"
             )));
         }
-        let text: String = row.try_get("terms")?;
-        let terms: Terms = super::store::stored(&text, "client terms")?;
+        let terms: Terms = super::store::stored(&row.terms, "client terms")?;
         let mut ledger = Ledger::with_registry(terms.config.clone(), registry);
         ledger.record_journal(true);
         ledger.put_client(client_id, terms.client.clone());
         let mut loaded = HashMap::new();
-        loaded.insert("terms".to_owned(), text);
-        let any_rules = load_shared(conn, client_id, &mut ledger, &mut loaded).await?;
+        loaded.insert("terms".to_owned(), row.terms);
+        for (key, text) in shared.holdings {
+            let holding: Holding = super::store::stored(&text, "holding wallet")?;
+            let parsed = key
+                .parse()
+                .map_err(|e| ApiError::corrupt("holding wallet's key", e))?;
+            ledger.put_holding(parsed, holding);
+            loaded.insert(format!("holding:{key}"), text);
+        }
+        for (account, token, balance) in shared.balances {
+            ledger.put_balance(&account, &token, balance)?;
+        }
         Ok(Books {
             ledger,
             parts: Parts {
-                version: row.try_get("version")?,
-                opened_version: row.try_get("version")?,
-                head: Head {
-                    seq: row.try_get("journal_seq")?,
-                    hash: row.try_get("journal_hash")?,
-                },
+                version: row.version,
+                opened_version: row.version,
+                head: row.head,
                 loaded,
                 rules: BTreeSet::new(),
-                any_rules,
+                any_rules: shared.any_rules,
                 last_entries: HashMap::new(),
+                hooked: shared.hooked,
             },
         })
     }
 }
 
-/// Loads what every operation of a client may touch, in one statement: the holding wallets
-/// ('a'), then the balances of holding wallets and system accounts ('b'), then a row if the
-/// client has any rule ('c'). Returns whether it has one.
+/// A client's `ledgers` row.
+struct ClientRow {
+    terms: String,
+    version: i64,
+    head: Head,
+    /// How far its books are split into rows ([`SPLIT`]: all the way).
+    rows_ready: i64,
+}
+
+/// Reads and locks (PostgreSQL) a client's `ledgers` row.
+async fn client_row(
+    conn: &mut sqlx::AnyConnection,
+    client_id: &str,
+) -> Result<ClientRow, ApiError> {
+    let row = sqlx::query(
+        "SELECT terms, version, journal_seq, journal_hash, rows_ready FROM ledgers WHERE client_id = $1 FOR UPDATE",
+    )
+    .bind(client_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no client {client_id}")))?;
+    Ok(ClientRow {
+        terms: row.try_get("terms")?,
+        version: row.try_get("version")?,
+        head: Head {
+            seq: row.try_get("journal_seq")?,
+            hash: row.try_get("journal_hash")?,
+        },
+        rows_ready: row.try_get("rows_ready")?,
+    })
+}
+
+/// What every operation of a client may touch, as [`load_shared`] read it.
+struct Shared {
+    /// The client's row, if asked for and found.
+    row: Option<ClientRow>,
+    /// Holding wallets: key and stored text.
+    holdings: Vec<(String, String)>,
+    /// Balances of holding wallets and system accounts: account, token, balance.
+    balances: Vec<(String, String, Balance)>,
+    /// Whether the client has any rule.
+    any_rules: bool,
+    /// Whether the client has a webhook endpoint.
+    hooked: bool,
+}
+
+/// Reads what every operation of a client may touch, in one statement: the holding wallets
+/// ('a'), the balances of holding wallets and system accounts ('b'), a row if the client has any
+/// rule ('c'), its settings ('d') and, `with_row`, its `ledgers` row ('e': terms, journal hash,
+/// version, and the journal's length and `rows_ready` separated by a space).
 async fn load_shared(
     conn: &mut sqlx::AnyConnection,
     client_id: &str,
-    ledger: &mut Ledger,
-    loaded: &mut HashMap<String, String>,
-) -> Result<bool, ApiError> {
-    let rows = sqlx::query(
+    with_row: bool,
+) -> Result<Shared, ApiError> {
+    let row_part = if with_row {
+        " UNION ALL SELECT 'e' AS part, terms AS a, journal_hash AS b, \
+         CAST(version AS TEXT) AS c, \
+         CAST(journal_seq AS TEXT) || ' ' || CAST(rows_ready AS TEXT) AS d \
+         FROM ledgers WHERE client_id = $1"
+    } else {
+        ""
+    };
+    let rows = sqlx::query(&format!(
         "SELECT 'a' AS part, key AS a, body AS b, '' AS c, '' AS d FROM books \
          WHERE client_id = $1 AND kind = 'holding' \
          UNION ALL SELECT 'b' AS part, account AS a, token AS b, posted AS c, pending AS d \
@@ -162,35 +231,63 @@ async fn load_shared(
          FROM balances WHERE client_id = $1 AND account >= 'system:' AND account < 'system;' \
          UNION ALL SELECT 'c' AS part, '' AS a, '' AS b, '' AS c, '' AS d \
          FROM (SELECT 1 AS one FROM rules WHERE client_id = $1 LIMIT 1) AS any_rule \
-         ORDER BY part",
-    )
+         UNION ALL SELECT 'd' AS part, '' AS a, body AS b, '' AS c, '' AS d \
+         FROM settings WHERE client_id = $1{row_part} \
+         ORDER BY part"
+    ))
     .bind(client_id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut any_rules = false;
+    let mut shared = Shared {
+        row: None,
+        holdings: Vec::new(),
+        balances: Vec::new(),
+        any_rules: false,
+        hooked: false,
+    };
     for r in rows {
         let a: String = r.try_get("a")?;
         let b: String = r.try_get("b")?;
+        let c: String = r.try_get("c")?;
+        let d: String = r.try_get("d")?;
         match r.try_get::<String, _>("part")?.as_str() {
-            "a" => {
-                let holding: Holding = super::store::stored(&b, "holding wallet")?;
-                let key = a
-                    .parse()
-                    .map_err(|e| ApiError::corrupt("holding wallet's key", e))?;
-                ledger.put_holding(key, holding);
-                loaded.insert(format!("holding:{a}"), b);
-            }
+            "a" => shared.holdings.push((a, b)),
             "b" => {
                 let balance = Balance {
-                    posted: decimal(&r.try_get::<String, _>("c")?)?,
-                    pending: decimal(&r.try_get::<String, _>("d")?)?,
+                    posted: decimal(&c)?,
+                    pending: decimal(&d)?,
                 };
-                ledger.put_balance(&a, &b, balance)?;
+                shared.balances.push((a, b, balance));
             }
-            _ => any_rules = true,
+            "c" => shared.any_rules = true,
+            "d" => {
+                let settings: super::Settings = super::store::stored(&b, "settings")?;
+                shared.hooked = settings.webhook_url.is_some();
+            }
+            _ => shared.row = Some(row_of(a, b, &c, &d)?),
         }
     }
-    Ok(any_rules)
+    Ok(shared)
+}
+
+/// A client's row from [`load_shared`]'s 'e' part.
+fn row_of(terms: String, hash: String, version: &str, rest: &str) -> Result<ClientRow, ApiError> {
+    let number = |text: &str| {
+        text.parse::<i64>()
+            .map_err(|e| ApiError::corrupt("client row", e))
+    };
+    let (seq, ready) = rest
+        .split_once(' ')
+        .ok_or_else(|| ApiError::corrupt("client row", "no journal length"))?;
+    Ok(ClientRow {
+        terms,
+        version: number(version)?,
+        head: Head {
+            seq: number(seq)?,
+            hash,
+        },
+        rows_ready: number(ready)?,
+    })
 }
 
 impl Parts {
@@ -403,46 +500,59 @@ impl Parts {
         Ok(())
     }
 
-    /// Writes back the parts that changed since they were loaded (balances go with the journal).
-    pub async fn write(
+    /// Adds to `script` the writes of the parts that changed since they were loaded (balances go
+    /// with the journal).
+    pub fn write(
         &mut self,
-        conn: &mut sqlx::AnyConnection,
+        script: &mut Script<'_>,
         ledger: &Ledger,
         client_id: &str,
     ) -> Result<(), ApiError> {
         let terms = terms_text(ledger, client_id)?;
-        sqlx::query("UPDATE ledgers SET terms = $1, version = $2, journal_seq = $3, journal_hash = $4 WHERE client_id = $5")
-            .bind(&terms)
+        let mut marks = script.marks();
+        script
+            .push(format!(
+                "UPDATE ledgers SET terms = {}, version = {}, journal_seq = {}, journal_hash = {} WHERE client_id = {}",
+                marks.list(1),
+                marks.list(1),
+                marks.list(1),
+                marks.list(1),
+                marks.list(1)
+            ))
+            .bind(terms.clone())
             .bind(self.version)
             .bind(self.head.seq)
-            .bind(&self.head.hash)
-            .bind(client_id)
-            .execute(&mut *conn)
-            .await?;
+            .bind(self.head.hash.clone())
+            .bind(client_id.to_owned());
         self.loaded.insert("terms".to_owned(), terms);
         let mut parts = parts_text(ledger)?;
         parts.retain(|(kind, key, text)| self.loaded.get(&format!("{kind}:{key}")) != Some(text));
-        write_parts(conn, client_id, &parts).await?;
+        push_parts(script, client_id, &parts);
         for (kind, key, text) in parts {
             self.loaded.insert(format!("{kind}:{key}"), text);
         }
-        self.write_rules(conn, ledger, client_id).await
+        self.write_rules(script, ledger, client_id)
     }
 
-    /// Inserts the rules added and deletes the rules removed since the working set opened.
-    async fn write_rules(
+    /// Adds to `script` the inserts of the rules added and the deletes of the rules removed
+    /// since the working set opened.
+    fn write_rules(
         &mut self,
-        conn: &mut sqlx::AnyConnection,
+        script: &mut Script<'_>,
         ledger: &Ledger,
         client_id: &str,
     ) -> Result<(), ApiError> {
         let now: BTreeSet<String> = ledger.rules().iter().map(|r| r.id.to_string()).collect();
         for gone in self.rules.difference(&now) {
-            sqlx::query("DELETE FROM rules WHERE client_id = $1 AND id = $2")
-                .bind(client_id)
-                .bind(gone)
-                .execute(&mut *conn)
-                .await?;
+            let mut marks = script.marks();
+            script
+                .push(format!(
+                    "DELETE FROM rules WHERE client_id = {} AND id = {}",
+                    marks.list(1),
+                    marks.list(1)
+                ))
+                .bind(client_id.to_owned())
+                .bind(gone.clone());
         }
         for (at, rule) in ledger.rules().iter().enumerate() {
             if self.rules.contains(&*rule.id) {
@@ -450,14 +560,17 @@ impl Parts {
             }
             // Rules of one wallet fire in the order they were added: seq follows the version.
             let seq = self.version * 100_000 + i64::try_from(at).map_err(internal)?;
-            sqlx::query("INSERT INTO rules (client_id, id, wallet_id, seq, body) VALUES ($1, $2, $3, $4, $5)")
-                .bind(client_id)
-                .bind(&*rule.id)
-                .bind(&rule.wallet)
+            let mut marks = script.marks();
+            script
+                .push(format!(
+                    "INSERT INTO rules (client_id, id, wallet_id, seq, body) VALUES {}",
+                    marks.row(5)
+                ))
+                .bind(client_id.to_owned())
+                .bind(rule.id.to_string())
+                .bind(rule.wallet.clone())
                 .bind(seq)
-                .bind(serde_json::to_string(rule).map_err(internal)?)
-                .execute(&mut *conn)
-                .await?;
+                .bind(serde_json::to_string(rule).map_err(internal)?);
         }
         self.rules = now;
         Ok(())
@@ -573,23 +686,21 @@ fn wallet_rows(conn: &sqlx::AnyConnection, columns: &str, n: usize) -> String {
     )
 }
 
-/// Upserts rows of `books`, several per statement.
-async fn write_parts(
-    conn: &mut sqlx::AnyConnection,
-    client_id: &str,
-    parts: &[(&'static str, String, String)],
-) -> Result<(), ApiError> {
+/// Adds to `script` the upserts of rows of `books`, several per statement.
+fn push_parts(script: &mut Script<'_>, client_id: &str, parts: &[(&'static str, String, String)]) {
     for chunk in parts.chunks(64) {
         let mut sql = String::from("INSERT INTO books (client_id, kind, key, body) VALUES ");
-        sql.push_str(&Marks::on(conn).rows(chunk.len(), 4));
+        sql.push_str(&script.marks().rows(chunk.len(), 4));
         sql.push_str(" ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body");
-        let mut q = sqlx::query(&sql);
+        script.push(sql);
         for (kind, key, text) in chunk {
-            q = q.bind(client_id).bind(*kind).bind(key).bind(text);
+            script
+                .bind(client_id.to_owned())
+                .bind(*kind)
+                .bind(key.clone())
+                .bind(text.clone());
         }
-        q.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 /// Splits a client's books kept as one document into rows: terms, holding wallets, wallets,
@@ -629,10 +740,14 @@ pub async fn split(
         Vec::new()
     };
     let entries = journal::chain(client_id, head, super::store::now_ms(), &opening);
-    journal::insert(conn, &entries, &HashMap::new()).await?;
+    let mut script = Script::on(conn);
+    journal::insert(conn, &mut script, &entries, &HashMap::new()).await?;
+    script.run(conn).await?;
     journal::upsert_balances(conn, client_id, &ledger.account_balances()).await?;
     let terms = terms_text(&ledger, client_id)?;
-    write_parts(conn, client_id, &parts_text(&ledger)?).await?;
+    let mut script = Script::on(conn);
+    push_parts(&mut script, client_id, &parts_text(&ledger)?);
+    script.run(conn).await?;
     for (at, rule) in ledger.rules().iter().enumerate() {
         sqlx::query("INSERT INTO rules (client_id, id, wallet_id, seq, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id, id) DO NOTHING")
             .bind(client_id)

@@ -2,6 +2,7 @@
 //! with the batch, and the balances they leave (`balances`). Its routes are in `api/journal.rs`.
 
 use super::error::ApiError;
+use super::sql::Script;
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
@@ -57,9 +58,10 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
 /// loaded it (`known`: client -> account -> last entry's number, 0 for none), else the last one
 /// its balance rows name (their `seq`, read here before this batch's balances are written, while
 /// the batch holds the client's journal head), else none.
-pub async fn insert(
+pub async fn insert<'q>(
     conn: &mut sqlx::AnyConnection,
-    rows: &[Row],
+    script: &mut Script<'q>,
+    rows: &'q [Row],
     known: &HashMap<&str, &HashMap<String, i64>>,
 ) -> Result<(), ApiError> {
     let previous = previous_of_account(conn, rows, known).await?;
@@ -68,26 +70,25 @@ pub async fn insert(
         .zip(previous.chunks(ROWS_PER_INSERT))
     {
         let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash, prev_seq) VALUES ");
-        sql.push_str(&super::sql::Marks::on(conn).rows(chunk.len(), 13));
-        let mut q = sqlx::query(&sql);
+        sql.push_str(&script.marks().rows(chunk.len(), 13));
+        script.push(sql);
         for (r, prev) in chunk.iter().zip(previous) {
             let e = &r.entry;
-            q = q
-                .bind(&e.client_id)
+            script
+                .bind(e.client_id.as_str())
                 .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
-                .bind(&e.movement_id)
-                .bind(&e.account)
-                .bind(&e.token)
+                .bind(e.movement_id.as_str())
+                .bind(e.account.as_str())
+                .bind(e.token.as_str())
                 .bind(e.posted.to_string())
                 .bind(e.pending.to_string())
                 .bind(e.posted_after.to_string())
                 .bind(e.pending_after.to_string())
                 .bind(r.at_ms)
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
+                .bind(e.prev_hash.as_str())
+                .bind(e.hash.as_str())
                 .bind(*prev);
         }
-        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -164,7 +165,7 @@ async fn previous_of_account(
 
 /// Brings the balance rows up to the entries written: each (client, account, token) gets the
 /// balance after its last entry among them.
-pub async fn project_balances(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> sqlx::Result<()> {
+pub fn project_balances<'q>(script: &mut Script<'q>, rows: &'q [Row]) {
     let mut last: BTreeMap<(&str, &str, &str), &Entry> = BTreeMap::new();
     for r in rows {
         let e = &r.entry;
@@ -183,7 +184,7 @@ pub async fn project_balances(conn: &mut sqlx::AnyConnection, rows: &[Row]) -> s
             seq: i64::try_from(e.seq).unwrap_or(i64::MAX),
         })
         .collect();
-    write_balances(conn, &latest).await
+    push_balances(script, &latest);
 }
 
 /// Writes a client's balances as the books hold them (filling the rows of books kept before),
@@ -219,7 +220,9 @@ pub async fn upsert_balances(
                 .unwrap_or(0),
         })
         .collect();
-    write_balances(conn, &rows).await
+    let mut script = Script::on(conn);
+    push_balances(&mut script, &rows);
+    script.run(conn).await.map(|_| ())
 }
 
 /// One row of `balances`.
@@ -231,20 +234,17 @@ struct BalanceRow<'a> {
     seq: i64,
 }
 
-/// Upserts balance rows (each key at most once), several per statement.
-async fn write_balances(
-    conn: &mut sqlx::AnyConnection,
-    rows: &[BalanceRow<'_>],
-) -> sqlx::Result<()> {
+/// Adds to `script` the upserts of balance rows (each key at most once), several per statement.
+fn push_balances<'q>(script: &mut Script<'q>, rows: &[BalanceRow<'q>]) {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from(
             "INSERT INTO balances (client_id, account, token, posted, pending, seq) VALUES ",
         );
-        sql.push_str(&super::sql::Marks::on(conn).rows(chunk.len(), 6));
+        sql.push_str(&script.marks().rows(chunk.len(), 6));
         sql.push_str(" ON CONFLICT (client_id, account, token) DO UPDATE SET posted = excluded.posted, pending = excluded.pending, seq = excluded.seq");
-        let mut q = sqlx::query(&sql);
+        script.push(sql);
         for r in chunk {
-            q = q
+            script
                 .bind(r.client_id)
                 .bind(r.account)
                 .bind(r.token)
@@ -252,9 +252,7 @@ async fn write_balances(
                 .bind(r.balance.pending.normalize().to_string())
                 .bind(r.seq);
         }
-        q.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 /// The balances of accounts as their rows hold them: account -> token -> balance.

@@ -107,6 +107,93 @@ pub async fn texts<'q, const N: usize>(
         .collect()
 }
 
+/// Statements written together, sent when [`Script::run`] runs: on SQLite as one text, so its
+/// driver runs them all in one call on the database's thread (each statement takes its `?` values
+/// in turn) instead of one round trip between the caller's task and that thread each; on
+/// PostgreSQL one statement after another, as its protocol takes values for one statement a call.
+/// Placeholders come from [`Script::marks`] (on SQLite every statement's must be anonymous).
+pub struct Script<'q> {
+    anonymous: bool,
+    texts: Vec<String>,
+    /// One list for the whole text on SQLite; one per statement on PostgreSQL.
+    args: Vec<sqlx::any::AnyArguments<'q>>,
+    /// The first value that could not be encoded (reported by [`Script::run`]).
+    failed: Option<sqlx::error::BoxDynError>,
+}
+
+impl<'q> Script<'q> {
+    /// An empty script for `conn`.
+    pub fn on(conn: &sqlx::AnyConnection) -> Script<'q> {
+        Script {
+            anonymous: conn.backend_name() == "SQLite",
+            texts: Vec::new(),
+            args: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// Placeholders for the next statement.
+    pub fn marks(&self) -> Marks {
+        Marks {
+            anonymous: self.anonymous,
+            next: 1,
+        }
+    }
+
+    /// Adds a statement; its values follow through [`Script::bind`].
+    pub fn push(&mut self, sql: String) -> &mut Self {
+        self.texts.push(sql);
+        if !self.anonymous || self.args.is_empty() {
+            self.args.push(sqlx::any::AnyArguments::default());
+        }
+        self
+    }
+
+    /// Binds the next value of the last statement added.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        use sqlx::Arguments;
+        if let Some(args) = self.args.last_mut() {
+            if let Err(e) = args.add(value) {
+                self.failed.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// Whether no statement was added.
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// Runs the statements, in the order they were added; returns the rows they changed.
+    pub async fn run(self, conn: &mut sqlx::AnyConnection) -> sqlx::Result<u64> {
+        if let Some(e) = self.failed {
+            return Err(sqlx::Error::Encode(e));
+        }
+        if self.anonymous {
+            let text = self.texts.join(";\n");
+            return match self.args.into_iter().next() {
+                Some(args) => Ok(sqlx::query_with(&text, args)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()),
+                None => Ok(0),
+            };
+        }
+        let mut changed = 0;
+        for (text, args) in self.texts.iter().zip(self.args) {
+            changed += sqlx::query_with(text, args)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        }
+        Ok(changed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Marks;
@@ -168,5 +255,54 @@ mod tests {
             .await
             .unwrap();
         assert!(rows.is_empty());
+    }
+
+    /// A script's statements run in order, each with its own values, whatever the backend's way
+    /// of sending them; a failing statement fails the script.
+    #[tokio::test]
+    async fn a_script_runs_its_statements_in_order_with_their_values() {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let mut script = super::Script::on(&conn);
+        let rows = script.marks().rows(2, 2);
+        script
+            .push(format!("INSERT INTO t (k, n) VALUES {rows}"))
+            .bind("a")
+            .bind(1_i64)
+            .bind("b")
+            .bind(2_i64);
+        let mut m = script.marks();
+        let (n, k) = (m.list(1), m.list(1));
+        script
+            .push(format!("UPDATE t SET n = n + {n} WHERE k = {k}"))
+            .bind(10_i64)
+            .bind("b");
+        assert_eq!(script.run(&mut conn).await.unwrap(), 3);
+        let rows = sqlx::query("SELECT k, n FROM t ORDER BY k")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let got: Vec<(String, i64)> = rows
+            .iter()
+            .map(|r| (r.get::<String, _>("k"), r.get::<i64, _>("n")))
+            .collect();
+        assert_eq!(got, vec![("a".to_owned(), 1), ("b".to_owned(), 12)]);
+        let mut script = super::Script::on(&conn);
+        let row = script.marks().row(2);
+        script
+            .push(format!("INSERT INTO t (k, n) VALUES {row}"))
+            .bind("a")
+            .bind(5_i64);
+        assert!(
+            script.run(&mut conn).await.is_err(),
+            "a duplicate key fails"
+        );
     }
 }

@@ -5,6 +5,7 @@ use super::super::books::Books;
 use super::super::durable::WalSync;
 use super::super::error::ApiError;
 use super::super::journal;
+use super::super::sql::Script;
 use super::MAX_BATCH;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -157,7 +158,7 @@ pub(super) struct Parked {
     /// The webhook events of the batch's operations, written just before it commits.
     pub(super) outbox: Vec<OutboxRow>,
     /// The journal postings of the batch's operations, chained after the client's head and
-    /// written just before it commits (the head is read, and on PostgreSQL locked, then).
+    /// written just before it commits (on PostgreSQL the head is locked and read again then).
     pub(super) journal: Vec<Postings>,
     /// Transaction rows the batch's operations wrote under a caller's id, with the sequence
     /// number they got: renumbered at the commit if another batch of the client committed
@@ -259,12 +260,10 @@ pub(super) const TRANSACTION_COLUMNS: &str = "id, client_id, seq, wallet_id, cou
 
 impl TransactionRow {
     /// Binds the row's values in the order of [`TRANSACTION_COLUMNS`] (a new row: updated when
-    /// created).
-    pub(super) fn bind<'q>(
-        &'q self,
-        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        q.bind(self.id.as_str())
+    /// created) to the last statement of `script`.
+    pub(super) fn bind<'q>(&'q self, script: &mut Script<'q>) {
+        script
+            .bind(self.id.as_str())
             .bind(self.client_id.as_str())
             .bind(self.seq)
             .bind(self.wallet_id.as_deref())
@@ -275,25 +274,21 @@ impl TransactionRow {
             .bind(self.amount.as_deref())
             .bind(self.created_at)
             .bind(self.created_at)
-            .bind(self.body.as_str())
+            .bind(self.body.as_str());
     }
 }
 
-/// Writes transaction rows made up by a batch's operations, several per statement.
-pub(super) async fn insert_transactions(
-    conn: &mut sqlx::AnyConnection,
-    rows: &[TransactionRow],
-) -> sqlx::Result<()> {
+/// Adds to `script` the inserts of transaction rows made up by a batch's operations, several
+/// per statement.
+fn insert_transactions<'q>(script: &mut Script<'q>, rows: &'q [TransactionRow]) {
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
         let mut sql = format!("INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES ");
-        sql.push_str(&super::super::sql::Marks::on(conn).rows(chunk.len(), 12));
-        let mut q = sqlx::query(&sql);
+        sql.push_str(&script.marks().rows(chunk.len(), 12));
+        script.push(sql);
         for r in chunk {
-            q = r.bind(q);
+            r.bind(script);
         }
-        q.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 /// One webhook event for the outbox table.
@@ -305,25 +300,6 @@ pub(super) struct OutboxRow {
     pub(super) created_at: i64,
     /// When it is first due (`created_at`, or parked).
     pub(super) due: i64,
-}
-
-/// Whether a client has a webhook endpoint configured. Its events are written due; those of a
-/// client without one are written parked ([`crate::host::webhooks::PARKED`]), as the dispatcher
-/// would park them, and saving an endpoint makes them due (that save takes the whole client,
-/// so it never runs between this read and the batch's commit).
-async fn has_endpoint(conn: &mut sqlx::AnyConnection, client_id: &str) -> Result<bool, ApiError> {
-    let row = sqlx::query("SELECT body FROM settings WHERE client_id = $1")
-        .bind(client_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(match row {
-        Some(r) => {
-            let settings: crate::host::Settings =
-                super::stored(&r.try_get::<String, _>("body")?, "settings")?;
-            settings.webhook_url.is_some()
-        }
-        None => false,
-    })
 }
 
 /// Rows of the outbox written per statement.
@@ -356,16 +332,16 @@ impl Parked {
 /// Writes what a batch kept for its end: for each client, its head (locked on PostgreSQL),
 /// its operations' journal entries chained after it and their sequence numbers moved past any
 /// batch of the client that committed meanwhile, its ledger row; then the entries, balances,
-/// wallet rows, transaction rows and events.
+/// wallet rows, transaction rows and events. The writes that follow the heads go as one
+/// [`Script`]: on SQLite one call on the database's thread for all of them.
 pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Result<(), String> {
     // What needs no head is done before any head is taken: a head is held until the commit.
     update_wallets(conn, &end.wallets)
         .await
         .map_err(|e| e.to_string())?;
-    park_unannounced(conn, &mut end)
-        .await
-        .map_err(|e| e.message().to_owned())?;
+    park_unannounced(&mut end);
     let mut entries = Vec::new();
+    let mut ledger_rows = Script::on(conn);
     for (client_id, books) in end.ledgers.iter_mut() {
         let shift = take_head(conn, client_id, books)
             .await
@@ -400,64 +376,67 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
         }
         books
             .parts
-            .write(conn, &books.ledger, client_id)
-            .await
+            .write(&mut ledger_rows, &books.ledger, client_id)
             .map_err(|e| e.message().to_owned())?;
     }
+    write_rows(conn, ledger_rows, &end, &entries)
+        .await
+        .map_err(|e| e.message().to_owned())
+}
+
+/// Writes a batch's rows after its heads: the ledger rows in `script`, then the journal entries,
+/// balances, transaction rows and events, all in one [`Script`].
+async fn write_rows<'q>(
+    conn: &mut sqlx::AnyConnection,
+    mut script: Script<'q>,
+    end: &'q Ending,
+    entries: &'q [journal::Row],
+) -> Result<(), ApiError> {
     let known: HashMap<&str, &HashMap<String, i64>> = end
         .ledgers
         .iter()
         .map(|(client, books)| (client.as_str(), &books.parts.last_entries))
         .collect();
-    journal::insert(conn, &entries, &known)
-        .await
-        .map_err(|e| e.message().to_owned())?;
-    journal::project_balances(conn, &entries)
-        .await
-        .map_err(|e| e.to_string())?;
-    insert_transactions(conn, &end.transactions)
-        .await
-        .map_err(|e| e.to_string())?;
-    insert_outbox(conn, &end.outbox)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// Writes the events of a client without a webhook endpoint parked.
-async fn park_unannounced(
-    conn: &mut sqlx::AnyConnection,
-    end: &mut Ending,
-) -> Result<(), ApiError> {
-    for client_id in end.ledgers.keys() {
-        let announces = end.outbox.iter().any(|r| &r.client_id == client_id);
-        if announces && !has_endpoint(conn, client_id).await? {
-            for r in end.outbox.iter_mut() {
-                if &r.client_id == client_id {
-                    r.due = crate::host::webhooks::PARKED;
-                }
-            }
-        }
-    }
+    journal::insert(conn, &mut script, entries, &known).await?;
+    journal::project_balances(&mut script, entries);
+    insert_transactions(&mut script, &end.transactions);
+    insert_outbox(&mut script, &end.outbox);
+    script.run(conn).await?;
     Ok(())
 }
 
-/// Reads (on PostgreSQL: locks) a client's journal head and row version at a batch's end, moves
-/// the working set onto them, and returns by how much the batch's sequence numbers move: other
-/// batches of the client may have committed since this one opened its books (operations that
-/// hold only their wallets run beside each other).
+/// Writes the events of a client without a webhook endpoint parked (saving an endpoint makes
+/// them due).
+fn park_unannounced(end: &mut Ending) {
+    for (client_id, books) in &end.ledgers {
+        if books.parts.hooked {
+            continue;
+        }
+        for r in end.outbox.iter_mut() {
+            if &r.client_id == client_id {
+                r.due = crate::host::webhooks::PARKED;
+            }
+        }
+    }
+}
+
+/// Locks (PostgreSQL) a client's journal head and row version at a batch's end, moves the working
+/// set onto them, and returns by how much the batch's sequence numbers move: other batches of the
+/// client may have committed since this one opened its books (operations that hold only their
+/// wallets run beside each other). On SQLite nothing can have moved (0).
 async fn take_head(
     conn: &mut sqlx::AnyConnection,
     client_id: &str,
     books: &mut Books,
 ) -> Result<i64, ApiError> {
-    let lock = if conn.backend_name() == "SQLite" {
-        ""
-    } else {
-        " FOR UPDATE"
-    };
-    let row = sqlx::query(&format!(
-        "SELECT version, journal_seq, journal_hash FROM ledgers WHERE client_id = $1{lock}"
-    ))
+    if conn.backend_name() == "SQLite" {
+        // SQLite's one writer holds the file from the batch's first write on, and the batch's
+        // transaction read the head when it opened the books: nothing has moved it since.
+        return Ok(0);
+    }
+    let row = sqlx::query(
+        "SELECT version, journal_seq, journal_hash FROM ledgers WHERE client_id = $1 FOR UPDATE",
+    )
     .bind(client_id)
     .fetch_one(&mut *conn)
     .await?;
@@ -526,33 +505,26 @@ pub(super) async fn update_wallets(
     Ok(())
 }
 
-/// Writes a batch's events, several rows per statement.
-pub(super) async fn insert_outbox(
-    conn: &mut sqlx::AnyConnection,
-    rows: &[OutboxRow],
-) -> sqlx::Result<()> {
+/// Adds to `script` the inserts of a batch's events, several rows per statement.
+fn insert_outbox<'q>(script: &mut Script<'q>, rows: &'q [OutboxRow]) {
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
         let mut sql = String::from(
             "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
         );
-        sql.push_str(
-            &super::super::sql::Marks::on(conn).rows_of(chunk.len(), |m| {
-                format!("({}, 0, {})", m.list(5), m.list(1))
-            }),
-        );
-        let mut q = sqlx::query(&sql);
+        sql.push_str(&script.marks().rows_of(chunk.len(), |m| {
+            format!("({}, 0, {})", m.list(5), m.list(1))
+        }));
+        script.push(sql);
         for r in chunk {
-            q = q
-                .bind(&r.id)
-                .bind(&r.client_id)
+            script
+                .bind(r.id.as_str())
+                .bind(r.client_id.as_str())
                 .bind(r.seq)
-                .bind(&r.event)
+                .bind(r.event.as_str())
                 .bind(r.created_at)
                 .bind(r.due);
         }
-        q.execute(&mut *conn).await?;
     }
-    Ok(())
 }
 
 /// Counts an operation as waiting for its lane until it gets its turn (or is cancelled).

@@ -551,14 +551,14 @@ impl Store {
     /// Opens a batch's transaction. On a SQLite file its commit does not wait for the disk
     /// (`synchronous = NORMAL`): its operations are answered after the WAL syncer's next sync.
     async fn begin_batch(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ApiError> {
-        let mut conn = self.pool.acquire().await?;
+        let conn = self.pool.acquire().await?;
         if self.wal.is_some() {
             self.relaxed.store(true, Ordering::SeqCst);
-            sqlx::query("PRAGMA synchronous = NORMAL")
-                .execute(&mut *conn)
-                .await?;
+            // The pragma and the transaction's start in one call on SQLite's thread.
+            let begin = std::borrow::Cow::Borrowed("PRAGMA synchronous = NORMAL; BEGIN");
+            return Ok(sqlx::Transaction::begin(conn, Some(begin)).await?);
         }
-        // What `Pool::begin` does, on the connection the pragma was set on.
+        // What `Pool::begin` does.
         Ok(sqlx::Transaction::begin(conn, None).await?)
     }
 

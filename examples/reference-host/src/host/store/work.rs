@@ -2,6 +2,7 @@
 
 use super::super::books::{Books, Parts};
 use super::super::error::ApiError;
+use super::super::sql::Script;
 use super::batch::{
     Keyed, OutboxRow, Postings, TransactionRow, Turn, Tx, WalletState, TRANSACTION_COLUMNS,
 };
@@ -101,6 +102,14 @@ impl Work {
     /// The sealer of secrets at rest.
     pub fn sealer(&self) -> &super::super::seal::Sealer {
         &self.sealer
+    }
+
+    /// Records whether the client has a webhook endpoint after this operation saved its
+    /// settings (its batch's events are written due or parked by it).
+    pub fn set_hooked(&mut self, hooked: bool) {
+        if let Some(parts) = self.parts.as_mut() {
+            parts.hooked = hooked;
+        }
     }
 
     /// The next sequence number of this operation (orders transactions and events per client).
@@ -382,19 +391,20 @@ impl Work {
             }
             return Ok(());
         }
-        let sql = format!("INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type");
-        let written = row
-            .bind(sqlx::query(&sql))
-            .execute(self.conn().await?)
-            .await?;
-        if written.rows_affected() > 0 {
+        let conn = self.conn().await?;
+        let mut script = Script::on(conn);
+        let sql = format!("INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES {} ON CONFLICT (client_id, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body, counterparty_id = COALESCE(excluded.counterparty_id, transactions.counterparty_id) WHERE transactions.type = excluded.type", script.marks().row(12));
+        script.push(sql);
+        row.bind(&mut script);
+        let written = script.run(conn).await?;
+        if written > 0 {
             self.keyed.push(Keyed {
                 client_id: self.client_id.clone(),
                 id: id.to_owned(),
                 seq,
             });
         }
-        if written.rows_affected() == 0 {
+        if written == 0 {
             return Err(ApiError::new(
                 waas_core::ErrorCode::DuplicateOperation,
                 format!(

@@ -46,6 +46,7 @@ pub(crate) async fn save_settings_in(w: &mut Work, st: &Settings) -> Result<(), 
         .bind(w.client_id.clone())
         .execute(w.conn().await?)
         .await?;
+    w.set_hooked(st.webhook_url.is_some());
     if st.webhook_url.is_some() {
         // Events kept while the client had no endpoint are due again.
         sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE client_id = $2 AND delivered_at IS NULL AND next_attempt_at = $3")

@@ -298,8 +298,9 @@ pub(crate) async fn finish(
             .execute(w.conn().await?)
             .await?;
     }
-    w.commit().await?;
-    state.outbox_notify.notify_one();
+    if w.commit().await?.announces {
+        state.outbox_notify.notify_one();
+    }
     Ok((status, Json(body)).into_response())
 }
 

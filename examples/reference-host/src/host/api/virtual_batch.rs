@@ -245,7 +245,8 @@ async fn finish(mut w: Work, idem: &Option<Idem>, batch: &str) -> Result<(), Api
             .execute(w.conn().await?)
             .await?;
     }
-    w.commit().await
+    w.commit().await?;
+    Ok(())
 }
 
 /// The wallets of a batch, as its answer listed them.

@@ -12,10 +12,12 @@ mod batch;
 pub mod checkpoint;
 mod schema;
 pub mod statistics;
+#[cfg(test)]
+mod tests;
 mod work;
 
 pub use batch::Tx;
-pub use work::{answer, answer_of, Work};
+pub use work::{answer, answer_of, Committed, Work};
 
 use super::books::{self, Books};
 use super::durable::WalSync;
@@ -134,8 +136,8 @@ pub struct Store {
     /// SQLite file: batches commit without waiting for the disk and are answered once this
     /// syncer has synced the WAL after them ([`super::durable`]).
     wal: Option<Arc<WalSync>>,
-    /// Set while the writer connection runs a batch at `synchronous = NORMAL`; the pool puts it
-    /// back to FULL when the connection is released, for every other writer.
+    /// Set once a batch left the writer connection at `synchronous = NORMAL`; the pool puts it
+    /// back to FULL when any other writer acquires it (see [`IN_BATCH`]).
     relaxed: Arc<AtomicBool>,
     /// Wallets made in bulk since the planner's statistics were last refreshed for them (see
     /// [`Store::analyze_after_bulk`]).
@@ -188,17 +190,28 @@ fn backend_of(url: &str) -> Result<(String, Backend), ApiError> {
     }
 }
 
+tokio::task_local! {
+    /// Set in the task of a batch while it acquires SQLite's writer: the connection may stay at
+    /// `synchronous = NORMAL`, which the batch sets anyway. Any other acquirer (keys, settings,
+    /// the outbox dispatcher: writers whose commits must be on disk before they return) finds
+    /// it unset and puts the connection back to FULL first. So a run of batches sends no pragma
+    /// between them, and an acquirer that loses the mark (sqlx polls the acquire in the caller's
+    /// task) only sends one pragma too many.
+    static IN_BATCH: ();
+}
+
 /// The writers' pool: SQLite's one writer (WAL, FULL sync: every commit is on disk before the
-/// answer goes out, unless a batch relaxed it, which `relaxed` undoes on release), or sixteen
-/// PostgreSQL connections.
+/// answer goes out, unless a batch relaxed it, which `relaxed` undoes for any other writer), or
+/// sixteen PostgreSQL connections.
 fn writer_options(backend: Backend, relaxed: Arc<AtomicBool>) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
         .acquire_timeout(std::time::Duration::from_secs(30))
-        .after_release(move |conn, _meta| {
+        .before_acquire(move |conn, _meta| {
             let reset = Arc::clone(&relaxed);
             Box::pin(async move {
-                if reset.swap(false, Ordering::SeqCst) {
+                let batch = IN_BATCH.try_with(|_| ()).is_ok();
+                if !batch && reset.swap(false, Ordering::SeqCst) {
                     sqlx::query("PRAGMA synchronous = FULL")
                         .execute(&mut *conn)
                         .await?;
@@ -209,22 +222,26 @@ fn writer_options(backend: Backend, relaxed: Arc<AtomicBool>) -> AnyPoolOptions 
     if backend != Backend::Sqlite {
         return options;
     }
-    options.after_connect(|conn, _meta| {
-        Box::pin(async move {
-            for pragma in [
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = FULL",
-                "PRAGMA busy_timeout = 10000",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA temp_store = MEMORY",
-                SQLITE_WRITER_CACHE,
-                "PRAGMA wal_autocheckpoint = 8000",
-            ] {
-                sqlx::query(pragma).execute(&mut *conn).await?;
-            }
-            Ok(())
+    // A file's connection cannot drop as a server's can: no ping (a round trip to SQLite's
+    // thread) before each batch.
+    options
+        .test_before_acquire(false)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = FULL",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA temp_store = MEMORY",
+                    SQLITE_WRITER_CACHE,
+                    "PRAGMA wal_autocheckpoint = 8000",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
         })
-    })
 }
 
 /// The page cache of SQLite's writer: 2 MiB, about SQLite's default (a negative `cache_size` is
@@ -243,6 +260,8 @@ fn sqlite_readers() -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(SQLITE_READERS)
         .acquire_timeout(std::time::Duration::from_secs(30))
+        // See `writer_options`: no ping before each read.
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA query_only = ON"] {
@@ -551,7 +570,7 @@ impl Store {
     /// Opens a batch's transaction. On a SQLite file its commit does not wait for the disk
     /// (`synchronous = NORMAL`): its operations are answered after the WAL syncer's next sync.
     async fn begin_batch(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ApiError> {
-        let conn = self.pool.acquire().await?;
+        let conn = IN_BATCH.scope((), self.pool.acquire()).await?;
         if self.wal.is_some() {
             self.relaxed.store(true, Ordering::SeqCst);
             // The pragma and the transaction's start in one call on SQLite's thread.

@@ -416,7 +416,7 @@ impl Work {
     }
 
     /// Writes the ledger, settled records and events, then commits.
-    pub async fn commit(mut self) -> Result<(), ApiError> {
+    pub async fn commit(mut self) -> Result<Committed, ApiError> {
         let settled = self.ledger.take_settled();
         self.write_holds().await?;
         self.record_rule_movements(&settled.movements).await?;
@@ -565,9 +565,12 @@ impl Work {
     /// per batch, just before the commit (see `flush`); the savepoint stays until the batch
     /// commits (savepoints of one name stack, and a rollback goes to the newest): one statement
     /// fewer per operation.
-    async fn hand_to_batch(&mut self) -> Result<(), ApiError> {
+    async fn hand_to_batch(&mut self) -> Result<Committed, ApiError> {
         let now = now_ms();
         let mut outbox = self.outbox_rows(now);
+        let committed = Committed {
+            announces: !outbox.is_empty() && self.parts.as_ref().is_some_and(|p| p.hooked),
+        };
         let postings = self.ledger.take_journal();
         let mut wallets: Vec<(bool, WalletState)> = Vec::new();
         for id in self.ledger.take_touched_wallets() {
@@ -614,17 +617,25 @@ impl Work {
             }
         }
         turn.guard.transactions.append(&mut self.made);
-        let (member, committed) = oneshot::channel();
+        let (member, answer) = oneshot::channel();
         turn.guard.members.push(member);
         tokio::spawn(turn.pass(tx));
-        match committed.await {
-            Ok(Ok(())) => Ok(()),
+        match answer.await {
+            Ok(Ok(())) => Ok(committed),
             Ok(Err(e)) => Err(ApiError::internal(format!("commit failed: {e}"))),
             Err(_) => Err(ApiError::internal(
                 "the batch holding this operation was abandoned",
             )),
         }
     }
+}
+
+/// What a committed operation left for others to do.
+#[derive(Debug, Clone, Copy)]
+pub struct Committed {
+    /// Whether it wrote events due for delivery (its client has a webhook endpoint): the
+    /// dispatcher has something new to send. Events of a client without one are parked.
+    pub announces: bool,
 }
 
 /// An operation that holds only its wallets may change nothing else: the books it shares with

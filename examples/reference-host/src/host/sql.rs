@@ -217,15 +217,20 @@ mod tests {
         assert_eq!(m.rows(2, 3), "(?, ?, ?), (?, ?, ?)");
     }
 
+    /// A connection to an empty in-memory SQLite database.
+    async fn memory() -> sqlx::AnyConnection {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect("sqlite::memory:")
+            .await
+            .unwrap()
+    }
+
     /// Rows read through the packed form come back whole: text with quotes, separators and
     /// non-ASCII characters, JSON bodies, empty values; no row is an empty list.
     #[tokio::test]
     async fn packed_rows_read_back_as_they_were() {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect("sqlite::memory:")
-            .await
-            .unwrap();
+        let mut conn = memory().await;
         let sql =
             "SELECT 'a' AS part, ? AS a, ? AS b UNION ALL SELECT 'b' AS part, '' AS a, ? AS b";
         let texts = [
@@ -261,11 +266,8 @@ mod tests {
     /// of sending them; a failing statement fails the script.
     #[tokio::test]
     async fn a_script_runs_its_statements_in_order_with_their_values() {
-        use sqlx::{Connection, Row};
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect("sqlite::memory:")
-            .await
-            .unwrap();
+        use sqlx::Row;
+        let mut conn = memory().await;
         sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT)")
             .execute(&mut conn)
             .await

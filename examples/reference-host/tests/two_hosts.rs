@@ -299,3 +299,46 @@ fn two_hosts_share_one_client() {
     drop(second);
     drop(first);
 }
+
+/// Two host processes on one SQLite file, taking turns on the same wallets: each host keeps the
+/// wallets its batches committed (docs/HOST.md, "Kept wallets"), and must drop them when the other
+/// host wrote the client's books meanwhile. Every transfer lands on the balances as they are in
+/// the file, and the exported journal (its running balances and hash chain) verifies.
+#[test]
+fn two_hosts_on_one_sqlite_file_take_turns_on_the_same_wallets() {
+    let Some((db, first)) = setup(Backend::Sqlite, "kept_wallets", &Opts::default()) else {
+        panic!("a SQLite database can always be made");
+    };
+    let second = Server::restart(&db, &Opts::default());
+    let key = first.key().to_owned();
+    let (a, b) = (
+        Api {
+            s: &first,
+            key: &key,
+        },
+        Api {
+            s: &second,
+            key: &key,
+        },
+    );
+    let w = funded(a, 2, "100");
+    let mut expected = d("100");
+    for (round, amount) in ["1", "2", "3", "4", "5", "6"].iter().enumerate() {
+        // Two transfers on one host, so its second one starts from the wallets it kept.
+        let (host, other) = if round % 2 == 0 { (a, b) } else { (b, a) };
+        host.transfer(&w[0], &w[1], amount).ok(201);
+        host.transfer(&w[0], &w[1], amount).ok(201);
+        expected -= d(amount) * d("2");
+        assert_eq!(
+            other.total(&w[0]),
+            expected,
+            "round {round}, read on the other host"
+        );
+        assert_eq!(host.total(&w[0]), expected, "round {round}");
+    }
+    assert_eq!(a.total(&w[1]), d("200") - expected);
+    let export = a.get("/v1/journal/export");
+    assert_eq!(export.status, 200);
+    let (code, out, err) = support::verify_journal(&export.text);
+    assert_eq!(code, 0, "the journal verifies: {out} {err}");
+}

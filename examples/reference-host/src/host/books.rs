@@ -448,6 +448,38 @@ impl Parts {
         Ok(())
     }
 
+    /// Whether no automation rule of the client can be in play (none when the working set
+    /// opened, none loaded or added since): a wallet then loads without rules.
+    pub fn rules_free(&self, ledger: &Ledger) -> bool {
+        !self.any_rules && self.rules.is_empty() && ledger.rules().is_empty()
+    }
+
+    /// A wallet's stored text as loaded (or last written).
+    pub fn loaded_wallet(&self, id: &str) -> Option<&str> {
+        self.loaded.get(&format!("wallet:{id}")).map(String::as_str)
+    }
+
+    /// Puts in a wallet known as committed (with its balances), its stored text and the last
+    /// journal entry of its two accounts, as loading its rows would.
+    pub fn adopt(
+        &mut self,
+        ledger: &mut Ledger,
+        id: &str,
+        wallet: Wallet,
+        text: String,
+        last: [i64; 2],
+    ) {
+        ledger.put_wallet(id, wallet);
+        self.loaded.insert(format!("wallet:{id}"), text);
+        let accounts = [
+            waas_core::ledger::journal::wallet_account(id),
+            waas_core::ledger::journal::on_chain_account(id),
+        ];
+        for (account, seq) in accounts.into_iter().zip(last) {
+            self.last_entries.insert(account, seq);
+        }
+    }
+
     /// Whether a wallet is as it was loaded (status, flags, held amounts): its row in
     /// `wallets` needs no update then.
     pub fn wallet_unchanged(&self, id: &str, w: &Wallet) -> bool {

@@ -53,6 +53,17 @@ pub fn chain(client_id: &str, head: &mut Head, at_ms: i64, postings: &[Posting])
         .collect()
 }
 
+/// The number of the last of `rows` of each account of `client_id`.
+pub fn last_entries<'r>(rows: &'r [Row], client_id: &str) -> HashMap<&'r str, i64> {
+    let mut last = HashMap::new();
+    for r in rows.iter().filter(|r| r.entry.client_id == client_id) {
+        let seq = i64::try_from(r.entry.seq).unwrap_or(i64::MAX);
+        let at = last.entry(r.entry.account.as_str()).or_insert(seq);
+        *at = (*at).max(seq);
+    }
+    last
+}
+
 /// Writes entries, several rows per statement. Each names the previous entry of its account
 /// (`prev_seq`): an earlier one among `rows`, else the last one of the account as the working set
 /// loaded it (`known`: client -> account -> last entry's number, 0 for none), else the last one

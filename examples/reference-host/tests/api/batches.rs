@@ -24,25 +24,62 @@ async fn postgres_transfers_waiting_for_their_turn_have_their_wallets_loaded_ahe
     let Some(app) = App::postgres("loaded_ahead").await else {
         return;
     };
-    loaded_ahead(app).await;
+    loaded_ahead(&app).await;
 }
 
 /// SQLite: the same with the one writer's lane (no rows to lock; the wallets are loaded ahead
-/// with their rules).
+/// with their rules) once another writer of the file has written the client, so that the lane's
+/// kept wallets are dropped; then the same again, where the lane kept every wallet at its last
+/// commit and reads none.
 #[tokio::test]
 async fn sqlite_transfers_waiting_for_their_turn_have_their_wallets_loaded_ahead() {
-    loaded_ahead(App::new().await).await;
+    let app = App::new().await;
+    let (from, receivers) = loaded_ahead(&app).await;
+    let before = counter(&app, "waas_wallets_loaded_ahead_total").await;
+    let running = app
+        .state()
+        .store
+        .begin_wallets(app.client_id(), &[&from], false)
+        .await
+        .unwrap();
+    let queued = receivers.iter().map(|to| app.transfer(&from, to, "1"));
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        drop(running);
+    };
+    let (answers, ()) = tokio::join!(futures_util::future::join_all(queued), release);
+    for a in answers {
+        a.ok(201);
+    }
+    let ahead = counter(&app, "waas_wallets_loaded_ahead_total").await - before;
+    assert_eq!(ahead, 0.0, "kept wallets are not read again");
+    assert_eq!(app.total(&from).await, "30");
+    for to in &receivers {
+        assert_eq!(app.total(to).await, "5");
+    }
 }
 
-/// Transfers queue behind an operation that names their sender; see the tests above.
-async fn loaded_ahead(app: App) {
+/// Bumps a client's row version from another connection, as another process writing the
+/// client's books would: the lane's kept wallets of the client are no longer sure.
+async fn another_writer(app: &App) {
+    sqlx::query("UPDATE ledgers SET version = version + 1 WHERE client_id = $1")
+        .bind(app.client_id())
+        .execute(app.state().store.pool())
+        .await
+        .unwrap();
+}
+
+/// Transfers queue behind an operation that names their sender; see the tests above. Returns
+/// the sender and the receivers.
+async fn loaded_ahead(app: &App) -> (String, Vec<String>) {
     let acc = app.account("a").await;
     let (from, _) = app.funded(&acc, "ethereum", "60").await;
     let mut receivers = Vec::new();
     for _ in 0..6 {
         receivers.push(app.wallet(&acc, "ethereum").await.0);
     }
-    let before = counter(&app, "waas_wallets_loaded_ahead_total").await;
+    another_writer(app).await;
+    let before = counter(app, "waas_wallets_loaded_ahead_total").await;
     // An operation holding the sender's row runs: the transfers, which all name it, queue on its
     // lane meanwhile.
     let store = &app.state().store;
@@ -79,7 +116,7 @@ async fn loaded_ahead(app: App) {
         pair[0].ok(201);
         pair[1].err(422, "INSUFFICIENT_FUNDS");
     }
-    let ahead = counter(&app, "waas_wallets_loaded_ahead_total").await - before;
+    let ahead = counter(app, "waas_wallets_loaded_ahead_total").await - before;
     assert!(
         ahead >= 2.0,
         "the first transfer loads the wallets of those behind it: {ahead} loaded ahead"
@@ -88,6 +125,7 @@ async fn loaded_ahead(app: App) {
     for to in &receivers {
         assert_eq!(app.total(to).await, "4");
     }
+    (from, receivers)
 }
 
 /// PostgreSQL: a batch's statements run on generic plans (set for the batch's transaction with

@@ -6,6 +6,7 @@ use super::super::durable::WalSync;
 use super::super::error::ApiError;
 use super::super::journal;
 use super::super::sql::Script;
+use super::cache::WalletCache;
 use super::MAX_BATCH;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -125,8 +126,9 @@ impl Lane {
     }
 }
 
-impl Default for Lane {
-    fn default() -> Self {
+impl Lane {
+    /// A lane; `keeping` keeps committed wallets for later batches (SQLite's one lane).
+    pub(super) fn new(keeping: bool) -> Lane {
         let held = Held::default();
         let stalled = Arc::<AtomicI64>::default();
         let wanted = Wanted::default();
@@ -135,6 +137,7 @@ impl Default for Lane {
                 held: Arc::clone(&held),
                 stalled: Arc::clone(&stalled),
                 wanted: Arc::clone(&wanted),
+                cache: keeping.then(WalletCache::default),
                 ..Parked::default()
             })),
             waiting: Arc::default(),
@@ -177,6 +180,8 @@ pub(super) struct Parked {
     /// Operations (savepoints) in the transaction, failed ones included: PostgreSQL keeps 64
     /// subtransactions per transaction in memory, so a batch stops at [`MAX_BATCH`].
     pub(super) operations: usize,
+    /// Wallets as the lane's last batches committed them (SQLite's lane only).
+    pub(super) cache: Option<WalletCache>,
 }
 
 impl Parked {
@@ -334,12 +339,15 @@ impl Parked {
 /// batch of the client that committed meanwhile, its ledger row; then the entries, balances,
 /// wallet rows, transaction rows and events. The writes that follow the heads go as one
 /// [`Script`]: on SQLite one call on the database's thread for all of them.
-pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Result<(), String> {
+pub(super) async fn flush(
+    conn: &mut sqlx::AnyConnection,
+    end: &mut Ending,
+) -> Result<Vec<journal::Row>, String> {
     // What needs no head is done before any head is taken: a head is held until the commit.
     update_wallets(conn, &end.wallets)
         .await
         .map_err(|e| e.to_string())?;
-    park_unannounced(&mut end);
+    park_unannounced(end);
     let mut entries = Vec::new();
     let mut ledger_rows = Script::on(conn);
     for (client_id, books) in end.ledgers.iter_mut() {
@@ -379,9 +387,10 @@ pub(super) async fn flush(conn: &mut sqlx::AnyConnection, mut end: Ending) -> Re
             .write(&mut ledger_rows, &books.ledger, client_id)
             .map_err(|e| e.message().to_owned())?;
     }
-    write_rows(conn, ledger_rows, &end, &entries)
+    write_rows(conn, ledger_rows, end, &entries)
         .await
-        .map_err(|e| e.message().to_owned())
+        .map_err(|e| e.message().to_owned())?;
+    Ok(entries)
 }
 
 /// Writes a batch's rows after its heads: the ledger rows in `script`, then the journal entries,
@@ -607,10 +616,24 @@ async fn end_batch(
     let members = std::mem::take(&mut guard.members);
     metrics.batch(members.len());
     guard.operations = 0;
-    let result = match flush(&mut tx, guard.take_ending()).await {
-        Ok(()) => tx.commit().await.map_err(|e| e.to_string()),
+    let mut ending = guard.take_ending();
+    let result = match flush(&mut tx, &mut ending).await {
+        Ok(rows) => {
+            let committed = tx.commit().await.map_err(|e| e.to_string());
+            if let (Ok(()), Some(cache)) = (&committed, guard.cache.as_mut()) {
+                for (client_id, books) in &ending.ledgers {
+                    cache.keep(client_id, books, &rows);
+                }
+            }
+            committed
+        }
         Err(e) => Err(e),
     };
+    if let (Err(_), Some(cache)) = (&result, guard.cache.as_mut()) {
+        for client_id in ending.ledgers.keys() {
+            cache.forget(client_id);
+        }
+    }
     held(&guard.held).clear();
     (members, result)
 }

@@ -9,6 +9,7 @@
 //! savepoint first, so a failed or abandoned one rolls back to it and nothing else.
 
 mod batch;
+mod cache;
 pub mod checkpoint;
 mod schema;
 pub mod statistics;
@@ -397,7 +398,11 @@ impl Store {
             .lanes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        lanes.entry(key).or_default().clone()
+        let keeping = self.backend == Backend::Sqlite;
+        lanes
+            .entry(key)
+            .or_insert_with(|| Lane::new(keeping))
+            .clone()
     }
 
     /// Starts an operation that may change anything in a client's books: it holds the whole
@@ -514,29 +519,51 @@ impl Store {
             undo: None,
             sealer: Arc::clone(&self.sealer),
         };
-        let books = match cached {
-            Some(books) => {
-                // The batch's transaction holds the row (and its lock) since that operation. A
-                // copy goes back to the batch if this operation fails.
-                work.undo = wallets_before(&books, wallets);
-                if work.undo.is_none() {
-                    work.snapshot = Some(books.clone());
-                }
-                books
-            }
-            None => {
-                Books::open(
-                    &mut work.tx,
-                    Arc::clone(&self.registry),
-                    client_id,
-                    self.backend == Backend::Postgres && hold == Hold::Client,
-                )
-                .await?
-            }
-        };
+        let books = self.books_for(&mut work, cached, wallets).await?;
         work.ledger = books.ledger;
         work.parts = Some(books.parts);
         Ok(work)
+    }
+
+    /// The operation's working set: the one its batch holds for the client (a copy of what it
+    /// may change kept to put back if it fails), else the client's books opened; with the named
+    /// wallets the lane kept put in.
+    async fn books_for(
+        &self,
+        work: &mut Work,
+        cached: Option<Books>,
+        wallets: &[&str],
+    ) -> Result<Books, ApiError> {
+        let client_id = work.client_id.clone();
+        let in_batch = cached.is_some();
+        let mut books = match cached {
+            Some(books) => books,
+            None => {
+                let books = Books::open(
+                    &mut work.tx,
+                    Arc::clone(&self.registry),
+                    &client_id,
+                    self.backend == Backend::Postgres && work.hold == Hold::Client,
+                )
+                .await?;
+                if let Some(cache) = work.cache() {
+                    cache.check(&client_id, books.parts.version);
+                }
+                books
+            }
+        };
+        if let Some(cache) = work.cache() {
+            cache.fill(&client_id, &mut books.ledger, &mut books.parts, wallets);
+        }
+        if in_batch {
+            // The batch's transaction holds the row (and its lock) since that operation. A
+            // copy goes back to the batch if this operation fails.
+            work.undo = wallets_before(&books, wallets);
+            if work.undo.is_none() {
+                work.snapshot = Some(books.clone());
+            }
+        }
+        Ok(books)
     }
 
     /// The transaction of the lane's batch: the one parked there, or a new batch's (with the

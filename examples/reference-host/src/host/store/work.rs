@@ -122,6 +122,11 @@ impl Work {
         self.parts.as_ref().map_or(0, |p| p.version)
     }
 
+    /// The lane's kept wallets, if it keeps them.
+    pub(super) fn cache(&mut self) -> Option<&mut super::cache::WalletCache> {
+        self.turn.as_mut().and_then(|t| t.guard.cache.as_mut())
+    }
+
     /// Loads the named wallets (with their balances and rules) into the working set.
     pub async fn need_wallets(&mut self, ids: &[&str]) -> Result<(), ApiError> {
         let Some(p) = self.parts.as_mut() else {
@@ -152,6 +157,11 @@ impl Work {
                 )
             }
         };
+        if let Some(cache) = self.turn.as_mut().and_then(|t| t.guard.cache.as_mut()) {
+            let ahead: Vec<&str> = ahead.iter().map(String::as_str).collect();
+            cache.fill(&self.client_id, &mut self.ledger, p, ids);
+            cache.fill(&self.client_id, &mut self.ledger, p, &ahead);
+        }
         mark(now_ms());
         let loaded = p
             .load_wallets(

@@ -609,6 +609,11 @@ impl Parts {
     }
 }
 
+/// Books rows written per upsert (four values each). An upsert takes a statement journal on
+/// SQLite, and releasing it inside an operation's savepoint walks that savepoint's journal (see
+/// [`super::sql::or_fail`]): the wallets a bulk operation made go in few statements.
+const PARTS_PER_UPSERT: usize = 1_000;
+
 /// Wallets loaded by one statement at most (three bound values each: SQLite takes 32,766).
 const WALLETS_PER_LOAD: usize = 1_000;
 
@@ -720,7 +725,7 @@ fn wallet_rows(conn: &sqlx::AnyConnection, columns: &str, n: usize) -> String {
 
 /// Adds to `script` the upserts of rows of `books`, several per statement.
 fn push_parts(script: &mut Script<'_>, client_id: &str, parts: &[(&'static str, String, String)]) {
-    for chunk in parts.chunks(64) {
+    for chunk in parts.chunks(PARTS_PER_UPSERT) {
         let mut sql = String::from("INSERT INTO books (client_id, kind, key, body) VALUES ");
         sql.push_str(&script.marks().rows(chunk.len(), 4));
         sql.push_str(" ON CONFLICT (client_id, kind, key) DO UPDATE SET body = excluded.body");

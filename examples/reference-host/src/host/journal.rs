@@ -80,7 +80,7 @@ pub async fn insert<'q>(
         .chunks(ROWS_PER_INSERT)
         .zip(previous.chunks(ROWS_PER_INSERT))
     {
-        let mut sql = String::from("INSERT INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash, prev_seq) VALUES ");
+        let mut sql = format!("INSERT{} INTO journal (client_id, seq, movement_id, account, token, posted, pending, posted_after, pending_after, created_at, prev_hash, hash, prev_seq) VALUES ", script.or_fail());
         sql.push_str(&script.marks().rows(chunk.len(), 13));
         script.push(sql);
         for (r, prev) in chunk.iter().zip(previous) {

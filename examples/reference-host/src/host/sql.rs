@@ -4,6 +4,24 @@
 //! SQLite for its name, a linear scan per parameter, so a statement of 700 named parameters spent
 //! more time binding than running. PostgreSQL takes only `$N`.
 
+/// The conflict clause of a multi-row write whose failure fails its whole operation or batch
+/// (`INSERT{or_fail} INTO`, `UPDATE{or_fail}`): ` OR FAIL` on SQLite, nothing on PostgreSQL.
+///
+/// A multi-row write that SQLite would undo on its own if one row failed takes a statement
+/// journal, and releasing one inside an operation's savepoint walks the savepoint's whole journal
+/// (a list of 1 KiB pieces): a bulk operation's statements grew slower with every page it had
+/// written (docs/BENCHMARKS.md, "fifteenth stop"). With `OR FAIL` SQLite keeps the rows written
+/// before the failing one and needs no statement journal; the caller's error rolls them back with
+/// the operation's savepoint or the batch's transaction. Upserts (`ON CONFLICT ... DO UPDATE`)
+/// take a statement journal whatever their clause.
+pub fn or_fail(conn: &sqlx::AnyConnection) -> &'static str {
+    if conn.backend_name() == "SQLite" {
+        " OR FAIL"
+    } else {
+        ""
+    }
+}
+
 /// Hands out the placeholders of one statement, in the order their values are bound.
 pub struct Marks {
     /// `?` (SQLite) rather than `$N`.
@@ -129,6 +147,15 @@ impl<'q> Script<'q> {
             texts: Vec::new(),
             args: Vec::new(),
             failed: None,
+        }
+    }
+
+    /// See [`or_fail`].
+    pub fn or_fail(&self) -> &'static str {
+        if self.anonymous {
+            " OR FAIL"
+        } else {
+            ""
         }
     }
 
@@ -305,6 +332,62 @@ mod tests {
         assert!(
             script.run(&mut conn).await.is_err(),
             "a duplicate key fails"
+        );
+    }
+
+    /// The rows of table `t`.
+    async fn count(conn: &mut sqlx::AnyConnection) -> i64 {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM t")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    /// A multi-row write under `OR FAIL` stops at the failing row and keeps the rows before it;
+    /// rolling back to the operation's savepoint (as a failed operation does) takes them away and
+    /// leaves what the batch wrote before the operation.
+    #[tokio::test]
+    async fn a_failed_write_under_or_fail_leaves_nothing_once_its_operation_rolls_back() {
+        let mut conn = memory().await;
+        for sql in [
+            "CREATE TABLE t (k TEXT PRIMARY KEY, n BIGINT)",
+            "BEGIN",
+            "INSERT INTO t (k, n) VALUES ('before', 0)",
+            "SAVEPOINT operation",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        let mut script = super::Script::on(&conn);
+        assert_eq!(script.or_fail(), " OR FAIL");
+        let rows = script.marks().rows(3, 2);
+        script
+            .push(format!(
+                "INSERT{} INTO t (k, n) VALUES {rows}",
+                script.or_fail()
+            ))
+            .bind("a")
+            .bind(1_i64)
+            .bind("before")
+            .bind(2_i64)
+            .bind("c")
+            .bind(3_i64);
+        assert!(
+            script.run(&mut conn).await.is_err(),
+            "a duplicate key fails"
+        );
+        assert_eq!(
+            count(&mut conn).await,
+            2,
+            "the row before the failing one stays"
+        );
+        sqlx::query("ROLLBACK TO operation")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            count(&mut conn).await,
+            1,
+            "only the batch's earlier row is left"
         );
     }
 }

@@ -210,7 +210,8 @@ async fn insert(
     wallets: &[BatchWallet],
 ) -> Result<(), ApiError> {
     for chunk in wallets.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from("INSERT INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
+        let or_fail = crate::host::sql::or_fail(w.conn().await?);
+        let mut sql = format!("INSERT{or_fail} INTO wallets (id, client_id, account_id, kind, blockchain, address, derivation_index, created_at, batch_id) VALUES ");
         let mut marks = crate::host::sql::Marks::on(w.conn().await?);
         sql.push_str(&marks.rows_of(chunk.len(), |m| {
             format!("({}, 'virtual', {})", m.list(3), m.list(5))

@@ -287,7 +287,10 @@ impl TransactionRow {
 /// per statement.
 fn insert_transactions<'q>(script: &mut Script<'q>, rows: &'q [TransactionRow]) {
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
-        let mut sql = format!("INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES ");
+        let mut sql = format!(
+            "INSERT{} INTO transactions ({TRANSACTION_COLUMNS}) VALUES ",
+            script.or_fail()
+        );
         sql.push_str(&script.marks().rows(chunk.len(), 12));
         script.push(sql);
         for r in chunk {
@@ -466,7 +469,8 @@ async fn take_head(
 async fn renumber(conn: &mut sqlx::AnyConnection, rows: &[&Keyed], shift: i64) -> sqlx::Result<()> {
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
         let values = super::super::sql::Marks::on(conn).rows(chunk.len(), 4);
-        let sql = format!("UPDATE transactions SET seq = v.column3 FROM (VALUES {values}) AS v WHERE transactions.client_id = v.column1 AND transactions.id = v.column2 AND transactions.seq = v.column4");
+        let or_fail = super::super::sql::or_fail(conn);
+        let sql = format!("UPDATE{or_fail} transactions SET seq = v.column3 FROM (VALUES {values}) AS v WHERE transactions.client_id = v.column1 AND transactions.id = v.column2 AND transactions.seq = v.column4");
         let mut q = sqlx::query(&sql);
         for k in chunk {
             q = q
@@ -494,9 +498,10 @@ pub(super) async fn update_wallets(
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
         // VALUES columns are named column1, column2, ... on SQLite and PostgreSQL alike.
         let values = super::super::sql::Marks::on(conn).rows(chunk.len(), 6);
+        let or_fail = super::super::sql::or_fail(conn);
         for sql in [
-            format!("UPDATE wallets SET status = v.column3, flags = v.column5, held = v.column6 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
-            format!("UPDATE cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
+            format!("UPDATE{or_fail} wallets SET status = v.column3, flags = v.column5, held = v.column6 FROM (VALUES {values}) AS v WHERE wallets.client_id = v.column1 AND wallets.id = v.column2"),
+            format!("UPDATE{or_fail} cards SET status = v.column4 FROM (VALUES {values}) AS v WHERE cards.client_id = v.column1 AND cards.id = v.column2"),
         ] {
             let mut q = sqlx::query(&sql);
             for r in chunk {
@@ -517,8 +522,9 @@ pub(super) async fn update_wallets(
 /// Adds to `script` the inserts of a batch's events, several rows per statement.
 fn insert_outbox<'q>(script: &mut Script<'q>, rows: &'q [OutboxRow]) {
     for chunk in rows.chunks(OUTBOX_ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
+        let mut sql = format!(
+            "INSERT{} INTO outbox (id, client_id, seq, event, created_at, attempts, next_attempt_at) VALUES ",
+            script.or_fail()
         );
         sql.push_str(&script.marks().rows_of(chunk.len(), |m| {
             format!("({}, 0, {})", m.list(5), m.list(1))

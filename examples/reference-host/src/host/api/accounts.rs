@@ -206,6 +206,10 @@ pub(crate) async fn list_accounts(
     Ok(Json(Listed::new(out, next)).into_response())
 }
 
+/// The wallets of an account, oldest first (read through the index by account, migration 0018).
+pub(crate) const ACCOUNT_WALLETS: &str = "SELECT id, kind, blockchain, address FROM wallets \
+     WHERE client_id = $1 AND account_id = $2 ORDER BY created_at, id";
+
 #[utoipa::path(get, path = "/v1/accounts/{id}", operation_id = "accounts.get", tag = "accounts",
     params(("id" = String, Path, description = "The account's id")),
     responses((status = 200, description = "The account and its wallets", body = AccountDetail)))]
@@ -221,7 +225,8 @@ pub(crate) async fn get_account(
         .fetch_optional(s.store.reader())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no account {id}")))?;
-    let wallets = sqlx::query("SELECT id, kind, blockchain, address FROM wallets WHERE account_id = $1 ORDER BY created_at")
+    let wallets = sqlx::query(ACCOUNT_WALLETS)
+        .bind(&caller.client_id)
         .bind(&id)
         .fetch_all(s.store.reader())
         .await?;
